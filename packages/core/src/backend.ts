@@ -1,0 +1,109 @@
+/**
+ * Backends and the createLinkGraph dispatcher. A backend pairs an object format
+ * with an architecture: it builds LinkGraphs from bytes and supplies the
+ * fixups and default passes the generic link algorithm needs. Format and
+ * architecture packages compose into backends; third parties register their
+ * own through the same API.
+ */
+import { JITLinkError } from './errors.js';
+import type { LinkGraph } from './graph.js';
+import type { LinkTarget } from './link.js';
+import { identifyObject, type ObjectIdentity } from './identify.js';
+import { archOfTriple, objectFormatOfTriple, type ObjectFormat } from './triple.js';
+
+export interface CreateLinkGraphOptions {
+  /** Name of the graph, usually the file name (used in every error message). */
+  name?: string;
+  /** For universal (fat) MachO files: which architecture slice to use. */
+  arch?: string;
+}
+
+export interface LinkGraphBackend extends LinkTarget {
+  /** A short name, e.g. "ELF/x86_64". */
+  readonly name: string;
+  readonly format: ObjectFormat;
+  /** LLVM-style architecture name, e.g. "x86_64", "aarch64". */
+  readonly arch: string;
+  createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): LinkGraph;
+}
+
+/** Packages that provide each format and architecture, for "install ..." messages. */
+const FORMAT_PACKAGES: Record<ObjectFormat, string> = {
+  elf: '@jitlink/elf',
+  macho: '@jitlink/macho',
+  coff: '@jitlink/coff',
+};
+const ARCH_PACKAGES: Record<string, string> = {
+  x86_64: '@jitlink/arch-x86-64',
+  aarch64: '@jitlink/arch-arm64',
+  arm64: '@jitlink/arch-arm64',
+};
+
+const FORMAT_NAMES: Record<ObjectFormat, string> = { elf: 'ELF', macho: 'MachO', coff: 'COFF' };
+
+export function describeFormat(format: ObjectFormat): string {
+  return FORMAT_NAMES[format];
+}
+
+export class BackendRegistry {
+  private readonly backends = new Map<string, LinkGraphBackend>();
+
+  private static key(format: ObjectFormat, arch: string): string {
+    return `${format}/${arch}`;
+  }
+
+  /** Registers (or replaces) the backend for its format and architecture. */
+  register(backend: LinkGraphBackend): void {
+    this.backends.set(BackendRegistry.key(backend.format, backend.arch), backend);
+  }
+
+  unregister(backend: LinkGraphBackend): void {
+    const key = BackendRegistry.key(backend.format, backend.arch);
+    if (this.backends.get(key) === backend) this.backends.delete(key);
+  }
+
+  find(format: ObjectFormat, arch: string): LinkGraphBackend | undefined {
+    return this.backends.get(BackendRegistry.key(format, arch));
+  }
+
+  list(): LinkGraphBackend[] {
+    return [...this.backends.values()];
+  }
+
+  /** The backend for a format and architecture, or an error saying which packages provide it. */
+  require(format: ObjectFormat, arch: string, file?: string): LinkGraphBackend {
+    const backend = this.find(format, arch);
+    if (backend) return backend;
+    const formatPkg = FORMAT_PACKAGES[format];
+    const archPkg = ARCH_PACKAGES[arch];
+    const what = `${FORMAT_NAMES[format]}/${arch} object`;
+    const advice = archPkg
+      ? `install ${formatPkg} and ${archPkg}, and register the backend they compose`
+      : `no @jitlink package supports ${arch} yet; a backend for it can be registered with registerBackend()`;
+    throw new JITLinkError('MissingBackend', `${what}: ${advice}`, file === undefined ? {} : { file });
+  }
+
+  /** The backend that links `graph`, chosen by its triple. */
+  forGraph(graph: LinkGraph): LinkGraphBackend {
+    return this.require(objectFormatOfTriple(graph.triple), archOfTriple(graph.triple), graph.name);
+  }
+
+  /** Sniffs the object's format and architecture and builds its LinkGraph. */
+  createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): LinkGraph {
+    const identity = identifyObject(bytes, options.name, options.arch);
+    const backend = this.require(identity.format, identity.arch, options.name);
+    return backend.createLinkGraph(bytes, { ...options, identity });
+  }
+}
+
+/** The registry used when none is passed explicitly. */
+export const defaultBackendRegistry = new BackendRegistry();
+
+export function registerBackend(backend: LinkGraphBackend): void {
+  defaultBackendRegistry.register(backend);
+}
+
+/** Builds a LinkGraph from an in-memory object file of any registered format and architecture. */
+export function createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): LinkGraph {
+  return defaultBackendRegistry.createLinkGraph(bytes, options);
+}

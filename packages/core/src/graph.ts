@@ -1,0 +1,727 @@
+/**
+ * The LinkGraph: sections, blocks (content), symbols (names for offsets into
+ * addressables) and edges (relocations from a block to a symbol).
+ */
+import { formatAddress, isPowerOfTwo, isRepresentableAddress, type TargetAddress } from './address.js';
+import { genericEdgeKindName, type EdgeKind, type EdgeKindNamer } from './edge-kinds.js';
+import { JITLinkError } from './errors.js';
+import { MemLifetime, MemProt } from './memory-flags.js';
+import { objectFormatOfTriple, type ObjectFormat } from './triple.js';
+
+export enum Linkage {
+  Strong = 0,
+  Weak = 1,
+}
+
+export enum Scope {
+  /** Visible to everything. */
+  Default = 0,
+  /** Visible within the simulated dylib (JITDylib) only. */
+  Hidden = 1,
+  /** Visible within this graph only. */
+  Local = 2,
+}
+
+export type Endianness = 'little' | 'big';
+
+/** A node that can be assigned an address: a Block, or the target of an external or absolute symbol. */
+export class Addressable {
+  address: TargetAddress;
+  /** True for blocks (content defined in the graph). */
+  readonly isDefined: boolean;
+  /** True for the targets of absolute symbols. */
+  isAbsolute: boolean;
+  /** Number of symbols whose base is this addressable. */
+  symbolCount = 0;
+
+  constructor(address: TargetAddress, isDefined: boolean, isAbsolute: boolean) {
+    this.address = address;
+    this.isDefined = isDefined;
+    this.isAbsolute = isAbsolute;
+  }
+}
+
+/** A relocation or other relationship from a block to a symbol. */
+export class Edge {
+  kind: EdgeKind;
+  /** Offset from the start of the containing block. */
+  offset: number;
+  target: Symbol;
+  addend: number;
+
+  constructor(kind: EdgeKind, offset: number, target: Symbol, addend: number) {
+    this.kind = kind;
+    this.offset = offset;
+    this.target = target;
+    this.addend = addend;
+  }
+
+  isRelocation(): boolean {
+    return this.kind >= 2;
+  }
+  isKeepAlive(): boolean {
+    return this.kind === 1;
+  }
+}
+
+/** Contiguous content (or zero-fill) that is laid out as a unit. */
+export class Block extends Addressable {
+  section: Section;
+  readonly edges: Edge[] = [];
+  private contentBytes: Uint8Array | null;
+  private sizeBytes: number;
+  private mutable: boolean;
+  alignment: number;
+  alignmentOffset: number;
+
+  /** @internal Use LinkGraph.createContentBlock / createZeroFillBlock. */
+  constructor(
+    section: Section,
+    content: Uint8Array | null,
+    size: number,
+    address: TargetAddress,
+    alignment: number,
+    alignmentOffset: number,
+    mutable: boolean,
+  ) {
+    super(address, true, false);
+    this.section = section;
+    this.contentBytes = content;
+    this.sizeBytes = size;
+    this.alignment = alignment;
+    this.alignmentOffset = alignmentOffset;
+    this.mutable = mutable;
+  }
+
+  get size(): number {
+    return this.sizeBytes;
+  }
+  isZeroFill(): boolean {
+    return this.contentBytes === null;
+  }
+  isContentMutable(): boolean {
+    return this.mutable;
+  }
+
+  /** The block's bytes. Throws for zero-fill blocks (check isZeroFill, or use `size`). */
+  getContent(): Uint8Array {
+    if (this.contentBytes === null) {
+      throw new JITLinkError('InvalidGraphOperation', `zero-fill block at ${formatAddress(this.address)} has no content`);
+    }
+    return this.contentBytes;
+  }
+
+  /** The block's bytes, copied into graph-owned memory first if they were borrowed from the input. */
+  getMutableContent(graph: LinkGraph): Uint8Array {
+    const content = this.getContent();
+    if (!this.mutable) {
+      this.contentBytes = graph.allocateContent(content);
+      this.mutable = true;
+    }
+    return this.contentBytes!;
+  }
+
+  /** Replaces the content with borrowed (read-only) bytes. */
+  setContent(content: Uint8Array): void {
+    this.contentBytes = content;
+    this.sizeBytes = content.length;
+    this.mutable = false;
+  }
+
+  /** Replaces the content with bytes the block may modify in place. */
+  setMutableContent(content: Uint8Array): void {
+    this.contentBytes = content;
+    this.sizeBytes = content.length;
+    this.mutable = true;
+  }
+
+  /** Turns the block into zero-fill of the given size. */
+  setZeroFillSize(size: number): void {
+    this.contentBytes = null;
+    this.sizeBytes = size;
+    this.mutable = false;
+  }
+
+  addEdge(kind: EdgeKind, offset: number, target: Symbol, addend: number): Edge {
+    const edge = new Edge(kind, offset, target, addend);
+    this.edges.push(edge);
+    return edge;
+  }
+
+  removeEdge(edge: Edge): void {
+    const i = this.edges.indexOf(edge);
+    if (i < 0) throw new JITLinkError('InvalidGraphOperation', 'edge does not belong to this block');
+    this.edges.splice(i, 1);
+  }
+
+  /** Address the given edge patches. */
+  getFixupAddress(edge: Edge): TargetAddress {
+    return this.address + edge.offset;
+  }
+}
+
+/** A name (or anonymous handle) for an offset into an addressable. */
+export class Symbol {
+  name: string | undefined;
+  /** @internal Use LinkGraph operations to change a symbol's base. */
+  base: Addressable;
+  offset: number;
+  size: number;
+  linkage: Linkage;
+  scope: Scope;
+  callable: boolean;
+  live: boolean;
+  /** False once removed from its graph; edges that still point here are caught at fixup time. */
+  inGraph = true;
+
+  /** @internal Use LinkGraph.add*Symbol. */
+  constructor(
+    base: Addressable,
+    name: string | undefined,
+    offset: number,
+    size: number,
+    linkage: Linkage,
+    scope: Scope,
+    callable: boolean,
+    live: boolean,
+  ) {
+    this.base = base;
+    this.name = name;
+    this.offset = offset;
+    this.size = size;
+    this.linkage = linkage;
+    this.scope = scope;
+    this.callable = callable;
+    this.live = live;
+    base.symbolCount++;
+  }
+
+  hasName(): boolean {
+    return this.name !== undefined;
+  }
+  get address(): TargetAddress {
+    return this.base.address + this.offset;
+  }
+  isDefined(): boolean {
+    return this.base.isDefined;
+  }
+  isAbsolute(): boolean {
+    return this.base.isAbsolute;
+  }
+  isExternal(): boolean {
+    return !this.base.isDefined && !this.base.isAbsolute;
+  }
+  /** The block this symbol is defined in. Throws for external and absolute symbols. */
+  get block(): Block {
+    if (!this.base.isDefined) {
+      throw new JITLinkError('InvalidGraphOperation', `symbol ${this.name ?? '<anonymous>'} is not defined in a block`);
+    }
+    return this.base as Block;
+  }
+  /** A printable name: the symbol name, or a description for anonymous symbols. */
+  describe(): string {
+    if (this.name !== undefined) return this.name;
+    if (this.base.isDefined) return `<anonymous symbol> at ${formatAddress(this.address)} in ${(this.base as Block).section.name}`;
+    return '<anonymous symbol>';
+  }
+}
+
+/** A set of blocks and the symbols defined in them, with common protections. */
+export class Section {
+  readonly name: string;
+  prot: MemProt;
+  lifetime: MemLifetime;
+  ordinal: number;
+  readonly blocks = new Set<Block>();
+  readonly symbols = new Set<Symbol>();
+
+  /** @internal Use LinkGraph.createSection. */
+  constructor(name: string, prot: MemProt, lifetime: MemLifetime, ordinal: number) {
+    this.name = name;
+    this.prot = prot;
+    this.lifetime = lifetime;
+    this.ordinal = ordinal;
+  }
+
+  /** The address range covered by the section's blocks: [start, end). Empty sections give start = end = 0. */
+  range(): SectionRange {
+    let start = Infinity;
+    let end = -Infinity;
+    let first: Block | undefined;
+    for (const b of this.blocks) {
+      if (b.address < start) {
+        start = b.address;
+        first = b;
+      }
+      if (b.address + b.size > end) end = b.address + b.size;
+    }
+    if (first === undefined) return { start: 0, end: 0, size: 0, firstBlock: undefined };
+    return { start, end, size: end - start, firstBlock: first };
+  }
+}
+
+export interface SectionRange {
+  start: TargetAddress;
+  end: TargetAddress;
+  size: number;
+  firstBlock: Block | undefined;
+}
+
+export interface LinkGraphOptions {
+  /** Usually the input file's name. */
+  name: string;
+  /** Target triple of the executor, e.g. "x86_64-unknown-linux-gnu". */
+  triple: string;
+  pointerSize: 4 | 8;
+  endianness: Endianness;
+  /** Prints this graph's architecture-specific edge kinds. */
+  getEdgeKindName?: EdgeKindNamer;
+}
+
+const textEncoder = new TextEncoder();
+
+export class LinkGraph {
+  readonly name: string;
+  readonly triple: string;
+  readonly format: ObjectFormat;
+  readonly pointerSize: 4 | 8;
+  readonly endianness: Endianness;
+  readonly getEdgeKindName: EdgeKindNamer;
+  private readonly sectionsByName = new Map<string, Section>();
+  private readonly externals = new Map<string, Symbol>();
+  private readonly absolutes = new Set<Symbol>();
+  private nextOrdinal = 0;
+  /**
+   * Set (usually by an architecture pass) when the graph's own memory must lie
+   * below 2 GiB, e.g. for absolute 32-bit references from -fno-pic code.
+   */
+  requiresLow32BitAddresses = false;
+  /** Actions the executor runs when this graph's memory is finalized / deallocated. */
+  readonly allocActions: AllocAction[] = [];
+
+  constructor(options: LinkGraphOptions) {
+    if (options.pointerSize !== 4 && options.pointerSize !== 8) {
+      throw new JITLinkError('InvalidArgument', `pointer size must be 4 or 8, got ${String(options.pointerSize)}`);
+    }
+    this.name = options.name;
+    this.triple = options.triple;
+    this.format = objectFormatOfTriple(options.triple);
+    this.pointerSize = options.pointerSize;
+    this.endianness = options.endianness;
+    this.getEdgeKindName = options.getEdgeKindName ?? genericEdgeKindName;
+  }
+
+  get isLittleEndian(): boolean {
+    return this.endianness === 'little';
+  }
+
+  // ---- sections ----
+
+  sections(): IterableIterator<Section> {
+    return this.sectionsByName.values();
+  }
+  get sectionCount(): number {
+    return this.sectionsByName.size;
+  }
+
+  createSection(name: string, prot: MemProt, lifetime: MemLifetime = MemLifetime.Standard): Section {
+    if (this.sectionsByName.has(name)) {
+      throw new JITLinkError('InvalidGraphOperation', `duplicate section ${name} in graph ${this.name}`);
+    }
+    const section = new Section(name, prot, lifetime, this.nextOrdinal++);
+    this.sectionsByName.set(name, section);
+    return section;
+  }
+
+  findSectionByName(name: string): Section | undefined {
+    return this.sectionsByName.get(name);
+  }
+
+  /** Removes a section with all its blocks and symbols. */
+  removeSection(section: Section): void {
+    for (const sym of [...section.symbols]) this.removeDefinedSymbol(sym);
+    for (const block of [...section.blocks]) this.removeBlock(block);
+    this.sectionsByName.delete(section.name);
+  }
+
+  // ---- blocks ----
+
+  *blocks(): IterableIterator<Block> {
+    for (const s of this.sectionsByName.values()) yield* s.blocks;
+  }
+
+  /** Creates a block over borrowed content (not copied; copied on first mutation). */
+  createContentBlock(
+    section: Section,
+    content: Uint8Array,
+    address: TargetAddress,
+    alignment: number,
+    alignmentOffset: number,
+  ): Block {
+    this.checkBlockArgs(section, address, alignment, alignmentOffset);
+    const block = new Block(section, content, content.length, address, alignment, alignmentOffset, false);
+    section.blocks.add(block);
+    return block;
+  }
+
+  /** Creates a block over content the graph may modify in place. */
+  createMutableContentBlock(
+    section: Section,
+    content: Uint8Array,
+    address: TargetAddress,
+    alignment: number,
+    alignmentOffset: number,
+  ): Block {
+    this.checkBlockArgs(section, address, alignment, alignmentOffset);
+    const block = new Block(section, content, content.length, address, alignment, alignmentOffset, true);
+    section.blocks.add(block);
+    return block;
+  }
+
+  createZeroFillBlock(
+    section: Section,
+    size: number,
+    address: TargetAddress,
+    alignment: number,
+    alignmentOffset: number,
+  ): Block {
+    this.checkBlockArgs(section, address, alignment, alignmentOffset);
+    if (!Number.isInteger(size) || size < 0) {
+      throw new JITLinkError('InvalidGraphOperation', `invalid zero-fill block size ${size}`);
+    }
+    const block = new Block(section, null, size, address, alignment, alignmentOffset, false);
+    section.blocks.add(block);
+    return block;
+  }
+
+  private checkBlockArgs(section: Section, address: number, alignment: number, alignmentOffset: number): void {
+    if (this.sectionsByName.get(section.name) !== section) {
+      throw new JITLinkError('InvalidGraphOperation', `section ${section.name} does not belong to graph ${this.name}`);
+    }
+    if (!isPowerOfTwo(alignment)) {
+      throw new JITLinkError('InvalidGraphOperation', `block alignment ${alignment} is not a power of two`, {
+        section: section.name,
+      });
+    }
+    if (!Number.isInteger(alignmentOffset) || alignmentOffset < 0 || alignmentOffset >= alignment) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `block alignment offset ${alignmentOffset} is not below its alignment ${alignment}`,
+        { section: section.name },
+      );
+    }
+    if (!isRepresentableAddress(address)) {
+      throw new JITLinkError('AddressNotRepresentable', `block address ${address} is not exactly representable`);
+    }
+  }
+
+  /** Removes a block. Symbols defined in it must have been removed (or moved) first. */
+  removeBlock(block: Block): void {
+    if (block.symbolCount !== 0) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `cannot remove block at ${formatAddress(block.address)} in ${block.section.name}: ` +
+          `${block.symbolCount} symbol(s) still defined in it`,
+      );
+    }
+    if (!block.section.blocks.delete(block)) {
+      throw new JITLinkError('InvalidGraphOperation', `block is not in section ${block.section.name}`);
+    }
+  }
+
+  /**
+   * Splits `block` at `splitIndex`: returns a new block holding [0, splitIndex),
+   * and `block` keeps [splitIndex, size). Edges and symbols at offsets below the
+   * split move to the new block; those at or above it stay with `block`, their
+   * offsets reduced by splitIndex. A split at the block's size returns `block`.
+   */
+  splitBlock(block: Block, splitIndex: number): Block {
+    if (!Number.isInteger(splitIndex) || splitIndex <= 0 || splitIndex > block.size) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `cannot split block of size ${block.size} at index ${splitIndex}`,
+        { section: block.section.name },
+      );
+    }
+    if (splitIndex === block.size) return block;
+
+    const section = block.section;
+    let left: Block;
+    if (block.isZeroFill()) {
+      left = this.createZeroFillBlock(section, splitIndex, block.address, block.alignment, block.alignmentOffset);
+      block.setZeroFillSize(block.size - splitIndex);
+    } else {
+      const content = block.getContent();
+      const leftBytes = content.subarray(0, splitIndex);
+      const rightBytes = content.subarray(splitIndex);
+      if (block.isContentMutable()) {
+        left = this.createMutableContentBlock(section, leftBytes, block.address, block.alignment, block.alignmentOffset);
+        block.setMutableContent(rightBytes);
+      } else {
+        left = this.createContentBlock(section, leftBytes, block.address, block.alignment, block.alignmentOffset);
+        block.setContent(rightBytes);
+      }
+    }
+    block.address += splitIndex;
+    block.alignmentOffset = (block.alignmentOffset + splitIndex) % block.alignment;
+
+    // Move edges.
+    const kept: Edge[] = [];
+    for (const e of block.edges) {
+      if (e.offset < splitIndex) left.edges.push(e);
+      else {
+        e.offset -= splitIndex;
+        kept.push(e);
+      }
+    }
+    block.edges.length = 0;
+    for (const e of kept) block.edges.push(e);
+
+    // Move symbols.
+    for (const sym of section.symbols) {
+      if (sym.base !== block) continue;
+      if (sym.offset < splitIndex) {
+        block.symbolCount--;
+        sym.base = left;
+        left.symbolCount++;
+        if (sym.offset + sym.size > splitIndex) sym.size = splitIndex - sym.offset;
+      } else {
+        sym.offset -= splitIndex;
+      }
+    }
+    return left;
+  }
+
+  // ---- symbols ----
+
+  *definedSymbols(): IterableIterator<Symbol> {
+    for (const s of this.sectionsByName.values()) yield* s.symbols;
+  }
+  externalSymbols(): IterableIterator<Symbol> {
+    return this.externals.values();
+  }
+  absoluteSymbols(): IterableIterator<Symbol> {
+    return this.absolutes.values();
+  }
+  findExternalSymbol(name: string): Symbol | undefined {
+    return this.externals.get(name);
+  }
+
+  /** Adds a symbol to be defined outside this graph. A weak linkage marks a weak reference. */
+  addExternalSymbol(name: string, size: number, linkage: Linkage = Linkage.Strong): Symbol {
+    if (this.externals.has(name)) {
+      throw new JITLinkError('InvalidGraphOperation', `duplicate external symbol ${name} in graph ${this.name}`);
+    }
+    const sym = new Symbol(new Addressable(0, false, false), name, 0, size, linkage, Scope.Default, false, false);
+    this.externals.set(name, sym);
+    return sym;
+  }
+
+  addAbsoluteSymbol(
+    name: string | undefined,
+    address: TargetAddress,
+    size: number,
+    linkage: Linkage,
+    scope: Scope,
+    isLive: boolean,
+  ): Symbol {
+    if (!isRepresentableAddress(address)) {
+      throw new JITLinkError('AddressNotRepresentable', `absolute symbol ${name ?? ''} address is not exactly representable`);
+    }
+    const sym = new Symbol(new Addressable(address, false, true), name, 0, size, linkage, scope, false, isLive);
+    this.absolutes.add(sym);
+    return sym;
+  }
+
+  /** Adds a zero-filled block in `section` and a weak symbol for it (a C "common" definition). */
+  addCommonSymbol(
+    name: string,
+    scope: Scope,
+    section: Section,
+    address: TargetAddress,
+    size: number,
+    alignment: number,
+    isLive: boolean,
+  ): Symbol {
+    const block = this.createZeroFillBlock(section, size, address, alignment, 0);
+    return this.addDefinedSymbol(block, 0, name, size, Linkage.Weak, scope, false, isLive);
+  }
+
+  addAnonymousSymbol(block: Block, offset: number, size: number, isCallable: boolean, isLive: boolean): Symbol {
+    return this.addDefinedSymbol(block, offset, undefined, size, Linkage.Strong, Scope.Local, isCallable, isLive);
+  }
+
+  addDefinedSymbol(
+    block: Block,
+    offset: number,
+    name: string | undefined,
+    size: number,
+    linkage: Linkage,
+    scope: Scope,
+    isCallable: boolean,
+    isLive: boolean,
+  ): Symbol {
+    this.checkSymbolOffset(block, offset, name);
+    const sym = new Symbol(block, name, offset, size, linkage, scope, isCallable, isLive);
+    block.section.symbols.add(sym);
+    return sym;
+  }
+
+  private checkSymbolOffset(block: Block, offset: number, name: string | undefined): void {
+    if (!Number.isInteger(offset) || offset < 0 || offset > block.size) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `symbol ${name ?? '<anonymous>'} offset ${offset} is outside its block (size ${block.size})`,
+        { section: block.section.name },
+      );
+    }
+    if (!block.section.blocks.has(block)) {
+      throw new JITLinkError('InvalidGraphOperation', `block is not in section ${block.section.name}`);
+    }
+  }
+
+  /**
+   * Turns a defined or absolute symbol into an external one. Edges to it stay
+   * valid; its former block is kept (remove it with removeBlock if unused).
+   */
+  makeExternal(sym: Symbol): void {
+    if (sym.isExternal()) return;
+    if (sym.name === undefined) throw new JITLinkError('InvalidGraphOperation', 'cannot make an anonymous symbol external');
+    if (this.externals.has(sym.name)) {
+      throw new JITLinkError('InvalidGraphOperation', `external symbol ${sym.name} already exists in graph ${this.name}`);
+    }
+    this.detach(sym);
+    sym.base = new Addressable(0, false, false);
+    sym.base.symbolCount++;
+    sym.offset = 0;
+    sym.scope = Scope.Default;
+    this.externals.set(sym.name, sym);
+  }
+
+  /** Turns an external or absolute symbol into one defined in `block`. */
+  makeDefined(
+    sym: Symbol,
+    block: Block,
+    offset: number,
+    size: number,
+    linkage: Linkage,
+    scope: Scope,
+    isLive: boolean,
+  ): void {
+    if (sym.isDefined()) throw new JITLinkError('InvalidGraphOperation', `symbol ${sym.describe()} is already defined`);
+    this.checkSymbolOffset(block, offset, sym.name);
+    this.detach(sym);
+    sym.base = block;
+    block.symbolCount++;
+    sym.offset = offset;
+    sym.size = size;
+    sym.linkage = linkage;
+    sym.scope = scope;
+    sym.live = isLive;
+    block.section.symbols.add(sym);
+  }
+
+  /** Turns an external or defined symbol into an absolute one at `address`. */
+  makeAbsolute(sym: Symbol, address: TargetAddress): void {
+    if (!isRepresentableAddress(address)) {
+      throw new JITLinkError('AddressNotRepresentable', `absolute address for ${sym.describe()} is not exactly representable`);
+    }
+    this.detach(sym);
+    sym.base = new Addressable(address, false, true);
+    sym.base.symbolCount++;
+    sym.offset = 0;
+    this.absolutes.add(sym);
+  }
+
+  /** Moves a defined symbol to another block (and section). */
+  transferDefinedSymbol(sym: Symbol, block: Block, offset: number, size: number = sym.size): void {
+    if (!sym.isDefined()) throw new JITLinkError('InvalidGraphOperation', `symbol ${sym.describe()} is not defined`);
+    this.checkSymbolOffset(block, offset, sym.name);
+    this.detach(sym);
+    sym.base = block;
+    block.symbolCount++;
+    sym.offset = offset;
+    sym.size = size;
+    block.section.symbols.add(sym);
+  }
+
+  private detach(sym: Symbol): void {
+    const base = sym.base;
+    if (base.isDefined) (base as Block).section.symbols.delete(sym);
+    else if (base.isAbsolute) this.absolutes.delete(sym);
+    else if (sym.name !== undefined && this.externals.get(sym.name) === sym) this.externals.delete(sym.name);
+    base.symbolCount--;
+  }
+
+  /** Removes an external symbol and its addressable. */
+  removeExternalSymbol(sym: Symbol): void {
+    if (!sym.isExternal() || sym.name === undefined || this.externals.get(sym.name) !== sym) {
+      throw new JITLinkError('InvalidGraphOperation', `${sym.describe()} is not an external symbol of graph ${this.name}`);
+    }
+    this.checkSoleReference(sym);
+    this.detach(sym);
+    sym.inGraph = false;
+  }
+
+  /** Removes an absolute symbol and its addressable. */
+  removeAbsoluteSymbol(sym: Symbol): void {
+    if (!sym.isAbsolute() || !this.absolutes.has(sym)) {
+      throw new JITLinkError('InvalidGraphOperation', `${sym.describe()} is not an absolute symbol of graph ${this.name}`);
+    }
+    this.checkSoleReference(sym);
+    this.detach(sym);
+    sym.inGraph = false;
+  }
+
+  private checkSoleReference(sym: Symbol): void {
+    if (sym.base.symbolCount !== 1) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `cannot remove ${sym.describe()}: its addressable is still referenced by ${sym.base.symbolCount - 1} other symbol(s)`,
+      );
+    }
+  }
+
+  /** Removes a defined symbol; its block stays. */
+  removeDefinedSymbol(sym: Symbol): void {
+    if (!sym.isDefined() || !sym.block.section.symbols.has(sym)) {
+      throw new JITLinkError('InvalidGraphOperation', `${sym.describe()} is not a defined symbol of graph ${this.name}`);
+    }
+    this.detach(sym);
+    sym.inGraph = false;
+  }
+
+  // ---- memory owned by the graph ----
+
+  /** Copies a string (UTF-8, no terminator) into graph-owned memory. */
+  allocateString(text: string): Uint8Array {
+    return textEncoder.encode(text);
+  }
+
+  /** Copies bytes into graph-owned, mutable memory. */
+  allocateContent(bytes: Uint8Array): Uint8Array {
+    return bytes.slice();
+  }
+
+  /** Graph-owned zeroed memory of the given size. */
+  allocateBuffer(size: number): Uint8Array {
+    return new Uint8Array(size);
+  }
+}
+
+/** A call made in the executor when memory is finalized, or when it is deallocated. */
+export interface AllocActionCall {
+  /**
+   * The function to call: a target address (called with the given integer
+   * arguments), or the name of a service the executor provides (e.g.
+   * "registerEHFrame", "runInitializers").
+   */
+  fn: TargetAddress | string;
+  args: readonly TargetAddress[];
+}
+
+export interface AllocAction {
+  finalize: AllocActionCall;
+  /** Undoes `finalize` when the allocation is released. */
+  dealloc?: AllocActionCall;
+}

@@ -1,0 +1,29 @@
+/** Target triples ("arch-vendor-os[-environment]") and what follows from them. */
+export type ObjectFormat = 'elf' | 'macho' | 'coff';
+
+export interface Triple {
+  arch: string;
+  vendor: string;
+  os: string;
+  environment: string;
+}
+
+export function parseTriple(triple: string): Triple {
+  const [arch = 'unknown', vendor = 'unknown', os = 'unknown', environment = ''] = triple.split('-');
+  return { arch, vendor, os, environment };
+}
+
+/** The object format used on the triple's platform (ELF unless Darwin or Windows). */
+export function objectFormatOfTriple(triple: string): ObjectFormat {
+  const { vendor, os, environment } = parseTriple(triple);
+  if (environment.endsWith('elf')) return 'elf';
+  if (environment.endsWith('macho')) return 'macho';
+  if (vendor === 'apple' || /^(darwin|macos|ios|tvos|watchos|xros)/.test(os)) return 'macho';
+  if (os.startsWith('windows') || os.startsWith('win32') || environment.startsWith('msvc')) return 'coff';
+  return 'elf';
+}
+
+/** The architecture part of a triple. */
+export function archOfTriple(triple: string): string {
+  return parseTriple(triple).arch;
+}
