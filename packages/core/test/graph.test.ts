@@ -1,0 +1,203 @@
+import { JITLinkError, Linkage, MemProt, Scope, MemLifetime, printLinkGraph } from '../src/index.js';
+import { Delta32, Pointer64, toyGraph } from './helpers.js';
+
+const RX = MemProt.Read | MemProt.Exec;
+const RW = MemProt.Read | MemProt.Write;
+
+describe('LinkGraph', () => {
+  test('sections: create, find, ordinals, duplicates rejected', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const data = g.createSection('.data', RW);
+    expect(g.findSectionByName('.text')).toBe(text);
+    expect(g.findSectionByName('.nope')).toBeUndefined();
+    expect([text.ordinal, data.ordinal]).toEqual([0, 1]);
+    expect(text.lifetime).toBe(MemLifetime.Standard);
+    expect(() => g.createSection('.text', RX)).toThrow(JITLinkError);
+    expect([...g.sections()].map((s) => s.name)).toEqual(['.text', '.data']);
+  });
+
+  test('blocks: content, zero-fill, mutable on demand, validation', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const b = g.createContentBlock(text, bytes, 0x100, 4, 0);
+    expect(b.getContent()).toBe(bytes);
+    expect(b.isContentMutable()).toBe(false);
+    const m = b.getMutableContent(g);
+    expect(m).not.toBe(bytes);
+    m[0] = 9;
+    expect(bytes[0]).toBe(1); // the input is never modified
+    expect(b.getContent()[0]).toBe(9);
+    const z = g.createZeroFillBlock(text, 64, 0x200, 16, 8);
+    expect(z.isZeroFill()).toBe(true);
+    expect(z.size).toBe(64);
+    expect(() => z.getContent()).toThrow(/zero-fill/);
+    expect(() => g.createContentBlock(text, bytes, 0, 3, 0)).toThrow(/power of two/);
+    expect(() => g.createContentBlock(text, bytes, 0, 4, 4)).toThrow(/alignment offset/);
+    const mut = g.createMutableContentBlock(text, new Uint8Array(2), 0x300, 1, 0);
+    expect(mut.isContentMutable()).toBe(true);
+    expect([...g.blocks()]).toEqual([b, z, mut]);
+  });
+
+  test('symbols: defined, anonymous, external, absolute, common', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const b = g.createContentBlock(text, new Uint8Array(16), 0x1000, 16, 0);
+    const main = g.addDefinedSymbol(b, 4, 'main', 8, Linkage.Strong, Scope.Default, true, false);
+    const anon = g.addAnonymousSymbol(b, 0, 4, false, false);
+    const ext = g.addExternalSymbol('printf', 0, Linkage.Strong);
+    const weakExt = g.addExternalSymbol('maybe', 0, Linkage.Weak);
+    const abs = g.addAbsoluteSymbol('ABS', 0x1234, 0, Linkage.Strong, Scope.Default, true);
+    const bss = g.createSection('.bss', RW);
+    const common = g.addCommonSymbol('counter', Scope.Default, bss, 0x2000, 40, 8, false);
+    expect(main.address).toBe(0x1004);
+    expect(main.callable).toBe(true);
+    expect(main.block).toBe(b);
+    expect(anon.hasName()).toBe(false);
+    expect(anon.scope).toBe(Scope.Local);
+    expect(ext.isExternal()).toBe(true);
+    expect(weakExt.linkage).toBe(Linkage.Weak);
+    expect(abs.isAbsolute()).toBe(true);
+    expect(abs.address).toBe(0x1234);
+    expect(common.linkage).toBe(Linkage.Weak);
+    expect(common.block.isZeroFill()).toBe(true);
+    expect(common.block.alignment).toBe(8);
+    expect([...g.definedSymbols()]).toEqual([main, anon, common]);
+    expect([...g.externalSymbols()]).toEqual([ext, weakExt]);
+    expect([...g.absoluteSymbols()]).toEqual([abs]);
+    expect(() => g.addExternalSymbol('printf', 0)).toThrow(/duplicate external/);
+    expect(() => g.addDefinedSymbol(b, 17, 'past', 0, Linkage.Strong, Scope.Local, false, false)).toThrow(/outside/);
+    expect(() => ext.block).toThrow(JITLinkError);
+  });
+
+  test('makeExternal, makeDefined, makeAbsolute keep edges valid', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const b = g.createContentBlock(text, new Uint8Array(16), 0, 1, 0);
+    const foo = g.addDefinedSymbol(b, 0, 'foo', 4, Linkage.Weak, Scope.Default, true, false);
+    const edge = b.addEdge(Delta32, 8, foo, 0);
+    g.makeExternal(foo);
+    expect(foo.isExternal()).toBe(true);
+    expect(g.findExternalSymbol('foo')).toBe(foo);
+    expect(edge.target).toBe(foo);
+    expect(text.symbols.size).toBe(0);
+    expect(b.symbolCount).toBe(0);
+    g.makeDefined(foo, b, 2, 2, Linkage.Strong, Scope.Hidden, true);
+    expect(foo.isDefined()).toBe(true);
+    expect(foo.address).toBe(2);
+    expect(g.findExternalSymbol('foo')).toBeUndefined();
+    expect(text.symbols.has(foo)).toBe(true);
+    g.makeAbsolute(foo, 0x4000);
+    expect(foo.isAbsolute()).toBe(true);
+    expect([...g.absoluteSymbols()]).toEqual([foo]);
+    expect(edge.target.address).toBe(0x4000);
+  });
+
+  test('removal rules: referenced addressables cannot be removed', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const b = g.createContentBlock(text, new Uint8Array(8), 0, 1, 0);
+    const s = g.addDefinedSymbol(b, 0, 's', 8, Linkage.Strong, Scope.Default, false, false);
+    expect(() => g.removeBlock(b)).toThrow(/still defined/);
+    g.removeDefinedSymbol(s);
+    expect(s.inGraph).toBe(false);
+    expect(() => g.removeDefinedSymbol(s)).toThrow(JITLinkError);
+    g.removeBlock(b);
+    expect(text.blocks.size).toBe(0);
+    expect(() => g.removeBlock(b)).toThrow(JITLinkError);
+
+    const ext = g.addExternalSymbol('ext', 0);
+    const abs = g.addAbsoluteSymbol('abs', 5, 0, Linkage.Strong, Scope.Default, false);
+    expect(() => g.removeExternalSymbol(abs)).toThrow(/not an external/);
+    expect(() => g.removeAbsoluteSymbol(ext)).toThrow(/not an absolute/);
+    g.removeExternalSymbol(ext);
+    g.removeAbsoluteSymbol(abs);
+    expect([...g.externalSymbols()]).toEqual([]);
+    expect([...g.absoluteSymbols()]).toEqual([]);
+  });
+
+  test('an edge to a removed symbol is reported at fixup time, not silently patched', async () => {
+    const { link } = await import('../src/index.js');
+    const { InMemoryMemoryManager } = await import('../src/index.js');
+    const { toyTarget } = await import('./helpers.js');
+    const { recordingContext } = await import('./context.js');
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const b = g.createContentBlock(text, new Uint8Array(8), 0, 1, 0);
+    g.addDefinedSymbol(b, 0, 'root', 8, Linkage.Strong, Scope.Default, false, true);
+    const victim = g.addDefinedSymbol(b, 4, 'victim', 0, Linkage.Strong, Scope.Default, false, true);
+    b.addEdge(Pointer64, 0, victim, 0);
+    const ctx = recordingContext(new InMemoryMemoryManager());
+    ctx.modify = (_g, config) => config.postPrunePasses.push((graph) => graph.removeDefinedSymbol(victim));
+    await link(g, ctx, toyTarget);
+    expect(ctx.failures).toHaveLength(1);
+    expect(ctx.failures[0]!.message).toMatch(/targets victim, which was removed/);
+  });
+
+  test('splitBlock moves edges and symbols by offset and keeps alignment', () => {
+    const g = toyGraph();
+    const data = g.createSection('.data', RW);
+    const content = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const b = g.createContentBlock(data, content, 0x1000, 8, 0);
+    const target = g.addExternalSymbol('t', 0);
+    const left0 = g.addDefinedSymbol(b, 0, 'l0', 8, Linkage.Strong, Scope.Default, false, false);
+    const straddle = g.addDefinedSymbol(b, 8, 'straddle', 16, Linkage.Strong, Scope.Default, false, false);
+    const right = g.addDefinedSymbol(b, 20, 'r', 4, Linkage.Strong, Scope.Default, false, false);
+    const e1 = b.addEdge(Pointer64, 0, target, 1);
+    const e2 = b.addEdge(Pointer64, 12, target, 2);
+    const e3 = b.addEdge(Pointer64, 24, target, 3);
+
+    const left = g.splitBlock(b, 12);
+    expect(left).not.toBe(b);
+    expect(left.size).toBe(12);
+    expect(b.size).toBe(20);
+    expect(left.address).toBe(0x1000);
+    expect(b.address).toBe(0x100c);
+    expect(left.getContent()[11]).toBe(11);
+    expect(b.getContent()[0]).toBe(12);
+    expect(left.alignment).toBe(8);
+    expect(b.alignmentOffset).toBe(4); // 12 mod 8
+    expect(left.edges).toEqual([e1]);
+    expect(b.edges).toEqual([e2, e3]);
+    expect([e2.offset, e3.offset]).toEqual([0, 12]);
+    expect(left0.block).toBe(left);
+    expect(straddle.block).toBe(left);
+    expect(straddle.size).toBe(4); // clamped to the left half
+    expect(right.block).toBe(b);
+    expect(right.offset).toBe(8);
+    expect(left.symbolCount).toBe(2);
+    expect(b.symbolCount).toBe(1);
+    expect(g.splitBlock(b, b.size)).toBe(b);
+    expect(() => g.splitBlock(b, 0)).toThrow(JITLinkError);
+    expect(() => g.splitBlock(b, 21)).toThrow(JITLinkError);
+
+    const z = g.createZeroFillBlock(data, 100, 0x3000, 4, 0);
+    const zl = g.splitBlock(z, 40);
+    expect([zl.size, z.size, zl.isZeroFill(), z.isZeroFill()]).toEqual([40, 60, true, true]);
+  });
+
+  test('allocateString / allocateContent copy into graph-owned memory', () => {
+    const g = toyGraph();
+    expect(Array.from(g.allocateString('hi'))).toEqual([0x68, 0x69]);
+    const src = new Uint8Array([1, 2]);
+    const copy = g.allocateContent(src);
+    copy[0] = 7;
+    expect(src[0]).toBe(1);
+  });
+
+  test('printer shows sections, blocks, symbols and edges with kind names', () => {
+    const g = toyGraph('print.o');
+    const text = g.createSection('.text', RX);
+    const b = g.createContentBlock(text, new Uint8Array(16), 0x1000, 16, 0);
+    g.addDefinedSymbol(b, 0, 'main', 16, Linkage.Strong, Scope.Default, true, true);
+    const ext = g.addExternalSymbol('puts', 0);
+    b.addEdge(Delta32, 4, ext, -4);
+    const text2 = printLinkGraph(g);
+    expect(text2).toContain('section .text (R-X, ordinal 0)');
+    expect(text2).toContain('block 0x0000000000001000 size = 0x00000010, align = 16, alignment-offset = 0');
+    expect(text2).toMatch(/0x0000000000001000 \(block \+ 0x00000000\): size: 0x00000010, linkage: strong, scope: default, live, callable {2}- {2}main/);
+    expect(text2).toContain('addend = -0x00000004, kind = Delta32, target = puts');
+    expect(text2).toContain('external symbols:');
+  });
+});
