@@ -71,7 +71,9 @@ int main() {
 
   shared_counter() += 5;
   std::printf("shared_counter = %d\n", shared_counter());
-  std::printf("tickets: %d %d\n", next_ticket(), next_ticket());
+  int t1 = next_ticket();
+  int t2 = next_ticket();
+  std::printf("tickets: %d %d\n", t1, t2);
 
   registry_note("main done");
   for (const std::string &entry : registry_snapshot())
