@@ -1,4 +1,5 @@
 export * from './address.js';
+export * from './archive.js';
 export * from './backend.js';
 export * from './edge-kinds.js';
 export * from './errors.js';

@@ -1,0 +1,647 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Archive, JITLinkError, parseArchive } from '../src/index.js';
+
+const LIB_DIR = '/usr/lib/x86_64-linux-gnu';
+
+/**
+ * Checks that an external tool or input file a test needs is present. On CI a
+ * missing prerequisite fails the test; elsewhere the case is skipped with a reason.
+ */
+function prerequisite(available: boolean, what: string): boolean {
+  if (available) return true;
+  if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${what}`);
+  console.warn(`skipping: ${what} is not available`);
+  return false;
+}
+
+const toolCache = new Map<string, boolean>();
+function haveTool(tool: string): boolean {
+  let found = toolCache.get(tool);
+  if (found === undefined) {
+    found = !spawnSync(tool, ['--version'], { stdio: 'ignore' }).error;
+    toolCache.set(tool, found);
+  }
+  return prerequisite(found, `tool "${tool}"`);
+}
+
+function haveFile(path: string): boolean {
+  return prerequisite(existsSync(path), `file ${path}`);
+}
+
+function run(tool: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Buffer {
+  const result = spawnSync(tool, args, { cwd: options.cwd, env: options.env, maxBuffer: 256 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${result.stderr.toString()}`);
+  return result.stdout;
+}
+
+function lines(output: Buffer): string[] {
+  return output
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
+}
+
+/** (symbol, member) pairs from `nm --print-armap` or `llvm-nm --print-armap`, in index order. */
+function armap(tool: string, archivePath: string): [string, string][] {
+  const result = spawnSync(tool, ['--print-armap', archivePath], { maxBuffer: 256 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  const out = result.stdout.toString('utf8').split('\n');
+  const start = out.findIndex((line) => line === 'Archive index:' || line === 'Archive map');
+  expect(start).toBeGreaterThanOrEqual(0);
+  const pairs: [string, string][] = [];
+  for (let i = start + 1; i < out.length && out[i] !== ''; i++) {
+    const match = /^(.*) in (.*)$/.exec(out[i]!);
+    if (match) pairs.push([match[1]!, match[2]!]);
+  }
+  return pairs;
+}
+
+function expectIndexMatches(archive: Archive, pairs: [string, string][]): void {
+  expect(pairs.length).toBeGreaterThan(0);
+  const firstDefinition = new Map<string, string>();
+  for (const [symbol, member] of pairs) if (!firstDefinition.has(symbol)) firstDefinition.set(symbol, member);
+  expect(archive.hasSymbolIndex).toBe(true);
+  expect(archive.symbolIndexSource).toBe('archive');
+  expect(archive.symbolIndex.size).toBe(firstDefinition.size);
+  for (const [symbol, member] of firstDefinition) {
+    expect([symbol, archive.findMemberDefining(symbol)?.name]).toEqual([symbol, member]);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function expectJITLinkError(
+  fn: () => unknown,
+  code: string,
+  file: string,
+  offset: number,
+  message?: RegExp,
+): JITLinkError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(JITLinkError);
+  const err = caught as JITLinkError;
+  expect(err.code).toBe(code);
+  expect(err.file).toBe(file);
+  expect(err.offset).toBe(offset);
+  expect(err.message).toContain(file);
+  expect(err.message).toContain(`0x${offset.toString(16)}`);
+  if (message) expect(err.message).toMatch(message);
+  return err;
+}
+
+// ---- Hand-built archives -------------------------------------------------
+
+const encoder = new TextEncoder();
+const MAGIC = encoder.encode('!<arch>\n');
+
+function field(text: string, width: number): string {
+  return text.padEnd(width, ' ').slice(0, width);
+}
+
+/** One member: a 60-byte header, the contents and the pad byte for odd sizes. */
+function member(
+  name: string,
+  data: Uint8Array,
+  overrides: { size?: string; fmag?: string } = {},
+): Uint8Array {
+  const header =
+    field(name, 16) +
+    field('0', 12) +
+    field('0', 6) +
+    field('0', 6) +
+    field('644', 8) +
+    field(overrides.size ?? String(data.length), 10) +
+    (overrides.fmag ?? '`\n');
+  const parts = [encoder.encode(header), data];
+  if (data.length % 2 === 1) parts.push(encoder.encode('\n'));
+  return concat(parts);
+}
+
+function be32(values: number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setUint32(i * 4, v, false));
+  return out;
+}
+
+function le32(values: number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setUint32(i * 4, v, true));
+  return out;
+}
+
+function cstrings(names: string[]): Uint8Array {
+  return encoder.encode(names.map((n) => `${n}\0`).join(''));
+}
+
+interface GnuSpec {
+  members: { name: string; data: Uint8Array; symbols: string[] }[];
+  /** Replace the offset of symbol entry `i` in the index. */
+  patchIndexOffset?: { entry: number; value: number };
+  indexCount?: number;
+}
+
+/** A GNU archive with a "/" index and a "//" table for names longer than 15 bytes. */
+function gnuArchive(spec: GnuSpec): Uint8Array {
+  const symbols = spec.members.flatMap((m) => m.symbols);
+  let table = '';
+  const headerNames = spec.members.map((m) => {
+    if (m.name.length < 16) return `${m.name}/`;
+    const ref = `/${table.length}`;
+    table += `${m.name}/\n`;
+    return ref;
+  });
+  const tableMember = table ? member('//', encoder.encode(table)) : new Uint8Array();
+  const indexSize = 4 + symbols.length * 4 + cstrings(symbols).length;
+  const indexMemberSize = 60 + indexSize + (indexSize % 2);
+  let at = MAGIC.length + indexMemberSize + tableMember.length;
+  const memberOffsets: number[] = [];
+  const members = spec.members.map((m, i) => {
+    memberOffsets.push(at);
+    const bytes = member(headerNames[i]!, m.data);
+    at += bytes.length;
+    return bytes;
+  });
+  const offsets = spec.members.flatMap((m, i) => m.symbols.map(() => memberOffsets[i]!));
+  if (spec.patchIndexOffset) offsets[spec.patchIndexOffset.entry] = spec.patchIndexOffset.value;
+  const index = member(
+    '/',
+    concat([be32([spec.indexCount ?? symbols.length]), be32(offsets), cstrings(symbols)]),
+  );
+  return concat([MAGIC, index, tableMember, ...members]);
+}
+
+/** A BSD archive with a "__.SYMDEF" index and "#1/<len>" long names. */
+function bsdArchive(
+  members: { name: string; data: Uint8Array; symbols: string[] }[],
+  patch: { strx?: number; rangesBytes?: number } = {},
+): Uint8Array {
+  const symbols = members.flatMap((m) => m.symbols);
+  const strings = cstrings(symbols);
+  const symdefName = encoder.encode('__.SYMDEF\0\0\0');
+  const indexBody = 4 + symbols.length * 8 + 4 + strings.length;
+  const indexMemberSize = 60 + symdefName.length + indexBody + ((symdefName.length + indexBody) % 2);
+  let at = MAGIC.length + indexMemberSize;
+  const offsets: number[] = [];
+  const encoded = members.map((m) => {
+    offsets.push(at);
+    const name = encoder.encode(m.name);
+    const bytes = member(`#1/${name.length}`, concat([name, m.data]));
+    at += bytes.length;
+    return bytes;
+  });
+  const pairs: number[] = [];
+  let strx = 0;
+  members.forEach((m, i) =>
+    m.symbols.forEach((s) => {
+      pairs.push(pairs.length === 0 && patch.strx !== undefined ? patch.strx : strx, offsets[i]!);
+      strx += encoder.encode(s).length + 1;
+    }),
+  );
+  const body = concat([
+    le32([patch.rangesBytes ?? pairs.length * 4]),
+    le32(pairs),
+    le32([strings.length]),
+    strings,
+  ]);
+  return concat([MAGIC, member('#1/12', concat([symdefName, body])), ...encoded]);
+}
+
+const smallMembers = [
+  { name: 'short.o', data: encoder.encode('odd-sized'), symbols: ['alpha', 'beta'] },
+  { name: 'a_member_with_a_long_name.o', data: encoder.encode('even!!'), symbols: ['gamma'] },
+  { name: 'x.o', data: encoder.encode('x'), symbols: ['beta', 'delta'] },
+];
+
+describe('parseArchive on hand-built archives', () => {
+  test('GNU: long names, odd-size padding, symbol index with first definition winning', () => {
+    const bytes = gnuArchive({ members: smallMembers });
+    const archive = parseArchive(bytes, 'small.a');
+    expect(archive.format).toBe('gnu');
+    expect(archive.members.map((m) => m.name)).toEqual(['short.o', 'a_member_with_a_long_name.o', 'x.o']);
+    expect(archive.members.map((m) => new TextDecoder().decode(m.data))).toEqual([
+      'odd-sized',
+      'even!!',
+      'x',
+    ]);
+    for (const m of archive.members) {
+      expect(m.data.buffer).toBe(bytes.buffer);
+      expect(m.data.byteOffset).toBe(m.offset);
+      expect(m.offset).toBe(m.headerOffset + 60);
+    }
+    expect(archive.findMemberDefining('alpha')?.name).toBe('short.o');
+    expect(archive.findMemberDefining('beta')?.name).toBe('short.o');
+    expect(archive.findMemberDefining('gamma')?.name).toBe('a_member_with_a_long_name.o');
+    expect(archive.findMemberDefining('delta')?.name).toBe('x.o');
+    expect(archive.findMemberDefining('missing')).toBeUndefined();
+    expect(archive.symbolIndex.size).toBe(4);
+  });
+
+  test('BSD: #1/ names, __.SYMDEF index', () => {
+    const bytes = bsdArchive(smallMembers);
+    const archive = parseArchive(bytes, 'small-bsd.a');
+    expect(archive.format).toBe('bsd');
+    expect(archive.members.map((m) => m.name)).toEqual(['short.o', 'a_member_with_a_long_name.o', 'x.o']);
+    expect(archive.members.map((m) => new TextDecoder().decode(m.data))).toEqual([
+      'odd-sized',
+      'even!!',
+      'x',
+    ]);
+    expect(archive.findMemberDefining('gamma')?.name).toBe('a_member_with_a_long_name.o');
+    expect(archive.findMemberDefining('beta')?.name).toBe('short.o');
+  });
+
+  test('an archive without an index has none until buildSymbolIndex is called', () => {
+    const bytes = concat([
+      MAGIC,
+      member('one.o/', encoder.encode('111')),
+      member('two.o/', encoder.encode('2222')),
+    ]);
+    const archive = parseArchive(bytes, 'noindex.a');
+    expect(archive.members.map((m) => m.name)).toEqual(['one.o', 'two.o']);
+    expect(archive.hasSymbolIndex).toBe(false);
+    expect(archive.symbolIndexSource).toBe('none');
+    expect(archive.findMemberDefining('f')).toBeUndefined();
+    archive.buildSymbolIndex((m) => (m.name === 'one.o' ? ['f', 'g'] : ['g', 'h']));
+    expect(archive.hasSymbolIndex).toBe(true);
+    expect(archive.symbolIndexSource).toBe('built');
+    expect(archive.findMemberDefining('g')?.name).toBe('one.o');
+    expect(archive.findMemberDefining('h')?.name).toBe('two.o');
+  });
+
+  test('an empty archive has no members', () => {
+    const archive = parseArchive(MAGIC, 'empty.a');
+    expect(archive.members).toEqual([]);
+    expect(archive.hasSymbolIndex).toBe(false);
+  });
+
+  test('a file without the archive magic is rejected as an unsupported format', () => {
+    expectJITLinkError(
+      () => parseArchive(encoder.encode('\x7fELF....'), 'x.o'),
+      'UnsupportedFormat',
+      'x.o',
+      0,
+      /not a static archive/,
+    );
+  });
+});
+
+describe('malformed archives give JITLinkError naming file and offset', () => {
+  test('truncated member header', () => {
+    const bytes = concat([MAGIC, member('a.o/', encoder.encode('ab'))]);
+    expectJITLinkError(
+      () => parseArchive(bytes.subarray(0, 8 + 30), 'trunc.a'),
+      'MalformedObject',
+      'trunc.a',
+      8,
+      /truncated member header/,
+    );
+    const two = concat([bytes, member('b.o/', encoder.encode('cd'))]);
+    expectJITLinkError(
+      () => parseArchive(two.subarray(0, two.length - 40), 'trunc2.a'),
+      'MalformedObject',
+      'trunc2.a',
+      bytes.length,
+    );
+  });
+
+  test('member size past the end of the file', () => {
+    const bytes = concat([MAGIC, member('big.o/', encoder.encode('abcd'), { size: '4000' })]);
+    const err = expectJITLinkError(
+      () => parseArchive(bytes, 'big.a'),
+      'MalformedObject',
+      'big.a',
+      8,
+      /extends past the end/,
+    );
+    expect(err.message).toContain('big.o');
+  });
+
+  test('bad header terminator', () => {
+    const bytes = concat([MAGIC, member('a.o/', encoder.encode('ab'), { fmag: '`X' })]);
+    expectJITLinkError(
+      () => parseArchive(bytes, 'fmag.a'),
+      'MalformedObject',
+      'fmag.a',
+      8,
+      /header terminator/,
+    );
+  });
+
+  test('size field that is not a decimal number', () => {
+    for (const size of ['0x10', '-1', '', ' 2', '2a']) {
+      const bytes = concat([MAGIC, member('a.o/', encoder.encode('ab'), { size })]);
+      expectJITLinkError(
+        () => parseArchive(bytes, 'size.a'),
+        'MalformedObject',
+        'size.a',
+        8,
+        /not a decimal number/,
+      );
+    }
+  });
+
+  test('long-name offset outside the long-name table', () => {
+    const bytes = concat([
+      MAGIC,
+      member('//', encoder.encode('long_name_member.o/\n')),
+      member('/99', encoder.encode('ab')),
+    ]);
+    const headerOffset = 8 + 60 + 20;
+    expectJITLinkError(
+      () => parseArchive(bytes, 'names.a'),
+      'MalformedObject',
+      'names.a',
+      headerOffset,
+      /long-name offset 99 is outside/,
+    );
+  });
+
+  test('long-name reference without a table, and an unterminated long name', () => {
+    const noTable = concat([MAGIC, member('/0', encoder.encode('ab'))]);
+    expectJITLinkError(
+      () => parseArchive(noTable, 'nt.a'),
+      'MalformedObject',
+      'nt.a',
+      8,
+      /no long-name table/,
+    );
+    const unterminated = concat([
+      MAGIC,
+      member('//', encoder.encode('abcdef')),
+      member('/2', encoder.encode('ab')),
+    ]);
+    expectJITLinkError(
+      () => parseArchive(unterminated, 'ut.a'),
+      'MalformedObject',
+      'ut.a',
+      8 + 66,
+      /not terminated/,
+    );
+  });
+
+  test('symbol index offset out of range or not at a member', () => {
+    const entryOffset = 8 + 60 + 4; // first offset in the "/" index
+    for (const value of [0xfffffff0, 8, 9]) {
+      const bytes = gnuArchive({ members: smallMembers, patchIndexOffset: { entry: 0, value } });
+      expectJITLinkError(
+        () => parseArchive(bytes, 'idx.a'),
+        'MalformedObject',
+        'idx.a',
+        entryOffset,
+        /not the start of a member/,
+      );
+    }
+  });
+
+  test('symbol index count larger than the index', () => {
+    const bytes = gnuArchive({ members: smallMembers, indexCount: 1000 });
+    expectJITLinkError(
+      () => parseArchive(bytes, 'count.a'),
+      'MalformedObject',
+      'count.a',
+      8 + 60,
+      /symbol count 1000/,
+    );
+    const slightlyTooMany = gnuArchive({ members: smallMembers, indexCount: 6 });
+    expect(() => parseArchive(slightlyTooMany, 'count6.a')).toThrow(JITLinkError);
+  });
+
+  test('BSD index: name offset outside the string table, entry table larger than the index', () => {
+    const symdefData = 8 + 60 + 12;
+    expectJITLinkError(
+      () => parseArchive(bsdArchive(smallMembers, { strx: 500 }), 'bsd.a'),
+      'MalformedObject',
+      'bsd.a',
+      symdefData + 4,
+      /outside the string table/,
+    );
+    expectJITLinkError(
+      () => parseArchive(bsdArchive(smallMembers, { rangesBytes: 8 * 1000 }), 'bsd.a'),
+      'MalformedObject',
+      'bsd.a',
+      symdefData,
+      /does not fit/,
+    );
+    expectJITLinkError(
+      () => parseArchive(bsdArchive(smallMembers, { rangesBytes: 12 }), 'bsd.a'),
+      'MalformedObject',
+      'bsd.a',
+      symdefData,
+      /not a multiple of 8/,
+    );
+  });
+
+  test('BSD long name longer than the member', () => {
+    const bytes = concat([MAGIC, member('#1/20', encoder.encode('abc'))]);
+    expectJITLinkError(
+      () => parseArchive(bytes, 'bsdname.a'),
+      'MalformedObject',
+      'bsdname.a',
+      8,
+      /longer than the member/,
+    );
+  });
+});
+
+// ---- Real archives ---------------------------------------------------------
+
+describe.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('Debian %s', (libName) => {
+  const path = join(LIB_DIR, libName);
+
+  test('members equal `ar t`, contents equal `ar p`', () => {
+    if (!haveFile(path) || !haveTool('ar')) return;
+    const archive = parseArchive(readFileSync(path), libName);
+    expect(archive.format).toBe('gnu');
+    expect(archive.members.map((m) => m.name)).toEqual(lines(run('ar', ['t', path])));
+    // `ar p` with no names prints every member's contents in order.
+    const all = run('ar', ['p', path]);
+    expect(Buffer.from(concat(archive.members.map((m) => m.data))).equals(all)).toBe(true);
+    const sample = archive.members[Math.floor(archive.members.length / 2)]!;
+    expect(Buffer.from(sample.data).equals(run('ar', ['p', path, sample.name]))).toBe(true);
+  });
+
+  test('symbol index agrees with nm --print-armap and llvm-nm --print-armap', () => {
+    if (!haveFile(path)) return;
+    const archive = parseArchive(readFileSync(path), libName);
+    const sample: Record<string, [string, string]> = {
+      'libsqlite3.a': ['sqlite3_open', 'main.o'],
+      'liblua5.4.a': ['lua_newstate', 'lstate.o'],
+      'libz.a': ['crc32', 'crc32.o'],
+    };
+    const [symbol, memberName] = sample[libName]!;
+    expect(archive.findMemberDefining(symbol)?.name).toBe(memberName);
+    if (haveTool('nm')) expectIndexMatches(archive, armap('nm', path));
+    if (haveTool('llvm-nm-19')) expectIndexMatches(archive, armap('llvm-nm-19', path));
+  });
+});
+
+// ---- Archives written by ar / llvm-ar ------------------------------------
+
+describe('archives written by ar and llvm-ar', () => {
+  let dir: string;
+  const inputs: { file: string; data: Uint8Array }[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'jitlink-archive-'));
+    const libz = join(LIB_DIR, 'libz.a');
+    if (existsSync(libz)) {
+      // Real objects taken from libz.a, renamed to need long names, plus an odd-sized text member.
+      const archive = parseArchive(readFileSync(libz), 'libz.a');
+      for (const name of ['adler32.o', 'crc32.o', 'compress.o']) {
+        const m = archive.members.find((x) => x.name === name)!;
+        inputs.push({ file: `member_with_a_long_name_${name}`, data: m.data });
+      }
+    }
+    inputs.push({ file: 'odd.txt', data: encoder.encode('hello') });
+    for (const input of inputs) writeFileSync(join(dir, input.file), input.data);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function build(tool: string, args: string[], out: string, env: NodeJS.ProcessEnv = {}): Uint8Array {
+    run(tool, [...args, out, ...inputs.map((i) => i.file)], { cwd: dir, env: { ...process.env, ...env } });
+    return readFileSync(join(dir, out));
+  }
+
+  function check(
+    bytes: Uint8Array,
+    out: string,
+    format: 'gnu' | 'bsd',
+    lister: string,
+    nmTool: string,
+  ): Archive {
+    const archive = parseArchive(bytes, out);
+    expect(archive.format).toBe(format);
+    expect(archive.members.map((m) => m.name)).toEqual(lines(run(lister, ['t', join(dir, out)])));
+    expect(archive.members.map((m) => m.name)).toEqual(inputs.map((i) => i.file));
+    expect(
+      Buffer.from(concat(archive.members.map((m) => m.data))).equals(run(lister, ['p', join(dir, out)])),
+    ).toBe(true);
+    // Darwin-format writers pad members to 8 bytes and count the padding in the size.
+    archive.members.forEach((m, i) => {
+      const input = inputs[i]!.data;
+      expect(Buffer.from(m.data.subarray(0, input.length)).equals(Buffer.from(input))).toBe(true);
+      expect(m.size - input.length).toBeLessThan(8);
+    });
+    if (inputs.length > 1) {
+      expect(archive.findMemberDefining('adler32')?.name).toBe('member_with_a_long_name_adler32.o');
+      expect(archive.findMemberDefining('crc32')?.name).toBe('member_with_a_long_name_crc32.o');
+      if (haveTool(nmTool)) expectIndexMatches(archive, armap(nmTool, join(dir, out)));
+    }
+    return archive;
+  }
+
+  test('GNU ar rcs: "/" index and "//" long names', () => {
+    if (!haveFile(join(LIB_DIR, 'libz.a')) || !haveTool('ar')) return;
+    const bytes = build('ar', ['rcs'], 'gnu.a');
+    expect(new TextDecoder().decode(bytes.subarray(8, 10))).toBe('/ ');
+    check(bytes, 'gnu.a', 'gnu', 'ar', 'nm');
+  });
+
+  test('llvm-ar --format=bsd: __.SYMDEF index and #1/ long names', () => {
+    if (!haveFile(join(LIB_DIR, 'libz.a')) || !haveTool('llvm-ar-19')) return;
+    const bytes = build('llvm-ar-19', ['--format=bsd', 'rcs'], 'bsd.a');
+    expect(new TextDecoder().decode(bytes.subarray(68, 77))).toBe('__.SYMDEF');
+    check(bytes, 'bsd.a', 'bsd', 'llvm-ar-19', 'llvm-nm-19');
+  });
+
+  test('llvm-ar 64-bit indexes: /SYM64/ and __.SYMDEF_64', () => {
+    if (!haveFile(join(LIB_DIR, 'libz.a')) || !haveTool('llvm-ar-19')) return;
+    // SYM64_THRESHOLD makes llvm-ar write 64-bit symbol tables for small archives.
+    const gnu64 = build('llvm-ar-19', ['--format=gnu', 'rcs'], 'gnu64.a', { SYM64_THRESHOLD: '0' });
+    expect(new TextDecoder().decode(gnu64.subarray(8, 15))).toBe('/SYM64/');
+    check(gnu64, 'gnu64.a', 'gnu', 'llvm-ar-19', 'llvm-nm-19');
+    const darwin64 = build('llvm-ar-19', ['--format=darwin', 'rcs'], 'darwin64.a', { SYM64_THRESHOLD: '0' });
+    expect(new TextDecoder().decode(darwin64.subarray(68, 80))).toBe('__.SYMDEF_64');
+    check(darwin64, 'darwin64.a', 'bsd', 'llvm-ar-19', 'llvm-nm-19');
+  });
+
+  test('thin archives are rejected with a clear error', () => {
+    if (!haveTool('ar')) return;
+    const bytes = build('ar', ['rcsT'], 'thin.a');
+    const err = expectJITLinkError(() => parseArchive(bytes, 'thin.a'), 'UnsupportedFormat', 'thin.a', 0);
+    expect(err.message).toMatch(/thin archives are not supported/);
+    expect(err.message).toMatch(/pass the member object files directly/);
+  });
+});
+
+// ---- Fuzzing ---------------------------------------------------------------
+
+/** mulberry32: a small deterministic PRNG so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('fuzzing', () => {
+  test('random mutations and truncations only ever throw JITLinkError', () => {
+    const bases: Uint8Array[] = [gnuArchive({ members: smallMembers }), bsdArchive(smallMembers)];
+    const libz = join(LIB_DIR, 'libz.a');
+    if (existsSync(libz)) {
+      // The start of libz.a: its index, long-name handling and first members.
+      const real = parseArchive(readFileSync(libz), 'libz.a');
+      const cut = real.members[2]!.offset + real.members[2]!.size;
+      bases.push(readFileSync(libz).subarray(0, cut + (cut & 1)));
+    }
+    const interesting = [0x00, 0x20, 0x2f, 0x30, 0x39, 0x0a, 0x60, 0x23, 0x31, 0xff];
+    const random = prng(0x6a69746c);
+    let parsed = 0;
+    let rejected = 0;
+    for (let iteration = 0; iteration < 4000; iteration++) {
+      const base = bases[iteration % bases.length]!;
+      let bytes = Uint8Array.from(base);
+      const mutations = 1 + Math.floor(random() * 4);
+      for (let k = 0; k < mutations; k++) {
+        const choice = random();
+        // Most archive structure is in the first few hundred bytes; aim there half the time.
+        const span = random() < 0.5 ? Math.min(bytes.length, 400) : bytes.length;
+        const at = Math.floor(random() * span);
+        if (choice < 0.15) bytes = bytes.subarray(0, at);
+        else if (choice < 0.6) bytes[at] = interesting[Math.floor(random() * interesting.length)]!;
+        else bytes[at] = Math.floor(random() * 256);
+      }
+      try {
+        const archive = parseArchive(bytes, 'fuzz.a');
+        parsed++;
+        for (const m of archive.members) {
+          expect(m.offset + m.size).toBeLessThanOrEqual(bytes.length);
+          expect(m.data.length).toBe(m.size);
+        }
+        for (const m of archive.symbolIndex.values()) expect(archive.members[m.index]).toBe(m);
+      } catch (err) {
+        if (!(err instanceof JITLinkError)) throw new Error(`iteration ${iteration}: ${String(err)}`);
+        expect(err.file).toBe('fuzz.a');
+        expect(err.offset).toBeGreaterThanOrEqual(0);
+        rejected++;
+      }
+    }
+    expect(parsed).toBeGreaterThan(0);
+    expect(rejected).toBeGreaterThan(0);
+  });
+});
