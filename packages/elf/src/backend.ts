@@ -1,0 +1,35 @@
+/** A LinkGraphBackend for ELF objects of one architecture. */
+import { JITLinkError, type LinkGraphBackend } from '@jitlink/core';
+import type { ElfArchSupport } from './arch-support.js';
+import { createElfLinkGraph } from './builder.js';
+
+/**
+ * Composes the generic ELF builder with an architecture package into a
+ * backend for `registerBackend`.
+ */
+export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
+  const target = arch.target;
+  const backend: LinkGraphBackend = {
+    name: `ELF/${arch.arch}`,
+    format: 'elf',
+    arch: arch.arch,
+    applyFixup: (graph, block, edge, content, view) => target.applyFixup(graph, block, edge, content, view),
+    createLinkGraph(bytes, options) {
+      const name = options.name ?? '<memory>';
+      const identity = options.identity;
+      if (identity.format !== 'elf' || identity.arch !== arch.arch) {
+        throw new JITLinkError(
+          'UnsupportedArchitecture',
+          `${identity.description} for ${identity.arch} cannot be read by the ELF/${arch.arch} backend`,
+          { file: name },
+        );
+      }
+      return createElfLinkGraph(bytes, arch, { name });
+    },
+  };
+  if (target.addDefaultPasses !== undefined) {
+    const addDefaultPasses = target.addDefaultPasses.bind(target);
+    backend.addDefaultPasses = addDefaultPasses;
+  }
+  return backend;
+}

@@ -1,0 +1,479 @@
+/**
+ * The generic ELF LinkGraph builder: sections, blocks and symbols from the
+ * container, and relocations handed to the architecture package one by one.
+ */
+import {
+  alignUp,
+  JITLinkError,
+  LinkGraph,
+  Linkage,
+  MemProt,
+  Scope,
+  type Block,
+  type Section,
+  type Symbol,
+} from '@jitlink/core';
+import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from './arch-support.js';
+import {
+  ET_REL,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_GNU_RETAIN,
+  SHF_TLS,
+  SHF_WRITE,
+  SHN_ABS,
+  SHN_COMMON,
+  SHN_LORESERVE,
+  SHN_UNDEF,
+  SHT_GROUP,
+  SHT_NOBITS,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  SHT_SYMTAB_SHNDX,
+  STB_GLOBAL,
+  STB_GNU_UNIQUE,
+  STB_LOCAL,
+  STB_WEAK,
+  STT_FILE,
+  STT_FUNC,
+  STT_GNU_IFUNC,
+  STT_SECTION,
+  STV_HIDDEN,
+  STV_INTERNAL,
+} from './constants.js';
+import { initializerSectionInfo } from './initializers.js';
+import { parseElf, readRelocation, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
+
+export interface CreateElfLinkGraphOptions {
+  /** Graph name, usually the file name; used in every error message. */
+  name: string;
+}
+
+/** A section group (SHT_GROUP) of the object, as built into the graph. */
+export interface ElfComdatGroup {
+  /** Name of the signature symbol: groups with equal signatures are duplicates of each other. */
+  signature: string;
+  /** True for GRP_COMDAT groups (the only kind whose duplicates may be discarded). */
+  isComdat: boolean;
+  /** ELF index of the SHT_GROUP section. */
+  groupSectionIndex: number;
+  /** ELF indices of the member sections (including non-allocated ones such as debug info). */
+  memberSectionIndices: readonly number[];
+  /** The graph sections built from the allocated members. */
+  sections: Section[];
+  /** True once discardElfComdatGroup has removed the group's sections. */
+  discarded: boolean;
+}
+
+/** What the builder knows about a graph beyond the LinkGraph itself. */
+export interface ElfGraphInfo {
+  /** ELF class and machine of the object. */
+  bits: 32 | 64;
+  machine: number;
+  /** Graph section built from each ELF section index (undefined for sections not built). */
+  sectionsByIndex: (Section | undefined)[];
+  /** Original ELF name of each graph section (differs from Section.name for duplicate names). */
+  originalNames: Map<Section, string>;
+  /** Sections with SHF_TLS (.tdata/.tbss): built like data, their symbols are TLS offsets, not addresses. */
+  tlsSections: Set<Section>;
+  /** Section groups, in file order. */
+  groups: ElfComdatGroup[];
+  /** Number of relocations of each type skipped without an edge (type 0 "NONE"). */
+  skippedNoneRelocations: number;
+}
+
+const graphInfo = new WeakMap<LinkGraph, ElfGraphInfo>();
+
+/** Builder metadata for a graph made by createElfLinkGraph, or undefined for other graphs. */
+export function getElfGraphInfo(graph: LinkGraph): ElfGraphInfo | undefined {
+  return graphInfo.get(graph);
+}
+
+/** Section groups of a graph made by createElfLinkGraph (empty for other graphs). */
+export function getElfComdatGroups(graph: LinkGraph): readonly ElfComdatGroup[] {
+  return graphInfo.get(graph)?.groups ?? [];
+}
+
+/** Name of the graph section that holds common symbols. */
+export const ELF_COMMON_SECTION_NAME = '.common';
+
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Builds a LinkGraph from an ELF relocatable object. Throws JITLinkError for
+ * malformed input, for objects of another machine, and (from the arch package)
+ * for unsupported relocations.
+ */
+export function createElfLinkGraph(bytes: Uint8Array, arch: ElfArchSupport, options: CreateElfLinkGraphOptions): LinkGraph {
+  const elf = parseElf(bytes, options.name);
+  return buildElfLinkGraph(elf, arch);
+}
+
+/** Builds a LinkGraph from an already parsed object. */
+export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph {
+  const file = elf.fileName;
+  const { header } = elf;
+  if (header.type !== ET_REL) {
+    throw new JITLinkError('UnsupportedFormat', `ELF type ${header.type} is not a relocatable object (ET_REL)`, {
+      file,
+      offset: 16,
+    });
+  }
+  if (header.machine !== arch.machine) {
+    throw new JITLinkError(
+      'UnsupportedArchitecture',
+      `ELF machine ${header.machine} does not match ${arch.packageName} (${arch.arch}, machine ${arch.machine})`,
+      { file, offset: 18 },
+    );
+  }
+  const graph = new LinkGraph({
+    name: file,
+    triple: arch.triple(header.bits, header.endianness),
+    pointerSize: header.bits === 64 ? 8 : 4,
+    endianness: header.endianness,
+    getEdgeKindName: arch.getEdgeKindName,
+  });
+  const info: ElfGraphInfo = {
+    bits: header.bits,
+    machine: header.machine,
+    sectionsByIndex: new Array<Section | undefined>(elf.sections.length),
+    originalNames: new Map(),
+    tlsSections: new Set(),
+    groups: [],
+    skippedNoneRelocations: 0,
+  };
+  graphInfo.set(graph, info);
+  const builder = new GraphBuilder(elf, arch, graph, info);
+  builder.build();
+  return graph;
+}
+
+/** Section types that describe the object rather than hold program content. */
+function isMetadataSection(type: number): boolean {
+  return (
+    type === SHT_SYMTAB ||
+    type === SHT_STRTAB ||
+    type === SHT_RELA ||
+    type === SHT_REL ||
+    type === SHT_GROUP ||
+    type === SHT_SYMTAB_SHNDX
+  );
+}
+
+class GraphBuilder {
+  private readonly blocks: (Block | undefined)[];
+  private readonly graphSymbols: (Symbol | undefined)[];
+  /** One anonymous symbol per section, shared by its STT_SECTION symbols. */
+  private readonly sectionSymbols: (Symbol | undefined)[];
+  /** Whether each ELF section is a member of a COMDAT group. */
+  private readonly inComdat: Uint8Array;
+  private nextAddress = 0;
+  private commonSection: Section | undefined;
+
+  constructor(
+    private readonly elf: ElfFile,
+    private readonly arch: ElfArchSupport,
+    private readonly graph: LinkGraph,
+    private readonly info: ElfGraphInfo,
+  ) {
+    const n = elf.sections.length;
+    this.blocks = new Array<Block | undefined>(n);
+    this.graphSymbols = new Array<Symbol | undefined>(elf.symbols.length);
+    this.sectionSymbols = new Array<Symbol | undefined>(n);
+    this.inComdat = new Uint8Array(n);
+  }
+
+  build(): void {
+    for (const group of this.elf.groups) if (group.isComdat) for (const m of group.members) this.inComdat[m] = 1;
+    this.buildSections();
+    this.buildSymbols();
+    this.buildGroups();
+    this.buildRelocations();
+  }
+
+  private uniqueSectionName(name: string, index: number): string {
+    if (this.graph.findSectionByName(name) === undefined) return name;
+    let unique = `${name} [${index}]`;
+    for (let n = 2; this.graph.findSectionByName(unique) !== undefined; n++) unique = `${name} [${index}.${n}]`;
+    return unique;
+  }
+
+  /** Next distinct address, so that sorting blocks by address keeps file order. */
+  private placeBlock(size: number, alignment: number): number {
+    const address = alignUp(this.nextAddress, alignment);
+    this.nextAddress = address + Math.max(size, 1);
+    return address;
+  }
+
+  private buildSections(): void {
+    const { elf, graph, info } = this;
+    for (const sec of elf.sections) {
+      if (sec.index === 0 || (sec.flags & SHF_ALLOC) === 0 || isMetadataSection(sec.type)) continue;
+      if (sec.alignment > 0x1_0000_0000) {
+        throw new JITLinkError('MalformedObject', `section alignment 0x${sec.alignment.toString(16)} is too large`, {
+          file: elf.fileName,
+          section: sec.name,
+          offset: sec.headerOffset,
+        });
+      }
+      let prot = MemProt.Read;
+      if (sec.flags & SHF_WRITE) prot |= MemProt.Write;
+      if (sec.flags & SHF_EXECINSTR) prot |= MemProt.Exec;
+      const section = graph.createSection(this.uniqueSectionName(sec.name, sec.index), prot);
+      info.sectionsByIndex[sec.index] = section;
+      info.originalNames.set(section, sec.name);
+      if (sec.flags & SHF_TLS) info.tlsSections.add(section);
+      const alignment = sec.alignment === 0 ? 1 : sec.alignment;
+      const address = this.placeBlock(sec.size, alignment);
+      const block =
+        sec.type === SHT_NOBITS
+          ? graph.createZeroFillBlock(section, sec.size, address, alignment, 0)
+          : graph.createContentBlock(section, sectionContent(elf, sec), address, alignment, 0);
+      this.blocks[sec.index] = block;
+      // Initializer arrays and retained sections are live roots: nothing refers to them.
+      if ((sec.flags & SHF_GNU_RETAIN) !== 0 || initializerSectionInfo(sec.name) !== undefined) {
+        graph.addAnonymousSymbol(block, 0, block.size, false, true);
+      }
+    }
+  }
+
+  private symbolError(sym: ElfSymbol, detail: string): never {
+    throw new JITLinkError('MalformedObject', `symbol #${sym.index} (${sym.name || '<unnamed>'}) ${detail}`, {
+      file: this.elf.fileName,
+      section: this.elf.symbolTable?.name,
+      offset: sym.entryOffset,
+    });
+  }
+
+  private scopeOf(sym: ElfSymbol): Scope {
+    if (sym.binding === STB_LOCAL) return Scope.Local;
+    // STV_INTERNAL is "hidden, and never called from outside": treat it as hidden.
+    if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) return Scope.Hidden;
+    return Scope.Default;
+  }
+
+  private buildSymbols(): void {
+    const { elf, graph } = this;
+    const symbols = elf.symbols;
+    for (let i = 1; i < symbols.length; i++) {
+      const sym = symbols[i]!;
+      if (sym.type === STT_FILE) continue;
+      const binding = sym.binding;
+      if (binding !== STB_LOCAL && binding !== STB_GLOBAL && binding !== STB_WEAK && binding !== STB_GNU_UNIQUE) {
+        this.symbolError(sym, `has unsupported binding ${binding}`);
+      }
+      const shndx = sym.sectionIndex;
+      if (shndx === SHN_UNDEF) {
+        if (binding === STB_LOCAL) {
+          // Only valid as an unused placeholder; a relocation against it is reported then.
+          continue;
+        }
+        this.graphSymbols[i] = this.undefinedSymbol(sym);
+        continue;
+      }
+      if (sym.type === STT_GNU_IFUNC) {
+        throw new JITLinkError('UnsupportedFeature', `symbol ${sym.name} is an indirect function (STT_GNU_IFUNC)`, {
+          file: elf.fileName,
+          section: elf.symbolTable?.name,
+          offset: sym.entryOffset,
+        });
+      }
+      const scope = this.scopeOf(sym);
+      if (shndx === SHN_ABS) {
+        if (sym.type === STT_SECTION) continue;
+        const linkage = binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
+        this.graphSymbols[i] = graph.addAbsoluteSymbol(sym.name || undefined, sym.value, sym.size, linkage, scope, false);
+        continue;
+      }
+      if (shndx === SHN_COMMON) {
+        this.graphSymbols[i] = this.commonSymbol(sym, scope);
+        continue;
+      }
+      if (shndx >= SHN_LORESERVE) this.symbolError(sym, `has unsupported reserved section index 0x${shndx.toString(16)}`);
+      const block = this.blocks[shndx];
+      if (block === undefined) continue; // defined in a section that is not built (debug info...)
+      const sec = elf.sections[shndx]!;
+      if (sym.type === STT_SECTION) {
+        this.graphSymbols[i] = this.sectionSymbol(shndx, block);
+        continue;
+      }
+      const offset = sym.value - sec.address;
+      if (!(offset >= 0 && offset <= block.size)) {
+        this.symbolError(sym, `value 0x${sym.value.toString(16)} is outside its section ${sec.name} (size 0x${block.size.toString(16)})`);
+      }
+      const size = Math.min(sym.size, block.size - offset);
+      let linkage = binding === STB_WEAK || binding === STB_GNU_UNIQUE ? Linkage.Weak : Linkage.Strong;
+      // A COMDAT definition may be repeated in other objects: keeping the first is correct.
+      if (this.inComdat[shndx] && binding !== STB_LOCAL) linkage = Linkage.Weak;
+      const name = sym.name === '' ? undefined : sym.name;
+      this.graphSymbols[i] = graph.addDefinedSymbol(block, offset, name, size, linkage, scope, sym.type === STT_FUNC, false);
+    }
+  }
+
+  private sectionSymbol(shndx: number, block: Block): Symbol {
+    let s = this.sectionSymbols[shndx];
+    if (s === undefined) this.sectionSymbols[shndx] = s = this.graph.addAnonymousSymbol(block, 0, 0, false, false);
+    return s;
+  }
+
+  private undefinedSymbol(sym: ElfSymbol): Symbol {
+    const { graph } = this;
+    if (sym.name === '') this.symbolError(sym, 'is undefined and has no name');
+    const startStop = this.startStopSymbol(sym);
+    if (startStop !== undefined) return startStop;
+    const linkage = sym.binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
+    const existing = graph.findExternalSymbol(sym.name);
+    if (existing !== undefined) {
+      // A name listed twice: one strong reference makes the reference strong.
+      if (linkage === Linkage.Strong) existing.linkage = Linkage.Strong;
+      return existing;
+    }
+    return graph.addExternalSymbol(sym.name, 0, linkage);
+  }
+
+  /** Defines `__start_X` / `__stop_X` for a section X of this object. */
+  private startStopSymbol(sym: ElfSymbol): Symbol | undefined {
+    const name = sym.name;
+    let sectionName: string;
+    let atEnd: boolean;
+    if (name.startsWith('__start_')) {
+      sectionName = name.slice(8);
+      atEnd = false;
+    } else if (name.startsWith('__stop_')) {
+      sectionName = name.slice(7);
+      atEnd = true;
+    } else return undefined;
+    if (!C_IDENTIFIER.test(sectionName)) return undefined;
+    let block: Block | undefined;
+    for (const sec of this.elf.sections) {
+      if (sec.name === sectionName && this.blocks[sec.index] !== undefined) {
+        block = this.blocks[sec.index];
+        break;
+      }
+    }
+    if (block === undefined) return undefined;
+    const offset = atEnd ? block.size : 0;
+    return this.graph.addDefinedSymbol(block, offset, name, 0, Linkage.Strong, Scope.Local, false, false);
+  }
+
+  private commonSymbol(sym: ElfSymbol, scope: Scope): Symbol {
+    const { graph } = this;
+    if (sym.name === '') this.symbolError(sym, 'is a common symbol without a name');
+    const alignment = sym.value === 0 ? 1 : sym.value;
+    if (!(alignment > 0 && alignment <= 0x1_0000_0000 && Number.isInteger(Math.log2(alignment)))) {
+      this.symbolError(sym, `is a common symbol with invalid alignment ${sym.value}`);
+    }
+    if (this.commonSection === undefined) {
+      this.commonSection = graph.createSection(this.uniqueSectionName(ELF_COMMON_SECTION_NAME, 0), MemProt.Read | MemProt.Write);
+      this.info.originalNames.set(this.commonSection, ELF_COMMON_SECTION_NAME);
+    }
+    const address = this.placeBlock(sym.size, alignment);
+    return graph.addCommonSymbol(sym.name, scope === Scope.Local ? Scope.Local : scope, this.commonSection, address, sym.size, alignment, false);
+  }
+
+  private buildGroups(): void {
+    for (const group of this.elf.groups) {
+      const sections: Section[] = [];
+      for (const m of group.members) {
+        const s = this.info.sectionsByIndex[m];
+        if (s !== undefined) sections.push(s);
+      }
+      // The signature is the symbol's name; for STT_SECTION signatures (old assemblers) the section's.
+      const sig = group.signature;
+      const signature =
+        sig.type === STT_SECTION && sig.sectionIndex > 0 && sig.sectionIndex < this.elf.sections.length
+          ? this.elf.sections[sig.sectionIndex]!.name
+          : sig.name;
+      this.info.groups.push({
+        signature,
+        isComdat: group.isComdat,
+        groupSectionIndex: group.section.index,
+        memberSectionIndices: group.members,
+        sections,
+        discarded: false,
+      });
+    }
+  }
+
+  private buildRelocations(): void {
+    const { elf, arch, graph } = this;
+    const endianness = elf.header.endianness;
+    // Reused for every entry: arch implementations must not retain them.
+    const rel: ElfRelocation = { type: 0, offset: 0, symbolIndex: 0, addend: 0 };
+    const site: ElfRelocationSite = {
+      graph,
+      block: undefined as unknown as Block,
+      offsetInBlock: 0,
+      file: elf.fileName,
+      relocationSection: '',
+      entryOffset: 0,
+    };
+    for (const relSec of elf.relocationSections) {
+      const block = this.blocks[relSec.targetIndex];
+      if (block === undefined) continue; // applies to a section not built (debug info...)
+      const target: ElfSectionHeader = elf.sections[relSec.targetIndex]!;
+      const relName = relSec.section.name;
+      if (target.type === SHT_NOBITS && relSec.count > 0) {
+        throw new JITLinkError('MalformedObject', `relocations apply to ${target.name}, which has no content (SHT_NOBITS)`, {
+          file: elf.fileName,
+          section: relName,
+          offset: relSec.section.headerOffset,
+        });
+      }
+      if (!relSec.isRela && relSec.count > 0 && arch.readImplicitAddend === undefined) {
+        throw new JITLinkError('UnsupportedFeature', `SHT_REL relocations are not supported by ${arch.packageName}`, {
+          file: elf.fileName,
+          section: relName,
+          offset: relSec.section.headerOffset,
+        });
+      }
+      site.block = block;
+      site.relocationSection = relName;
+      const content = relSec.isRela ? undefined : block.getContent();
+      for (let i = 0; i < relSec.count; i++) {
+        const entryOffset = readRelocation(elf, relSec, i, rel);
+        if (rel.type === 0) {
+          this.info.skippedNoneRelocations++;
+          continue;
+        }
+        if (rel.offset >= block.size) {
+          throw new JITLinkError(
+            'MalformedObject',
+            `relocation offset 0x${rel.offset.toString(16)} is outside ${target.name} (size 0x${block.size.toString(16)})`,
+            { file: elf.fileName, section: relName, offset: entryOffset },
+          );
+        }
+        const targetSymbol = this.graphSymbols[rel.symbolIndex];
+        if (targetSymbol === undefined) this.missingTarget(rel.symbolIndex, relName, entryOffset, rel.type);
+        if (content !== undefined) rel.addend = arch.readImplicitAddend!(rel.type, content, rel.offset, endianness);
+        site.offsetInBlock = rel.offset;
+        site.entryOffset = entryOffset;
+        arch.addRelocationEdge(rel, targetSymbol, site);
+      }
+    }
+  }
+
+  private missingTarget(symbolIndex: number, relSection: string, entryOffset: number, type: number): never {
+    const { elf } = this;
+    const typeName = this.arch.relocationTypeName(type);
+    const where = { file: elf.fileName, section: relSection, offset: entryOffset };
+    if (symbolIndex === 0) throw new JITLinkError('MalformedObject', `${typeName} relocation has no target symbol (index 0)`, where);
+    const sym = elf.symbols[symbolIndex]!;
+    const label = `symbol #${symbolIndex} (${sym.name || '<unnamed>'})`;
+    if (sym.type === STT_FILE) throw new JITLinkError('MalformedObject', `${typeName} relocation targets file ${label}`, where);
+    if (sym.sectionIndex === SHN_UNDEF) {
+      throw new JITLinkError('MalformedObject', `${typeName} relocation targets undefined local ${label}`, where);
+    }
+    if (sym.sectionIndex === SHN_ABS) {
+      throw new JITLinkError('MalformedObject', `${typeName} relocation targets absolute section ${label}`, where);
+    }
+    const sec = sym.sectionIndex < elf.sections.length ? elf.sections[sym.sectionIndex] : undefined;
+    throw new JITLinkError(
+      'MalformedObject',
+      `${typeName} relocation targets ${label} in ${sec ? `non-allocated section ${sec.name}` : 'a section that is not loaded'}`,
+      where,
+    );
+  }
+}

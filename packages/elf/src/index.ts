@@ -1,0 +1,34 @@
+export type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from './arch-support.js';
+export * from './constants.js';
+export {
+  parseElf,
+  readRelocation,
+  readString,
+  sectionContent,
+  decodeName,
+  type ElfFile,
+  type ElfHeader,
+  type ElfSectionHeader,
+  type ElfSymbol,
+  type ElfRelocationSection,
+  type ElfSectionGroup,
+  type ElfRawRelocation,
+} from './reader.js';
+export {
+  createElfLinkGraph,
+  buildElfLinkGraph,
+  getElfGraphInfo,
+  getElfComdatGroups,
+  ELF_COMMON_SECTION_NAME,
+  type CreateElfLinkGraphOptions,
+  type ElfComdatGroup,
+  type ElfGraphInfo,
+} from './builder.js';
+export { discardElfComdatGroup } from './comdat.js';
+export { createElfBackend } from './backend.js';
+export {
+  initializerSectionInfo,
+  compareInitializerSections,
+  DEFAULT_INIT_PRIORITY,
+  type InitializerSectionInfo,
+} from './initializers.js';

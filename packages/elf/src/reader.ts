@@ -1,0 +1,583 @@
+/**
+ * ELF container reader: header, section headers and names, the symbol table,
+ * relocation sections and section groups, for ELF32 and ELF64 in either byte
+ * order. Every index, offset and size read from the file is checked before it
+ * is used; failures are JITLinkError('MalformedObject') naming the file, the
+ * section (when there is one) and the file offset of the offending field.
+ */
+import { addressFromHalves, JITLinkError, type Endianness, type TargetAddress } from '@jitlink/core';
+import {
+  ELF32_EHDR_SIZE,
+  ELF32_REL_SIZE,
+  ELF32_RELA_SIZE,
+  ELF32_SHDR_SIZE,
+  ELF32_SYM_SIZE,
+  ELF64_EHDR_SIZE,
+  ELF64_REL_SIZE,
+  ELF64_RELA_SIZE,
+  ELF64_SHDR_SIZE,
+  ELF64_SYM_SIZE,
+  ELFCLASS32,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  ELFDATA2MSB,
+  EV_CURRENT,
+  GRP_COMDAT,
+  SHN_LORESERVE,
+  SHN_UNDEF,
+  SHN_XINDEX,
+  SHT_GROUP,
+  SHT_NOBITS,
+  SHT_NULL,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  SHT_SYMTAB_SHNDX,
+} from './constants.js';
+
+export interface ElfHeader {
+  bits: 32 | 64;
+  endianness: Endianness;
+  osAbi: number;
+  abiVersion: number;
+  /** e_type (1 = ET_REL). */
+  type: number;
+  /** e_machine. */
+  machine: number;
+  flags: number;
+  entry: TargetAddress;
+  sectionHeaderOffset: number;
+  sectionHeaderEntrySize: number;
+  /** Number of section headers, after resolving the e_shnum = 0 escape. */
+  sectionCount: number;
+  /** Index of the section-name string table, after resolving the SHN_XINDEX escape. */
+  sectionNameTableIndex: number;
+}
+
+export interface ElfSectionHeader {
+  index: number;
+  name: string;
+  type: number;
+  /** sh_flags (the low 32 bits, which hold every flag defined by the gABI and GNU). */
+  flags: number;
+  address: TargetAddress;
+  /** File offset of the content. */
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  /** sh_addralign, 0 or a power of two. */
+  alignment: number;
+  entrySize: number;
+  /** File offset of this section's header, for error messages. */
+  headerOffset: number;
+}
+
+export interface ElfSymbol {
+  index: number;
+  name: string;
+  /** st_value: an offset into the section for ET_REL definitions, the alignment for SHN_COMMON. */
+  value: TargetAddress;
+  size: number;
+  /** ELF st_type (STT_*). */
+  type: number;
+  /** ELF st_bind (STB_*). */
+  binding: number;
+  /** ELF st_other & 3 (STV_*). */
+  visibility: number;
+  /** Section index with the SHN_XINDEX escape resolved; reserved indices (SHN_ABS...) kept as is. */
+  sectionIndex: number;
+  /** File offset of the symbol's entry. */
+  entryOffset: number;
+}
+
+export interface ElfRelocationSection {
+  section: ElfSectionHeader;
+  /** True for SHT_RELA, false for SHT_REL. */
+  isRela: boolean;
+  /** sh_info: index of the section the relocations apply to. */
+  targetIndex: number;
+  entrySize: number;
+  count: number;
+}
+
+export interface ElfSectionGroup {
+  section: ElfSectionHeader;
+  /** GRP_* flags word. */
+  flags: number;
+  isComdat: boolean;
+  /** Symbol whose name is the group signature. */
+  signature: ElfSymbol;
+  /** Indices of the member sections. */
+  members: number[];
+}
+
+/** Receives one decoded relocation entry (reused between calls). */
+export interface ElfRawRelocation {
+  type: number;
+  offset: number;
+  symbolIndex: number;
+  addend: number;
+}
+
+export interface ElfFile {
+  fileName: string;
+  bytes: Uint8Array;
+  view: DataView;
+  header: ElfHeader;
+  sections: ElfSectionHeader[];
+  /** The SHT_SYMTAB section, if any. */
+  symbolTable: ElfSectionHeader | undefined;
+  /** Symbols of SHT_SYMTAB, index 0 included. */
+  symbols: ElfSymbol[];
+  relocationSections: ElfRelocationSection[];
+  groups: ElfSectionGroup[];
+}
+
+const TWO_32 = 0x1_0000_0000;
+const utf8 = new TextDecoder('utf-8');
+
+function malformed(file: string, detail: string, section: string | undefined, offset: number | undefined): never {
+  throw new JITLinkError('MalformedObject', detail, { file, section, offset });
+}
+
+/**
+ * Decodes bytes[start, end) as a name: a plain loop for ASCII, which is nearly
+ * every symbol and section name; UTF-8 decoding otherwise.
+ */
+export function decodeName(bytes: Uint8Array, start: number, end: number): string {
+  let i = start;
+  for (; i < end; i++) if (bytes[i]! >= 0x80) break;
+  if (i < end) return utf8.decode(bytes.subarray(start, end));
+  const length = end - start;
+  if (length <= 32) {
+    let s = '';
+    for (let j = start; j < end; j++) s += String.fromCharCode(bytes[j]!);
+    return s;
+  }
+  let s = '';
+  for (let at = start; at < end; at += 8192) {
+    s += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
+  }
+  return s;
+}
+
+class Reader {
+  readonly le: boolean;
+  readonly is64: boolean;
+  readonly view: DataView;
+
+  constructor(
+    readonly file: string,
+    readonly bytes: Uint8Array,
+    is64: boolean,
+    le: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.is64 = is64;
+    this.le = le;
+  }
+
+  u16(at: number): number {
+    return this.view.getUint16(at, this.le);
+  }
+  u32(at: number): number {
+    return this.view.getUint32(at, this.le);
+  }
+  /** An unsigned 64-bit size or offset; values of 2^53 and above are rejected. */
+  size64(at: number, what: string, section: string | undefined): number {
+    const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
+    const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
+    if (hi >= 0x20_0000) malformed(this.file, `${what} 0x${(hi * TWO_32 + lo).toString(16)} is too large`, section, at);
+    return hi * TWO_32 + lo;
+  }
+  /** An address-sized unsigned field (size, offset). */
+  word(at: number, what: string, section: string | undefined): number {
+    return this.is64 ? this.size64(at, what, section) : this.u32(at);
+  }
+  /** An address-sized field read as a TargetAddress (signed 64-bit for ELF64). */
+  address(at: number, what: string, section: string | undefined): TargetAddress {
+    if (!this.is64) return this.u32(at);
+    const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
+    const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
+    const v = addressFromHalves(hi, lo);
+    if (v === undefined) {
+      throw new JITLinkError(
+        'AddressNotRepresentable',
+        `${what} 0x${(BigInt(hi) * 0x1_0000_0000n + BigInt(lo)).toString(16)} is outside the exactly representable range`,
+        { file: this.file, section, offset: at },
+      );
+    }
+    return v;
+  }
+}
+
+/** Parses an ELF file's container structures. Does not interpret section contents or relocations. */
+export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
+  const file = fileName;
+  if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+    malformed(file, 'not an ELF file (bad magic or truncated identification)', undefined, 0);
+  }
+  const cls = bytes[4]!;
+  const data = bytes[5]!;
+  if (cls !== ELFCLASS32 && cls !== ELFCLASS64) malformed(file, `invalid ELF class ${cls}`, undefined, 4);
+  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) malformed(file, `invalid ELF data encoding ${data}`, undefined, 5);
+  if (bytes[6] !== EV_CURRENT) malformed(file, `unsupported ELF identification version ${bytes[6]}`, undefined, 6);
+  const is64 = cls === ELFCLASS64;
+  const ehdrSize = is64 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE;
+  if (bytes.length < ehdrSize) malformed(file, `truncated ELF header (${bytes.length} bytes, need ${ehdrSize})`, undefined, 0);
+  const r = new Reader(file, bytes, is64, data === ELFDATA2LSB);
+
+  const type = r.u16(16);
+  const machine = r.u16(18);
+  const version = r.u32(20);
+  if (version !== EV_CURRENT) malformed(file, `unsupported ELF version ${version}`, undefined, 20);
+  const entry = r.address(24, 'entry point', undefined);
+  const shoffAt = is64 ? 40 : 32;
+  const shoff = r.word(shoffAt, 'section header offset', undefined);
+  const flagsAt = is64 ? 48 : 36;
+  const flags = r.u32(flagsAt);
+  const shentsize = r.u16(flagsAt + 10);
+  let shnum = r.u16(flagsAt + 12);
+  let shstrndx = r.u16(flagsAt + 14);
+
+  const shdrSize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
+  const header: ElfHeader = {
+    bits: is64 ? 64 : 32,
+    endianness: r.le ? 'little' : 'big',
+    osAbi: bytes[7]!,
+    abiVersion: bytes[8]!,
+    type,
+    machine,
+    flags,
+    entry,
+    sectionHeaderOffset: shoff,
+    sectionHeaderEntrySize: shentsize,
+    sectionCount: 0,
+    sectionNameTableIndex: 0,
+  };
+  const elf: ElfFile = {
+    fileName,
+    bytes,
+    view: r.view,
+    header,
+    sections: [],
+    symbolTable: undefined,
+    symbols: [],
+    relocationSections: [],
+    groups: [],
+  };
+  if (shoff === 0) {
+    if (shnum !== 0) malformed(file, `${shnum} section headers declared at offset 0`, undefined, shoffAt);
+    return elf;
+  }
+  if (shentsize !== shdrSize) {
+    malformed(file, `section header entry size ${shentsize}, expected ${shdrSize}`, undefined, flagsAt + 10);
+  }
+  if (shoff + shdrSize > bytes.length) {
+    malformed(file, `section header table at 0x${shoff.toString(16)} is past the end of the file`, undefined, shoffAt);
+  }
+  // e_shnum = 0 and e_shstrndx = SHN_XINDEX escape into section 0's sh_size and sh_link.
+  if (shnum === 0) {
+    shnum = r.word(shoff + (is64 ? 32 : 20), 'extended section count', undefined);
+    if (shnum === 0) malformed(file, 'section header table has no entries', undefined, shoff);
+  }
+  if (shstrndx === SHN_XINDEX) shstrndx = r.u32(shoff + (is64 ? 40 : 24));
+  if (shoff + shnum * shdrSize > bytes.length) {
+    malformed(
+      file,
+      `section header table (${shnum} entries at 0x${shoff.toString(16)}) extends past the end of the file`,
+      undefined,
+      shoffAt,
+    );
+  }
+  if (shstrndx !== SHN_UNDEF && shstrndx >= shnum) {
+    malformed(file, `section name table index ${shstrndx} is out of range (${shnum} sections)`, undefined, flagsAt + 14);
+  }
+  header.sectionCount = shnum;
+  header.sectionNameTableIndex = shstrndx;
+
+  const sections = elf.sections;
+  const nameOffsets = new Array<number>(shnum);
+  for (let i = 0; i < shnum; i++) {
+    const at = shoff + i * shdrSize;
+    const where = `#${i}`;
+    const sec: ElfSectionHeader = {
+      index: i,
+      name: '',
+      type: r.u32(at + 4),
+      flags: is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8),
+      address: r.address(at + (is64 ? 16 : 12), 'section address', where),
+      offset: r.word(at + (is64 ? 24 : 16), 'section offset', where),
+      size: r.word(at + (is64 ? 32 : 20), 'section size', where),
+      link: r.u32(at + (is64 ? 40 : 24)),
+      info: r.u32(at + (is64 ? 44 : 28)),
+      alignment: r.word(at + (is64 ? 48 : 32), 'section alignment', where),
+      entrySize: r.word(at + (is64 ? 56 : 36), 'section entry size', where),
+      headerOffset: at,
+    };
+    nameOffsets[i] = r.u32(at);
+    sections.push(sec);
+  }
+
+  // Section names.
+  if (shstrndx !== SHN_UNDEF) {
+    const strtab = sections[shstrndx]!;
+    checkSectionBounds(elf, strtab, `section name table #${shstrndx}`);
+    for (let i = 0; i < shnum; i++) {
+      sections[i]!.name = readString(elf, strtab, nameOffsets[i]!, `section #${i}`, sections[i]!.headerOffset);
+    }
+  } else {
+    for (let i = 0; i < shnum; i++) sections[i]!.name = `#${i}`;
+  }
+
+  for (let i = 1; i < shnum; i++) {
+    const sec = sections[i]!;
+    checkSectionBounds(elf, sec, sec.name);
+    if (sec.alignment !== 0 && !isPowerOfTwoSize(sec.alignment)) {
+      malformed(file, `section alignment ${sec.alignment} is not a power of two`, sec.name, sec.headerOffset);
+    }
+  }
+
+  // The symbol table and its extended-index companion.
+  let shndxTable: ElfSectionHeader | undefined;
+  for (let i = 1; i < shnum; i++) {
+    const sec = sections[i]!;
+    if (sec.type === SHT_SYMTAB) {
+      if (elf.symbolTable !== undefined) malformed(file, 'more than one SHT_SYMTAB section', sec.name, sec.headerOffset);
+      elf.symbolTable = sec;
+    } else if (sec.type === SHT_SYMTAB_SHNDX) {
+      if (shndxTable !== undefined) malformed(file, 'more than one SHT_SYMTAB_SHNDX section', sec.name, sec.headerOffset);
+      shndxTable = sec;
+    }
+  }
+  if (elf.symbolTable !== undefined) readSymbols(elf, r, elf.symbolTable, shndxTable);
+  else if (shndxTable !== undefined) {
+    malformed(file, 'SHT_SYMTAB_SHNDX section without a symbol table', shndxTable.name, shndxTable.headerOffset);
+  }
+
+  for (let i = 1; i < shnum; i++) {
+    const sec = sections[i]!;
+    if (sec.type === SHT_RELA || sec.type === SHT_REL) elf.relocationSections.push(readRelocationSection(elf, sec));
+    else if (sec.type === SHT_GROUP) elf.groups.push(readGroup(elf, r, sec));
+  }
+  return elf;
+}
+
+function isPowerOfTwoSize(v: number): boolean {
+  return v > 0 && Number.isInteger(Math.log2(v));
+}
+
+function checkSectionBounds(elf: ElfFile, sec: ElfSectionHeader, name: string): void {
+  if (sec.type === SHT_NOBITS || sec.type === SHT_NULL) return;
+  if (sec.offset > elf.bytes.length || sec.size > elf.bytes.length - sec.offset) {
+    malformed(
+      elf.fileName,
+      `section content (0x${sec.size.toString(16)} bytes at 0x${sec.offset.toString(16)}) extends past the end of the file ` +
+        `(0x${elf.bytes.length.toString(16)} bytes)`,
+      name,
+      sec.headerOffset,
+    );
+  }
+}
+
+/** The bytes of a section (an empty array for SHT_NOBITS). Bounds were checked by parseElf. */
+export function sectionContent(elf: ElfFile, sec: ElfSectionHeader): Uint8Array {
+  if (sec.type === SHT_NOBITS || sec.type === SHT_NULL) return elf.bytes.subarray(0, 0);
+  return elf.bytes.subarray(sec.offset, sec.offset + sec.size);
+}
+
+/** Reads the NUL-terminated string at `offset` of string table `strtab`. */
+export function readString(elf: ElfFile, strtab: ElfSectionHeader, offset: number, what: string, fieldOffset: number): string {
+  if (strtab.type === SHT_NOBITS) {
+    malformed(elf.fileName, `string table for ${what} has no content (SHT_NOBITS)`, strtab.name || undefined, strtab.headerOffset);
+  }
+  if (offset >= strtab.size) {
+    malformed(
+      elf.fileName,
+      `name offset 0x${offset.toString(16)} of ${what} is outside its string table ${strtab.name} (size 0x${strtab.size.toString(16)})`,
+      strtab.name || undefined,
+      fieldOffset,
+    );
+  }
+  const bytes = elf.bytes;
+  const start = strtab.offset + offset;
+  const limit = strtab.offset + strtab.size;
+  let end = start;
+  while (end < limit && bytes[end] !== 0) end++;
+  if (end === limit) {
+    malformed(elf.fileName, `name of ${what} runs past the end of string table ${strtab.name} (not NUL-terminated)`, strtab.name || undefined, fieldOffset);
+  }
+  return decodeName(bytes, start, end);
+}
+
+function linkedSection(elf: ElfFile, sec: ElfSectionHeader, wantType: number, what: string): ElfSectionHeader {
+  const linked = sec.link > 0 && sec.link < elf.sections.length ? elf.sections[sec.link]! : undefined;
+  if (linked === undefined || linked.type !== wantType) {
+    malformed(elf.fileName, `sh_link ${sec.link} does not name a ${what}`, sec.name, sec.headerOffset);
+  }
+  return linked;
+}
+
+function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTable: ElfSectionHeader | undefined): void {
+  const file = elf.fileName;
+  const entSize = r.is64 ? ELF64_SYM_SIZE : ELF32_SYM_SIZE;
+  if (symtab.entrySize !== entSize) {
+    malformed(file, `symbol table entry size ${symtab.entrySize}, expected ${entSize}`, symtab.name, symtab.headerOffset);
+  }
+  if (symtab.size % entSize !== 0) {
+    malformed(file, `symbol table size 0x${symtab.size.toString(16)} is not a multiple of ${entSize}`, symtab.name, symtab.headerOffset);
+  }
+  const strtab = linkedSection(elf, symtab, SHT_STRTAB, 'string table');
+  const count = symtab.size / entSize;
+  if (shndxTable !== undefined) {
+    if (shndxTable.link !== symtab.index) {
+      malformed(file, `sh_link ${shndxTable.link} does not name the symbol table`, shndxTable.name, shndxTable.headerOffset);
+    }
+    if (shndxTable.entrySize !== 4 && shndxTable.entrySize !== 0) {
+      malformed(file, `extended index table entry size ${shndxTable.entrySize}, expected 4`, shndxTable.name, shndxTable.headerOffset);
+    }
+    if (shndxTable.size < count * 4) {
+      malformed(
+        file,
+        `extended index table has ${Math.floor(shndxTable.size / 4)} entries for ${count} symbols`,
+        shndxTable.name,
+        shndxTable.headerOffset,
+      );
+    }
+  }
+  const shnum = elf.sections.length;
+  const symbols = elf.symbols;
+  for (let i = 0; i < count; i++) {
+    const at = symtab.offset + i * entSize;
+    let nameOffset: number, value: number, size: number, info: number, other: number, shndx: number;
+    if (r.is64) {
+      nameOffset = r.u32(at);
+      info = elf.bytes[at + 4]!;
+      other = elf.bytes[at + 5]!;
+      shndx = r.u16(at + 6);
+      value = r.address(at + 8, `value of symbol #${i}`, symtab.name);
+      size = r.size64(at + 16, `size of symbol #${i}`, symtab.name);
+    } else {
+      nameOffset = r.u32(at);
+      value = r.u32(at + 4);
+      size = r.u32(at + 8);
+      info = elf.bytes[at + 12]!;
+      other = elf.bytes[at + 13]!;
+      shndx = r.u16(at + 14);
+    }
+    const name = nameOffset === 0 ? '' : readString(elf, strtab, nameOffset, `symbol #${i}`, at);
+    if (shndx === SHN_XINDEX) {
+      if (shndxTable === undefined) {
+        malformed(file, `symbol #${i} (${name}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, symtab.name, at);
+      }
+      shndx = r.u32(shndxTable.offset + i * 4);
+      if (shndx === SHN_UNDEF || shndx >= shnum) {
+        malformed(file, `extended section index ${shndx} of symbol #${i} (${name}) is out of range`, shndxTable.name, shndxTable.offset + i * 4);
+      }
+    } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
+      malformed(file, `section index ${shndx} of symbol #${i} (${name}) is out of range (${shnum} sections)`, symtab.name, at);
+    }
+    symbols.push({
+      index: i,
+      name,
+      value,
+      size,
+      type: info & 0xf,
+      binding: info >> 4,
+      visibility: other & 3,
+      sectionIndex: shndx,
+      entryOffset: at,
+    });
+  }
+}
+
+function readRelocationSection(elf: ElfFile, sec: ElfSectionHeader): ElfRelocationSection {
+  const is64 = elf.header.bits === 64;
+  const isRela = sec.type === SHT_RELA;
+  const entSize = isRela ? (is64 ? ELF64_RELA_SIZE : ELF32_RELA_SIZE) : is64 ? ELF64_REL_SIZE : ELF32_REL_SIZE;
+  if (sec.entrySize !== entSize) {
+    malformed(elf.fileName, `relocation entry size ${sec.entrySize}, expected ${entSize}`, sec.name, sec.headerOffset);
+  }
+  if (sec.size % entSize !== 0) {
+    malformed(elf.fileName, `relocation section size 0x${sec.size.toString(16)} is not a multiple of ${entSize}`, sec.name, sec.headerOffset);
+  }
+  if (sec.info === SHN_UNDEF || sec.info >= elf.sections.length) {
+    malformed(elf.fileName, `relocations apply to section index ${sec.info}, which does not exist`, sec.name, sec.headerOffset);
+  }
+  if (sec.size > 0 && (elf.symbolTable === undefined || sec.link !== elf.symbolTable.index)) {
+    malformed(elf.fileName, `sh_link ${sec.link} does not name the symbol table`, sec.name, sec.headerOffset);
+  }
+  return { section: sec, isRela, targetIndex: sec.info, entrySize: entSize, count: sec.size / entSize };
+}
+
+function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGroup {
+  const file = elf.fileName;
+  if (sec.entrySize !== 4) malformed(file, `group entry size ${sec.entrySize}, expected 4`, sec.name, sec.headerOffset);
+  if (sec.size < 4 || sec.size % 4 !== 0) {
+    malformed(file, `group section size 0x${sec.size.toString(16)} is not a positive multiple of 4`, sec.name, sec.headerOffset);
+  }
+  if (elf.symbolTable === undefined || sec.link !== elf.symbolTable.index) {
+    malformed(file, `sh_link ${sec.link} does not name the symbol table`, sec.name, sec.headerOffset);
+  }
+  if (sec.info >= elf.symbols.length) {
+    malformed(file, `group signature symbol index ${sec.info} is out of range (${elf.symbols.length} symbols)`, sec.name, sec.headerOffset);
+  }
+  const flags = r.u32(sec.offset);
+  const members: number[] = [];
+  for (let at = sec.offset + 4; at < sec.offset + sec.size; at += 4) {
+    const index = r.u32(at);
+    if (index === SHN_UNDEF || index >= elf.sections.length || index === sec.index) {
+      malformed(file, `group member section index ${index} is invalid`, sec.name, at);
+    }
+    members.push(index);
+  }
+  return { section: sec, flags, isComdat: (flags & GRP_COMDAT) !== 0, signature: elf.symbols[sec.info]!, members };
+}
+
+/**
+ * Decodes relocation `index` of `relSec` into `out` (no allocation) and returns
+ * the file offset of the entry. The symbol index is checked against the symbol
+ * table; the offset is not checked against the target section (the caller knows
+ * the section). For SHT_REL, `out.addend` is 0.
+ */
+export function readRelocation(elf: ElfFile, relSec: ElfRelocationSection, index: number, out: ElfRawRelocation): number {
+  const view = elf.view;
+  const le = elf.header.endianness === 'little';
+  const at = relSec.section.offset + index * relSec.entrySize;
+  if (elf.header.bits === 64) {
+    const offLo = view.getUint32(le ? at : at + 4, le);
+    const offHi = view.getUint32(le ? at + 4 : at, le);
+    // Offsets of 2^53 and above are never inside a section; report them as out of range.
+    out.offset = offHi >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : offHi * TWO_32 + offLo;
+    const infoLo = view.getUint32(le ? at + 8 : at + 12, le);
+    const infoHi = view.getUint32(le ? at + 12 : at + 8, le);
+    out.type = infoLo;
+    out.symbolIndex = infoHi;
+    if (relSec.isRela) {
+      const aLo = view.getUint32(le ? at + 16 : at + 20, le);
+      const aHi = view.getUint32(le ? at + 20 : at + 16, le);
+      const addend = addressFromHalves(aHi, aLo);
+      if (addend === undefined) {
+        malformed(elf.fileName, `relocation addend is outside the exactly representable range`, relSec.section.name, at + 16);
+      }
+      out.addend = addend;
+    } else out.addend = 0;
+  } else {
+    out.offset = view.getUint32(at, le);
+    const info = view.getUint32(at + 4, le);
+    out.type = info & 0xff;
+    out.symbolIndex = info >>> 8;
+    out.addend = relSec.isRela ? view.getInt32(at + 8, le) : 0;
+  }
+  if (out.symbolIndex >= elf.symbols.length) {
+    malformed(
+      elf.fileName,
+      `relocation symbol index ${out.symbolIndex} is out of range (${elf.symbols.length} symbols)`,
+      relSec.section.name,
+      at,
+    );
+  }
+  return at;
+}

@@ -1,0 +1,70 @@
+/** Test-only helpers: a permissive architecture and corpus discovery. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EdgeKinds } from '@jitlink/core';
+import type { ElfArchSupport } from '../src/index.js';
+
+export interface GenericArch extends ElfArchSupport {
+  /** Relocations seen, in order, as "type@offset". */
+  seen: number;
+}
+
+/**
+ * Accepts every relocation type as edge kind FirstRelocation + type with the
+ * entry's addend, so that tests can check one edge per relocation.
+ */
+export function genericArch(machine = 62, archName = 'x86_64'): GenericArch {
+  const arch: GenericArch = {
+    machine,
+    arch: archName,
+    packageName: 'test-generic-arch',
+    seen: 0,
+    triple: () => `${archName}-unknown-linux-gnu`,
+    getEdgeKindName: (kind) => (kind === EdgeKinds.KeepAlive ? 'Keep-Alive' : `R_${kind - EdgeKinds.FirstRelocation}`),
+    relocationTypeName: (type) => `R_TEST_${type}`,
+    addRelocationEdge(rel, target, site) {
+      arch.seen++;
+      site.block.addEdge(EdgeKinds.FirstRelocation + rel.type, site.offsetInBlock, target, rel.addend);
+    },
+    readImplicitAddend(_type, content, offset, endianness) {
+      if (offset + 4 > content.length) return 0;
+      return new DataView(content.buffer, content.byteOffset, content.byteLength).getInt32(offset, endianness === 'little');
+    },
+    target: { applyFixup: () => {} },
+  };
+  return arch;
+}
+
+export const repoRoot = path.resolve(__dirname, '../../..');
+export const corpusObjDir = path.join(repoRoot, 'test-corpus/obj');
+
+/** Every object under test-corpus/obj (empty if the corpus is absent). */
+export function corpusObjects(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith('.o')) out.push(p);
+    }
+  };
+  if (fs.existsSync(corpusObjDir)) walk(corpusObjDir);
+  return out.sort();
+}
+
+export function readObject(p: string): Uint8Array {
+  const b = fs.readFileSync(p);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
