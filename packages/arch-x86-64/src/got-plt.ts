@@ -1,0 +1,216 @@
+/**
+ * GOT and PLT-stub construction (a post-prune pass).
+ *
+ * - `$__GOT` (RW-): one 8-byte entry per target symbol, holding a Pointer64
+ *   edge to the target. Request* edges are pointed at the entry and given
+ *   their final kind.
+ * - `$__STUBS` (R-X): one 6-byte `jmp *entry(%rip)` (ff 25 disp32) per
+ *   external or absolute callee of a BranchPCRel32ToPtrJumpStubBypassable
+ *   edge; the disp32 is a PCRel32 edge to the callee's GOT entry. Calls to
+ *   callees defined in the graph become plain BranchPCRel32.
+ * - The GOT base: when the graph references `_GLOBAL_OFFSET_TABLE_` (the
+ *   GOTPC32/GOTPC64 relocations of -mcmodel=large code) or has GOT-relative
+ *   edges, the external `_GLOBAL_OFFSET_TABLE_` is defined (local scope, as
+ *   each graph has its own GOT) at the start of `$__GOT`, which is created
+ *   even when it holds no entries.
+ */
+import { JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph, type Section, type Symbol } from '@jitlink/core';
+import { tlsNotSupported } from './diagnostics.js';
+import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from './edge-kinds.js';
+
+export const GOT_SECTION_NAME = '$__GOT';
+export const STUBS_SECTION_NAME = '$__STUBS';
+export const GOT_SYMBOL_NAME = '_GLOBAL_OFFSET_TABLE_';
+export const GOT_ENTRY_SIZE = 8;
+export const STUB_SIZE = 6;
+
+/** `jmp *0(%rip)`: the disp32 at offset 2 is filled by the stub's PCRel32 edge. */
+const STUB_TEMPLATE = new Uint8Array([0xff, 0x25, 0x00, 0x00, 0x00, 0x00]);
+/** Content of every GOT entry before fixups (shared: blocks copy it before any write). */
+const NULL_POINTER = new Uint8Array(GOT_ENTRY_SIZE);
+const EMPTY = new Uint8Array(0);
+
+const gotBases = new WeakMap<LinkGraph, Symbol>();
+
+/**
+ * The symbol whose address is the graph's GOT base: the one the GOT/PLT pass
+ * defined, else a defined or absolute `_GLOBAL_OFFSET_TABLE_` (for graphs built
+ * by hand).
+ */
+export function findGOTBase(graph: LinkGraph): Symbol | undefined {
+  const known = gotBases.get(graph);
+  if (known !== undefined && known.inGraph) return known;
+  for (const sym of graph.absoluteSymbols()) {
+    if (sym.name === GOT_SYMBOL_NAME) return remember(graph, sym);
+  }
+  for (const sym of graph.definedSymbols()) {
+    if (sym.name === GOT_SYMBOL_NAME) return remember(graph, sym);
+  }
+  return undefined;
+}
+
+function remember(graph: LinkGraph, sym: Symbol): Symbol {
+  gotBases.set(graph, sym);
+  return sym;
+}
+
+/** Builds GOT entries and jump stubs for one graph; keyed by target symbol. */
+export class GOTAndStubsBuilder {
+  private gotSection: Section | undefined;
+  private stubsSection: Section | undefined;
+  private readonly gotEntries = new Map<Symbol, Symbol>();
+  private readonly stubs = new Map<Symbol, Symbol>();
+
+  constructor(private readonly graph: LinkGraph) {}
+
+  /** The GOT entry for `target`, created on first request. */
+  getGOTEntry(target: Symbol): Symbol {
+    let entry = this.gotEntries.get(target);
+    if (entry !== undefined) return entry;
+    const section = this.getGOTSection();
+    // Entries are placed after the zero-size GOT base block (address 0).
+    const address = (this.gotEntries.size + 1) * GOT_ENTRY_SIZE;
+    const block = this.graph.createContentBlock(section, NULL_POINTER, address, GOT_ENTRY_SIZE, 0);
+    block.addEdge(K.Pointer64, 0, target, 0);
+    entry = this.graph.addAnonymousSymbol(block, 0, GOT_ENTRY_SIZE, false, true);
+    this.gotEntries.set(target, entry);
+    return entry;
+  }
+
+  /** The jump stub for `target`, created (with its GOT entry) on first request. */
+  getStub(target: Symbol): Symbol {
+    let stub = this.stubs.get(target);
+    if (stub !== undefined) return stub;
+    const entry = this.getGOTEntry(target);
+    if (this.stubsSection === undefined) {
+      this.stubsSection =
+        this.graph.findSectionByName(STUBS_SECTION_NAME) ??
+        this.graph.createSection(STUBS_SECTION_NAME, MemProt.Read | MemProt.Exec);
+    }
+    const block = this.graph.createContentBlock(this.stubsSection, STUB_TEMPLATE, this.stubs.size * STUB_SIZE, 1, 0);
+    block.addEdge(K.PCRel32, 2, entry, 0);
+    stub = this.graph.addAnonymousSymbol(block, 0, STUB_SIZE, true, true);
+    this.stubs.set(target, stub);
+    return stub;
+  }
+
+  private getGOTSection(): Section {
+    if (this.gotSection === undefined) {
+      this.gotSection =
+        this.graph.findSectionByName(GOT_SECTION_NAME) ??
+        this.graph.createSection(GOT_SECTION_NAME, MemProt.Read | MemProt.Write);
+    }
+    return this.gotSection;
+  }
+
+  /**
+   * Defines the GOT base at the start of `$__GOT` (creating the section if
+   * needed). An external `_GLOBAL_OFFSET_TABLE_` becomes that definition.
+   */
+  defineGOTBase(): Symbol {
+    const existing = findGOTBase(this.graph);
+    if (existing !== undefined) return existing;
+    const section = this.getGOTSection();
+    const block = this.graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
+    const external = this.graph.findExternalSymbol(GOT_SYMBOL_NAME);
+    let base: Symbol;
+    if (external !== undefined) {
+      this.graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
+      base = external;
+    } else {
+      base = this.graph.addDefinedSymbol(block, 0, GOT_SYMBOL_NAME, 0, Linkage.Strong, Scope.Local, false, true);
+    }
+    return remember(this.graph, base);
+  }
+
+  /** Lowers every Request* and stub-call edge in the graph. */
+  run(): void {
+    const graph = this.graph;
+    let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
+    const blocks: Block[] = [...graph.blocks()];
+    for (const block of blocks) {
+      const edges = block.edges;
+      for (let i = 0; i < edges.length; i++) {
+        const edge = edges[i]!;
+        switch (edge.kind) {
+          case K.RequestGOTAndTransformToDelta32:
+            edge.target = this.getGOTEntry(edge.target);
+            edge.kind = K.Delta32;
+            break;
+          case K.RequestGOTAndTransformToDelta64:
+            edge.target = this.getGOTEntry(edge.target);
+            edge.kind = K.Delta64;
+            break;
+          case K.RequestGOTAndTransformToDelta64FromGOT:
+            edge.target = this.getGOTEntry(edge.target);
+            edge.kind = K.Delta64FromGOT;
+            needsGOTBase = true;
+            break;
+          case K.RequestGOTAndTransformToPCRel32GOTLoadRelaxable:
+            edge.target = this.getGOTEntry(edge.target);
+            edge.kind = K.PCRel32GOTLoadRelaxable;
+            break;
+          case K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable:
+            edge.target = this.getGOTEntry(edge.target);
+            edge.kind = K.PCRel32GOTLoadREXRelaxable;
+            break;
+          case K.Delta64FromGOT:
+            needsGOTBase = true;
+            break;
+          case K.BranchPCRel32ToPtrJumpStubBypassable:
+            if (edge.target.isDefined()) {
+              if (!isStub(edge.target)) edge.kind = K.BranchPCRel32;
+            } else {
+              edge.target = this.getStub(edge.target);
+            }
+            break;
+          case K.PCRel32TLVPLoadREXRelaxable:
+          case K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable:
+          case K.RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable:
+            throw tlsNotSupported(
+              getX86_64EdgeKindName(edge.kind),
+              graph.name,
+              block.section.name,
+              block.address + edge.offset,
+            );
+          default:
+            break;
+        }
+      }
+    }
+    if (needsGOTBase) this.defineGOTBase();
+  }
+}
+
+/** True when `sym` is a jump stub built by this module. */
+export function isStub(sym: Symbol): boolean {
+  return sym.isDefined() && sym.block.section.name === STUBS_SECTION_NAME;
+}
+
+/** The GOT entry a stub jumps through, if `stub` has the shape this module builds. */
+export function stubGOTEntry(stub: Symbol): Symbol | undefined {
+  if (!isStub(stub)) return undefined;
+  const edges = stub.block.edges;
+  if (edges.length !== 1 || edges[0]!.kind !== K.PCRel32 || edges[0]!.offset !== 2) return undefined;
+  return edges[0]!.target;
+}
+
+/** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
+export function gotEntryTarget(entry: Symbol): Symbol | undefined {
+  if (!entry.isDefined()) return undefined;
+  const block = entry.block;
+  if (block.section.name !== GOT_SECTION_NAME || block.size !== GOT_ENTRY_SIZE) return undefined;
+  const edges = block.edges;
+  if (edges.length !== 1) return undefined;
+  const edge = edges[0]!;
+  if (edge.kind !== K.Pointer64 || edge.offset !== 0 || edge.addend !== 0) return undefined;
+  return edge.target;
+}
+
+/** The post-prune pass: builds the GOT, the jump stubs and the GOT base for `graph`. */
+export function buildGOTAndStubs(graph: LinkGraph): void {
+  if (graph.pointerSize !== 8) {
+    throw new JITLinkError('InvalidArgument', `x86-64 GOT/PLT pass run on a ${graph.pointerSize * 8}-bit graph ${graph.name}`);
+  }
+  new GOTAndStubsBuilder(graph).run();
+}

@@ -1,0 +1,24 @@
+export {
+  X86_64EdgeKinds,
+  X86_64_POINTER_SIZE,
+  getX86_64EdgeKindName,
+  isX86_64TLSEdgeKind,
+  type X86_64EdgeKindName,
+} from './edge-kinds.js';
+export { applyFixup, ABSOLUTE_32_ADVICE } from './fixups.js';
+export {
+  buildGOTAndStubs,
+  findGOTBase,
+  gotEntryTarget,
+  isStub,
+  stubGOTEntry,
+  GOTAndStubsBuilder,
+  GOT_ENTRY_SIZE,
+  GOT_SECTION_NAME,
+  GOT_SYMBOL_NAME,
+  STUB_SIZE,
+  STUBS_SECTION_NAME,
+} from './got-plt.js';
+export { optimizeGOTAndStubAccesses, relaxGOTLoad, bypassStub } from './relax.js';
+export { addX86_64Passes, x86_64LinkTarget } from './passes.js';
+export { tlsNotSupported } from './diagnostics.js';

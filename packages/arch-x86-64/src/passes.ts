@@ -1,0 +1,22 @@
+/** The format-independent x86-64 passes and LinkTarget. */
+import type { LinkTarget, PassConfiguration } from '@jitlink/core';
+import { applyFixup } from './fixups.js';
+import { buildGOTAndStubs } from './got-plt.js';
+import { optimizeGOTAndStubAccesses } from './relax.js';
+
+/** Adds GOT/stub construction (post-prune) and relaxation (pre-fixup). */
+export function addX86_64Passes(config: PassConfiguration): void {
+  config.postPrunePasses.push(buildGOTAndStubs);
+  config.preFixupPasses.push(optimizeGOTAndStubAccesses);
+}
+
+/**
+ * x86-64 fixups with the GOT/stub and relaxation passes. Object-format
+ * packages (e.g. `@jitlink/arch-x86-64/elf`) add their own passes on top.
+ */
+export const x86_64LinkTarget: LinkTarget = {
+  applyFixup,
+  addDefaultPasses(_graph, config) {
+    addX86_64Passes(config);
+  },
+};

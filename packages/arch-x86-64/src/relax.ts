@@ -1,0 +1,104 @@
+/**
+ * GOT-load and stub relaxation (a pre-fixup pass: every address, including
+ * resolved externals, is final).
+ *
+ * PCRel32GOTLoadRelaxable / PCRel32GOTLoadREXRelaxable with addend 0, when the
+ * GOT entry's real target is within int32 of the rewritten instruction:
+ *   mov  foo@GOTPCREL(%rip), %reg  (8b /r)  ->  lea foo(%rip), %reg  (8d /r)
+ *   call *foo@GOTPCREL(%rip)       (ff 15)  ->  addr32 call foo      (67 e8)
+ *   jmp  *foo@GOTPCREL(%rip)       (ff 25)  ->  jmp foo; nop         (e9 .. 90)
+ * call and jmp are only rewritten for the non-REX kind. Other instructions
+ * (test, add, cmp, ... with a GOT operand) keep loading the GOT entry.
+ *
+ * BranchPCRel32ToPtrJumpStubBypassable to a jump stub whose real target is
+ * within int32 range becomes a direct BranchPCRel32 to the target.
+ *
+ * The GOT entries and stubs stay allocated; they are simply no longer used by
+ * the relaxed sites.
+ */
+import type { Block, Edge, LinkGraph, Symbol } from '@jitlink/core';
+import { X86_64EdgeKinds as K } from './edge-kinds.js';
+import { gotEntryTarget, stubGOTEntry } from './got-plt.js';
+
+const INT32_MIN = -0x8000_0000;
+const INT32_MAX = 0x7fff_ffff;
+
+function fitsInt32(value: number): boolean {
+  return value >= INT32_MIN && value <= INT32_MAX;
+}
+
+/** The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the targets are in range. */
+export function optimizeGOTAndStubAccesses(graph: LinkGraph): void {
+  for (const block of graph.blocks()) {
+    const edges = block.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const edge = edges[i]!;
+      const kind = edge.kind;
+      if (kind === K.PCRel32GOTLoadRelaxable || kind === K.PCRel32GOTLoadREXRelaxable) {
+        relaxGOTLoad(graph, block, edge);
+      } else if (kind === K.BranchPCRel32ToPtrJumpStubBypassable) {
+        bypassStub(block, edge);
+      }
+    }
+  }
+}
+
+/** Rewrites one GOT load into a direct access when possible; returns whether it did. */
+export function relaxGOTLoad(graph: LinkGraph, block: Block, edge: Edge): boolean {
+  if (edge.addend !== 0 || block.isZeroFill()) return false;
+  const target = gotEntryTarget(edge.target);
+  if (target === undefined) return false;
+  const offset = edge.offset;
+  const isREX = edge.kind === K.PCRel32GOTLoadREXRelaxable;
+  // Opcode and ModRM precede the displacement (and a REX prefix precedes them).
+  if (offset < (isREX ? 3 : 2) || offset + 4 > block.size) return false;
+  const original = block.getContent();
+  const opcode = original[offset - 2]!;
+  const modrm = original[offset - 1]!;
+  const fixupAddress = block.address + offset;
+  const targetAddress = target.address;
+
+  if (opcode === 0x8b && (modrm & 0xc7) === 0x05) {
+    // mov disp(%rip), %reg -> lea disp(%rip), %reg
+    if (!fitsInt32(targetAddress - (fixupAddress + 4))) return false;
+    block.getMutableContent(graph)[offset - 2] = 0x8d;
+    retarget(edge, K.PCRel32, target, offset);
+    return true;
+  }
+  if (isREX || opcode !== 0xff) return false;
+  if (modrm === 0x15) {
+    // call *disp(%rip) -> addr32 call target: the displacement stays at the same offset.
+    if (!fitsInt32(targetAddress - (fixupAddress + 4))) return false;
+    const content = block.getMutableContent(graph);
+    content[offset - 2] = 0x67;
+    content[offset - 1] = 0xe8;
+    retarget(edge, K.BranchPCRel32, target, offset);
+    return true;
+  }
+  if (modrm === 0x25) {
+    // jmp *disp(%rip) -> jmp target; nop: the displacement moves one byte back.
+    if (!fitsInt32(targetAddress - (fixupAddress + 3))) return false;
+    const content = block.getMutableContent(graph);
+    content[offset - 2] = 0xe9;
+    content[offset + 3] = 0x90;
+    retarget(edge, K.BranchPCRel32, target, offset - 1);
+    return true;
+  }
+  return false;
+}
+
+/** Points a stub call straight at the stub's target when it is in range; returns whether it did. */
+export function bypassStub(block: Block, edge: Edge): boolean {
+  const entry = stubGOTEntry(edge.target);
+  const target = entry === undefined ? edge.target : gotEntryTarget(entry);
+  if (target === undefined) return false;
+  if (!fitsInt32(target.address - (block.address + edge.offset + 4) + edge.addend)) return false;
+  retarget(edge, K.BranchPCRel32, target, edge.offset);
+  return true;
+}
+
+function retarget(edge: Edge, kind: number, target: Symbol, offset: number): void {
+  edge.kind = kind;
+  edge.target = target;
+  edge.offset = offset;
+}
