@@ -3,6 +3,7 @@ export * from './archive.js';
 export * from './backend.js';
 export * from './edge-kinds.js';
 export * from './errors.js';
+export * from './executor-control.js';
 export * from './graph.js';
 export * from './identify.js';
 export * from './layout.js';

@@ -1,0 +1,41 @@
+/** Definition generators: where symbols come from when no added object defines them. */
+import { type ExecutorProcessControl } from '@jitlink/core';
+import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, JITSymbolFlags } from './session.js';
+
+const PROCESS_SYMBOL_FLAGS: JITSymbolFlags = { hidden: false, weak: false, callable: true };
+
+/** Defines symbols the executor process already has (libc, libm, ...), found by name. */
+export class ProcessSymbolsGenerator implements DefinitionGenerator {
+  constructor(
+    private readonly executor: ExecutorProcessControl,
+    /** Return false to hide a name from the process (e.g. symbols the JIT must define itself). */
+    private readonly allow: (name: string) => boolean = () => true,
+  ) {}
+
+  async tryToGenerate(dylib: JITDylib, names: readonly string[]): Promise<void> {
+    const wanted = names.filter((n) => this.allow(n));
+    if (wanted.length === 0) return;
+    const found = await this.executor.lookupSymbols(wanted);
+    const defs = new Map<string, ExecutorSymbolDef>();
+    for (const [name, address] of found) if (address !== 0) defs.set(name, { address, flags: PROCESS_SYMBOL_FLAGS });
+    if (defs.size > 0) dylib.defineAbsolute(defs);
+  }
+}
+
+/** Defines every name it is asked for at address 0 (llvm-jitlink's -phony-externals). */
+export class PhonyExternalsGenerator implements DefinitionGenerator {
+  readonly defined: string[] = [];
+  tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
+    const defs = new Map<string, ExecutorSymbolDef>();
+    for (const name of names) if (!dylib.symbols.has(name)) defs.set(name, { address: 0, flags: PROCESS_SYMBOL_FLAGS });
+    this.defined.push(...defs.keys());
+    if (defs.size > 0) dylib.defineAbsolute(defs);
+  }
+}
+
+/** Absolute definitions as a map. */
+export function absoluteSymbols(entries: Iterable<[string, number]>, flags: Partial<JITSymbolFlags> = {}): Map<string, ExecutorSymbolDef> {
+  const defs = new Map<string, ExecutorSymbolDef>();
+  for (const [name, address] of entries) defs.set(name, { address, flags: { hidden: false, weak: false, callable: false, ...flags } });
+  return defs;
+}

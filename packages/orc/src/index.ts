@@ -1,0 +1,3 @@
+export * from './generators.js';
+export * from './object-linking-layer.js';
+export * from './session.js';

@@ -1,0 +1,554 @@
+/**
+ * ExecutionSession and JITDylib: symbol tables, lookups that trigger
+ * materialization, symbol states (Resolved -> Emitted -> Ready), dependency
+ * tracking between materializing units, and failure propagation.
+ */
+import {
+  formatAddress,
+  JITLinkError,
+  SymbolLookupFlags,
+  toError,
+  type ExecutorProcessControl,
+  type JITLinkAllocation,
+  type TargetAddress,
+} from '@jitlink/core';
+
+export enum SymbolState {
+  /** Defined by a unit that has not started materializing. */
+  NeverSearched = 0,
+  Materializing = 1,
+  /** Has an address; the memory may not be finalized yet. */
+  Resolved = 2,
+  /** Memory finalized; dependencies may not be. */
+  Emitted = 3,
+  /** Emitted, and everything it depends on is emitted too. Safe to run. */
+  Ready = 4,
+}
+
+export interface JITSymbolFlags {
+  /** Hidden symbols are visible only to lookups from their own JITDylib. */
+  hidden: boolean;
+  weak: boolean;
+  callable: boolean;
+  /** A C common symbol: merged by size and alignment. */
+  common?: { size: number; alignment: number };
+}
+
+export interface ExecutorSymbolDef {
+  address: TargetAddress;
+  flags: JITSymbolFlags;
+}
+
+/** Something that can produce definitions for a set of symbols on demand. */
+export abstract class MaterializationUnit {
+  abstract readonly name: string;
+  /** The symbols this unit can define, with their flags. */
+  abstract readonly symbols: ReadonlyMap<string, JITSymbolFlags>;
+  /** Starts producing the definitions; must eventually call r.notifyEmitted() or r.fail(). */
+  abstract materialize(r: MaterializationResponsibility): void;
+  /** Called when another unit's definition of `name` wins; this unit must not define it. */
+  abstract discard(dylib: JITDylib, name: string): void;
+}
+
+/** Generates definitions for symbols a lookup could not find (archives, process symbols...). */
+export interface DefinitionGenerator {
+  tryToGenerate(dylib: JITDylib, names: readonly string[]): Promise<void> | void;
+}
+
+type Deferred = { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** A unit's progress, shared by all the symbols it defines. */
+export class UnitRecord {
+  state: SymbolState = SymbolState.NeverSearched;
+  readonly resolved = deferred();
+  readonly ready = deferred();
+  /** Resolves once the unit is emitted or has failed. */
+  readonly settled = deferred();
+  /** Units whose symbols this one's code refers to. */
+  readonly deps = new Set<UnitRecord>();
+  readonly dependents = new Set<UnitRecord>();
+  error: Error | undefined;
+  allocation: JITLinkAllocation | undefined;
+  /** Names this unit is responsible for (won the definition). */
+  readonly owned = new Set<string>();
+
+  constructor(
+    readonly unit: MaterializationUnit,
+    readonly dylib: JITDylib,
+    public tracker: ResourceTracker,
+  ) {}
+}
+
+export class SymbolEntry {
+  address: TargetAddress = 0;
+  constructor(
+    readonly name: string,
+    readonly dylib: JITDylib,
+    public flags: JITSymbolFlags,
+    /** Undefined for absolute definitions (always ready). */
+    public record: UnitRecord | undefined,
+  ) {}
+
+  get state(): SymbolState {
+    return this.record ? this.record.state : SymbolState.Ready;
+  }
+}
+
+/** Tracks the resources (memory, symbols) added under it, so they can be removed together. */
+export class ResourceTracker {
+  private static nextKey = 1;
+  readonly key = ResourceTracker.nextKey++;
+  /** @internal */
+  readonly records = new Set<UnitRecord>();
+  /** @internal */
+  readonly absoluteNames = new Set<string>();
+  removed = false;
+
+  constructor(readonly dylib: JITDylib) {}
+
+  /** Deallocates everything added under this tracker and removes its symbols. */
+  remove(): Promise<void> {
+    return this.dylib.session.removeTracker(this);
+  }
+
+  /** Moves everything tracked here to `other`. */
+  transferTo(other: ResourceTracker): void {
+    this.dylib.session.transferTracker(this, other);
+  }
+}
+
+export class JITDylib {
+  readonly symbols = new Map<string, SymbolEntry>();
+  readonly generators: DefinitionGenerator[] = [];
+  private linkOrderList: JITDylib[];
+  readonly defaultTracker: ResourceTracker;
+
+  constructor(
+    readonly session: ExecutionSession,
+    readonly name: string,
+  ) {
+    this.linkOrderList = [this];
+    this.defaultTracker = new ResourceTracker(this);
+  }
+
+  /** Dylibs searched (in order) by lookups from code in this dylib. Always starts with this dylib. */
+  get linkOrder(): readonly JITDylib[] {
+    return this.linkOrderList;
+  }
+  setLinkOrder(order: readonly JITDylib[]): void {
+    this.linkOrderList = [this, ...order.filter((d) => d !== this)];
+  }
+  addToLinkOrder(dylib: JITDylib): void {
+    if (!this.linkOrderList.includes(dylib)) this.linkOrderList.push(dylib);
+  }
+
+  addGenerator(generator: DefinitionGenerator): void {
+    this.generators.push(generator);
+  }
+
+  createResourceTracker(): ResourceTracker {
+    return new ResourceTracker(this);
+  }
+
+  /**
+   * Adds a unit's definitions. Strong beats weak; the first weak definition
+   * wins among weak ones; common symbols merge to the largest size and
+   * alignment; two strong definitions are an error naming both units.
+   */
+  define(unit: MaterializationUnit, tracker: ResourceTracker = this.defaultTracker): UnitRecord {
+    const record = new UnitRecord(unit, this, tracker);
+    // Check everything first so a failed define changes nothing.
+    for (const [name, flags] of unit.symbols) {
+      const existing = this.symbols.get(name);
+      if (existing && !existing.flags.weak && !flags.weak) {
+        const other = existing.record ? existing.record.unit.name : 'an absolute definition';
+        throw new JITLinkError('DuplicateDefinition', `duplicate definition of symbol ${name}: defined in ${other} and in ${unit.name}`);
+      }
+    }
+    for (const [name, flags] of unit.symbols) {
+      const existing = this.symbols.get(name);
+      if (!existing) {
+        this.symbols.set(name, new SymbolEntry(name, this, flags, record));
+        record.owned.add(name);
+        continue;
+      }
+      const existingUnstarted = existing.record !== undefined && existing.record.state === SymbolState.NeverSearched;
+      if (existing.flags.weak && !flags.weak && (existingUnstarted || existing.record === undefined)) {
+        // A strong definition overrides a weak one that has not been linked yet.
+        if (existing.record) {
+          existing.record.owned.delete(name);
+          existing.record.unit.discard(this, name);
+        }
+        existing.flags = flags;
+        existing.record = record;
+        record.owned.add(name);
+      } else {
+        if (flags.common && existing.flags.common) {
+          existing.flags = {
+            ...existing.flags,
+            common: {
+              size: Math.max(existing.flags.common.size, flags.common.size),
+              alignment: Math.max(existing.flags.common.alignment, flags.common.alignment),
+            },
+          };
+        }
+        unit.discard(this, name);
+      }
+    }
+    tracker.records.add(record);
+    this.session.registerRecord(record);
+    return record;
+  }
+
+  /** Defines symbols at fixed addresses (always Ready). */
+  defineAbsolute(defs: ReadonlyMap<string, ExecutorSymbolDef>, tracker: ResourceTracker = this.defaultTracker): void {
+    for (const [name, def] of defs) {
+      const existing = this.symbols.get(name);
+      if (existing && !existing.flags.weak && !def.flags.weak) {
+        const other = existing.record ? existing.record.unit.name : 'an absolute definition';
+        throw new JITLinkError('DuplicateDefinition', `duplicate definition of symbol ${name}: defined in ${other} and as an absolute symbol`);
+      }
+    }
+    for (const [name, def] of defs) {
+      const existing = this.symbols.get(name);
+      if (existing && !(existing.flags.weak && !def.flags.weak && existing.state === SymbolState.NeverSearched)) continue;
+      if (existing?.record) {
+        existing.record.owned.delete(name);
+        existing.record.unit.discard(this, name);
+      }
+      const entry = new SymbolEntry(name, this, def.flags, undefined);
+      entry.address = def.address;
+      this.symbols.set(name, entry);
+      tracker.absoluteNames.add(name);
+    }
+  }
+}
+
+export interface LookupOptions {
+  requiredState?: SymbolState.Resolved | SymbolState.Ready;
+  /** The unit whose code needs these symbols: records dependencies and hides other dylibs' hidden symbols. */
+  requester?: UnitRecord;
+  /** Dylib the lookup comes from (for hidden-symbol visibility); defaults to the requester's. */
+  fromDylib?: JITDylib;
+}
+
+export class ExecutionSession {
+  private readonly dylibs = new Map<string, JITDylib>();
+  private readonly inFlight = new Set<UnitRecord>();
+  private readonly emittedNotReady = new Set<UnitRecord>();
+  private readonly allRecords = new Set<UnitRecord>();
+  /** Called for errors no query is waiting for. */
+  errorReporter: (error: Error) => void = (e) => console.error(e.message);
+  /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
+  readonly resourceManagers: {
+    removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;
+    transfer(dst: ResourceTracker, src: ResourceTracker): void;
+  }[] = [];
+
+  constructor(readonly executor?: ExecutorProcessControl) {}
+
+  createJITDylib(name: string): JITDylib {
+    if (this.dylibs.has(name)) throw new JITLinkError('InvalidArgument', `JITDylib ${name} already exists`);
+    const dylib = new JITDylib(this, name);
+    this.dylibs.set(name, dylib);
+    return dylib;
+  }
+
+  getJITDylibByName(name: string): JITDylib | undefined {
+    return this.dylibs.get(name);
+  }
+
+  get jitDylibs(): JITDylib[] {
+    return [...this.dylibs.values()];
+  }
+
+  /** @internal */
+  registerRecord(record: UnitRecord): void {
+    this.allRecords.add(record);
+  }
+
+  reportError(error: Error): void {
+    this.errorReporter(error);
+  }
+
+  /**
+   * Looks up `names` in `searchOrder`, materializing definitions as needed,
+   * and resolves once each has reached the required state (Ready by default).
+   */
+  async lookup(
+    searchOrder: readonly JITDylib[],
+    names: Iterable<string> | ReadonlyMap<string, SymbolLookupFlags>,
+    options: LookupOptions = {},
+  ): Promise<Map<string, TargetAddress>> {
+    const requiredState = options.requiredState ?? SymbolState.Ready;
+    const request: Map<string, SymbolLookupFlags> =
+      names instanceof Map ? new Map(names) : new Map([...(names as Iterable<string>)].map((n) => [n, SymbolLookupFlags.RequiredSymbol]));
+    const fromDylib = options.fromDylib ?? options.requester?.dylib;
+    const found = new Map<string, SymbolEntry>();
+
+    let pending = [...request.keys()];
+    for (let round = 0; pending.length > 0; round++) {
+      const missing: string[] = [];
+      for (const name of pending) {
+        const entry = this.find(searchOrder, name, fromDylib);
+        if (entry) found.set(name, entry);
+        else missing.push(name);
+      }
+      if (missing.length === 0 || round > 0) {
+        pending = missing;
+        break;
+      }
+      // Give each dylib's generators a chance, in search order, then search again.
+      for (const dylib of searchOrder) {
+        const stillMissing = missing.filter((n) => !this.find(searchOrder, n, fromDylib));
+        if (stillMissing.length === 0) break;
+        for (const gen of dylib.generators) await gen.tryToGenerate(dylib, stillMissing);
+      }
+      pending = missing;
+    }
+
+    const notFound = pending.filter((n) => request.get(n) === SymbolLookupFlags.RequiredSymbol);
+    if (notFound.length > 0) {
+      throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${notFound.join(', ')} ]`);
+    }
+
+    const waits: Promise<void>[] = [];
+    for (const entry of found.values()) {
+      const record = entry.record;
+      if (!record) continue;
+      if (options.requester && record !== options.requester) {
+        options.requester.deps.add(record);
+        record.dependents.add(options.requester);
+      }
+      if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
+      if (record.error) throw this.dependencyError(entry.name, record);
+      if (record.state < requiredState) {
+        const d = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
+        waits.push(d.promise.catch(() => Promise.reject(this.dependencyError(entry.name, record))));
+      }
+    }
+    if (waits.length > 0) await Promise.all(waits);
+
+    const result = new Map<string, TargetAddress>();
+    for (const [name, entry] of found) result.set(name, entry.address);
+    return result;
+  }
+
+  /** Looks up one symbol (Ready) and returns its address. */
+  async lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
+    return (await this.lookup(searchOrder, [name])).get(name)!;
+  }
+
+  private find(order: readonly JITDylib[], name: string, fromDylib: JITDylib | undefined): SymbolEntry | undefined {
+    for (const dylib of order) {
+      const entry = dylib.symbols.get(name);
+      if (entry && (!entry.flags.hidden || fromDylib === undefined || fromDylib === dylib)) return entry;
+    }
+    return undefined;
+  }
+
+  private dependencyError(name: string, record: UnitRecord): Error {
+    const cause = record.error ?? new Error('unknown failure');
+    if (cause instanceof JITLinkError && cause.code === 'LinkFailed' && cause.message.startsWith('failed to materialize')) return cause;
+    return new JITLinkError('LinkFailed', `failed to materialize ${name} (from ${record.unit.name}): ${cause.message}`, {}, { cause });
+  }
+
+  private startMaterializing(record: UnitRecord): void {
+    record.state = SymbolState.Materializing;
+    this.inFlight.add(record);
+    const responsibility = new MaterializationResponsibility(this, record);
+    // Start on a fresh microtask so lookups never recurse into linking.
+    queueMicrotask(() => {
+      try {
+        record.unit.materialize(responsibility);
+      } catch (e) {
+        responsibility.fail(toError(e));
+      }
+    });
+  }
+
+  /** @internal */
+  notifyResolved(record: UnitRecord, addresses: ReadonlyMap<string, TargetAddress>): void {
+    const missing: string[] = [];
+    for (const name of record.owned) {
+      const address = addresses.get(name);
+      const entry = record.dylib.symbols.get(name);
+      if (address === undefined || !entry) missing.push(name);
+      else entry.address = address;
+    }
+    if (missing.length > 0) {
+      throw new JITLinkError('LinkFailed', `${record.unit.name} did not define symbols it claimed: ${missing.join(', ')}`);
+    }
+    record.state = SymbolState.Resolved;
+    record.resolved.resolve();
+  }
+
+  /** @internal */
+  notifyEmitted(record: UnitRecord, allocation: JITLinkAllocation | undefined): void {
+    record.allocation = allocation;
+    record.state = SymbolState.Emitted;
+    this.inFlight.delete(record);
+    this.emittedNotReady.add(record);
+    record.settled.resolve();
+    this.updateReadiness();
+  }
+
+  /** Marks Ready every emitted unit none of whose transitive dependencies is still in flight. */
+  private updateReadiness(): void {
+    if (this.emittedNotReady.size === 0) return;
+    const blocked = new Set<UnitRecord>();
+    const work: UnitRecord[] = [];
+    for (const r of this.inFlight) for (const d of r.dependents) if (!blocked.has(d)) (blocked.add(d), work.push(d));
+    while (work.length > 0) {
+      const r = work.pop()!;
+      for (const d of r.dependents) if (!blocked.has(d)) (blocked.add(d), work.push(d));
+    }
+    for (const r of [...this.emittedNotReady]) {
+      if (blocked.has(r)) continue;
+      this.emittedNotReady.delete(r);
+      r.state = SymbolState.Ready;
+      r.ready.resolve();
+    }
+  }
+
+  /** @internal Fails a unit, everything waiting on it, and every unit that depends on it. */
+  notifyFailed(record: UnitRecord, error: Error): void {
+    const work: [UnitRecord, Error][] = [[record, error]];
+    while (work.length > 0) {
+      const [r, e] = work.pop()!;
+      if (r.error || r.state === SymbolState.Ready) continue;
+      r.error = e;
+      this.inFlight.delete(r);
+      this.emittedNotReady.delete(r);
+      r.resolved.reject(e);
+      r.ready.reject(e);
+      r.settled.resolve();
+      for (const d of r.dependents) {
+        work.push([d, new JITLinkError('LinkFailed', `failed to materialize ${d.unit.name}: it depends on ${r.unit.name}, which failed: ${e.message}`, {}, { cause: e })]);
+      }
+    }
+    this.updateReadiness();
+  }
+
+  /** @internal */
+  async removeTracker(tracker: ResourceTracker): Promise<void> {
+    if (tracker.removed) return;
+    tracker.removed = true;
+    const records = [...tracker.records];
+    // Links in flight under this tracker settle first, so memory is never freed under a running link.
+    await Promise.all(records.filter((r) => r.state !== SymbolState.NeverSearched).map((r) => r.settled.promise));
+    const errors: Error[] = [];
+    for (const manager of this.resourceManagers) {
+      try {
+        await manager.removeRecords(records, tracker);
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    for (const r of records) {
+      if (r.allocation) {
+        try {
+          await r.allocation.deallocate();
+        } catch (e) {
+          errors.push(toError(e));
+        }
+        r.allocation = undefined;
+      }
+      for (const name of r.owned) {
+        const entry = tracker.dylib.symbols.get(name);
+        if (entry?.record === r) tracker.dylib.symbols.delete(name);
+      }
+      this.allRecords.delete(r);
+      this.emittedNotReady.delete(r);
+      this.inFlight.delete(r);
+    }
+    for (const name of tracker.absoluteNames) {
+      const entry = tracker.dylib.symbols.get(name);
+      if (entry && !entry.record) tracker.dylib.symbols.delete(name);
+    }
+    tracker.records.clear();
+    if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('\n'));
+  }
+
+  /** @internal */
+  transferTracker(src: ResourceTracker, dst: ResourceTracker): void {
+    if (src === dst) return;
+    for (const manager of this.resourceManagers) manager.transfer(dst, src);
+    for (const r of src.records) {
+      r.tracker = dst;
+      dst.records.add(r);
+    }
+    for (const n of src.absoluteNames) dst.absoluteNames.add(n);
+    src.records.clear();
+    src.absoluteNames.clear();
+  }
+
+  /** Releases every allocation of every JITDylib. */
+  async endSession(): Promise<void> {
+    const errors: Error[] = [];
+    for (const dylib of this.dylibs.values()) {
+      const trackers = new Set<ResourceTracker>([dylib.defaultTracker]);
+      for (const r of this.allRecords) if (r.dylib === dylib) trackers.add(r.tracker);
+      for (const t of trackers) {
+        try {
+          await this.removeTracker(t);
+        } catch (e) {
+          errors.push(toError(e));
+        }
+      }
+    }
+    if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('\n'));
+  }
+
+  describeSymbol(name: string, dylib: JITDylib): string {
+    const e = dylib.symbols.get(name);
+    return e ? `${name} @ ${formatAddress(e.address)} (${SymbolState[e.state]})` : `${name} (undefined)`;
+  }
+}
+
+/** What a materializing unit reports back to the session. */
+export class MaterializationResponsibility {
+  private done = false;
+  constructor(
+    readonly session: ExecutionSession,
+    readonly record: UnitRecord,
+  ) {}
+
+  get dylib(): JITDylib {
+    return this.record.dylib;
+  }
+  /** Names this unit must define. */
+  get symbols(): ReadonlySet<string> {
+    return this.record.owned;
+  }
+  get tracker(): ResourceTracker {
+    return this.record.tracker;
+  }
+
+  notifyResolved(addresses: ReadonlyMap<string, TargetAddress>): void {
+    this.session.notifyResolved(this.record, addresses);
+  }
+
+  notifyEmitted(allocation?: JITLinkAllocation): void {
+    if (this.done) return;
+    this.done = true;
+    this.session.notifyEmitted(this.record, allocation);
+  }
+
+  fail(error: Error): void {
+    if (this.done) return;
+    this.done = true;
+    this.session.notifyFailed(this.record, error);
+  }
+}
