@@ -148,6 +148,7 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
   let format: ArchiveFormat | undefined;
   let index: SpecialMember | undefined;
   let longNames: { offset: number; size: number } | undefined;
+  const longNameCache = new Map<number, string>();
 
   let pos = MAGIC_SIZE;
   while (pos < length) {
@@ -240,6 +241,13 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
       }
       const start = longNames.offset + nameOffset;
       const tableEnd = longNames.offset + longNames.size;
+      // References must start an entry; mid-entry ones would let a crafted file
+      // make the name scans below quadratic.
+      if (nameOffset > 0 && bytes[start - 1] !== CHAR_NEWLINE && bytes[start - 1] !== 0) {
+        fail(`member "${name}": long-name offset ${nameOffset} is not the start of a name`, headerOffset);
+      }
+      const cached = longNameCache.get(nameOffset);
+      if (cached !== undefined) return cached;
       // GNU ends each name with "/\n"; Microsoft's lib ends them with a NUL.
       let stop = start;
       while (stop < tableEnd && bytes[stop] !== CHAR_NEWLINE && bytes[stop] !== 0) stop++;
@@ -247,7 +255,9 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
         fail(`member "${name}": long name at table offset ${nameOffset} is not terminated`, headerOffset);
       }
       if (stop > start && bytes[stop - 1] === CHAR_SLASH) stop--;
-      return decodeString(bytes, start, stop);
+      const longName = decodeString(bytes, start, stop);
+      longNameCache.set(nameOffset, longName);
+      return longName;
     }
     return name.length > 1 && name.endsWith('/') ? name.slice(0, -1) : name;
   }
@@ -340,6 +350,7 @@ function parseSymbolIndex(
   }
   const stringsEnd = stringsStart + stringsSize;
   const count = rangesBytes / entrySize;
+  const names = new Map<number, string>();
   for (let i = 0; i < count; i++) {
     const entryOffset = entriesStart + i * entrySize;
     const strx = read(entryOffset);
@@ -350,10 +361,18 @@ function parseSymbolIndex(
       );
     }
     const nameStart = stringsStart + strx;
-    const nameEnd = bytes.indexOf(0, nameStart);
-    if (nameEnd < 0 || nameEnd >= stringsEnd)
-      fail(`${what}: entry ${i} name is not NUL-terminated`, entryOffset);
-    const symbol = decodeString(bytes, nameStart, nameEnd);
+    // As for GNU long names: only whole strings, decoded once each, keep this linear.
+    if (strx > 0 && bytes[nameStart - 1] !== 0) {
+      fail(`${what}: entry ${i} name offset ${strx} is not the start of a string`, entryOffset);
+    }
+    let symbol = names.get(strx);
+    if (symbol === undefined) {
+      const nameEnd = bytes.indexOf(0, nameStart);
+      if (nameEnd < 0 || nameEnd >= stringsEnd)
+        fail(`${what}: entry ${i} name is not NUL-terminated`, entryOffset);
+      symbol = decodeString(bytes, nameStart, nameEnd);
+      names.set(strx, symbol);
+    }
     const member = memberAt(read(entryOffset + wordSize), entryOffset, symbol);
     if (!result.has(symbol)) result.set(symbol, member);
   }

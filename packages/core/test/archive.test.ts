@@ -376,6 +376,21 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
     );
   });
 
+  test('long-name offset in the middle of a name', () => {
+    const bytes = concat([
+      MAGIC,
+      member('//', encoder.encode('long_name_member.o/\n')),
+      member('/3', encoder.encode('ab')),
+    ]);
+    expectJITLinkError(
+      () => parseArchive(bytes, 'mid.a'),
+      'MalformedObject',
+      'mid.a',
+      8 + 60 + 20,
+      /not the start of a name/,
+    );
+  });
+
   test('long-name reference without a table, and an unterminated long name', () => {
     const noTable = concat([MAGIC, member('/0', encoder.encode('ab'))]);
     expectJITLinkError(
@@ -388,7 +403,7 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
     const unterminated = concat([
       MAGIC,
       member('//', encoder.encode('abcdef')),
-      member('/2', encoder.encode('ab')),
+      member('/0', encoder.encode('ab')),
     ]);
     expectJITLinkError(
       () => parseArchive(unterminated, 'ut.a'),
@@ -436,6 +451,13 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
       /outside the string table/,
     );
     expectJITLinkError(
+      () => parseArchive(bsdArchive(smallMembers, { strx: 2 }), 'bsd.a'),
+      'MalformedObject',
+      'bsd.a',
+      symdefData + 4,
+      /not the start of a string/,
+    );
+    expectJITLinkError(
       () => parseArchive(bsdArchive(smallMembers, { rangesBytes: 8 * 1000 }), 'bsd.a'),
       'MalformedObject',
       'bsd.a',
@@ -460,6 +482,30 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
       8,
       /longer than the member/,
     );
+  });
+});
+
+describe('crafted inputs stay linear', () => {
+  test('many members sharing one very long name, many index entries sharing one very long symbol', () => {
+    const longName = 'n'.repeat(500_000);
+    const shared = Array.from({ length: 10_000 }, () => member('/0', encoder.encode('ab')));
+    const gnu = concat([MAGIC, member('//', encoder.encode(`${longName}/\n`)), ...shared]);
+    const started = performance.now();
+    const archive = parseArchive(gnu, 'shared-names.a');
+    expect(archive.members.length).toBe(10_000);
+    expect(archive.members[9_999]!.name).toBe(longName);
+
+    const entries = 50_000;
+    const memberOffset = 8 + 60 + 12 + 4 + entries * 8 + 4 + 500_002;
+    const pairs = Array.from({ length: entries * 2 }, (_, i) => (i % 2 === 0 ? 0 : memberOffset));
+    const strings = encoder.encode(`${longName}\0\0`);
+    const body = concat([le32([entries * 8]), le32(pairs), le32([strings.length]), strings]);
+    const bsdIndex = member('#1/12', concat([encoder.encode('__.SYMDEF\0\0\0'), body]));
+    expect(8 + bsdIndex.length).toBe(memberOffset);
+    const bsd = concat([MAGIC, bsdIndex, member('#1/4', encoder.encode('x.o\0data'))]);
+    const bsdArchive = parseArchive(bsd, 'shared-symbols.a');
+    expect(bsdArchive.findMemberDefining(longName)?.name).toBe('x.o');
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
 
