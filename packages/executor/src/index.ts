@@ -1,0 +1,26 @@
+export { FreeRanges } from './free-ranges.js';
+export {
+  InProcessAllocation,
+  InProcessMemoryManager,
+  TWO_GIB,
+  type InProcessMemoryManagerOptions,
+  type InProcessMemoryStats,
+  type PlacementPolicy,
+} from './memory-manager.js';
+export { readMemory, systemPageSize } from './native.js';
+export { CXX_LIBRARIES, MATH_LIBRARIES, ProcessSymbols } from './process-symbols.js';
+export {
+  MAX_CALL_ARGUMENTS,
+  callInt,
+  callIntPtr,
+  callVoid,
+  flushCStdio,
+  runAsMain,
+  runAtExitHandlers,
+  runFinalizers,
+  runFunctions,
+  runInitializers,
+  type FunctionPointerTable,
+  type RunTablesOptions,
+} from './run.js';
+export { ExecutorServices, MAX_ACTION_ARGUMENTS, type ExecutorService, type ServiceMemory } from './services.js';

@@ -1,0 +1,518 @@
+/**
+ * InProcessMemoryManager: JIT memory in this process, from address space
+ * reserved up front so that every graph of a session lies within ±2 GiB of
+ * every other (the small code model's PC-relative reach).
+ *
+ * Placement policy:
+ * - The first allocation reserves one region (1 GiB by default) as PROT_NONE,
+ *   MAP_NORESERVE: it costs address space, not memory. With placement
+ *   'prefer-low' (the default) the region is sought below 2 GiB first
+ *   (MAP_32BIT on x86-64, halving the size down to `minLowReservationSize`
+ *   when the low area is crowded), so -fno-pic code with absolute 32-bit
+ *   relocations can be linked; otherwise it goes anywhere.
+ * - Graphs get page-aligned, contiguous sub-ranges, first fit.
+ * - When no region has room, another one is reserved next to the existing
+ *   ones; if that would spread the session over more than 2 GiB, allocation
+ *   fails with AllocationFailed instead of producing out-of-range fixups.
+ *
+ * Protections: segments are committed PROT_READ|PROT_WRITE while being
+ * linked; finalize applies each segment's own protection (R-X, R--, RW-...).
+ * A segment asking for write and execute together is refused: memory is never
+ * RWX.
+ */
+import {
+  JITLinkError,
+  MemLifetime,
+  MemProt,
+  allocGroup,
+  allocGroupLifetime,
+  allocGroupProt,
+  alignUp,
+  formatAddress,
+  formatAllocGroup,
+  joinErrors,
+  toError,
+  validateSegmentsRequest,
+  type AllocAction,
+  type AllocGroup,
+  type AllocatedSegment,
+  type JITLinkAllocation,
+  type JITLinkDylib,
+  type JITLinkMemoryManager,
+  type SegmentsRequest,
+  type TargetAddress,
+} from '@jitlink/core';
+import { FreeRanges } from './free-ranges.js';
+import {
+  MADV_DONTNEED,
+  MAP_32BIT,
+  MAP_ANONYMOUS,
+  MAP_FIXED_NOREPLACE,
+  MAP_NORESERVE,
+  MAP_PRIVATE,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+  getLibC,
+  lastErrorText,
+  nativeView,
+  systemPageSize,
+} from './native.js';
+import { runAtExitHandlers } from './run.js';
+import { ExecutorServices, type ServiceMemory } from './services.js';
+
+/** 2 GiB: the reach of a signed 32-bit displacement, and the "low" address limit. */
+export const TWO_GIB = 0x8000_0000;
+
+export type PlacementPolicy = 'prefer-low' | 'low' | 'any';
+
+export interface InProcessMemoryManagerOptions {
+  /** Bytes of address space per reservation (rounded up to pages). Default 1 GiB. */
+  reservationSize?: number;
+  /**
+   * 'prefer-low' (default): reserve below 2 GiB when possible, else anywhere.
+   * 'low': only below 2 GiB; fail otherwise. 'any': let the kernel choose.
+   */
+  placement?: PlacementPolicy;
+  /** Smallest low reservation tried before giving up on low memory. Default 64 MiB. */
+  minLowReservationSize?: number;
+  /**
+   * 'mapped' (default): working memory is a view directly on the target pages.
+   * 'copied': working memory is a JS buffer, copied to the pages at finalize.
+   */
+  workingMemory?: 'mapped' | 'copied';
+  /** Runs string-named allocation actions; defaults to a new ExecutorServices. */
+  services?: ExecutorServices;
+}
+
+export interface InProcessMemoryStats {
+  /** Allocations not yet deallocated (including dso handles). */
+  liveAllocations: number;
+  /** Address-space reservations currently mapped. */
+  regions: number;
+  /** Bytes of address space reserved (mapped, any protection). */
+  reservedBytes: number;
+  /** Bytes of reserved space currently handed out to allocations. */
+  committedBytes: number;
+}
+
+interface Region {
+  readonly start: number;
+  readonly size: number;
+  readonly free: FreeRanges;
+  /** Entirely below 2 GiB. */
+  readonly low: boolean;
+}
+
+interface PlacedSegment extends AllocatedSegment {
+  readonly prot: MemProt;
+  readonly lifetime: MemLifetime;
+  /** Page-rounded bytes of the segment's range. */
+  readonly pageBytes: number;
+  /** Set when working memory is a JS buffer to be copied at finalize. */
+  readonly copied: boolean;
+}
+
+/** A contiguous piece of a region owned by an allocation. */
+interface OwnedRange {
+  region: Region;
+  start: number;
+  size: number;
+}
+
+export class InProcessMemoryManager implements JITLinkMemoryManager {
+  readonly pageSize: number;
+  readonly reservationSize: number;
+  readonly placement: PlacementPolicy;
+  readonly minLowReservationSize: number;
+  readonly workingMemoryMode: 'mapped' | 'copied';
+  readonly services: ExecutorServices;
+  private readonly regions: Region[] = [];
+  private readonly live = new Set<InProcessAllocation>();
+  private readonly dsoHandles: TargetAddress[] = [];
+  private committed = 0;
+  private disposed = false;
+
+  constructor(options: InProcessMemoryManagerOptions = {}) {
+    this.pageSize = systemPageSize();
+    this.reservationSize = alignUp(options.reservationSize ?? 0x4000_0000, this.pageSize);
+    this.placement = options.placement ?? 'prefer-low';
+    this.minLowReservationSize = alignUp(options.minLowReservationSize ?? 0x400_0000, this.pageSize);
+    this.workingMemoryMode = options.workingMemory ?? 'mapped';
+    this.services = options.services ?? new ExecutorServices();
+    if (!Number.isSafeInteger(this.reservationSize) || this.reservationSize <= 0 || this.reservationSize > TWO_GIB) {
+      throw new JITLinkError('InvalidArgument', `reservation size ${options.reservationSize} must be between 1 byte and 2 GiB`);
+    }
+  }
+
+  stats(): InProcessMemoryStats {
+    let reservedBytes = 0;
+    for (const r of this.regions) reservedBytes += r.size;
+    return { liveAllocations: this.live.size, regions: this.regions.length, reservedBytes, committedBytes: this.committed };
+  }
+
+  /** The reserved regions as [start, end) pairs, lowest first. */
+  get reservations(): readonly { start: TargetAddress; end: TargetAddress }[] {
+    return this.regions.map((r) => ({ start: r.start, end: r.start + r.size })).sort((a, b) => a.start - b.start);
+  }
+
+  /** True when [address, address + size) lies inside memory held by a live allocation. */
+  isReadable(address: TargetAddress, size: number): boolean {
+    for (const allocation of this.live) if (allocation.containsReadable(address, size)) return true;
+    return false;
+  }
+
+  async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
+    return this.allocateNow(request);
+  }
+
+  /** Synchronous allocate (the work is synchronous anyway). */
+  allocateNow(request: SegmentsRequest): InProcessAllocation {
+    this.checkNotDisposed();
+    validateSegmentsRequest(request);
+    const ordered: { group: AllocGroup; alignment: number; size: number; pageBytes: number; offset: number }[] = [];
+    for (const seg of request.segments) {
+      const prot = allocGroupProt(seg.group);
+      if (prot & MemProt.Write && prot & MemProt.Exec) {
+        throw new JITLinkError(
+          'AllocationFailed',
+          `${request.graphName}: segment ${formatAllocGroup(seg.group)} asks for writable and executable memory, which this executor never maps`,
+        );
+      }
+      if (allocGroupLifetime(seg.group) === MemLifetime.NoAlloc) {
+        throw new JITLinkError('AllocationFailed', `${request.graphName}: segment ${formatAllocGroup(seg.group)} is not allocatable`);
+      }
+      const size = seg.contentSize + seg.zeroFillSize;
+      ordered.push({ group: seg.group, alignment: seg.alignment, size, pageBytes: alignUp(size, this.pageSize), offset: 0 });
+    }
+    // Finalize-only segments go last so they are released as one tail range.
+    ordered.sort((a, b) => allocGroupLifetime(a.group) - allocGroupLifetime(b.group));
+    let total = 0;
+    let alignment = this.pageSize;
+    let standardBytes = 0;
+    for (const seg of ordered) {
+      const segAlign = Math.max(this.pageSize, seg.alignment);
+      alignment = Math.max(alignment, segAlign);
+      total = alignUp(total, segAlign);
+      seg.offset = total;
+      total += seg.pageBytes;
+      if (allocGroupLifetime(seg.group) === MemLifetime.Standard) standardBytes = total;
+    }
+    if (!Number.isSafeInteger(total) || total > TWO_GIB) {
+      throw new JITLinkError('AllocationFailed', `${request.graphName}: needs ${total} bytes, more than 2 GiB`);
+    }
+    const low = request.requiresLow32BitAddresses === true;
+    const base = total === 0 ? undefined : this.takeRange(request.graphName, total, alignment, low);
+    const owned: OwnedRange[] = [];
+    if (base) {
+      this.commit(base.start, total, request.graphName);
+      owned.push({ region: base.region, start: base.start, size: standardBytes });
+      if (total > standardBytes) owned.push({ region: base.region, start: base.start + standardBytes, size: total - standardBytes });
+    }
+    const start = base?.start ?? 0;
+    const segments: PlacedSegment[] = ordered.map((seg) => {
+      const targetAddress = start + seg.offset;
+      const copied = this.workingMemoryMode === 'copied';
+      return {
+        group: seg.group,
+        prot: allocGroupProt(seg.group),
+        lifetime: allocGroupLifetime(seg.group),
+        targetAddress,
+        pageBytes: seg.pageBytes,
+        copied,
+        workingMemory: copied || seg.size === 0 ? new Uint8Array(seg.size) : nativeView(targetAddress, seg.size),
+      };
+    });
+    const allocation = new InProcessAllocation(this, request.graphName, segments, owned);
+    this.live.add(allocation);
+    return allocation;
+  }
+
+  /**
+   * Eight zeroed, writable bytes in JIT memory (within reach of the code) for
+   * the linker to bind to `__dso_handle`. dispose() runs the C++ destructors
+   * registered against it (`__cxa_finalize`) before unmapping anything.
+   */
+  createDsoHandle(): TargetAddress {
+    const rw = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
+    const allocation = this.allocateNow({ graphName: '<__dso_handle>', segments: [{ group: rw, alignment: 8, contentSize: 8, zeroFillSize: 0 }] });
+    allocation.finalizeNow([]);
+    const address = allocation.getTargetMemory(rw);
+    this.dsoHandles.push(address);
+    return address;
+  }
+
+  /**
+   * Runs the at-exit handlers of every dso handle, deallocates every live
+   * allocation (running dealloc actions), and unmaps all reservations.
+   * The manager cannot be used afterwards; a second call does nothing.
+   */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    const errors: Error[] = [];
+    for (const handle of this.dsoHandles.splice(0).reverse()) {
+      try {
+        runAtExitHandlers(handle);
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    for (const allocation of [...this.live].reverse()) {
+      try {
+        allocation.deallocateNow();
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    this.disposed = true;
+    const libc = getLibC();
+    for (const region of this.regions.splice(0)) {
+      if (libc.munmap(region.start, region.size) !== 0) {
+        errors.push(new JITLinkError('AllocationFailed', `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`));
+      }
+    }
+    this.committed = 0;
+    if (errors.length > 0) throw joinErrors(errors);
+  }
+
+  /** @internal */
+  serviceMemory(): ServiceMemory {
+    return this;
+  }
+
+  /** @internal Returns a range to its region; its pages become inaccessible and are discarded. */
+  releaseRange(range: OwnedRange): void {
+    if (range.size === 0) return;
+    const libc = getLibC();
+    if (libc.mprotect(range.start, range.size, PROT_NONE) !== 0 || libc.madvise(range.start, range.size, MADV_DONTNEED) !== 0) {
+      throw new JITLinkError('AllocationFailed', `cannot release ${formatAddress(range.start)}..+${range.size}: ${lastErrorText()}`);
+    }
+    range.region.free.give(range.start, range.size);
+    this.committed -= range.size;
+  }
+
+  /** @internal */
+  forget(allocation: InProcessAllocation): void {
+    this.live.delete(allocation);
+  }
+
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new JITLinkError('AllocationFailed', 'the memory manager has been disposed');
+  }
+
+  private commit(start: number, size: number, graphName: string): void {
+    if (getLibC().mprotect(start, size, PROT_READ | PROT_WRITE) !== 0) {
+      const error = lastErrorText();
+      // The range is still PROT_NONE; hand it back untouched.
+      for (const r of this.regions) if (start >= r.start && start < r.start + r.size) r.free.give(start, size);
+      throw new JITLinkError('AllocationFailed', `${graphName}: cannot commit ${size} bytes at ${formatAddress(start)}: ${error}`);
+    }
+    this.committed += size;
+  }
+
+  private takeRange(graphName: string, size: number, alignment: number, low: boolean): { region: Region; start: number } {
+    for (const region of this.regions) {
+      if (low && !region.low) continue;
+      const start = region.free.take(size, alignment);
+      if (start !== undefined) return { region, start };
+    }
+    if (low && this.regions.length > 0 && !this.regions.some((r) => r.low)) throw this.notLowError(graphName);
+    const region = this.reserveRegion(graphName, size + (alignment > this.pageSize ? alignment : 0), low);
+    const start = region.free.take(size, alignment);
+    if (start === undefined) throw new JITLinkError('AllocationFailed', `${graphName}: new reservation cannot hold ${size} bytes`);
+    return { region, start };
+  }
+
+  private notLowError(graphName: string): JITLinkError {
+    return new JITLinkError(
+      'AllocationFailed',
+      `${graphName} has absolute 32-bit relocations and needs memory below 2 GiB, but the JIT memory of this session ` +
+        `is at ${formatAddress(this.regions[0]?.start ?? 0)}; rebuild with -fPIC/-fPIE`,
+    );
+  }
+
+  /** Reserves a new region of at least `minSize` bytes, keeping the whole session within 2 GiB. */
+  private reserveRegion(graphName: string, minSize: number, needLow: boolean): Region {
+    const libc = getLibC();
+    const size = Math.max(this.reservationSize, alignUp(minSize, this.pageSize));
+    const flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    const attempts: { hint: number; flags: number; size: number }[] = [];
+    const first = this.regions.length === 0;
+    const mustBeLow = needLow || this.placement === 'low';
+    const wantLow = mustBeLow || (first && this.placement === 'prefer-low') || (!first && this.regions.every((r) => r.low));
+    if (!first) {
+      // Next to the existing regions, so the span grows as little as possible.
+      const lo = Math.min(...this.regions.map((r) => r.start));
+      const hi = Math.max(...this.regions.map((r) => r.start + r.size));
+      attempts.push({ hint: hi, flags: flags | MAP_FIXED_NOREPLACE, size });
+      if (lo - size > 0) attempts.push({ hint: lo - size, flags: flags | MAP_FIXED_NOREPLACE, size });
+    }
+    if (wantLow && process.arch === 'x64') {
+      for (let s = size; s >= Math.max(this.minLowReservationSize, alignUp(minSize, this.pageSize)); s = alignUp(Math.floor(s / 2), this.pageSize)) {
+        attempts.push({ hint: 0, flags: flags | MAP_32BIT, size: s });
+        if (s === this.pageSize) break;
+      }
+    }
+    if (!mustBeLow) attempts.push({ hint: 0, flags, size });
+
+    const failures: string[] = [];
+    for (const attempt of attempts) {
+      const start = libc.mmap(attempt.hint, attempt.size, PROT_NONE, attempt.flags, -1, 0);
+      if (start === -1 || start === 0) {
+        failures.push(lastErrorText());
+        continue;
+      }
+      const end = start + attempt.size;
+      const isLow = end <= TWO_GIB;
+      const spanStart = Math.min(start, ...this.regions.map((r) => r.start));
+      const spanEnd = Math.max(end, ...this.regions.map((r) => r.start + r.size));
+      const acceptable = spanEnd - spanStart <= TWO_GIB && (isLow || !mustBeLow);
+      if (!acceptable) {
+        libc.munmap(start, attempt.size);
+        failures.push(`got ${formatAddress(start)}`);
+        continue;
+      }
+      const region: Region = { start, size: attempt.size, free: new FreeRanges(start, end), low: isLow };
+      this.regions.push(region);
+      return region;
+    }
+    if (needLow) throw this.notLowError(graphName);
+    if (mustBeLow) {
+      throw new JITLinkError('AllocationFailed', `${graphName}: cannot reserve ${size} bytes of JIT address space below 2 GiB (${failures.join('; ')})`);
+    }
+    throw new JITLinkError(
+      'AllocationFailed',
+      `${graphName}: cannot reserve ${size} more bytes of JIT address space within 2 GiB of the session's other memory ` +
+        `(${failures.join('; ')}); use a larger reservation size`,
+    );
+  }
+}
+
+export class InProcessAllocation implements JITLinkAllocation {
+  private state: 'allocated' | 'finalized' | 'deallocated' = 'allocated';
+  private protectionsApplied = false;
+  private actions: readonly AllocAction[] = [];
+  private allSegments: PlacedSegment[];
+  segments: readonly PlacedSegment[];
+
+  constructor(
+    private readonly manager: InProcessMemoryManager,
+    readonly graphName: string,
+    segments: PlacedSegment[],
+    /** [standard range, finalize-only tail range?] */
+    private readonly ranges: OwnedRange[],
+  ) {
+    this.allSegments = segments;
+    this.segments = segments;
+  }
+
+  get isFinalized(): boolean {
+    return this.state === 'finalized';
+  }
+
+  private segment(group: AllocGroup): PlacedSegment {
+    const seg = this.segments.find((s) => s.group === group);
+    if (!seg) throw new JITLinkError('AllocationFailed', `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`);
+    return seg;
+  }
+
+  getWorkingMemory(group: AllocGroup): Uint8Array {
+    return this.segment(group).workingMemory;
+  }
+
+  getTargetMemory(group: AllocGroup): TargetAddress {
+    return this.segment(group).targetAddress;
+  }
+
+  /** @internal */
+  containsReadable(address: TargetAddress, size: number): boolean {
+    if (this.state === 'deallocated') return false;
+    for (const seg of this.segments) {
+      if (seg.workingMemory.length === 0) continue;
+      if (address >= seg.targetAddress && address + size <= seg.targetAddress + seg.workingMemory.length) {
+        return !this.protectionsApplied || (seg.prot & MemProt.Read) !== 0;
+      }
+    }
+    return false;
+  }
+
+  async finalize(actions: readonly AllocAction[]): Promise<void> {
+    this.finalizeNow(actions);
+  }
+
+  /**
+   * Copies working memory (in 'copied' mode), applies each segment's
+   * protection, runs the finalize half of each action in order, then releases
+   * finalize-only segments. If an action fails, the dealloc halves of the
+   * actions already run are run in reverse, and the error is thrown.
+   */
+  finalizeNow(actions: readonly AllocAction[]): void {
+    if (this.state !== 'allocated') {
+      throw new JITLinkError('AllocationFailed', `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`);
+    }
+    const libc = getLibC();
+    for (const seg of this.allSegments) {
+      if (seg.pageBytes === 0) continue;
+      if (seg.copied) nativeView(seg.targetAddress, seg.workingMemory.length).set(seg.workingMemory);
+      if (libc.mprotect(seg.targetAddress, seg.pageBytes, seg.prot) !== 0) {
+        throw new JITLinkError(
+          'AllocationFailed',
+          `${this.graphName}: cannot protect ${formatAllocGroup(seg.group)} segment at ${formatAddress(seg.targetAddress)}: ${lastErrorText()}`,
+        );
+      }
+    }
+    this.protectionsApplied = true;
+    const memory = this.manager.serviceMemory();
+    for (let i = 0; i < actions.length; i++) {
+      try {
+        this.manager.services.run(actions[i]!.finalize, memory);
+      } catch (error) {
+        const undoErrors = runDeallocHalves(actions.slice(0, i), this.manager);
+        throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
+      }
+    }
+    this.actions = actions;
+    this.state = 'finalized';
+    const tail = this.ranges[1];
+    this.segments = this.allSegments.filter((s) => s.lifetime === MemLifetime.Standard);
+    if (tail) {
+      this.ranges.pop();
+      this.manager.releaseRange(tail);
+    }
+  }
+
+  async deallocate(): Promise<void> {
+    this.deallocateNow();
+  }
+
+  /** Runs dealloc halves in reverse order (if finalized), then returns the pages. A second call does nothing. */
+  deallocateNow(): void {
+    if (this.state === 'deallocated') return;
+    const errors = this.state === 'finalized' ? runDeallocHalves(this.actions, this.manager) : [];
+    this.state = 'deallocated';
+    this.segments = [];
+    this.manager.forget(this);
+    for (const range of this.ranges.splice(0)) {
+      try {
+        this.manager.releaseRange(range);
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    if (errors.length > 0) throw joinErrors(errors);
+  }
+}
+
+function runDeallocHalves(actions: readonly AllocAction[], manager: InProcessMemoryManager): Error[] {
+  const errors: Error[] = [];
+  for (let i = actions.length - 1; i >= 0; i--) {
+    const call = actions[i]!.dealloc;
+    if (!call) continue;
+    try {
+      manager.services.run(call, manager.serviceMemory());
+    } catch (e) {
+      errors.push(toError(e));
+    }
+  }
+  return errors;
+}

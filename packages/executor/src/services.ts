@@ -1,0 +1,113 @@
+/**
+ * Running allocation actions: a numeric `fn` is a C function in the process,
+ * a string `fn` names a service the executor provides.
+ */
+import { JITLinkError, formatAddress, type AllocActionCall, type TargetAddress } from '@jitlink/core';
+import { callNative, getLibC, integerArgsSignature, nativeView } from './native.js';
+
+/** What a service may ask of the memory that holds its arguments. */
+export interface ServiceMemory {
+  /** True when [address, address + size) lies in live, readable executor memory. */
+  isReadable(address: TargetAddress, size: number): boolean;
+}
+
+export type ExecutorService = (args: readonly TargetAddress[], memory: ServiceMemory | undefined) => void;
+
+/** The most integer arguments a numeric action may pass (all in registers on x86-64 and AArch64). */
+export const MAX_ACTION_ARGUMENTS = 6;
+
+/**
+ * Named executor services. Built in: "registerEHFrame" and "deregisterEHFrame"
+ * (args: [start of an .eh_frame section ending in a 4-byte zero terminator, size]),
+ * backed by libgcc's __register_frame / __deregister_frame.
+ */
+export class ExecutorServices {
+  private readonly services = new Map<string, ExecutorService>();
+  /** Start addresses handed to __register_frame and not yet deregistered. */
+  private readonly registeredFrames = new Set<TargetAddress>();
+
+  constructor() {
+    this.services.set('registerEHFrame', (args, memory) => this.registerEHFrame(args, memory));
+    this.services.set('deregisterEHFrame', (args) => this.deregisterEHFrame(args));
+  }
+
+  /** Adds or replaces a service. */
+  register(name: string, service: ExecutorService): void {
+    this.services.set(name, service);
+  }
+
+  has(name: string): boolean {
+    return this.services.has(name);
+  }
+
+  /** Frames currently registered with the unwinder, by start address. */
+  get registeredEHFrames(): readonly TargetAddress[] {
+    return [...this.registeredFrames];
+  }
+
+  /** Runs one half of an allocation action. */
+  run(call: AllocActionCall, memory?: ServiceMemory): void {
+    if (typeof call.fn === 'string') {
+      const service = this.services.get(call.fn);
+      if (!service) {
+        throw new JITLinkError('UnsupportedFeature', `allocation action names an unknown executor service "${call.fn}"`);
+      }
+      service(call.args, memory);
+      return;
+    }
+    if (call.args.length > MAX_ACTION_ARGUMENTS) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `allocation action at ${formatAddress(call.fn)} passes ${call.args.length} arguments; at most ${MAX_ACTION_ARGUMENTS} are supported`,
+      );
+    }
+    callNative(call.fn, integerArgsSignature('void', call.args.length), call.args);
+  }
+
+  private frameArgs(name: string, args: readonly TargetAddress[], memory: ServiceMemory | undefined): TargetAddress {
+    if (args.length !== 2) throw new JITLinkError('InvalidArgument', `${name} takes [start, size], got ${args.length} arguments`);
+    const [start, size] = args as [TargetAddress, number];
+    if (!Number.isSafeInteger(size) || size < 4 || !Number.isSafeInteger(start) || start <= 0) {
+      throw new JITLinkError('InvalidArgument', `${name}: invalid frame range ${formatAddress(start)} size ${size}`);
+    }
+    if (memory && !memory.isReadable(start, size)) {
+      throw new JITLinkError('InvalidArgument', `${name}: ${formatAddress(start)}..+${size} is not in executor memory`);
+    }
+    const bytes = nativeView(start, size);
+    const tail = size - 4;
+    if ((bytes[tail]! | bytes[tail + 1]! | bytes[tail + 2]! | bytes[tail + 3]!) !== 0) {
+      throw new JITLinkError('InvalidArgument', `${name}: the .eh_frame at ${formatAddress(start)} does not end with a zero terminator`);
+    }
+    return start;
+  }
+
+  private registerEHFrame(args: readonly TargetAddress[], memory: ServiceMemory | undefined): void {
+    const start = this.frameArgs('registerEHFrame', args, memory);
+    if (this.registeredFrames.has(start)) {
+      throw new JITLinkError('InvalidArgument', `registerEHFrame: ${formatAddress(start)} is already registered`);
+    }
+    callNative(unwinderFunction('__register_frame'), 'void (intptr_t)', [start]);
+    this.registeredFrames.add(start);
+  }
+
+  private deregisterEHFrame(args: readonly TargetAddress[]): void {
+    const start = args[0];
+    // libgcc aborts the process when asked to deregister an unknown frame.
+    if (start === undefined || !this.registeredFrames.has(start)) {
+      throw new JITLinkError('InvalidArgument', `deregisterEHFrame: ${formatAddress(start ?? 0)} was not registered`);
+    }
+    callNative(unwinderFunction('__deregister_frame'), 'void (intptr_t)', [start]);
+    this.registeredFrames.delete(start);
+  }
+}
+
+function unwinderFunction(name: string): TargetAddress {
+  const libc = getLibC();
+  let address = libc.dlsym(0, name);
+  if (address === 0) {
+    libc.dlopen('libgcc_s.so.1', 0x2 | 0x100);
+    address = libc.dlsym(0, name);
+  }
+  if (address === 0) throw new JITLinkError('SymbolsNotFound', `${name} is not available in this process (libgcc_s.so.1)`);
+  return address;
+}

@@ -1,0 +1,35 @@
+import { FreeRanges } from '../src/free-ranges.js';
+
+describe('FreeRanges', () => {
+  it('hands out aligned ranges first-fit and coalesces what is given back', () => {
+    const free = new FreeRanges(0x10000, 0x20000);
+    const a = free.take(0x1000, 0x1000);
+    const b = free.take(0x3000, 0x4000);
+    const c = free.take(0x1000, 0x1000);
+    expect([a, b, c]).toEqual([0x10000, 0x14000, 0x11000]);
+    expect(free.freeBytes).toBe(0x10000 - 0x5000);
+    free.give(a!, 0x1000);
+    free.give(c!, 0x1000);
+    // 0x10000..0x14000 is one range again.
+    expect(free.take(0x4000, 0x1000)).toBe(0x10000);
+    free.give(0x10000, 0x4000);
+    free.give(b!, 0x3000);
+    expect(free.fragmentCount).toBe(1);
+    expect(free.freeBytes).toBe(0x10000);
+  });
+
+  it('returns undefined when nothing fits', () => {
+    const free = new FreeRanges(0x1000, 0x3000);
+    expect(free.take(0x3000, 0x1000)).toBeUndefined();
+    expect(free.take(0x1000, 0x4000)).toBeUndefined();
+    expect(free.take(0x2000, 0x1000)).toBe(0x1000);
+    expect(free.take(1, 1)).toBeUndefined();
+  });
+
+  it('refuses to free a range twice', () => {
+    const free = new FreeRanges(0, 0x4000);
+    const a = free.take(0x1000, 0x1000)!;
+    free.give(a, 0x1000);
+    expect(() => free.give(a, 0x1000)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,262 @@
+import { JITLinkError, MemLifetime, MemProt, allocGroup, type AllocAction } from '@jitlink/core';
+import { InProcessMemoryManager, TWO_GIB, callInt, callVoid, readMemory, runAsMain } from '../src/index.js';
+import {
+  ARGC_PLUS_STRLEN_ARGV1,
+  RETURN_42,
+  RO,
+  RW,
+  RW_FINALIZE,
+  RX,
+  STORE_ARG1_AT_ARG0,
+  isX64Linux,
+  mappingsIn,
+  permsAt,
+  readMaps,
+} from './helpers.js';
+
+const describeX64 = isX64Linux ? describe : describe.skip;
+
+function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
+  return { graphName: name, segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }], ...extra };
+}
+
+describeX64('InProcessMemoryManager', () => {
+  let manager: InProcessMemoryManager;
+  afterEach(async () => {
+    await manager.dispose();
+  });
+
+  it('runs code written into an R-X segment, which is not writable after finalize', async () => {
+    manager = new InProcessMemoryManager();
+    const allocation = await manager.allocate(undefined, codeRequest('ret42', RETURN_42));
+    const address = allocation.getTargetMemory(RX);
+    expect(permsAt(address)).toBe('rw-p');
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    await allocation.finalize([]);
+    expect(permsAt(address)).toBe('r-xp');
+    expect(callInt(address)).toBe(42);
+    expect(readMemory(address, RETURN_42.length)).toEqual(RETURN_42);
+  });
+
+  it("copies working memory to the target at finalize in 'copied' mode", async () => {
+    manager = new InProcessMemoryManager({ workingMemory: 'copied' });
+    const allocation = await manager.allocate(undefined, codeRequest('ret42', RETURN_42));
+    const address = allocation.getTargetMemory(RX);
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    expect(readMemory(address, 6)).toEqual(new Uint8Array(6));
+    await allocation.finalize([]);
+    expect(callInt(address)).toBe(42);
+  });
+
+  it('calls a function as main with a NULL-terminated argv', async () => {
+    manager = new InProcessMemoryManager();
+    const allocation = await manager.allocate(undefined, codeRequest('argc', ARGC_PLUS_STRLEN_ARGV1));
+    allocation.getWorkingMemory(RX).set(ARGC_PLUS_STRLEN_ARGV1);
+    await allocation.finalize([]);
+    const main = allocation.getTargetMemory(RX);
+    expect(runAsMain(main, ['prog', 'hello'])).toBe(2 + 5);
+    expect(runAsMain(main, ['prog', 'h\u00e9', 'x'])).toBe(3 + 3); // strlen counts UTF-8 bytes
+  });
+
+  it('applies each segment protection and never maps RWX', async () => {
+    manager = new InProcessMemoryManager();
+    const request = {
+      graphName: 'three',
+      segments: [
+        { group: RX, alignment: 16, contentSize: 6, zeroFillSize: 0 },
+        { group: RO, alignment: 8, contentSize: 100, zeroFillSize: 0 },
+        { group: RW, alignment: 64, contentSize: 8, zeroFillSize: 5000 },
+      ],
+    };
+    const allocation = await manager.allocate(undefined, request);
+    const [rx, ro, rw] = [RX, RO, RW].map((g) => allocation.getTargetMemory(g)) as [number, number, number];
+    for (const a of [rx, ro, rw]) expect(a % manager.pageSize).toBe(0);
+    expect(allocation.getWorkingMemory(RW).length).toBe(5008);
+    expect(allocation.getWorkingMemory(RW).every((b) => b === 0)).toBe(true);
+    await allocation.finalize([]);
+    expect([permsAt(rx), permsAt(ro), permsAt(rw), permsAt(rw + 5000)]).toEqual(['r-xp', 'r--p', 'rw-p', 'rw-p']);
+    // Every graph of the session stays within reach of a 32-bit displacement.
+    const other = await manager.allocate(undefined, codeRequest('other', RETURN_42));
+    expect(Math.abs(other.getTargetMemory(RX) - rx)).toBeLessThan(TWO_GIB);
+
+    const rwx = allocGroup(MemProt.Read | MemProt.Write | MemProt.Exec, MemLifetime.Standard);
+    const refused = manager.allocate(undefined, { graphName: 'bad.o', segments: [{ group: rwx, alignment: 1, contentSize: 1, zeroFillSize: 0 }] });
+    await expect(refused).rejects.toThrow(/bad\.o.*writable and executable/);
+    await expect(refused).rejects.toBeInstanceOf(JITLinkError);
+  });
+
+  it('places graphs that need low addresses below 2 GiB', async () => {
+    manager = new InProcessMemoryManager();
+    const allocation = await manager.allocate(undefined, codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }));
+    const address = allocation.getTargetMemory(RX);
+    expect(address).toBeGreaterThan(0);
+    expect(address + RETURN_42.length).toBeLessThanOrEqual(TWO_GIB);
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    await allocation.finalize([]);
+    expect(callInt(address)).toBe(42);
+  });
+
+  it('explains how to fix a low-address graph when the session memory is high', async () => {
+    manager = new InProcessMemoryManager({ placement: 'any', reservationSize: 0x10_0000 });
+    const pic = await manager.allocate(undefined, codeRequest('pic.o', RETURN_42));
+    expect(pic.getTargetMemory(RX)).toBeGreaterThan(TWO_GIB); // the kernel places 'any' mappings high
+    const nopic = manager.allocate(undefined, codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }));
+    await expect(nopic).rejects.toMatchObject({ code: 'AllocationFailed' });
+    await expect(nopic).rejects.toThrow(/nopic\.o.*below 2 GiB.*rebuild with -fPIC\/-fPIE/);
+  });
+
+  it('reserves another region next to the first when one is full', async () => {
+    manager = new InProcessMemoryManager({ reservationSize: 4 * 4096 });
+    const addresses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const a = await manager.allocate(undefined, { graphName: `g${i}`, segments: [{ group: RW, alignment: 8, contentSize: 4096, zeroFillSize: 0 }] });
+      addresses.push(a.getTargetMemory(RW));
+    }
+    expect(new Set(addresses).size).toBe(6);
+    const stats = manager.stats();
+    expect(stats.regions).toBe(2);
+    expect(stats.committedBytes).toBe(6 * 4096);
+    expect(stats.liveAllocations).toBe(6);
+    const span = Math.max(...addresses) - Math.min(...addresses);
+    expect(span).toBeLessThan(TWO_GIB);
+    // A single graph larger than the reservation size gets a region of its own size.
+    const big = await manager.allocate(undefined, { graphName: 'big', segments: [{ group: RW, alignment: 8, contentSize: 40 * 4096, zeroFillSize: 0 }] });
+    expect(big.getWorkingMemory(RW).length).toBe(40 * 4096);
+    await expect(
+      manager.allocate(undefined, { graphName: 'huge', segments: [{ group: RW, alignment: 8, contentSize: TWO_GIB + 1, zeroFillSize: 0 }] }),
+    ).rejects.toThrow(/huge: needs .* more than 2 GiB/);
+  });
+
+  it('reuses released pages, zeroed', async () => {
+    manager = new InProcessMemoryManager({ reservationSize: 4096 });
+    const first = await manager.allocate(undefined, { graphName: 'a', segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }] });
+    const address = first.getTargetMemory(RW);
+    first.getWorkingMemory(RW).fill(0xab);
+    await first.finalize([]);
+    await first.deallocate();
+    expect(permsAt(address)).toBe('---p');
+    const second = await manager.allocate(undefined, { graphName: 'b', segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }] });
+    expect(second.getTargetMemory(RW)).toBe(address);
+    expect(second.getWorkingMemory(RW)).toEqual(new Uint8Array(16));
+    expect(manager.stats().regions).toBe(1);
+  });
+
+  it('runs finalize actions in order and dealloc actions in reverse', async () => {
+    manager = new InProcessMemoryManager();
+    const calls: string[] = [];
+    manager.services.register('record', (args) => calls.push(`record ${args.join(',')}`));
+    // A native action too: `store(cell, value)` writes into a cell of another allocation.
+    const code = await manager.allocate(undefined, codeRequest('store', STORE_ARG1_AT_ARG0));
+    code.getWorkingMemory(RX).set(STORE_ARG1_AT_ARG0);
+    await code.finalize([]);
+    const store = code.getTargetMemory(RX);
+    const cells = await manager.allocate(undefined, { graphName: 'cells', segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }] });
+    await cells.finalize([]);
+    const cell = cells.getTargetMemory(RW);
+    const cellView = () => new DataView(readMemory(cell, 16).buffer);
+
+    const allocation = await manager.allocate(undefined, codeRequest('actions', RETURN_42));
+    const actions: AllocAction[] = [
+      { finalize: { fn: 'record', args: [1] }, dealloc: { fn: 'record', args: [-1] } },
+      { finalize: { fn: store, args: [cell, 7] }, dealloc: { fn: store, args: [cell + 8, 9] } },
+      { finalize: { fn: 'record', args: [2] } },
+      { finalize: { fn: 'record', args: [3] }, dealloc: { fn: 'record', args: [-3] } },
+    ];
+    await allocation.finalize(actions);
+    expect(calls).toEqual(['record 1', 'record 2', 'record 3']);
+    expect(cellView().getBigInt64(0, true)).toBe(7n);
+    await allocation.deallocate();
+    expect(calls).toEqual(['record 1', 'record 2', 'record 3', 'record -3', 'record -1']);
+    expect(cellView().getBigInt64(8, true)).toBe(9n);
+    await allocation.deallocate(); // second call: no-op
+    expect(calls.length).toBe(5);
+  });
+
+  it('undoes earlier actions when a finalize action fails', async () => {
+    manager = new InProcessMemoryManager();
+    const calls: string[] = [];
+    manager.services.register('record', (args) => calls.push(String(args[0])));
+    const allocation = await manager.allocate(undefined, codeRequest('failing', RETURN_42));
+    const finalize = allocation.finalize([
+      { finalize: { fn: 'record', args: [1] }, dealloc: { fn: 'record', args: [-1] } },
+      { finalize: { fn: 'noSuchService', args: [] } },
+    ]);
+    await expect(finalize).rejects.toThrow(/unknown executor service "noSuchService"/);
+    await expect(finalize).rejects.toBeInstanceOf(JITLinkError);
+    expect(calls).toEqual(['1', '-1']);
+    await allocation.deallocate();
+    expect(calls).toEqual(['1', '-1']);
+    expect(manager.stats().liveAllocations).toBe(0);
+  });
+
+  it('releases finalize-only segments after finalize', async () => {
+    manager = new InProcessMemoryManager();
+    const allocation = await manager.allocate(undefined, {
+      graphName: 'with-finalize-segment',
+      segments: [
+        { group: RX, alignment: 16, contentSize: 6, zeroFillSize: 0 },
+        { group: RW_FINALIZE, alignment: 8, contentSize: 8, zeroFillSize: 0 },
+      ],
+    });
+    const scratch = allocation.getTargetMemory(RW_FINALIZE);
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    allocation.getWorkingMemory(RW_FINALIZE).set([5, 0, 0, 0, 0, 0, 0, 0]);
+    expect(manager.stats().committedBytes).toBe(2 * manager.pageSize);
+    let seen = -1;
+    manager.services.register('readScratch', (args) => {
+      seen = readMemory(args[0]!, 1)[0]!;
+    });
+    await allocation.finalize([{ finalize: { fn: 'readScratch', args: [scratch] } }]);
+    expect(seen).toBe(5);
+    expect(manager.stats().committedBytes).toBe(manager.pageSize);
+    expect(permsAt(scratch)).toBe('---p');
+    expect(allocation.segments.map((s) => s.group)).toEqual([RX]);
+    expect(() => allocation.getWorkingMemory(RW_FINALIZE)).toThrow(JITLinkError);
+    expect(callInt(allocation.getTargetMemory(RX))).toBe(42);
+  });
+
+  it('leaves nothing mapped after dispose', async () => {
+    const before = readMaps().length;
+    manager = new InProcessMemoryManager({ reservationSize: 8 * 4096 });
+    const allocations = [];
+    for (let i = 0; i < 12; i++) {
+      const a = await manager.allocate(undefined, codeRequest(`g${i}`, RETURN_42));
+      a.getWorkingMemory(RX).set(RETURN_42);
+      await a.finalize([]);
+      allocations.push(a);
+    }
+    const calls: number[] = [];
+    manager.services.register('record', (args) => calls.push(args[0]!));
+    const last = await manager.allocate(undefined, codeRequest('last', RETURN_42));
+    await last.finalize([{ finalize: { fn: 'record', args: [1] }, dealloc: { fn: 'record', args: [2] } }]);
+    const dso = manager.createDsoHandle();
+    expect(readMemory(dso, 8)).toEqual(new Uint8Array(8));
+    const reservations = manager.reservations;
+    expect(reservations.length).toBeGreaterThan(1);
+    expect(readMaps().length).toBeGreaterThan(before);
+    await manager.dispose();
+    expect(calls).toEqual([1, 2]);
+    for (const r of reservations) expect(mappingsIn(r.start, r.end)).toEqual([]);
+    expect(readMaps().length).toBeLessThanOrEqual(before);
+    expect(manager.stats()).toEqual({ liveAllocations: 0, regions: 0, reservedBytes: 0, committedBytes: 0 });
+    await expect(manager.allocate(undefined, codeRequest('late', RETURN_42))).rejects.toThrow(/disposed/);
+    await manager.dispose();
+  });
+
+  it('calls functions with integer arguments', async () => {
+    manager = new InProcessMemoryManager();
+    const allocation = await manager.allocate(undefined, {
+      graphName: 'store',
+      segments: [
+        { group: RX, alignment: 16, contentSize: 4, zeroFillSize: 0 },
+        { group: RW, alignment: 8, contentSize: 8, zeroFillSize: 0 },
+      ],
+    });
+    allocation.getWorkingMemory(RX).set(STORE_ARG1_AT_ARG0);
+    await allocation.finalize([]);
+    const cell = allocation.getTargetMemory(RW);
+    callVoid(allocation.getTargetMemory(RX), cell, -2);
+    expect(allocation.getWorkingMemory(RW)).toEqual(Uint8Array.of(0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    expect(() => callVoid(0)).toThrow(JITLinkError);
+  });
+});
