@@ -19,8 +19,22 @@ export interface ExecutorProcessControl {
   runAsMain(address: TargetAddress, args: readonly string[]): Promise<number>;
   /** Calls `void fn(uintptr_t...)` with up to four integer arguments. */
   callVoid(address: TargetAddress, args?: readonly TargetAddress[]): Promise<void>;
+  /** Creates the exit-handler services for a session (see JITRuntimeServices). */
+  createRuntimeServices?(): Promise<JITRuntimeServices>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/**
+ * Process-exit services the executor provides to linked code, so that
+ * handlers registered by JIT'd code run while its memory is still mapped:
+ * definitions for `atexit`, `__cxa_atexit` and `__dso_handle`.
+ */
+export interface JITRuntimeServices {
+  /** Addresses to define in the JITDylib (e.g. atexit, __cxa_atexit, __dso_handle). */
+  readonly symbols: ReadonlyMap<string, TargetAddress>;
+  /** Runs the registered handlers in reverse order of registration, as exit() would. */
+  runAtExitHandlers(): Promise<void>;
 }

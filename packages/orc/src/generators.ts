@@ -1,6 +1,7 @@
 /** Definition generators: where symbols come from when no added object defines them. */
-import { type ExecutorProcessControl } from '@jitlink/core';
-import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, JITSymbolFlags } from './session.js';
+import { type Archive, type ArchiveMember, type ExecutorProcessControl } from '@jitlink/core';
+import type { ObjectLinkingLayer } from './object-linking-layer.js';
+import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, JITSymbolFlags, ResourceTracker } from './session.js';
 
 const PROCESS_SYMBOL_FLAGS: JITSymbolFlags = { hidden: false, weak: false, callable: true };
 
@@ -38,4 +39,34 @@ export function absoluteSymbols(entries: Iterable<[string, number]>, flags: Part
   const defs = new Map<string, ExecutorSymbolDef>();
   for (const [name, address] of entries) defs.set(name, { address, flags: { hidden: false, weak: false, callable: false, ...flags } });
   return defs;
+}
+
+/**
+ * Loads members of a static archive on demand: when a lookup misses a name
+ * the archive's symbol index maps to a member, that member is added to the
+ * dylib (once) through the object linking layer.
+ */
+export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
+  private readonly loaded = new Set<ArchiveMember>();
+
+  constructor(
+    private readonly layer: ObjectLinkingLayer,
+    readonly archive: Archive,
+    private readonly options: { tracker?: ResourceTracker } = {},
+  ) {}
+
+  /** Members loaded so far, in load order. */
+  get loadedMembers(): ArchiveMember[] {
+    return [...this.loaded];
+  }
+
+  tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
+    for (const name of names) {
+      if (dylib.symbols.has(name)) continue;
+      const member = this.archive.findMemberDefining(name);
+      if (!member || this.loaded.has(member)) continue;
+      this.loaded.add(member);
+      this.layer.add(dylib, member.data, { name: `${this.archive.fileName}(${member.name})`, tracker: this.options.tracker });
+    }
+  }
 }

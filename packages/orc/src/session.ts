@@ -70,6 +70,9 @@ function deferred(): Deferred {
 
 /** A unit's progress, shared by all the symbols it defines. */
 export class UnitRecord {
+  private static nextSeq = 0;
+  /** Creation order: the order objects were added, used where a static linker would use command-line order. */
+  readonly seq = UnitRecord.nextSeq++;
   state: SymbolState = SymbolState.NeverSearched;
   readonly resolved = deferred();
   readonly ready = deferred();
