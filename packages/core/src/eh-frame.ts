@@ -1,0 +1,530 @@
+/**
+ * DWARF call-frame information (.eh_frame / __eh_frame) support shared by the
+ * object formats: splitting the section into one block per CIE/FDE record,
+ * completing and checking the edges of each record, and terminating the
+ * section for runtimes (libgcc's __register_frame) that walk it until a zero
+ * length.
+ *
+ * Liveness: an FDE has no live symbol of its own. The edge fixer adds a
+ * KeepAlive edge from the block its pc-begin points into (the function) to the
+ * FDE, so an FDE survives dead-stripping exactly when its function does; a
+ * live FDE keeps its CIE alive through its CIE-pointer edge, and the CIE keeps
+ * the personality pointer alive.
+ */
+import { readAddress64, type TargetAddress } from './address.js';
+import { EdgeKinds, type EdgeKind } from './edge-kinds.js';
+import { JITLinkError } from './errors.js';
+import type { Block, Edge, LinkGraph, Section, Symbol } from './graph.js';
+import type { LinkGraphPass } from './link.js';
+
+/** Edge kinds the edge fixer creates for fields that have no relocation yet. */
+export interface EHFrameEdgeKinds {
+  /** T + A, 32 bits. */
+  pointer32: EdgeKind;
+  /** T + A, 64 bits. */
+  pointer64: EdgeKind;
+  /** T - P + A, 32 bits. */
+  delta32: EdgeKind;
+  /** T - P + A, 64 bits. */
+  delta64: EdgeKind;
+  /** P - T + A, 32 bits (the FDE's CIE pointer). */
+  negDelta32: EdgeKind;
+}
+
+// DW_EH_PE_* pointer encodings.
+export const DW_EH_PE_absptr = 0x00;
+export const DW_EH_PE_uleb128 = 0x01;
+export const DW_EH_PE_udata2 = 0x02;
+export const DW_EH_PE_udata4 = 0x03;
+export const DW_EH_PE_udata8 = 0x04;
+export const DW_EH_PE_sleb128 = 0x09;
+export const DW_EH_PE_sdata2 = 0x0a;
+export const DW_EH_PE_sdata4 = 0x0b;
+export const DW_EH_PE_sdata8 = 0x0c;
+export const DW_EH_PE_pcrel = 0x10;
+export const DW_EH_PE_indirect = 0x80;
+export const DW_EH_PE_omit = 0xff;
+
+function recordError(graph: LinkGraph, sectionName: string, recordOffset: number, detail: string): JITLinkError {
+  return new JITLinkError('MalformedObject', detail, {
+    file: graph.name,
+    section: sectionName,
+    offset: recordOffset,
+    offsetIn: 'section',
+  });
+}
+
+function readU32(content: Uint8Array, offset: number, littleEndian: boolean): number {
+  return new DataView(content.buffer, content.byteOffset, content.byteLength).getUint32(offset, littleEndian);
+}
+
+/** Lowest block address in the section, the origin for record offsets in messages. */
+function sectionStart(section: Section): TargetAddress {
+  let start = Infinity;
+  for (const b of section.blocks) if (b.address < start) start = b.address;
+  return start === Infinity ? 0 : start;
+}
+
+// ---------------------------------------------------------------------------
+// Splitter
+
+/**
+ * Splits every block of the section into one block per record (CIE, FDE, or
+ * zero terminator). Edges and symbols move to the record that contains them.
+ * Each record block keeps the original block's alignment, with the alignment
+ * offset of its position (assemblers pad records to the section alignment).
+ * Runs in time linear in the section's size, edges and symbols.
+ */
+export function createEHFrameSplitterPass(sectionName: string): LinkGraphPass {
+  return (graph) => {
+    const section = graph.findSectionByName(sectionName);
+    if (section === undefined) return;
+    const origin = sectionStart(section);
+    const blocks = [...section.blocks].sort((a, b) => a.address - b.address);
+    // Symbols grouped by block, gathered once for the whole section.
+    const symbolsByBlock = new Map<Block, Symbol[]>();
+    for (const sym of section.symbols) {
+      const b = sym.block;
+      let list = symbolsByBlock.get(b);
+      if (list === undefined) symbolsByBlock.set(b, (list = []));
+      list.push(sym);
+    }
+    for (const block of blocks) splitRecords(graph, sectionName, block, block.address - origin, symbolsByBlock.get(block) ?? []);
+  };
+}
+
+function splitRecords(graph: LinkGraph, sectionName: string, block: Block, blockOffset: number, symbols: Symbol[]): void {
+  if (block.isZeroFill()) throw recordError(graph, sectionName, blockOffset, 'eh-frame section is zero-fill');
+  const content = block.getContent();
+  const le = graph.isLittleEndian;
+  const starts: number[] = [];
+  let at = 0;
+  while (at < content.length) {
+    if (at + 4 > content.length) {
+      throw recordError(graph, sectionName, blockOffset + at, 'truncated record length');
+    }
+    const length = readU32(content, at, le);
+    if (length === 0xffffffff) {
+      throw new JITLinkError('UnsupportedFeature', '64-bit DWARF records are not supported', {
+        file: graph.name,
+        section: sectionName,
+        offset: blockOffset + at,
+        offsetIn: 'section',
+      });
+    }
+    if (length > content.length - at - 4) {
+      throw recordError(graph, sectionName, blockOffset + at, `record length 0x${length.toString(16)} runs past the end of the section`);
+    }
+    starts.push(at);
+    at += 4 + length;
+  }
+  if (starts.length <= 1) return;
+
+  const mutable = block.isContentMutable();
+  const records: Block[] = new Array(starts.length);
+  for (let k = 0; k < starts.length; k++) {
+    const s = starts[k]!;
+    const e = k + 1 < starts.length ? starts[k + 1]! : content.length;
+    const bytes = content.subarray(s, e);
+    const alignmentOffset = (block.alignmentOffset + s) % block.alignment;
+    records[k] = mutable
+      ? graph.createMutableContentBlock(block.section, bytes, block.address + s, block.alignment, alignmentOffset)
+      : graph.createContentBlock(block.section, bytes, block.address + s, block.alignment, alignmentOffset);
+  }
+
+  const recordIndex = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  const edges = block.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i]!;
+    const k = recordIndex(edge.offset);
+    edge.offset -= starts[k]!;
+    records[k]!.edges.push(edge);
+  }
+  edges.length = 0;
+
+  for (const sym of symbols) {
+    const k = recordIndex(sym.offset);
+    const record = records[k]!;
+    const offset = sym.offset - starts[k]!;
+    graph.transferDefinedSymbol(sym, record, offset, Math.min(sym.size, record.size - offset));
+  }
+  graph.removeBlock(block);
+}
+
+// ---------------------------------------------------------------------------
+// Edge fixer
+
+interface CIEInfo {
+  block: Block;
+  symbol: Symbol | undefined;
+  hasAugmentationData: boolean;
+  fdePointerEncoding: number;
+  lsdaEncoding: number;
+}
+
+/** A bounds-checked cursor over one record. */
+class RecordCursor {
+  at = 0;
+  constructor(
+    readonly content: Uint8Array,
+    private readonly fail: (detail: string) => never,
+  ) {}
+  need(n: number, what: string): void {
+    if (this.at + n > this.content.length) this.fail(`truncated ${what}`);
+  }
+  u8(what: string): number {
+    this.need(1, what);
+    return this.content[this.at++]!;
+  }
+  uleb(what: string): number {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = this.u8(what);
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if ((byte & 0x80) === 0) return result;
+      if (scale > 2 ** 56) this.fail(`${what} is too large`);
+    }
+  }
+  sleb(what: string): number {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = this.u8(what);
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if ((byte & 0x80) === 0) return byte & 0x40 ? result - scale : result;
+      if (scale > 2 ** 56) this.fail(`${what} is too large`);
+    }
+  }
+  cstring(what: string): string {
+    let s = '';
+    for (;;) {
+      const c = this.u8(what);
+      if (c === 0) return s;
+      s += String.fromCharCode(c);
+    }
+  }
+}
+
+/**
+ * Completes the edges of every record in the section, which must already be
+ * split (one record per block): adds the FDE's CIE-pointer edge (NegDelta32),
+ * checks or adds edges for pc-begin, LSDA and personality pointers according to
+ * their DW_EH_PE encodings, and adds a KeepAlive edge from each FDE's function
+ * to the FDE. An FDE whose pc-begin does not point into a block of the graph
+ * (for example into a discarded COMDAT group) gets no KeepAlive edge and is
+ * dead-stripped.
+ */
+export function createEHFrameEdgeFixerPass(sectionName: string, pointerSize: 4 | 8, kinds: EHFrameEdgeKinds): LinkGraphPass {
+  return (graph) => {
+    const section = graph.findSectionByName(sectionName);
+    if (section === undefined) return;
+    new EHFrameEdgeFixer(graph, section, sectionName, pointerSize, kinds).run();
+  };
+}
+
+class EHFrameEdgeFixer {
+  private readonly origin: TargetAddress;
+  private readonly le: boolean;
+  private blocksByAddress: Block[] | undefined;
+  /** Symbol at offset 0 of each record, created on demand. */
+  private readonly recordSymbols = new Map<Block, Symbol>();
+  private symbolsByAddress: Map<TargetAddress, Symbol> | undefined;
+
+  constructor(
+    private readonly graph: LinkGraph,
+    private readonly section: Section,
+    private readonly sectionName: string,
+    private readonly pointerSize: 4 | 8,
+    private readonly kinds: EHFrameEdgeKinds,
+  ) {
+    this.origin = sectionStart(section);
+    this.le = graph.isLittleEndian;
+    for (const sym of section.symbols) if (sym.offset === 0 && !this.recordSymbols.has(sym.block)) this.recordSymbols.set(sym.block, sym);
+  }
+
+  run(): void {
+    const records = [...this.section.blocks].sort((a, b) => a.address - b.address);
+    const cies = new Map<TargetAddress, CIEInfo>();
+    const fdes: Block[] = [];
+    for (const block of records) {
+      const content = this.recordContent(block);
+      if (content.length === 4) continue; // zero terminator
+      const id = readU32(content, 4, this.le);
+      if (id === 0) cies.set(block.address, this.processCIE(block, content));
+      else fdes.push(block);
+    }
+    for (const block of fdes) this.processFDE(block, this.recordContent(block), cies);
+  }
+
+  private fail(block: Block, detail: string): never {
+    throw recordError(this.graph, this.sectionName, block.address - this.origin, detail);
+  }
+
+  private recordContent(block: Block): Uint8Array {
+    if (block.isZeroFill()) this.fail(block, 'eh-frame record is zero-fill');
+    const content = block.getContent();
+    if (content.length < 4) this.fail(block, 'truncated record length');
+    const length = readU32(content, 0, this.le);
+    if (length === 0xffffffff) this.fail(block, '64-bit DWARF records are not supported');
+    if (4 + length !== content.length) {
+      this.fail(block, `record length 0x${length.toString(16)} does not match its block (size 0x${content.length.toString(16)}): split the section first`);
+    }
+    if (length !== 0 && length < 4) this.fail(block, 'record too short for its CIE id / CIE pointer');
+    return content;
+  }
+
+  private processCIE(block: Block, content: Uint8Array): CIEInfo {
+    const cur = new RecordCursor(content, (d) => this.fail(block, `CIE: ${d}`));
+    cur.at = 8;
+    const version = cur.u8('version');
+    if (version !== 1 && version !== 3) this.fail(block, `CIE version ${version} is not supported (expected 1 or 3)`);
+    const augmentation = cur.cstring('augmentation string');
+    if (augmentation.startsWith('eh')) this.fail(block, 'CIE augmentation "eh" is not supported');
+    cur.uleb('code alignment factor');
+    cur.sleb('data alignment factor');
+    if (version === 1) cur.u8('return address register');
+    else cur.uleb('return address register');
+    const info: CIEInfo = {
+      block,
+      symbol: undefined,
+      hasAugmentationData: false,
+      fdePointerEncoding: DW_EH_PE_absptr,
+      lsdaEncoding: DW_EH_PE_omit,
+    };
+    if (augmentation.length === 0) return info;
+    if (augmentation[0] !== 'z') this.fail(block, `CIE augmentation "${augmentation}" is not supported`);
+    info.hasAugmentationData = true;
+    const dataLength = cur.uleb('augmentation data length');
+    const dataEnd = cur.at + dataLength;
+    if (dataEnd > content.length) this.fail(block, 'CIE augmentation data runs past the end of the record');
+    for (let i = 1; i < augmentation.length; i++) {
+      const c = augmentation[i];
+      switch (c) {
+        case 'L':
+          info.lsdaEncoding = cur.u8('LSDA encoding');
+          break;
+        case 'R':
+          info.fdePointerEncoding = cur.u8('FDE pointer encoding');
+          break;
+        case 'P': {
+          const encoding = cur.u8('personality encoding');
+          cur.at += this.encodedPointerField(block, cur.at, encoding, 'personality pointer').size;
+          break;
+        }
+        case 'S':
+        case 'B':
+        case 'G':
+          break;
+        default:
+          this.fail(block, `CIE augmentation character '${c}' in "${augmentation}" is not supported`);
+      }
+    }
+    if (cur.at > dataEnd) this.fail(block, 'CIE augmentation fields run past the augmentation data');
+    return info;
+  }
+
+  private processFDE(block: Block, content: Uint8Array, cies: Map<TargetAddress, CIEInfo>): void {
+    const ciePointer = readU32(content, 4, this.le);
+    const cieAddress = block.address + 4 - ciePointer;
+    const cie = cies.get(cieAddress);
+    if (cie === undefined) {
+      this.fail(block, `FDE's CIE pointer 0x${ciePointer.toString(16)} does not point to a CIE of this section`);
+    }
+    const existing = this.edgeAt(block, 4);
+    if (existing === undefined) {
+      cie.symbol ??= this.symbolAtStart(cie.block);
+      block.addEdge(this.kinds.negDelta32, 4, cie.symbol, 0);
+    } else if (!existing.target.isDefined() || existing.target.address + existing.addend !== cieAddress) {
+      // A relocated CIE pointer must still point at the CIE.
+      this.fail(block, 'FDE CIE-pointer edge does not target its CIE');
+    }
+
+    const pcBegin = this.encodedPointerField(block, 8, cie.fdePointerEncoding, 'pc-begin');
+    if (pcBegin.size === 0) this.fail(block, 'FDE pc-begin encoding is DW_EH_PE_omit');
+    let at = 8 + pcBegin.size;
+    at += this.fieldSize(block, cie.fdePointerEncoding & 0x0f, 'pc-range');
+    if (at > content.length) this.fail(block, 'truncated FDE pc-range');
+    if (cie.hasAugmentationData) {
+      const cur = new RecordCursor(content, (d) => this.fail(block, `FDE: ${d}`));
+      cur.at = at;
+      const dataLength = cur.uleb('augmentation data length');
+      if (cur.at + dataLength > content.length) this.fail(block, 'FDE augmentation data runs past the end of the record');
+      if (cie.lsdaEncoding !== DW_EH_PE_omit) this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
+    }
+
+    if (pcBegin.target !== undefined && pcBegin.target.isDefined()) {
+      const functionBlock = this.blockOf(pcBegin.target, pcBegin.addend);
+      const fdeSymbol = this.symbolAtStart(block);
+      functionBlock.addEdge(EdgeKinds.KeepAlive, 0, fdeSymbol, 0);
+    }
+  }
+
+  private edgeAt(block: Block, offset: number): Edge | undefined {
+    const edges = block.edges;
+    for (let i = 0; i < edges.length; i++) if (edges[i]!.offset === offset && edges[i]!.kind !== EdgeKinds.KeepAlive) return edges[i];
+    return undefined;
+  }
+
+  private symbolAtStart(block: Block): Symbol {
+    let sym = this.recordSymbols.get(block);
+    if (sym === undefined) this.recordSymbols.set(block, (sym = this.graph.addAnonymousSymbol(block, 0, 0, false, false)));
+    return sym;
+  }
+
+  /** Size in bytes of a DW_EH_PE value format. */
+  private fieldSize(block: Block, format: number, what: string): number {
+    switch (format) {
+      case DW_EH_PE_absptr:
+        return this.pointerSize;
+      case DW_EH_PE_udata4:
+      case DW_EH_PE_sdata4:
+        return 4;
+      case DW_EH_PE_udata8:
+      case DW_EH_PE_sdata8:
+        return 8;
+      default:
+        throw new JITLinkError('UnsupportedFeature', `${what} pointer format 0x${format.toString(16)} is not supported`, {
+          file: this.graph.name,
+          section: this.sectionName,
+          offset: block.address - this.origin,
+          offsetIn: 'section',
+        });
+    }
+  }
+
+  /**
+   * The target of an encoded pointer field: its existing edge, or a new edge
+   * to the block the field's value points into. A field without an edge whose
+   * value is zero is a null pointer (no target).
+   */
+  private encodedPointerField(
+    block: Block,
+    offset: number,
+    encoding: number,
+    what: string,
+  ): { size: number; target: Symbol | undefined; addend: number } {
+    if (encoding === DW_EH_PE_omit) return { size: 0, target: undefined, addend: 0 };
+    const format = encoding & 0x0f;
+    const application = encoding & 0x70;
+    if (application !== 0 && application !== DW_EH_PE_pcrel) {
+      throw new JITLinkError('UnsupportedFeature', `${what} encoding 0x${encoding.toString(16)} is not supported`, {
+        file: this.graph.name,
+        section: this.sectionName,
+        offset: block.address - this.origin,
+        offsetIn: 'section',
+      });
+    }
+    const size = this.fieldSize(block, format, what);
+    const content = block.getContent();
+    if (offset + size > content.length) this.fail(block, `truncated ${what}`);
+    const existing = this.edgeAt(block, offset);
+    if (existing !== undefined) return { size, target: existing.target, addend: existing.addend };
+
+    const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+    let value: number;
+    if (size === 4) value = format === DW_EH_PE_sdata4 ? view.getInt32(offset, this.le) : view.getUint32(offset, this.le);
+    else {
+      const v = readAddress64(view, offset, this.le);
+      if (v === undefined) this.fail(block, `${what} value is not exactly representable`);
+      value = v;
+    }
+    if (value === 0) return { size, target: undefined, addend: 0 };
+    const isPCRel = application === DW_EH_PE_pcrel;
+    const targetAddress = isPCRel ? block.address + offset + value : value;
+    const target = this.symbolAt(targetAddress);
+    if (target === undefined) {
+      this.fail(block, `${what} 0x${targetAddress.toString(16)} does not point into any block of the graph`);
+    }
+    const kind = isPCRel
+      ? size === 4
+        ? this.kinds.delta32
+        : this.kinds.delta64
+      : size === 4
+        ? this.kinds.pointer32
+        : this.kinds.pointer64;
+    block.addEdge(kind, offset, target, 0);
+    return { size, target, addend: 0 };
+  }
+
+  private sortedBlocks(): Block[] {
+    if (this.blocksByAddress === undefined) {
+      this.blocksByAddress = [...this.graph.blocks()].sort((a, b) => a.address - b.address);
+    }
+    return this.blocksByAddress;
+  }
+
+  /** The block containing `address` (or ending at it, for a zero-size block), if any. */
+  private blockContaining(address: TargetAddress): Block | undefined {
+    const blocks = this.sortedBlocks();
+    let lo = 0;
+    let hi = blocks.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (blocks[mid]!.address <= address) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return undefined;
+    const b = blocks[found]!;
+    return address < b.address + Math.max(b.size, 1) ? b : undefined;
+  }
+
+  /** A symbol at exactly `address`: an existing one, or a new anonymous symbol in the containing block. */
+  private symbolAt(address: TargetAddress): Symbol | undefined {
+    if (this.symbolsByAddress === undefined) {
+      this.symbolsByAddress = new Map();
+      for (const sym of this.graph.definedSymbols()) {
+        const prev = this.symbolsByAddress.get(sym.address);
+        if (prev === undefined || (prev.name === undefined && sym.name !== undefined)) this.symbolsByAddress.set(sym.address, sym);
+      }
+    }
+    const found = this.symbolsByAddress.get(address);
+    if (found !== undefined) return found;
+    const block = this.blockContaining(address);
+    if (block === undefined) return undefined;
+    const sym = this.graph.addAnonymousSymbol(block, address - block.address, 0, false, false);
+    this.symbolsByAddress.set(address, sym);
+    return sym;
+  }
+
+  /** The block a pointer (symbol + addend) points into. */
+  private blockOf(target: Symbol, addend: number): Block {
+    const block = target.block;
+    const address = target.address + addend;
+    if (address >= block.address && address < block.address + block.size) return block;
+    return this.blockContaining(address) ?? block;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Null terminator
+
+/**
+ * Appends a 4-byte zero record (with a live anonymous symbol) at the end of
+ * the section, so a runtime walking the section stops there.
+ */
+export function createEHFrameNullTerminatorPass(sectionName: string): LinkGraphPass {
+  return (graph) => {
+    const section = graph.findSectionByName(sectionName);
+    if (section === undefined) return;
+    let end = 0;
+    for (const b of section.blocks) end = Math.max(end, b.address + b.size);
+    const block = graph.createMutableContentBlock(section, graph.allocateBuffer(4), end, 1, 0);
+    graph.addAnonymousSymbol(block, 0, 4, false, true);
+  };
+}
