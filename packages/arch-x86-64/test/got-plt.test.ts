@@ -1,0 +1,200 @@
+import { JITLinkError, Linkage, Scope, type Block, type LinkGraph } from '@jitlink/core';
+import {
+  findGOTBase,
+  GOT_SECTION_NAME,
+  STUBS_SECTION_NAME,
+  X86_64EdgeKinds as K,
+} from '../src/index.js';
+import { codeBlock, dataSection, hex, linkGraph, linkOk, readLE, x86Graph } from './helpers.js';
+
+const FAR = 0x7f12_3456_7000; // far from the default memory at 0x10000
+
+function i32(bytes: Uint8Array, offset: number): number {
+  return Number(BigInt.asIntN(32, readLE(bytes, offset, 4)));
+}
+
+function gotBlocks(graph: LinkGraph): Block[] {
+  return [...(graph.findSectionByName(GOT_SECTION_NAME)?.blocks ?? [])].filter((b) => b.size > 0);
+}
+
+describe('GOT entries', () => {
+  it('creates one entry per target and points requests at it', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, new Array(16).fill(0));
+    const ext = graph.addExternalSymbol('ext', 0);
+    const other = graph.addExternalSymbol('other', 0);
+    block.addEdge(K.RequestGOTAndTransformToDelta32, 0, ext, -4);
+    block.addEdge(K.RequestGOTAndTransformToDelta32, 4, ext, -4);
+    block.addEdge(K.RequestGOTAndTransformToDelta64, 8, other, 0);
+    await linkOk(graph, { symbols: new Map([['ext', FAR], ['other', FAR + 0x40]]) });
+
+    const entries = gotBlocks(graph);
+    expect(entries).toHaveLength(2);
+    const section = graph.findSectionByName(GOT_SECTION_NAME)!;
+    expect(section.prot).toBe(3); // RW-
+    const [e0, e1] = block.edges;
+    expect(e0!.kind).toBe(K.Delta32);
+    expect(e0!.target).toBe(e1!.target);
+    expect(block.edges[2]!.kind).toBe(K.Delta64);
+
+    const entry = e0!.target.block;
+    expect(readLE(entry.getContent(), 0, 8)).toBe(BigInt(FAR));
+    const content = block.getContent();
+    expect(i32(content, 0)).toBe(entry.address - (block.address + 0) - 4);
+    expect(i32(content, 4)).toBe(entry.address - (block.address + 4) - 4);
+    const otherEntry = block.edges[2]!.target.block;
+    expect(readLE(otherEntry.getContent(), 0, 8)).toBe(BigInt(FAR + 0x40));
+    expect(readLE(content, 8, 8)).toBe(BigInt.asUintN(64, BigInt(otherEntry.address - (block.address + 8))));
+  });
+
+  it('keeps GOT entries for defined targets', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, new Array(8).fill(0));
+    const data = graph.createMutableContentBlock(dataSection(graph), new Uint8Array(8), 0, 8, 0);
+    const value = graph.addDefinedSymbol(data, 4, 'value', 4, Linkage.Strong, Scope.Default, false, true);
+    block.addEdge(K.RequestGOTAndTransformToDelta32, 0, value, -4);
+    await linkOk(graph);
+    const entry = block.edges[0]!.target.block;
+    expect(readLE(entry.getContent(), 0, 8)).toBe(BigInt(value.address));
+  });
+});
+
+describe('jump stubs', () => {
+  it('routes calls to a far external through one stub and its GOT entry', async () => {
+    const graph = x86Graph();
+    // call ext; call ext
+    const { block } = codeBlock(graph, [0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0]);
+    const ext = graph.addExternalSymbol('ext', 0);
+    block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 1, ext, 0);
+    block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 6, ext, 0);
+    await linkOk(graph, { symbols: new Map([['ext', FAR]]) });
+
+    const stubs = [...graph.findSectionByName(STUBS_SECTION_NAME)!.blocks];
+    expect(stubs).toHaveLength(1);
+    expect(graph.findSectionByName(STUBS_SECTION_NAME)!.prot).toBe(5); // R-X
+    const stub = stubs[0]!;
+    const stubBytes = stub.getContent();
+    expect(hex(stubBytes.subarray(0, 2))).toBe('ff 25');
+    const entry = stub.edges[0]!.target.block;
+    expect(i32(stubBytes, 2)).toBe(entry.address - (stub.address + 6));
+    expect(readLE(entry.getContent(), 0, 8)).toBe(BigInt(FAR));
+
+    const content = block.getContent();
+    expect(i32(content, 1)).toBe(stub.address - (block.address + 5));
+    expect(i32(content, 6)).toBe(stub.address - (block.address + 10));
+    // Out of range: the calls keep going through the stub.
+    expect(block.edges[0]!.kind).toBe(K.BranchPCRel32ToPtrJumpStubBypassable);
+  });
+
+  it('calls defined functions directly without a stub', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, [0xe8, 0, 0, 0, 0, 0xc3]);
+    const { sym: callee, block: calleeBlock } = codeBlock(graph, [0xc3], 'callee');
+    block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 1, callee, 0);
+    await linkOk(graph);
+    expect(graph.findSectionByName(STUBS_SECTION_NAME)).toBeUndefined();
+    expect(block.edges[0]!.kind).toBe(K.BranchPCRel32);
+    expect(i32(block.getContent(), 1)).toBe(calleeBlock.address - (block.address + 5));
+  });
+
+  it('bypasses the stub of an external that ends up in range', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, [0xe8, 0, 0, 0, 0]);
+    const ext = graph.addExternalSymbol('near', 0);
+    block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 1, ext, 0);
+    await linkOk(graph, { symbols: new Map([['near', 0x50_0000]]) });
+    expect(graph.findSectionByName(STUBS_SECTION_NAME)!.blocks.size).toBe(1);
+    expect(block.edges[0]!.kind).toBe(K.BranchPCRel32);
+    expect(block.edges[0]!.target).toBe(ext);
+    expect(i32(block.getContent(), 1)).toBe(0x50_0000 - (block.address + 5));
+  });
+
+  it('routes absolute callees through a stub when they are far', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, [0xe8, 0, 0, 0, 0]);
+    const abs = graph.addAbsoluteSymbol('abs_fn', FAR, 0, Linkage.Strong, Scope.Default, true);
+    block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 1, abs, 0);
+    await linkOk(graph);
+    const stub = [...graph.findSectionByName(STUBS_SECTION_NAME)!.blocks][0]!;
+    expect(block.edges[0]!.target.block).toBe(stub);
+  });
+});
+
+describe('GOT base (_GLOBAL_OFFSET_TABLE_)', () => {
+  it('defines an external _GLOBAL_OFFSET_TABLE_ at the start of an otherwise empty GOT', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, new Array(12).fill(0));
+    const got = graph.addExternalSymbol('_GLOBAL_OFFSET_TABLE_', 0);
+    block.addEdge(K.Delta64, 0, got, 0); // GOTPC64
+    block.addEdge(K.Delta32, 8, got, -4); // GOTPC32
+    const outcome = await linkOk(graph, { symbols: () => { throw new Error('no lookup expected'); } });
+    expect(outcome.requested).toEqual([]);
+    const section = graph.findSectionByName(GOT_SECTION_NAME)!;
+    expect(section).toBeDefined();
+    expect(got.isDefined()).toBe(true);
+    expect(got.scope).toBe(Scope.Local);
+    expect(got.address).toBe(section.range().start);
+    expect(findGOTBase(graph)).toBe(got);
+    expect(readLE(block.getContent(), 0, 8)).toBe(BigInt(got.address - block.address));
+    expect(i32(block.getContent(), 8)).toBe(got.address - (block.address + 8) - 4);
+  });
+
+  it('measures GOT64 and GOTOFF64 from the GOT base', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, new Array(40).fill(0));
+    const got = graph.addExternalSymbol('_GLOBAL_OFFSET_TABLE_', 0);
+    const a = graph.addExternalSymbol('a', 0);
+    const b = graph.addExternalSymbol('b', 0);
+    const data = graph.createMutableContentBlock(dataSection(graph), new Uint8Array(16), 0, 8, 0);
+    const local = graph.addDefinedSymbol(data, 8, 'local', 8, Linkage.Strong, Scope.Local, false, true);
+    block.addEdge(K.Delta64, 0, got, 0);
+    block.addEdge(K.RequestGOTAndTransformToDelta64FromGOT, 8, a, 0); // GOT64
+    block.addEdge(K.RequestGOTAndTransformToDelta64FromGOT, 16, b, 0);
+    block.addEdge(K.Delta64FromGOT, 24, local, 4); // GOTOFF64
+    block.addEdge(K.RequestGOTAndTransformToDelta64FromGOT, 32, a, 0);
+    await linkOk(graph, { symbols: new Map([['a', FAR], ['b', FAR + 8]]) });
+    const content = block.getContent();
+    const entryA = block.edges[1]!.target;
+    const entryB = block.edges[2]!.target;
+    expect(block.edges[4]!.target).toBe(entryA);
+    expect(readLE(content, 8, 8)).toBe(BigInt(entryA.address - got.address));
+    expect(readLE(content, 16, 8)).toBe(BigInt(entryB.address - got.address));
+    expect(entryA.address).not.toBe(entryB.address);
+    expect(readLE(content, 24, 8)).toBe(BigInt.asUintN(64, BigInt(local.address + 4 - got.address)));
+    expect(readLE(entryA.block.getContent(), 0, 8)).toBe(BigInt(FAR));
+    // The base is the start of the GOT: every entry sits at or above it.
+    for (const e of gotBlocks(graph)) expect(e.address).toBeGreaterThanOrEqual(got.address);
+  });
+
+  it('creates the GOT base for GOT-relative edges even without the external', async () => {
+    const graph = x86Graph();
+    const { block, sym } = codeBlock(graph, new Array(8).fill(0));
+    block.addEdge(K.Delta64FromGOT, 0, sym, 0);
+    await linkOk(graph);
+    const base = findGOTBase(graph)!;
+    expect(base.name).toBe('_GLOBAL_OFFSET_TABLE_');
+    expect(readLE(block.getContent(), 0, 8)).toBe(BigInt.asUintN(64, BigInt(block.address - base.address)));
+  });
+});
+
+describe('unsupported and skipped passes', () => {
+  it('fails with UnsupportedFeature for TLS request kinds', async () => {
+    const graph = x86Graph('tls.o');
+    const { block } = codeBlock(graph, new Array(8).fill(0));
+    block.addEdge(K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable, 3, graph.addExternalSymbol('tv', 0), 0);
+    const outcome = await linkGraph(graph);
+    expect(outcome.error).toBeInstanceOf(JITLinkError);
+    expect((outcome.error as JITLinkError).code).toBe('UnsupportedFeature');
+    expect(outcome.error!.message).toBe(
+      'thread-local storage is not yet supported: RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable in tls.o section .text at offset 0x3',
+    );
+  });
+
+  it('reports GOT requests left in place when default passes are off', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, new Array(8).fill(0));
+    block.addEdge(K.RequestGOTAndTransformToDelta32, 0, graph.addExternalSymbol('x', 0), -4);
+    const outcome = await linkGraph(graph, { addDefaultPasses: false, symbols: new Map([['x', 0x1000]]) });
+    expect((outcome.error as JITLinkError).code).toBe('InvalidGraphOperation');
+  });
+});
