@@ -23,4 +23,10 @@ export {
   type FunctionPointerTable,
   type RunTablesOptions,
 } from './run.js';
-export { ExecutorServices, MAX_ACTION_ARGUMENTS, type ExecutorService, type ServiceMemory } from './services.js';
+export {
+  ExecutorServices,
+  MAX_ACTION_ARGUMENTS,
+  type ExecutorService,
+  type ServiceMemory,
+} from './services.js';
+export { SelfExecutorProcessControl, hostTriple, type SelfExecutorOptions } from './self-executor.js';

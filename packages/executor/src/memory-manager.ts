@@ -140,20 +140,34 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     this.minLowReservationSize = alignUp(options.minLowReservationSize ?? 0x400_0000, this.pageSize);
     this.workingMemoryMode = options.workingMemory ?? 'mapped';
     this.services = options.services ?? new ExecutorServices();
-    if (!Number.isSafeInteger(this.reservationSize) || this.reservationSize <= 0 || this.reservationSize > TWO_GIB) {
-      throw new JITLinkError('InvalidArgument', `reservation size ${options.reservationSize} must be between 1 byte and 2 GiB`);
+    if (
+      !Number.isSafeInteger(this.reservationSize) ||
+      this.reservationSize <= 0 ||
+      this.reservationSize > TWO_GIB
+    ) {
+      throw new JITLinkError(
+        'InvalidArgument',
+        `reservation size ${options.reservationSize} must be between 1 byte and 2 GiB`,
+      );
     }
   }
 
   stats(): InProcessMemoryStats {
     let reservedBytes = 0;
     for (const r of this.regions) reservedBytes += r.size;
-    return { liveAllocations: this.live.size, regions: this.regions.length, reservedBytes, committedBytes: this.committed };
+    return {
+      liveAllocations: this.live.size,
+      regions: this.regions.length,
+      reservedBytes,
+      committedBytes: this.committed,
+    };
   }
 
   /** The reserved regions as [start, end) pairs, lowest first. */
   get reservations(): readonly { start: TargetAddress; end: TargetAddress }[] {
-    return this.regions.map((r) => ({ start: r.start, end: r.start + r.size })).sort((a, b) => a.start - b.start);
+    return this.regions
+      .map((r) => ({ start: r.start, end: r.start + r.size }))
+      .sort((a, b) => a.start - b.start);
   }
 
   /** True when [address, address + size) lies inside memory held by a live allocation. */
@@ -170,7 +184,13 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   allocateNow(request: SegmentsRequest): InProcessAllocation {
     this.checkNotDisposed();
     validateSegmentsRequest(request);
-    const ordered: { group: AllocGroup; alignment: number; size: number; pageBytes: number; offset: number }[] = [];
+    const ordered: {
+      group: AllocGroup;
+      alignment: number;
+      size: number;
+      pageBytes: number;
+      offset: number;
+    }[] = [];
     for (const seg of request.segments) {
       const prot = allocGroupProt(seg.group);
       if (prot & MemProt.Write && prot & MemProt.Exec) {
@@ -180,10 +200,19 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
         );
       }
       if (allocGroupLifetime(seg.group) === MemLifetime.NoAlloc) {
-        throw new JITLinkError('AllocationFailed', `${request.graphName}: segment ${formatAllocGroup(seg.group)} is not allocatable`);
+        throw new JITLinkError(
+          'AllocationFailed',
+          `${request.graphName}: segment ${formatAllocGroup(seg.group)} is not allocatable`,
+        );
       }
       const size = seg.contentSize + seg.zeroFillSize;
-      ordered.push({ group: seg.group, alignment: seg.alignment, size, pageBytes: alignUp(size, this.pageSize), offset: 0 });
+      ordered.push({
+        group: seg.group,
+        alignment: seg.alignment,
+        size,
+        pageBytes: alignUp(size, this.pageSize),
+        offset: 0,
+      });
     }
     // Finalize-only segments go last so they are released as one tail range.
     ordered.sort((a, b) => allocGroupLifetime(a.group) - allocGroupLifetime(b.group));
@@ -199,7 +228,10 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
       if (allocGroupLifetime(seg.group) === MemLifetime.Standard) standardBytes = total;
     }
     if (!Number.isSafeInteger(total) || total > TWO_GIB) {
-      throw new JITLinkError('AllocationFailed', `${request.graphName}: needs ${total} bytes, more than 2 GiB`);
+      throw new JITLinkError(
+        'AllocationFailed',
+        `${request.graphName}: needs ${total} bytes, more than 2 GiB`,
+      );
     }
     const low = request.requiresLow32BitAddresses === true;
     const base = total === 0 ? undefined : this.takeRange(request.graphName, total, alignment, low);
@@ -207,7 +239,8 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     if (base) {
       this.commit(base.start, total, request.graphName);
       owned.push({ region: base.region, start: base.start, size: standardBytes });
-      if (total > standardBytes) owned.push({ region: base.region, start: base.start + standardBytes, size: total - standardBytes });
+      if (total > standardBytes)
+        owned.push({ region: base.region, start: base.start + standardBytes, size: total - standardBytes });
     }
     const start = base?.start ?? 0;
     const segments: PlacedSegment[] = ordered.map((seg) => {
@@ -220,7 +253,8 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
         targetAddress,
         pageBytes: seg.pageBytes,
         copied,
-        workingMemory: copied || seg.size === 0 ? new Uint8Array(seg.size) : nativeView(targetAddress, seg.size),
+        workingMemory:
+          copied || seg.size === 0 ? new Uint8Array(seg.size) : nativeView(targetAddress, seg.size),
       };
     });
     const allocation = new InProcessAllocation(this, request.graphName, segments, owned);
@@ -235,7 +269,10 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
    */
   createDsoHandle(): TargetAddress {
     const rw = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
-    const allocation = this.allocateNow({ graphName: '<__dso_handle>', segments: [{ group: rw, alignment: 8, contentSize: 8, zeroFillSize: 0 }] });
+    const allocation = this.allocateNow({
+      graphName: '<__dso_handle>',
+      segments: [{ group: rw, alignment: 8, contentSize: 8, zeroFillSize: 0 }],
+    });
     allocation.finalizeNow([]);
     const address = allocation.getTargetMemory(rw);
     this.dsoHandles.push(address);
@@ -268,7 +305,12 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     const libc = getLibC();
     for (const region of this.regions.splice(0)) {
       if (libc.munmap(region.start, region.size) !== 0) {
-        errors.push(new JITLinkError('AllocationFailed', `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`));
+        errors.push(
+          new JITLinkError(
+            'AllocationFailed',
+            `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`,
+          ),
+        );
       }
     }
     this.committed = 0;
@@ -284,8 +326,14 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   releaseRange(range: OwnedRange): void {
     if (range.size === 0) return;
     const libc = getLibC();
-    if (libc.mprotect(range.start, range.size, PROT_NONE) !== 0 || libc.madvise(range.start, range.size, MADV_DONTNEED) !== 0) {
-      throw new JITLinkError('AllocationFailed', `cannot release ${formatAddress(range.start)}..+${range.size}: ${lastErrorText()}`);
+    if (
+      libc.mprotect(range.start, range.size, PROT_NONE) !== 0 ||
+      libc.madvise(range.start, range.size, MADV_DONTNEED) !== 0
+    ) {
+      throw new JITLinkError(
+        'AllocationFailed',
+        `cannot release ${formatAddress(range.start)}..+${range.size}: ${lastErrorText()}`,
+      );
     }
     range.region.free.give(range.start, range.size);
     this.committed -= range.size;
@@ -304,13 +352,22 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     if (getLibC().mprotect(start, size, PROT_READ | PROT_WRITE) !== 0) {
       const error = lastErrorText();
       // The range is still PROT_NONE; hand it back untouched.
-      for (const r of this.regions) if (start >= r.start && start < r.start + r.size) r.free.give(start, size);
-      throw new JITLinkError('AllocationFailed', `${graphName}: cannot commit ${size} bytes at ${formatAddress(start)}: ${error}`);
+      for (const r of this.regions)
+        if (start >= r.start && start < r.start + r.size) r.free.give(start, size);
+      throw new JITLinkError(
+        'AllocationFailed',
+        `${graphName}: cannot commit ${size} bytes at ${formatAddress(start)}: ${error}`,
+      );
     }
     this.committed += size;
   }
 
-  private takeRange(graphName: string, size: number, alignment: number, low: boolean): { region: Region; start: number } {
+  private takeRange(
+    graphName: string,
+    size: number,
+    alignment: number,
+    low: boolean,
+  ): { region: Region; start: number } {
     for (const region of this.regions) {
       if (low && !region.low) continue;
       const start = region.free.take(size, alignment);
@@ -319,7 +376,8 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     if (low && this.regions.length > 0 && !this.regions.some((r) => r.low)) throw this.notLowError(graphName);
     const region = this.reserveRegion(graphName, size + (alignment > this.pageSize ? alignment : 0), low);
     const start = region.free.take(size, alignment);
-    if (start === undefined) throw new JITLinkError('AllocationFailed', `${graphName}: new reservation cannot hold ${size} bytes`);
+    if (start === undefined)
+      throw new JITLinkError('AllocationFailed', `${graphName}: new reservation cannot hold ${size} bytes`);
     return { region, start };
   }
 
@@ -339,7 +397,8 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     const attempts: { hint: number; flags: number; size: number }[] = [];
     const first = this.regions.length === 0;
     const mustBeLow = needLow || this.placement === 'low';
-    const wantLow = mustBeLow || (first && this.placement === 'prefer-low') || (!first && this.regions.every((r) => r.low));
+    const wantLow =
+      mustBeLow || (first && this.placement === 'prefer-low') || (!first && this.regions.every((r) => r.low));
     if (!first) {
       // Next to the existing regions, so the span grows as little as possible.
       const lo = Math.min(...this.regions.map((r) => r.start));
@@ -348,7 +407,11 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
       if (lo - size > 0) attempts.push({ hint: lo - size, flags: flags | MAP_FIXED_NOREPLACE, size });
     }
     if (wantLow && process.arch === 'x64') {
-      for (let s = size; s >= Math.max(this.minLowReservationSize, alignUp(minSize, this.pageSize)); s = alignUp(Math.floor(s / 2), this.pageSize)) {
+      for (
+        let s = size;
+        s >= Math.max(this.minLowReservationSize, alignUp(minSize, this.pageSize));
+        s = alignUp(Math.floor(s / 2), this.pageSize)
+      ) {
         attempts.push({ hint: 0, flags: flags | MAP_32BIT, size: s });
         if (s === this.pageSize) break;
       }
@@ -378,7 +441,10 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     }
     if (needLow) throw this.notLowError(graphName);
     if (mustBeLow) {
-      throw new JITLinkError('AllocationFailed', `${graphName}: cannot reserve ${size} bytes of JIT address space below 2 GiB (${failures.join('; ')})`);
+      throw new JITLinkError(
+        'AllocationFailed',
+        `${graphName}: cannot reserve ${size} bytes of JIT address space below 2 GiB (${failures.join('; ')})`,
+      );
     }
     throw new JITLinkError(
       'AllocationFailed',
@@ -412,7 +478,11 @@ export class InProcessAllocation implements JITLinkAllocation {
 
   private segment(group: AllocGroup): PlacedSegment {
     const seg = this.segments.find((s) => s.group === group);
-    if (!seg) throw new JITLinkError('AllocationFailed', `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`);
+    if (!seg)
+      throw new JITLinkError(
+        'AllocationFailed',
+        `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`,
+      );
     return seg;
   }
 
@@ -448,7 +518,10 @@ export class InProcessAllocation implements JITLinkAllocation {
    */
   finalizeNow(actions: readonly AllocAction[]): void {
     if (this.state !== 'allocated') {
-      throw new JITLinkError('AllocationFailed', `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`);
+      throw new JITLinkError(
+        'AllocationFailed',
+        `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`,
+      );
     }
     const libc = getLibC();
     for (const seg of this.allSegments) {

@@ -53,12 +53,17 @@ let libc: LibC | undefined;
 export function getLibC(): LibC {
   if (libc) return libc;
   if (process.platform !== 'linux') {
-    throw new JITLinkError('UnsupportedFeature', `the in-process executor needs Linux, this is ${process.platform}`);
+    throw new JITLinkError(
+      'UnsupportedFeature',
+      `the in-process executor needs Linux, this is ${process.platform}`,
+    );
   }
   const lib = koffi.load('libc.so.6');
   const f = (decl: string): NativeFunction => lib.func(decl) as NativeFunction;
   libc = {
-    mmap: f('intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)') as LibC['mmap'],
+    mmap: f(
+      'intptr_t mmap(intptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)',
+    ) as LibC['mmap'],
     munmap: f('int munmap(intptr_t addr, size_t length)') as LibC['munmap'],
     mprotect: f('int mprotect(intptr_t addr, size_t length, int prot)') as LibC['mprotect'],
     madvise: f('int madvise(intptr_t addr, size_t length, int advice)') as LibC['madvise'],
@@ -133,6 +138,7 @@ export function integerArgsSignature(result: string, arity: number): string {
 
 /** A copy of `length` bytes at `address`; the range must be mapped readable. */
 export function readMemory(address: TargetAddress, length: number): Uint8Array {
-  if (!Number.isSafeInteger(length) || length < 0) throw new JITLinkError('InvalidArgument', `invalid length ${length}`);
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new JITLinkError('InvalidArgument', `invalid length ${length}`);
   return nativeView(address, length).slice();
 }

@@ -47,7 +47,10 @@ export class ProcessSymbols {
     const libc = getLibC();
     const handle = libc.dlopen(libraryName, RTLD_NOW | RTLD_GLOBAL);
     if (handle === 0) {
-      throw new JITLinkError('SymbolsNotFound', `cannot load ${libraryName}: ${libc.dlerror() ?? 'unknown dlopen error'}`);
+      throw new JITLinkError(
+        'SymbolsNotFound',
+        `cannot load ${libraryName}: ${libc.dlerror() ?? 'unknown dlopen error'}`,
+      );
     }
     this.handles.set(libraryName, handle);
   }

@@ -13,7 +13,10 @@ function checkArgs(address: TargetAddress, args: readonly (number | bigint)[]): 
     throw new JITLinkError('InvalidArgument', `cannot call ${formatAddress(address)}`);
   }
   if (args.length > MAX_CALL_ARGUMENTS) {
-    throw new JITLinkError('InvalidArgument', `at most ${MAX_CALL_ARGUMENTS} arguments can be passed, got ${args.length}`);
+    throw new JITLinkError(
+      'InvalidArgument',
+      `at most ${MAX_CALL_ARGUMENTS} arguments can be passed, got ${args.length}`,
+    );
   }
 }
 
@@ -92,11 +95,17 @@ export interface RunTablesOptions {
 
 function readTable(table: FunctionPointerTable, options: RunTablesOptions): TargetAddress[] {
   if (!Number.isSafeInteger(table.size) || table.size < 0 || table.size % 8 !== 0) {
-    throw new JITLinkError('InvalidArgument', `function table at ${formatAddress(table.address)} has size ${table.size}, not a multiple of 8`);
+    throw new JITLinkError(
+      'InvalidArgument',
+      `function table at ${formatAddress(table.address)} has size ${table.size}, not a multiple of 8`,
+    );
   }
   if (table.size === 0) return [];
   if (options.isReadable && !options.isReadable(table.address, table.size)) {
-    throw new JITLinkError('InvalidArgument', `function table at ${formatAddress(table.address)}..+${table.size} is not in readable executor memory`);
+    throw new JITLinkError(
+      'InvalidArgument',
+      `function table at ${formatAddress(table.address)}..+${table.size} is not in readable executor memory`,
+    );
   }
   const bytes = nativeView(table.address, table.size);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -107,7 +116,10 @@ function readTable(table: FunctionPointerTable, options: RunTablesOptions): Targ
     // 0 and -1 are the .ctors/.dtors sentinels glibc skips.
     if ((lo === 0 && hi === 0) || (lo === 0xffffffff && hi === 0xffffffff)) continue;
     if (hi >= 0x20_0000) {
-      throw new JITLinkError('InvalidArgument', `function table at ${formatAddress(table.address)}: entry ${offset / 8} is not a user-space address`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `function table at ${formatAddress(table.address)}: entry ${offset / 8} is not a user-space address`,
+      );
     }
     entries.push(hi * 0x1_0000_0000 + lo);
   }
@@ -118,7 +130,10 @@ function readTable(table: FunctionPointerTable, options: RunTablesOptions): Targ
  * Runs each table's entries in order (tables in the order given: the caller
  * decides priority order), as `void f(void)`. Zero and -1 entries are skipped.
  */
-export function runInitializers(tables: readonly FunctionPointerTable[], options: RunTablesOptions = {}): number {
+export function runInitializers(
+  tables: readonly FunctionPointerTable[],
+  options: RunTablesOptions = {},
+): number {
   let count = 0;
   for (const table of tables) {
     for (const fn of readTable(table, options)) {
@@ -133,7 +148,10 @@ export function runInitializers(tables: readonly FunctionPointerTable[], options
  * Runs finalizer tables in the order given, each table's entries from last
  * to first (as glibc runs a .fini_array). Returns the number of calls.
  */
-export function runFinalizers(tables: readonly FunctionPointerTable[], options: RunTablesOptions = {}): number {
+export function runFinalizers(
+  tables: readonly FunctionPointerTable[],
+  options: RunTablesOptions = {},
+): number {
   let count = 0;
   for (const table of tables) {
     const entries = readTable(table, options);
@@ -162,7 +180,8 @@ export function runAtExitHandlers(dsoHandle: TargetAddress): void {
   }
   const libc = getLibC();
   const cxaFinalize = libc.dlsym(0, '__cxa_finalize');
-  if (cxaFinalize === 0) throw new JITLinkError('SymbolsNotFound', '__cxa_finalize is not available in this process');
+  if (cxaFinalize === 0)
+    throw new JITLinkError('SymbolsNotFound', '__cxa_finalize is not available in this process');
   callNative(cxaFinalize, 'void (intptr_t)', [dsoHandle]);
   flushCStdio();
 }

@@ -50,7 +50,10 @@ export class ExecutorServices {
     if (typeof call.fn === 'string') {
       const service = this.services.get(call.fn);
       if (!service) {
-        throw new JITLinkError('UnsupportedFeature', `allocation action names an unknown executor service "${call.fn}"`);
+        throw new JITLinkError(
+          'UnsupportedFeature',
+          `allocation action names an unknown executor service "${call.fn}"`,
+        );
       }
       service(call.args, memory);
       return;
@@ -64,19 +67,33 @@ export class ExecutorServices {
     callNative(call.fn, integerArgsSignature('void', call.args.length), call.args);
   }
 
-  private frameArgs(name: string, args: readonly TargetAddress[], memory: ServiceMemory | undefined): TargetAddress {
-    if (args.length !== 2) throw new JITLinkError('InvalidArgument', `${name} takes [start, size], got ${args.length} arguments`);
+  private frameArgs(
+    name: string,
+    args: readonly TargetAddress[],
+    memory: ServiceMemory | undefined,
+  ): TargetAddress {
+    if (args.length !== 2)
+      throw new JITLinkError('InvalidArgument', `${name} takes [start, size], got ${args.length} arguments`);
     const [start, size] = args as [TargetAddress, number];
     if (!Number.isSafeInteger(size) || size < 4 || !Number.isSafeInteger(start) || start <= 0) {
-      throw new JITLinkError('InvalidArgument', `${name}: invalid frame range ${formatAddress(start)} size ${size}`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `${name}: invalid frame range ${formatAddress(start)} size ${size}`,
+      );
     }
     if (memory && !memory.isReadable(start, size)) {
-      throw new JITLinkError('InvalidArgument', `${name}: ${formatAddress(start)}..+${size} is not in executor memory`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `${name}: ${formatAddress(start)}..+${size} is not in executor memory`,
+      );
     }
     const bytes = nativeView(start, size);
     const tail = size - 4;
     if ((bytes[tail]! | bytes[tail + 1]! | bytes[tail + 2]! | bytes[tail + 3]!) !== 0) {
-      throw new JITLinkError('InvalidArgument', `${name}: the .eh_frame at ${formatAddress(start)} does not end with a zero terminator`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `${name}: the .eh_frame at ${formatAddress(start)} does not end with a zero terminator`,
+      );
     }
     return start;
   }
@@ -84,7 +101,10 @@ export class ExecutorServices {
   private registerEHFrame(args: readonly TargetAddress[], memory: ServiceMemory | undefined): void {
     const start = this.frameArgs('registerEHFrame', args, memory);
     if (this.registeredFrames.has(start)) {
-      throw new JITLinkError('InvalidArgument', `registerEHFrame: ${formatAddress(start)} is already registered`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `registerEHFrame: ${formatAddress(start)} is already registered`,
+      );
     }
     callNative(unwinderFunction('__register_frame'), 'void (intptr_t)', [start]);
     this.registeredFrames.add(start);
@@ -94,7 +114,10 @@ export class ExecutorServices {
     const start = args[0];
     // libgcc aborts the process when asked to deregister an unknown frame.
     if (start === undefined || !this.registeredFrames.has(start)) {
-      throw new JITLinkError('InvalidArgument', `deregisterEHFrame: ${formatAddress(start ?? 0)} was not registered`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `deregisterEHFrame: ${formatAddress(start ?? 0)} was not registered`,
+      );
     }
     callNative(unwinderFunction('__deregister_frame'), 'void (intptr_t)', [start]);
     this.registeredFrames.delete(start);
@@ -108,6 +131,7 @@ function unwinderFunction(name: string): TargetAddress {
     libc.dlopen('libgcc_s.so.1', 0x2 | 0x100);
     address = libc.dlsym(0, name);
   }
-  if (address === 0) throw new JITLinkError('SymbolsNotFound', `${name} is not available in this process (libgcc_s.so.1)`);
+  if (address === 0)
+    throw new JITLinkError('SymbolsNotFound', `${name} is not available in this process (libgcc_s.so.1)`);
   return address;
 }

@@ -17,7 +17,11 @@ import {
 const describeX64 = isX64Linux ? describe : describe.skip;
 
 function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
-  return { graphName: name, segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }], ...extra };
+  return {
+    graphName: name,
+    segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }],
+    ...extra,
+  };
 }
 
 describeX64('InProcessMemoryManager', () => {
@@ -74,20 +78,31 @@ describeX64('InProcessMemoryManager', () => {
     expect(allocation.getWorkingMemory(RW).length).toBe(5008);
     expect(allocation.getWorkingMemory(RW).every((b) => b === 0)).toBe(true);
     await allocation.finalize([]);
-    expect([permsAt(rx), permsAt(ro), permsAt(rw), permsAt(rw + 5000)]).toEqual(['r-xp', 'r--p', 'rw-p', 'rw-p']);
+    expect([permsAt(rx), permsAt(ro), permsAt(rw), permsAt(rw + 5000)]).toEqual([
+      'r-xp',
+      'r--p',
+      'rw-p',
+      'rw-p',
+    ]);
     // Every graph of the session stays within reach of a 32-bit displacement.
     const other = await manager.allocate(undefined, codeRequest('other', RETURN_42));
     expect(Math.abs(other.getTargetMemory(RX) - rx)).toBeLessThan(TWO_GIB);
 
     const rwx = allocGroup(MemProt.Read | MemProt.Write | MemProt.Exec, MemLifetime.Standard);
-    const refused = manager.allocate(undefined, { graphName: 'bad.o', segments: [{ group: rwx, alignment: 1, contentSize: 1, zeroFillSize: 0 }] });
+    const refused = manager.allocate(undefined, {
+      graphName: 'bad.o',
+      segments: [{ group: rwx, alignment: 1, contentSize: 1, zeroFillSize: 0 }],
+    });
     await expect(refused).rejects.toThrow(/bad\.o.*writable and executable/);
     await expect(refused).rejects.toBeInstanceOf(JITLinkError);
   });
 
   it('places graphs that need low addresses below 2 GiB', async () => {
     manager = new InProcessMemoryManager();
-    const allocation = await manager.allocate(undefined, codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }));
+    const allocation = await manager.allocate(
+      undefined,
+      codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }),
+    );
     const address = allocation.getTargetMemory(RX);
     expect(address).toBeGreaterThan(0);
     expect(address + RETURN_42.length).toBeLessThanOrEqual(TWO_GIB);
@@ -100,7 +115,10 @@ describeX64('InProcessMemoryManager', () => {
     manager = new InProcessMemoryManager({ placement: 'any', reservationSize: 0x10_0000 });
     const pic = await manager.allocate(undefined, codeRequest('pic.o', RETURN_42));
     expect(pic.getTargetMemory(RX)).toBeGreaterThan(TWO_GIB); // the kernel places 'any' mappings high
-    const nopic = manager.allocate(undefined, codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }));
+    const nopic = manager.allocate(
+      undefined,
+      codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }),
+    );
     await expect(nopic).rejects.toMatchObject({ code: 'AllocationFailed' });
     await expect(nopic).rejects.toThrow(/nopic\.o.*below 2 GiB.*rebuild with -fPIC\/-fPIE/);
   });
@@ -109,7 +127,10 @@ describeX64('InProcessMemoryManager', () => {
     manager = new InProcessMemoryManager({ reservationSize: 4 * 4096 });
     const addresses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const a = await manager.allocate(undefined, { graphName: `g${i}`, segments: [{ group: RW, alignment: 8, contentSize: 4096, zeroFillSize: 0 }] });
+      const a = await manager.allocate(undefined, {
+        graphName: `g${i}`,
+        segments: [{ group: RW, alignment: 8, contentSize: 4096, zeroFillSize: 0 }],
+      });
       addresses.push(a.getTargetMemory(RW));
     }
     expect(new Set(addresses).size).toBe(6);
@@ -120,22 +141,34 @@ describeX64('InProcessMemoryManager', () => {
     const span = Math.max(...addresses) - Math.min(...addresses);
     expect(span).toBeLessThan(TWO_GIB);
     // A single graph larger than the reservation size gets a region of its own size.
-    const big = await manager.allocate(undefined, { graphName: 'big', segments: [{ group: RW, alignment: 8, contentSize: 40 * 4096, zeroFillSize: 0 }] });
+    const big = await manager.allocate(undefined, {
+      graphName: 'big',
+      segments: [{ group: RW, alignment: 8, contentSize: 40 * 4096, zeroFillSize: 0 }],
+    });
     expect(big.getWorkingMemory(RW).length).toBe(40 * 4096);
     await expect(
-      manager.allocate(undefined, { graphName: 'huge', segments: [{ group: RW, alignment: 8, contentSize: TWO_GIB + 1, zeroFillSize: 0 }] }),
+      manager.allocate(undefined, {
+        graphName: 'huge',
+        segments: [{ group: RW, alignment: 8, contentSize: TWO_GIB + 1, zeroFillSize: 0 }],
+      }),
     ).rejects.toThrow(/huge: needs .* more than 2 GiB/);
   });
 
   it('reuses released pages, zeroed', async () => {
     manager = new InProcessMemoryManager({ reservationSize: 4096 });
-    const first = await manager.allocate(undefined, { graphName: 'a', segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }] });
+    const first = await manager.allocate(undefined, {
+      graphName: 'a',
+      segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }],
+    });
     const address = first.getTargetMemory(RW);
     first.getWorkingMemory(RW).fill(0xab);
     await first.finalize([]);
     await first.deallocate();
     expect(permsAt(address)).toBe('---p');
-    const second = await manager.allocate(undefined, { graphName: 'b', segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }] });
+    const second = await manager.allocate(undefined, {
+      graphName: 'b',
+      segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }],
+    });
     expect(second.getTargetMemory(RW)).toBe(address);
     expect(second.getWorkingMemory(RW)).toEqual(new Uint8Array(16));
     expect(manager.stats().regions).toBe(1);
@@ -150,7 +183,10 @@ describeX64('InProcessMemoryManager', () => {
     code.getWorkingMemory(RX).set(STORE_ARG1_AT_ARG0);
     await code.finalize([]);
     const store = code.getTargetMemory(RX);
-    const cells = await manager.allocate(undefined, { graphName: 'cells', segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }] });
+    const cells = await manager.allocate(undefined, {
+      graphName: 'cells',
+      segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }],
+    });
     await cells.finalize([]);
     const cell = cells.getTargetMemory(RW);
     const cellView = () => new DataView(readMemory(cell, 16).buffer);
@@ -256,7 +292,9 @@ describeX64('InProcessMemoryManager', () => {
     await allocation.finalize([]);
     const cell = allocation.getTargetMemory(RW);
     callVoid(allocation.getTargetMemory(RX), cell, -2);
-    expect(allocation.getWorkingMemory(RW)).toEqual(Uint8Array.of(0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    expect(allocation.getWorkingMemory(RW)).toEqual(
+      Uint8Array.of(0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+    );
     expect(() => callVoid(0)).toThrow(JITLinkError);
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * This process as the executor: core's ExecutorProcessControl over the
+ * in-process memory manager, dlsym lookup and direct calls.
+ */
+import { JITLinkError, type ExecutorProcessControl, type TargetAddress } from '@jitlink/core';
+import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './memory-manager.js';
+import { ProcessSymbols } from './process-symbols.js';
+import { MAX_ACTION_ARGUMENTS } from './services.js';
+import {
+  callVoid,
+  flushCStdio,
+  runAsMain,
+  runAtExitHandlers,
+  runFinalizers,
+  runInitializers,
+  type FunctionPointerTable,
+} from './run.js';
+
+export interface SelfExecutorOptions extends InProcessMemoryManagerOptions {
+  /**
+   * Load libstdc++/libgcc_s or libm before looking up names that usually come
+   * from them (see ProcessSymbols.loadLibrariesFor). Default true.
+   */
+  autoLoadLibraries?: boolean;
+}
+
+/** The triple of the running process, e.g. "x86_64-unknown-linux-gnu". */
+export function hostTriple(): string {
+  const arch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+  return `${arch}-unknown-${process.platform}-gnu`;
+}
+
+export class SelfExecutorProcessControl implements ExecutorProcessControl {
+  readonly triple = hostTriple();
+  readonly memoryManager: InProcessMemoryManager;
+  readonly symbols = new ProcessSymbols();
+  private readonly autoLoadLibraries: boolean;
+
+  constructor(options: SelfExecutorOptions = {}) {
+    this.memoryManager = new InProcessMemoryManager(options);
+    this.autoLoadLibraries = options.autoLoadLibraries ?? true;
+  }
+
+  get pageSize(): number {
+    return this.memoryManager.pageSize;
+  }
+
+  async lookupSymbols(names: readonly string[]): Promise<Map<string, TargetAddress>> {
+    if (this.autoLoadLibraries) this.symbols.loadLibrariesFor(names);
+    const result = new Map<string, TargetAddress>();
+    for (const name of names) {
+      const address = this.symbols.lookup(name);
+      if (address !== undefined) result.set(name, address);
+    }
+    return result;
+  }
+
+  async loadLibrary(name: string): Promise<void> {
+    this.symbols.load(name);
+  }
+
+  async runAsMain(address: TargetAddress, args: readonly string[]): Promise<number> {
+    return runAsMain(address, args);
+  }
+
+  async callVoid(address: TargetAddress, args: readonly TargetAddress[] = []): Promise<void> {
+    if (args.length > MAX_ACTION_ARGUMENTS)
+      throw new JITLinkError('InvalidArgument', `too many arguments: ${args.length}`);
+    callVoid(address, ...args);
+  }
+
+  async flushOutput(): Promise<void> {
+    flushCStdio();
+  }
+
+  /** See InProcessMemoryManager.createDsoHandle. */
+  createDsoHandle(): TargetAddress {
+    return this.memoryManager.createDsoHandle();
+  }
+
+  runAtExitHandlers(dsoHandle: TargetAddress): void {
+    runAtExitHandlers(dsoHandle);
+  }
+
+  /** Runs .init_array-style tables that lie in JIT memory. */
+  runInitializers(tables: readonly FunctionPointerTable[]): number {
+    return runInitializers(tables, { isReadable: (a, s) => this.memoryManager.isReadable(a, s) });
+  }
+
+  /** Runs .fini_array-style tables that lie in JIT memory. */
+  runFinalizers(tables: readonly FunctionPointerTable[]): number {
+    return runFinalizers(tables, { isReadable: (a, s) => this.memoryManager.isReadable(a, s) });
+  }
+
+  async dispose(): Promise<void> {
+    flushCStdio();
+    await this.memoryManager.dispose();
+  }
+}
