@@ -1,0 +1,239 @@
+import {
+  createEHFrameEdgeFixerPass,
+  createEHFrameNullTerminatorPass,
+  createEHFrameSplitterPass,
+  EdgeKinds,
+  JITLinkError,
+  LinkGraph,
+  MemProt,
+  prune,
+  type Block,
+} from '../src/index.js';
+
+const K = { pointer32: 10, pointer64: 11, delta32: 12, delta64: 13, negDelta32: 14 };
+const EH = '__eh_frame';
+
+/** Little-endian byte writer for hand-made CFI records. */
+class Bytes {
+  readonly out: number[] = [];
+  u8(v: number): this {
+    this.out.push(v & 0xff);
+    return this;
+  }
+  u32(v: number): this {
+    for (let i = 0; i < 4; i++) this.out.push((v >>> (8 * i)) & 0xff);
+    return this;
+  }
+  i32(v: number): this {
+    return this.u32(v >>> 0);
+  }
+  u64(v: number): this {
+    this.u32(v % 0x1_0000_0000);
+    return this.u32(Math.floor(v / 0x1_0000_0000));
+  }
+  str(s: string): this {
+    for (const c of s) this.out.push(c.charCodeAt(0));
+    return this.u8(0);
+  }
+  get length(): number {
+    return this.out.length;
+  }
+}
+
+/** Appends a record: length, then `body` (which starts with the CIE id / CIE pointer), padded to 8. */
+function record(section: Bytes, body: (b: Bytes, recordStart: number) => void): number {
+  const start = section.length;
+  const b = new Bytes();
+  body(b, start);
+  while ((4 + b.length) % 8 !== 0) b.u8(0); // DW_CFA_nop
+  section.u32(b.length);
+  for (const x of b.out) section.u8(x);
+  return start;
+}
+
+function cie(section: Bytes, augmentation: string, augData: (b: Bytes, fieldOffset: () => number) => void): number {
+  return record(section, (b, start) => {
+    b.u32(0).u8(1).str(augmentation).u8(1).u8(0x78).u8(16);
+    if (augmentation.startsWith('z')) {
+      const data = new Bytes();
+      // Offsets of augmentation-data fields within the section, for pcrel values.
+      augData(data, () => start + 4 + b.length + 1 + data.length);
+      b.u8(data.length);
+      for (const x of data.out) b.u8(x);
+    }
+  });
+}
+
+interface Fixture {
+  graph: LinkGraph;
+  functions: Block[];
+  ehBlock: Block;
+  cieOffset: number;
+  fdeOffsets: number[];
+}
+
+const TEXT_BASE = 0x1000;
+const EH_BASE = 0x100000;
+
+/** A graph with `n` 16-byte functions and an eh-frame with one CIE ("zR", pcrel sdata4) and one FDE each, no edges. */
+function fixture(n: number): Fixture {
+  const graph = new LinkGraph({ name: 'cfi.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
+  const text = graph.createSection('__text', MemProt.Read | MemProt.Exec);
+  const functions: Block[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = graph.createContentBlock(text, new Uint8Array(16).fill(0xc3), TEXT_BASE + 16 * i, 16, 0);
+    graph.addDefinedSymbol(b, 0, `f${i}`, 16, 0, 0, true, false);
+    functions.push(b);
+  }
+  const s = new Bytes();
+  const cieOffset = cie(s, 'zR', (d) => d.u8(0x1b));
+  const fdeOffsets: number[] = [];
+  for (let i = 0; i < n; i++) {
+    fdeOffsets.push(
+      record(s, (b, start) => {
+        b.u32(start + 4 - cieOffset); // CIE pointer: distance back to the CIE
+        b.i32(TEXT_BASE + 16 * i - (EH_BASE + start + 8)); // pc-begin, pcrel
+        b.u32(16).u8(0); // pc-range, empty augmentation data
+      }),
+    );
+  }
+  const eh = graph.createSection(EH, MemProt.Read);
+  const ehBlock = graph.createContentBlock(eh, Uint8Array.from(s.out), EH_BASE, 8, 0);
+  return { graph, functions, ehBlock, cieOffset, fdeOffsets };
+}
+
+function runPasses(graph: LinkGraph): void {
+  createEHFrameSplitterPass(EH)(graph);
+  createEHFrameEdgeFixerPass(EH, 8, K)(graph);
+}
+
+function records(graph: LinkGraph): Block[] {
+  return [...graph.findSectionByName(EH)!.blocks].sort((a, b) => a.address - b.address);
+}
+
+function catchError(fn: () => void): JITLinkError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(JITLinkError);
+    return e as JITLinkError;
+  }
+  throw new Error('expected a JITLinkError');
+}
+
+describe('eh-frame passes on hand-made records without relocations', () => {
+  test('split into one block per record; edges found by address; keep-alive from each function', () => {
+    const { graph, functions } = fixture(8);
+    runPasses(graph);
+    const blocks = records(graph);
+    expect(blocks).toHaveLength(9);
+    const cieBlock = blocks[0]!;
+    for (let i = 0; i < 8; i++) {
+      const fde = blocks[i + 1]!;
+      const cieEdge = fde.edges.find((e) => e.offset === 4)!;
+      expect(cieEdge.kind).toBe(K.negDelta32);
+      expect(cieEdge.target.block).toBe(cieBlock);
+      const pcBegin = fde.edges.find((e) => e.offset === 8)!;
+      expect(pcBegin.kind).toBe(K.delta32);
+      expect(pcBegin.target.name).toBe(`f${i}`);
+      const keepAlive = functions[i]!.edges.filter((e) => e.kind === EdgeKinds.KeepAlive);
+      expect(keepAlive).toHaveLength(1);
+      expect(keepAlive[0]!.target.block).toBe(fde);
+    }
+  });
+
+  test('dead functions lose their FDEs; the terminator stays last', () => {
+    const { graph } = fixture(5);
+    runPasses(graph);
+    createEHFrameNullTerminatorPass(EH)(graph);
+    [...graph.definedSymbols()].find((s) => s.name === 'f3')!.live = true;
+    prune(graph);
+    const blocks = records(graph);
+    expect(blocks).toHaveLength(3);
+    expect(blocks[1]!.edges.find((e) => e.offset === 8)!.target.name).toBe('f3');
+    expect([...blocks[2]!.getContent()]).toEqual([0, 0, 0, 0]);
+    expect(blocks[2]!.address).toBeGreaterThan(blocks[1]!.address);
+  });
+
+  test('20000 FDEs split and fixed in linear time', () => {
+    const { graph } = fixture(20000);
+    const t0 = performance.now();
+    runPasses(graph);
+    const elapsed = performance.now() - t0;
+    expect(records(graph)).toHaveLength(20001);
+    // A quadratic split (moving every remaining edge or scanning every symbol per split) takes many seconds here.
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  test('personality (absptr) and LSDA (pcrel) pointers get edges', () => {
+    const graph = new LinkGraph({ name: 'cxx.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
+    const text = graph.createSection('__text', MemProt.Read | MemProt.Exec);
+    const fn = graph.createContentBlock(text, new Uint8Array(32), 0x1000, 16, 0);
+    graph.addDefinedSymbol(fn, 0, 'f', 32, 0, 0, true, false);
+    const data = graph.createSection('__data', MemProt.Read);
+    const personality = graph.createContentBlock(data, new Uint8Array(8), 0x2000, 8, 0);
+    graph.addDefinedSymbol(personality, 0, '___gxx_personality_v0', 8, 0, 0, true, false);
+    const lsda = graph.createContentBlock(data, new Uint8Array(16), 0x3000, 4, 0);
+    const s = new Bytes();
+    const cieAt = cie(s, 'zPLR', (d) => {
+      d.u8(0x00).u64(0x2000); // personality: absptr
+      d.u8(0x1b); // LSDA: pcrel sdata4
+      d.u8(0x1b); // FDE: pcrel sdata4
+    });
+    const base = 0x8000;
+    record(s, (b, start) => {
+      b.u32(start + 4 - cieAt);
+      b.i32(0x1000 - (base + start + 8));
+      b.u32(32);
+      b.u8(4); // augmentation data: the LSDA pointer
+      b.i32(0x3004 - (base + start + 17));
+    });
+    const eh = graph.createSection(EH, MemProt.Read);
+    graph.createContentBlock(eh, Uint8Array.from(s.out), base, 8, 0);
+    runPasses(graph);
+    const [cieBlock, fde] = records(graph);
+    expect(cieBlock!.edges.map((e) => [e.kind, e.target.name])).toEqual([[K.pointer64, '___gxx_personality_v0']]);
+    const lsdaEdge = fde!.edges.find((e) => e.offset === 17)!;
+    expect(lsdaEdge.kind).toBe(K.delta32);
+    expect(lsdaEdge.target.block).toBe(lsda);
+    expect(lsdaEdge.target.offset).toBe(4);
+  });
+
+  test('malformed records give JITLinkErrors naming the section and record offset', () => {
+    // Record length past the end of the section.
+    let f = fixture(2);
+    f.ehBlock.getMutableContent(f.graph)[f.fdeOffsets[1]!] = 0xf0;
+    let err = catchError(() => createEHFrameSplitterPass(EH)(f.graph));
+    expect(err.code).toBe('MalformedObject');
+    expect(err.section).toBe(EH);
+    expect(err.offset).toBe(f.fdeOffsets[1]);
+
+    // CIE pointer that does not lead to a CIE.
+    f = fixture(2);
+    f.ehBlock.getMutableContent(f.graph)[f.fdeOffsets[1]! + 4] ^= 0x08;
+    err = catchError(() => runPasses(f.graph));
+    expect(err.code).toBe('MalformedObject');
+    expect(err.offset).toBe(f.fdeOffsets[1]);
+    expect(err.detail).toMatch(/CIE pointer/);
+
+    // pc-begin pointing outside every block.
+    f = fixture(2);
+    new DataView(f.ehBlock.getMutableContent(f.graph).buffer).setInt32(f.fdeOffsets[0]! + 8, 0x7000000, true);
+    err = catchError(() => runPasses(f.graph));
+    expect(err.offset).toBe(f.fdeOffsets[0]);
+    expect(err.detail).toMatch(/pc-begin/);
+
+    // Unknown augmentation character.
+    f = fixture(1);
+    f.ehBlock.getMutableContent(f.graph)[f.cieOffset + 10] = 'Q'.charCodeAt(0);
+    err = catchError(() => runPasses(f.graph));
+    expect(err.offset).toBe(f.cieOffset);
+    expect(err.detail).toMatch(/augmentation/);
+
+    // Truncated length field.
+    const g = new LinkGraph({ name: 't.o', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
+    g.createContentBlock(g.createSection(EH, MemProt.Read), new Uint8Array([0, 0]), 0, 1, 0);
+    err = catchError(() => createEHFrameSplitterPass(EH)(g));
+    expect(err.detail).toMatch(/truncated/);
+  });
+});
