@@ -38,26 +38,16 @@ export const RW_FINALIZE = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.
 export const RETURN_42 = Uint8Array.of(0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3);
 
 /** x86-64: `int f(int argc, char **argv) { return argc + strlen(argv[1]); }`. */
+// prettier-ignore
 export const ARGC_PLUS_STRLEN_ARGV1 = Uint8Array.of(
-  0x89,
-  0xf8, // mov eax, edi
-  0x48,
-  0x8b,
-  0x56,
-  0x08, // mov rdx, [rsi+8]
-  0x80,
-  0x3a,
-  0x00, // loop: cmp byte [rdx], 0
-  0x74,
-  0x07, // je done
-  0xff,
-  0xc0, // inc eax
-  0x48,
-  0xff,
-  0xc2, // inc rdx
-  0xeb,
-  0xf4, // jmp loop
-  0xc3, // done: ret
+  0x89, 0xf8, //             mov eax, edi
+  0x48, 0x8b, 0x56, 0x08, // mov rdx, [rsi+8]
+  0x80, 0x3a, 0x00, //       loop: cmp byte [rdx], 0
+  0x74, 0x07, //             je done
+  0xff, 0xc0, //             inc eax
+  0x48, 0xff, 0xc2, //       inc rdx
+  0xeb, 0xf4, //             jmp loop
+  0xc3, //                   done: ret
 );
 
 /** x86-64: `void f(long *p, long v) { *p = v; }`. */
