@@ -27,7 +27,13 @@ const PC_RELATIVE_32_ADVICE =
   'the target is more than 2 GiB from the fixup; allocate the linked memory within 2 GiB of its targets, or rebuild with -mcmodel=large';
 
 /** Applies `edge` to `content` (the block's working memory; `view` covers the same bytes). */
-export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: Uint8Array, view: DataView): void {
+export function applyFixup(
+  graph: LinkGraph,
+  block: Block,
+  edge: Edge,
+  content: Uint8Array,
+  view: DataView,
+): void {
   const offset = edge.offset;
   const kind = edge.kind;
   const width = fixupWidth(kind);
@@ -58,7 +64,8 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
     }
     case K.Pointer32Signed: {
       const v = target + addend;
-      if (v < INT32_MIN || v > INT32_MAX) throw outOfRange(graph, block, edge, v, 'int32', ABSOLUTE_32_ADVICE);
+      if (v < INT32_MIN || v > INT32_MAX)
+        throw outOfRange(graph, block, edge, v, 'int32', ABSOLUTE_32_ADVICE);
       view.setInt32(offset, v, true);
       return;
     }
@@ -175,7 +182,13 @@ function writeInt32(graph: LinkGraph, block: Block, edge: Edge, view: DataView, 
 function write64(graph: LinkGraph, block: Block, edge: Edge, view: DataView, value: number): void {
   // Inputs are exact within 2^53; a sum beyond that would be rounded.
   if (!(value <= MAX_EXACT_ADDRESS && value >= -MAX_EXACT_ADDRESS)) {
-    throw outOfRange(graph, block, edge, value, 'the exactly representable 64-bit range (2^53 either side of zero)');
+    throw outOfRange(
+      graph,
+      block,
+      edge,
+      value,
+      'the exactly representable 64-bit range (2^53 either side of zero)',
+    );
   }
   writeAddress64(view, edge.offset, value, true);
 }
@@ -189,7 +202,14 @@ function describeFixup(graph: LinkGraph, block: Block, edge: Edge): string {
   );
 }
 
-function outOfRange(graph: LinkGraph, block: Block, edge: Edge, value: number, range: string, advice?: string): JITLinkError {
+function outOfRange(
+  graph: LinkGraph,
+  block: Block,
+  edge: Edge,
+  value: number,
+  range: string,
+  advice?: string,
+): JITLinkError {
   return new JITLinkError(
     'FixupOutOfRange',
     `${describeFixup(graph, block, edge)}: value ${formatHex(value)} is out of range of ${range}` +
@@ -217,9 +237,13 @@ function unfixableKind(graph: LinkGraph, block: Block, edge: Edge): JITLinkError
         { file: graph.name, section: block.section.name },
       );
     default:
-      return new JITLinkError('UnsupportedRelocation', `${describeFixup(graph, block, edge)}: not an x86-64 edge kind`, {
-        file: graph.name,
-        section: block.section.name,
-      });
+      return new JITLinkError(
+        'UnsupportedRelocation',
+        `${describeFixup(graph, block, edge)}: not an x86-64 edge kind`,
+        {
+          file: graph.name,
+          section: block.section.name,
+        },
+      );
   }
 }

@@ -14,7 +14,16 @@
  *   each graph has its own GOT) at the start of `$__GOT`, which is created
  *   even when it holds no entries.
  */
-import { JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph, type Section, type Symbol } from '@jitlink/core';
+import {
+  JITLinkError,
+  Linkage,
+  MemProt,
+  Scope,
+  type Block,
+  type LinkGraph,
+  type Section,
+  type Symbol,
+} from '@jitlink/core';
 import { tlsNotSupported } from './diagnostics.js';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from './edge-kinds.js';
 
@@ -87,7 +96,13 @@ export class GOTAndStubsBuilder {
         this.graph.findSectionByName(STUBS_SECTION_NAME) ??
         this.graph.createSection(STUBS_SECTION_NAME, MemProt.Read | MemProt.Exec);
     }
-    const block = this.graph.createContentBlock(this.stubsSection, STUB_TEMPLATE, this.stubs.size * STUB_SIZE, 1, 0);
+    const block = this.graph.createContentBlock(
+      this.stubsSection,
+      STUB_TEMPLATE,
+      this.stubs.size * STUB_SIZE,
+      1,
+      0,
+    );
     block.addEdge(K.PCRel32, 2, entry, 0);
     stub = this.graph.addAnonymousSymbol(block, 0, STUB_SIZE, true, true);
     this.stubs.set(target, stub);
@@ -118,7 +133,16 @@ export class GOTAndStubsBuilder {
       this.graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
       base = external;
     } else {
-      base = this.graph.addDefinedSymbol(block, 0, GOT_SYMBOL_NAME, 0, Linkage.Strong, Scope.Local, false, true);
+      base = this.graph.addDefinedSymbol(
+        block,
+        0,
+        GOT_SYMBOL_NAME,
+        0,
+        Linkage.Strong,
+        Scope.Local,
+        false,
+        true,
+      );
     }
     return remember(this.graph, base);
   }
@@ -210,7 +234,10 @@ export function gotEntryTarget(entry: Symbol): Symbol | undefined {
 /** The post-prune pass: builds the GOT, the jump stubs and the GOT base for `graph`. */
 export function buildGOTAndStubs(graph: LinkGraph): void {
   if (graph.pointerSize !== 8) {
-    throw new JITLinkError('InvalidArgument', `x86-64 GOT/PLT pass run on a ${graph.pointerSize * 8}-bit graph ${graph.name}`);
+    throw new JITLinkError(
+      'InvalidArgument',
+      `x86-64 GOT/PLT pass run on a ${graph.pointerSize * 8}-bit graph ${graph.name}`,
+    );
   }
   new GOTAndStubsBuilder(graph).run();
 }

@@ -1,4 +1,13 @@
-import { JITLinkError, Linkage, Scope, SlabMemoryManager, InMemoryMemoryManager, type LinkGraph, type Block, type Symbol } from '@jitlink/core';
+import {
+  JITLinkError,
+  Linkage,
+  Scope,
+  SlabMemoryManager,
+  InMemoryMemoryManager,
+  type LinkGraph,
+  type Block,
+  type Symbol,
+} from '@jitlink/core';
 import { applyFixup, getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../src/index.js';
 import { absolute, codeBlock, linkGraph, linkOk, readLE, x86Graph } from './helpers.js';
 
@@ -17,24 +26,150 @@ interface Case {
 
 const SIZE = 0x1234;
 const cases: Case[] = [
-  { name: 'Pointer64', kind: K.Pointer64, width: 8, addend: -0x10, target: (b) => b + 0x1_2345_6789, formula: (T, _P, A) => T + A },
-  { name: 'Pointer32', kind: K.Pointer32, width: 4, addend: 0xf, target: () => 0xffff_fff0, formula: (T, _P, A) => T + A },
-  { name: 'Pointer32Signed', kind: K.Pointer32Signed, width: 4, addend: -8, target: () => -0x7fff_fff0, formula: (T, _P, A) => T + A },
-  { name: 'Pointer16', kind: K.Pointer16, width: 2, addend: 0xf, target: () => 0xfff0, formula: (T, _P, A) => T + A },
-  { name: 'Pointer16 negative', kind: K.Pointer16, width: 2, addend: 0, target: () => -0x8000, formula: (T, _P, A) => T + A },
-  { name: 'Pointer8', kind: K.Pointer8, width: 1, addend: 1, target: () => 0xfe, formula: (T, _P, A) => T + A },
-  { name: 'Delta64', kind: K.Delta64, width: 8, addend: -4, target: (b) => b - 0x12_3456_789a, formula: (T, P, A) => T - P + A },
-  { name: 'Delta32', kind: K.Delta32, width: 4, addend: -4, target: (b) => b + 0x7000_0000, formula: (T, P, A) => T - P + A },
-  { name: 'Delta32 backwards', kind: K.Delta32, width: 4, addend: -4, target: (b) => b - 0x7000_0000, formula: (T, P, A) => T - P + A },
-  { name: 'Delta16', kind: K.Delta16, width: 2, addend: -2, target: () => 'local', formula: (T, P, A) => T - P + A },
-  { name: 'Delta8', kind: K.Delta8, width: 1, addend: -20, target: () => 'local', formula: (T, P, A) => T - P + A },
-  { name: 'NegDelta64', kind: K.NegDelta64, width: 8, addend: 3, target: (b) => b + 0x55_0000_0000, formula: (T, P, A) => P - T + A },
-  { name: 'NegDelta32', kind: K.NegDelta32, width: 4, addend: 3, target: (b) => b + 0x1000_0000, formula: (T, P, A) => P - T + A },
-  { name: 'Size64', kind: K.Size64, width: 8, addend: -1, target: (b) => b + 0x100, formula: (_T, _P, A, Z) => Z + A },
-  { name: 'Size32', kind: K.Size32, width: 4, addend: 8, target: (b) => b + 0x100, formula: (_T, _P, A, Z) => Z + A },
-  { name: 'PCRel32', kind: K.PCRel32, width: 4, addend: 0, target: (b) => b + 0x4000_0000, formula: (T, P, A) => T - (P + 4n) + A },
-  { name: 'BranchPCRel32', kind: K.BranchPCRel32, width: 4, addend: -2, target: (b) => b - 0x10_0000, formula: (T, P, A) => T - (P + 4n) + A },
-  { name: 'BranchPCRel32ToPtrJumpStub', kind: K.BranchPCRel32ToPtrJumpStub, width: 4, addend: 0, target: () => 'local', formula: (T, P, A) => T - (P + 4n) + A },
+  {
+    name: 'Pointer64',
+    kind: K.Pointer64,
+    width: 8,
+    addend: -0x10,
+    target: (b) => b + 0x1_2345_6789,
+    formula: (T, _P, A) => T + A,
+  },
+  {
+    name: 'Pointer32',
+    kind: K.Pointer32,
+    width: 4,
+    addend: 0xf,
+    target: () => 0xffff_fff0,
+    formula: (T, _P, A) => T + A,
+  },
+  {
+    name: 'Pointer32Signed',
+    kind: K.Pointer32Signed,
+    width: 4,
+    addend: -8,
+    target: () => -0x7fff_fff0,
+    formula: (T, _P, A) => T + A,
+  },
+  {
+    name: 'Pointer16',
+    kind: K.Pointer16,
+    width: 2,
+    addend: 0xf,
+    target: () => 0xfff0,
+    formula: (T, _P, A) => T + A,
+  },
+  {
+    name: 'Pointer16 negative',
+    kind: K.Pointer16,
+    width: 2,
+    addend: 0,
+    target: () => -0x8000,
+    formula: (T, _P, A) => T + A,
+  },
+  {
+    name: 'Pointer8',
+    kind: K.Pointer8,
+    width: 1,
+    addend: 1,
+    target: () => 0xfe,
+    formula: (T, _P, A) => T + A,
+  },
+  {
+    name: 'Delta64',
+    kind: K.Delta64,
+    width: 8,
+    addend: -4,
+    target: (b) => b - 0x12_3456_789a,
+    formula: (T, P, A) => T - P + A,
+  },
+  {
+    name: 'Delta32',
+    kind: K.Delta32,
+    width: 4,
+    addend: -4,
+    target: (b) => b + 0x7000_0000,
+    formula: (T, P, A) => T - P + A,
+  },
+  {
+    name: 'Delta32 backwards',
+    kind: K.Delta32,
+    width: 4,
+    addend: -4,
+    target: (b) => b - 0x7000_0000,
+    formula: (T, P, A) => T - P + A,
+  },
+  {
+    name: 'Delta16',
+    kind: K.Delta16,
+    width: 2,
+    addend: -2,
+    target: () => 'local',
+    formula: (T, P, A) => T - P + A,
+  },
+  {
+    name: 'Delta8',
+    kind: K.Delta8,
+    width: 1,
+    addend: -20,
+    target: () => 'local',
+    formula: (T, P, A) => T - P + A,
+  },
+  {
+    name: 'NegDelta64',
+    kind: K.NegDelta64,
+    width: 8,
+    addend: 3,
+    target: (b) => b + 0x55_0000_0000,
+    formula: (T, P, A) => P - T + A,
+  },
+  {
+    name: 'NegDelta32',
+    kind: K.NegDelta32,
+    width: 4,
+    addend: 3,
+    target: (b) => b + 0x1000_0000,
+    formula: (T, P, A) => P - T + A,
+  },
+  {
+    name: 'Size64',
+    kind: K.Size64,
+    width: 8,
+    addend: -1,
+    target: (b) => b + 0x100,
+    formula: (_T, _P, A, Z) => Z + A,
+  },
+  {
+    name: 'Size32',
+    kind: K.Size32,
+    width: 4,
+    addend: 8,
+    target: (b) => b + 0x100,
+    formula: (_T, _P, A, Z) => Z + A,
+  },
+  {
+    name: 'PCRel32',
+    kind: K.PCRel32,
+    width: 4,
+    addend: 0,
+    target: (b) => b + 0x4000_0000,
+    formula: (T, P, A) => T - (P + 4n) + A,
+  },
+  {
+    name: 'BranchPCRel32',
+    kind: K.BranchPCRel32,
+    width: 4,
+    addend: -2,
+    target: (b) => b - 0x10_0000,
+    formula: (T, P, A) => T - (P + 4n) + A,
+  },
+  {
+    name: 'BranchPCRel32ToPtrJumpStub',
+    kind: K.BranchPCRel32ToPtrJumpStub,
+    width: 4,
+    addend: 0,
+    target: () => 'local',
+    formula: (T, P, A) => T - (P + 4n) + A,
+  },
 ];
 
 interface Built {
@@ -48,7 +183,8 @@ function build(c: Case, base: number): Built {
   const { block } = codeBlock(graph, new Array(16).fill(0xcc));
   const where = c.target(base);
   let target: Symbol;
-  if (where === 'local') target = graph.addDefinedSymbol(block, 12, 'local', SIZE, Linkage.Strong, Scope.Local, false, true);
+  if (where === 'local')
+    target = graph.addDefinedSymbol(block, 12, 'local', SIZE, Linkage.Strong, Scope.Local, false, true);
   else target = absolute(graph, 'target', where, SIZE);
   block.addEdge(c.kind, FIXUP_OFFSET, target, c.addend);
   return { graph, block, target };
@@ -62,20 +198,21 @@ function expected(c: Case, built: Built): bigint {
 
 describe.each([
   ['low memory (0x10000)', () => new InMemoryMemoryManager(), 0x10000],
-  ['high-half memory (0xffff800000000000)', () => new SlabMemoryManager({ size: 0x10_0000, baseAddress: HIGH_BASE }), HIGH_BASE],
+  [
+    'high-half memory (0xffff800000000000)',
+    () => new SlabMemoryManager({ size: 0x10_0000, baseAddress: HIGH_BASE }),
+    HIGH_BASE,
+  ],
 ])('fixup formulas in %s', (_label, memory, base) => {
-  it.each(cases)(
-    '$name',
-    async (c) => {
-      const built = build(c, base);
-      await linkOk(built.graph, { memory: memory() });
-      const content = built.block.getContent();
-      expect(readLE(content, FIXUP_OFFSET, c.width)).toBe(expected(c, built));
-      // Neighbouring bytes are untouched.
-      expect(content[FIXUP_OFFSET - 1]).toBe(0xcc);
-      expect(content[FIXUP_OFFSET + c.width]).toBe(0xcc);
-    },
-  );
+  it.each(cases)('$name', async (c) => {
+    const built = build(c, base);
+    await linkOk(built.graph, { memory: memory() });
+    const content = built.block.getContent();
+    expect(readLE(content, FIXUP_OFFSET, c.width)).toBe(expected(c, built));
+    // Neighbouring bytes are untouched.
+    expect(content[FIXUP_OFFSET - 1]).toBe(0xcc);
+    expect(content[FIXUP_OFFSET + c.width]).toBe(0xcc);
+  });
 });
 
 describe('64-bit exactness', () => {
@@ -104,7 +241,12 @@ describe('64-bit exactness', () => {
 });
 
 describe('range checks', () => {
-  async function failure(kind: number, targetAddress: number, addend = 0, memory = new InMemoryMemoryManager()): Promise<JITLinkError> {
+  async function failure(
+    kind: number,
+    targetAddress: number,
+    addend = 0,
+    memory = new InMemoryMemoryManager(),
+  ): Promise<JITLinkError> {
     const graph = x86Graph('range.o');
     const { block } = codeBlock(graph, new Array(16).fill(0), 'func');
     block.addEdge(kind, 4, absolute(graph, 'far_away', targetAddress), addend);
@@ -144,7 +286,9 @@ describe('range checks', () => {
     const graph = x86Graph('high.o');
     const { block, sym } = codeBlock(graph, new Array(8).fill(0));
     block.addEdge(K.Pointer32, 0, sym, 0);
-    const outcome = await linkGraph(graph, { memory: new SlabMemoryManager({ size: 0x10000, baseAddress: HIGH_BASE }) });
+    const outcome = await linkGraph(graph, {
+      memory: new SlabMemoryManager({ size: 0x10000, baseAddress: HIGH_BASE }),
+    });
     expect(outcome.error?.message).toContain('Pointer32 fixup at 0xffff800000000000');
   });
 
@@ -177,7 +321,9 @@ describe('range checks', () => {
     const graph = x86Graph();
     const { block } = codeBlock(graph, new Array(8).fill(0));
     block.addEdge(K.Delta64, 0, absolute(graph, 'top', 2 ** 53), 0);
-    const outcome = await linkGraph(graph, { memory: new SlabMemoryManager({ size: 0x10000, baseAddress: -(2 ** 53) }) });
+    const outcome = await linkGraph(graph, {
+      memory: new SlabMemoryManager({ size: 0x10000, baseAddress: -(2 ** 53) }),
+    });
     expect((outcome.error as JITLinkError).code).toBe('FixupOutOfRange');
   });
 });
@@ -188,7 +334,14 @@ describe('invalid edges', () => {
     const { block, sym } = codeBlock(graph, new Array(size).fill(0));
     const edge = block.addEdge(kind, offset, sym, 0);
     const content = block.getContent();
-    return () => applyFixup(graph, block, edge, content, new DataView(content.buffer, content.byteOffset, content.length));
+    return () =>
+      applyFixup(
+        graph,
+        block,
+        edge,
+        content,
+        new DataView(content.buffer, content.byteOffset, content.length),
+      );
   }
 
   it('rejects a fixup that runs past its block', () => {
@@ -201,7 +354,9 @@ describe('invalid edges', () => {
   });
 
   it('rejects GOT requests that were not lowered', () => {
-    expect(direct(K.RequestGOTAndTransformToDelta32, 0)).toThrow(/must be lowered by the x86-64 GOT\/PLT pass/);
+    expect(direct(K.RequestGOTAndTransformToDelta32, 0)).toThrow(
+      /must be lowered by the x86-64 GOT\/PLT pass/,
+    );
   });
 
   it('reports TLS kinds as unsupported', () => {

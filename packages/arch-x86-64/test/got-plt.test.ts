@@ -1,10 +1,5 @@
 import { JITLinkError, Linkage, Scope, type Block, type LinkGraph } from '@jitlink/core';
-import {
-  findGOTBase,
-  GOT_SECTION_NAME,
-  STUBS_SECTION_NAME,
-  X86_64EdgeKinds as K,
-} from '../src/index.js';
+import { findGOTBase, GOT_SECTION_NAME, STUBS_SECTION_NAME, X86_64EdgeKinds as K } from '../src/index.js';
 import { codeBlock, dataSection, hex, linkGraph, linkOk, readLE, x86Graph } from './helpers.js';
 
 const FAR = 0x7f12_3456_7000; // far from the default memory at 0x10000
@@ -26,7 +21,12 @@ describe('GOT entries', () => {
     block.addEdge(K.RequestGOTAndTransformToDelta32, 0, ext, -4);
     block.addEdge(K.RequestGOTAndTransformToDelta32, 4, ext, -4);
     block.addEdge(K.RequestGOTAndTransformToDelta64, 8, other, 0);
-    await linkOk(graph, { symbols: new Map([['ext', FAR], ['other', FAR + 0x40]]) });
+    await linkOk(graph, {
+      symbols: new Map([
+        ['ext', FAR],
+        ['other', FAR + 0x40],
+      ]),
+    });
 
     const entries = gotBlocks(graph);
     expect(entries).toHaveLength(2);
@@ -127,7 +127,11 @@ describe('GOT base (_GLOBAL_OFFSET_TABLE_)', () => {
     const got = graph.addExternalSymbol('_GLOBAL_OFFSET_TABLE_', 0);
     block.addEdge(K.Delta64, 0, got, 0); // GOTPC64
     block.addEdge(K.Delta32, 8, got, -4); // GOTPC32
-    const outcome = await linkOk(graph, { symbols: () => { throw new Error('no lookup expected'); } });
+    const outcome = await linkOk(graph, {
+      symbols: () => {
+        throw new Error('no lookup expected');
+      },
+    });
     expect(outcome.requested).toEqual([]);
     const section = graph.findSectionByName(GOT_SECTION_NAME)!;
     expect(section).toBeDefined();
@@ -152,7 +156,12 @@ describe('GOT base (_GLOBAL_OFFSET_TABLE_)', () => {
     block.addEdge(K.RequestGOTAndTransformToDelta64FromGOT, 16, b, 0);
     block.addEdge(K.Delta64FromGOT, 24, local, 4); // GOTOFF64
     block.addEdge(K.RequestGOTAndTransformToDelta64FromGOT, 32, a, 0);
-    await linkOk(graph, { symbols: new Map([['a', FAR], ['b', FAR + 8]]) });
+    await linkOk(graph, {
+      symbols: new Map([
+        ['a', FAR],
+        ['b', FAR + 8],
+      ]),
+    });
     const content = block.getContent();
     const entryA = block.edges[1]!.target;
     const entryB = block.edges[2]!.target;
@@ -181,7 +190,12 @@ describe('unsupported and skipped passes', () => {
   it('fails with UnsupportedFeature for TLS request kinds', async () => {
     const graph = x86Graph('tls.o');
     const { block } = codeBlock(graph, new Array(8).fill(0));
-    block.addEdge(K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable, 3, graph.addExternalSymbol('tv', 0), 0);
+    block.addEdge(
+      K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable,
+      3,
+      graph.addExternalSymbol('tv', 0),
+      0,
+    );
     const outcome = await linkGraph(graph);
     expect(outcome.error).toBeInstanceOf(JITLinkError);
     expect((outcome.error as JITLinkError).code).toBe('UnsupportedFeature');

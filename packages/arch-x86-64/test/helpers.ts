@@ -90,7 +90,12 @@ export function dataSection(graph: LinkGraph): Section {
 }
 
 /** A mutable content block with a symbol at its start. */
-export function codeBlock(graph: LinkGraph, bytes: number[] | Uint8Array, name = 'code', section = textSection(graph)): { block: Block; sym: Symbol } {
+export function codeBlock(
+  graph: LinkGraph,
+  bytes: number[] | Uint8Array,
+  name = 'code',
+  section = textSection(graph),
+): { block: Block; sym: Symbol } {
   const block = graph.createMutableContentBlock(section, Uint8Array.from(bytes), 0, 16, 0);
   const sym = graph.addDefinedSymbol(block, 0, name, block.size, Linkage.Strong, Scope.Default, true, true);
   return { block, sym };

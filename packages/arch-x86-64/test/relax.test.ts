@@ -1,6 +1,6 @@
 import { Linkage, Scope, SlabMemoryManager, type Block, type LinkGraph, type Symbol } from '@jitlink/core';
 import { X86_64EdgeKinds as K } from '../src/index.js';
-import { codeBlock, dataSection, hex, linkOk, readLE, x86Graph } from './helpers.js';
+import { codeBlock, dataSection, hex, linkOk, readLE, textSection, x86Graph } from './helpers.js';
 
 const HIGH_BASE = -0x8000_0000_0000; // 0xffff800000000000
 const FAR = 0x7f12_3456_7000;
@@ -110,7 +110,12 @@ describe('GOT load relaxation', () => {
   });
 
   it('relaxes a resolved external that lies in range', async () => {
-    const s = site([0x48, 0x8b, 0x05, 0, 0, 0, 0], 3, K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable, true);
+    const s = site(
+      [0x48, 0x8b, 0x05, 0, 0, 0, 0],
+      3,
+      K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable,
+      true,
+    );
     await linkOk(s.graph, { symbols: new Map([['ext_data', 0x40_0000]]) });
     const c = s.code.getContent();
     expect(hex(c.subarray(0, 3))).toBe('48 8d 05');
@@ -136,13 +141,7 @@ describe('GOT load relaxation', () => {
   it('leaves borrowed input bytes untouched', async () => {
     const graph = x86Graph();
     const input = Uint8Array.from([0x48, 0x8b, 0x05, 0, 0, 0, 0]);
-    const code = graph.createContentBlock(
-      graph.createSection('.text', 5),
-      input,
-      0,
-      16,
-      0,
-    );
+    const code = graph.createContentBlock(textSection(graph), input, 0, 16, 0);
     graph.addDefinedSymbol(code, 0, 'f', 7, Linkage.Strong, Scope.Default, true, true);
     const data = graph.createMutableContentBlock(dataSection(graph), new Uint8Array(8), 0, 8, 0);
     const target = graph.addDefinedSymbol(data, 0, 'd', 8, Linkage.Strong, Scope.Default, false, true);

@@ -245,7 +245,13 @@ type EHFramePassFactories = {
   createEHFrameEdgeFixerPass?: (
     section: string,
     pointerSize: number,
-    kinds: { pointer32: EdgeKind; pointer64: EdgeKind; delta32: EdgeKind; delta64: EdgeKind; negDelta32: EdgeKind },
+    kinds: {
+      pointer32: EdgeKind;
+      pointer64: EdgeKind;
+      delta32: EdgeKind;
+      delta64: EdgeKind;
+      negDelta32: EdgeKind;
+    },
   ) => core.LinkGraphPass;
   createEHFrameNullTerminatorPass?: (section: string) => core.LinkGraphPass;
 };
@@ -253,7 +259,8 @@ type EHFramePassFactories = {
 /** Adds the ELF/x86-64 default passes: eh-frame handling, GOT/stubs, relaxation. */
 export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
   const eh = core as unknown as EHFramePassFactories;
-  if (eh.createEHFrameSplitterPass) config.prePrunePasses.push(eh.createEHFrameSplitterPass(EH_FRAME_SECTION));
+  if (eh.createEHFrameSplitterPass)
+    config.prePrunePasses.push(eh.createEHFrameSplitterPass(EH_FRAME_SECTION));
   if (eh.createEHFrameEdgeFixerPass) {
     config.prePrunePasses.push(
       eh.createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
@@ -265,7 +272,8 @@ export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration)
       }),
     );
   }
-  if (eh.createEHFrameNullTerminatorPass) config.prePrunePasses.push(eh.createEHFrameNullTerminatorPass(EH_FRAME_SECTION));
+  if (eh.createEHFrameNullTerminatorPass)
+    config.prePrunePasses.push(eh.createEHFrameNullTerminatorPass(EH_FRAME_SECTION));
   addX86_64Passes(config);
 }
 
