@@ -64,6 +64,14 @@ export class ExecutorServices {
         `allocation action at ${formatAddress(call.fn)} passes ${call.args.length} arguments; at most ${MAX_ACTION_ARGUMENTS} are supported`,
       );
     }
+    for (const arg of call.args) {
+      if (!Number.isSafeInteger(arg)) {
+        throw new JITLinkError(
+          'InvalidArgument',
+          `allocation action at ${formatAddress(call.fn)}: argument ${String(arg)} is not an exact integer`,
+        );
+      }
+    }
     callNative(call.fn, integerArgsSignature('void', call.args.length), call.args);
   }
 

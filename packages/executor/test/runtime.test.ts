@@ -134,6 +134,9 @@ describeX64('executor services', () => {
       /was not registered/,
     );
     expect(() => services.run({ fn: 'unknownService', args: [] })).toThrow(JITLinkError);
+    expect(() => services.run({ fn: 0, args: [] })).toThrow(JITLinkError);
+    expect(() => services.run({ fn: 0x1000, args: [1.5] })).toThrow(/not an exact integer/);
+    expect(() => services.run({ fn: 0x1000, args: [1, 2, 3, 4, 5, 6, 7] })).toThrow(/at most 6/);
     await allocation.deallocate();
   });
 
