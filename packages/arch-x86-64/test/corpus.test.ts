@@ -293,3 +293,28 @@ const LARGE_HELLO = 'clang-19/O2-pic-large/hello/hello.o';
     });
   },
 );
+
+const CXX_MAIN = 'clang-19/O2-pic-small/cxx/main.o';
+
+(existsSync(join(CORPUS, CXX_MAIN)) ? describe : describe.skip)('.eh_frame (ELF default passes)', () => {
+  it('splits records, fixes FDE pc-begin fields up and terminates the section', async () => {
+    const linked = await linkObject(join(CORPUS, CXX_MAIN));
+    expect(linked.error).toBeUndefined();
+    const section = linked.graph!.findSectionByName('.eh_frame')!;
+    const blocks = [...section.blocks].sort((a, b) => a.address - b.address);
+    expect(blocks.length).toBeGreaterThan(2);
+    const last = blocks[blocks.length - 1]!;
+    expect([...last.getContent()]).toEqual([0, 0, 0, 0]);
+    let fdes = 0;
+    for (const block of blocks) {
+      const edge = block.edges.find((e) => e.offset === 8);
+      if (edge === undefined || !edge.target.isDefined() || edge.target.block.section.name === '.eh_frame')
+        continue;
+      const content = block.getContent();
+      const value = new DataView(content.buffer, content.byteOffset).getInt32(8, true);
+      expect(block.address + 8 + value).toBe(edge.target.address + edge.addend);
+      fdes++;
+    }
+    expect(fdes).toBeGreaterThan(0);
+  });
+});

@@ -4,6 +4,9 @@
  */
 import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from '@jitlink/elf';
 import {
+  createEHFrameEdgeFixerPass,
+  createEHFrameNullTerminatorPass,
+  createEHFrameSplitterPass,
   JITLinkError,
   MemLifetime,
   type Block,
@@ -13,7 +16,6 @@ import {
   type PassConfiguration,
   type Symbol,
 } from '@jitlink/core';
-import * as core from '@jitlink/core';
 import { tlsNotSupported } from '../diagnostics.js';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
@@ -240,40 +242,21 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
 
 const EH_FRAME_SECTION = '.eh_frame';
 
-type EHFramePassFactories = {
-  createEHFrameSplitterPass?: (section: string) => core.LinkGraphPass;
-  createEHFrameEdgeFixerPass?: (
-    section: string,
-    pointerSize: number,
-    kinds: {
-      pointer32: EdgeKind;
-      pointer64: EdgeKind;
-      delta32: EdgeKind;
-      delta64: EdgeKind;
-      negDelta32: EdgeKind;
-    },
-  ) => core.LinkGraphPass;
-  createEHFrameNullTerminatorPass?: (section: string) => core.LinkGraphPass;
-};
-
 /** Adds the ELF/x86-64 default passes: eh-frame handling, GOT/stubs, relaxation. */
 export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
-  const eh = core as unknown as EHFramePassFactories;
-  if (eh.createEHFrameSplitterPass)
-    config.prePrunePasses.push(eh.createEHFrameSplitterPass(EH_FRAME_SECTION));
-  if (eh.createEHFrameEdgeFixerPass) {
-    config.prePrunePasses.push(
-      eh.createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
-        pointer32: K.Pointer32,
-        pointer64: K.Pointer64,
-        delta32: K.Delta32,
-        delta64: K.Delta64,
-        negDelta32: K.NegDelta32,
-      }),
-    );
-  }
-  if (eh.createEHFrameNullTerminatorPass)
-    config.prePrunePasses.push(eh.createEHFrameNullTerminatorPass(EH_FRAME_SECTION));
+  // Split .eh_frame into CIE/FDE records, complete their edges (FDEs kept
+  // alive by their functions), and terminate the section for __register_frame.
+  config.prePrunePasses.push(
+    createEHFrameSplitterPass(EH_FRAME_SECTION),
+    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
+      pointer32: K.Pointer32,
+      pointer64: K.Pointer64,
+      delta32: K.Delta32,
+      delta64: K.Delta64,
+      negDelta32: K.NegDelta32,
+    }),
+    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
+  );
   addX86_64Passes(config);
 }
 
