@@ -190,7 +190,9 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     main.defineAbsolute(absoluteSymbols([[name, addressFromBigInt(address, `address of ${name}`)]]));
   }
   if (!options.noProcessSyms) {
-    for (const d of dylibs) d.addGenerator(new ProcessSymbolsGenerator(executor));
+    // The entry point must come from the linked code, never from this process (Node's own main).
+    const notFromProcess = new Set([options.entry, 'main']);
+    for (const d of dylibs) d.addGenerator(new ProcessSymbolsGenerator(executor, (n) => !notFromProcess.has(n)));
   }
   if (options.phonyExternals) for (const d of dylibs) d.addGenerator(new PhonyExternalsGenerator());
 

@@ -29,4 +29,5 @@ export {
   type ExecutorService,
   type ServiceMemory,
 } from './services.js';
+export { InProcessRuntimeServices } from './runtime-services.js';
 export { SelfExecutorProcessControl, hostTriple, type SelfExecutorOptions } from './self-executor.js';

@@ -2,9 +2,10 @@
  * This process as the executor: core's ExecutorProcessControl over the
  * in-process memory manager, dlsym lookup and direct calls.
  */
-import { JITLinkError, type ExecutorProcessControl, type TargetAddress } from '@jitlink/core';
+import { JITLinkError, type ExecutorProcessControl, type JITRuntimeServices, type TargetAddress } from '@jitlink/core';
 import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './memory-manager.js';
 import { ProcessSymbols } from './process-symbols.js';
+import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
 import {
   callVoid,
@@ -73,6 +74,15 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
     flushCStdio();
   }
 
+  private readonly runtimeServices: InProcessRuntimeServices[] = [];
+
+  /** atexit/__cxa_atexit capture and a __dso_handle for a session's linked code. */
+  async createRuntimeServices(): Promise<JITRuntimeServices> {
+    const services = new InProcessRuntimeServices(this.createDsoHandle());
+    this.runtimeServices.push(services);
+    return services;
+  }
+
   /** See InProcessMemoryManager.createDsoHandle. */
   createDsoHandle(): TargetAddress {
     return this.memoryManager.createDsoHandle();
@@ -93,7 +103,10 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
   }
 
   async dispose(): Promise<void> {
+    // Exit handlers registered by linked code run while its memory is still mapped.
+    for (const services of this.runtimeServices) await services.runAtExitHandlers();
     flushCStdio();
     await this.memoryManager.dispose();
+    for (const services of this.runtimeServices.splice(0)) services.dispose();
   }
 }

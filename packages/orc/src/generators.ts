@@ -3,7 +3,11 @@ import { type Archive, type ArchiveMember, type ExecutorProcessControl } from '@
 import type { ObjectLinkingLayer } from './object-linking-layer.js';
 import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, JITSymbolFlags, ResourceTracker } from './session.js';
 
-const PROCESS_SYMBOL_FLAGS: JITSymbolFlags = { hidden: false, weak: false, callable: true };
+/**
+ * Process symbols are weak: a definition linked into the JIT overrides them,
+ * as an executable's definition interposes on a shared library's.
+ */
+const PROCESS_SYMBOL_FLAGS: JITSymbolFlags = { hidden: false, weak: true, callable: true };
 
 /** Defines symbols the executor process already has (libc, libm, ...), found by name. */
 export class ProcessSymbolsGenerator implements DefinitionGenerator {
@@ -28,7 +32,7 @@ export class PhonyExternalsGenerator implements DefinitionGenerator {
   readonly defined: string[] = [];
   tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
     const defs = new Map<string, ExecutorSymbolDef>();
-    for (const name of names) if (!dylib.symbols.has(name)) defs.set(name, { address: 0, flags: PROCESS_SYMBOL_FLAGS });
+    for (const name of names) if (!dylib.symbols.has(name)) defs.set(name, { address: 0, flags: { ...PROCESS_SYMBOL_FLAGS, weak: false } });
     this.defined.push(...defs.keys());
     if (defs.size > 0) dylib.defineAbsolute(defs);
   }

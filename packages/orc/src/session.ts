@@ -313,10 +313,13 @@ export class ExecutionSession {
         break;
       }
       // Give each dylib's generators a chance, in search order, then search again.
-      for (const dylib of searchOrder) {
-        const stillMissing = missing.filter((n) => !this.find(searchOrder, n, fromDylib));
-        if (stillMissing.length === 0) break;
-        for (const gen of dylib.generators) await gen.tryToGenerate(dylib, stillMissing);
+      // Each generator sees only what is still missing after the ones before it.
+      search: for (const dylib of searchOrder) {
+        for (const gen of dylib.generators) {
+          const stillMissing = missing.filter((n) => !this.find(searchOrder, n, fromDylib));
+          if (stillMissing.length === 0) break search;
+          await gen.tryToGenerate(dylib, stillMissing);
+        }
       }
       pending = missing;
     }
