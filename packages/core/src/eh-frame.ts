@@ -71,8 +71,17 @@ function sectionStart(section: Section): TargetAddress {
 /**
  * Splits every block of the section into one block per record (CIE, FDE, or
  * zero terminator). Edges and symbols move to the record that contains them.
- * Each record block keeps the original block's alignment, with the alignment
- * offset of its position (assemblers pad records to the section alignment).
+ *
+ * Record alignment: runtimes walk the section record by record (the next
+ * record starts right after the previous one's length), so the laid-out
+ * section must have no gap between live records even after dead FDEs are
+ * removed. Every record block therefore gets the same alignment: the largest
+ * power of two that divides the original alignment, the block's alignment
+ * offset and every record's size (8 for GCC's records, 4 for Clang's, which
+ * are padded only to 4). Keeping the original alignment with a per-record
+ * offset would let the layout pad between a 4-mod-8 record and its new
+ * predecessor, and the zero padding reads as an end-of-section terminator.
+ * Fields inside records are read unaligned, so a smaller alignment is safe.
  * Runs in time linear in the section's size, edges and symbols.
  */
 export function createEHFrameSplitterPass(sectionName: string): LinkGraphPass {
@@ -121,15 +130,23 @@ function splitRecords(graph: LinkGraph, sectionName: string, block: Block, block
   if (starts.length <= 1) return;
 
   const mutable = block.isContentMutable();
+  // Common alignment of all records (see above): starts are sums of sizes, so
+  // dividing the block offset and every size suffices.
+  let alignment = block.alignment;
+  const fits = (value: number) => value % alignment === 0;
+  while (alignment > 1 && !fits(block.alignmentOffset)) alignment >>= 1;
+  for (let k = 0; k < starts.length && alignment > 1; k++) {
+    const size = (k + 1 < starts.length ? starts[k + 1]! : content.length) - starts[k]!;
+    while (alignment > 1 && !fits(size)) alignment >>= 1;
+  }
   const records: Block[] = new Array(starts.length);
   for (let k = 0; k < starts.length; k++) {
     const s = starts[k]!;
     const e = k + 1 < starts.length ? starts[k + 1]! : content.length;
     const bytes = content.subarray(s, e);
-    const alignmentOffset = (block.alignmentOffset + s) % block.alignment;
     records[k] = mutable
-      ? graph.createMutableContentBlock(block.section, bytes, block.address + s, block.alignment, alignmentOffset)
-      : graph.createContentBlock(block.section, bytes, block.address + s, block.alignment, alignmentOffset);
+      ? graph.createMutableContentBlock(block.section, bytes, block.address + s, alignment, 0)
+      : graph.createContentBlock(block.section, bytes, block.address + s, alignment, 0);
   }
 
   const recordIndex = (offset: number): number => {

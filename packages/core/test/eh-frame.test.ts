@@ -7,6 +7,7 @@ import {
   LinkGraph,
   MemProt,
   prune,
+  computeSegmentLayout,
   type Block,
 } from '../src/index.js';
 
@@ -40,12 +41,12 @@ class Bytes {
   }
 }
 
-/** Appends a record: length, then `body` (which starts with the CIE id / CIE pointer), padded to 8. */
-function record(section: Bytes, body: (b: Bytes, recordStart: number) => void): number {
+/** Appends a record: length, then `body` (which starts with the CIE id / CIE pointer), padded to `padTo` (8 like GCC, 4 like Clang). */
+function record(section: Bytes, body: (b: Bytes, recordStart: number) => void, padTo = 8): number {
   const start = section.length;
   const b = new Bytes();
   body(b, start);
-  while ((4 + b.length) % 8 !== 0) b.u8(0); // DW_CFA_nop
+  while ((4 + b.length) % padTo !== 0) b.u8(0); // DW_CFA_nop
   section.u32(b.length);
   for (const x of b.out) section.u8(x);
   return start;
@@ -76,7 +77,7 @@ const TEXT_BASE = 0x1000;
 const EH_BASE = 0x100000;
 
 /** A graph with `n` 16-byte functions and an eh-frame with one CIE ("zR", pcrel sdata4) and one FDE each, no edges. */
-function fixture(n: number): Fixture {
+function fixture(n: number, padTo = 8, fdePadding = 0): Fixture {
   const graph = new LinkGraph({ name: 'cfi.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
   const text = graph.createSection('__text', MemProt.Read | MemProt.Exec);
   const functions: Block[] = [];
@@ -94,7 +95,8 @@ function fixture(n: number): Fixture {
         b.u32(start + 4 - cieOffset); // CIE pointer: distance back to the CIE
         b.i32(TEXT_BASE + 16 * i - (EH_BASE + start + 8)); // pc-begin, pcrel
         b.u32(16).u8(0); // pc-range, empty augmentation data
-      }),
+        for (let k = 0; k < fdePadding * i; k++) b.u8(0); // DW_CFA_nop: records of varied sizes
+      }, padTo),
     );
   }
   const eh = graph.createSection(EH, MemProt.Read);
@@ -153,6 +155,29 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     expect(blocks[1]!.edges.find((e) => e.offset === 8)!.target.name).toBe('f3');
     expect([...blocks[2]!.getContent()]).toEqual([0, 0, 0, 0]);
     expect(blocks[2]!.address).toBeGreaterThan(blocks[1]!.address);
+  });
+
+  test('records padded only to 4 stay contiguous after FDEs are dead-stripped', () => {
+    // Clang pads records to 4 in an 8-aligned section: removing one FDE must
+    // not let the layout insert zero padding, which runtimes read as the end.
+    const { graph, ehBlock } = fixture(6, 4, 4);
+    expect(ehBlock.alignment).toBe(8);
+    runPasses(graph);
+    for (const b of records(graph)) expect([b.alignment, b.alignmentOffset]).toEqual([4, 0]);
+    createEHFrameNullTerminatorPass(EH)(graph);
+    for (const name of ['f0', 'f2', 'f5']) [...graph.definedSymbols()].find((s) => s.name === name)!.live = true;
+    prune(graph);
+    const layout = computeSegmentLayout(graph);
+    const segment = layout.segments.find((seg) => seg.blocks.some((b) => b.section.name === EH))!;
+    const eh = segment.blocks.map((b, i) => ({ b, offset: segment.offsets[i]! })).filter((x) => x.b.section.name === EH);
+    expect(eh).toHaveLength(5); // CIE, three FDEs, terminator
+    for (let i = 1; i < eh.length; i++) expect(eh[i]!.offset).toBe(eh[i - 1]!.offset + eh[i - 1]!.b.size);
+  });
+
+  test('GCC-style records padded to 8 keep alignment 8', () => {
+    const { graph } = fixture(3);
+    runPasses(graph);
+    for (const b of records(graph)) expect([b.alignment, b.alignmentOffset]).toEqual([8, 0]);
   });
 
   test('20000 FDEs split and fixed in linear time', () => {
