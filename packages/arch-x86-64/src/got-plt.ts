@@ -13,6 +13,14 @@
  *   edges, the external `_GLOBAL_OFFSET_TABLE_` is defined (local scope, as
  *   each graph has its own GOT) at the start of `$__GOT`, which is created
  *   even when it holds no entries.
+ * - Canonical stubs for non-PIC function addresses: a Pointer32 or
+ *   Pointer32Signed edge to an external symbol whose mangled name says it is
+ *   a function gets a stub up front, because its address is only known after
+ *   allocation. The pre-fixup pass `redirectUnreachableFunctionPointers` then
+ *   points the edge at the stub only if the real address does not fit, which
+ *   makes the stub the function's address for this code (as a static linker
+ *   makes a PLT entry the canonical address in a non-PIC executable). Data
+ *   is never redirected: a pointer to a stub is no pointer to the data.
  */
 import {
   JITLinkError,
@@ -24,6 +32,7 @@ import {
   type Section,
   type Symbol,
 } from '@jitlink/core';
+import { classifyMangledName } from './cxx-names.js';
 import { tlsNotSupported } from './diagnostics.js';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from './edge-kinds.js';
 
@@ -181,6 +190,17 @@ export class GOTAndStubsBuilder {
           case K.Delta64FromGOT:
             needsGOTBase = true;
             break;
+          case K.Pointer32:
+          case K.Pointer32Signed:
+            if (
+              !edge.target.isDefined() &&
+              edge.addend === 0 &&
+              edge.target.name !== undefined &&
+              classifyMangledName(edge.target.name) === 'function'
+            ) {
+              this.getStub(edge.target);
+            }
+            break;
           case K.BranchPCRel32ToPtrJumpStubBypassable:
             if (edge.target.isDefined()) {
               if (!isStub(edge.target)) edge.kind = K.BranchPCRel32;
@@ -229,6 +249,39 @@ export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   const edge = edges[0]!;
   if (edge.kind !== K.Pointer64 || edge.offset !== 0 || edge.addend !== 0) return undefined;
   return edge.target;
+}
+
+const UINT32_MAX = 0xffff_ffff;
+
+/**
+ * The pre-fixup pass for non-PIC code: Pointer32 / Pointer32Signed edges to
+ * an external function that the GOT/stub pass gave a stub, whose resolved
+ * address does not fit the field, are pointed at the stub instead.
+ */
+export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
+  const section = graph.findSectionByName(STUBS_SECTION_NAME);
+  if (section === undefined) return;
+  let stubsByTarget: Map<Symbol, Symbol> | undefined;
+  for (const block of graph.blocks()) {
+    const edges = block.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const edge = edges[i]!;
+      if ((edge.kind !== K.Pointer32 && edge.kind !== K.Pointer32Signed) || edge.target.isDefined() || edge.addend !== 0) continue;
+      const value = edge.target.address;
+      const fits = edge.kind === K.Pointer32 ? value >= 0 && value <= UINT32_MAX : value >= -0x8000_0000 && value <= 0x7fff_ffff;
+      if (fits) continue;
+      if (stubsByTarget === undefined) {
+        stubsByTarget = new Map();
+        for (const sym of section.symbols) {
+          const entry = stubGOTEntry(sym);
+          const target = entry === undefined ? undefined : gotEntryTarget(entry);
+          if (target !== undefined) stubsByTarget.set(target, sym);
+        }
+      }
+      const stub = stubsByTarget.get(edge.target);
+      if (stub !== undefined) edge.target = stub;
+    }
+  }
 }
 
 /** The post-prune pass: builds the GOT, the jump stubs and the GOT base for `graph`. */

@@ -11,6 +11,7 @@ export {
   findGOTBase,
   gotEntryTarget,
   isStub,
+  redirectUnreachableFunctionPointers,
   stubGOTEntry,
   GOTAndStubsBuilder,
   GOT_ENTRY_SIZE,
@@ -22,3 +23,4 @@ export {
 export { optimizeGOTAndStubAccesses, relaxGOTLoad, bypassStub } from './relax.js';
 export { addX86_64Passes, x86_64LinkTarget } from './passes.js';
 export { tlsNotSupported } from './diagnostics.js';
+export { classifyMangledName, type MangledNameKind } from './cxx-names.js';

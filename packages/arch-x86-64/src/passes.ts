@@ -1,13 +1,13 @@
 /** The format-independent x86-64 passes and LinkTarget. */
 import type { LinkTarget, PassConfiguration } from '@jitlink/core';
 import { applyFixup } from './fixups.js';
-import { buildGOTAndStubs } from './got-plt.js';
+import { buildGOTAndStubs, redirectUnreachableFunctionPointers } from './got-plt.js';
 import { optimizeGOTAndStubAccesses } from './relax.js';
 
-/** Adds GOT/stub construction (post-prune) and relaxation (pre-fixup). */
+/** Adds GOT/stub construction (post-prune), then canonical-stub redirection and relaxation (pre-fixup). */
 export function addX86_64Passes(config: PassConfiguration): void {
   config.postPrunePasses.push(buildGOTAndStubs);
-  config.preFixupPasses.push(optimizeGOTAndStubAccesses);
+  config.preFixupPasses.push(redirectUnreachableFunctionPointers, optimizeGOTAndStubAccesses);
 }
 
 /**

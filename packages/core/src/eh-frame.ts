@@ -29,6 +29,15 @@ export interface EHFrameEdgeKinds {
   delta64: EdgeKind;
   /** P - T + A, 32 bits (the FDE's CIE pointer). */
   negDelta32: EdgeKind;
+  /**
+   * Optional: a kind the target's GOT builder lowers to "T - P + A, 32 bits,
+   * T = the GOT entry holding the original target". When given, absolute
+   * 4-byte personality pointers and LSDA type-table entries (non-PIC code)
+   * that target a symbol outside the graph are re-encoded as
+   * DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4 through a GOT entry,
+   * exactly like PIC code does, so they reach targets beyond 4 GiB.
+   */
+  requestGOTAndTransformToDelta32?: EdgeKind;
 }
 
 // DW_EH_PE_* pointer encodings.
@@ -187,6 +196,16 @@ interface CIEInfo {
   hasAugmentationData: boolean;
   fdePointerEncoding: number;
   lsdaEncoding: number;
+  /** Offset in the record of the personality encoding byte (its pointer follows), or -1. */
+  personalityEncodingOffset: number;
+}
+
+/** DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4: how PIC code encodes 4-byte pointers to other modules. */
+const INDIRECT_PCREL_SDATA4 = DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4;
+
+/** True for an absolute (not pc-relative, not indirect) 4-byte encoding. */
+function isAbsolute4(encoding: number): boolean {
+  return encoding === DW_EH_PE_udata4 || encoding === DW_EH_PE_sdata4;
 }
 
 /** A bounds-checked cursor over one record. */
@@ -259,6 +278,8 @@ class EHFrameEdgeFixer {
   /** Symbol at offset 0 of each record, created on demand. */
   private readonly recordSymbols = new Map<Block, Symbol>();
   private symbolsByAddress: Map<TargetAddress, Symbol> | undefined;
+  /** LSDA start offsets already examined, per .gcc_except_table block. */
+  private readonly rewrittenLSDAs = new Map<Block, Set<number>>();
 
   constructor(
     private readonly graph: LinkGraph,
@@ -284,6 +305,9 @@ class EHFrameEdgeFixer {
       else fdes.push(block);
     }
     for (const block of fdes) this.processFDE(block, this.recordContent(block), cies);
+    if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
+      for (const cie of cies.values()) this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
+    }
   }
 
   private fail(block: Block, detail: string): never {
@@ -320,6 +344,7 @@ class EHFrameEdgeFixer {
       hasAugmentationData: false,
       fdePointerEncoding: DW_EH_PE_absptr,
       lsdaEncoding: DW_EH_PE_omit,
+      personalityEncodingOffset: -1,
     };
     if (augmentation.length === 0) return info;
     if (augmentation[0] !== 'z') this.fail(block, `CIE augmentation "${augmentation}" is not supported`);
@@ -337,6 +362,7 @@ class EHFrameEdgeFixer {
           info.fdePointerEncoding = cur.u8('FDE pointer encoding');
           break;
         case 'P': {
+          info.personalityEncodingOffset = cur.at;
           const encoding = cur.u8('personality encoding');
           cur.at += this.encodedPointerField(block, cur.at, encoding, 'personality pointer').size;
           break;
@@ -379,7 +405,13 @@ class EHFrameEdgeFixer {
       cur.at = at;
       const dataLength = cur.uleb('augmentation data length');
       if (cur.at + dataLength > content.length) this.fail(block, 'FDE augmentation data runs past the end of the record');
-      if (cie.lsdaEncoding !== DW_EH_PE_omit) this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
+      if (cie.lsdaEncoding !== DW_EH_PE_omit) {
+        const lsda = this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
+        const request = this.kinds.requestGOTAndTransformToDelta32;
+        if (lsda.target !== undefined && lsda.target.isDefined() && request !== undefined) {
+          this.indirectTypeTable(lsda.target, lsda.addend, request);
+        }
+      }
     }
 
     if (pcBegin.target !== undefined && pcBegin.target.isDefined()) {
@@ -387,6 +419,81 @@ class EHFrameEdgeFixer {
       const fdeSymbol = this.symbolAtStart(block);
       functionBlock.addEdge(EdgeKinds.KeepAlive, 0, fdeSymbol, 0);
     }
+  }
+
+  /**
+   * Re-encodes an absolute 4-byte personality pointer to a symbol outside the
+   * graph as indirect|pcrel|sdata4 through a GOT entry.
+   */
+  private indirectPersonality(cie: CIEInfo, request: EdgeKind): void {
+    const at = cie.personalityEncodingOffset;
+    if (at < 0) return;
+    const content = cie.block.getContent();
+    if (!isAbsolute4(content[at]!)) return;
+    const edge = this.edgeAt(cie.block, at + 1);
+    if (edge === undefined || edge.target.isDefined() || edge.addend !== 0) return;
+    cie.block.getMutableContent(this.graph)[at] = INDIRECT_PCREL_SDATA4;
+    edge.kind = request;
+  }
+
+  /**
+   * Re-encodes the type table of the LSDA at `target + addend` (a
+   * .gcc_except_table block) when it uses an absolute 4-byte encoding and an
+   * entry targets a symbol outside the graph: the TType encoding byte becomes
+   * indirect|pcrel|sdata4 (same entry size, so nothing moves) and every entry
+   * becomes pc-relative to a GOT entry holding the original pointer. Null
+   * entries (catch-all) stay null under either encoding. LSDAs this does not
+   * understand are left unchanged.
+   */
+  private indirectTypeTable(target: Symbol, addend: number, request: EdgeKind): void {
+    const block = this.blockOf(target, addend);
+    const start = target.address + addend - block.address;
+    if (block.isZeroFill() || start < 0 || start >= block.size) return;
+    let done = this.rewrittenLSDAs.get(block);
+    if (done === undefined) this.rewrittenLSDAs.set(block, (done = new Set()));
+    if (done.has(start)) return;
+    done.add(start);
+
+    const content = block.getContent();
+    const fail = (detail: string): never => {
+      throw new JITLinkError('MalformedObject', `LSDA: ${detail}`, {
+        file: this.graph.name,
+        section: block.section.name,
+        offset: block.address - sectionStart(block.section) + start,
+        offsetIn: 'section',
+      });
+    };
+    const cur = new RecordCursor(content, fail);
+    cur.at = start;
+    const lpStartEncoding = cur.u8('LPStart encoding');
+    if (lpStartEncoding !== DW_EH_PE_omit) {
+      const format = lpStartEncoding & 0x0f;
+      if (format === DW_EH_PE_uleb128) cur.uleb('LPStart');
+      else if (format === DW_EH_PE_sleb128) cur.sleb('LPStart');
+      else cur.at += this.fieldSize(block, format, 'LPStart');
+    }
+    const ttypeEncodingOffset = cur.at;
+    const ttypeEncoding = cur.u8('TType encoding');
+    if (!isAbsolute4(ttypeEncoding)) return;
+    const ttBase = cur.uleb('TType base offset') + cur.at;
+    cur.u8('call-site encoding');
+    const callSitesEnd = cur.uleb('call-site table length') + cur.at;
+    if (ttBase > content.length) fail('type table runs past the end of its section');
+    if (callSitesEnd > ttBase) fail('call-site table overlaps the type table');
+
+    // Between the call-site table and the type-table base lie the action
+    // table (no relocations) and the entries, 4 bytes each, ending at the base.
+    const entries: Edge[] = [];
+    let needed = false;
+    for (const edge of block.edges) {
+      if (edge.kind === EdgeKinds.KeepAlive || edge.offset < callSitesEnd || edge.offset >= ttBase) continue;
+      if ((ttBase - edge.offset) % 4 !== 0 || edge.addend !== 0) return;
+      entries.push(edge);
+      if (!edge.target.isDefined()) needed = true;
+    }
+    if (!needed) return;
+    block.getMutableContent(this.graph)[ttypeEncodingOffset] = INDIRECT_PCREL_SDATA4;
+    for (const edge of entries) edge.kind = request;
   }
 
   private edgeAt(block: Block, offset: number): Edge | undefined {

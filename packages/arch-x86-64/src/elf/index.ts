@@ -254,6 +254,9 @@ export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration)
       delta32: K.Delta32,
       delta64: K.Delta64,
       negDelta32: K.NegDelta32,
+      // Non-PIC personality pointers and type-table entries to other modules
+      // go through GOT entries (see README, "Non-PIC exception tables").
+      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
     }),
     createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
   );
