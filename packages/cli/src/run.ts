@@ -201,17 +201,11 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   try {
     let entryAddress: number | undefined;
     await timer.time('link', async () => {
-      if (options.noexec) {
-        // Link every named object (not only what the entry point reaches), so -noexec checks them all.
-        const names = new Set<string>();
-        for (const unit of units) for (const n of unit.symbols.keys()) names.add(n);
-        const hasEntry = dylibs.some((d) => d.symbols.has(options.entry));
-        if (hasEntry) names.add(options.entry);
-        const found = await session.lookup(searchOrder, names);
-        entryAddress = found.get(options.entry);
-      } else {
-        entryAddress = await session.lookupOne(searchOrder, options.entry);
-      }
+      // Every object named on the command line is linked, as a static linker would
+      // (archive members only when something needs them).
+      await session.materialize(units.map((u) => u.record!));
+      const hasEntry = options.noexec ? dylibs.some((d) => d.symbols.has(options.entry)) : true;
+      if (hasEntry) entryAddress = await session.lookupOne(searchOrder, options.entry);
     });
     if (errors.length > 0) throw errors[0];
 

@@ -82,6 +82,8 @@ export function graphInterface(graph: LinkGraph): Map<string, JITSymbolFlags> {
 /** One object file waiting to be linked. */
 export class ObjectUnit extends MaterializationUnit {
   readonly symbols: Map<string, JITSymbolFlags>;
+  /** Set when the unit is added to a JITDylib. */
+  record: UnitRecord | undefined;
   /** Definitions that lost to another unit's; they become external at link time. */
   readonly discarded = new Set<string>();
 
@@ -143,7 +145,7 @@ export class ObjectLinkingLayer {
   add(dylib: JITDylib, object: Uint8Array | LinkGraph, options: { name?: string; tracker?: ResourceTracker } = {}): ObjectUnit {
     const graph = object instanceof Uint8Array ? this.registry.createLinkGraph(object, { name: options.name ?? '<object>' }) : object;
     const unit = new ObjectUnit(this, graph);
-    dylib.define(unit, options.tracker);
+    unit.record = dylib.define(unit, options.tracker);
     return unit;
   }
 

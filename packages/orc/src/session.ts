@@ -351,6 +351,21 @@ export class ExecutionSession {
     return result;
   }
 
+  /**
+   * Links the given units now (whether or not anything refers to them) and
+   * waits until they are Ready. Used to link every object named on a command
+   * line, as a static linker would.
+   */
+  async materialize(records: Iterable<UnitRecord>): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const record of records) {
+      if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
+      if (record.error) throw this.dependencyError(record.unit.name, record);
+      waits.push(record.ready.promise.catch(() => Promise.reject(this.dependencyError(record.unit.name, record))));
+    }
+    await Promise.all(waits);
+  }
+
   /** Looks up one symbol (Ready) and returns its address. */
   async lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
     return (await this.lookup(searchOrder, [name])).get(name)!;

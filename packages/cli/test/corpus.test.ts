@@ -1,0 +1,41 @@
+/**
+ * Links and runs every corpus program in every compiler/flag variant through
+ * the jitlink command and compares stdout and exit code with the natively
+ * linked program's (test-corpus/expected).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { corpora, requireOrSkip, type CorpusProgram } from './corpus.js';
+import { mapLimit, runCli } from './run-cli.js';
+
+const HARNESS_ONLY = (p: CorpusProgram) => p.harnessObjects !== undefined;
+
+for (const corpus of corpora()) {
+  describe(`corpus (${corpus.label}: ${corpus.root})`, () => {
+    for (const program of corpus.programs.filter((p) => !HARNESS_ONLY(p))) {
+      for (const [compiler, variants] of Object.entries(program.variants)) {
+        test(`${program.name} built by ${compiler}: ${variants.length} variants run as natively linked`, async () => {
+          const archivesPresent = program.archives.every((a) => existsSync(a));
+          if (!requireOrSkip(archivesPresent, `${program.name} needs ${program.archives.join(', ')} (apt-get install libsqlite3-dev liblua5.4-dev zlib1g-dev)`)) return;
+          const expectedStdout = readFileSync(join(corpus.root, program.expected.stdout), 'utf8');
+          const results = await mapLimit(variants, 2, async (variant) => {
+            const objects = program.objects.map((o) => join(corpus.root, compiler, variant, o));
+            const r = await runCli([...objects, ...program.archives, '-args', 'prog', ...program.args]);
+            return { variant, r };
+          });
+          const failures: string[] = [];
+          for (const { variant, r } of results) {
+            if (program.expectLinkError) {
+              if (r.code === 0 || !r.stderr.includes(program.expectLinkError) || !/^jitlink: error: /.test(r.stderr)) {
+                failures.push(`${variant}: expected a clear ${program.expectLinkError} error, got code ${r.code}: ${r.stderr.slice(0, 300)}`);
+              }
+            } else if (r.stdout !== expectedStdout || r.code !== program.expected.exit) {
+              failures.push(`${variant}: exit ${r.code ?? r.signal} (want ${program.expected.exit}); stderr: ${r.stderr.slice(0, 300)}; stdout differs: ${r.stdout !== expectedStdout}`);
+            }
+          }
+          expect(failures).toEqual([]);
+        });
+      }
+    }
+  });
+}
