@@ -34,7 +34,7 @@ for (const corpus of corpora()) {
             }
           }
           expect(failures).toEqual([]);
-        });
+        }, 600_000);
       }
     }
   });
