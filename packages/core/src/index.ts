@@ -11,5 +11,6 @@ export * from './layout.js';
 export * from './link.js';
 export * from './memory-flags.js';
 export * from './memory-manager.js';
+export * from './merge.js';
 export * from './printer.js';
 export * from './triple.js';
