@@ -27,6 +27,7 @@ import {
   SHN_UNDEF,
   SHT_GROUP,
   SHT_NOBITS,
+  SHT_NULL,
   SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
@@ -91,6 +92,12 @@ export function getElfGraphInfo(graph: LinkGraph): ElfGraphInfo | undefined {
   return graphInfo.get(graph);
 }
 
+/** @internal Attaches (or detaches) builder metadata, for graph merging. */
+export function setElfGraphInfo(graph: LinkGraph, info: ElfGraphInfo | undefined): void {
+  if (info === undefined) graphInfo.delete(graph);
+  else graphInfo.set(graph, info);
+}
+
 /** Section groups of a graph made by createElfLinkGraph (empty for other graphs). */
 export function getElfComdatGroups(graph: LinkGraph): readonly ElfComdatGroup[] {
   return graphInfo.get(graph)?.groups ?? [];
@@ -153,6 +160,7 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph
 /** Section types that describe the object rather than hold program content. */
 function isMetadataSection(type: number): boolean {
   return (
+    type === SHT_NULL ||
     type === SHT_SYMTAB ||
     type === SHT_STRTAB ||
     type === SHT_RELA ||

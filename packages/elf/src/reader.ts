@@ -325,6 +325,8 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
   if (shstrndx !== SHN_UNDEF) {
     const strtab = sections[shstrndx]!;
     checkSectionBounds(elf, strtab, `section name table #${shstrndx}`);
+    // The table's own name first, so that errors in other names can name it.
+    strtab.name = readString(elf, strtab, nameOffsets[shstrndx]!, `section #${shstrndx}`, strtab.headerOffset);
     for (let i = 0; i < shnum; i++) {
       sections[i]!.name = readString(elf, strtab, nameOffsets[i]!, `section #${i}`, sections[i]!.headerOffset);
     }
@@ -390,24 +392,26 @@ export function sectionContent(elf: ElfFile, sec: ElfSectionHeader): Uint8Array 
 
 /** Reads the NUL-terminated string at `offset` of string table `strtab`. */
 export function readString(elf: ElfFile, strtab: ElfSectionHeader, offset: number, what: string, fieldOffset: number): string {
-  if (strtab.type === SHT_NOBITS) {
-    malformed(elf.fileName, `string table for ${what} has no content (SHT_NOBITS)`, strtab.name || undefined, strtab.headerOffset);
+  const label = strtab.name || `#${strtab.index}`;
+  if (strtab.type !== SHT_STRTAB) {
+    malformed(elf.fileName, `string table for ${what} has type ${strtab.type}, not SHT_STRTAB`, label, strtab.headerOffset);
   }
   if (offset >= strtab.size) {
     malformed(
       elf.fileName,
-      `name offset 0x${offset.toString(16)} of ${what} is outside its string table ${strtab.name} (size 0x${strtab.size.toString(16)})`,
-      strtab.name || undefined,
+      `name offset 0x${offset.toString(16)} of ${what} is outside its string table ${label} (size 0x${strtab.size.toString(16)})`,
+      label,
       fieldOffset,
     );
   }
   const bytes = elf.bytes;
   const start = strtab.offset + offset;
-  const limit = strtab.offset + strtab.size;
+  // Bounds were checked for SHT_STRTAB sections; the minimum keeps the scan inside the file regardless.
+  const limit = Math.min(strtab.offset + strtab.size, bytes.length);
   let end = start;
   while (end < limit && bytes[end] !== 0) end++;
   if (end === limit) {
-    malformed(elf.fileName, `name of ${what} runs past the end of string table ${strtab.name} (not NUL-terminated)`, strtab.name || undefined, fieldOffset);
+    malformed(elf.fileName, `name of ${what} runs past the end of string table ${label} (not NUL-terminated)`, label, fieldOffset);
   }
   return decodeName(bytes, start, end);
 }

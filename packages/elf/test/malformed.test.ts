@@ -1,0 +1,275 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JITLinkError } from '@jitlink/core';
+import {
+  createElfLinkGraph,
+  parseElf,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_WRITE,
+  SHT_PROGBITS,
+  STB_GLOBAL,
+  STT_FUNC,
+  type ElfFile,
+} from '../src/index.js';
+import { writeElf } from './elf-writer.js';
+import { corpusObjDir, genericArch, prng, readObject } from './helpers.js';
+
+const FILE = 'bad.o';
+
+function sample(): Uint8Array {
+  return writeElf({
+    bits: 64,
+    endianness: 'little',
+    machine: 62,
+    sections: [
+      { name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(16), align: 16 },
+      { name: '.data', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_WRITE, content: new Uint8Array(8), align: 8 },
+    ],
+    symbols: [
+      { name: 'f', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 16 },
+      { name: 'd', type: 1, bind: STB_GLOBAL, section: '.data', size: 8 },
+      { name: 'ext', section: 0 },
+    ],
+    relocations: [{ section: '.text', offset: 4, type: 4, symbol: 3, addend: -4 }],
+  });
+}
+
+/** Applies `patch` to a copy of the sample, given the parsed sample. */
+function mutated(patch: (bytes: Uint8Array, view: DataView, elf: ElfFile) => void): Uint8Array {
+  const bytes = sample();
+  const elf = parseElf(bytes, FILE);
+  const copy = bytes.slice();
+  patch(copy, new DataView(copy.buffer), elf);
+  return copy;
+}
+
+function build(bytes: Uint8Array): void {
+  createElfLinkGraph(bytes, genericArch(), { name: FILE });
+}
+
+function expectMalformed(bytes: Uint8Array, detail: RegExp, section?: string): JITLinkError {
+  let caught: unknown;
+  try {
+    build(bytes);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(JITLinkError);
+  const err = caught as JITLinkError;
+  expect(err.code).toBe('MalformedObject');
+  expect(err.file).toBe(FILE);
+  expect(err.offset).toEqual(expect.any(Number));
+  if (section !== undefined) expect(err.section).toBe(section);
+  expect(err.detail).toMatch(detail);
+  return err;
+}
+
+const sec = (elf: ElfFile, name: string) => elf.sections.find((s) => s.name === name)!;
+
+describe('malformed objects give MalformedObject errors with file, section and offset', () => {
+  test('the sample itself is valid', () => {
+    expect(() => build(sample())).not.toThrow();
+  });
+
+  test('truncated header', () => {
+    const err = expectMalformed(sample().subarray(0, 40), /truncated ELF header/);
+    expect(err.offset).toBe(0);
+    expectMalformed(sample().subarray(0, 10), /not an ELF file/);
+  });
+
+  test('section header table past the end of the file', () => {
+    const err = expectMalformed(
+      mutated((b, v) => v.setUint32(40, b.length - 10, true)),
+      /section header table .* past the end/,
+    );
+    expect(err.offset).toBe(40);
+  });
+
+  test('wrong section header entry size', () => {
+    expectMalformed(mutated((_b, v) => v.setUint16(58, 40, true)), /section header entry size 40/);
+  });
+
+  test('section content past the end of the file', () => {
+    const err = expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.text').headerOffset + 24, 0xfffff0, true)),
+      /extends past the end of the file/,
+      '.text',
+    );
+    expect(err.offset).toBeGreaterThan(0);
+  });
+
+  test('size overflowing offset + size', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => {
+        v.setUint32(sec(elf, '.data').headerOffset + 32, 0xffffffff, true);
+        v.setUint32(sec(elf, '.data').headerOffset + 36, 0x1fffff, true);
+      }),
+      /extends past the end/,
+      '.data',
+    );
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.data').headerOffset + 36, 0xffffffff, true)),
+      /too large/,
+    );
+  });
+
+  test('symbol table past the end of the file', () => {
+    expectMalformed(
+      mutated((b, v, elf) => v.setUint32(sec(elf, '.symtab').headerOffset + 24, b.length - 8, true)),
+      /past the end of the file/,
+      '.symtab',
+    );
+  });
+
+  test('wrong symbol table entry size', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.symtab').headerOffset + 56, 16, true)),
+      /symbol table entry size 16/,
+      '.symtab',
+    );
+  });
+
+  test('symbol name offset outside the string table', () => {
+    const err = expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(elf.symbols[1]!.entryOffset, 0xffffff, true)),
+      /name offset 0xffffff of symbol #1/,
+      '.strtab',
+    );
+    expect(err.offset).toBe(parseElf(sample(), FILE).symbols[1]!.entryOffset);
+  });
+
+  test('string table not NUL-terminated', () => {
+    expectMalformed(
+      mutated((b, _v, elf) => {
+        const s = sec(elf, '.strtab');
+        b[s.offset + s.size - 1] = 0x41;
+      }),
+      /not NUL-terminated/,
+      '.strtab',
+    );
+  });
+
+  test('string table that is not SHT_STRTAB (with a size far past the end of the file)', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => {
+        const shstrtab = sec(elf, '.shstrtab');
+        v.setUint32(shstrtab.headerOffset + 4, 0, true); // SHT_NULL: its size is never bounds-checked
+        v.setUint32(shstrtab.headerOffset + 36, 0x4000, true);
+      }),
+      /not SHT_STRTAB/,
+    );
+  });
+
+  test('section name offset outside the section name table', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.data').headerOffset, 0x7fffffff, true)),
+      /name offset .* of section #/,
+      '.shstrtab',
+    );
+  });
+
+  test('symbol section index out of range', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint16(elf.symbols[1]!.entryOffset + 6, 0x7000, true)),
+      /section index 28672 of symbol #1 \(f\) is out of range/,
+      '.symtab',
+    );
+  });
+
+  test('symbol value outside its section', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(elf.symbols[1]!.entryOffset + 8, 0x1000, true)),
+      /value 0x1000 is outside its section .text/,
+      '.symtab',
+    );
+  });
+
+  test('relocation symbol index out of range', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').offset + 12, 999, true)),
+      /relocation symbol index 999 is out of range/,
+      '.rela.text',
+    );
+  });
+
+  test('relocation against a missing section', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').headerOffset + 44, 0x7fff, true)),
+      /relocations apply to section index 32767, which does not exist/,
+      '.rela.text',
+    );
+  });
+
+  test('relocation offset outside its section', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').offset, 0x40, true)),
+      /relocation offset 0x40 is outside .text/,
+      '.rela.text',
+    );
+  });
+
+  test('wrong relocation entry size', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').headerOffset + 56, 16, true)),
+      /relocation entry size 16/,
+      '.rela.text',
+    );
+  });
+
+  test('relocation with no symbol', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').offset + 12, 0, true)),
+      /no target symbol/,
+      '.rela.text',
+    );
+  });
+
+  test('alignment not a power of two', () => {
+    expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.text').headerOffset + 48, 12, true)),
+      /alignment 12 is not a power of two/,
+      '.text',
+    );
+  });
+});
+
+describe('fuzzing: mutated objects only ever throw JITLinkError', () => {
+  const real = path.join(corpusObjDir, 'gcc/O2-pic-small/cxx/shapes.o');
+  const inputs: [string, Uint8Array][] = [['hand-made sample', sample()]];
+  if (fs.existsSync(real)) inputs.push(['gcc C++ object', readObject(real)]);
+
+  test.each(inputs)('%s: 2500 byte flips and truncations', (_name, original) => {
+    const random = prng(0x5eed1234);
+    const elf = parseElf(original, FILE);
+    // Bias half of the flips to the header and the section header table, where damage matters most.
+    const shoff = elf.header.sectionHeaderOffset;
+    const regions = [
+      [0, 64],
+      [shoff, original.length],
+      [0, original.length],
+    ] as const;
+    let rejected = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 2500; i++) {
+      let bytes = original.slice();
+      if (random() < 0.15) bytes = bytes.subarray(0, Math.floor(random() * bytes.length));
+      const flips = 1 + Math.floor(random() * 6);
+      for (let k = 0; k < flips && bytes.length > 0; k++) {
+        const [lo, hi] = regions[Math.floor(random() * regions.length)]!;
+        const at = Math.min(bytes.length - 1, lo + Math.floor(random() * (hi - lo)));
+        bytes[at] = random() < 0.5 ? Math.floor(random() * 256) : bytes[at]! ^ (1 << Math.floor(random() * 8));
+      }
+      try {
+        build(bytes);
+      } catch (e) {
+        if (!(e instanceof JITLinkError)) {
+          throw new Error(`mutation ${i} threw a non-JITLinkError: ${(e as Error).stack}`);
+        }
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(100);
+    expect(performance.now() - t0).toBeLessThan(20000);
+  });
+});
