@@ -32,6 +32,7 @@ import {
 } from '@jitlink/orc';
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
+import { mergeObjectsSharingSections } from './aggregate-sections.js';
 import { helpText, parseOptions, type CliOptions } from './options.js';
 
 export interface CliIO {
@@ -167,6 +168,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const dylibs: JITDylib[] = [main];
   let current = main;
   const units: ObjectUnit[] = [];
+  const objectGraphs = new Map<JITDylib, LinkGraph[]>();
   await timer.time('load inputs', () => {
     for (const input of options.inputs) {
       if (input.kind === 'jd') {
@@ -179,8 +181,14 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       if (bytes.length >= 8 && (String.fromCharCode(...bytes.subarray(0, 8)) === '!<arch>\n' || String.fromCharCode(...bytes.subarray(0, 8)) === '!<thin>\n')) {
         current.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(bytes, path)));
       } else {
-        units.push(layer.add(current, bytes, { name: path }));
+        let graphs = objectGraphs.get(current);
+        if (graphs === undefined) objectGraphs.set(current, (graphs = []));
+        graphs.push(registry.createLinkGraph(bytes, { name: path }));
       }
+    }
+    // Objects sharing a __start_X/__stop_X section are linked as one graph, as a static linker would.
+    for (const [dylib, graphs] of objectGraphs) {
+      for (const graph of mergeObjectsSharingSections(graphs)) units.push(layer.add(dylib, graph));
     }
   });
   // Every dylib searches the others after itself, in creation order.

@@ -32,3 +32,9 @@ export {
   DEFAULT_INIT_PRIORITY,
   type InitializerSectionInfo,
 } from './initializers.js';
+export {
+  mergeElfLinkGraphs,
+  mergeElfGraphInfo,
+  defineSectionBoundarySymbols,
+  sectionOfBoundarySymbol,
+} from './merge.js';
