@@ -8,6 +8,7 @@
  */
 import koffi from 'koffi';
 import type { JITRuntimeServices, TargetAddress } from '@jitlink/core';
+import { cProto } from './native.js';
 import { callVoid } from './run.js';
 
 interface Handler {
@@ -19,8 +20,9 @@ function addressOf(pointer: unknown): TargetAddress {
   return pointer === null ? 0 : Number(koffi.address(pointer));
 }
 
-const atexitProto = koffi.proto('int jitlink_atexit_fn(void *fn)');
-const cxaAtexitProto = koffi.proto('int jitlink_cxa_atexit_fn(void *fn, void *arg, void *dso)');
+// Anonymous prototypes: koffi's type names are process-wide.
+const atexitProto = cProto('int (void *fn)');
+const cxaAtexitProto = cProto('int (void *fn, void *arg, void *dso)');
 
 export class InProcessRuntimeServices implements JITRuntimeServices {
   readonly symbols: ReadonlyMap<string, TargetAddress>;
