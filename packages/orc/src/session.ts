@@ -430,11 +430,15 @@ export class ExecutionSession {
     if (this.emittedNotReady.size === 0) return;
     const blocked = new Set<UnitRecord>();
     const work: UnitRecord[] = [];
-    for (const r of this.inFlight) for (const d of r.dependents) if (!blocked.has(d)) (blocked.add(d), work.push(d));
-    while (work.length > 0) {
-      const r = work.pop()!;
-      for (const d of r.dependents) if (!blocked.has(d)) (blocked.add(d), work.push(d));
-    }
+    const block = (r: UnitRecord) => {
+      for (const d of r.dependents) {
+        if (blocked.has(d)) continue;
+        blocked.add(d);
+        work.push(d);
+      }
+    };
+    for (const r of this.inFlight) block(r);
+    while (work.length > 0) block(work.pop()!);
     for (const r of [...this.emittedNotReady]) {
       if (blocked.has(r)) continue;
       this.emittedNotReady.delete(r);
