@@ -1,0 +1,162 @@
+// Pure helpers: parsing tool output, choosing archive symbols, statistics.
+// Kept free of process spawning so they can be tested on captured text.
+
+/**
+ * Reads the "jitlink timers:" table that `jitlink -show-times` prints on stderr.
+ * Rows look like `   12.345 ms  link`; a name may repeat (summed).
+ * Per-phase rows (`link: <phase>`) are wall-clock time per graph and overlap when
+ * graphs link concurrently, so only `link` is comparable with other linkers.
+ * @param {string} stderr
+ * @returns {{ linkMs: number, loadMs: number | undefined, rows: Record<string, number> } | undefined}
+ */
+export function parseJitlinkTimes(stderr) {
+  const start = stderr.indexOf('jitlink timers:');
+  if (start < 0) return undefined;
+  /** @type {Record<string, number>} */
+  const rows = {};
+  for (const line of stderr.slice(start).split('\n').slice(1)) {
+    const m = /^\s*([0-9.]+) ms {2}(.+?)\s*$/.exec(line);
+    if (!m) break;
+    rows[m[2]] = (rows[m[2]] ?? 0) + Number(m[1]);
+  }
+  if (rows.link === undefined) return undefined;
+  return { linkMs: rows.link, loadMs: rows['load inputs'], rows };
+}
+
+/**
+ * Reads the first "timers for llvm-jitlink phases" table of `llvm-jitlink -show-times`.
+ * LLVM omits columns that are zero for every timer (often System Time), so the
+ * wall time is taken as the last `<seconds> (<percent>%)` pair before the name.
+ * @param {string} stderr
+ * @returns {{ linkMs: number, loadMs: number | undefined, rows: Record<string, number> } | undefined}
+ */
+export function parseLlvmTimes(stderr) {
+  const start = stderr.indexOf('timers for llvm-jitlink phases');
+  if (start < 0) return undefined;
+  /** @type {Record<string, number>} */
+  const rows = {};
+  const lines = stderr.slice(start).split('\n');
+  let inTable = false;
+  for (const line of lines.slice(1)) {
+    if (line.includes('--- Name ---')) {
+      inTable = true;
+      continue;
+    }
+    if (!inTable) continue;
+    const pairs = [...line.matchAll(/([0-9.]+)\s+\(\s*[0-9.]+%\)/g)];
+    if (pairs.length === 0) {
+      if (line.trim() === '') continue;
+      break;
+    }
+    const last = pairs[pairs.length - 1];
+    const name = line.slice(last.index + last[0].length).trim();
+    if (name === 'Total') break;
+    rows[name] = Number(last[1]) * 1000;
+  }
+  const link = rows['time to link object files'];
+  if (link === undefined) return undefined;
+  return { linkMs: link, loadMs: rows['time to load/add object files'], rows };
+}
+
+/**
+ * Parses `nm -A --defined-only -g <archive>` output into member → defined symbols
+ * (in nm order), keeping the symbol type letter.
+ * @param {string} text
+ * @returns {Map<string, { name: string, type: string }[]>}
+ */
+export function parseNmArchive(text) {
+  /** @type {Map<string, { name: string, type: string }[]>} */
+  const members = new Map();
+  for (const line of text.split('\n')) {
+    // <archive>:<member>:<address> <type> <name>
+    const m = /^(.*):([^:]+):([0-9a-fA-F]*) ([A-Za-z]) (\S+)$/.exec(line.trim());
+    if (!m) continue;
+    const [, , member, , type, name] = m;
+    let list = members.get(member);
+    if (!list) members.set(member, (list = []));
+    list.push({ name, type });
+  }
+  return members;
+}
+
+/**
+ * Picks one strong global definition per archive member (functions first, then
+ * data), so that referencing the picks forces every member with a definition
+ * into the link. Commons and weak definitions are skipped: an archive index
+ * does not always pull members for them.
+ * @param {Map<string, { name: string, type: string }[]>} members
+ * @returns {{ member: string, symbol: string }[]}
+ */
+export function pickSymbolPerMember(members) {
+  const preference = ['T', 'D', 'R', 'B'];
+  const picks = [];
+  for (const [member, symbols] of members) {
+    let chosen;
+    for (const type of preference) {
+      chosen = symbols.find((s) => s.type === type && s.name !== 'main');
+      if (chosen) break;
+    }
+    if (chosen) picks.push({ member, symbol: chosen.name });
+  }
+  return picks;
+}
+
+/**
+ * C source of an entry object whose `main` keeps a table referencing every
+ * symbol. Symbols are declared as `char[]` so functions and data alike become
+ * plain address references.
+ * @param {string[]} symbols
+ */
+export function entrySource(symbols) {
+  const decls = symbols.map((s) => `extern char ${s}[];`).join('\n');
+  const refs = symbols.map((s) => `  ${s},`).join('\n');
+  return `${decls}
+void *const bench_all_members[] = {
+${refs}
+};
+int main(void) {
+  volatile unsigned long n = sizeof bench_all_members / sizeof bench_all_members[0];
+  return bench_all_members[n - 1] == 0;
+}
+`;
+}
+
+/** @param {number[]} values */
+export function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Aggregates a V8 `.cpuprofile` by function: self time is the sum of the
+ * sample intervals whose top frame is that function.
+ * @param {{ nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }[], samples: number[], timeDeltas: number[] }} profile
+ * @returns {{ name: string, location: string, selfMs: number, share: number }[]}
+ */
+export function aggregateProfile(profile) {
+  const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+  /** @type {Map<string, { name: string, location: string, selfMs: number }>} */
+  const byFunction = new Map();
+  let totalUs = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    // timeDeltas[i] is the time since the previous sample; attribute the
+    // interval that ends at sample i+1 to sample i.
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const node = nodeById.get(profile.samples[i]);
+    if (!node) continue;
+    totalUs += us;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const name = functionName || '(anonymous)';
+    const file = url ? url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^file:\/\//, '') : '';
+    const location = file ? `${file}:${lineNumber + 1}` : '';
+    const key = `${name}\u0000${location}`;
+    const entry = byFunction.get(key) ?? { name, location, selfMs: 0 };
+    entry.selfMs += us / 1000;
+    byFunction.set(key, entry);
+  }
+  return [...byFunction.values()]
+    .map((e) => ({ ...e, share: totalUs ? (e.selfMs * 1000) / totalUs : 0 }))
+    .sort((a, b) => b.selfMs - a.selfMs);
+}
