@@ -16,6 +16,8 @@ import { capture, hyperfine, runOnce } from './measure.mjs';
 import { median, parseJitlinkTimes, parseLlvmTimes } from './parse.mjs';
 import { markdownSection, replaceSection, terminalTable } from './report.mjs';
 import { buildWorkloads } from './workloads.mjs';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = join(ROOT, 'packages/cli/dist/bin.js');

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { aggregateProfile } from './parse.mjs';
 import { allMembersEntry } from './workloads.mjs';
+import process from 'node:process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = join(ROOT, 'packages/cli/dist/bin.js');
