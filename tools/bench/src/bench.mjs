@@ -114,7 +114,14 @@ function machineInfo() {
   };
 }
 
-function main() {
+/** Formats a generated file with the repository's prettier settings, so `npm run format` leaves it alone. */
+async function formatted(path, text) {
+  const prettier = await import('prettier');
+  const config = (await prettier.resolveConfig(path)) ?? {};
+  return prettier.format(text, { ...config, filepath: path });
+}
+
+async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const workDir = mkdtempSync(join(os.tmpdir(), 'jitlink-bench-'));
@@ -167,7 +174,7 @@ function main() {
     process.stdout.write(terminalTable(results) + '\n');
     if (opts.write) {
       const json = join(ROOT, 'docs/performance.json');
-      writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+      writeFileSync(json, await formatted(json, JSON.stringify(report, null, 2) + '\n'));
       const md = join(ROOT, 'docs/performance.md');
       let doc = '';
       try {
@@ -175,7 +182,7 @@ function main() {
       } catch {
         doc = '# Performance\n';
       }
-      writeFileSync(md, replaceSection(doc, markdownSection(report)));
+      writeFileSync(md, await formatted(md, replaceSection(doc, markdownSection(report))));
       process.stderr.write(`wrote docs/performance.json and docs/performance.md\n`);
     }
     process.stderr.write(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
@@ -184,4 +191,4 @@ function main() {
   }
 }
 
-main();
+await main();
