@@ -9,6 +9,7 @@ import {
   BackendRegistry,
   formatAddress,
   JITLinkError,
+  isArchive,
   parseArchive,
   printLinkGraph,
   SlabMemoryManager,
@@ -33,6 +34,7 @@ import {
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
 import { mergeObjectsSharingSections } from './aggregate-sections.js';
+import { HarnessPlugin } from './harness.js';
 import { helpText, parseOptions, type CliOptions } from './options.js';
 
 export interface CliIO {
@@ -125,7 +127,6 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const timer = new Timer();
   const inputs = options.inputs.filter((i) => i.kind !== 'jd');
   if (inputs.length === 0) throw new JITLinkError('InvalidArgument', 'no input files (see --help)');
-  if (inputs.some((i) => i.harness)) throw new JITLinkError('UnsupportedFeature', '-harness is not supported yet');
 
   const executor = new SelfExecutorProcessControl();
   let memoryManager: JITLinkMemoryManager = executor.memoryManager;
@@ -161,14 +162,15 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   }
 
   const willRun = !options.noexec;
-  let platform: ElfPlatform | undefined;
-  if (willRun) platform = await ElfPlatform.create(layer, main, executor);
+  // The platform also defines atexit/__cxa_atexit/__dso_handle, which -noexec links need too.
+  const platform = await ElfPlatform.create(layer, main, executor);
 
   // Inputs, in command-line order; -jd switches the dylib that later inputs go to.
   const dylibs: JITDylib[] = [main];
   let current = main;
   const units: ObjectUnit[] = [];
   const objectGraphs = new Map<JITDylib, LinkGraph[]>();
+  const harnessGraphs: LinkGraph[] = [];
   await timer.time('load inputs', () => {
     for (const input of options.inputs) {
       if (input.kind === 'jd') {
@@ -178,18 +180,28 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       }
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
       const bytes = readInput(path);
-      if (bytes.length >= 8 && (String.fromCharCode(...bytes.subarray(0, 8)) === '!<arch>\n' || String.fromCharCode(...bytes.subarray(0, 8)) === '!<thin>\n')) {
+      if (isArchive(bytes)) {
         current.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(bytes, path)));
       } else {
+        const graph = registry.createLinkGraph(bytes, { name: path });
+        if (input.harness) {
+          harnessGraphs.push(graph);
+          continue;
+        }
         let graphs = objectGraphs.get(current);
         if (graphs === undefined) objectGraphs.set(current, (graphs = []));
-        graphs.push(registry.createLinkGraph(bytes, { name: path }));
+        graphs.push(graph);
       }
     }
+    const harness = harnessGraphs.length > 0 ? new HarnessPlugin(harnessGraphs) : undefined;
+    if (harness) layer.addPlugin(harness);
     // Objects sharing a __start_X/__stop_X section are linked as one graph, as a static linker would.
     for (const [dylib, graphs] of objectGraphs) {
-      for (const graph of mergeObjectsSharingSections(graphs)) units.push(layer.add(dylib, graph));
+      for (const graph of mergeObjectsSharingSections(graphs)) {
+        units.push(layer.add(dylib, graph, harness ? { interface: harness.testSetInterface(graph) } : {}));
+      }
     }
+    for (const graph of harnessGraphs) units.push(layer.add(main, graph));
   });
   // Every dylib searches the others after itself, in creation order.
   for (const d of dylibs) d.setLinkOrder(dylibs);
@@ -229,9 +241,9 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
 
     if (willRun && entryAddress !== undefined) {
       await timer.time('run', async () => {
-        await platform!.runInitializers();
+        await platform.runInitializers();
         exitCode = await executor.runAsMain(entryAddress!, options.programArgs);
-        await platform!.runFinalizers();
+        await platform.runFinalizers();
       });
     }
   } finally {

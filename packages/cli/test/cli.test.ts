@@ -48,6 +48,17 @@ describe('jitlink command', () => {
     expect(r.stdout).toMatch(/kind = (BranchPCRel32|PCRel32|Delta32)/);
   });
 
+  test("the design document's harness example: a mock overrides, a static function is reached", async () => {
+    const dir = join(REPO_ROOT, 'test-corpus/obj/clang-19/O0-pic-small/harness');
+    const r = await runCli(['-phony-externals', join(dir, 'test_code.o'), '-harness', join(dir, 'test_code_harness.o')]);
+    expect(r.stdout).toBe('used mock utility function\nY is 42\n');
+    expect(r.code).toBe(0);
+    // Without -phony-externals the test set's unrelated external is missing.
+    const strict = await runCli([join(dir, 'test_code.o'), '-harness', join(dir, 'test_code_harness.o')]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/irrelevant_external/);
+  });
+
   test('-abs defines symbols; -entry picks the entry point', async () => {
     const r = await runCli(['-noexec', '-abs', 'my_abs=0x1234', '-entry=main', HELLO]);
     expect(r.code).toBe(0);

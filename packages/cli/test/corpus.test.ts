@@ -8,19 +8,25 @@ import { join } from 'node:path';
 import { corpora, requireOrSkip, type CorpusProgram } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
 
-const HARNESS_ONLY = (p: CorpusProgram) => p.harnessObjects !== undefined;
+/** Command line for a program: harness programs run as llvm-jitlink's harness example does. */
+function commandLine(program: CorpusProgram, dir: string): string[] {
+  const objects = program.objects.map((o) => join(dir, o));
+  if (program.harnessObjects) {
+    return ['-phony-externals', ...objects, '-harness', ...program.harnessObjects.map((o) => join(dir, o))];
+  }
+  return [...objects, ...program.archives, '-args', 'prog', ...program.args];
+}
 
 for (const corpus of corpora()) {
   describe(`corpus (${corpus.label}: ${corpus.root})`, () => {
-    for (const program of corpus.programs.filter((p) => !HARNESS_ONLY(p))) {
-      for (const [compiler, variants] of Object.entries(program.variants)) {
+    for (const program of corpus.programs) {
+      for (const [compiler, variants] of Object.entries(program.variants).filter(([, v]) => v.length > 0)) {
         test(`${program.name} built by ${compiler}: ${variants.length} variants run as natively linked`, async () => {
           const archivesPresent = program.archives.every((a) => existsSync(a));
           if (!requireOrSkip(archivesPresent, `${program.name} needs ${program.archives.join(', ')} (apt-get install libsqlite3-dev liblua5.4-dev zlib1g-dev)`)) return;
           const expectedStdout = readFileSync(join(corpus.root, program.expected.stdout), 'utf8');
           const results = await mapLimit(variants, 2, async (variant) => {
-            const objects = program.objects.map((o) => join(corpus.root, compiler, variant, o));
-            const r = await runCli([...objects, ...program.archives, '-args', 'prog', ...program.args]);
+            const r = await runCli(commandLine(program, join(corpus.root, compiler, variant)));
             return { variant, r };
           });
           const failures: string[] = [];

@@ -90,9 +90,10 @@ export class ObjectUnit extends MaterializationUnit {
   constructor(
     readonly layer: ObjectLinkingLayer,
     readonly graph: LinkGraph,
+    symbols: Map<string, JITSymbolFlags> = graphInterface(graph),
   ) {
     super();
-    this.symbols = graphInterface(graph);
+    this.symbols = symbols;
   }
 
   get name(): string {
@@ -142,9 +143,18 @@ export class ObjectLinkingLayer {
    * Adds an object (bytes or an already built graph) to `dylib`. Nothing is
    * linked until a lookup needs one of its symbols.
    */
-  add(dylib: JITDylib, object: Uint8Array | LinkGraph, options: { name?: string; tracker?: ResourceTracker } = {}): ObjectUnit {
+  add(
+    dylib: JITDylib,
+    object: Uint8Array | LinkGraph,
+    options: {
+      name?: string;
+      tracker?: ResourceTracker;
+      /** The definitions to register, when they differ from the graph's own (e.g. harness mode). */
+      interface?: Map<string, JITSymbolFlags>;
+    } = {},
+  ): ObjectUnit {
     const graph = object instanceof Uint8Array ? this.registry.createLinkGraph(object, { name: options.name ?? '<object>' }) : object;
-    const unit = new ObjectUnit(this, graph);
+    const unit = new ObjectUnit(this, graph, options.interface);
     unit.record = dylib.define(unit, options.tracker);
     return unit;
   }
