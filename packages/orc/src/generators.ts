@@ -1,7 +1,7 @@
 /** Definition generators: where symbols come from when no added object defines them. */
 import { type Archive, type ArchiveMember, type ExecutorProcessControl } from '@jitlink/core';
 import type { ObjectLinkingLayer } from './object-linking-layer.js';
-import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, JITSymbolFlags, ResourceTracker } from './session.js';
+import { MaterializationUnit, SymbolState, type DefinitionGenerator, type ExecutorSymbolDef, type JITDylib, type JITSymbolFlags, type MaterializationResponsibility, type ResourceTracker } from './session.js';
 
 /**
  * Process symbols are weak: a definition linked into the JIT overrides them,
@@ -73,4 +73,52 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       this.layer.add(dylib, member.data, { name: `${this.archive.fileName}(${member.name})`, tracker: this.options.tracker });
     }
   }
+}
+
+/**
+ * Aliases: defines each alias name with the address of its target, looked up
+ * in `source` (another dylib, or the same one for plain aliases). The alias is
+ * Ready when its target is.
+ */
+export class ReExportsUnit extends MaterializationUnit {
+  readonly name: string;
+  readonly symbols: Map<string, JITSymbolFlags>;
+
+  constructor(
+    readonly source: JITDylib,
+    /** alias name -> target name and the alias's flags. */
+    readonly aliases: ReadonlyMap<string, { target: string; flags?: Partial<JITSymbolFlags> }>,
+  ) {
+    super();
+    this.name = `re-exports from ${source.name}`;
+    this.symbols = new Map(
+      [...aliases].map(([alias, a]) => [alias, { hidden: false, weak: false, callable: true, ...a.flags }]),
+    );
+  }
+
+  materialize(r: MaterializationResponsibility): void {
+    const targets = new Map<string, string>();
+    for (const alias of r.symbols) targets.set(alias, this.aliases.get(alias)!.target);
+    const session = r.session;
+    session
+      .lookup([this.source], new Set(targets.values()), { requiredState: SymbolState.Resolved, requester: r.record, fromDylib: this.source })
+      .then((found) => {
+        const addresses = new Map<string, number>();
+        for (const [alias, target] of targets) addresses.set(alias, found.get(target)!);
+        r.notifyResolved(addresses);
+        r.notifyEmitted();
+      })
+      .catch((e: unknown) => r.fail(e instanceof Error ? e : new Error(String(e))));
+  }
+
+  discard(): void {}
+}
+
+/** Aliases within or across dylibs (llvm-jitlink's -alias uses this). */
+export function reexports(
+  source: JITDylib,
+  aliases: Iterable<[string, string]>,
+  flags: Partial<JITSymbolFlags> = {},
+): ReExportsUnit {
+  return new ReExportsUnit(source, new Map([...aliases].map(([alias, target]) => [alias, { target, flags }])));
 }

@@ -1,0 +1,121 @@
+/** The ORC layer on real objects from test-corpus, linked into a simulated slab. */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BackendRegistry, SlabMemoryManager } from '@jitlink/core';
+import { createElfBackend } from '@jitlink/elf';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { ExecutionSession, ObjectLinkingLayer, PhonyExternalsGenerator, reexports, SymbolState, type Plugin, type ResourceTracker } from '../src/index.js';
+
+const OBJ = resolve(__dirname, '../../../test-corpus/obj/gcc/O2-pic-small');
+const read = (p: string) => new Uint8Array(readFileSync(join(OBJ, p)));
+
+function setup() {
+  const registry = new BackendRegistry();
+  registry.register(createElfBackend(x86_64Elf));
+  const memory = new SlabMemoryManager({ size: 64 << 20, baseAddress: 0x1000_0000 });
+  const session = new ExecutionSession();
+  session.errorReporter = () => undefined;
+  const layer = new ObjectLinkingLayer(session, { memoryManager: memory, registry });
+  const linked: string[] = [];
+  layer.observer = { phase: (p, g) => void (p === 'done' && linked.push(g.name.split('/').pop()!)) };
+  return { session, layer, memory, linked, main: session.createJITDylib('main') };
+}
+
+const noopPlugin = { notifyFailed: () => undefined, notifyRemovingResources: () => undefined, notifyTransferringResources: () => undefined };
+
+describe('ORC layer with corpus objects', () => {
+  test('lazy: only the objects the lookup reaches are linked', async () => {
+    const { session, layer, main, linked } = setup();
+    const other = session.createJITDylib('other');
+    for (const f of ['main.o', 'ops.o', 'tables.o']) layer.add(main, read(`multi/${f}`), { name: f });
+    layer.add(other, read('hello/hello.o'), { name: 'hello.o' });
+    main.addGenerator(new PhonyExternalsGenerator());
+    expect(linked).toEqual([]);
+    const addr = await session.lookupOne([main], 'main');
+    expect(addr).toBeGreaterThanOrEqual(0x1000_0000);
+    expect(linked.sort()).toEqual(['main.o', 'ops.o', 'tables.o']);
+    expect(other.symbols.get('main')!.state).toBe(SymbolState.NeverSearched);
+  });
+
+  test('duplicate strong definitions name both objects', () => {
+    const { layer, main } = setup();
+    layer.add(main, read('hello/hello.o'), { name: 'first/hello.o' });
+    expect(() => layer.add(main, read('hello/hello.o'), { name: 'second/hello.o' })).toThrow(
+      'duplicate definition of symbol main: defined in first/hello.o and in second/hello.o',
+    );
+  });
+
+  test('strong definitions override weak ones across objects', async () => {
+    const { session, layer, main } = setup();
+    const units = ['weak_main.o', 'weak_defaults.o', 'weak_strong.o'].map((f) => layer.add(main, read(`weak/${f}`), { name: f }));
+    main.addGenerator(new PhonyExternalsGenerator());
+    const defaults = units[1]!;
+    const overridden = [...defaults.symbols].filter(([n, f]) => f.weak && units[2]!.symbols.has(n)).map(([n]) => n);
+    expect(overridden.length).toBeGreaterThan(0);
+    await session.lookupOne([main], 'main');
+    for (const name of overridden) {
+      expect(defaults.discarded.has(name)).toBe(true);
+      const strong = [...units[2]!.graph.definedSymbols()].find((s) => s.name === name)!;
+      expect(main.symbols.get(name)!.address).toBe(strong.address);
+    }
+  });
+
+  test('a missing definition fails the lookup and every dependent', async () => {
+    const { session, layer, main } = setup();
+    layer.add(main, read('multi/main.o'), { name: 'main.o' });
+    layer.add(main, read('multi/tables.o'), { name: 'tables.o' });
+    await expect(session.lookup([main], ['main'])).rejects.toThrow(/main\.o: symbols not found: \[ .*\]/);
+  });
+
+  test("the design document's plugin prints defined symbols after dead-stripping", async () => {
+    const { session, layer, main } = setup();
+    const printed: string[] = [];
+    const plugin: Plugin = {
+      ...noopPlugin,
+      modifyPassConfig(_mr, _graph, config) {
+        config.postPrunePasses.push((g) => {
+          for (const sym of g.definedSymbols()) if (sym.hasName()) printed.push(sym.name!);
+        });
+      },
+    };
+    layer.addPlugin(plugin);
+    layer.add(main, read('hello/hello.o'), { name: 'hello.o' });
+    main.addGenerator(new PhonyExternalsGenerator());
+    await session.lookupOne([main], 'main');
+    expect(printed).toContain('main');
+  });
+
+  test('resource trackers: transferTo moves tracking (plugins hear of it), remove releases memory', async () => {
+    const { session, layer, main, memory } = setup();
+    const events: string[] = [];
+    layer.addPlugin({
+      ...noopPlugin,
+      notifyTransferringResources: (dst: ResourceTracker, src: ResourceTracker) => void events.push(`transfer ${src.key}->${dst.key}`),
+      notifyRemovingResources: (k: ResourceTracker) => void events.push(`remove ${k.key}`),
+    });
+    const t1 = main.createResourceTracker();
+    const t2 = main.createResourceTracker();
+    layer.add(main, read('hello/hello.o'), { name: 'hello.o', tracker: t1 });
+    main.addGenerator(new PhonyExternalsGenerator());
+    await session.lookupOne([main], 'main');
+    expect(memory.liveAllocations).toBe(1);
+    t1.transferTo(t2);
+    await t1.remove();
+    expect(memory.liveAllocations).toBe(1);
+    await t2.remove();
+    expect(memory.liveAllocations).toBe(0);
+    expect(main.symbols.has('main')).toBe(false);
+    expect(events).toEqual([`transfer ${t1.key}->${t2.key}`, `remove ${t1.key}`, `remove ${t2.key}`]);
+  });
+
+  test('re-exports: an alias resolves to its target in another dylib', async () => {
+    const { session, layer, main } = setup();
+    const lib = session.createJITDylib('lib');
+    layer.add(lib, read('hello/hello.o'), { name: 'hello.o' });
+    lib.addGenerator(new PhonyExternalsGenerator());
+    main.define(reexports(lib, [['hello_main', 'main']]));
+    const [alias, target] = await Promise.all([session.lookupOne([main], 'hello_main'), session.lookupOne([lib], 'main')]);
+    expect(alias).toBe(target);
+    expect(main.symbols.get('hello_main')!.state).toBe(SymbolState.Ready);
+  });
+});
