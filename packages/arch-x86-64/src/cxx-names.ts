@@ -102,7 +102,8 @@ class MangledNameParser {
       if (c === 'S') ok = this.peek(1) === 't' ? this.advance(2) : this.substitution();
       else if (c === 'T') ok = this.templateParam();
       else if (c === 'I') ok = components > 0 && this.templateArgs();
-      else if (c === 'M') ok = this.advance(1); // prefix of a closure's data-member context
+      else if (c === 'M')
+        ok = this.advance(1); // prefix of a closure's data-member context
       else ok = this.unqualifiedName();
       if (!ok) return false;
       components++;
@@ -113,7 +114,8 @@ class MangledNameParser {
     const c = this.peek(0);
     let ok: boolean;
     if (this.isDigit(c)) ok = this.sourceName();
-    else if (c === 'L') ok = this.advance(1) && this.sourceName(); // internal linkage
+    else if (c === 'L')
+      ok = this.advance(1) && this.sourceName(); // internal linkage
     else if (c === 'C') ok = this.ctorName();
     else if (c === 'D') ok = '01245'.includes(this.peek(1)) && this.peek(1) !== '' && this.advance(2);
     else if (this.isLower(c)) ok = this.operatorName();
@@ -124,7 +126,8 @@ class MangledNameParser {
 
   private ctorName(): boolean {
     const k = this.peek(1);
-    if (k === 'I') return '12'.includes(this.peek(2)) && this.peek(2) !== '' && this.advance(3) && this.type();
+    if (k === 'I')
+      return '12'.includes(this.peek(2)) && this.peek(2) !== '' && this.advance(3) && this.type();
     return '12345'.includes(k) && k !== '' && this.advance(2);
   }
 

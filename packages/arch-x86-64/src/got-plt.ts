@@ -266,9 +266,17 @@ export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
     const edges = block.edges;
     for (let i = 0; i < edges.length; i++) {
       const edge = edges[i]!;
-      if ((edge.kind !== K.Pointer32 && edge.kind !== K.Pointer32Signed) || edge.target.isDefined() || edge.addend !== 0) continue;
+      if (
+        (edge.kind !== K.Pointer32 && edge.kind !== K.Pointer32Signed) ||
+        edge.target.isDefined() ||
+        edge.addend !== 0
+      )
+        continue;
       const value = edge.target.address;
-      const fits = edge.kind === K.Pointer32 ? value >= 0 && value <= UINT32_MAX : value >= -0x8000_0000 && value <= 0x7fff_ffff;
+      const fits =
+        edge.kind === K.Pointer32
+          ? value >= 0 && value <= UINT32_MAX
+          : value >= -0x8000_0000 && value <= 0x7fff_ffff;
       if (fits) continue;
       if (stubsByTarget === undefined) {
         stubsByTarget = new Map();

@@ -212,3 +212,54 @@ describe('unsupported and skipped passes', () => {
     expect((outcome.error as JITLinkError).code).toBe('InvalidGraphOperation');
   });
 });
+
+describe('canonical stubs for non-PIC function addresses', () => {
+  const ENDL = '_ZSt4endlIcSt11char_traitsIcEERSt13basic_ostreamIT_T0_ES6_';
+  const INIT_DTOR = '_ZNSt8ios_base4InitD1Ev';
+  const INIT_CTOR = '_ZNSt8ios_base4InitC1Ev';
+
+  it('points absolute 32-bit function addresses beyond 4 GiB at a stub, and nothing else', async () => {
+    const graph = x86Graph();
+    const { block } = codeBlock(graph, new Array(12).fill(0));
+    block.addEdge(K.Pointer32, 0, graph.addExternalSymbol(ENDL, 0), 0);
+    block.addEdge(K.Pointer32Signed, 4, graph.addExternalSymbol(INIT_DTOR, 0), 0);
+    block.addEdge(K.Pointer32, 8, graph.addExternalSymbol(INIT_CTOR, 0), 0);
+    const near = 0x5000_0000;
+    await linkOk(graph, {
+      symbols: new Map([
+        [ENDL, FAR],
+        [INIT_DTOR, FAR + 0x100],
+        [INIT_CTOR, near],
+      ]),
+    });
+    const stubs = [...graph.findSectionByName(STUBS_SECTION_NAME)!.blocks];
+    // One stub per function referenced this way; the in-range one is used directly.
+    expect(stubs).toHaveLength(3);
+    const content = block.getContent();
+    for (const [offset, target] of [
+      [0, FAR],
+      [4, FAR + 0x100],
+    ] as const) {
+      const value = Number(readLE(content, offset, 4));
+      const stub = stubs.find((s) => s.address === value)!;
+      expect(stub).toBeDefined();
+      // jmp *entry(%rip), and the entry holds the real address.
+      const entryAddress = stub.address + 6 + i32(stub.getContent(), 2);
+      const entry = gotBlocks(graph).find((b) => b.address === entryAddress)!;
+      expect(Number(readLE(entry.getContent(), 0, 8))).toBe(target);
+    }
+    expect(Number(readLE(content, 8, 4))).toBe(near);
+  });
+
+  it('never redirects data or names it cannot classify', async () => {
+    for (const name of ['_ZSt4cout', '_ZTISt12out_of_range', 'printf']) {
+      const graph = x86Graph();
+      const { block } = codeBlock(graph, new Array(4).fill(0));
+      block.addEdge(K.Pointer32, 0, graph.addExternalSymbol(name, 0), 0);
+      const { error } = await linkGraph(graph, { symbols: new Map([[name, FAR]]) });
+      expect(error).toBeInstanceOf(JITLinkError);
+      expect((error as JITLinkError).code).toBe('FixupOutOfRange');
+      expect(graph.findSectionByName(STUBS_SECTION_NAME)?.blocks.size ?? 0).toBe(0);
+    }
+  });
+});

@@ -262,3 +262,120 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     expect(err.detail).toMatch(/truncated/);
   });
 });
+
+describe('non-PIC exception tables re-encoded through GOT entries', () => {
+  const REQUEST = 20;
+  const KINDS = { ...K, requestGOTAndTransformToDelta32: REQUEST };
+  const EXCEPT = '.gcc_except_table';
+
+  /**
+   * A -fno-pic style object: the CIE's personality is an absolute udata4
+   * pointer (edge to an external), the FDE's LSDA pointer is absolute udata4,
+   * and the LSDA's type table (udata4) has entries [external, null, local]
+   * read backwards from its base.
+   */
+  function nonPicGraph(localPersonality = false, allLocalTypes = false) {
+    const graph = new LinkGraph({ name: 'nopic.o', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
+    const text = graph.createSection('.text', MemProt.Read | MemProt.Exec);
+    const fn = graph.createContentBlock(text, new Uint8Array(32), 0x1000, 16, 0);
+    graph.addDefinedSymbol(fn, 0, 'f', 32, 0, 0, true, true);
+    const data = graph.createSection('.data.rel.ro', MemProt.Read);
+    const localType = graph.createContentBlock(data, new Uint8Array(16), 0x2000, 8, 0);
+    const localTypeSym = graph.addDefinedSymbol(localType, 0, '_ZTI8AppError', 16, 0, 0, false, false);
+    const personality = localPersonality
+      ? graph.addDefinedSymbol(graph.createContentBlock(text, new Uint8Array(1), 0x1100, 1, 0), 0, 'my_personality', 1, 0, 0, true, false)
+      : graph.addExternalSymbol('__gxx_personality_v0', 0);
+    const externalType = allLocalTypes ? localTypeSym : graph.addExternalSymbol('_ZTISt12out_of_range', 0);
+
+    // LSDA: LPStart omit, TType udata4 + base offset, call sites uleb128 (one entry), action table, 3 entries.
+    const lsda = new Bytes();
+    lsda.u8(0xff).u8(0x03);
+    const ttOffsetAt = lsda.length;
+    lsda.u8(0); // TType base offset, patched below
+    const afterTTOffset = lsda.length;
+    lsda.u8(0x01).u8(4); // call-site encoding, table length
+    lsda.u8(0).u8(8).u8(16).u8(1); // start, length, landing pad, action 1
+    lsda.u8(1).u8(0).u8(2).u8(0x7d); // actions: filter 1; filter 2 chained
+    while ((lsda.length + 12) % 4 !== 0) lsda.u8(0);
+    const tableStart = lsda.length;
+    lsda.u32(0).u32(0).u32(0); // entries 3, 2, 1
+    lsda.out[ttOffsetAt] = lsda.length - afterTTOffset;
+    const except = graph.createSection(EXCEPT, MemProt.Read);
+    const lsdaBlock = graph.createContentBlock(except, Uint8Array.from(lsda.out), 0x3000, 4, 0);
+    lsdaBlock.addEdge(K.pointer32, tableStart, localTypeSym, 0); // entry 3
+    lsdaBlock.addEdge(K.pointer32, tableStart + 8, externalType, 0); // entry 1 (entry 2 is null: catch (...))
+    const lsdaSym = graph.addAnonymousSymbol(lsdaBlock, 0, lsda.length, false, false);
+
+    const s = new Bytes();
+    let personalityField = 0;
+    const cieAt = cie(s, 'zPLR', (d, at) => {
+      d.u8(0x03);
+      personalityField = at();
+      d.u32(0);
+      d.u8(0x03); // LSDA: udata4
+      d.u8(0x1b);
+    });
+    let lsdaField = 0;
+    const base = 0x8000;
+    record(s, (b, start) => {
+      b.u32(start + 4 - cieAt);
+      b.i32(0x1000 - (base + start + 8));
+      b.u32(32);
+      b.u8(4);
+      lsdaField = start + 4 + b.length;
+      b.u32(0);
+    });
+    const eh = graph.createSection(EH, MemProt.Read);
+    const ehBlock = graph.createContentBlock(eh, Uint8Array.from(s.out), base, 8, 0);
+    ehBlock.addEdge(K.pointer32, personalityField, personality, 0);
+    ehBlock.addEdge(K.pointer32, lsdaField, lsdaSym, 0);
+    return { graph, lsdaBlock, tableStart, personalityField };
+  }
+
+  function run(graph: LinkGraph) {
+    createEHFrameSplitterPass(EH)(graph);
+    createEHFrameEdgeFixerPass(EH, 8, KINDS)(graph);
+  }
+
+  test('personality and type table to other modules become indirect|pcrel|sdata4 GOT requests', () => {
+    const { graph, lsdaBlock, tableStart, personalityField } = nonPicGraph();
+    run(graph);
+    const [cieBlock] = records(graph);
+    expect(cieBlock!.getContent()[personalityField - 1]).toBe(0x9b);
+    expect(cieBlock!.edges.map((e) => [e.offset, e.kind, e.target.name])).toEqual([[personalityField, REQUEST, '__gxx_personality_v0']]);
+    expect(lsdaBlock.getContent()[1]).toBe(0x9b);
+    expect(lsdaBlock.edges.map((e) => [e.offset - tableStart, e.kind, e.target.name])).toEqual([
+      [0, REQUEST, '_ZTI8AppError'],
+      [8, REQUEST, '_ZTISt12out_of_range'],
+    ]);
+    // The null entry stays null: catch (...) under either encoding.
+    expect([...lsdaBlock.getContent().subarray(tableStart + 4, tableStart + 8)]).toEqual([0, 0, 0, 0]);
+  });
+
+  test('pointers to symbols of the graph are left absolute', () => {
+    const { graph, lsdaBlock, personalityField } = nonPicGraph(true, true);
+    run(graph);
+    const [cieBlock] = records(graph);
+    expect(cieBlock!.getContent()[personalityField - 1]).toBe(0x03);
+    expect(cieBlock!.edges[0]!.kind).toBe(K.pointer32);
+    expect(lsdaBlock.getContent()[1]).toBe(0x03);
+    for (const e of lsdaBlock.edges) expect(e.kind).toBe(K.pointer32);
+  });
+
+  test('without the request kind nothing is re-encoded', () => {
+    const { graph, lsdaBlock } = nonPicGraph();
+    runPasses(graph);
+    expect(lsdaBlock.getContent()[1]).toBe(0x03);
+    for (const e of lsdaBlock.edges) expect(e.kind).toBe(K.pointer32);
+  });
+
+  test('a malformed LSDA gives a JITLinkError naming .gcc_except_table', () => {
+    const { graph, lsdaBlock } = nonPicGraph();
+    lsdaBlock.getMutableContent(graph)[2] = 0x7f; // TType base offset past the end
+    const err = catchError(() => run(graph));
+    expect(err.code).toBe('MalformedObject');
+    expect(err.section).toBe(EXCEPT);
+    expect(err.offset).toBe(0);
+    expect(err.detail).toMatch(/LSDA/);
+  });
+});

@@ -32,7 +32,9 @@ interface ProgramSpec {
 }
 
 function cxxSpec(): ProgramSpec {
-  const manifest = JSON.parse(readFileSync(path.join(corpus, 'manifest.json'), 'utf8')) as { programs: (ProgramSpec & { name: string })[] };
+  const manifest = JSON.parse(readFileSync(path.join(corpus, 'manifest.json'), 'utf8')) as {
+    programs: (ProgramSpec & { name: string })[];
+  };
   return manifest.programs.find((p) => p.name === 'cxx')!;
 }
 
@@ -60,7 +62,11 @@ async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: T; outp
   }
 }
 
-async function runProgram(objectDir: string, objects: string[], args: string[]): Promise<{ exit: number; stdout: string }> {
+async function runProgram(
+  objectDir: string,
+  objects: string[],
+  args: string[],
+): Promise<{ exit: number; stdout: string }> {
   const executor = new SelfExecutorProcessControl();
   const session = new ExecutionSession(executor as ExecutorProcessControl);
   const errors: Error[] = [];
@@ -99,7 +105,9 @@ describeCorpus('C++ exceptions in linked code', () => {
 
   it.each(variants)('cxx (%s) prints the expected output and exit code', async (variant) => {
     const expected = readFileSync(path.join(corpus, spec!.expected.stdout), 'utf8');
-    const { exit, stdout } = await runProgram(path.join(corpus, 'obj', variant, 'cxx'), spec!.objects, ['prog']);
+    const { exit, stdout } = await runProgram(path.join(corpus, 'obj', variant, 'cxx'), spec!.objects, [
+      'prog',
+    ]);
     expect(stdout).toBe(expected);
     expect(exit).toBe(spec!.expected.exit);
   });
