@@ -24,3 +24,4 @@ export { optimizeGOTAndStubAccesses, relaxGOTLoad, bypassStub } from './relax.js
 export { addX86_64Passes, x86_64LinkTarget } from './passes.js';
 export { tlsNotSupported } from './diagnostics.js';
 export { classifyMangledName, type MangledNameKind } from './cxx-names.js';
+export { decodeX86_64Instruction, x86_64InstructionDecoder } from './decode.js';
