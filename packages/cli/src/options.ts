@@ -27,6 +27,8 @@ export interface CliOptions {
   slabAddress?: bigint;
   slabPageSize?: number;
   showGraphs: string[];
+  checkFiles: string[];
+  checkName: string;
   showAddrs: boolean;
   showTimes: boolean;
   verbose: boolean;
@@ -57,6 +59,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'slab-address', kind: 'value', group: 'Memory', valueName: 'addr', help: 'Target address of the slab (with -noexec, any address can be simulated)' },
   { name: 'slab-page-size', kind: 'value', group: 'Memory', valueName: 'bytes', help: 'Page size used to lay out the slab (default 4096)' },
   { name: 'show-graphs', kind: 'list', group: 'Diagnostics', valueName: 'regex', help: 'Print the link graphs whose name matches the regex, after fixups' },
+  { name: 'check', kind: 'list', group: 'Diagnostics', valueName: 'file', help: "Evaluate the file's '# jitlink-check: <lhs> = <rhs>' lines after linking" },
+  { name: 'check-name', kind: 'value', group: 'Diagnostics', valueName: 'name', help: "Check lines start '# <name>:' (default: jitlink-check)" },
   { name: 'show-addrs', kind: 'flag', group: 'Diagnostics', help: 'Print the address of every defined symbol after linking' },
   { name: 'show-times', kind: 'flag', group: 'Diagnostics', help: 'Print time spent loading, linking and running' },
   { name: 'verbose', kind: 'flag', group: 'Diagnostics', help: 'Print stack traces with errors' },
@@ -130,6 +134,8 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     phonyExternals: false,
     noProcessSyms: false,
     showGraphs: [],
+    checkFiles: [],
+    checkName: 'jitlink-check',
     showAddrs: false,
     showTimes: false,
     verbose: false,
@@ -223,6 +229,12 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         break;
       case 'show-graphs':
         opts.showGraphs.push(value!);
+        break;
+      case 'check':
+        opts.checkFiles.push(value!);
+        break;
+      case 'check-name':
+        opts.checkName = value!;
         break;
       case 'show-addrs':
         opts.showAddrs = on;
