@@ -328,6 +328,21 @@ if ! cmp -s "$OUT/manifest.json" "$HERE/manifest.json"; then
   fi
 fi
 
+# ---------------------------------------------------------------------------
+# Assembly tests in llvm-jitlink's style (with '# jitlink-check:' lines): each
+# src/asm/<arch>/<name>.s is assembled to OUTDIR/asm/<arch>/<name>.o, and the
+# source is copied next to it as the check file.
+declare -A ASM_TRIPLE=([x86_64]=x86_64-unknown-linux-gnu)
+command -v llvm-mc-19 >/dev/null || { echo "build.sh: llvm-mc-19 not found" >&2; exit 1; }
+for arch in "${!ASM_TRIPLE[@]}"; do
+  mkdir -p "$OUT/asm/$arch"
+  for s in "$SRC/asm/$arch"/*.s; do
+    b=$(basename "$s" .s)
+    llvm-mc-19 -filetype=obj -triple="${ASM_TRIPLE[$arch]}" "$s" -o "$OUT/asm/$arch/$b.o"
+    cp "$s" "$OUT/asm/$arch/$b.s"
+  done
+done
+
 objs_total=$(find "$OUT" -name '*.o' | wc -l)
 size=$(du -sh "$OUT" | cut -f1)
 echo "build.sh: OK: $objs_total objects, $n_run native runs match expected/, $size in $OUT, $(($(date +%s) - start))s"

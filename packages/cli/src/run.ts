@@ -34,6 +34,7 @@ import {
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
 import { mergeObjectsSharingSections } from './aggregate-sections.js';
+import { CheckRecorder } from './check.js';
 import { HarnessPlugin } from './harness.js';
 import { helpText, parseOptions, type CliOptions } from './options.js';
 
@@ -147,6 +148,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const registry = createDefaultRegistry();
   const layer = new ObjectLinkingLayer(session, { memoryManager, registry, observer: options.showTimes ? timer : undefined });
   const main = session.createJITDylib('main');
+  const checks = options.checkFiles.length > 0 ? new CheckRecorder(layer) : undefined;
 
   const graphPatterns = options.showGraphs.map((p) => new RegExp(p));
   if (graphPatterns.length > 0) {
@@ -228,6 +230,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       if (hasEntry) entryAddress = await session.lookupOne(searchOrder, options.entry);
     });
     if (errors.length > 0) throw errors[0];
+    checks?.run(options, io.stderr);
 
     if (options.showAddrs) {
       const lines: string[] = [];

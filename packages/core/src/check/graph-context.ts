@@ -56,6 +56,8 @@ export class LinkedGraphsCheckerContext implements CheckerContext {
       if (section.blocks.size === 0) continue;
       sections.set(section.name, toBigInt(section.range().start));
       for (const block of section.blocks) {
+        // Empty blocks (such as the GOT base) hold no bytes and would only confuse the search.
+        if (block.size === 0) continue;
         const start = toBigInt(block.address);
         this.memory.push({ start, end: start + BigInt(block.size), bytes: block.isZeroFill() ? null : block.getContent().slice() });
       }
