@@ -41,6 +41,10 @@ function buildContext(endianness: 'little' | 'big' = 'little'): LinkedGraphsChec
   const bss = graph.createSection('.bss', MemProt.Read | MemProt.Write);
   const zero = graph.createZeroFillBlock(bss, 16, 0x3000, 8, 0);
   graph.addDefinedSymbol(zero, 0, 'zeros', 16, Linkage.Strong, Scope.Default, false, true);
+  // An empty block at the address of a content block (as the GOT base sits on the first GOT entry).
+  const got = graph.createSection('$__GOT', MemProt.Read | MemProt.Write);
+  graph.createContentBlock(got, new Uint8Array(0), 0x4000, 8, 0);
+  graph.createContentBlock(got, new Uint8Array([0x0d, 0xf0, 0xfe, 0xca, 0, 0, 0, 0]), 0x4000, 8, 0);
   graph.addAbsoluteSymbol('abs_sym', 0xffff_ffff_8000_0000 - 2 ** 64, 0, Linkage.Strong, Scope.Default, true);
   const ctx = new LinkedGraphsCheckerContext({ decoder: toyDecoder });
   ctx.recordGraph(graph, { gotEntries: new Map([['ext', 0x4000n]]), stubs: new Map([['ext', 0x5000n]]) });
@@ -92,6 +96,7 @@ describe('jitlink-check expression parser', () => {
     expect(value('abs_sym')).toBe(0xffff_ffff_8000_0000n);
     expect(value('ext')).toBe(0xcafef00dn);
     expect(value('got_addr(test.o, ext)')).toBe(0x4000n);
+    expect(value('*{8}got_addr(test.o, ext)')).toBe(0xcafef00dn);
     expect(value('got_addr(/tmp/dir/test.o, ext)')).toBe(0x4000n);
     expect(value('stub_addr(test.o, ext)')).toBe(0x5000n);
     expect(value('stub_addr(test.o, .text, ext)')).toBe(0x5000n);
