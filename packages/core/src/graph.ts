@@ -358,10 +358,7 @@ export class LinkGraph {
     alignment: number,
     alignmentOffset: number,
   ): Block {
-    this.checkBlockArgs(section, address, alignment, alignmentOffset);
-    const block = new Block(section, content, content.length, address, alignment, alignmentOffset, false);
-    section.blocks.add(block);
-    return block;
+    return this.addBlock(section, content, content.length, address, alignment, alignmentOffset, false);
   }
 
   /** Creates a block over content the graph may modify in place. */
@@ -372,10 +369,7 @@ export class LinkGraph {
     alignment: number,
     alignmentOffset: number,
   ): Block {
-    this.checkBlockArgs(section, address, alignment, alignmentOffset);
-    const block = new Block(section, content, content.length, address, alignment, alignmentOffset, true);
-    section.blocks.add(block);
-    return block;
+    return this.addBlock(section, content, content.length, address, alignment, alignmentOffset, true);
   }
 
   createZeroFillBlock(
@@ -385,11 +379,23 @@ export class LinkGraph {
     alignment: number,
     alignmentOffset: number,
   ): Block {
-    this.checkBlockArgs(section, address, alignment, alignmentOffset);
     if (!Number.isInteger(size) || size < 0) {
       throw new JITLinkError('InvalidGraphOperation', `invalid zero-fill block size ${size}`);
     }
-    const block = new Block(section, null, size, address, alignment, alignmentOffset, false);
+    return this.addBlock(section, null, size, address, alignment, alignmentOffset, false);
+  }
+
+  private addBlock(
+    section: Section,
+    content: Uint8Array | null,
+    size: number,
+    address: TargetAddress,
+    alignment: number,
+    alignmentOffset: number,
+    mutable: boolean,
+  ): Block {
+    this.checkBlockArgs(section, address, alignment, alignmentOffset);
+    const block = new Block(section, content, size, address, alignment, alignmentOffset, mutable);
     section.blocks.add(block);
     return block;
   }
