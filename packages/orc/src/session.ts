@@ -253,6 +253,11 @@ export class ExecutionSession {
   private readonly allRecords = new Set<UnitRecord>();
   /** Called for errors no query is waiting for. */
   errorReporter: (error: Error) => void = (e) => console.error(e.message);
+  /**
+   * Runs asynchronous work (starting materializations). The default runs it
+   * on a fresh microtask; a client may route it to its own scheduler.
+   */
+  dispatch: (task: () => void) => void = (task) => queueMicrotask(task);
   /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
   readonly resourceManagers: {
     removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;
@@ -389,8 +394,8 @@ export class ExecutionSession {
     record.state = SymbolState.Materializing;
     this.inFlight.add(record);
     const responsibility = new MaterializationResponsibility(this, record);
-    // Start on a fresh microtask so lookups never recurse into linking.
-    queueMicrotask(() => {
+    // Dispatched, so lookups never recurse into linking.
+    this.dispatch(() => {
       try {
         record.unit.materialize(responsibility);
       } catch (e) {
