@@ -25,12 +25,16 @@ import {
   stubGOTEntry,
   x86_64InstructionDecoder,
 } from '@jitlink/arch-x86-64';
+import { aarch64InstructionDecoder } from '@jitlink/arch-arm64';
 import type { ObjectLinkingLayer } from '@jitlink/orc';
 
 /** Instruction decoders by triple architecture. */
 const DECODERS: Readonly<Record<string, InstructionDecoder>> = {
   x86_64: x86_64InstructionDecoder,
   amd64: x86_64InstructionDecoder,
+  aarch64: aarch64InstructionDecoder,
+  arm64: aarch64InstructionDecoder,
+  aarch64_be: aarch64InstructionDecoder,
 };
 
 /** GOT entries and stubs of an x86-64 graph, by target symbol name (after fixups). */
