@@ -26,11 +26,33 @@
  * big-endian (aarch64_be) targets, where only data is big-endian; so the
  * decoder reads every word little-endian whatever the target's endianness.
  */
-import { JITLinkError, type DecodedInstruction, type DecodedOperand, type InstructionDecoder } from '@jitlink/core';
+import {
+  JITLinkError,
+  type DecodedInstruction,
+  type DecodedOperand,
+  type InstructionDecoder,
+} from '@jitlink/core';
 
 export const AARCH64_INSTRUCTION_SIZE = 4;
 
-const CONDITIONS = ['eq', 'ne', 'hs', 'lo', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'];
+const CONDITIONS = [
+  'eq',
+  'ne',
+  'hs',
+  'lo',
+  'mi',
+  'pl',
+  'vs',
+  'vc',
+  'hi',
+  'ls',
+  'ge',
+  'lt',
+  'gt',
+  'le',
+  'al',
+  'nv',
+];
 
 function registerNames(prefix: string, reg31: string): readonly DecodedOperand[] {
   return Array.from({ length: 32 }, (_, n) => ({ register: n === 31 ? reg31 : `${prefix}${n}` }));
@@ -57,7 +79,14 @@ interface LoadStoreForm {
 
 /** Indexed by V << 4 | size << 2 | opc; holes are unallocated. */
 const LOAD_STORE_FORMS: (LoadStoreForm | undefined)[] = new Array(32);
-function defineLoadStore(v: number, size: number, opc: number, mnemonic: string, rt: readonly DecodedOperand[] | undefined, scale: number): void {
+function defineLoadStore(
+  v: number,
+  size: number,
+  opc: number,
+  mnemonic: string,
+  rt: readonly DecodedOperand[] | undefined,
+  scale: number,
+): void {
   LOAD_STORE_FORMS[(v << 4) | (size << 2) | opc] = { mnemonic, rt, scale };
 }
 defineLoadStore(0, 0, 0, 'strb', W, 0);
@@ -136,7 +165,12 @@ export function decodeAArch64Word(word: number, address: bigint = 0n): DecodedIn
     const mnemonic = (sub ? 'sub' : 'add') + (setFlags ? 's' : '');
     const dest = sf ? (setFlags ? X : XSP) : setFlags ? W : WSP;
     const source = sf ? XSP : WSP;
-    return done(mnemonic, [dest[rd]!, source[rn]!, BigInt(field(word, 10, 12)), BigInt(12 * ((word >>> 22) & 1))]);
+    return done(mnemonic, [
+      dest[rd]!,
+      source[rn]!,
+      BigInt(field(word, 10, 12)),
+      BigInt(12 * ((word >>> 22) & 1)),
+    ]);
   }
   // Move wide immediate: movn (opc 00), movz (10), movk (11).
   if ((word & 0x1f800000) === 0x12800000) {
@@ -163,7 +197,11 @@ export function decodeAArch64Word(word: number, address: bigint = 0n): DecodedIn
   // TBZ / TBNZ: [Rt, bit number b5:b40, imm14 words]; b5 selects the X register.
   if ((word & 0x7e000000) === 0x36000000) {
     const bit = (sf << 5) | field(word, 19, 5);
-    return done((word >>> 24) & 1 ? 'tbnz' : 'tbz', [(sf ? X : W)[rd]!, BigInt(bit), signExtend(field(word, 5, 14), 14)]);
+    return done((word >>> 24) & 1 ? 'tbnz' : 'tbz', [
+      (sf ? X : W)[rd]!,
+      BigInt(bit),
+      signExtend(field(word, 5, 14), 14),
+    ]);
   }
   // Load/store, unsigned scaled 12-bit offset: [Rt, Xn|sp, imm12].
   if ((word & 0x3b000000) === 0x39000000) {
@@ -178,7 +216,13 @@ export function decodeAArch64Word(word: number, address: bigint = 0n): DecodedIn
     const option = field(word, 13, 3);
     if ((option & 2) === 0) unsupported(word, address, `reserved register-offset extend option ${option}`);
     const rm = ((option & 1) !== 0 ? X : W)[field(word, 16, 5)]!;
-    return done(form.mnemonic, [form.rt ? form.rt[rd]! : BigInt(rd), XSP[rn]!, rm, BigInt(option >>> 2), BigInt((word >>> 12) & 1)]);
+    return done(form.mnemonic, [
+      form.rt ? form.rt[rd]! : BigInt(rd),
+      XSP[rn]!,
+      rm,
+      BigInt(option >>> 2),
+      BigInt((word >>> 12) & 1),
+    ]);
   }
   // Load literal: [Rt, imm19 words].
   if ((word & 0x3b000000) === 0x18000000) {

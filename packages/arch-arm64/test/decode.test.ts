@@ -37,7 +37,9 @@ describe('AArch64 decoder (LLVM MC operand numbering)', () => {
   });
 
   it('rejects truncated input', () => {
-    expect(() => decodeAArch64Instruction(Uint8Array.of(0x1f, 0x20, 0x03), 0x10n)).toThrow(/at 0x10 \(bytes 1f 20 03\): instruction is truncated/);
+    expect(() => decodeAArch64Instruction(Uint8Array.of(0x1f, 0x20, 0x03), 0x10n)).toThrow(
+      /at 0x10 \(bytes 1f 20 03\): instruction is truncated/,
+    );
     expect(() => decodeAArch64Instruction(new Uint8Array(0), 0x10n)).toThrow(/\(bytes none\)/);
   });
 });
