@@ -430,23 +430,38 @@ export class ExecutionSession {
     this.updateReadiness();
   }
 
-  /** Marks Ready every emitted unit none of whose transitive dependencies is still in flight. */
+  /**
+   * Marks Ready every emitted unit none of whose transitive dependencies is
+   * still in flight. Only emitted-but-not-ready units can change, so the
+   * search stays among them: a unit is blocked if it depends directly on a
+   * unit in flight, or on an emitted unit that is blocked. (Ready and failed
+   * units never depend on one in flight.)
+   */
   private updateReadiness(): void {
-    if (this.emittedNotReady.size === 0) return;
+    const waiting = this.emittedNotReady;
+    if (waiting.size === 0) return;
     const blocked = new Set<UnitRecord>();
     const work: UnitRecord[] = [];
-    const block = (r: UnitRecord) => {
-      for (const d of r.dependents) {
-        if (blocked.has(d)) continue;
+    for (const r of waiting) {
+      for (const d of r.deps) {
+        if (this.inFlight.has(d)) {
+          blocked.add(r);
+          work.push(r);
+          break;
+        }
+      }
+    }
+    while (work.length > 0) {
+      for (const d of work.pop()!.dependents) {
+        if (!waiting.has(d) || blocked.has(d)) continue;
         blocked.add(d);
         work.push(d);
       }
-    };
-    for (const r of this.inFlight) block(r);
-    while (work.length > 0) block(work.pop()!);
-    for (const r of [...this.emittedNotReady]) {
+    }
+    if (blocked.size === waiting.size) return;
+    for (const r of [...waiting]) {
       if (blocked.has(r)) continue;
-      this.emittedNotReady.delete(r);
+      waiting.delete(r);
       r.state = SymbolState.Ready;
       r.ready.resolve();
     }
