@@ -63,8 +63,13 @@ function recordError(graph: LinkGraph, sectionName: string, recordOffset: number
   });
 }
 
+/** Callers check bounds first. Assembled from bytes: a DataView per read was a large share of this pass's garbage. */
 function readU32(content: Uint8Array, offset: number, littleEndian: boolean): number {
-  return new DataView(content.buffer, content.byteOffset, content.byteLength).getUint32(offset, littleEndian);
+  const b0 = content[offset]!;
+  const b1 = content[offset + 1]!;
+  const b2 = content[offset + 2]!;
+  const b3 = content[offset + 3]!;
+  return littleEndian ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0 : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
 }
 
 /** Lowest block address in the section, the origin for record offsets in messages. */
@@ -300,6 +305,7 @@ class EHFrameEdgeFixer {
     for (const block of records) {
       const content = this.recordContent(block);
       if (content.length === 4) continue; // zero terminator
+      if (content.length < 8) this.fail(block, 'record too short for its CIE id');
       const id = readU32(content, 4, this.le);
       if (id === 0) cies.set(block.address, this.processCIE(block, content));
       else fdes.push(block);
