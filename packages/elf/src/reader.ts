@@ -143,19 +143,15 @@ function malformed(file: string, detail: string, section: string | undefined, of
 }
 
 /**
- * Decodes bytes[start, end) as a name: a plain loop for ASCII, which is nearly
+ * Decodes bytes[start, end) as a name: String.fromCharCode for ASCII, which is nearly
  * every symbol and section name; UTF-8 decoding otherwise.
  */
 export function decodeName(bytes: Uint8Array, start: number, end: number): string {
   let i = start;
   for (; i < end; i++) if (bytes[i]! >= 0x80) break;
   if (i < end) return utf8.decode(bytes.subarray(start, end));
-  const length = end - start;
-  if (length <= 32) {
-    let s = '';
-    for (let j = start; j < end; j++) s += String.fromCharCode(bytes[j]!);
-    return s;
-  }
+  // One call builds the string flat; appending a character at a time allocated a string per character.
+  if (end - start <= 8192) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   let s = '';
   for (let at = start; at < end; at += 8192) {
     s += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
