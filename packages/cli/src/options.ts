@@ -7,12 +7,19 @@
 import { JITLinkError } from '@jitlink/core';
 
 export interface Input {
-  kind: 'file' | 'library' | 'jd';
+  /**
+   * 'file' and 'library' are objects and archives; 'jd' switches the JITDylib
+   * later inputs go to; 'alias' (<alias>=<target>) and 'sectcreate'
+   * (<section>,<file>[@<sym>=<offset>,...]) apply to the current JITDylib.
+   */
+  kind: 'file' | 'library' | 'jd' | 'alias' | 'sectcreate';
   value: string;
   /** Library search directories in effect (for 'library'). */
   searchPaths?: string[];
   /** True for inputs after -harness. */
   harness?: boolean;
+  /** Archive members are linked with hidden visibility (-hidden-l, -load_hidden). */
+  hidden?: boolean;
 }
 
 export interface CliOptions {
@@ -31,6 +38,15 @@ export interface CliOptions {
   checkName: string;
   showAddrs: boolean;
   showTimes: boolean;
+  showSizes: boolean;
+  showRelocatedSectionContents: boolean;
+  showInitES: boolean;
+  showEntryES: boolean;
+  addSelfRelocations: boolean;
+  /** Shared libraries loaded into the process before linking. */
+  preload: string[];
+  /** Diagnostics (-show-addrs, -show-graphs, -show-times, -show-sizes) as one JSON document on stdout. */
+  json: boolean;
   verbose: boolean;
   help: boolean;
   version: boolean;
@@ -46,26 +62,40 @@ interface OptionSpec {
 }
 
 export const OPTION_SPECS: OptionSpec[] = [
-  { name: 'noexec', kind: 'flag', group: 'Linking', help: 'Link but do not run: stop after the entry point (and, with -noexec, every named object) is linked' },
-  { name: 'entry', kind: 'value', group: 'Linking', valueName: 'symbol', help: 'Entry point symbol (default: main)' },
-  { name: 'args', kind: 'flag', group: 'Linking', help: 'All following words are passed to the program as argv' },
-  { name: 'abs', kind: 'list', group: 'Symbols', valueName: 'name=addr', help: 'Define an absolute symbol' },
-  { name: 'phony-externals', kind: 'flag', group: 'Symbols', help: 'Resolve every missing symbol to address 0' },
-  { name: 'no-process-syms', kind: 'flag', group: 'Symbols', help: 'Do not resolve symbols from the jitlink process (libc etc.)' },
-  { name: 'L', kind: 'list', group: 'Libraries', valueName: 'dir', help: 'Add a directory to the library search path' },
-  { name: 'l', kind: 'list', group: 'Libraries', valueName: 'name', help: 'Link static library lib<name>.a, found on the search path' },
-  { name: 'jd', kind: 'list', group: 'Libraries', valueName: 'name', help: 'Put the following inputs in JITDylib <name>' },
-  { name: 'slab-allocate', kind: 'value', group: 'Memory', valueName: 'size', help: 'Allocate from one slab of this size (e.g. 100Kb, 1Mb) instead of the in-process memory manager' },
-  { name: 'slab-address', kind: 'value', group: 'Memory', valueName: 'addr', help: 'Target address of the slab (with -noexec, any address can be simulated)' },
-  { name: 'slab-page-size', kind: 'value', group: 'Memory', valueName: 'bytes', help: 'Page size used to lay out the slab (default 4096)' },
-  { name: 'show-graphs', kind: 'list', group: 'Diagnostics', valueName: 'regex', help: 'Print the link graphs whose name matches the regex, after fixups' },
-  { name: 'check', kind: 'list', group: 'Diagnostics', valueName: 'file', help: "Evaluate the file's '# jitlink-check: <lhs> = <rhs>' lines after linking" },
-  { name: 'check-name', kind: 'value', group: 'Diagnostics', valueName: 'name', help: "Check lines start '# <name>:' (default: jitlink-check)" },
-  { name: 'show-addrs', kind: 'flag', group: 'Diagnostics', help: 'Print the address of every defined symbol after linking' },
-  { name: 'show-times', kind: 'flag', group: 'Diagnostics', help: 'Print time spent loading, linking and running' },
-  { name: 'verbose', kind: 'flag', group: 'Diagnostics', help: 'Print stack traces with errors' },
-  { name: 'help', kind: 'flag', group: 'General', help: 'Print this help' },
-  { name: 'version', kind: 'flag', group: 'General', help: 'Print the version' },
+  // llvm-jitlink's "JITLink Options" category, with its spellings and meanings.
+  { name: 'L', kind: 'list', group: 'JITLink', valueName: 'dir', help: 'Add dir to the list of library search paths' },
+  { name: 'abs', kind: 'list', group: 'JITLink', valueName: 'name=addr', help: 'Inject absolute symbol definitions (syntax: <name>=<addr>)' },
+  { name: 'add-self-relocations', kind: 'flag', group: 'JITLink', help: 'Add relocations to function pointers to the current function' },
+  { name: 'alias', kind: 'list', group: 'JITLink', valueName: 'alias=target', help: 'Inject symbol aliases (syntax: [<jd>:]<alias-name>=[<jd>:]<aliasee>)' },
+  { name: 'args', kind: 'flag', group: 'JITLink', help: '<program arguments>... (all following words are the program\'s argv)' },
+  { name: 'check', kind: 'list', group: 'JITLink', valueName: 'file', help: "File containing verifier checks ('# jitlink-check: <lhs> = <rhs>' lines)" },
+  { name: 'check-name', kind: 'value', group: 'JITLink', valueName: 'name', help: 'Name of checks to match against (default: jitlink-check)' },
+  { name: 'entry', kind: 'value', group: 'JITLink', valueName: 'symbol', help: 'Symbol to call as main entry point (default: main)' },
+  { name: 'hidden-l', kind: 'list', group: 'JITLink', valueName: 'name', help: 'Link against library X in the library search paths with hidden visibility' },
+  { name: 'jd', kind: 'list', group: 'JITLink', valueName: 'name', help: 'Specifies the JITDylib to be used for any subsequent input file, -L<search-path>, and -l<library> arguments' },
+  { name: 'l', kind: 'list', group: 'JITLink', valueName: 'name', help: 'Link against library X (libX.a) in the library search paths' },
+  { name: 'load_hidden', kind: 'list', group: 'JITLink', valueName: 'path', help: 'Link against library X with hidden visibility' },
+  { name: 'no-process-syms', kind: 'flag', group: 'JITLink', help: 'Do not resolve to jitlink process symbols (libc etc.)' },
+  { name: 'noexec', kind: 'flag', group: 'JITLink', help: 'Do not execute loaded code (every named object is still linked)' },
+  { name: 'phony-externals', kind: 'flag', group: 'JITLink', help: 'Resolve all otherwise unresolved externals to null' },
+  { name: 'preload', kind: 'list', group: 'JITLink', valueName: 'lib', help: 'Pre-load dynamic libraries into the process before linking' },
+  { name: 'sectcreate', kind: 'list', group: 'JITLink', valueName: 'sect,file[@sym=off,...]', help: 'Add the content of <file> to a new section <sect>, with optional symbols at offsets' },
+  { name: 'show-addrs', kind: 'flag', group: 'JITLink', help: 'Print registered symbol addresses' },
+  { name: 'show-entry-es', kind: 'flag', group: 'JITLink', help: 'Print ExecutionSession state after resolving entry point' },
+  { name: 'show-graphs', kind: 'list', group: 'JITLink', valueName: 'regex', help: 'Print the link graphs of all files matching the regex after fixups have been applied' },
+  { name: 'show-init-es', kind: 'flag', group: 'JITLink', help: 'Print ExecutionSession state before resolving entry point' },
+  { name: 'show-relocated-section-contents', kind: 'flag', group: 'JITLink', help: 'Show section contents after fixups have been applied' },
+  { name: 'show-sizes', kind: 'flag', group: 'JITLink', help: 'Show total block sizes before pruning and after fixups' },
+  { name: 'show-times', kind: 'flag', group: 'JITLink', help: 'Show times for jitlink phases' },
+  { name: 'slab-address', kind: 'value', group: 'JITLink', valueName: 'addr', help: 'Set slab target address (requires -slab-allocate and -noexec)' },
+  { name: 'slab-allocate', kind: 'value', group: 'JITLink', valueName: 'size', help: 'Allocate from a slab of the given size (allowable suffixes: Kb, Mb, Gb)' },
+  { name: 'slab-page-size', kind: 'value', group: 'JITLink', valueName: 'bytes', help: 'Set page size for slab (requires -slab-allocate; default 4096)' },
+  // Options of this command only.
+  { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
+  { name: 'verbose', kind: 'flag', group: 'jitlink-ts', help: 'Print stack traces with errors' },
+  // LLVM's "Generic Options".
+  { name: 'help', kind: 'flag', group: 'Generic', help: 'Display available options' },
+  { name: 'version', kind: 'flag', group: 'Generic', help: 'Display the version of this program' },
 ];
 
 const SPEC_BY_NAME = new Map(OPTION_SPECS.map((s) => [s.name, s]));
@@ -138,6 +168,13 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     checkName: 'jitlink-check',
     showAddrs: false,
     showTimes: false,
+    showSizes: false,
+    showRelocatedSectionContents: false,
+    showInitES: false,
+    showEntryES: false,
+    addSelfRelocations: false,
+    preload: [],
+    json: false,
     verbose: false,
     help: false,
     version: false,
@@ -168,10 +205,13 @@ export function parseOptions(argv: readonly string[]): CliOptions {
       harness = true;
       continue;
     }
-    // Joined prefix forms: -L/dir, -lname.
-    if (!SPEC_BY_NAME.has(name) && (name.startsWith('L') || name.startsWith('l')) && name.length > 1 && inlineValue === undefined) {
-      inlineValue = name.slice(1);
-      name = name[0]!;
+    // Joined prefix forms: -L/dir, -lname, -hidden-lname.
+    if (!SPEC_BY_NAME.has(name) && inlineValue === undefined) {
+      const prefix = ['hidden-l', 'L', 'l'].find((p) => name.startsWith(p) && name.length > p.length);
+      if (prefix) {
+        inlineValue = name.slice(prefix.length);
+        name = prefix;
+      }
     }
     if (name === 'h') name = 'help';
     const spec = SPEC_BY_NAME.get(name);
@@ -214,6 +254,41 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         break;
       case 'l':
         opts.inputs.push({ kind: 'library', value: value!, searchPaths: [...searchPaths], harness });
+        break;
+      case 'hidden-l':
+        opts.inputs.push({ kind: 'library', value: value!, searchPaths: [...searchPaths], harness, hidden: true });
+        break;
+      case 'load_hidden':
+        opts.inputs.push({ kind: 'file', value: value!, harness, hidden: true });
+        break;
+      case 'alias':
+        parseAlias(value!);
+        opts.inputs.push({ kind: 'alias', value: value! });
+        break;
+      case 'sectcreate':
+        parseSectCreate(value!);
+        opts.inputs.push({ kind: 'sectcreate', value: value! });
+        break;
+      case 'preload':
+        opts.preload.push(value!);
+        break;
+      case 'add-self-relocations':
+        opts.addSelfRelocations = on;
+        break;
+      case 'show-sizes':
+        opts.showSizes = on;
+        break;
+      case 'show-relocated-section-contents':
+        opts.showRelocatedSectionContents = on;
+        break;
+      case 'show-init-es':
+        opts.showInitES = on;
+        break;
+      case 'show-entry-es':
+        opts.showEntryES = on;
+        break;
+      case 'json':
+        opts.json = on;
         break;
       case 'jd':
         opts.inputs.push({ kind: 'jd', value: value! });
@@ -261,16 +336,85 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   return opts;
 }
 
-export function helpText(): string {
-  const lines = ['USAGE: jitlink [options] <objects and archives>... [-args <program arguments>...]', '', 'OPTIONS:'];
-  const groups = [...new Set(OPTION_SPECS.map((s) => s.group))];
-  for (const group of groups) {
-    lines.push('', `${group} options:`);
-    for (const s of OPTION_SPECS.filter((o) => o.group === group)) {
-      const head = `  -${s.name}${s.kind === 'flag' ? '' : ` <${s.valueName ?? 'value'}>`}`;
-      lines.push(head.padEnd(30) + ' - ' + s.help);
+export interface AliasSpec {
+  /** JITDylib the alias is defined in (undefined: the current one). */
+  aliasDylib?: string;
+  alias: string;
+  /** JITDylib the target is looked up in (undefined: the alias's dylib). */
+  targetDylib?: string;
+  target: string;
+}
+
+/** Parses -alias's [<jd>:]<alias>=[<jd>:]<target>, as llvm-jitlink does. */
+export function parseAlias(text: string): AliasSpec {
+  const eq = text.indexOf('=');
+  const bad = () => new UsageError(`-alias expects [<jd>:]<alias>=[<jd>:]<target>, got '${text}'`);
+  if (eq < 0 || eq === text.length - 1) throw bad();
+  const split = (part: string): [string | undefined, string] => {
+    const colon = part.indexOf(':');
+    return colon < 0 ? [undefined, part] : [part.slice(0, colon), part.slice(colon + 1)];
+  };
+  const [aliasDylib, alias] = split(text.slice(0, eq));
+  const [targetDylib, target] = split(text.slice(eq + 1));
+  if (alias === '' || target === '') throw bad();
+  return { aliasDylib, alias, targetDylib: targetDylib ?? aliasDylib, target };
+}
+
+export interface SectCreateSpec {
+  section: string;
+  file: string;
+  symbols: { name: string; offset: number }[];
+}
+
+/** Parses -sectcreate's <section>,<file>[@<sym>=<offset>,...], as llvm-jitlink does. */
+export function parseSectCreate(text: string): SectCreateSpec {
+  const at = text.indexOf('@');
+  const head = at < 0 ? text : text.slice(0, at);
+  const comma = head.lastIndexOf(',');
+  const section = comma < 0 ? '' : head.slice(0, comma);
+  const file = comma < 0 ? head : head.slice(comma + 1);
+  if (section === '') throw new UsageError(`In -sectcreate=${text}, section name component cannot be empty (syntax: <section>,<file>[@<sym>=<offset>,...])`);
+  if (file === '') throw new UsageError(`In -sectcreate=${text}, filename component cannot be empty`);
+  const symbols: { name: string; offset: number }[] = [];
+  if (at >= 0) {
+    for (const pair of text.slice(at + 1).split(',')) {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      const offsetText = eq < 0 ? '' : pair.slice(eq + 1);
+      if (name === '' || !/^(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(offsetText)) {
+        throw new UsageError(`In -sectcreate=${text}, '${offsetText}' is not a valid integer`);
+      }
+      const offset = /^0[0-7]+$/.test(offsetText) ? parseInt(offsetText, 8) : Number(offsetText);
+      if (!Number.isSafeInteger(offset)) throw new UsageError(`In -sectcreate=${text}, offset ${offsetText} is too large`);
+      symbols.push({ name, offset });
     }
   }
-  lines.push('', '  -harness <files>...         - Following inputs form a test harness (its definitions override the test set)');
+  return { section, file, symbols };
+}
+
+const GROUP_TITLES: Record<string, string> = {
+  Generic: 'Generic Options',
+  JITLink: 'JITLink Options',
+  'jitlink-ts': 'jitlink-ts Options',
+};
+
+/** Help in llvm-jitlink's layout: option categories, each sorted by name. */
+export function helpText(): string {
+  const lines = [
+    'OVERVIEW: jitlink, a JIT linker with llvm-jitlink\'s options',
+    'USAGE: jitlink [options] <input files>... [-args <program arguments>...] [-harness <test harness files>...]',
+    '       jitlink graph <object> [--format dot|svg|html] [-o file] [--section regex] [--symbol regex] [--collapse] [--linked]',
+    '',
+    'OPTIONS:',
+  ];
+  const rows = [
+    ...OPTION_SPECS.map((s) => ({ group: s.group, name: s.name, head: `-${s.name}${s.kind === 'flag' ? '' : ` <${s.valueName ?? 'value'}>`}`, help: s.help })),
+    { group: 'JITLink', name: 'harness', head: '-harness <files>...', help: 'Test harness files: their definitions override the test set\'s' },
+  ];
+  for (const group of ['Generic', 'JITLink', 'jitlink-ts']) {
+    lines.push('', `${GROUP_TITLES[group]}:`, '');
+    const inGroup = rows.filter((r) => r.group === group).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const r of inGroup) lines.push(`  ${r.head}`.padEnd(36) + ' - ' + r.help);
+  }
   return lines.join('\n') + '\n';
 }

@@ -24,10 +24,12 @@ import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import {
   absoluteSymbols,
   ExecutionSession,
+  reexports,
   ObjectLinkingLayer,
   PhonyExternalsGenerator,
   ProcessSymbolsGenerator,
   StaticLibraryDefinitionGenerator,
+  SymbolState,
   type JITDylib,
   type ObjectUnit,
 } from '@jitlink/orc';
@@ -36,7 +38,19 @@ import { SelfExecutorProcessControl } from '@jitlink/executor';
 import { mergeObjectsSharingSections } from './aggregate-sections.js';
 import { CheckRecorder } from './check.js';
 import { HarnessPlugin } from './harness.js';
-import { helpText, parseOptions, type CliOptions } from './options.js';
+import { helpText, parseAlias, parseOptions, parseSectCreate, type CliOptions } from './options.js';
+import {
+  addSelfRelocations,
+  HiddenStaticLibraryGenerator,
+  makeDefinitionsHidden,
+  relocatedSectionContents,
+  relocatedSectionContentsJson,
+  sectCreateGraph,
+  sessionState,
+  sessionStateText,
+  SizeStats,
+} from './link-extras.js';
+import { describeGraph } from './graph/model.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -79,6 +93,9 @@ class Timer {
     if (phase === 'done') this.phaseStart.delete(graph);
     else this.phaseStart.set(graph, { phase, at: now });
   }
+  toJson(): Record<string, number> {
+    return Object.fromEntries([...this.totals].map(([name, ms]) => [name, Number(ms.toFixed(3))]));
+  }
   report(): string {
     const lines = ['jitlink timers:'];
     for (const [name, ms] of this.totals) lines.push(`  ${ms.toFixed(3).padStart(10)} ms  ${name}`);
@@ -106,6 +123,10 @@ function readInput(path: string): Uint8Array {
 export async function runJitlink(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
   let options: CliOptions | undefined;
   try {
+    if (argv[0] === 'graph') {
+      const { runGraphCommand } = await import('./graph/command.js');
+      return await runGraphCommand(argv.slice(1), createDefaultRegistry(), io);
+    }
     options = parseOptions(argv);
     if (options.help) {
       io.stdout(helpText());
@@ -126,10 +147,11 @@ export async function runJitlink(argv: readonly string[], io: CliIO = defaultIO)
 
 async function link(options: CliOptions, io: CliIO): Promise<number> {
   const timer = new Timer();
-  const inputs = options.inputs.filter((i) => i.kind !== 'jd');
+  const inputs = options.inputs.filter((i) => i.kind === 'file' || i.kind === 'library' || i.kind === 'sectcreate');
   if (inputs.length === 0) throw new JITLinkError('InvalidArgument', 'no input files (see --help)');
 
   const executor = new SelfExecutorProcessControl();
+  for (const lib of options.preload) await executor.loadLibrary(lib);
   let memoryManager: JITLinkMemoryManager = executor.memoryManager;
   if (options.slabAllocate !== undefined) {
     if (!options.noexec && options.slabAddress !== undefined) {
@@ -150,12 +172,31 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const main = session.createJITDylib('main');
   const checks = options.checkFiles.length > 0 ? new CheckRecorder(layer) : undefined;
 
+  // With --json every report goes into one document printed at the end.
+  const report: Record<string, unknown> = {};
+  const shownGraphs: unknown[] = [];
+  const sectionContents: unknown[] = [];
+  const sizes = new SizeStats();
   const graphPatterns = options.showGraphs.map((p) => new RegExp(p));
-  if (graphPatterns.length > 0) {
+  if (graphPatterns.length > 0 || options.showSizes || options.showRelocatedSectionContents || options.addSelfRelocations) {
     layer.addPlugin({
       modifyPassConfig(_mr, graph, config) {
+        if (options.addSelfRelocations) config.postPrunePasses.push(addSelfRelocations);
+        if (options.showSizes) {
+          config.prePrunePasses.push((g) => void (sizes.beforePruning += SizeStats.total(g)));
+          config.postFixupPasses.push((g) => void (sizes.afterFixups += SizeStats.total(g)));
+        }
+        if (options.showRelocatedSectionContents) {
+          config.postFixupPasses.push((g) => {
+            if (options.json) sectionContents.push(relocatedSectionContentsJson(g));
+            else io.stdout(relocatedSectionContents(g));
+          });
+        }
         if (!graphPatterns.some((re) => re.test(graph.name))) return;
-        config.postFixupPasses.push((g) => io.stdout(printLinkGraph(g)));
+        config.postFixupPasses.push((g) => {
+          if (options.json) shownGraphs.push(describeGraph(g));
+          else io.stdout(printLinkGraph(g));
+        });
       },
       notifyFailed: () => undefined,
       notifyRemovingResources: () => undefined,
@@ -173,6 +214,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const units: ObjectUnit[] = [];
   const objectGraphs = new Map<JITDylib, LinkGraph[]>();
   const harnessGraphs: LinkGraph[] = [];
+  const aliases: { dylib: JITDylib; text: string }[] = [];
   await timer.time('load inputs', () => {
     for (const input of options.inputs) {
       if (input.kind === 'jd') {
@@ -181,11 +223,22 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
         continue;
       }
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
+      if (input.kind === 'alias') {
+        aliases.push({ dylib: current, text: input.value });
+        continue;
+      }
+      if (input.kind === 'sectcreate') {
+        const spec = parseSectCreate(input.value);
+        units.push(layer.add(current, sectCreateGraph(spec, readInput(spec.file), executor.triple)));
+        continue;
+      }
       const bytes = readInput(path);
       if (isArchive(bytes)) {
-        current.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(bytes, path)));
+        const archive = parseArchive(bytes, path);
+        current.addGenerator(input.hidden ? new HiddenStaticLibraryGenerator(layer, archive) : new StaticLibraryDefinitionGenerator(layer, archive));
       } else {
         const graph = registry.createLinkGraph(bytes, { name: path });
+        if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
           harnessGraphs.push(graph);
           continue;
@@ -207,6 +260,18 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   });
   // Every dylib searches the others after itself, in creation order.
   for (const d of dylibs) d.setLinkOrder(dylibs);
+  // -alias [<jd>:]<alias>=[<jd>:]<target>: a re-export, defined where the alias names (or the current dylib).
+  for (const { dylib, text } of aliases) {
+    const spec = parseAlias(text);
+    const named = (name: string | undefined, fallback: JITDylib) => {
+      if (name === undefined) return fallback;
+      const d = session.getJITDylibByName(name);
+      if (!d) throw new JITLinkError('InvalidArgument', `In alias definition "${text}" no dylib named ${name}`);
+      return d;
+    };
+    const aliasDylib = named(spec.aliasDylib, dylib);
+    aliasDylib.define(reexports(named(spec.targetDylib, aliasDylib), [[spec.alias, spec.target]]));
+  }
 
   for (const { name, address } of options.absolutes) {
     main.defineAbsolute(absoluteSymbols([[name, addressFromBigInt(address, `address of ${name}`)]]));
@@ -222,6 +287,10 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   let exitCode = 0;
   try {
     let entryAddress: number | undefined;
+    if (options.showInitES) {
+      if (options.json) report.initialSessionState = sessionState(session);
+      else io.stdout(sessionStateText(session));
+    }
     await timer.time('link', async () => {
       // Every object named on the command line is linked, as a static linker would
       // (archive members only when something needs them).
@@ -231,8 +300,28 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     });
     if (errors.length > 0) throw errors[0];
     checks?.run(options, io.stderr);
+    if (options.showEntryES) {
+      if (options.json) report.entrySessionState = sessionState(session);
+      else io.stdout(sessionStateText(session));
+    }
+    if (options.showSizes) {
+      if (options.json) report.sizes = { beforePruning: sizes.beforePruning, afterFixups: sizes.afterFixups };
+      else io.stdout(sizes.text());
+    }
+    if (options.json) {
+      if (options.showGraphs.length > 0) report.graphs = shownGraphs;
+      if (options.showRelocatedSectionContents) report.relocatedSectionContents = sectionContents;
+    }
 
-    if (options.showAddrs) {
+    if (options.showAddrs && options.json) {
+      const addrs: { dylib: string; name: string; address: string; state: string }[] = [];
+      for (const d of dylibs) {
+        for (const [name, entry] of [...d.symbols].sort(([a], [b]) => a.localeCompare(b))) {
+          if (entry.record) addrs.push({ dylib: d.name, name, address: formatAddress(entry.address), state: SymbolState[entry.state]! });
+        }
+      }
+      report.addrs = addrs;
+    } else if (options.showAddrs) {
       const lines: string[] = [];
       for (const d of dylibs) {
         for (const [name, entry] of [...d.symbols].sort(([a], [b]) => a.localeCompare(b))) {
@@ -250,7 +339,12 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       });
     }
   } finally {
-    if (options.showTimes) io.stderr(timer.report());
+    if (options.showTimes && !options.json) io.stderr(timer.report());
+    if (options.json) {
+      if (options.showTimes) report.times = timer.toJson();
+      // One document, on one line, after anything the program printed.
+      io.stdout(JSON.stringify(report) + '\n');
+    }
     await session.endSession().catch((e: unknown) => errors.push(toError(e)));
     await executor.dispose();
   }

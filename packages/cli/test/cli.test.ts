@@ -86,10 +86,10 @@ describe('option parsing', () => {
     expect(r.stderr).toBe("jitlink: error: unknown option '-show-adrs'; did you mean '-show-addrs'? (see --help)\n");
   });
 
-  test('--help groups options', async () => {
+  test("--help groups options in llvm-jitlink's categories", async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Linking options:[\s\S]*Memory options:[\s\S]*-slab-allocate/);
+    expect(r.stdout).toMatch(/Generic Options:[\s\S]*-help[\s\S]*JITLink Options:[\s\S]*-abs[\s\S]*-slab-allocate/);
   });
 });
 
