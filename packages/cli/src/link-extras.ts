@@ -30,6 +30,8 @@ export function sectCreateGraph(spec: SectCreateSpec, content: Uint8Array, tripl
   const graph = new LinkGraph({ name: `orc_sectcreate_${spec.section}`, triple, pointerSize: 8, endianness: 'little', getEdgeKindName: getX86_64EdgeKindName });
   const section = graph.createSection(spec.section, MemProt.Read);
   const block = graph.createContentBlock(section, content, 0, 16, 0);
+  // An anonymous symbol spanning the content keeps it live and visible to -show-relocated-section-contents.
+  graph.addAnonymousSymbol(block, 0, content.length, false, true);
   for (const { name, offset } of spec.symbols) {
     if (offset > content.length) {
       throw new JITLinkError('InvalidArgument', `In -sectcreate, symbol ${name} offset ${offset} is past the end of ${spec.file} (${content.length} bytes)`);
