@@ -427,24 +427,43 @@ export class ExecutionSession {
     this.inFlight.delete(record);
     this.emittedNotReady.add(record);
     record.settled.resolve();
-    this.updateReadiness();
+    this.updateReadiness(record);
   }
 
   /**
    * Marks Ready every emitted unit none of whose transitive dependencies is
-   * still in flight. Only emitted-but-not-ready units can change, so the
-   * search stays among them: a unit is blocked if it depends directly on a
-   * unit in flight, or on an emitted unit that is blocked. (Ready and failed
-   * units never depend on one in flight.)
+   * still in flight. A unit is blocked if it depends directly on a unit in
+   * flight, or on an emitted unit that is blocked (Ready and failed units
+   * never depend on one in flight).
+   *
+   * Every waiting unit was blocked after the previous update, so when
+   * `emitted` is given only it and the waiting units that depend on it
+   * (through other waiting units) can have changed, and only if `emitted`
+   * itself is no longer blocked: the search stays among those, which keeps
+   * each emission's cost proportional to what it affects.
    */
-  private updateReadiness(): void {
+  private updateReadiness(emitted?: UnitRecord): void {
     const waiting = this.emittedNotReady;
     if (waiting.size === 0) return;
+    let candidates: Set<UnitRecord> = waiting;
+    if (emitted !== undefined) {
+      if (this.dependsOnInFlight(emitted)) return;
+      candidates = new Set([emitted]);
+      const downstream = [emitted];
+      while (downstream.length > 0) {
+        for (const d of downstream.pop()!.dependents) {
+          if (!waiting.has(d) || candidates.has(d)) continue;
+          candidates.add(d);
+          downstream.push(d);
+        }
+      }
+    }
     const blocked = new Set<UnitRecord>();
     const work: UnitRecord[] = [];
-    for (const r of waiting) {
+    for (const r of candidates) {
       for (const d of r.deps) {
-        if (this.inFlight.has(d)) {
+        // A waiting unit outside the candidates is still blocked.
+        if (this.inFlight.has(d) || (waiting.has(d) && !candidates.has(d))) {
           blocked.add(r);
           work.push(r);
           break;
@@ -453,18 +472,36 @@ export class ExecutionSession {
     }
     while (work.length > 0) {
       for (const d of work.pop()!.dependents) {
-        if (!waiting.has(d) || blocked.has(d)) continue;
+        if (!candidates.has(d) || blocked.has(d)) continue;
         blocked.add(d);
         work.push(d);
       }
     }
-    if (blocked.size === waiting.size) return;
+    if (blocked.size === candidates.size) return;
+    // Resolved in emission order, as a full scan would.
     for (const r of [...waiting]) {
-      if (blocked.has(r)) continue;
+      if (!candidates.has(r) || blocked.has(r)) continue;
       waiting.delete(r);
       r.state = SymbolState.Ready;
       r.ready.resolve();
     }
+  }
+
+  /** Whether `start` depends, directly or through emitted units not yet Ready, on a unit still in flight. */
+  private dependsOnInFlight(start: UnitRecord): boolean {
+    const seen = new Set<UnitRecord>([start]);
+    const stack = [start];
+    while (stack.length > 0) {
+      const r = stack.pop()!;
+      // Direct dependencies first: with many units in flight, most searches end here.
+      for (const d of r.deps) if (this.inFlight.has(d)) return true;
+      for (const d of r.deps) {
+        if (!this.emittedNotReady.has(d) || seen.has(d)) continue;
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+    return false;
   }
 
   /** @internal Fails a unit, everything waiting on it, and every unit that depends on it. */
