@@ -159,6 +159,10 @@ export function decodeName(bytes: Uint8Array, start: number, end: number): strin
   return s;
 }
 
+function numbered(what: string, index: number | undefined): string {
+  return index === undefined ? what : `${what} #${index}`;
+}
+
 class Reader {
   readonly le: boolean;
   readonly is64: boolean;
@@ -181,19 +185,23 @@ class Reader {
   u32(at: number): number {
     return this.view.getUint32(at, this.le);
   }
-  /** An unsigned 64-bit size or offset; values of 2^53 and above are rejected. */
-  size64(at: number, what: string, section: string | undefined): number {
+  /**
+   * An unsigned 64-bit size or offset; values of 2^53 and above are rejected.
+   * `index`, when given, is appended to `what` as " #index" (only when
+   * reporting, so that per-entry reads build no message).
+   */
+  size64(at: number, what: string, section: string | undefined, index?: number): number {
     const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
     const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
-    if (hi >= 0x20_0000) malformed(this.file, `${what} 0x${(hi * TWO_32 + lo).toString(16)} is too large`, section, at);
+    if (hi >= 0x20_0000) malformed(this.file, `${numbered(what, index)} 0x${(hi * TWO_32 + lo).toString(16)} is too large`, section, at);
     return hi * TWO_32 + lo;
   }
   /** An address-sized unsigned field (size, offset). */
   word(at: number, what: string, section: string | undefined): number {
     return this.is64 ? this.size64(at, what, section) : this.u32(at);
   }
-  /** An address-sized field read as a TargetAddress (signed 64-bit for ELF64). */
-  address(at: number, what: string, section: string | undefined): TargetAddress {
+  /** An address-sized field read as a TargetAddress (signed 64-bit for ELF64); `index` as for size64. */
+  address(at: number, what: string, section: string | undefined, index?: number): TargetAddress {
     if (!this.is64) return this.u32(at);
     const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
     const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
@@ -201,7 +209,7 @@ class Reader {
     if (v === undefined) {
       throw new JITLinkError(
         'AddressNotRepresentable',
-        `${what} 0x${(BigInt(hi) * 0x1_0000_0000n + BigInt(lo)).toString(16)} is outside the exactly representable range`,
+        `${numbered(what, index)} 0x${(BigInt(hi) * 0x1_0000_0000n + BigInt(lo)).toString(16)} is outside the exactly representable range`,
         { file: this.file, section, offset: at },
       );
     }
@@ -387,15 +395,23 @@ export function sectionContent(elf: ElfFile, sec: ElfSectionHeader): Uint8Array 
 }
 
 /** Reads the NUL-terminated string at `offset` of string table `strtab`. */
-export function readString(elf: ElfFile, strtab: ElfSectionHeader, offset: number, what: string, fieldOffset: number): string {
+export function readString(
+  elf: ElfFile,
+  strtab: ElfSectionHeader,
+  offset: number,
+  what: string,
+  fieldOffset: number,
+  /** Appended to `what` as " #index" in messages (built only on failure). */
+  index?: number,
+): string {
   const label = strtab.name || `#${strtab.index}`;
   if (strtab.type !== SHT_STRTAB) {
-    malformed(elf.fileName, `string table for ${what} has type ${strtab.type}, not SHT_STRTAB`, label, strtab.headerOffset);
+    malformed(elf.fileName, `string table for ${numbered(what, index)} has type ${strtab.type}, not SHT_STRTAB`, label, strtab.headerOffset);
   }
   if (offset >= strtab.size) {
     malformed(
       elf.fileName,
-      `name offset 0x${offset.toString(16)} of ${what} is outside its string table ${label} (size 0x${strtab.size.toString(16)})`,
+      `name offset 0x${offset.toString(16)} of ${numbered(what, index)} is outside its string table ${label} (size 0x${strtab.size.toString(16)})`,
       label,
       fieldOffset,
     );
@@ -407,7 +423,7 @@ export function readString(elf: ElfFile, strtab: ElfSectionHeader, offset: numbe
   let end = start;
   while (end < limit && bytes[end] !== 0) end++;
   if (end === limit) {
-    malformed(elf.fileName, `name of ${what} runs past the end of string table ${label} (not NUL-terminated)`, label, fieldOffset);
+    malformed(elf.fileName, `name of ${numbered(what, index)} runs past the end of string table ${label} (not NUL-terminated)`, label, fieldOffset);
   }
   return decodeName(bytes, start, end);
 }
@@ -457,8 +473,8 @@ function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTab
       info = elf.bytes[at + 4]!;
       other = elf.bytes[at + 5]!;
       shndx = r.u16(at + 6);
-      value = r.address(at + 8, `value of symbol #${i}`, symtab.name);
-      size = r.size64(at + 16, `size of symbol #${i}`, symtab.name);
+      value = r.address(at + 8, 'value of symbol', symtab.name, i);
+      size = r.size64(at + 16, 'size of symbol', symtab.name, i);
     } else {
       nameOffset = r.u32(at);
       value = r.u32(at + 4);
@@ -467,7 +483,7 @@ function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTab
       other = elf.bytes[at + 13]!;
       shndx = r.u16(at + 14);
     }
-    const name = nameOffset === 0 ? '' : readString(elf, strtab, nameOffset, `symbol #${i}`, at);
+    const name = nameOffset === 0 ? '' : readString(elf, strtab, nameOffset, 'symbol', at, i);
     if (shndx === SHN_XINDEX) {
       if (shndxTable === undefined) {
         malformed(file, `symbol #${i} (${name}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, symtab.name, at);
