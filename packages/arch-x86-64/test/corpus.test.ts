@@ -20,11 +20,19 @@ const SLAB_BASE = 0x1000_0000;
 /** Externals resolve to distinct addresses within 2 GiB of the slab. */
 const EXTERNALS_BASE = 0x7000_0000;
 
+/**
+ * Compiled objects of the corpus. The assembly tests under asm/ are left out:
+ * their relocations need the addresses their check files choose (-abs, slab
+ * address), and packages/cli/test/check.test.ts links them that way.
+ */
 function findObjects(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...findObjects(path));
+    if (statSync(path).isDirectory()) {
+      if (dir === CORPUS && name === 'asm') continue;
+      out.push(...findObjects(path));
+    }
     else if (name.endsWith('.o')) out.push(path);
   }
   return out;
@@ -117,6 +125,11 @@ async function linkObject(path: string): Promise<Linked> {
   return { graph, error: outcome.error, externals: addresses };
 }
 
+if (objects.length === 0) {
+  // Neither the committed corpus nor clang-19 to build a small one.
+  if (process.env.CI === 'true') throw new Error(`no corpus objects in ${CORPUS} and no clang-19`);
+  console.warn(`skipped: corpus objects tests (no objects in ${CORPUS} and no clang-19 to build them)`);
+}
 const describeCorpus = objects.length > 0 ? describe : describe.skip;
 
 describeCorpus('corpus objects', () => {
