@@ -21,7 +21,7 @@ export interface Corpus {
 }
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
-export const CLI = join(REPO_ROOT, 'packages/cli/dist/bin.js');
+export const CLI = join(REPO_ROOT, 'packages/cli/dist/jitlink.cjs');
 
 function load(root: string, label: string): Corpus {
   const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { programs: CorpusProgram[] };

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const CLI = join(ROOT, 'packages/cli/dist/bin.js');
+const CLI = join(ROOT, 'packages/cli/dist/jitlink.cjs');
 const LLVM_JITLINK = 'llvm-jitlink-19';
 const CHECK_RUNS = 3;
 const WARMUP = 2;

@@ -14,7 +14,7 @@ import { allMembersEntry } from './workloads.mjs';
 import process from 'node:process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const CLI = join(ROOT, 'packages/cli/dist/bin.js');
+const CLI = join(ROOT, 'packages/cli/dist/jitlink.cjs');
 const ARCHIVE = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
 
 const args = process.argv.slice(2);
