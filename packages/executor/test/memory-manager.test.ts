@@ -11,9 +11,9 @@ import {
   isX64Linux,
   mappingsIn,
   permsAt,
-  readMaps,
 } from './helpers.js';
 
+if (!isX64Linux) console.warn('skipped: in-process memory tests need x86-64 Linux');
 const describeX64 = isX64Linux ? describe : describe.skip;
 
 function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
@@ -252,7 +252,6 @@ describeX64('InProcessMemoryManager', () => {
   });
 
   it('leaves nothing mapped after dispose', async () => {
-    const before = readMaps().length;
     manager = new InProcessMemoryManager({ reservationSize: 8 * 4096 });
     const allocations = [];
     for (let i = 0; i < 12; i++) {
@@ -269,11 +268,13 @@ describeX64('InProcessMemoryManager', () => {
     expect(readMemory(dso, 8)).toEqual(new Uint8Array(8));
     const reservations = manager.reservations;
     expect(reservations.length).toBeGreaterThan(1);
-    expect(readMaps().length).toBeGreaterThan(before);
+    // Code pages inside the reservations are separate mappings while allocated.
+    for (const r of reservations) expect(mappingsIn(r.start, r.end).length).toBeGreaterThan(0);
     await manager.dispose();
     expect(calls).toEqual([1, 2]);
+    // Nothing of the reservations is left. (The process's total mapping count is
+    // no measure: V8 maps and unmaps heap pages at will.)
     for (const r of reservations) expect(mappingsIn(r.start, r.end)).toEqual([]);
-    expect(readMaps().length).toBeLessThanOrEqual(before);
     expect(manager.stats()).toEqual({ liveAllocations: 0, regions: 0, reservedBytes: 0, committedBytes: 0 });
     await expect(manager.allocate(undefined, codeRequest('late', RETURN_42))).rejects.toThrow(/disposed/);
     await manager.dispose();
