@@ -3,4 +3,4 @@ export { parseOptions, helpText, nearestOption, parseSize, parseAddress, OPTION_
 export { parseAlias, parseSectCreate, type AliasSpec, type SectCreateSpec } from './options.js';
 export { describeGraph, type GraphDescription, type SectionDescription, type BlockDescription, type EdgeDescription, type SymbolDescription, type OutsideSymbolDescription } from './graph/model.js';
 export { linkGraphToDot, descriptionToDot, type DotOptions, type DotResult } from './graph/dot.js';
-export { addSelfRelocations, makeDefinitionsHidden, relocatedSectionContents, sectCreateGraph, sessionState, sessionStateText, HiddenStaticLibraryGenerator } from './link-extras.js';
+export { addSelfRelocations, makeDefinitionsHidden, relocatedSectionContents, sectCreateGraph, sessionState, sessionStateText } from './link-extras.js';

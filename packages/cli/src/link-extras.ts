@@ -10,14 +10,12 @@ import {
   Linkage,
   MemProt,
   Scope,
-  type Archive,
-  type ArchiveMember,
   type Block,
   type LinkGraphPass,
   type Symbol,
 } from '@jitlink/core';
 import { decodeX86_64Instruction, getX86_64EdgeKindName, X86_64EdgeKinds } from '@jitlink/arch-x86-64';
-import { SymbolState, type DefinitionGenerator, type ExecutionSession, type JITDylib, type ObjectLinkingLayer } from '@jitlink/orc';
+import { SymbolState, type ExecutionSession } from '@jitlink/orc';
 import type { SectCreateSpec } from './options.js';
 
 // ---- -sectcreate ----
@@ -42,31 +40,6 @@ export function sectCreateGraph(spec: SectCreateSpec, content: Uint8Array, tripl
 }
 
 // ---- -hidden-l / -load_hidden ----
-
-/**
- * A static library whose members are linked with hidden visibility: their
- * definitions are visible only to code in the same JITDylib.
- */
-export class HiddenStaticLibraryGenerator implements DefinitionGenerator {
-  private readonly loaded = new Set<ArchiveMember>();
-
-  constructor(
-    private readonly layer: ObjectLinkingLayer,
-    readonly archive: Archive,
-  ) {}
-
-  tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
-    for (const name of names) {
-      if (dylib.symbols.has(name)) continue;
-      const member = this.archive.findMemberDefining(name);
-      if (!member || this.loaded.has(member)) continue;
-      this.loaded.add(member);
-      const graph = this.layer.registry.createLinkGraph(member.data, { name: `${this.archive.fileName}(${member.name})` });
-      makeDefinitionsHidden(graph);
-      this.layer.add(dylib, graph);
-    }
-  }
-}
 
 /** Raises every non-local definition's scope to hidden (as llvm-jitlink's hidden-library modifier). */
 export function makeDefinitionsHidden(graph: LinkGraph): void {

@@ -41,7 +41,6 @@ import { HarnessPlugin } from './harness.js';
 import { helpText, parseAlias, parseOptions, parseSectCreate, type CliOptions } from './options.js';
 import {
   addSelfRelocations,
-  HiddenStaticLibraryGenerator,
   makeDefinitionsHidden,
   relocatedSectionContents,
   relocatedSectionContentsJson,
@@ -235,7 +234,8 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       const bytes = readInput(path);
       if (isArchive(bytes)) {
         const archive = parseArchive(bytes, path);
-        current.addGenerator(input.hidden ? new HiddenStaticLibraryGenerator(layer, archive) : new StaticLibraryDefinitionGenerator(layer, archive));
+        // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
+        current.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive, input.hidden ? { transformGraph: makeDefinitionsHidden } : {}));
       } else {
         const graph = registry.createLinkGraph(bytes, { name: path });
         if (input.hidden) makeDefinitionsHidden(graph);

@@ -1,5 +1,5 @@
 /** Definition generators: where symbols come from when no added object defines them. */
-import { type Archive, type ArchiveMember, type ExecutorProcessControl } from '@jitlink/core';
+import { type Archive, type ArchiveMember, type ExecutorProcessControl, type LinkGraph } from '@jitlink/core';
 import type { ObjectLinkingLayer } from './object-linking-layer.js';
 import { MaterializationUnit, SymbolState, type DefinitionGenerator, type ExecutorSymbolDef, type JITDylib, type JITSymbolFlags, type MaterializationResponsibility, type ResourceTracker } from './session.js';
 
@@ -56,7 +56,11 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
   constructor(
     private readonly layer: ObjectLinkingLayer,
     readonly archive: Archive,
-    private readonly options: { tracker?: ResourceTracker } = {},
+    private readonly options: {
+      tracker?: ResourceTracker;
+      /** Adjusts each member's graph before it is added (e.g. to make its definitions hidden). */
+      transformGraph?: (graph: LinkGraph) => void;
+    } = {},
   ) {}
 
   /** Members loaded so far, in load order. */
@@ -70,7 +74,9 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       const member = this.archive.findMemberDefining(name);
       if (!member || this.loaded.has(member)) continue;
       this.loaded.add(member);
-      this.layer.add(dylib, member.data, { name: `${this.archive.fileName}(${member.name})`, tracker: this.options.tracker });
+      const graph = this.layer.registry.createLinkGraph(member.data, { name: `${this.archive.fileName}(${member.name})` });
+      this.options.transformGraph?.(graph);
+      this.layer.add(dylib, graph, { tracker: this.options.tracker });
     }
   }
 }
