@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The installed `jitlink` command: runs the bundled CLI (built by `npm run build`).
+require('../dist/jitlink.cjs');
