@@ -73,6 +73,8 @@ export class Block extends Addressable {
   private mutable: boolean;
   alignment: number;
   alignmentOffset: number;
+  /** @internal Scratch mark for graph walks (see prune): equal to the walk's number once visited. */
+  walkMark = 0;
 
   /** @internal Use LinkGraph.createContentBlock / createZeroFillBlock. */
   constructor(
@@ -106,7 +108,10 @@ export class Block extends Addressable {
   /** The block's bytes. Throws for zero-fill blocks (check isZeroFill, or use `size`). */
   getContent(): Uint8Array {
     if (this.contentBytes === null) {
-      throw new JITLinkError('InvalidGraphOperation', `zero-fill block at ${formatAddress(this.address)} has no content`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `zero-fill block at ${formatAddress(this.address)} has no content`,
+      );
     }
     return this.contentBytes;
   }
@@ -214,14 +219,18 @@ export class Symbol {
   /** The block this symbol is defined in. Throws for external and absolute symbols. */
   get block(): Block {
     if (!this.base.isDefined) {
-      throw new JITLinkError('InvalidGraphOperation', `symbol ${this.name ?? '<anonymous>'} is not defined in a block`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `symbol ${this.name ?? '<anonymous>'} is not defined in a block`,
+      );
     }
     return this.base as Block;
   }
   /** A printable name: the symbol name, or a description for anonymous symbols. */
   describe(): string {
     if (this.name !== undefined) return this.name;
-    if (this.base.isDefined) return `<anonymous symbol> at ${formatAddress(this.address)} in ${(this.base as Block).section.name}`;
+    if (this.base.isDefined)
+      return `<anonymous symbol> at ${formatAddress(this.address)} in ${(this.base as Block).section.name}`;
     return '<anonymous symbol>';
   }
 }
@@ -301,7 +310,10 @@ export class LinkGraph {
 
   constructor(options: LinkGraphOptions) {
     if (options.pointerSize !== 4 && options.pointerSize !== 8) {
-      throw new JITLinkError('InvalidArgument', `pointer size must be 4 or 8, got ${String(options.pointerSize)}`);
+      throw new JITLinkError(
+        'InvalidArgument',
+        `pointer size must be 4 or 8, got ${String(options.pointerSize)}`,
+      );
     }
     this.name = options.name;
     this.triple = options.triple;
@@ -400,9 +412,17 @@ export class LinkGraph {
     return block;
   }
 
-  private checkBlockArgs(section: Section, address: number, alignment: number, alignmentOffset: number): void {
+  private checkBlockArgs(
+    section: Section,
+    address: number,
+    alignment: number,
+    alignmentOffset: number,
+  ): void {
     if (this.sectionsByName.get(section.name) !== section) {
-      throw new JITLinkError('InvalidGraphOperation', `section ${section.name} does not belong to graph ${this.name}`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `section ${section.name} does not belong to graph ${this.name}`,
+      );
     }
     if (!isPowerOfTwo(alignment)) {
       throw new JITLinkError('InvalidGraphOperation', `block alignment ${alignment} is not a power of two`, {
@@ -417,7 +437,10 @@ export class LinkGraph {
       );
     }
     if (!isRepresentableAddress(address)) {
-      throw new JITLinkError('AddressNotRepresentable', `block address ${address} is not exactly representable`);
+      throw new JITLinkError(
+        'AddressNotRepresentable',
+        `block address ${address} is not exactly representable`,
+      );
     }
   }
 
@@ -454,17 +477,35 @@ export class LinkGraph {
     const section = block.section;
     let left: Block;
     if (block.isZeroFill()) {
-      left = this.createZeroFillBlock(section, splitIndex, block.address, block.alignment, block.alignmentOffset);
+      left = this.createZeroFillBlock(
+        section,
+        splitIndex,
+        block.address,
+        block.alignment,
+        block.alignmentOffset,
+      );
       block.setZeroFillSize(block.size - splitIndex);
     } else {
       const content = block.getContent();
       const leftBytes = content.subarray(0, splitIndex);
       const rightBytes = content.subarray(splitIndex);
       if (block.isContentMutable()) {
-        left = this.createMutableContentBlock(section, leftBytes, block.address, block.alignment, block.alignmentOffset);
+        left = this.createMutableContentBlock(
+          section,
+          leftBytes,
+          block.address,
+          block.alignment,
+          block.alignmentOffset,
+        );
         block.setMutableContent(rightBytes);
       } else {
-        left = this.createContentBlock(section, leftBytes, block.address, block.alignment, block.alignmentOffset);
+        left = this.createContentBlock(
+          section,
+          leftBytes,
+          block.address,
+          block.alignment,
+          block.alignmentOffset,
+        );
         block.setContent(rightBytes);
       }
     }
@@ -516,9 +557,21 @@ export class LinkGraph {
   /** Adds a symbol to be defined outside this graph. A weak linkage marks a weak reference. */
   addExternalSymbol(name: string, size: number, linkage: Linkage = Linkage.Strong): Symbol {
     if (this.externals.has(name)) {
-      throw new JITLinkError('InvalidGraphOperation', `duplicate external symbol ${name} in graph ${this.name}`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `duplicate external symbol ${name} in graph ${this.name}`,
+      );
     }
-    const sym = new Symbol(new Addressable(0, false, false), name, 0, size, linkage, Scope.Default, false, false);
+    const sym = new Symbol(
+      new Addressable(0, false, false),
+      name,
+      0,
+      size,
+      linkage,
+      Scope.Default,
+      false,
+      false,
+    );
     this.externals.set(name, sym);
     return sym;
   }
@@ -532,9 +585,21 @@ export class LinkGraph {
     isLive: boolean,
   ): Symbol {
     if (!isRepresentableAddress(address)) {
-      throw new JITLinkError('AddressNotRepresentable', `absolute symbol ${name ?? ''} address is not exactly representable`);
+      throw new JITLinkError(
+        'AddressNotRepresentable',
+        `absolute symbol ${name ?? ''} address is not exactly representable`,
+      );
     }
-    const sym = new Symbol(new Addressable(address, false, true), name, 0, size, linkage, scope, false, isLive);
+    const sym = new Symbol(
+      new Addressable(address, false, true),
+      name,
+      0,
+      size,
+      linkage,
+      scope,
+      false,
+      isLive,
+    );
     this.absolutes.add(sym);
     return sym;
   }
@@ -553,8 +618,23 @@ export class LinkGraph {
     return this.addDefinedSymbol(block, 0, name, size, Linkage.Weak, scope, false, isLive);
   }
 
-  addAnonymousSymbol(block: Block, offset: number, size: number, isCallable: boolean, isLive: boolean): Symbol {
-    return this.addDefinedSymbol(block, offset, undefined, size, Linkage.Strong, Scope.Local, isCallable, isLive);
+  addAnonymousSymbol(
+    block: Block,
+    offset: number,
+    size: number,
+    isCallable: boolean,
+    isLive: boolean,
+  ): Symbol {
+    return this.addDefinedSymbol(
+      block,
+      offset,
+      undefined,
+      size,
+      Linkage.Strong,
+      Scope.Local,
+      isCallable,
+      isLive,
+    );
   }
 
   addDefinedSymbol(
@@ -592,9 +672,13 @@ export class LinkGraph {
    */
   makeExternal(sym: Symbol): void {
     if (sym.isExternal()) return;
-    if (sym.name === undefined) throw new JITLinkError('InvalidGraphOperation', 'cannot make an anonymous symbol external');
+    if (sym.name === undefined)
+      throw new JITLinkError('InvalidGraphOperation', 'cannot make an anonymous symbol external');
     if (this.externals.has(sym.name)) {
-      throw new JITLinkError('InvalidGraphOperation', `external symbol ${sym.name} already exists in graph ${this.name}`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `external symbol ${sym.name} already exists in graph ${this.name}`,
+      );
     }
     this.detach(sym);
     sym.base = new Addressable(0, false, false);
@@ -614,7 +698,8 @@ export class LinkGraph {
     scope: Scope,
     isLive: boolean,
   ): void {
-    if (sym.isDefined()) throw new JITLinkError('InvalidGraphOperation', `symbol ${sym.describe()} is already defined`);
+    if (sym.isDefined())
+      throw new JITLinkError('InvalidGraphOperation', `symbol ${sym.describe()} is already defined`);
     this.checkSymbolOffset(block, offset, sym.name);
     this.detach(sym);
     sym.base = block;
@@ -630,7 +715,10 @@ export class LinkGraph {
   /** Turns an external or defined symbol into an absolute one at `address`. */
   makeAbsolute(sym: Symbol, address: TargetAddress): void {
     if (!isRepresentableAddress(address)) {
-      throw new JITLinkError('AddressNotRepresentable', `absolute address for ${sym.describe()} is not exactly representable`);
+      throw new JITLinkError(
+        'AddressNotRepresentable',
+        `absolute address for ${sym.describe()} is not exactly representable`,
+      );
     }
     this.detach(sym);
     sym.base = new Addressable(address, false, true);
@@ -641,7 +729,8 @@ export class LinkGraph {
 
   /** Moves a defined symbol to another block (and section). */
   transferDefinedSymbol(sym: Symbol, block: Block, offset: number, size: number = sym.size): void {
-    if (!sym.isDefined()) throw new JITLinkError('InvalidGraphOperation', `symbol ${sym.describe()} is not defined`);
+    if (!sym.isDefined())
+      throw new JITLinkError('InvalidGraphOperation', `symbol ${sym.describe()} is not defined`);
     this.checkSymbolOffset(block, offset, sym.name);
     this.detach(sym);
     sym.base = block;
@@ -662,7 +751,10 @@ export class LinkGraph {
   /** Removes an external symbol and its addressable. */
   removeExternalSymbol(sym: Symbol): void {
     if (!sym.isExternal() || sym.name === undefined || this.externals.get(sym.name) !== sym) {
-      throw new JITLinkError('InvalidGraphOperation', `${sym.describe()} is not an external symbol of graph ${this.name}`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `${sym.describe()} is not an external symbol of graph ${this.name}`,
+      );
     }
     this.checkSoleReference(sym);
     this.detach(sym);
@@ -672,7 +764,10 @@ export class LinkGraph {
   /** Removes an absolute symbol and its addressable. */
   removeAbsoluteSymbol(sym: Symbol): void {
     if (!sym.isAbsolute() || !this.absolutes.has(sym)) {
-      throw new JITLinkError('InvalidGraphOperation', `${sym.describe()} is not an absolute symbol of graph ${this.name}`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `${sym.describe()} is not an absolute symbol of graph ${this.name}`,
+      );
     }
     this.checkSoleReference(sym);
     this.detach(sym);
@@ -691,7 +786,10 @@ export class LinkGraph {
   /** Removes a defined symbol; its block stays. */
   removeDefinedSymbol(sym: Symbol): void {
     if (!sym.isDefined() || !sym.block.section.symbols.has(sym)) {
-      throw new JITLinkError('InvalidGraphOperation', `${sym.describe()} is not a defined symbol of graph ${this.name}`);
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `${sym.describe()} is not a defined symbol of graph ${this.name}`,
+      );
     }
     this.detach(sym);
     sym.inGraph = false;

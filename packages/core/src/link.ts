@@ -80,6 +80,9 @@ export function markAllSymbolsLive(graph: LinkGraph): void {
   for (const section of graph.sections()) for (const sym of section.symbols) sym.live = true;
 }
 
+/** Number of the last graph walk (see Block.walkMark). */
+let lastWalk = 0;
+
 /**
  * Dead-strips the graph: keeps the blocks reachable from live symbols through
  * edges, and removes every defined symbol not live, every unreachable block,
@@ -89,13 +92,14 @@ export function prune(graph: LinkGraph): void {
   const worklist: Symbol[] = [];
   for (const section of graph.sections()) for (const sym of section.symbols) if (sym.live) worklist.push(sym);
   for (const sym of graph.absoluteSymbols()) if (sym.live) worklist.push(sym);
-  const visited = new Set<Block>();
+  // A fresh number per walk marks visited blocks without a Set (or a reset pass).
+  const walk = ++lastWalk;
   while (worklist.length > 0) {
     const sym = worklist.pop()!;
     if (!sym.base.isDefined) continue;
     const block = sym.base as Block;
-    if (visited.has(block)) continue;
-    visited.add(block);
+    if (block.walkMark === walk) continue;
+    block.walkMark = walk;
     const edges = block.edges;
     for (let i = 0; i < edges.length; i++) {
       const target = edges[i]!.target;
@@ -109,7 +113,7 @@ export function prune(graph: LinkGraph): void {
   const deadBlocks: Block[] = [];
   for (const section of graph.sections()) {
     for (const sym of section.symbols) if (!sym.live) deadSymbols.push(sym);
-    for (const block of section.blocks) if (!visited.has(block)) deadBlocks.push(block);
+    for (const block of section.blocks) if (block.walkMark !== walk) deadBlocks.push(block);
   }
   for (const sym of deadSymbols) graph.removeDefinedSymbol(sym);
   for (const block of deadBlocks) {
@@ -197,7 +201,9 @@ export async function link(
     for (const sym of graph.externalSymbols()) {
       request.set(
         sym.name!,
-        sym.linkage === Linkage.Weak ? SymbolLookupFlags.WeaklyReferencedSymbol : SymbolLookupFlags.RequiredSymbol,
+        sym.linkage === Linkage.Weak
+          ? SymbolLookupFlags.WeaklyReferencedSymbol
+          : SymbolLookupFlags.RequiredSymbol,
       );
     }
     const result: LookupResult = request.size > 0 ? await context.lookup(request, graph) : new Map();
@@ -238,7 +244,10 @@ function assignAddresses(graph: LinkGraph, layout: SegmentLayout, allocation: JI
   for (const seg of layout.segments) {
     const base = allocation.getTargetMemory(seg.request.group);
     if (!isRepresentableAddress(base)) {
-      throw new JITLinkError('AddressNotRepresentable', `memory manager returned an inexact address for ${graph.name}`);
+      throw new JITLinkError(
+        'AddressNotRepresentable',
+        `memory manager returned an inexact address for ${graph.name}`,
+      );
     }
     const blocks = seg.blocks;
     const offsets = seg.offsets;
@@ -252,7 +261,11 @@ function applyLookupResult(graph: LinkGraph, result: LookupResult): void {
     const address = result.get(sym.name!);
     if (address !== undefined) {
       if (!isRepresentableAddress(address)) {
-        throw new JITLinkError('AddressNotRepresentable', `lookup returned an inexact address for ${sym.name}`, { file: graph.name });
+        throw new JITLinkError(
+          'AddressNotRepresentable',
+          `lookup returned an inexact address for ${sym.name}`,
+          { file: graph.name },
+        );
       }
       sym.base.address = address;
     } else if (sym.linkage === Linkage.Weak) {
@@ -262,11 +275,18 @@ function applyLookupResult(graph: LinkGraph, result: LookupResult): void {
     }
   }
   if (missing.length > 0) {
-    throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${missing.join(', ')} ]`, { file: graph.name });
+    throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${missing.join(', ')} ]`, {
+      file: graph.name,
+    });
   }
 }
 
-function copyAndFixUp(graph: LinkGraph, layout: SegmentLayout, allocation: JITLinkAllocation, target: LinkTarget): void {
+function copyAndFixUp(
+  graph: LinkGraph,
+  layout: SegmentLayout,
+  allocation: JITLinkAllocation,
+  target: LinkTarget,
+): void {
   for (const seg of layout.segments) {
     const memory = allocation.getWorkingMemory(seg.request.group);
     const blocks = seg.blocks;
@@ -275,10 +295,14 @@ function copyAndFixUp(graph: LinkGraph, layout: SegmentLayout, allocation: JITLi
       const block = blocks[i]!;
       if (block.isZeroFill()) {
         if (block.edges.length > 0 && block.edges.some((e) => e.kind >= EdgeKinds.FirstRelocation)) {
-          throw new JITLinkError('MalformedObject', `zero-fill block at ${formatAddress(block.address)} has relocations`, {
-            file: graph.name,
-            section: block.section.name,
-          });
+          throw new JITLinkError(
+            'MalformedObject',
+            `zero-fill block at ${formatAddress(block.address)} has relocations`,
+            {
+              file: graph.name,
+              section: block.section.name,
+            },
+          );
         }
         continue;
       }
@@ -294,10 +318,14 @@ function copyAndFixUp(graph: LinkGraph, layout: SegmentLayout, allocation: JITLi
         const edge = edges[j]!;
         if (edge.kind < EdgeKinds.FirstRelocation) {
           if (edge.kind === EdgeKinds.Invalid) {
-            throw new JITLinkError('InvalidGraphOperation', `invalid edge kind at ${formatAddress(block.address + edge.offset)}`, {
-              file: graph.name,
-              section: block.section.name,
-            });
+            throw new JITLinkError(
+              'InvalidGraphOperation',
+              `invalid edge kind at ${formatAddress(block.address + edge.offset)}`,
+              {
+                file: graph.name,
+                section: block.section.name,
+              },
+            );
           }
           continue;
         }

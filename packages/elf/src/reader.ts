@@ -133,12 +133,27 @@ export interface ElfFile {
   symbols: ElfSymbol[];
   relocationSections: ElfRelocationSection[];
   groups: ElfSectionGroup[];
+  /**
+   * String tables decoded whole, by section index: names are then substrings
+   * (one decode per table rather than one per name). `null` marks a table
+   * holding non-ASCII bytes, whose names are decoded one by one.
+   */
+  decodedStringTables: Map<number, string | null>;
 }
 
 const TWO_32 = 0x1_0000_0000;
 const utf8 = new TextDecoder('utf-8');
+// For ASCII tables only (where it equals UTF-8): one native call for the whole table.
+const latin1 = new TextDecoder('latin1');
+// (That decoder maps 0x80-0x9f above U+00FF, so test for any character past ASCII.)
+const NON_ASCII = /[\u0080-\uffff]/;
 
-function malformed(file: string, detail: string, section: string | undefined, offset: number | undefined): never {
+function malformed(
+  file: string,
+  detail: string,
+  section: string | undefined,
+  offset: number | undefined,
+): never {
   throw new JITLinkError('MalformedObject', detail, { file, section, offset });
 }
 
@@ -151,7 +166,8 @@ export function decodeName(bytes: Uint8Array, start: number, end: number): strin
   for (; i < end; i++) if (bytes[i]! >= 0x80) break;
   if (i < end) return utf8.decode(bytes.subarray(start, end));
   // One call builds the string flat; appending a character at a time allocated a string per character.
-  if (end - start <= 8192) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  if (end - start <= 8192)
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   let s = '';
   for (let at = start; at < end; at += 8192) {
     s += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
@@ -193,7 +209,13 @@ class Reader {
   size64(at: number, what: string, section: string | undefined, index?: number): number {
     const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
     const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
-    if (hi >= 0x20_0000) malformed(this.file, `${numbered(what, index)} 0x${(hi * TWO_32 + lo).toString(16)} is too large`, section, at);
+    if (hi >= 0x20_0000)
+      malformed(
+        this.file,
+        `${numbered(what, index)} 0x${(hi * TWO_32 + lo).toString(16)} is too large`,
+        section,
+        at,
+      );
     return hi * TWO_32 + lo;
   }
   /** An address-sized unsigned field (size, offset). */
@@ -226,11 +248,14 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
   const cls = bytes[4]!;
   const data = bytes[5]!;
   if (cls !== ELFCLASS32 && cls !== ELFCLASS64) malformed(file, `invalid ELF class ${cls}`, undefined, 4);
-  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) malformed(file, `invalid ELF data encoding ${data}`, undefined, 5);
-  if (bytes[6] !== EV_CURRENT) malformed(file, `unsupported ELF identification version ${bytes[6]}`, undefined, 6);
+  if (data !== ELFDATA2LSB && data !== ELFDATA2MSB)
+    malformed(file, `invalid ELF data encoding ${data}`, undefined, 5);
+  if (bytes[6] !== EV_CURRENT)
+    malformed(file, `unsupported ELF identification version ${bytes[6]}`, undefined, 6);
   const is64 = cls === ELFCLASS64;
   const ehdrSize = is64 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE;
-  if (bytes.length < ehdrSize) malformed(file, `truncated ELF header (${bytes.length} bytes, need ${ehdrSize})`, undefined, 0);
+  if (bytes.length < ehdrSize)
+    malformed(file, `truncated ELF header (${bytes.length} bytes, need ${ehdrSize})`, undefined, 0);
   const r = new Reader(file, bytes, is64, data === ELFDATA2LSB);
 
   const type = r.u16(16);
@@ -271,6 +296,7 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
     symbols: [],
     relocationSections: [],
     groups: [],
+    decodedStringTables: new Map(),
   };
   if (shoff === 0) {
     if (shnum !== 0) malformed(file, `${shnum} section headers declared at offset 0`, undefined, shoffAt);
@@ -280,7 +306,12 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
     malformed(file, `section header entry size ${shentsize}, expected ${shdrSize}`, undefined, flagsAt + 10);
   }
   if (shoff + shdrSize > bytes.length) {
-    malformed(file, `section header table at 0x${shoff.toString(16)} is past the end of the file`, undefined, shoffAt);
+    malformed(
+      file,
+      `section header table at 0x${shoff.toString(16)} is past the end of the file`,
+      undefined,
+      shoffAt,
+    );
   }
   // e_shnum = 0 and e_shstrndx = SHN_XINDEX escape into section 0's sh_size and sh_link.
   if (shnum === 0) {
@@ -297,7 +328,12 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
     );
   }
   if (shstrndx !== SHN_UNDEF && shstrndx >= shnum) {
-    malformed(file, `section name table index ${shstrndx} is out of range (${shnum} sections)`, undefined, flagsAt + 14);
+    malformed(
+      file,
+      `section name table index ${shstrndx} is out of range (${shnum} sections)`,
+      undefined,
+      flagsAt + 14,
+    );
   }
   header.sectionCount = shnum;
   header.sectionNameTableIndex = shstrndx;
@@ -330,9 +366,21 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
     const strtab = sections[shstrndx]!;
     checkSectionBounds(elf, strtab, `section name table #${shstrndx}`);
     // The table's own name first, so that errors in other names can name it.
-    strtab.name = readString(elf, strtab, nameOffsets[shstrndx]!, `section #${shstrndx}`, strtab.headerOffset);
+    strtab.name = readString(
+      elf,
+      strtab,
+      nameOffsets[shstrndx]!,
+      `section #${shstrndx}`,
+      strtab.headerOffset,
+    );
     for (let i = 0; i < shnum; i++) {
-      sections[i]!.name = readString(elf, strtab, nameOffsets[i]!, `section #${i}`, sections[i]!.headerOffset);
+      sections[i]!.name = readString(
+        elf,
+        strtab,
+        nameOffsets[i]!,
+        `section #${i}`,
+        sections[i]!.headerOffset,
+      );
     }
   } else {
     for (let i = 0; i < shnum; i++) sections[i]!.name = `#${i}`;
@@ -351,21 +399,29 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
   for (let i = 1; i < shnum; i++) {
     const sec = sections[i]!;
     if (sec.type === SHT_SYMTAB) {
-      if (elf.symbolTable !== undefined) malformed(file, 'more than one SHT_SYMTAB section', sec.name, sec.headerOffset);
+      if (elf.symbolTable !== undefined)
+        malformed(file, 'more than one SHT_SYMTAB section', sec.name, sec.headerOffset);
       elf.symbolTable = sec;
     } else if (sec.type === SHT_SYMTAB_SHNDX) {
-      if (shndxTable !== undefined) malformed(file, 'more than one SHT_SYMTAB_SHNDX section', sec.name, sec.headerOffset);
+      if (shndxTable !== undefined)
+        malformed(file, 'more than one SHT_SYMTAB_SHNDX section', sec.name, sec.headerOffset);
       shndxTable = sec;
     }
   }
   if (elf.symbolTable !== undefined) readSymbols(elf, r, elf.symbolTable, shndxTable);
   else if (shndxTable !== undefined) {
-    malformed(file, 'SHT_SYMTAB_SHNDX section without a symbol table', shndxTable.name, shndxTable.headerOffset);
+    malformed(
+      file,
+      'SHT_SYMTAB_SHNDX section without a symbol table',
+      shndxTable.name,
+      shndxTable.headerOffset,
+    );
   }
 
   for (let i = 1; i < shnum; i++) {
     const sec = sections[i]!;
-    if (sec.type === SHT_RELA || sec.type === SHT_REL) elf.relocationSections.push(readRelocationSection(elf, sec));
+    if (sec.type === SHT_RELA || sec.type === SHT_REL)
+      elf.relocationSections.push(readRelocationSection(elf, sec));
     else if (sec.type === SHT_GROUP) elf.groups.push(readGroup(elf, r, sec));
   }
   return elf;
@@ -406,7 +462,12 @@ export function readString(
 ): string {
   const label = strtab.name || `#${strtab.index}`;
   if (strtab.type !== SHT_STRTAB) {
-    malformed(elf.fileName, `string table for ${numbered(what, index)} has type ${strtab.type}, not SHT_STRTAB`, label, strtab.headerOffset);
+    malformed(
+      elf.fileName,
+      `string table for ${numbered(what, index)} has type ${strtab.type}, not SHT_STRTAB`,
+      label,
+      strtab.headerOffset,
+    );
   }
   if (offset >= strtab.size) {
     malformed(
@@ -417,18 +478,48 @@ export function readString(
     );
   }
   const bytes = elf.bytes;
-  const start = strtab.offset + offset;
-  // Bounds were checked for SHT_STRTAB sections; the minimum keeps the scan inside the file regardless.
+  // Bounds were checked for SHT_STRTAB sections; the minimum keeps every read inside the file regardless.
   const limit = Math.min(strtab.offset + strtab.size, bytes.length);
+  let text = elf.decodedStringTables.get(strtab.index);
+  if (text === undefined) {
+    const decoded = latin1.decode(bytes.subarray(Math.min(strtab.offset, limit), limit));
+    text = NON_ASCII.test(decoded) ? null : decoded;
+    elf.decodedStringTables.set(strtab.index, text);
+  }
+  if (text !== null) {
+    const end = text.indexOf('\0', offset);
+    if (end < 0) notTerminated(elf, strtab, what, index, fieldOffset);
+    return text.slice(offset, end);
+  }
+  const start = strtab.offset + offset;
   let end = start;
   while (end < limit && bytes[end] !== 0) end++;
-  if (end === limit) {
-    malformed(elf.fileName, `name of ${numbered(what, index)} runs past the end of string table ${label} (not NUL-terminated)`, label, fieldOffset);
-  }
+  if (end === limit) notTerminated(elf, strtab, what, index, fieldOffset);
   return decodeName(bytes, start, end);
 }
 
-function linkedSection(elf: ElfFile, sec: ElfSectionHeader, wantType: number, what: string): ElfSectionHeader {
+function notTerminated(
+  elf: ElfFile,
+  strtab: ElfSectionHeader,
+  what: string,
+  index: number | undefined,
+  fieldOffset: number,
+): never {
+  const label = strtab.name || `#${strtab.index}`;
+  malformed(
+    elf.fileName,
+    `name of ${numbered(what, index)} runs past the end of string table ${label} (not NUL-terminated)`,
+    label,
+    fieldOffset,
+  );
+}
+
+function linkedSection(
+  elf: ElfFile,
+  sec: ElfSectionHeader,
+  wantType: number,
+  what: string,
+): ElfSectionHeader {
   const linked = sec.link > 0 && sec.link < elf.sections.length ? elf.sections[sec.link]! : undefined;
   if (linked === undefined || linked.type !== wantType) {
     malformed(elf.fileName, `sh_link ${sec.link} does not name a ${what}`, sec.name, sec.headerOffset);
@@ -436,23 +527,48 @@ function linkedSection(elf: ElfFile, sec: ElfSectionHeader, wantType: number, wh
   return linked;
 }
 
-function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTable: ElfSectionHeader | undefined): void {
+function readSymbols(
+  elf: ElfFile,
+  r: Reader,
+  symtab: ElfSectionHeader,
+  shndxTable: ElfSectionHeader | undefined,
+): void {
   const file = elf.fileName;
   const entSize = r.is64 ? ELF64_SYM_SIZE : ELF32_SYM_SIZE;
   if (symtab.entrySize !== entSize) {
-    malformed(file, `symbol table entry size ${symtab.entrySize}, expected ${entSize}`, symtab.name, symtab.headerOffset);
+    malformed(
+      file,
+      `symbol table entry size ${symtab.entrySize}, expected ${entSize}`,
+      symtab.name,
+      symtab.headerOffset,
+    );
   }
   if (symtab.size % entSize !== 0) {
-    malformed(file, `symbol table size 0x${symtab.size.toString(16)} is not a multiple of ${entSize}`, symtab.name, symtab.headerOffset);
+    malformed(
+      file,
+      `symbol table size 0x${symtab.size.toString(16)} is not a multiple of ${entSize}`,
+      symtab.name,
+      symtab.headerOffset,
+    );
   }
   const strtab = linkedSection(elf, symtab, SHT_STRTAB, 'string table');
   const count = symtab.size / entSize;
   if (shndxTable !== undefined) {
     if (shndxTable.link !== symtab.index) {
-      malformed(file, `sh_link ${shndxTable.link} does not name the symbol table`, shndxTable.name, shndxTable.headerOffset);
+      malformed(
+        file,
+        `sh_link ${shndxTable.link} does not name the symbol table`,
+        shndxTable.name,
+        shndxTable.headerOffset,
+      );
     }
     if (shndxTable.entrySize !== 4 && shndxTable.entrySize !== 0) {
-      malformed(file, `extended index table entry size ${shndxTable.entrySize}, expected 4`, shndxTable.name, shndxTable.headerOffset);
+      malformed(
+        file,
+        `extended index table entry size ${shndxTable.entrySize}, expected 4`,
+        shndxTable.name,
+        shndxTable.headerOffset,
+      );
     }
     if (shndxTable.size < count * 4) {
       malformed(
@@ -486,14 +602,29 @@ function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTab
     const name = nameOffset === 0 ? '' : readString(elf, strtab, nameOffset, 'symbol', at, i);
     if (shndx === SHN_XINDEX) {
       if (shndxTable === undefined) {
-        malformed(file, `symbol #${i} (${name}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, symtab.name, at);
+        malformed(
+          file,
+          `symbol #${i} (${name}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
+          symtab.name,
+          at,
+        );
       }
       shndx = r.u32(shndxTable.offset + i * 4);
       if (shndx === SHN_UNDEF || shndx >= shnum) {
-        malformed(file, `extended section index ${shndx} of symbol #${i} (${name}) is out of range`, shndxTable.name, shndxTable.offset + i * 4);
+        malformed(
+          file,
+          `extended section index ${shndx} of symbol #${i} (${name}) is out of range`,
+          shndxTable.name,
+          shndxTable.offset + i * 4,
+        );
       }
     } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
-      malformed(file, `section index ${shndx} of symbol #${i} (${name}) is out of range (${shnum} sections)`, symtab.name, at);
+      malformed(
+        file,
+        `section index ${shndx} of symbol #${i} (${name}) is out of range (${shnum} sections)`,
+        symtab.name,
+        at,
+      );
     }
     symbols.push({
       index: i,
@@ -512,15 +643,36 @@ function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTab
 function readRelocationSection(elf: ElfFile, sec: ElfSectionHeader): ElfRelocationSection {
   const is64 = elf.header.bits === 64;
   const isRela = sec.type === SHT_RELA;
-  const entSize = isRela ? (is64 ? ELF64_RELA_SIZE : ELF32_RELA_SIZE) : is64 ? ELF64_REL_SIZE : ELF32_REL_SIZE;
+  const entSize = isRela
+    ? is64
+      ? ELF64_RELA_SIZE
+      : ELF32_RELA_SIZE
+    : is64
+      ? ELF64_REL_SIZE
+      : ELF32_REL_SIZE;
   if (sec.entrySize !== entSize) {
-    malformed(elf.fileName, `relocation entry size ${sec.entrySize}, expected ${entSize}`, sec.name, sec.headerOffset);
+    malformed(
+      elf.fileName,
+      `relocation entry size ${sec.entrySize}, expected ${entSize}`,
+      sec.name,
+      sec.headerOffset,
+    );
   }
   if (sec.size % entSize !== 0) {
-    malformed(elf.fileName, `relocation section size 0x${sec.size.toString(16)} is not a multiple of ${entSize}`, sec.name, sec.headerOffset);
+    malformed(
+      elf.fileName,
+      `relocation section size 0x${sec.size.toString(16)} is not a multiple of ${entSize}`,
+      sec.name,
+      sec.headerOffset,
+    );
   }
   if (sec.info === SHN_UNDEF || sec.info >= elf.sections.length) {
-    malformed(elf.fileName, `relocations apply to section index ${sec.info}, which does not exist`, sec.name, sec.headerOffset);
+    malformed(
+      elf.fileName,
+      `relocations apply to section index ${sec.info}, which does not exist`,
+      sec.name,
+      sec.headerOffset,
+    );
   }
   if (sec.size > 0 && (elf.symbolTable === undefined || sec.link !== elf.symbolTable.index)) {
     malformed(elf.fileName, `sh_link ${sec.link} does not name the symbol table`, sec.name, sec.headerOffset);
@@ -530,15 +682,26 @@ function readRelocationSection(elf: ElfFile, sec: ElfSectionHeader): ElfRelocati
 
 function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGroup {
   const file = elf.fileName;
-  if (sec.entrySize !== 4) malformed(file, `group entry size ${sec.entrySize}, expected 4`, sec.name, sec.headerOffset);
+  if (sec.entrySize !== 4)
+    malformed(file, `group entry size ${sec.entrySize}, expected 4`, sec.name, sec.headerOffset);
   if (sec.size < 4 || sec.size % 4 !== 0) {
-    malformed(file, `group section size 0x${sec.size.toString(16)} is not a positive multiple of 4`, sec.name, sec.headerOffset);
+    malformed(
+      file,
+      `group section size 0x${sec.size.toString(16)} is not a positive multiple of 4`,
+      sec.name,
+      sec.headerOffset,
+    );
   }
   if (elf.symbolTable === undefined || sec.link !== elf.symbolTable.index) {
     malformed(file, `sh_link ${sec.link} does not name the symbol table`, sec.name, sec.headerOffset);
   }
   if (sec.info >= elf.symbols.length) {
-    malformed(file, `group signature symbol index ${sec.info} is out of range (${elf.symbols.length} symbols)`, sec.name, sec.headerOffset);
+    malformed(
+      file,
+      `group signature symbol index ${sec.info} is out of range (${elf.symbols.length} symbols)`,
+      sec.name,
+      sec.headerOffset,
+    );
   }
   const flags = r.u32(sec.offset);
   const members: number[] = [];
@@ -549,7 +712,13 @@ function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGr
     }
     members.push(index);
   }
-  return { section: sec, flags, isComdat: (flags & GRP_COMDAT) !== 0, signature: elf.symbols[sec.info]!, members };
+  return {
+    section: sec,
+    flags,
+    isComdat: (flags & GRP_COMDAT) !== 0,
+    signature: elf.symbols[sec.info]!,
+    members,
+  };
 }
 
 /**
@@ -558,7 +727,12 @@ function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGr
  * table; the offset is not checked against the target section (the caller knows
  * the section). For SHT_REL, `out.addend` is 0.
  */
-export function readRelocation(elf: ElfFile, relSec: ElfRelocationSection, index: number, out: ElfRawRelocation): number {
+export function readRelocation(
+  elf: ElfFile,
+  relSec: ElfRelocationSection,
+  index: number,
+  out: ElfRawRelocation,
+): number {
   const view = elf.view;
   const le = elf.header.endianness === 'little';
   const at = relSec.section.offset + index * relSec.entrySize;
@@ -576,7 +750,12 @@ export function readRelocation(elf: ElfFile, relSec: ElfRelocationSection, index
       const aHi = view.getUint32(le ? at + 20 : at + 16, le);
       const addend = addressFromHalves(aHi, aLo);
       if (addend === undefined) {
-        malformed(elf.fileName, `relocation addend is outside the exactly representable range`, relSec.section.name, at + 16);
+        malformed(
+          elf.fileName,
+          `relocation addend is outside the exactly representable range`,
+          relSec.section.name,
+          at + 16,
+        );
       }
       out.addend = addend;
     } else out.addend = 0;

@@ -23,8 +23,20 @@ function sample(): Uint8Array {
     endianness: 'little',
     machine: 62,
     sections: [
-      { name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(16), align: 16 },
-      { name: '.data', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_WRITE, content: new Uint8Array(8), align: 8 },
+      {
+        name: '.text',
+        type: SHT_PROGBITS,
+        flags: SHF_ALLOC | SHF_EXECINSTR,
+        content: new Uint8Array(16),
+        align: 16,
+      },
+      {
+        name: '.data',
+        type: SHT_PROGBITS,
+        flags: SHF_ALLOC | SHF_WRITE,
+        content: new Uint8Array(8),
+        align: 8,
+      },
     ],
     symbols: [
       { name: 'f', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 16 },
@@ -87,7 +99,10 @@ describe('malformed objects give MalformedObject errors with file, section and o
   });
 
   test('wrong section header entry size', () => {
-    expectMalformed(mutated((_b, v) => v.setUint16(58, 40, true)), /section header entry size 40/);
+    expectMalformed(
+      mutated((_b, v) => v.setUint16(58, 40, true)),
+      /section header entry size 40/,
+    );
   });
 
   test('section content past the end of the file', () => {
@@ -137,6 +152,37 @@ describe('malformed objects give MalformedObject errors with file, section and o
       '.strtab',
     );
     expect(err.offset).toBe(parseElf(sample(), FILE).symbols[1]!.entryOffset);
+  });
+
+  test('names are read whole from ASCII and from UTF-8 string tables', () => {
+    const names = ['f', 'caf\u00e9_\u0192', 'ext'];
+    const bytes = writeElf({
+      bits: 64,
+      endianness: 'little',
+      machine: 62,
+      sections: [
+        {
+          name: '.text',
+          type: SHT_PROGBITS,
+          flags: SHF_ALLOC | SHF_EXECINSTR,
+          content: new Uint8Array(16),
+          align: 16,
+        },
+      ],
+      symbols: [
+        { name: names[0]!, type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 8 },
+        { name: names[1]!, type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 8 },
+        { name: names[2]!, section: 0 },
+      ],
+    });
+    const elf = parseElf(bytes, FILE);
+    expect(elf.symbols.slice(1).map((s) => s.name)).toEqual(names);
+    expect(elf.sections.map((s) => s.name)).toContain('.text');
+    // A UTF-8 table without its final NUL is still caught.
+    const s = elf.sections.find((x) => x.name === '.strtab')!;
+    const broken = bytes.slice();
+    broken[s.offset + s.size - 1] = 0x41;
+    expectMalformed(broken, /not NUL-terminated/, '.strtab');
   });
 
   test('string table not NUL-terminated', () => {
@@ -258,7 +304,8 @@ describe('fuzzing: mutated objects only ever throw JITLinkError', () => {
       for (let k = 0; k < flips && bytes.length > 0; k++) {
         const [lo, hi] = regions[Math.floor(random() * regions.length)]!;
         const at = Math.min(bytes.length - 1, lo + Math.floor(random() * (hi - lo)));
-        bytes[at] = random() < 0.5 ? Math.floor(random() * 256) : bytes[at]! ^ (1 << Math.floor(random() * 8));
+        bytes[at] =
+          random() < 0.5 ? Math.floor(random() * 256) : bytes[at]! ^ (1 << Math.floor(random() * 8));
       }
       try {
         build(bytes);

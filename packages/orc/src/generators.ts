@@ -1,7 +1,16 @@
 /** Definition generators: where symbols come from when no added object defines them. */
 import { type Archive, type ArchiveMember, type ExecutorProcessControl, type LinkGraph } from '@jitlink/core';
 import type { ObjectLinkingLayer } from './object-linking-layer.js';
-import { MaterializationUnit, SymbolState, type DefinitionGenerator, type ExecutorSymbolDef, type JITDylib, type JITSymbolFlags, type MaterializationResponsibility, type ResourceTracker } from './session.js';
+import {
+  MaterializationUnit,
+  SymbolState,
+  type DefinitionGenerator,
+  type ExecutorSymbolDef,
+  type JITDylib,
+  type JITSymbolFlags,
+  type MaterializationResponsibility,
+  type ResourceTracker,
+} from './session.js';
 
 /**
  * Process symbols are weak: a definition linked into the JIT overrides them,
@@ -22,7 +31,8 @@ export class ProcessSymbolsGenerator implements DefinitionGenerator {
     if (wanted.length === 0) return;
     const found = await this.executor.lookupSymbols(wanted);
     const defs = new Map<string, ExecutorSymbolDef>();
-    for (const [name, address] of found) if (address !== 0) defs.set(name, { address, flags: PROCESS_SYMBOL_FLAGS });
+    for (const [name, address] of found)
+      if (address !== 0) defs.set(name, { address, flags: PROCESS_SYMBOL_FLAGS });
     if (defs.size > 0) dylib.defineAbsolute(defs);
   }
 }
@@ -32,16 +42,22 @@ export class PhonyExternalsGenerator implements DefinitionGenerator {
   readonly defined: string[] = [];
   tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
     const defs = new Map<string, ExecutorSymbolDef>();
-    for (const name of names) if (!dylib.symbols.has(name)) defs.set(name, { address: 0, flags: { ...PROCESS_SYMBOL_FLAGS, weak: false } });
+    for (const name of names)
+      if (!dylib.symbols.has(name))
+        defs.set(name, { address: 0, flags: { ...PROCESS_SYMBOL_FLAGS, weak: false } });
     this.defined.push(...defs.keys());
     if (defs.size > 0) dylib.defineAbsolute(defs);
   }
 }
 
 /** Absolute definitions as a map. */
-export function absoluteSymbols(entries: Iterable<[string, number]>, flags: Partial<JITSymbolFlags> = {}): Map<string, ExecutorSymbolDef> {
+export function absoluteSymbols(
+  entries: Iterable<[string, number]>,
+  flags: Partial<JITSymbolFlags> = {},
+): Map<string, ExecutorSymbolDef> {
   const defs = new Map<string, ExecutorSymbolDef>();
-  for (const [name, address] of entries) defs.set(name, { address, flags: { hidden: false, weak: false, callable: false, ...flags } });
+  for (const [name, address] of entries)
+    defs.set(name, { address, flags: { hidden: false, weak: false, callable: false, ...flags } });
   return defs;
 }
 
@@ -70,11 +86,13 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
 
   tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
     for (const name of names) {
-      if (dylib.symbols.has(name)) continue;
+      // Most names are not in this archive: one index lookup settles them.
       const member = this.archive.findMemberDefining(name);
-      if (!member || this.loaded.has(member)) continue;
+      if (!member || this.loaded.has(member) || dylib.symbols.has(name)) continue;
       this.loaded.add(member);
-      const graph = this.layer.registry.createLinkGraph(member.data, { name: `${this.archive.fileName}(${member.name})` });
+      const graph = this.layer.registry.createLinkGraph(member.data, {
+        name: `${this.archive.fileName}(${member.name})`,
+      });
       this.options.transformGraph?.(graph);
       this.layer.add(dylib, graph, { tracker: this.options.tracker });
     }
@@ -107,7 +125,11 @@ export class ReExportsUnit extends MaterializationUnit {
     for (const alias of r.symbols) targets.set(alias, this.aliases.get(alias)!.target);
     const session = r.session;
     session
-      .lookup([this.source], new Set(targets.values()), { requiredState: SymbolState.Resolved, requester: r.record, fromDylib: this.source })
+      .lookup([this.source], new Set(targets.values()), {
+        requiredState: SymbolState.Resolved,
+        requester: r.record,
+        fromDylib: this.source,
+      })
       .then((found) => {
         const addresses = new Map<string, number>();
         for (const [alias, target] of targets) addresses.set(alias, found.get(target)!);
@@ -126,5 +148,8 @@ export function reexports(
   aliases: Iterable<[string, string]>,
   flags: Partial<JITSymbolFlags> = {},
 ): ReExportsUnit {
-  return new ReExportsUnit(source, new Map([...aliases].map(([alias, target]) => [alias, { target, flags }])));
+  return new ReExportsUnit(
+    source,
+    new Map([...aliases].map(([alias, target]) => [alias, { target, flags }])),
+  );
 }

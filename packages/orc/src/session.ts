@@ -133,6 +133,8 @@ export class ResourceTracker {
 
 export class JITDylib {
   readonly symbols = new Map<string, SymbolEntry>();
+  /** @internal Counts names added to `symbols` (never decreases), so a lookup can tell whether a generator defined anything. */
+  definitionCount = 0;
   readonly generators: DefinitionGenerator[] = [];
   private linkOrderList: JITDylib[];
   readonly defaultTracker: ResourceTracker;
@@ -176,17 +178,22 @@ export class JITDylib {
       const existing = this.symbols.get(name);
       if (existing && !existing.flags.weak && !flags.weak) {
         const other = existing.record ? existing.record.unit.name : 'an absolute definition';
-        throw new JITLinkError('DuplicateDefinition', `duplicate definition of symbol ${name}: defined in ${other} and in ${unit.name}`);
+        throw new JITLinkError(
+          'DuplicateDefinition',
+          `duplicate definition of symbol ${name}: defined in ${other} and in ${unit.name}`,
+        );
       }
     }
     for (const [name, flags] of unit.symbols) {
       const existing = this.symbols.get(name);
       if (!existing) {
         this.symbols.set(name, new SymbolEntry(name, this, flags, record));
+        this.definitionCount++;
         record.owned.add(name);
         continue;
       }
-      const existingUnstarted = existing.record !== undefined && existing.record.state === SymbolState.NeverSearched;
+      const existingUnstarted =
+        existing.record !== undefined && existing.record.state === SymbolState.NeverSearched;
       if (existing.flags.weak && !flags.weak && (existingUnstarted || existing.record === undefined)) {
         // A strong definition overrides a weak one that has not been linked yet.
         if (existing.record) {
@@ -215,17 +222,27 @@ export class JITDylib {
   }
 
   /** Defines symbols at fixed addresses (always Ready). */
-  defineAbsolute(defs: ReadonlyMap<string, ExecutorSymbolDef>, tracker: ResourceTracker = this.defaultTracker): void {
+  defineAbsolute(
+    defs: ReadonlyMap<string, ExecutorSymbolDef>,
+    tracker: ResourceTracker = this.defaultTracker,
+  ): void {
     for (const [name, def] of defs) {
       const existing = this.symbols.get(name);
       if (existing && !existing.flags.weak && !def.flags.weak) {
         const other = existing.record ? existing.record.unit.name : 'an absolute definition';
-        throw new JITLinkError('DuplicateDefinition', `duplicate definition of symbol ${name}: defined in ${other} and as an absolute symbol`);
+        throw new JITLinkError(
+          'DuplicateDefinition',
+          `duplicate definition of symbol ${name}: defined in ${other} and as an absolute symbol`,
+        );
       }
     }
     for (const [name, def] of defs) {
       const existing = this.symbols.get(name);
-      if (existing && !(existing.flags.weak && !def.flags.weak && existing.state === SymbolState.NeverSearched)) continue;
+      if (
+        existing &&
+        !(existing.flags.weak && !def.flags.weak && existing.state === SymbolState.NeverSearched)
+      )
+        continue;
       if (existing?.record) {
         existing.record.owned.delete(name);
         existing.record.unit.discard(this, name);
@@ -233,6 +250,7 @@ export class JITDylib {
       const entry = new SymbolEntry(name, this, def.flags, undefined);
       entry.address = def.address;
       this.symbols.set(name, entry);
+      this.definitionCount++;
       tracker.absoluteNames.add(name);
     }
   }
@@ -301,7 +319,9 @@ export class ExecutionSession {
   ): Promise<Map<string, TargetAddress>> {
     const requiredState = options.requiredState ?? SymbolState.Ready;
     const request: Map<string, SymbolLookupFlags> =
-      names instanceof Map ? new Map(names) : new Map([...(names as Iterable<string>)].map((n) => [n, SymbolLookupFlags.RequiredSymbol]));
+      names instanceof Map
+        ? new Map(names)
+        : new Map([...(names as Iterable<string>)].map((n) => [n, SymbolLookupFlags.RequiredSymbol]));
     const fromDylib = options.fromDylib ?? options.requester?.dylib;
     const found = new Map<string, SymbolEntry>();
 
@@ -319,11 +339,17 @@ export class ExecutionSession {
       }
       // Give each dylib's generators a chance, in search order, then search again.
       // Each generator sees only what is still missing after the ones before it.
+      // Generators define only into their own dylib, so after each one only that
+      // dylib needs checking (not the whole search order for every name again).
+      let stillMissing = missing;
       search: for (const dylib of searchOrder) {
         for (const gen of dylib.generators) {
-          const stillMissing = missing.filter((n) => !this.find(searchOrder, n, fromDylib));
           if (stillMissing.length === 0) break search;
+          const definedBefore = dylib.definitionCount;
           await gen.tryToGenerate(dylib, stillMissing);
+          if (dylib.definitionCount !== definedBefore) {
+            stillMissing = stillMissing.filter((n) => !isVisible(dylib.symbols.get(n), dylib, fromDylib));
+          }
         }
       }
       pending = missing;
@@ -366,7 +392,9 @@ export class ExecutionSession {
     for (const record of records) {
       if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
       if (record.error) throw this.dependencyError(record.unit.name, record);
-      waits.push(record.ready.promise.catch(() => Promise.reject(this.dependencyError(record.unit.name, record))));
+      waits.push(
+        record.ready.promise.catch(() => Promise.reject(this.dependencyError(record.unit.name, record))),
+      );
     }
     await Promise.all(waits);
   }
@@ -376,18 +404,32 @@ export class ExecutionSession {
     return (await this.lookup(searchOrder, [name])).get(name)!;
   }
 
-  private find(order: readonly JITDylib[], name: string, fromDylib: JITDylib | undefined): SymbolEntry | undefined {
+  private find(
+    order: readonly JITDylib[],
+    name: string,
+    fromDylib: JITDylib | undefined,
+  ): SymbolEntry | undefined {
     for (const dylib of order) {
       const entry = dylib.symbols.get(name);
-      if (entry && (!entry.flags.hidden || fromDylib === undefined || fromDylib === dylib)) return entry;
+      if (isVisible(entry, dylib, fromDylib)) return entry;
     }
     return undefined;
   }
 
   private dependencyError(name: string, record: UnitRecord): Error {
     const cause = record.error ?? new Error('unknown failure');
-    if (cause instanceof JITLinkError && cause.code === 'LinkFailed' && cause.message.startsWith('failed to materialize')) return cause;
-    return new JITLinkError('LinkFailed', `failed to materialize ${name} (from ${record.unit.name}): ${cause.message}`, {}, { cause });
+    if (
+      cause instanceof JITLinkError &&
+      cause.code === 'LinkFailed' &&
+      cause.message.startsWith('failed to materialize')
+    )
+      return cause;
+    return new JITLinkError(
+      'LinkFailed',
+      `failed to materialize ${name} (from ${record.unit.name}): ${cause.message}`,
+      {},
+      { cause },
+    );
   }
 
   private startMaterializing(record: UnitRecord): void {
@@ -414,7 +456,10 @@ export class ExecutionSession {
       else entry.address = address;
     }
     if (missing.length > 0) {
-      throw new JITLinkError('LinkFailed', `${record.unit.name} did not define symbols it claimed: ${missing.join(', ')}`);
+      throw new JITLinkError(
+        'LinkFailed',
+        `${record.unit.name} did not define symbols it claimed: ${missing.join(', ')}`,
+      );
     }
     record.state = SymbolState.Resolved;
     record.resolved.resolve();
@@ -517,7 +562,15 @@ export class ExecutionSession {
       r.ready.reject(e);
       r.settled.resolve();
       for (const d of r.dependents) {
-        work.push([d, new JITLinkError('LinkFailed', `failed to materialize ${d.unit.name}: it depends on ${r.unit.name}, which failed: ${e.message}`, {}, { cause: e })]);
+        work.push([
+          d,
+          new JITLinkError(
+            'LinkFailed',
+            `failed to materialize ${d.unit.name}: it depends on ${r.unit.name}, which failed: ${e.message}`,
+            {},
+            { cause: e },
+          ),
+        ]);
       }
     }
     this.updateReadiness();
@@ -529,7 +582,9 @@ export class ExecutionSession {
     tracker.removed = true;
     const records = [...tracker.records];
     // Links in flight under this tracker settle first, so memory is never freed under a running link.
-    await Promise.all(records.filter((r) => r.state !== SymbolState.NeverSearched).map((r) => r.settled.promise));
+    await Promise.all(
+      records.filter((r) => r.state !== SymbolState.NeverSearched).map((r) => r.settled.promise),
+    );
     const errors: Error[] = [];
     for (const manager of this.resourceManagers) {
       try {
@@ -560,7 +615,10 @@ export class ExecutionSession {
       if (entry && !entry.record) tracker.dylib.symbols.delete(name);
     }
     tracker.records.clear();
-    if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('\n'));
+    if (errors.length > 0)
+      throw errors.length === 1
+        ? errors[0]
+        : new AggregateError(errors, errors.map((e) => e.message).join('\n'));
   }
 
   /** @internal */
@@ -590,7 +648,10 @@ export class ExecutionSession {
         }
       }
     }
-    if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('\n'));
+    if (errors.length > 0)
+      throw errors.length === 1
+        ? errors[0]
+        : new AggregateError(errors, errors.map((e) => e.message).join('\n'));
   }
 
   describeSymbol(name: string, dylib: JITDylib): string {
@@ -633,4 +694,13 @@ export class MaterializationResponsibility {
     this.done = true;
     this.session.notifyFailed(this.record, error);
   }
+}
+
+/** A definition in `dylib` is visible to lookups from `fromDylib` unless it is hidden there. */
+function isVisible(
+  entry: SymbolEntry | undefined,
+  dylib: JITDylib,
+  fromDylib: JITDylib | undefined,
+): entry is SymbolEntry {
+  return entry !== undefined && (!entry.flags.hidden || fromDylib === undefined || fromDylib === dylib);
 }
