@@ -160,7 +160,7 @@ export class GOTAndStubsBuilder {
   run(): void {
     const graph = this.graph;
     let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
-    const blocks: Block[] = [...graph.blocks()];
+    const blocks: Block[] = graph.blockList();
     for (const block of blocks) {
       const edges = block.edges;
       for (let i = 0; i < edges.length; i++) {
@@ -262,7 +262,7 @@ export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
   const section = graph.findSectionByName(STUBS_SECTION_NAME);
   if (section === undefined) return;
   let stubsByTarget: Map<Symbol, Symbol> | undefined;
-  for (const block of graph.blocks()) {
+  for (const block of graph.blockList()) {
     const edges = block.edges;
     for (let i = 0; i < edges.length; i++) {
       const edge = edges[i]!;

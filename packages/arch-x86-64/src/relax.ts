@@ -29,7 +29,7 @@ function fitsInt32(value: number): boolean {
 
 /** The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the targets are in range. */
 export function optimizeGOTAndStubAccesses(graph: LinkGraph): void {
-  for (const block of graph.blocks()) {
+  for (const block of graph.blockList()) {
     const edges = block.edges;
     for (let i = 0; i < edges.length; i++) {
       const edge = edges[i]!;

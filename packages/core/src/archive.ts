@@ -309,14 +309,25 @@ function parseSymbolIndex(
       fail(`${what}: symbol count ${count} does not fit in the index (${index.size} bytes)`, start);
     }
     const offsetsStart = start + wordSize;
-    let namePos = offsetsStart + count * wordSize;
+    const namesStart = offsetsStart + count * wordSize;
+    // The name table decoded in one call when it is ASCII (nearly always): names are then substrings.
+    const table = asciiText(bytes, Math.min(namesStart, end), end);
+    let namePos = namesStart;
     for (let i = 0; i < count; i++) {
       const entryOffset = offsetsStart + i * wordSize;
       if (namePos >= end) fail(`${what}: name table ends after ${i} of ${count} symbols`, namePos);
-      const nameEnd = bytes.indexOf(0, namePos);
-      if (nameEnd < 0 || nameEnd >= end) fail(`${what}: symbol name ${i} is not NUL-terminated`, namePos);
-      const symbol = decodeString(bytes, namePos, nameEnd);
-      namePos = nameEnd + 1;
+      let symbol: string;
+      if (table !== undefined) {
+        const at = table.indexOf('\0', namePos - namesStart);
+        if (at < 0) fail(`${what}: symbol name ${i} is not NUL-terminated`, namePos);
+        symbol = table.slice(namePos - namesStart, at);
+        namePos = namesStart + at + 1;
+      } else {
+        const nameEnd = bytes.indexOf(0, namePos);
+        if (nameEnd < 0 || nameEnd >= end) fail(`${what}: symbol name ${i} is not NUL-terminated`, namePos);
+        symbol = decodeString(bytes, namePos, nameEnd);
+        namePos = nameEnd + 1;
+      }
       const target = wordSize === 4 ? view.getUint32(entryOffset, false) : readU64(entryOffset, false);
       const member = memberAt(target, entryOffset, symbol);
       if (!result.has(symbol)) result.set(symbol, member);
@@ -446,6 +457,17 @@ function isDigit(c: number): boolean {
 function trimTrailingNuls(bytes: Uint8Array, start: number, end: number): number {
   while (end > start && bytes[end - 1] === 0) end--;
   return end;
+}
+
+// Decodes ASCII text in one native call; 'latin1' equals UTF-8 only for ASCII, so other text is refused.
+const latin1Decoder = new TextDecoder('latin1');
+// (That decoder maps 0x80-0x9f above U+00FF, so test for any character past ASCII.)
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** bytes[start, end) as a string if it is all ASCII, else undefined. */
+function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
+  const text = latin1Decoder.decode(bytes.subarray(start, end));
+  return NON_ASCII.test(text) ? undefined : text;
 }
 
 function decodeString(bytes: Uint8Array, start: number, end: number): string {

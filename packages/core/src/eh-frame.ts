@@ -54,7 +54,12 @@ export const DW_EH_PE_pcrel = 0x10;
 export const DW_EH_PE_indirect = 0x80;
 export const DW_EH_PE_omit = 0xff;
 
-function recordError(graph: LinkGraph, sectionName: string, recordOffset: number, detail: string): JITLinkError {
+function recordError(
+  graph: LinkGraph,
+  sectionName: string,
+  recordOffset: number,
+  detail: string,
+): JITLinkError {
   return new JITLinkError('MalformedObject', detail, {
     file: graph.name,
     section: sectionName,
@@ -69,7 +74,9 @@ function readU32(content: Uint8Array, offset: number, littleEndian: boolean): nu
   const b1 = content[offset + 1]!;
   const b2 = content[offset + 2]!;
   const b3 = content[offset + 3]!;
-  return littleEndian ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0 : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
+  return littleEndian
+    ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0
+    : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
 }
 
 /** Lowest block address in the section, the origin for record offsets in messages. */
@@ -112,11 +119,18 @@ export function createEHFrameSplitterPass(sectionName: string): LinkGraphPass {
       if (list === undefined) symbolsByBlock.set(b, (list = []));
       list.push(sym);
     }
-    for (const block of blocks) splitRecords(graph, sectionName, block, block.address - origin, symbolsByBlock.get(block) ?? []);
+    for (const block of blocks)
+      splitRecords(graph, sectionName, block, block.address - origin, symbolsByBlock.get(block) ?? []);
   };
 }
 
-function splitRecords(graph: LinkGraph, sectionName: string, block: Block, blockOffset: number, symbols: Symbol[]): void {
+function splitRecords(
+  graph: LinkGraph,
+  sectionName: string,
+  block: Block,
+  blockOffset: number,
+  symbols: Symbol[],
+): void {
   if (block.isZeroFill()) throw recordError(graph, sectionName, blockOffset, 'eh-frame section is zero-fill');
   const content = block.getContent();
   const le = graph.isLittleEndian;
@@ -136,7 +150,12 @@ function splitRecords(graph: LinkGraph, sectionName: string, block: Block, block
       });
     }
     if (length > content.length - at - 4) {
-      throw recordError(graph, sectionName, blockOffset + at, `record length 0x${length.toString(16)} runs past the end of the section`);
+      throw recordError(
+        graph,
+        sectionName,
+        blockOffset + at,
+        `record length 0x${length.toString(16)} runs past the end of the section`,
+      );
     }
     starts.push(at);
     at += 4 + length;
@@ -268,7 +287,11 @@ class RecordCursor {
  * (for example into a discarded COMDAT group) gets no KeepAlive edge and is
  * dead-stripped.
  */
-export function createEHFrameEdgeFixerPass(sectionName: string, pointerSize: 4 | 8, kinds: EHFrameEdgeKinds): LinkGraphPass {
+export function createEHFrameEdgeFixerPass(
+  sectionName: string,
+  pointerSize: 4 | 8,
+  kinds: EHFrameEdgeKinds,
+): LinkGraphPass {
   return (graph) => {
     const section = graph.findSectionByName(sectionName);
     if (section === undefined) return;
@@ -295,7 +318,8 @@ class EHFrameEdgeFixer {
   ) {
     this.origin = sectionStart(section);
     this.le = graph.isLittleEndian;
-    for (const sym of section.symbols) if (sym.offset === 0 && !this.recordSymbols.has(sym.block)) this.recordSymbols.set(sym.block, sym);
+    for (const sym of section.symbols)
+      if (sym.offset === 0 && !this.recordSymbols.has(sym.block)) this.recordSymbols.set(sym.block, sym);
   }
 
   run(): void {
@@ -312,7 +336,8 @@ class EHFrameEdgeFixer {
     }
     for (const block of fdes) this.processFDE(block, this.recordContent(block), cies);
     if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
-      for (const cie of cies.values()) this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
+      for (const cie of cies.values())
+        this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
     }
   }
 
@@ -327,7 +352,10 @@ class EHFrameEdgeFixer {
     const length = readU32(content, 0, this.le);
     if (length === 0xffffffff) this.fail(block, '64-bit DWARF records are not supported');
     if (4 + length !== content.length) {
-      this.fail(block, `record length 0x${length.toString(16)} does not match its block (size 0x${content.length.toString(16)}): split the section first`);
+      this.fail(
+        block,
+        `record length 0x${length.toString(16)} does not match its block (size 0x${content.length.toString(16)}): split the section first`,
+      );
     }
     if (length !== 0 && length < 4) this.fail(block, 'record too short for its CIE id / CIE pointer');
     return content;
@@ -337,7 +365,8 @@ class EHFrameEdgeFixer {
     const cur = new RecordCursor(content, (d) => this.fail(block, `CIE: ${d}`));
     cur.at = 8;
     const version = cur.u8('version');
-    if (version !== 1 && version !== 3) this.fail(block, `CIE version ${version} is not supported (expected 1 or 3)`);
+    if (version !== 1 && version !== 3)
+      this.fail(block, `CIE version ${version} is not supported (expected 1 or 3)`);
     const augmentation = cur.cstring('augmentation string');
     if (augmentation.startsWith('eh')) this.fail(block, 'CIE augmentation "eh" is not supported');
     cur.uleb('code alignment factor');
@@ -390,7 +419,10 @@ class EHFrameEdgeFixer {
     const cieAddress = block.address + 4 - ciePointer;
     const cie = cies.get(cieAddress);
     if (cie === undefined) {
-      this.fail(block, `FDE's CIE pointer 0x${ciePointer.toString(16)} does not point to a CIE of this section`);
+      this.fail(
+        block,
+        `FDE's CIE pointer 0x${ciePointer.toString(16)} does not point to a CIE of this section`,
+      );
     }
     const existing = this.edgeAt(block, 4);
     if (existing === undefined) {
@@ -410,7 +442,8 @@ class EHFrameEdgeFixer {
       const cur = new RecordCursor(content, (d) => this.fail(block, `FDE: ${d}`));
       cur.at = at;
       const dataLength = cur.uleb('augmentation data length');
-      if (cur.at + dataLength > content.length) this.fail(block, 'FDE augmentation data runs past the end of the record');
+      if (cur.at + dataLength > content.length)
+        this.fail(block, 'FDE augmentation data runs past the end of the record');
       if (cie.lsdaEncoding !== DW_EH_PE_omit) {
         const lsda = this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
         const request = this.kinds.requestGOTAndTransformToDelta32;
@@ -504,13 +537,15 @@ class EHFrameEdgeFixer {
 
   private edgeAt(block: Block, offset: number): Edge | undefined {
     const edges = block.edges;
-    for (let i = 0; i < edges.length; i++) if (edges[i]!.offset === offset && edges[i]!.kind !== EdgeKinds.KeepAlive) return edges[i];
+    for (let i = 0; i < edges.length; i++)
+      if (edges[i]!.offset === offset && edges[i]!.kind !== EdgeKinds.KeepAlive) return edges[i];
     return undefined;
   }
 
   private symbolAtStart(block: Block): Symbol {
     let sym = this.recordSymbols.get(block);
-    if (sym === undefined) this.recordSymbols.set(block, (sym = this.graph.addAnonymousSymbol(block, 0, 0, false, false)));
+    if (sym === undefined)
+      this.recordSymbols.set(block, (sym = this.graph.addAnonymousSymbol(block, 0, 0, false, false)));
     return sym;
   }
 
@@ -526,12 +561,16 @@ class EHFrameEdgeFixer {
       case DW_EH_PE_sdata8:
         return 8;
       default:
-        throw new JITLinkError('UnsupportedFeature', `${what} pointer format 0x${format.toString(16)} is not supported`, {
-          file: this.graph.name,
-          section: this.sectionName,
-          offset: block.address - this.origin,
-          offsetIn: 'section',
-        });
+        throw new JITLinkError(
+          'UnsupportedFeature',
+          `${what} pointer format 0x${format.toString(16)} is not supported`,
+          {
+            file: this.graph.name,
+            section: this.sectionName,
+            offset: block.address - this.origin,
+            offsetIn: 'section',
+          },
+        );
     }
   }
 
@@ -550,12 +589,16 @@ class EHFrameEdgeFixer {
     const format = encoding & 0x0f;
     const application = encoding & 0x70;
     if (application !== 0 && application !== DW_EH_PE_pcrel) {
-      throw new JITLinkError('UnsupportedFeature', `${what} encoding 0x${encoding.toString(16)} is not supported`, {
-        file: this.graph.name,
-        section: this.sectionName,
-        offset: block.address - this.origin,
-        offsetIn: 'section',
-      });
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `${what} encoding 0x${encoding.toString(16)} is not supported`,
+        {
+          file: this.graph.name,
+          section: this.sectionName,
+          offset: block.address - this.origin,
+          offsetIn: 'section',
+        },
+      );
     }
     const size = this.fieldSize(block, format, what);
     const content = block.getContent();
@@ -565,7 +608,8 @@ class EHFrameEdgeFixer {
 
     const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
     let value: number;
-    if (size === 4) value = format === DW_EH_PE_sdata4 ? view.getInt32(offset, this.le) : view.getUint32(offset, this.le);
+    if (size === 4)
+      value = format === DW_EH_PE_sdata4 ? view.getInt32(offset, this.le) : view.getUint32(offset, this.le);
     else {
       const v = readAddress64(view, offset, this.le);
       if (v === undefined) this.fail(block, `${what} value is not exactly representable`);
@@ -591,7 +635,7 @@ class EHFrameEdgeFixer {
 
   private sortedBlocks(): Block[] {
     if (this.blocksByAddress === undefined) {
-      this.blocksByAddress = [...this.graph.blocks()].sort((a, b) => a.address - b.address);
+      this.blocksByAddress = this.graph.blockList().sort((a, b) => a.address - b.address);
     }
     return this.blocksByAddress;
   }
@@ -620,7 +664,8 @@ class EHFrameEdgeFixer {
       this.symbolsByAddress = new Map();
       for (const sym of this.graph.definedSymbols()) {
         const prev = this.symbolsByAddress.get(sym.address);
-        if (prev === undefined || (prev.name === undefined && sym.name !== undefined)) this.symbolsByAddress.set(sym.address, sym);
+        if (prev === undefined || (prev.name === undefined && sym.name !== undefined))
+          this.symbolsByAddress.set(sym.address, sym);
       }
     }
     const found = this.symbolsByAddress.get(address);

@@ -362,6 +362,13 @@ export class LinkGraph {
     for (const s of this.sectionsByName.values()) yield* s.blocks;
   }
 
+  /** Every block, in a new array: a snapshot, and much faster to walk than blocks() in hot passes. */
+  blockList(): Block[] {
+    const out: Block[] = [];
+    for (const s of this.sectionsByName.values()) for (const b of s.blocks) out.push(b);
+    return out;
+  }
+
   /** Creates a block over borrowed content (not copied; copied on first mutation). */
   createContentBlock(
     section: Section,

@@ -428,6 +428,28 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
     }
   });
 
+  test('symbol index names: UTF-8 names, and a last name without its NUL', () => {
+    for (const symbols of [
+      ['alpha', 'beta'],
+      ['caf\u00e9', 'beta'],
+    ]) {
+      const members = [{ name: 'a.o', data: encoder.encode('aa'), symbols }];
+      const good = parseArchive(gnuArchive({ members }), 'names.a');
+      expect(good.findMemberDefining(symbols[0]!)?.name).toBe('a.o');
+      expect(good.findMemberDefining('beta')?.name).toBe('a.o');
+      const bytes = gnuArchive({ members });
+      const indexSize = 4 + symbols.length * 4 + cstrings(symbols).length;
+      bytes[8 + 60 + indexSize - 1] = 0x41; // the last name's NUL
+      expectJITLinkError(
+        () => parseArchive(bytes, 'names.a'),
+        'MalformedObject',
+        'names.a',
+        8 + 60 + 4 + 8 + cstrings([symbols[0]!]).length,
+        /symbol name 1 is not NUL-terminated/,
+      );
+    }
+  });
+
   test('symbol index count larger than the index', () => {
     const bytes = gnuArchive({ members: smallMembers, indexCount: 1000 });
     expectJITLinkError(

@@ -38,6 +38,7 @@ describe('LinkGraph', () => {
     const mut = g.createMutableContentBlock(text, new Uint8Array(2), 0x300, 1, 0);
     expect(mut.isContentMutable()).toBe(true);
     expect([...g.blocks()]).toEqual([b, z, mut]);
+    expect(g.blockList()).toEqual([...g.blocks()]);
   });
 
   test('symbols: defined, anonymous, external, absolute, common', () => {
@@ -67,7 +68,9 @@ describe('LinkGraph', () => {
     expect([...g.externalSymbols()]).toEqual([ext, weakExt]);
     expect([...g.absoluteSymbols()]).toEqual([abs]);
     expect(() => g.addExternalSymbol('printf', 0)).toThrow(/duplicate external/);
-    expect(() => g.addDefinedSymbol(b, 17, 'past', 0, Linkage.Strong, Scope.Local, false, false)).toThrow(/outside/);
+    expect(() => g.addDefinedSymbol(b, 17, 'past', 0, Linkage.Strong, Scope.Local, false, false)).toThrow(
+      /outside/,
+    );
     expect(() => ext.block).toThrow(JITLinkError);
   });
 
@@ -196,7 +199,9 @@ describe('LinkGraph', () => {
     const text2 = printLinkGraph(g);
     expect(text2).toContain('section .text (R-X, ordinal 0)');
     expect(text2).toContain('block 0x0000000000001000 size = 0x00000010, align = 16, alignment-offset = 0');
-    expect(text2).toMatch(/0x0000000000001000 \(block \+ 0x00000000\): size: 0x00000010, linkage: strong, scope: default, live, callable {2}- {2}main/);
+    expect(text2).toMatch(
+      /0x0000000000001000 \(block \+ 0x00000000\): size: 0x00000010, linkage: strong, scope: default, live, callable {2}- {2}main/,
+    );
     expect(text2).toContain('addend = -0x00000004, kind = Delta32, target = puts');
     expect(text2).toContain('external symbols:');
   });
