@@ -55,26 +55,41 @@ export interface ObjectLinkingLayerOptions {
   observer?: LinkObserver;
 }
 
+// Flags of plain definitions are shared (frozen): only eight combinations exist, and
+// a session holds one entry per definition, so one object each would be pure overhead.
+const SHARED_FLAGS: readonly JITSymbolFlags[] = Array.from({ length: 8 }, (_, i) =>
+  Object.freeze({ hidden: (i & 1) !== 0, weak: (i & 2) !== 0, callable: (i & 4) !== 0 }),
+);
+
+function sharedFlags(hidden: boolean, weak: boolean, callable: boolean): JITSymbolFlags {
+  return SHARED_FLAGS[(hidden ? 1 : 0) | (weak ? 2 : 0) | (callable ? 4 : 0)]!;
+}
+
 /** The interface of a graph: its non-local definitions. */
 export function graphInterface(graph: LinkGraph): Map<string, JITSymbolFlags> {
   const symbols = new Map<string, JITSymbolFlags>();
   for (const section of graph.sections()) {
+    const isCommon = section.name === '.common' || section.name === '__common';
     for (const sym of section.symbols) {
       if (sym.name === undefined || sym.scope === Scope.Local) continue;
-      const flags: JITSymbolFlags = {
-        hidden: sym.scope === Scope.Hidden,
-        weak: sym.linkage === Linkage.Weak,
-        callable: sym.callable,
-      };
-      if (section.name === '.common' || section.name === '__common') {
-        flags.common = { size: sym.size, alignment: sym.block.alignment };
-      }
-      symbols.set(sym.name, flags);
+      const hidden = sym.scope === Scope.Hidden;
+      const weak = sym.linkage === Linkage.Weak;
+      symbols.set(
+        sym.name,
+        isCommon
+          ? {
+              hidden,
+              weak,
+              callable: sym.callable,
+              common: { size: sym.size, alignment: sym.block.alignment },
+            }
+          : sharedFlags(hidden, weak, sym.callable),
+      );
     }
   }
   for (const sym of graph.absoluteSymbols()) {
     if (sym.name === undefined || sym.scope === Scope.Local) continue;
-    symbols.set(sym.name, { hidden: sym.scope === Scope.Hidden, weak: sym.linkage === Linkage.Weak, callable: false });
+    symbols.set(sym.name, sharedFlags(sym.scope === Scope.Hidden, sym.linkage === Linkage.Weak, false));
   }
   return symbols;
 }
@@ -120,7 +135,11 @@ export class ObjectLinkingLayer {
     options: ObjectLinkingLayerOptions = {},
   ) {
     const memoryManager = options.memoryManager ?? session.executor?.memoryManager;
-    if (!memoryManager) throw new JITLinkError('InvalidArgument', 'ObjectLinkingLayer needs a memory manager (or a session with an executor)');
+    if (!memoryManager)
+      throw new JITLinkError(
+        'InvalidArgument',
+        'ObjectLinkingLayer needs a memory manager (or a session with an executor)',
+      );
     this.memoryManager = memoryManager;
     this.registry = options.registry ?? defaultBackendRegistry;
     this.observer = options.observer;
@@ -153,7 +172,10 @@ export class ObjectLinkingLayer {
       interface?: Map<string, JITSymbolFlags>;
     } = {},
   ): ObjectUnit {
-    const graph = object instanceof Uint8Array ? this.registry.createLinkGraph(object, { name: options.name ?? '<object>' }) : object;
+    const graph =
+      object instanceof Uint8Array
+        ? this.registry.createLinkGraph(object, { name: options.name ?? '<object>' })
+        : object;
     const unit = new ObjectUnit(this, graph, options.interface);
     unit.record = dylib.define(unit, options.tracker);
     return unit;
@@ -191,23 +213,27 @@ class LayerLinkContext implements JITLinkContext {
 
   async lookup(request: LookupRequest, graph: LinkGraph): Promise<LookupResult> {
     const record: UnitRecord = this.mr.record;
-    return this.layer.session.lookup(this.dylib.linkOrder, request, {
-      requiredState: SymbolState.Resolved,
-      requester: record,
-    }).catch((e: unknown) => {
-      const err = toError(e);
-      throw err instanceof JITLinkError && err.file === undefined
-        ? new JITLinkError(err.code, `${graph.name}: ${err.detail}`, {}, { cause: err })
-        : err;
-    });
+    return this.layer.session
+      .lookup(this.dylib.linkOrder, request, {
+        requiredState: SymbolState.Resolved,
+        requester: record,
+      })
+      .catch((e: unknown) => {
+        const err = toError(e);
+        throw err instanceof JITLinkError && err.file === undefined
+          ? new JITLinkError(err.code, `${graph.name}: ${err.detail}`, {}, { cause: err })
+          : err;
+      });
   }
 
   notifyResolved(graph: LinkGraph): void {
     const addresses = new Map<string, number>();
     for (const section of graph.sections()) {
-      for (const sym of section.symbols) if (sym.name !== undefined && sym.scope !== Scope.Local) addresses.set(sym.name, sym.address);
+      for (const sym of section.symbols)
+        if (sym.name !== undefined && sym.scope !== Scope.Local) addresses.set(sym.name, sym.address);
     }
-    for (const sym of graph.absoluteSymbols()) if (sym.name !== undefined) addresses.set(sym.name, sym.address);
+    for (const sym of graph.absoluteSymbols())
+      if (sym.name !== undefined) addresses.set(sym.name, sym.address);
     this.mr.notifyResolved(addresses);
   }
 
@@ -266,10 +292,9 @@ class LayerLinkContext implements JITLinkContext {
       for (const sym of section.symbols) {
         if (sym.name === undefined || sym.scope === Scope.Local) continue;
         if (discarded.has(sym.name) || !owned.has(sym.name)) losers.push(sym);
-        else {
-          const entry = this.dylib.symbols.get(sym.name);
-          const common = entry?.flags.common;
-          if (common && sym.block.isZeroFill()) {
+        else if (sym.block.isZeroFill()) {
+          const common = this.dylib.symbols.get(sym.name)?.flags.common;
+          if (common) {
             // Static-linker semantics for commons: the largest size and alignment win.
             if (common.size > sym.block.size) sym.block.setZeroFillSize(common.size);
             if (common.alignment > sym.block.alignment) sym.block.alignment = common.alignment;
