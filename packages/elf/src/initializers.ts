@@ -36,8 +36,14 @@ const PREFIXES: readonly { prefix: string; kind: InitializerSectionInfo['kind'];
   { prefix: '.dtors', kind: 'fini', legacy: true },
 ];
 
+/** Second characters of the PREFIXES (after the dot). */
+const INITIAL_LETTERS = new Set(PREFIXES.map((p) => p.prefix.charCodeAt(1)));
+
 /** Classifies an ELF section name as an initializer/finalizer section, or undefined. */
 export function initializerSectionInfo(sectionName: string): InitializerSectionInfo | undefined {
+  // Every section of every object comes here: reject the common names on their second character.
+  const second = sectionName.charCodeAt(1);
+  if (sectionName.charCodeAt(0) !== 0x2e || !INITIAL_LETTERS.has(second)) return undefined;
   for (const { prefix, kind, legacy } of PREFIXES) {
     if (!sectionName.startsWith(prefix)) continue;
     if (sectionName.length === prefix.length) return { kind, priority: DEFAULT_INIT_PRIORITY, legacy };

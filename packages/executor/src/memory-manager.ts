@@ -172,9 +172,15 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
 
   /** True when [address, address + size) lies inside memory held by a live allocation. */
   isReadable(address: TargetAddress, size: number): boolean {
+    // Nearly every check is about the allocation being finalized (its actions'
+    // arguments): try it first rather than scan every live allocation.
+    if (this.finalizing?.containsReadable(address, size)) return true;
     for (const allocation of this.live) if (allocation.containsReadable(address, size)) return true;
     return false;
   }
+
+  /** @internal The allocation whose finalize actions are running, if any. */
+  finalizing: InProcessAllocation | undefined;
 
   async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
     return this.allocateNow(request);
@@ -536,13 +542,18 @@ export class InProcessAllocation implements JITLinkAllocation {
     }
     this.protectionsApplied = true;
     const memory = this.manager.serviceMemory();
-    for (let i = 0; i < actions.length; i++) {
-      try {
-        this.manager.services.run(actions[i]!.finalize, memory);
-      } catch (error) {
-        const undoErrors = runDeallocHalves(actions.slice(0, i), this.manager);
-        throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
+    this.manager.finalizing = this;
+    try {
+      for (let i = 0; i < actions.length; i++) {
+        try {
+          this.manager.services.run(actions[i]!.finalize, memory);
+        } catch (error) {
+          const undoErrors = runDeallocHalves(actions.slice(0, i), this.manager);
+          throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
+        }
       }
+    } finally {
+      this.manager.finalizing = undefined;
     }
     this.actions = actions;
     this.state = 'finalized';
