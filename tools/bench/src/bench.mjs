@@ -2,19 +2,30 @@
 // npm run bench: jitlink against llvm-jitlink-19 on the same workloads.
 //
 // For each workload and tool: three checked runs (exit code, stdout against
-// the corpus expectation, peak RSS, -show-times link phase), then hyperfine
-// timing of both tools' whole process. Writes docs/performance.json and the
-// "Latest results" section of docs/performance.md.
+// the expectation, peak RSS, -show-times link phase), then hyperfine timing of
+// both tools' whole process. With orc-1000, also the in-process ORC
+// throughput (orc-throughput.mjs, in a process of its own). Writes
+// docs/performance.json, the "Latest results" section of docs/performance.md
+// and the scaling chart docs/performance.svg.
 //
 // Options: --only <id,...>  --runs <n> (fixed run count)  --seconds <s> (time
-// budget per workload, default 30)  --no-write (print only).
+// budget per workload, default 30)  --orc-time <ms> (tinybench budget of the
+// in-process ORC measure, default 3000)  --no-write (print only).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { capture, hyperfine, runOnce } from './measure.mjs';
 import { median, parseJitlinkTimes, parseLlvmTimes } from './parse.mjs';
-import { markdownSection, replaceSection, terminalTable } from './report.mjs';
+import {
+  compactCommand,
+  markdownSection,
+  replaceSection,
+  scalingChart,
+  terminalSummary,
+  terminalTable,
+} from './report.mjs';
 import { buildWorkloads } from './workloads.mjs';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
@@ -28,21 +39,26 @@ const MIN_RUNS = 5;
 const MAX_RUNS = 30;
 
 function parseArgs(argv) {
-  const opts = { only: undefined, runs: undefined, seconds: 30, write: true };
+  const opts = { only: undefined, runs: undefined, seconds: 30, orcTimeMs: 3000, write: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--only') opts.only = argv[++i].split(',');
     else if (a === '--runs') opts.runs = Number(argv[++i]);
     else if (a === '--seconds') opts.seconds = Number(argv[++i]);
+    else if (a === '--orc-time') opts.orcTimeMs = Number(argv[++i]);
     else if (a === '--no-write') opts.write = false;
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
 }
 
-/** Command line of one tool for one workload. */
+/**
+ * Command line of one tool for one workload: `extra` (e.g. -show-times), the
+ * arguments only this tool gets for the workload, -noexec, the inputs.
+ */
 function commandLine(tool, workload, extra = []) {
-  const words = [...extra, ...(workload.noexec ? ['-noexec'] : []), ...workload.inputs];
+  const own = tool === 'jitlink' ? workload.jitlinkExtra : workload.llvmExtra;
+  const words = [...extra, ...own, ...(workload.noexec ? ['-noexec'] : []), ...workload.inputs];
   if (workload.programArgs) words.push('-args', ...workload.programArgs);
   return tool === 'jitlink' ? [process.execPath, CLI, ...words] : [LLVM_JITLINK, ...words];
 }
@@ -121,6 +137,29 @@ async function formatted(path, text) {
   return prettier.format(text, { ...config, filepath: path });
 }
 
+/**
+ * The in-process ORC throughput measure, in a Node process of its own (so its
+ * JIT memory and heap are not the bench's); its failure is reported, not fatal.
+ */
+function measureOrc(objectsDir, timeMs) {
+  process.stderr.write('orc-1000 in process: measuring...');
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'orc-throughput.mjs');
+  const r = spawnSync(
+    process.execPath,
+    [script, '--objects', objectsDir, '--time', String(timeMs), '--json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    },
+  );
+  process.stderr.write(' done\n');
+  if (r.status !== 0) {
+    const firstLine = (r.stderr || r.stdout).split('\n').find((l) => l.trim()) ?? `exit ${r.status}`;
+    return { ok: false, error: firstLine.trim() };
+  }
+  return { ok: true, ...JSON.parse(r.stdout) };
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -130,8 +169,9 @@ async function main() {
     process.stderr.write(
       `${machine.nproc} CPUs, load average ${machine.loadAverage.join(' ')}; node -e 0: ${machine.nodeStartupMs.toFixed(1)} ms\n`,
     );
-    let workloads = buildWorkloads(ROOT, workDir);
-    if (opts.only) workloads = workloads.filter((w) => opts.only.includes(w.id));
+    process.stderr.write('preparing workloads...');
+    const workloads = await buildWorkloads(ROOT, workDir, opts.only);
+    process.stderr.write(' done\n');
     const results = [];
     for (const w of workloads) {
       process.stderr.write(`${w.id}: checking...`);
@@ -158,20 +198,36 @@ async function main() {
         id: w.id,
         description: w.description,
         members: w.members,
+        inputBytes: w.inputBytes,
+        links: w.links,
         runs: timed.length ? runs : undefined,
         command: {
-          jitlink: commandLine('jitlink', w).map((a) => a.replace(workDir, '$TMP').replace(ROOT + '/', '')),
-          llvm: commandLine('llvm', w).map((a) => a.replace(workDir, '$TMP').replace(ROOT + '/', '')),
+          jitlink: compactCommand(
+            commandLine('jitlink', w).map((a) => a.replace(workDir, '$TMP').replace(ROOT + '/', '')),
+          ),
+          llvm: compactCommand(
+            commandLine('llvm', w).map((a) => a.replace(workDir, '$TMP').replace(ROOT + '/', '')),
+          ),
         },
         jitlink: { ...jitlink, ...t('jitlink') },
         llvm: { ...llvm, ...t('llvm-jitlink-19') },
         ratio: jitlink.ok && llvm.ok ? t('jitlink').medianMs / t('llvm-jitlink-19').medianMs : undefined,
       };
+      if (w.links) {
+        result.linksPerSecond = {
+          jitlink: jitlink.ok ? (w.links * 1000) / jitlink.linkMs : undefined,
+          llvm: llvm.ok ? (w.links * 1000) / llvm.linkMs : undefined,
+        };
+      }
       results.push(result);
       process.stderr.write(' done\n');
     }
-    const report = { date: new Date().toISOString().slice(0, 10), machine, results };
+    const orcWorkload = workloads.find((w) => w.id === 'orc-1000');
+    const orcThroughput = orcWorkload ? measureOrc(orcWorkload.objectsDir, opts.orcTimeMs) : undefined;
+    const report = { date: new Date().toISOString().slice(0, 10), machine, results, orcThroughput };
     process.stdout.write(terminalTable(results) + '\n');
+    const summary = terminalSummary(report);
+    if (summary) process.stdout.write('\n' + summary + '\n');
     if (opts.write) {
       const json = join(ROOT, 'docs/performance.json');
       writeFileSync(json, await formatted(json, JSON.stringify(report, null, 2) + '\n'));
@@ -183,7 +239,8 @@ async function main() {
         doc = '# Performance\n';
       }
       writeFileSync(md, await formatted(md, replaceSection(doc, markdownSection(report))));
-      process.stderr.write(`wrote docs/performance.json and docs/performance.md\n`);
+      writeFileSync(join(ROOT, 'docs/performance.svg'), scalingChart(results));
+      process.stderr.write(`wrote docs/performance.json, docs/performance.md and docs/performance.svg\n`);
     }
     process.stderr.write(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {

@@ -1,8 +1,8 @@
 // Process-level measurement: single checked runs (output, exit code, peak RSS,
-// -show-times) and hyperfine timing runs.
-import { spawnSync } from 'node:child_process';
+// -show-times) and hyperfine timing runs; running the tools that build inputs.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -96,4 +96,37 @@ export function capture(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * Runs commands (argv arrays) with up to `concurrency` at a time and returns
+ * their stdout, in order; rejects with the first failure's stderr.
+ * @param {{ argv: string[], cwd?: string }[]} commands
+ * @param {number} [concurrency]
+ * @returns {Promise<string[]>}
+ */
+export async function runAll(commands, concurrency = availableParallelism()) {
+  const out = new Array(commands.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < commands.length) {
+      const index = next++;
+      const { argv, cwd } = commands[index];
+      out[index] = await new Promise((resolve, reject) => {
+        const child = spawn(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+        child.on('error', reject);
+        child.on('close', (status) =>
+          status === 0
+            ? resolve(stdout)
+            : reject(new Error(`${argv.join(' ')} failed (${status}): ${stderr}`)),
+        );
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return out;
 }

@@ -79,11 +79,14 @@ export function parseNmArchive(text) {
   return members;
 }
 
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /**
  * Picks one strong global definition per archive member (functions first, then
  * data), so that referencing the picks forces every member with a definition
  * into the link. Commons and weak definitions are skipped: an archive index
- * does not always pull members for them.
+ * does not always pull members for them; so are names that are not C
+ * identifiers (the entry object is C).
  * @param {Map<string, { name: string, type: string }[]>} members
  * @returns {{ member: string, symbol: string }[]}
  */
@@ -93,12 +96,51 @@ export function pickSymbolPerMember(members) {
   for (const [member, symbols] of members) {
     let chosen;
     for (const type of preference) {
-      chosen = symbols.find((s) => s.type === type && s.name !== 'main');
+      chosen = symbols.find((s) => s.type === type && s.name !== 'main' && C_IDENTIFIER.test(s.name));
       if (chosen) break;
     }
     if (chosen) picks.push({ member, symbol: chosen.name });
   }
   return picks;
+}
+
+/**
+ * The symbols an entry object references to force every member of several
+ * archives: one pick per member (pickSymbolPerMember) of each archive's
+ * `nm -A --defined-only -g` output, in archive order, each symbol once.
+ * @param {string[]} nmOutputs one per archive
+ * @returns {string[]}
+ */
+export function entrySymbols(nmOutputs) {
+  const symbols = new Set();
+  for (const text of nmOutputs) {
+    for (const p of pickSymbolPerMember(parseNmArchive(text))) symbols.add(p.symbol);
+  }
+  return [...symbols];
+}
+
+/**
+ * Counts TLS relocations (R_X86_64_TLS*, DTPMOD64, DTPOFF*, TPOFF*, GOTTPOFF, GOTPC32_TLSDESC)
+ * per archive in `llvm-readelf -r <archives...>` output, possibly filtered to
+ * its `File:` lines and relocation lines. Archives are named as given to
+ * llvm-readelf; each listed archive gets a count, zero included.
+ * @param {string} text
+ * @returns {Map<string, number>}
+ */
+export function parseTlsCounts(text) {
+  /** @type {Map<string, number>} */
+  const counts = new Map();
+  let current;
+  for (const line of text.split('\n')) {
+    const file = /^File: (.*)\([^()]*\)$/.exec(line);
+    if (file) {
+      current = file[1];
+      if (!counts.has(current)) counts.set(current, 0);
+    } else if (current !== undefined && /\sR_X86_64_(TLS|DTP|TPOFF|GOTTPOFF|GOTPC32_TLSDESC)/.test(line)) {
+      counts.set(current, counts.get(current) + 1);
+    }
+  }
+  return counts;
 }
 
 /**
@@ -127,6 +169,18 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Nearest-rank percentile (p in 0..100).
+ * @param {number[]} values
+ * @param {number} p
+ */
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 /**

@@ -1,4 +1,6 @@
-// Formatting of results: terminal table and the markdown section of docs/performance.md.
+// Formatting of results: terminal table, the markdown section of
+// docs/performance.md, the scaling chart (docs/performance.svg), linearity and
+// the performance targets.
 
 export const SECTION_START = '<!-- bench:results:start -->';
 export const SECTION_END = '<!-- bench:results:end -->';
@@ -10,6 +12,33 @@ const mib = (kib) => (kib === undefined ? '–' : (kib / 1024).toFixed(0));
 function timing(side) {
   if (!side.ok) return 'fails';
   return `${ms(side.medianMs)} (${ms(side.minMs)}–${ms(side.maxMs)})`;
+}
+
+/**
+ * Shortens a command line for the report: a run of three or more words that
+ * differ only by a zero-padded counter going up by one becomes one word in
+ * shell brace notation (`dir/orc{0000..0999}.o`).
+ * @param {string[]} words
+ */
+export function compactCommand(words) {
+  const split = (w) => /^(.*?)(\d+)(\D*)$/.exec(w);
+  const out = [];
+  for (let i = 0; i < words.length;) {
+    const m = split(words[i]);
+    let j = i + 1;
+    if (m) {
+      while (j < words.length) {
+        const n = split(words[j]);
+        const expected = String(Number(m[2]) + (j - i)).padStart(m[2].length, '0');
+        if (!n || n[1] !== m[1] || n[3] !== m[3] || n[2] !== expected) break;
+        j++;
+      }
+    }
+    if (m && j - i >= 3) out.push(`${m[1]}{${m[2]}..${split(words[j - 1])[2]}}${m[3]}`);
+    else out.push(...words.slice(i, j));
+    i = j;
+  }
+  return out;
 }
 
 /** Ratio column: a number, or which tool failed. */
@@ -84,13 +113,361 @@ export function markdownSection(report) {
     const note = unforced
       ? `; the other ${unforced} of ${r.members.total} members define no global symbol`
       : '';
-    out.push(`- \`${r.id}\`: ${r.description}${note}.`);
+    const size = r.inputBytes
+      ? ` Input: ${r.inputBytes} bytes of archives (${(r.inputBytes / 1e6).toFixed(1)} MB).`
+      : '';
+    out.push(`- \`${r.id}\`: ${r.description}${note}.${size}`);
+    if (r.linksPerSecond) {
+      const lps = (v) => (v === undefined ? '–' : v.toFixed(0));
+      out.push(
+        `  - links per second (${r.links} / link phase): jitlink ${lps(r.linksPerSecond.jitlink)}, llvm-jitlink-19 ${lps(r.linksPerSecond.llvm)}`,
+      );
+    }
     if (!r.jitlink.ok) out.push(`  - jitlink fails: ${r.jitlink.error}`);
     if (!r.llvm.ok) out.push(`  - llvm-jitlink-19 fails: ${r.llvm.error}`);
     return out;
   });
-  lines.push('Workloads:', '', ...notes, '', SECTION_END);
+  lines.push('Workloads:', '', ...notes, '');
+  lines.push(
+    '### Scaling',
+    '',
+    '![Link phase and peak RSS against input size, both linkers](performance.svg)',
+    '',
+    'Points: the all-members workloads (`lib*-all`, `llvm-*`), at their summed archive size. ' +
+      'Linearity (link phase at the largest input over the link phase at the input closest to a tenth of it; ' +
+      'target: at most 1.1× the input ratio, ≤ 11× for 10× the input):',
+    '',
+    ...linearityLines(results).map((l) => `- ${l}`),
+    '',
+  );
+  if (report.orcThroughput) {
+    lines.push('### ORC throughput in process', '', ...orcLines(report.orcThroughput), '');
+  }
+  const targets = targetRows(report);
+  lines.push(
+    '### Targets',
+    '',
+    '| target | goal | measured | status |',
+    '|:--|:--|:--|:--|',
+    ...targets.map((t) => `| ${t.target} | ${t.goal} | ${t.measured} | ${status(t.met)} |`),
+    '',
+    SECTION_END,
+  );
   return lines.join('\n');
+}
+
+/** Targets of the in-process ORC measure. */
+export const ORC_TARGETS = { linksPerSecond: 2000, p99Ms: 5 };
+
+const status = (met) => (met === undefined ? 'not measured' : met ? 'met' : 'not met');
+const ratio = (v) => (v === undefined || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}`);
+
+/** Links/s, latency and tinybench figures of the in-process ORC measure. */
+function orcLines(orc) {
+  if (!orc.ok) return [`The measure failed: ${orc.error}`];
+  const f = (v) => v.toFixed(2);
+  return [
+    `\`tools/bench/src/orc-throughput.mjs\`, one Node process, the built packages wired as the \`jitlink\` command wires them ` +
+      '(ExecutionSession, ObjectLinkingLayer, ELF x86-64 backend, in-process executor, ElfPlatform), the orc-1000 objects:',
+    '',
+    `- ${orc.objects} objects added to one JITDylib one by one, each followed by a lookup of its function (which links it): ` +
+      `${orc.elapsedMs.toFixed(0)} ms, **${orc.linksPerSecond.toFixed(0)} links/s** (target ≥ ${ORC_TARGETS.linksPerSecond}); ` +
+      `lookup latency p50 ${f(orc.lookupMs.p50)} ms, **p99 ${f(orc.lookupMs.p99)} ms** (target < ${ORC_TARGETS.p99Ms} ms), max ${f(orc.lookupMs.max)} ms.`,
+    `- tinybench, steady state, task = fresh session + ${orc.steady.objectsPerTask} objects added and looked up: ` +
+      `mean ${f(orc.steady.meanMs)} ms, p99 ${f(orc.steady.p99Ms)} ms, ${orc.steady.opsPerSecond.toFixed(1)} ops/s ` +
+      `(${orc.steady.linksPerSecond.toFixed(0)} links/s; ${orc.steady.samples} samples).`,
+  ];
+}
+
+const plain = (l) => l.replace(/\*\*|`/g, '').replace(/^- /, '');
+
+/** Plain-text figures of the in-process ORC measure. */
+export function orcText(orc) {
+  const lines = orc.ok ? orcLines(orc).slice(2) : orcLines(orc);
+  return ['orc-1000 in process:', ...lines.map((l) => `  ${plain(l)}`)].join('\n');
+}
+
+/** Plain-text linearity, ORC throughput and targets, for the terminal ('' when there is nothing to show). */
+export function terminalSummary(report) {
+  const out = [];
+  const lin = linearityLines(report.results);
+  if (lin.some((l) => !l.endsWith('fewer than two sizes measured'))) {
+    out.push('linearity:', ...lin.map((l) => `  ${plain(l)}`));
+  }
+  for (const r of report.results.filter((x) => x.linksPerSecond)) {
+    const lps = (v) => (v === undefined ? '–' : v.toFixed(0));
+    out.push(
+      `${r.id} links per second (${r.links} / link phase): jitlink ${lps(r.linksPerSecond.jitlink)}, llvm-jitlink-19 ${lps(r.linksPerSecond.llvm)}`,
+    );
+  }
+  if (report.orcThroughput) out.push(orcText(report.orcThroughput));
+  const targets = targetRows(report).filter((t) => t.met !== undefined);
+  if (targets.length) {
+    out.push('targets:');
+    for (const t of targets) out.push(`  ${t.target}: ${t.measured} (goal ${t.goal}) ${status(t.met)}`);
+  }
+  return out.join('\n');
+}
+
+const MB = 1e6;
+
+/**
+ * One tool's scaling points: the workloads with an input size where the tool
+ * succeeded, by size.
+ * @param {object[]} results
+ * @param {'jitlink' | 'llvm'} tool
+ * @returns {{ id: string, mb: number, linkMs: number, rssMiB: number | undefined }[]}
+ */
+export function scalingPoints(results, tool) {
+  return results
+    .filter((r) => r.inputBytes > 0 && r[tool].ok && r[tool].linkMs > 0)
+    .map((r) => ({
+      id: r.id,
+      mb: r.inputBytes / MB,
+      linkMs: r[tool].linkMs,
+      rssMiB: r[tool].rssKiB === undefined ? undefined : r[tool].rssKiB / 1024,
+    }))
+    .sort((a, b) => a.mb - b.mb);
+}
+
+/**
+ * Per tool: link phase at the largest input over the link phase at the input
+ * closest (on a log scale) to a tenth of it, against the input ratio.
+ * @param {object[]} results
+ */
+export function linearity(results) {
+  const out = {};
+  for (const tool of ['jitlink', 'llvm']) {
+    const points = scalingPoints(results, tool);
+    if (points.length < 2) continue;
+    const large = points[points.length - 1];
+    const small = points
+      .slice(0, -1)
+      .reduce((best, p) =>
+        Math.abs(Math.log(p.mb / (large.mb / 10))) < Math.abs(Math.log(best.mb / (large.mb / 10))) ? p : best,
+      );
+    const sizeRatio = large.mb / small.mb;
+    const timeRatio = large.linkMs / small.linkMs;
+    out[tool] = {
+      large: large.id,
+      small: small.id,
+      sizeRatio,
+      timeRatio,
+      limit: 1.1 * sizeRatio,
+      met: timeRatio <= 1.1 * sizeRatio,
+    };
+  }
+  return out;
+}
+
+function linearityLines(results) {
+  const lin = linearity(results);
+  return [
+    ['jitlink', 'jitlink'],
+    ['llvm', 'llvm-jitlink-19'],
+  ].map(([tool, name]) => {
+    const l = lin[tool];
+    if (!l) return `${name}: fewer than two sizes measured`;
+    return (
+      `${name}: link phase ×${l.timeRatio.toFixed(1)} for ×${l.sizeRatio.toFixed(1)} the input ` +
+      `(\`${l.large}\` over \`${l.small}\`; target ≤ ×${l.limit.toFixed(1)}): ${status(l.met)}`
+    );
+  });
+}
+
+/**
+ * The performance targets, each with its measured value and whether it is
+ * met (undefined when not measured: workload not run, or a linker failed).
+ * @param {{ results: object[], orcThroughput?: object }} report
+ * @returns {{ target: string, goal: string, measured: string, met: boolean | undefined }[]}
+ */
+export function targetRows(report) {
+  const byId = new Map(report.results.map((r) => [r.id, r]));
+  const both = (id) => {
+    const r = byId.get(id);
+    return r && r.jitlink.ok && r.llvm.ok ? r : undefined;
+  };
+  /** Worst (largest) of per-workload ratios, all of which must be measured. */
+  const worst = (target, ids, goal, f) => {
+    const rs = ids.map(both);
+    const text = `≤ ${goal.toFixed(1)}`;
+    if (rs.some((r) => r === undefined)) return { target, goal: text, measured: '–', met: undefined };
+    const values = rs.map(f);
+    const measured = values.map((v, i) => `${ratio(v)} (${ids[i]})`).join(', ');
+    return { target, goal: text, measured, met: Math.max(...values) <= goal };
+  };
+  const orc = report.orcThroughput?.ok ? report.orcThroughput : undefined;
+  return [
+    worst(
+      'link phase, jitlink / llvm-jitlink, 20–90 MB',
+      ['llvm-20mb', 'llvm-50mb', 'llvm-90mb'],
+      0.5,
+      (r) => r.jitlink.linkMs / r.llvm.linkMs,
+    ),
+    worst(
+      'whole process, jitlink / llvm-jitlink, ~50 and ~90 MB',
+      ['llvm-50mb', 'llvm-90mb'],
+      0.7,
+      (r) => r.ratio,
+    ),
+    worst(
+      'peak RSS, jitlink / llvm-jitlink, ~90 MB',
+      ['llvm-90mb'],
+      1.0,
+      (r) => r.jitlink.rssKiB / r.llvm.rssKiB,
+    ),
+    worst('whole process, jitlink / llvm-jitlink, sqlite_driver', ['sqlite_driver'], 2.5, (r) => r.ratio),
+    {
+      target: 'orc-1000 in process, links per second',
+      goal: `≥ ${ORC_TARGETS.linksPerSecond}`,
+      measured: orc ? orc.linksPerSecond.toFixed(0) : '–',
+      met: orc ? orc.linksPerSecond >= ORC_TARGETS.linksPerSecond : undefined,
+    },
+    {
+      target: 'orc-1000 in process, lookup latency p99',
+      goal: `< ${ORC_TARGETS.p99Ms} ms`,
+      measured: orc ? `${orc.lookupMs.p99.toFixed(2)} ms` : '–',
+      met: orc ? orc.lookupMs.p99 < ORC_TARGETS.p99Ms : undefined,
+    },
+  ];
+}
+
+const SERIES = [
+  { tool: 'jitlink', name: 'jitlink', color: '#d95f02', marker: 'circle' },
+  { tool: 'llvm', name: 'llvm-jitlink-19', color: '#1b9e77', marker: 'square' },
+];
+
+/** 1-2-5 values covering [min, max] on a log scale, and the bounds. */
+export function logTicks(min, max) {
+  const nice = [];
+  for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) {
+    for (const m of [1, 2, 5]) nice.push(Number((m * 10 ** e).toPrecision(1)));
+  }
+  const lo = [...nice].reverse().find((v) => v <= min * (1 + 1e-9)) ?? min;
+  let hi = nice.find((v) => v >= max * (1 - 1e-9)) ?? max;
+  if (hi <= lo) hi = nice[nice.indexOf(lo) + 1];
+  const ticks = nice.filter((v) => v >= lo && v <= hi);
+  const decade = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+  return { lo, hi, ticks: ticks.length > 10 ? ticks.filter(decade) : ticks };
+}
+
+const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const fmt = (v) => (v >= 1000 ? `${v / 1000}k` : String(v));
+const px = (v) => v.toFixed(1);
+
+/** One log–log panel: y against input size, both tools. */
+function panel({ top, title, yLabel, y }, results, width) {
+  const left = 80;
+  const right = width - 24;
+  const plotTop = top + 34;
+  const bottom = top + 270;
+  const series = SERIES.map((s) => ({
+    ...s,
+    points: scalingPoints(results, s.tool)
+      .map((p) => ({ id: p.id, x: p.mb, y: y(p) }))
+      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x > 0 && p.y > 0),
+  }));
+  const all = series.flatMap((s) => s.points);
+  const out = [`<text x="${left}" y="${top + 18}" font-size="15" font-weight="bold">${esc(title)}</text>`];
+  if (all.length === 0) {
+    out.push(`<text x="${left}" y="${plotTop + 40}" font-size="13">no data</text>`);
+    return out;
+  }
+  const xs = logTicks(Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x)));
+  const ys = logTicks(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)));
+  const sx = (v) =>
+    left + ((Math.log10(v) - Math.log10(xs.lo)) / (Math.log10(xs.hi) - Math.log10(xs.lo))) * (right - left);
+  const sy = (v) =>
+    bottom -
+    ((Math.log10(v) - Math.log10(ys.lo)) / (Math.log10(ys.hi) - Math.log10(ys.lo))) * (bottom - plotTop);
+  out.push(
+    `<rect x="${left}" y="${plotTop}" width="${right - left}" height="${bottom - plotTop}" fill="none" stroke="#999"/>`,
+  );
+  for (const t of xs.ticks) {
+    out.push(
+      `<line x1="${px(sx(t))}" y1="${plotTop}" x2="${px(sx(t))}" y2="${bottom}" stroke="#e5e5e5"/>`,
+      `<text x="${px(sx(t))}" y="${bottom + 18}" font-size="12" text-anchor="middle">${fmt(t)}</text>`,
+    );
+  }
+  for (const t of ys.ticks) {
+    out.push(
+      `<line x1="${left}" y1="${px(sy(t))}" x2="${right}" y2="${px(sy(t))}" stroke="#e5e5e5"/>`,
+      `<text x="${left - 8}" y="${px(sy(t) + 4)}" font-size="12" text-anchor="end">${fmt(t)}</text>`,
+    );
+  }
+  out.push(
+    `<text x="${(left + right) / 2}" y="${bottom + 38}" font-size="13" text-anchor="middle">input size (MB, log scale)</text>`,
+    `<text x="${left - 56}" y="${(plotTop + bottom) / 2}" font-size="13" text-anchor="middle" ` +
+      `transform="rotate(-90 ${left - 56} ${(plotTop + bottom) / 2})">${esc(yLabel)}</text>`,
+  );
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    const coords = s.points.map((p) => `${px(sx(p.x))},${px(sy(p.y))}`).join(' ');
+    out.push(`<polyline points="${coords}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    for (const p of s.points) {
+      const label = `<title>${esc(`${s.name}, ${p.id}: ${p.x.toFixed(1)} MB, ${p.y.toFixed(1)}`)}</title>`;
+      const [cx, cy] = [sx(p.x), sy(p.y)];
+      out.push(
+        s.marker === 'circle'
+          ? `<circle cx="${px(cx)}" cy="${px(cy)}" r="4.5" fill="${s.color}">${label}</circle>`
+          : `<rect x="${px(cx - 4)}" y="${px(cy - 4)}" width="8" height="8" fill="${s.color}">${label}</rect>`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The scaling chart: link phase (ms) and peak RSS (MiB) against input size
+ * (MB), log–log, both linkers, from the workloads that have an input size.
+ * @param {object[]} results
+ * @returns {string} SVG document
+ */
+export function scalingChart(results) {
+  const width = 800;
+  const height = 680;
+  const legend = SERIES.map((s, i) => {
+    const x = 80 + i * 180;
+    const marker =
+      s.marker === 'circle'
+        ? `<circle cx="${x + 14}" cy="20" r="4.5" fill="${s.color}"/>`
+        : `<rect x="${x + 10}" y="16" width="8" height="8" fill="${s.color}"/>`;
+    return [
+      `<line x1="${x}" y1="20" x2="${x + 28}" y2="20" stroke="${s.color}" stroke-width="2"/>`,
+      marker,
+      `<text x="${x + 36}" y="25" font-size="13">${esc(s.name)}</text>`,
+    ].join('');
+  });
+  const body = [
+    ...panel(
+      {
+        top: 36,
+        title: 'Link phase against input size',
+        yLabel: 'link phase (ms, log scale)',
+        y: (p) => p.linkMs,
+      },
+      results,
+      width,
+    ),
+    ...panel(
+      {
+        top: 360,
+        title: 'Peak RSS against input size',
+        yLabel: 'peak RSS (MiB, log scale)',
+        y: (p) => p.rssMiB,
+      },
+      results,
+      width,
+    ),
+  ];
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...legend,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
 }
 
 /** Replaces the generated section of a markdown document (appends it when absent). */

@@ -3,10 +3,13 @@ import { test } from 'node:test';
 import {
   aggregateProfile,
   entrySource,
+  entrySymbols,
   median,
   parseJitlinkTimes,
   parseLlvmTimes,
   parseNmArchive,
+  parseTlsCounts,
+  percentile,
   pickSymbolPerMember,
 } from '../src/parse.mjs';
 
@@ -83,11 +86,66 @@ test('one strong definition is picked per archive member', () => {
   ]);
 });
 
+test('names that are not C identifiers are not picked', () => {
+  const members = parseNmArchive(
+    ['/l/liby.a:a.o:0000000000000000 T foo.cold', '/l/liby.a:a.o:0000000000000010 T foo'].join('\n'),
+  );
+  assert.deepEqual(pickSymbolPerMember(members), [{ member: 'a.o', symbol: 'foo' }]);
+});
+
+test('entry symbols of several archives: one per member of each, members sharing a name included', () => {
+  const libA = [
+    '/l/libLLVMA.a:Utils.cpp.o:0000000000000000 T _ZN4llvm1a5utilsEv',
+    '/l/libLLVMA.a:A.cpp.o:0000000000000000 T _ZN4llvm1aEv',
+    '/l/libLLVMA.a:A.cpp.o:0000000000000010 T _ZN4llvm1a2bEv',
+  ].join('\n');
+  const libB = [
+    '/l/libLLVMB.a:Utils.cpp.o:0000000000000000 D _ZN4llvm1b5tableE',
+    '/l/libLLVMB.a:Empty.cpp.o:0000000000000000 W _ZN4llvm1b4weakEv',
+    // Defined in both archives: referenced once.
+    '/l/libLLVMB.a:Dup.cpp.o:0000000000000000 T _ZN4llvm1aEv',
+  ].join('\n');
+  const symbols = entrySymbols([libA, libB]);
+  assert.deepEqual(symbols, ['_ZN4llvm1a5utilsEv', '_ZN4llvm1aEv', '_ZN4llvm1b5tableE']);
+  const src = entrySource(symbols);
+  assert.equal((src.match(/^extern char /gm) ?? []).length, 3);
+  assert.match(src, /\{\n {2}_ZN4llvm1a5utilsEv,\n {2}_ZN4llvm1aEv,\n {2}_ZN4llvm1b5tableE,\n\}/);
+});
+
+test('TLS relocations are counted per archive, zero included', () => {
+  const text = [
+    'File: /l/libLLVMCore.a(Core.cpp.o)',
+    '0000000000000a3c  0000012a00000013 R_X86_64_TLSGD          0000000000000000 _ZN4llvm3tlsE - 4',
+    '000000000000001c  0000002c00000016 R_X86_64_GOTTPOFF      0000000000000000 errno_tls - 4',
+    'File: /l/libLLVMMC.a(MCAsmInfo.cpp.o)',
+    'File: /l/libLLVMCore.a(Other.cpp.o)',
+    '0000000000000010  0000000300000015 R_X86_64_DTPOFF32      0000000000000000 .tbss + 0',
+    'File: /l/libLLVMMC.a(MCExpr.cpp.o)',
+    '0000000000000010  0000000300000002 R_X86_64_PC32          0000000000000000 .text + 0',
+  ].join('\n');
+  assert.deepEqual(
+    [...parseTlsCounts(text)],
+    [
+      ['/l/libLLVMCore.a', 3],
+      ['/l/libLLVMMC.a', 0],
+    ],
+  );
+});
+
 test('entry source references every symbol from main', () => {
   const src = entrySource(['sqlite3_open', 'sqlite3_version']);
   assert.match(src, /extern char sqlite3_open\[\];/);
   assert.match(src, /\{\n {2}sqlite3_open,\n {2}sqlite3_version,\n\}/);
   assert.match(src, /int main\(void\)/);
+});
+
+test('nearest-rank percentiles', () => {
+  const v = Array.from({ length: 100 }, (_, i) => 100 - i);
+  assert.equal(percentile(v, 50), 50);
+  assert.equal(percentile(v, 99), 99);
+  assert.equal(percentile(v, 100), 100);
+  assert.equal(percentile([7], 99), 7);
+  assert.ok(Number.isNaN(percentile([], 50)));
 });
 
 test('median of odd and even counts', () => {
