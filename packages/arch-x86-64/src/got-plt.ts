@@ -160,6 +160,7 @@ export class GOTAndStubsBuilder {
   run(): void {
     const graph = this.graph;
     let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
+    let hasExternalPointer32 = false;
     const blocks: Block[] = graph.blockList();
     for (const block of blocks) {
       const edges = block.edges;
@@ -192,13 +193,11 @@ export class GOTAndStubsBuilder {
             break;
           case K.Pointer32:
           case K.Pointer32Signed:
-            if (
-              !edge.target.isDefined() &&
-              edge.addend === 0 &&
-              edge.target.name !== undefined &&
-              classifyMangledName(edge.target.name) === 'function'
-            ) {
-              this.getStub(edge.target);
+            if (!edge.target.isDefined() && edge.addend === 0) {
+              hasExternalPointer32 = true;
+              if (edge.target.name !== undefined && classifyMangledName(edge.target.name) === 'function') {
+                this.getStub(edge.target);
+              }
             }
             break;
           case K.BranchPCRel32ToPtrJumpStubBypassable:
@@ -223,6 +222,7 @@ export class GOTAndStubsBuilder {
       }
     }
     if (needsGOTBase) this.defineGOTBase();
+    if (hasExternalPointer32) graphsWithExternalPointer32.add(graph);
   }
 }
 
@@ -253,14 +253,19 @@ export function gotEntryTarget(entry: Symbol): Symbol | undefined {
 
 const UINT32_MAX = 0xffff_ffff;
 
+/** Graphs in which buildGOTAndStubs saw a Pointer32/Pointer32Signed edge to an external symbol. */
+const graphsWithExternalPointer32 = new WeakSet<LinkGraph>();
+
 /**
  * The pre-fixup pass for non-PIC code: Pointer32 / Pointer32Signed edges to
  * an external function that the GOT/stub pass gave a stub, whose resolved
- * address does not fit the field, are pointed at the stub instead.
+ * address does not fit the field, are pointed at the stub instead. Acts only
+ * on graphs where buildGOTAndStubs found such edges (it runs after it).
  */
 export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
   const section = graph.findSectionByName(STUBS_SECTION_NAME);
-  if (section === undefined) return;
+  // Only non-PIC code has such edges; buildGOTAndStubs noted whether this graph does.
+  if (section === undefined || !graphsWithExternalPointer32.has(graph)) return;
   let stubsByTarget: Map<Symbol, Symbol> | undefined;
   for (const block of graph.blockList()) {
     const edges = block.edges;

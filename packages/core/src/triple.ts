@@ -13,8 +13,20 @@ export function parseTriple(triple: string): Triple {
   return { arch, vendor, os, environment };
 }
 
+// Every graph asks, with one of a handful of triples: remember the answers.
+const formatCache = new Map<string, ObjectFormat>();
+
 /** The object format used on the triple's platform (ELF unless Darwin or Windows). */
 export function objectFormatOfTriple(triple: string): ObjectFormat {
+  let format = formatCache.get(triple);
+  if (format === undefined) {
+    format = classifyTriple(triple);
+    if (formatCache.size < 64) formatCache.set(triple, format);
+  }
+  return format;
+}
+
+function classifyTriple(triple: string): ObjectFormat {
   const { vendor, os, environment } = parseTriple(triple);
   if (environment.endsWith('elf')) return 'elf';
   if (environment.endsWith('macho')) return 'macho';
@@ -25,5 +37,6 @@ export function objectFormatOfTriple(triple: string): ObjectFormat {
 
 /** The architecture part of a triple. */
 export function archOfTriple(triple: string): string {
-  return parseTriple(triple).arch;
+  const dash = triple.indexOf('-');
+  return dash < 0 ? triple : triple.slice(0, dash);
 }

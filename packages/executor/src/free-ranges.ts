@@ -61,8 +61,14 @@ export class FreeRanges {
   give(start: number, size: number): void {
     if (size <= 0) return;
     const end = start + size;
+    // First range starting at or after `start` (binary search: a long session has thousands of ranges).
     let i = 0;
-    while (i < this.starts.length && this.starts[i]! < start) i++;
+    let hi = this.starts.length;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (this.starts[mid]! < start) i = mid + 1;
+      else hi = mid;
+    }
     const prevEnd = i > 0 ? this.ends[i - 1]! : -Infinity;
     const nextStart = i < this.starts.length ? this.starts[i]! : Infinity;
     if (prevEnd > start || nextStart < end) {

@@ -32,4 +32,30 @@ describe('FreeRanges', () => {
     free.give(a, 0x1000);
     expect(() => free.give(a, 0x1000)).toThrow(RangeError);
   });
+
+  it('stays coalesced and conserves bytes over many random takes and gives in any order', () => {
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const page = 0x1000;
+    const total = 4096 * page;
+    const free = new FreeRanges(0, total);
+    const taken: [number, number][] = [];
+    for (let step = 0; step < 5000; step++) {
+      if (taken.length === 0 || random(3) !== 0) {
+        const size = (1 + random(8)) * page;
+        const at = free.take(size, page << random(3));
+        if (at !== undefined) taken.push([at, size]);
+      } else {
+        const [at, size] = taken.splice(random(taken.length), 1)[0]!;
+        free.give(at, size);
+      }
+      if (step % 500 === 0) expect(free.freeBytes + taken.reduce((n, [, size]) => n + size, 0)).toBe(total);
+    }
+    for (const [at, size] of taken.splice(0)) free.give(at, size);
+    expect(free.fragmentCount).toBe(1);
+    expect(free.freeBytes).toBe(total);
+  });
 });
