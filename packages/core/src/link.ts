@@ -147,12 +147,20 @@ export type LinkPhaseName =
   | 'finalize'
   | 'done';
 
-async function runPasses(passes: readonly unknown[], graph: LinkGraph): Promise<void> {
+/**
+ * Runs `passes` in order. Synchronous all the way when every pass is (the
+ * usual case: no promise, no extra turn of the event loop per pass list);
+ * from the first pass that returns a promise on, the rest run after it settles.
+ */
+function runPasses(passes: readonly unknown[], graph: LinkGraph, from = 0): Promise<void> | undefined {
   // Index loop: a pass may append later passes to the same list.
-  for (let i = 0; i < passes.length; i++) {
+  for (let i = from; i < passes.length; i++) {
     const result = (passes[i] as LinkGraphPass)(graph);
-    if (result !== undefined && typeof (result as Promise<void>).then === 'function') await result;
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      return (result as Promise<void>).then(() => runPasses(passes, graph, i + 1));
+    }
   }
+  return undefined;
 }
 
 /**
@@ -175,15 +183,19 @@ export async function link(
 
     // ---- Phase 1 ----
     observer?.phase?.('pre-prune', graph);
-    await runPasses(config.prePrunePasses, graph);
+    // Pass lists run synchronously unless a pass returns a promise.
+    let pending = runPasses(config.prePrunePasses, graph);
+    if (pending) await pending;
     const markLive = context.getMarkLivePass(graph) ?? markAllSymbolsLive;
-    await markLive(graph);
+    pending = markLive(graph) as Promise<void> | undefined;
+    if (pending) await pending;
 
     observer?.phase?.('prune', graph);
     prune(graph);
 
     observer?.phase?.('post-prune', graph);
-    await runPasses(config.postPrunePasses, graph);
+    pending = runPasses(config.postPrunePasses, graph);
+    if (pending) await pending;
 
     observer?.phase?.('allocate', graph);
     const layout = computeSegmentLayout(graph);
@@ -191,7 +203,8 @@ export async function link(
     assignAddresses(graph, layout, allocation);
 
     observer?.phase?.('post-allocation', graph);
-    await runPasses(config.postAllocationPasses, graph);
+    pending = runPasses(config.postAllocationPasses, graph);
+    if (pending) await pending;
 
     observer?.phase?.('notify-resolved', graph);
     await context.notifyResolved(graph);
@@ -212,13 +225,15 @@ export async function link(
     applyLookupResult(graph, result);
 
     observer?.phase?.('pre-fixup', graph);
-    await runPasses(config.preFixupPasses, graph);
+    pending = runPasses(config.preFixupPasses, graph);
+    if (pending) await pending;
 
     observer?.phase?.('fixup', graph);
     copyAndFixUp(graph, layout, allocation, target);
 
     observer?.phase?.('post-fixup', graph);
-    await runPasses(config.postFixupPasses, graph);
+    pending = runPasses(config.postFixupPasses, graph);
+    if (pending) await pending;
 
     observer?.phase?.('finalize', graph);
     await allocation.finalize(graph.allocActions);

@@ -346,7 +346,8 @@ export class ExecutionSession {
         for (const gen of dylib.generators) {
           if (stillMissing.length === 0) break search;
           const definedBefore = dylib.definitionCount;
-          await gen.tryToGenerate(dylib, stillMissing);
+          const generating = gen.tryToGenerate(dylib, stillMissing);
+          if (generating) await generating;
           if (dylib.definitionCount !== definedBefore) {
             stillMissing = stillMissing.filter((n) => !isVisible(dylib.symbols.get(n), dylib, fromDylib));
           }
