@@ -23,7 +23,7 @@ export const MAP_FIXED_NOREPLACE = 0x100000;
 
 export const MADV_DONTNEED = 4;
 
-export const RTLD_NOW = 0x2;
+export const RTLD_LAZY = 0x1;
 export const RTLD_GLOBAL = 0x100;
 /** dlsym handle meaning "the global symbol scope of the process". */
 export const RTLD_DEFAULT = 0;

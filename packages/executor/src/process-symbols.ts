@@ -3,7 +3,7 @@
  * shared libraries JIT'd code commonly needs, loaded on demand.
  */
 import { JITLinkError, type LookupRequest, type LookupResult, type TargetAddress } from '@jitlink/core';
-import { RTLD_DEFAULT, RTLD_GLOBAL, RTLD_NOW, getLibC } from './native.js';
+import { RTLD_DEFAULT, RTLD_GLOBAL, RTLD_LAZY, getLibC } from './native.js';
 
 /** Libraries for C++ code: the standard library and the unwinder. */
 export const CXX_LIBRARIES = ['libstdc++.so.6', 'libgcc_s.so.1'] as const;
@@ -41,11 +41,11 @@ export class ProcessSymbols {
     return result;
   }
 
-  /** dlopen(libraryName, RTLD_NOW | RTLD_GLOBAL); its symbols become visible to lookup. */
+  /** dlopen(libraryName, RTLD_LAZY | RTLD_GLOBAL): its symbols become visible to lookup; its own calls bind on first use, as a program's do. */
   load(libraryName: string): void {
     if (this.handles.has(libraryName)) return;
     const libc = getLibC();
-    const handle = libc.dlopen(libraryName, RTLD_NOW | RTLD_GLOBAL);
+    const handle = libc.dlopen(libraryName, RTLD_LAZY | RTLD_GLOBAL);
     if (handle === 0) {
       throw new JITLinkError(
         'SymbolsNotFound',

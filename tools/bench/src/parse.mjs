@@ -185,14 +185,32 @@ export function percentile(values, p) {
 
 /**
  * Aggregates a V8 `.cpuprofile` by function: self time is the sum of the
- * sample intervals whose top frame is that function.
- * @param {{ nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }[], samples: number[], timeDeltas: number[] }} profile
- * @returns {{ name: string, location: string, selfMs: number, share: number }[]}
+ * sample intervals whose top frame is that function; inclusive time adds the
+ * intervals where it is anywhere on the stack (once per sample, however often
+ * it recurs).
+ * @param {{ nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }[], samples: number[], timeDeltas: number[] }} profile
+ * @returns {{ name: string, location: string, selfMs: number, inclusiveMs: number, share: number }[]} by self time, largest first
  */
 export function aggregateProfile(profile) {
   const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
-  /** @type {Map<string, { name: string, location: string, selfMs: number }>} */
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  /** @type {Map<string, { name: string, location: string, selfMs: number, inclusiveMs: number }>} */
   const byFunction = new Map();
+  const keyOf = new Map();
+  const entryFor = (node) => {
+    let key = keyOf.get(node.id);
+    if (key === undefined) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const name = functionName || '(anonymous)';
+      const file = url ? url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^file:\/\//, '') : '';
+      const location = file ? `${file}:${lineNumber + 1}` : '';
+      key = `${name}\u0000${location}`;
+      keyOf.set(node.id, key);
+      if (!byFunction.has(key)) byFunction.set(key, { name, location, selfMs: 0, inclusiveMs: 0 });
+    }
+    return byFunction.get(key);
+  };
   let totalUs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     // timeDeltas[i] is the time since the previous sample; attribute the
@@ -201,14 +219,14 @@ export function aggregateProfile(profile) {
     const node = nodeById.get(profile.samples[i]);
     if (!node) continue;
     totalUs += us;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const name = functionName || '(anonymous)';
-    const file = url ? url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^file:\/\//, '') : '';
-    const location = file ? `${file}:${lineNumber + 1}` : '';
-    const key = `${name}\u0000${location}`;
-    const entry = byFunction.get(key) ?? { name, location, selfMs: 0 };
-    entry.selfMs += us / 1000;
-    byFunction.set(key, entry);
+    entryFor(node).selfMs += us / 1000;
+    const seen = new Set();
+    for (let n = node; n !== undefined; n = nodeById.get(parentOf.get(n.id))) {
+      const entry = entryFor(n);
+      if (seen.has(entry)) continue;
+      seen.add(entry);
+      entry.inclusiveMs += us / 1000;
+    }
   }
   return [...byFunction.values()]
     .map((e) => ({ ...e, share: totalUs ? (e.selfMs * 1000) / totalUs : 0 }))

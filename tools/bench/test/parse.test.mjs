@@ -164,9 +164,9 @@ test('aggregateProfile sums self time per function', () => {
   });
   const profile = {
     nodes: [
-      { id: 1, callFrame: frame('(root)', '', -1) },
+      { id: 1, callFrame: frame('(root)', '', -1), children: [2, 3] },
       { id: 2, callFrame: frame('applyFixup', 'file:///repo/packages/arch-x86-64/dist/fixup.js', 9) },
-      { id: 3, callFrame: frame('', 'file:///repo/packages/core/dist/graph.js', 0) },
+      { id: 3, callFrame: frame('', 'file:///repo/packages/core/dist/graph.js', 0), children: [4] },
       { id: 4, callFrame: frame('applyFixup', 'file:///repo/packages/arch-x86-64/dist/fixup.js', 9) },
     ],
     samples: [2, 3, 4, 2],
@@ -180,4 +180,8 @@ test('aggregateProfile sums self time per function', () => {
   assert.equal(rows[1].name, '(anonymous)');
   assert.equal(rows[1].selfMs, 2);
   assert.equal(rows[0].share, 4 / 6);
+  // Inclusive: the anonymous function is on the stack in samples 1 and 2 (2000 + 3000 µs).
+  assert.equal(rows[1].inclusiveMs, 5);
+  assert.equal(rows[0].inclusiveMs, 4);
+  assert.equal(rows.find((r) => r.name === '(root)').inclusiveMs, 6);
 });
