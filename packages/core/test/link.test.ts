@@ -139,7 +139,12 @@ describe('generic link algorithm', () => {
         const sec = g.createSection('$__GOT', RW);
         const b = g.createContentBlock(sec, new Uint8Array(8), 0, 8, 0);
         const s = g.addAnonymousSymbol(b, 0, 8, false, true);
-        b.addEdge(Pointer64, 0, [...g.definedSymbols()].find((x) => x.name === 'main')!, 0);
+        b.addEdge(
+          Pointer64,
+          0,
+          [...g.definedSymbols()].find((x) => x.name === 'main')!,
+          0,
+        );
         added = b;
         void s;
       });
@@ -182,6 +187,37 @@ describe('generic link algorithm', () => {
     expect(added!.address).toBeGreaterThanOrEqual(0x10000);
   });
 
+  test('a pass list mixing synchronous and asynchronous passes runs in order, including passes appended while it runs', async () => {
+    const order: string[] = [];
+    const ctx = recordingContext(new InMemoryMemoryManager(), new Map([['printf', 0x1000]]));
+    ctx.modify = (_g, config) => {
+      config.prePrunePasses.push(
+        () => void order.push('a'),
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          order.push('b (async)');
+          config.prePrunePasses.push(() => void order.push('appended'));
+        },
+        () => void order.push('c'),
+      );
+      config.postPrunePasses.push(() => void order.push('post-prune'));
+    };
+    await link(smallProgram(), ctx, toyTarget);
+    expect(ctx.failures).toEqual([]);
+    expect(order).toEqual(['a', 'b (async)', 'c', 'appended', 'post-prune']);
+  });
+
+  test('a synchronous pass that throws fails the link like an asynchronous one', async () => {
+    const ctx = recordingContext(new InMemoryMemoryManager(), new Map([['printf', 0x1000]]));
+    ctx.modify = (_g, config) => {
+      config.postPrunePasses.push(() => {
+        throw new Error('sync boom');
+      });
+    };
+    await link(smallProgram(), ctx, toyTarget);
+    expect(ctx.failures.map((e) => e.message)).toEqual(['sync boom']);
+  });
+
   test('shouldAddDefaultTargetPasses=false skips the target passes', async () => {
     let ran = false;
     const ctx = recordingContext(new InMemoryMemoryManager(), new Map([['printf', 0x1000]]));
@@ -214,7 +250,19 @@ describe('generic link algorithm', () => {
 });
 
 describe('errors at every stage reach notifyFailed once and free memory', () => {
-  const stages = ['pre-prune', 'mark-live', 'post-prune', 'post-allocation', 'notifyResolved', 'lookup', 'pre-fixup', 'fixup', 'post-fixup', 'finalize', 'allocate'] as const;
+  const stages = [
+    'pre-prune',
+    'mark-live',
+    'post-prune',
+    'post-allocation',
+    'notifyResolved',
+    'lookup',
+    'pre-fixup',
+    'fixup',
+    'post-fixup',
+    'finalize',
+    'allocate',
+  ] as const;
   test.each(stages)('%s', async (stage) => {
     const mem = new InMemoryMemoryManager();
     const ctx = recordingContext(mem, new Map([['printf', 0x1000]]));
@@ -225,7 +273,8 @@ describe('errors at every stage reach notifyFailed once and free memory', () => 
       if (stage === 'pre-prune') config.prePrunePasses.push(boom);
       if (stage === 'post-prune') config.postPrunePasses.push(boom);
       if (stage === 'post-allocation') config.postAllocationPasses.push(boom);
-      if (stage === 'pre-fixup') config.preFixupPasses.push(async () => Promise.reject(new Error(`boom in ${stage}`)));
+      if (stage === 'pre-fixup')
+        config.preFixupPasses.push(async () => Promise.reject(new Error(`boom in ${stage}`)));
       if (stage === 'post-fixup') config.postFixupPasses.push(boom);
     };
     if (stage === 'mark-live') ctx.markLive = boom;
@@ -290,7 +339,12 @@ describe('layout', () => {
     expect(z.address % 32).toBe(0); // zero-fill after content in the RW segment
     expect(z.address).toBeGreaterThan(d2.address);
     expect(Math.floor(z.address / 0x1000)).toBe(Math.floor(rwBase / 0x1000));
-    for (const [a, b] of [[t, r], [t, d1b], [r, d1b], [f, t]] as const) {
+    for (const [a, b] of [
+      [t, r],
+      [t, d1b],
+      [r, d1b],
+      [f, t],
+    ] as const) {
       expect(Math.floor(a.address / 0x1000)).not.toBe(Math.floor(b.address / 0x1000));
     }
     expect(t.address % 16).toBe(0);
@@ -323,7 +377,9 @@ describe('layout', () => {
     const { addressFromBigInt } = await import('../src/index.js');
     expect(addressFromBigInt(0xffffffff80000000n)).toBe(-0x8000_0000);
     expect(addressFromBigInt(0x7fff_ffff_f000n)).toBe(0x7fff_ffff_f000);
-    expect(() => addressFromBigInt(0x0020_0000_0000_0001n)).toThrow(/outside the exactly representable range/);
+    expect(() => addressFromBigInt(0x0020_0000_0000_0001n)).toThrow(
+      /outside the exactly representable range/,
+    );
     const ctx = recordingContext(new InMemoryMemoryManager(), new Map([['printf', 2 ** 60]]));
     await link(smallProgram(), ctx, toyTarget);
     expect(ctx.failures[0]!.message).toMatch(/inexact address for printf/);
