@@ -11,7 +11,14 @@ import {
   writeAddress64,
   type LinkGraphBackend,
 } from '@jitlink/core';
-import { absoluteSymbols, ExecutionSession, ObjectLinkingLayer, PhonyExternalsGenerator, SymbolState, type Plugin } from '../src/index.js';
+import {
+  absoluteSymbols,
+  ExecutionSession,
+  ObjectLinkingLayer,
+  PhonyExternalsGenerator,
+  SymbolState,
+  type Plugin,
+} from '../src/index.js';
 
 const Pointer64 = EdgeKinds.FirstRelocation;
 const backend: LinkGraphBackend = {
@@ -33,7 +40,13 @@ interface ObjSpec {
 
 /** Each defined symbol gets an 8-byte slot per reference, holding the referenced address. */
 function makeGraph(spec: ObjSpec): LinkGraph {
-  const g = new LinkGraph({ name: spec.name, triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little', getEdgeKindName: edgeKindNamer(['Pointer64']) });
+  const g = new LinkGraph({
+    name: spec.name,
+    triple: 'x86_64-unknown-linux-gnu',
+    pointerSize: 8,
+    endianness: 'little',
+    getEdgeKindName: edgeKindNamer(['Pointer64']),
+  });
   const data = g.createSection('.data', MemProt.Read | MemProt.Write);
   const local = new Map<string, ReturnType<LinkGraph['addDefinedSymbol']>>();
   let addr = 0;
@@ -41,7 +54,19 @@ function makeGraph(spec: ObjSpec): LinkGraph {
     const size = Math.max(8, (d.refs?.length ?? 0) * 8);
     const b = g.createContentBlock(data, new Uint8Array(size), addr, 8, 0);
     addr += size;
-    local.set(d.name, g.addDefinedSymbol(b, 0, d.name, size, d.linkage ?? Linkage.Strong, d.scope ?? Scope.Default, true, false));
+    local.set(
+      d.name,
+      g.addDefinedSymbol(
+        b,
+        0,
+        d.name,
+        size,
+        d.linkage ?? Linkage.Strong,
+        d.scope ?? Scope.Default,
+        true,
+        false,
+      ),
+    );
   }
   for (const d of spec.defines) {
     const sym = local.get(d.name)!;
@@ -104,7 +129,13 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     expect(() => layer.add(main, makeGraph({ name: 'two.o', defines: [{ name: 'dup' }] }))).toThrow(
       'duplicate definition of symbol dup: defined in one.o and in two.o',
     );
-    const weak = makeGraph({ name: 'weak.o', defines: [{ name: 'w', linkage: Linkage.Weak }, { name: 'user', refs: ['w'] }] });
+    const weak = makeGraph({
+      name: 'weak.o',
+      defines: [
+        { name: 'w', linkage: Linkage.Weak },
+        { name: 'user', refs: ['w'] },
+      ],
+    });
     const strong = makeGraph({ name: 'strong.o', defines: [{ name: 'w' }] });
     layer.add(main, weak);
     layer.add(main, strong);
@@ -119,7 +150,16 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
   test('hidden symbols are visible only inside their JITDylib', async () => {
     const { session, layer, main } = setup();
     const lib = session.createJITDylib('lib');
-    layer.add(lib, makeGraph({ name: 'lib.o', defines: [{ name: 'h', scope: Scope.Hidden }, { name: 'pub', refs: ['h'] }] }));
+    layer.add(
+      lib,
+      makeGraph({
+        name: 'lib.o',
+        defines: [
+          { name: 'h', scope: Scope.Hidden },
+          { name: 'pub', refs: ['h'] },
+        ],
+      }),
+    );
     layer.add(main, makeGraph({ name: 'user.o', defines: [{ name: 'm', refs: ['h'] }] }));
     main.addToLinkOrder(lib);
     expect(await session.lookupOne([lib], 'pub')).toBeGreaterThan(0);
@@ -130,7 +170,10 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     const { session, layer, main } = setup();
     layer.add(main, makeGraph({ name: 'bad.o', defines: [{ name: 'bad', refs: ['missing'] }] }));
     layer.add(main, makeGraph({ name: 'dep.o', defines: [{ name: 'dep', refs: ['bad'] }] }));
-    const results = await Promise.allSettled([session.lookup([main], ['dep']), session.lookup([main], ['bad'])]);
+    const results = await Promise.allSettled([
+      session.lookup([main], ['dep']),
+      session.lookup([main], ['bad']),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     const messages = results.map((r) => String((r as PromiseRejectedResult).reason.message));
     expect(messages[1]).toMatch(/bad\.o: symbols not found: \[ missing \]/);
@@ -146,6 +189,38 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     await session.lookup([main], ['x']);
     const x = [...g.definedSymbols()][0]!;
     expect([readPointer(x, 0), readPointer(x, 1)]).toEqual([0x1234, 0]);
+  });
+
+  test('generators see only what is still missing: earlier generators and dylibs satisfy names first', async () => {
+    const { session, main } = setup();
+    const other = session.createJITDylib('other');
+    const asked: string[][] = [];
+    const defining = (names: readonly string[], address: number) => ({
+      tryToGenerate(dylib: typeof main, missing: readonly string[]) {
+        asked.push([...missing]);
+        const mine = missing.filter((n) => names.includes(n));
+        if (mine.length > 0)
+          dylib.defineAbsolute(absoluteSymbols(mine.map((n) => [n, address] as [string, number])));
+      },
+    });
+    main.addGenerator(defining([], 0)); // defines nothing
+    main.addGenerator(defining(['a'], 0x100));
+    main.addGenerator({
+      // asynchronous, defines b
+      async tryToGenerate(dylib: typeof main, missing: readonly string[]) {
+        asked.push([...missing]);
+        await Promise.resolve();
+        if (missing.includes('b')) dylib.defineAbsolute(absoluteSymbols([['b', 0x200]]));
+      },
+    });
+    other.addGenerator(defining(['c'], 0x300));
+    const found = await session.lookup([main, other], ['a', 'b', 'c']);
+    expect([...found]).toEqual([
+      ['a', 0x100],
+      ['b', 0x200],
+      ['c', 0x300],
+    ]);
+    expect(asked).toEqual([['a', 'b', 'c'], ['a', 'b', 'c'], ['b', 'c'], ['c']]);
   });
 
   test('resource trackers release memory; removing while another link is in flight is safe', async () => {
@@ -179,14 +254,28 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
       notifyTransferringResources: () => undefined,
     };
     layer.addPlugin(plugin);
-    layer.add(main, makeGraph({ name: 'main.o', defines: [{ name: 'main', refs: ['helper'] }, { name: 'helper', scope: Scope.Local }, { name: 'dead', scope: Scope.Local }] }));
+    layer.add(
+      main,
+      makeGraph({
+        name: 'main.o',
+        defines: [
+          { name: 'main', refs: ['helper'] },
+          { name: 'helper', scope: Scope.Local },
+          { name: 'dead', scope: Scope.Local },
+        ],
+      }),
+    );
     await session.lookup([main], ['main']);
     expect(printed.sort()).toEqual(['helper', 'main']);
   });
 
   test('endSession releases every allocation', async () => {
     const { session, layer, main, memory } = setup();
-    for (let i = 0; i < 5; i++) layer.add(main, makeGraph({ name: `o${i}.o`, defines: [{ name: `s${i}`, refs: i > 0 ? [`s${i - 1}`] : [] }] }));
+    for (let i = 0; i < 5; i++)
+      layer.add(
+        main,
+        makeGraph({ name: `o${i}.o`, defines: [{ name: `s${i}`, refs: i > 0 ? [`s${i - 1}`] : [] }] }),
+      );
     await session.lookup([main], ['s4']);
     expect(memory.liveAllocations).toBe(5);
     await session.endSession();
