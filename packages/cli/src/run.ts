@@ -17,6 +17,7 @@ import {
   type ExecutorProcessControl,
   type JITLinkMemoryManager,
   type LinkGraph,
+  type LinkObserver,
   type LinkPhaseName,
 } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
@@ -54,6 +55,8 @@ import { describeGraph } from './graph/model.js';
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Receives the link-phase notifications of every graph (for embedders' tracing and diagnostics). */
+  observer?: LinkObserver;
 }
 
 const defaultIO: CliIO = {
@@ -167,7 +170,10 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const errors: Error[] = [];
   session.errorReporter = (e) => errors.push(e);
   const registry = createDefaultRegistry();
-  const layer = new ObjectLinkingLayer(session, { memoryManager, registry, observer: options.showTimes ? timer : undefined });
+  const observers = [options.showTimes ? timer : undefined, io.observer].filter((o) => o !== undefined);
+  const observer: LinkObserver | undefined =
+    observers.length <= 1 ? observers[0] : { phase: (name, graph) => observers.forEach((o) => o.phase?.(name, graph)) };
+  const layer = new ObjectLinkingLayer(session, { memoryManager, registry, observer });
   const main = session.createJITDylib('main');
   const checks = options.checkFiles.length > 0 ? new CheckRecorder(layer) : undefined;
 

@@ -232,3 +232,39 @@ export function aggregateProfile(profile) {
     .map((e) => ({ ...e, share: totalUs ? (e.selfMs * 1000) / totalUs : 0 }))
     .sort((a, b) => b.selfMs - a.selfMs);
 }
+
+/**
+ * Sums a V8 heap snapshot (`.heapsnapshot` JSON) by object kind: objects by
+ * constructor name, everything else by node type in parentheses ("(string)",
+ * "(array) ..."), largest first.
+ * @param {{ snapshot: { meta: { node_fields: string[], node_types: [string[]] } }, nodes: number[], strings: string[] }} snapshot
+ * @returns {{ totalBytes: number, rows: { name: string, count: number, bytes: number }[] }}
+ */
+export function summarizeHeapSnapshot(snapshot) {
+  const fields = snapshot.snapshot.meta.node_fields;
+  const types = snapshot.snapshot.meta.node_types[0];
+  const stride = fields.length;
+  const typeAt = fields.indexOf('type');
+  const nameAt = fields.indexOf('name');
+  const sizeAt = fields.indexOf('self_size');
+  const { nodes, strings } = snapshot;
+  /** @type {Map<string, { name: string, count: number, bytes: number }>} */
+  const byName = new Map();
+  let totalBytes = 0;
+  for (let i = 0; i < nodes.length; i += stride) {
+    const type = types[nodes[i + typeAt]];
+    const bytes = nodes[i + sizeAt];
+    totalBytes += bytes;
+    const name =
+      type === 'object' || type === 'closure'
+        ? strings[nodes[i + nameAt]] || '(anonymous object)'
+        : type === 'array'
+          ? `(array) ${strings[nodes[i + nameAt]]}`.trimEnd()
+          : `(${type})`;
+    const row = byName.get(name) ?? { name, count: 0, bytes: 0 };
+    row.count++;
+    row.bytes += bytes;
+    byName.set(name, row);
+  }
+  return { totalBytes, rows: [...byName.values()].sort((a, b) => b.bytes - a.bytes) };
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   aggregateProfile,
+  summarizeHeapSnapshot,
   entrySource,
   entrySymbols,
   median,
@@ -184,4 +185,26 @@ test('aggregateProfile sums self time per function', () => {
   assert.equal(rows[1].inclusiveMs, 5);
   assert.equal(rows[0].inclusiveMs, 4);
   assert.equal(rows.find((r) => r.name === '(root)').inclusiveMs, 6);
+});
+
+test('summarizeHeapSnapshot sums self sizes by constructor or node type', () => {
+  const snapshot = {
+    snapshot: {
+      meta: {
+        node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
+        node_types: [['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native']],
+      },
+    },
+    // type, name, id, self_size, edge_count
+    nodes: [3, 0, 1, 56, 0, 3, 0, 3, 56, 0, 3, 1, 5, 96, 0, 2, 2, 7, 40, 0, 1, 3, 9, 152, 0],
+    strings: ['Edge', 'Symbol', 'main', ''],
+  };
+  const { totalBytes, rows } = summarizeHeapSnapshot(snapshot);
+  assert.equal(totalBytes, 56 + 56 + 96 + 40 + 152);
+  assert.deepEqual(rows, [
+    { name: '(array)', count: 1, bytes: 152 },
+    { name: 'Edge', count: 2, bytes: 112 },
+    { name: 'Symbol', count: 1, bytes: 96 },
+    { name: '(string)', count: 1, bytes: 40 },
+  ]);
 });
