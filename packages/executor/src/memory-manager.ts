@@ -132,6 +132,9 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   private readonly dsoHandles: TargetAddress[] = [];
   private committed = 0;
   private disposed = false;
+  /** Ranges of deallocated allocations waiting for the release at the end of this turn. */
+  private readonly pendingRelease: OwnedRange[] = [];
+  private releaseFlush: Promise<void> | undefined;
 
   constructor(options: InProcessMemoryManagerOptions = {}) {
     this.pageSize = systemPageSize();
@@ -293,6 +296,7 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     const errors: Error[] = [];
+    if (this.releaseFlush) await this.releaseFlush.catch((e: unknown) => errors.push(toError(e)));
     for (const handle of this.dsoHandles.splice(0).reverse()) {
       try {
         runAtExitHandlers(handle);
@@ -326,6 +330,48 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   /** @internal */
   serviceMemory(): ServiceMemory {
     return this;
+  }
+
+  /**
+   * @internal Queues ranges to be released and resolves once they are. Every
+   * range queued in the same turn (a session ending, a tracker removed) is
+   * released together, contiguous ranges by one mprotect and one madvise.
+   */
+  releaseRangesSoon(ranges: readonly OwnedRange[]): Promise<void> {
+    for (const range of ranges) if (range.size > 0) this.pendingRelease.push(range);
+    this.releaseFlush ??= new Promise<void>((resolve, reject) =>
+      queueMicrotask(() => {
+        try {
+          this.flushReleases();
+          resolve();
+        } catch (e) {
+          reject(toError(e));
+        }
+      }),
+    );
+    return this.releaseFlush;
+  }
+
+  private flushReleases(): void {
+    this.releaseFlush = undefined;
+    const ranges = this.pendingRelease.splice(0).sort((a, b) => a.start - b.start);
+    const errors: Error[] = [];
+    for (let i = 0; i < ranges.length;) {
+      const first = ranges[i]!;
+      let end = first.start + first.size;
+      let j = i + 1;
+      while (j < ranges.length && ranges[j]!.region === first.region && ranges[j]!.start === end) {
+        end += ranges[j]!.size;
+        j++;
+      }
+      try {
+        this.releaseRange({ region: first.region, start: first.start, size: end - first.start });
+      } catch (e) {
+        errors.push(toError(e));
+      }
+      i = j;
+    }
+    if (errors.length > 0) throw joinErrors(errors);
   }
 
   /** @internal Returns a range to its region; its pages become inaccessible and are discarded. */
@@ -565,17 +611,35 @@ export class InProcessAllocation implements JITLinkAllocation {
     }
   }
 
+  /**
+   * Runs dealloc halves in reverse order (if finalized), then returns the
+   * pages; resolves once they are inaccessible. Deallocations started in the
+   * same turn release their pages together. A second call does nothing.
+   */
   async deallocate(): Promise<void> {
-    this.deallocateNow();
+    if (this.state === 'deallocated') return;
+    const errors = this.detach();
+    try {
+      await this.manager.releaseRangesSoon(this.ranges.splice(0));
+    } catch (e) {
+      errors.push(toError(e));
+    }
+    if (errors.length > 0) throw joinErrors(errors);
   }
 
-  /** Runs dealloc halves in reverse order (if finalized), then returns the pages. A second call does nothing. */
-  deallocateNow(): void {
-    if (this.state === 'deallocated') return;
+  /** Runs the dealloc halves (if finalized) and leaves the allocation deallocated but still owning its ranges. */
+  private detach(): Error[] {
     const errors = this.state === 'finalized' ? runDeallocHalves(this.actions, this.manager) : [];
     this.state = 'deallocated';
     this.segments = [];
     this.manager.forget(this);
+    return errors;
+  }
+
+  /** Runs dealloc halves in reverse order (if finalized), then returns the pages at once. A second call does nothing. */
+  deallocateNow(): void {
+    if (this.state === 'deallocated') return;
+    const errors = this.detach();
     for (const range of this.ranges.splice(0)) {
       try {
         this.manager.releaseRange(range);

@@ -154,6 +154,32 @@ describeX64('InProcessMemoryManager', () => {
     ).rejects.toThrow(/huge: needs .* more than 2 GiB/);
   });
 
+  it('deallocations started together release their pages together, and only then resolve', async () => {
+    manager = new InProcessMemoryManager({ reservationSize: 1 << 20 });
+    const allocations = [];
+    for (let i = 0; i < 8; i++) {
+      const a = await manager.allocate(undefined, {
+        graphName: `g${i}`,
+        segments: [{ group: RW, alignment: 8, contentSize: 5000, zeroFillSize: 0 }],
+      });
+      await a.finalize([]);
+      allocations.push(a);
+    }
+    const addresses = allocations.map((a) => a.getTargetMemory(RW));
+    expect(addresses.map((a) => permsAt(a))).toEqual(addresses.map(() => 'rw-p'));
+    await Promise.all(allocations.map((a) => a.deallocate()));
+    expect(addresses.map((a) => permsAt(a))).toEqual(addresses.map(() => '---p'));
+    expect(manager.stats().committedBytes).toBe(0);
+    expect(manager.stats().liveAllocations).toBe(0);
+    // The whole reservation is one free range again: a single allocation fills it.
+    const whole = await manager.allocate(undefined, {
+      graphName: 'whole',
+      segments: [{ group: RW, alignment: 4096, contentSize: 1 << 20, zeroFillSize: 0 }],
+    });
+    expect(whole.getTargetMemory(RW)).toBe(Math.min(...addresses));
+    expect(manager.stats().regions).toBe(1);
+  });
+
   it('reuses released pages, zeroed', async () => {
     manager = new InProcessMemoryManager({ reservationSize: 4096 });
     const first = await manager.allocate(undefined, {

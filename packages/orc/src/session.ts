@@ -594,13 +594,12 @@ export class ExecutionSession {
         errors.push(toError(e));
       }
     }
+    // Deallocations start together (each runs its dealloc actions in record
+    // order), so a memory manager can release their pages in one go.
+    const deallocations: Promise<void>[] = [];
     for (const r of records) {
       if (r.allocation) {
-        try {
-          await r.allocation.deallocate();
-        } catch (e) {
-          errors.push(toError(e));
-        }
+        deallocations.push(r.allocation.deallocate().catch((e: unknown) => void errors.push(toError(e))));
         r.allocation = undefined;
       }
       for (const name of r.owned) {
@@ -611,6 +610,7 @@ export class ExecutionSession {
       this.emittedNotReady.delete(r);
       this.inFlight.delete(r);
     }
+    await Promise.all(deallocations);
     for (const name of tracker.absoluteNames) {
       const entry = tracker.dylib.symbols.get(name);
       if (entry && !entry.record) tracker.dylib.symbols.delete(name);
