@@ -17,7 +17,8 @@ import { corpusObjDir, genericArch, prng, readObject } from './helpers.js';
 
 const FILE = 'bad.o';
 
-function sample(): Uint8Array {
+/** A small valid object; `names` renames its three symbols (function, data, undefined). */
+function sample(names: readonly [string, string, string] = ['f', 'd', 'ext']): Uint8Array {
   return writeElf({
     bits: 64,
     endianness: 'little',
@@ -39,9 +40,9 @@ function sample(): Uint8Array {
       },
     ],
     symbols: [
-      { name: 'f', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 16 },
-      { name: 'd', type: 1, bind: STB_GLOBAL, section: '.data', size: 8 },
-      { name: 'ext', section: 0 },
+      { name: names[0], type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 16 },
+      { name: names[1], type: 1, bind: STB_GLOBAL, section: '.data', size: 8 },
+      { name: names[2], section: 0 },
     ],
     relocations: [{ section: '.text', offset: 4, type: 4, symbol: 3, addend: -4 }],
   });
@@ -155,29 +156,19 @@ describe('malformed objects give MalformedObject errors with file, section and o
   });
 
   test('names are read whole from ASCII and from UTF-8 string tables', () => {
-    const names = ['f', 'caf\u00e9_\u0192', 'ext'];
-    const bytes = writeElf({
-      bits: 64,
-      endianness: 'little',
-      machine: 62,
-      sections: [
-        {
-          name: '.text',
-          type: SHT_PROGBITS,
-          flags: SHF_ALLOC | SHF_EXECINSTR,
-          content: new Uint8Array(16),
-          align: 16,
-        },
-      ],
-      symbols: [
-        { name: names[0]!, type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 8 },
-        { name: names[1]!, type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 8 },
-        { name: names[2]!, section: 0 },
-      ],
-    });
+    const names = ['f', 'caf\u00e9_\u0192', 'ext'] as const;
+    const bytes = sample(names);
     const elf = parseElf(bytes, FILE);
     expect(elf.symbols.slice(1).map((s) => s.name)).toEqual(names);
-    expect(elf.sections.map((s) => s.name)).toContain('.text');
+    expect(elf.sections.map((s) => s.name)).toEqual([
+      '',
+      '.text',
+      '.data',
+      '.rela.text',
+      '.symtab',
+      '.strtab',
+      '.shstrtab',
+    ]);
     // A UTF-8 table without its final NUL is still caught.
     const s = elf.sections.find((x) => x.name === '.strtab')!;
     const broken = bytes.slice();
