@@ -110,7 +110,10 @@ function resolveLibrary(name: string, searchPaths: readonly string[]): string {
     const candidate = join(dir, `lib${name}.a`);
     if (existsSync(candidate)) return candidate;
   }
-  throw new JITLinkError('InvalidArgument', `library -l${name} not found (searched for lib${name}.a in: ${searchPaths.length ? searchPaths.join(', ') : 'no -L directories'})`);
+  throw new JITLinkError(
+    'InvalidArgument',
+    `library -l${name} not found (searched for lib${name}.a in: ${searchPaths.length ? searchPaths.join(', ') : 'no -L directories'})`,
+  );
 }
 
 function readInput(path: string): Uint8Array {
@@ -118,7 +121,10 @@ function readInput(path: string): Uint8Array {
     const buf = readFileSync(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    throw new JITLinkError('InvalidArgument', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`);
+    throw new JITLinkError(
+      'InvalidArgument',
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`,
+    );
   }
 }
 
@@ -149,7 +155,9 @@ export async function runJitlink(argv: readonly string[], io: CliIO = defaultIO)
 
 async function link(options: CliOptions, io: CliIO): Promise<number> {
   const timer = new Timer();
-  const inputs = options.inputs.filter((i) => i.kind === 'file' || i.kind === 'library' || i.kind === 'sectcreate');
+  const inputs = options.inputs.filter(
+    (i) => i.kind === 'file' || i.kind === 'library' || i.kind === 'sectcreate',
+  );
   if (inputs.length === 0) throw new JITLinkError('InvalidArgument', 'no input files (see --help)');
 
   const executor = new SelfExecutorProcessControl();
@@ -161,7 +169,10 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     }
     memoryManager = new SlabMemoryManager({
       size: options.slabAllocate,
-      baseAddress: options.slabAddress !== undefined ? addressFromBigInt(options.slabAddress, 'slab address') : undefined,
+      baseAddress:
+        options.slabAddress !== undefined
+          ? addressFromBigInt(options.slabAddress, 'slab address')
+          : undefined,
       pageSize: options.slabPageSize,
     });
   }
@@ -172,7 +183,9 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const registry = createDefaultRegistry();
   const observers = [options.showTimes ? timer : undefined, io.observer].filter((o) => o !== undefined);
   const observer: LinkObserver | undefined =
-    observers.length <= 1 ? observers[0] : { phase: (name, graph) => observers.forEach((o) => o.phase?.(name, graph)) };
+    observers.length <= 1
+      ? observers[0]
+      : { phase: (name, graph) => observers.forEach((o) => o.phase?.(name, graph)) };
   const layer = new ObjectLinkingLayer(session, { memoryManager, registry, observer });
   const main = session.createJITDylib('main');
   const checks = options.checkFiles.length > 0 ? new CheckRecorder(layer) : undefined;
@@ -183,7 +196,12 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const sectionContents: unknown[] = [];
   const sizes = new SizeStats();
   const graphPatterns = options.showGraphs.map((p) => new RegExp(p));
-  if (graphPatterns.length > 0 || options.showSizes || options.showRelocatedSectionContents || options.addSelfRelocations) {
+  if (
+    graphPatterns.length > 0 ||
+    options.showSizes ||
+    options.showRelocatedSectionContents ||
+    options.addSelfRelocations
+  ) {
     layer.addPlugin({
       modifyPassConfig(_mr, graph, config) {
         if (options.addSelfRelocations) config.postPrunePasses.push(addSelfRelocations);
@@ -220,30 +238,56 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const objectGraphs = new Map<JITDylib, LinkGraph[]>();
   const harnessGraphs: LinkGraph[] = [];
   const aliases: { dylib: JITDylib; text: string }[] = [];
-  await timer.time('load inputs', () => {
+  // Reading inputs and building the graphs of the objects named here are timed
+  // apart: building graphs is linking work (llvm-jitlink parses objects only
+  // when it links them), reading files is not.
+  let buildMs = 0;
+  const building = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      buildMs += performance.now() - t0;
+    }
+  };
+  const loadStart = performance.now();
+  try {
     for (const input of options.inputs) {
       if (input.kind === 'jd') {
         current = session.getJITDylibByName(input.value) ?? session.createJITDylib(input.value);
         if (!dylibs.includes(current)) dylibs.push(current);
         continue;
       }
-      const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
+      const path =
+        input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
       if (input.kind === 'alias') {
         aliases.push({ dylib: current, text: input.value });
         continue;
       }
       if (input.kind === 'sectcreate') {
         const spec = parseSectCreate(input.value);
-        units.push(layer.add(current, sectCreateGraph(spec, readInput(spec.file), executor.triple)));
+        const content = readInput(spec.file);
+        units.push(
+          layer.add(
+            current,
+            building(() => sectCreateGraph(spec, content, executor.triple)),
+          ),
+        );
         continue;
       }
       const bytes = readInput(path);
       if (isArchive(bytes)) {
         const archive = parseArchive(bytes, path);
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
-        current.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive, input.hidden ? { transformGraph: makeDefinitionsHidden } : {}));
+        current.addGenerator(
+          new StaticLibraryDefinitionGenerator(
+            layer,
+            archive,
+            input.hidden ? { transformGraph: makeDefinitionsHidden } : {},
+          ),
+        );
       } else {
-        const graph = registry.createLinkGraph(bytes, { name: path });
+        const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
           harnessGraphs.push(graph);
@@ -256,14 +300,19 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     }
     const harness = harnessGraphs.length > 0 ? new HarnessPlugin(harnessGraphs) : undefined;
     if (harness) layer.addPlugin(harness);
-    // Objects sharing a __start_X/__stop_X section are linked as one graph, as a static linker would.
-    for (const [dylib, graphs] of objectGraphs) {
-      for (const graph of mergeObjectsSharingSections(graphs)) {
-        units.push(layer.add(dylib, graph, harness ? { interface: harness.testSetInterface(graph) } : {}));
+    building(() => {
+      // Objects sharing a __start_X/__stop_X section are linked as one graph, as a static linker would.
+      for (const [dylib, graphs] of objectGraphs) {
+        for (const graph of mergeObjectsSharingSections(graphs)) {
+          units.push(layer.add(dylib, graph, harness ? { interface: harness.testSetInterface(graph) } : {}));
+        }
       }
-    }
-    for (const graph of harnessGraphs) units.push(layer.add(main, graph));
-  });
+      for (const graph of harnessGraphs) units.push(layer.add(main, graph));
+    });
+  } finally {
+    timer.add('read inputs', performance.now() - loadStart - buildMs);
+    timer.add('build graphs', buildMs);
+  }
   // Every dylib searches the others after itself, in creation order.
   for (const d of dylibs) d.setLinkOrder(dylibs);
   // -alias [<jd>:]<alias>=[<jd>:]<target>: a re-export, defined where the alias names (or the current dylib).
@@ -272,7 +321,8 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     const named = (name: string | undefined, fallback: JITDylib) => {
       if (name === undefined) return fallback;
       const d = session.getJITDylibByName(name);
-      if (!d) throw new JITLinkError('InvalidArgument', `In alias definition "${text}" no dylib named ${name}`);
+      if (!d)
+        throw new JITLinkError('InvalidArgument', `In alias definition "${text}" no dylib named ${name}`);
       return d;
     };
     const aliasDylib = named(spec.aliasDylib, dylib);
@@ -285,7 +335,8 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   if (!options.noProcessSyms) {
     // The entry point must come from the linked code, never from this process (Node's own main).
     const notFromProcess = new Set([options.entry, 'main']);
-    for (const d of dylibs) d.addGenerator(new ProcessSymbolsGenerator(executor, (n) => !notFromProcess.has(n)));
+    for (const d of dylibs)
+      d.addGenerator(new ProcessSymbolsGenerator(executor, (n) => !notFromProcess.has(n)));
   }
   if (options.phonyExternals) for (const d of dylibs) d.addGenerator(new PhonyExternalsGenerator());
 
@@ -323,7 +374,13 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       const addrs: { dylib: string; name: string; address: string; state: string }[] = [];
       for (const d of dylibs) {
         for (const [name, entry] of [...d.symbols].sort(([a], [b]) => a.localeCompare(b))) {
-          if (entry.record) addrs.push({ dylib: d.name, name, address: formatAddress(entry.address), state: SymbolState[entry.state]! });
+          if (entry.record)
+            addrs.push({
+              dylib: d.name,
+              name,
+              address: formatAddress(entry.address),
+              state: SymbolState[entry.state]!,
+            });
         }
       }
       report.addrs = addrs;

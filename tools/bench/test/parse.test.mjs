@@ -14,6 +14,19 @@ import {
   pickSymbolPerMember,
 } from '../src/parse.mjs';
 
+test('parseJitlinkTimes: the link phase includes building the graphs of command-line objects', () => {
+  const stderr = [
+    'jitlink timers:',
+    '       3.500 ms  read inputs',
+    '      12.250 ms  build graphs',
+    '     100.000 ms  link',
+    '',
+  ].join('\n');
+  const t = parseJitlinkTimes(stderr);
+  assert.equal(t.linkMs, 112.25);
+  assert.equal(t.loadMs, 3.5);
+});
+
 test('parseJitlinkTimes reads the link and load rows', () => {
   const stderr = [
     'some diagnostic',
@@ -192,7 +205,9 @@ test('summarizeHeapSnapshot sums self sizes by constructor or node type', () => 
     snapshot: {
       meta: {
         node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'],
-        node_types: [['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native']],
+        node_types: [
+          ['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native'],
+        ],
       },
     },
     // type, name, id, self_size, edge_count
