@@ -26,7 +26,7 @@ import {
   terminalSummary,
   terminalTable,
 } from './report.mjs';
-import { buildWorkloads } from './workloads.mjs';
+import { buildWorkloads, toolArguments } from './workloads.mjs';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 
@@ -57,9 +57,7 @@ function parseArgs(argv) {
  * arguments only this tool gets for the workload, -noexec, the inputs.
  */
 function commandLine(tool, workload, extra = []) {
-  const own = tool === 'jitlink' ? workload.jitlinkExtra : workload.llvmExtra;
-  const words = [...extra, ...own, ...(workload.noexec ? ['-noexec'] : []), ...workload.inputs];
-  if (workload.programArgs) words.push('-args', ...workload.programArgs);
+  const words = toolArguments(tool, workload, extra);
   return tool === 'jitlink' ? [process.execPath, CLI, ...words] : [LLVM_JITLINK, ...words];
 }
 

@@ -15,7 +15,7 @@ import { writeHeapSnapshot } from 'node:v8';
 // The built command's library entry (the bench builds nothing; `npm run bench` builds first).
 import { runJitlink } from '../../../packages/cli/dist/index.js';
 import { summarizeHeapSnapshot } from './parse.mjs';
-import { buildWorkloads } from './workloads.mjs';
+import { buildWorkloads, toolArguments } from './workloads.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const args = process.argv.slice(2);
@@ -31,7 +31,7 @@ try {
   const [workload] = await buildWorkloads(ROOT, workDir, [workloadId]);
   if (!workload.linkPhase) throw new Error(`${workloadId} links nothing`);
   // -noexec in both runs: the question is what linking keeps, not what the program does.
-  const argv = [...workload.jitlinkExtra, '-noexec', ...workload.inputs];
+  const argv = toolArguments('jitlink', { ...workload, noexec: true, programArgs: undefined });
 
   let graphs = 0;
   let status = await runJitlink(argv, {

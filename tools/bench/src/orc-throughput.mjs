@@ -21,9 +21,8 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import { BackendRegistry } from '@jitlink/core';
-import { createElfBackend } from '@jitlink/elf';
-import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+// The command's own backend registry, from its library entry (built by `npm run bench`).
+import { createDefaultRegistry } from '../../../packages/cli/dist/index.js';
 import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator } from '@jitlink/orc';
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
@@ -42,8 +41,7 @@ async function createSession(executor) {
   const session = new ExecutionSession(executor);
   const errors = [];
   session.errorReporter = (e) => errors.push(e);
-  const registry = new BackendRegistry();
-  registry.register(createElfBackend(x86_64Elf));
+  const registry = createDefaultRegistry();
   const layer = new ObjectLinkingLayer(session, { memoryManager: executor.memoryManager, registry });
   const main = session.createJITDylib('main');
   await ElfPlatform.create(layer, main, executor);

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { aggregateProfile } from './parse.mjs';
-import { buildWorkloads } from './workloads.mjs';
+import { buildWorkloads, toolArguments } from './workloads.mjs';
 import process from 'node:process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -40,8 +40,7 @@ try {
   const [workload] = await buildWorkloads(ROOT, workDir, [workloadId]);
   if (!workload.linkPhase) throw new Error(`${workloadId} links nothing`);
   const profDir = join(workDir, 'prof');
-  const words = [...workload.jitlinkExtra, ...(workload.noexec ? ['-noexec'] : []), ...workload.inputs];
-  if (workload.programArgs) words.push('-args', ...workload.programArgs);
+  const words = toolArguments('jitlink', workload);
   const argv = [
     ...(noInline ? ['--no-turbo-inlining'] : []),
     '--cpu-prof',

@@ -356,3 +356,18 @@ export async function buildOrcObjects(workDir) {
   );
   return { dir, objects, main };
 }
+
+/**
+ * The arguments one tool gets for a workload (without the program itself):
+ * `extra` (e.g. -show-times), what only this tool needs, -noexec, the inputs,
+ * and -args with the program's arguments.
+ * @param {'jitlink' | 'llvm'} tool
+ * @param {Workload} workload
+ * @param {string[]} [extra]
+ */
+export function toolArguments(tool, workload, extra = []) {
+  const own = tool === 'jitlink' ? workload.jitlinkExtra : workload.llvmExtra;
+  const words = [...extra, ...own, ...(workload.noexec ? ['-noexec'] : []), ...workload.inputs];
+  if (workload.programArgs) words.push('-args', ...workload.programArgs);
+  return words;
+}
