@@ -129,6 +129,8 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   readonly services: ExecutorServices;
   private readonly regions: Region[] = [];
   private readonly live = new Set<InProcessAllocation>();
+  /** The live allocations that hold memory, by base address. */
+  private readonly liveByAddress: InProcessAllocation[] = [];
   private readonly dsoHandles: TargetAddress[] = [];
   private committed = 0;
   private disposed = false;
@@ -175,15 +177,12 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
 
   /** True when [address, address + size) lies inside memory held by a live allocation. */
   isReadable(address: TargetAddress, size: number): boolean {
-    // Nearly every check is about the allocation being finalized (its actions'
-    // arguments): try it first rather than scan every live allocation.
-    if (this.finalizing?.containsReadable(address, size)) return true;
-    for (const allocation of this.live) if (allocation.containsReadable(address, size)) return true;
-    return false;
+    // Allocations never overlap and each holds the memory from its base up:
+    // only the one with the highest base at or below `address` can hold it.
+    const list = this.liveByAddress;
+    const i = upperBound(list, address) - 1;
+    return i >= 0 && list[i]!.containsReadable(address, size);
   }
-
-  /** @internal The allocation whose finalize actions are running, if any. */
-  finalizing: InProcessAllocation | undefined;
 
   async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
     return this.allocateNow(request);
@@ -268,6 +267,9 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     });
     const allocation = new InProcessAllocation(this, request.graphName, segments, owned);
     this.live.add(allocation);
+    if (allocation.baseAddress !== undefined) {
+      this.liveByAddress.splice(upperBound(this.liveByAddress, allocation.baseAddress), 0, allocation);
+    }
     return allocation;
   }
 
@@ -394,6 +396,11 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   /** @internal */
   forget(allocation: InProcessAllocation): void {
     this.live.delete(allocation);
+    const i = this.liveByAddress.indexOf(
+      allocation,
+      Math.max(0, upperBound(this.liveByAddress, allocation.baseAddress ?? 0) - 1),
+    );
+    if (i >= 0) this.liveByAddress.splice(i, 1);
   }
 
   private checkNotDisposed(): void {
@@ -512,6 +519,8 @@ export class InProcessAllocation implements JITLinkAllocation {
   private actions: readonly AllocAction[] = [];
   private allSegments: PlacedSegment[];
   segments: readonly PlacedSegment[];
+  /** @internal Start of the memory this allocation holds (undefined when it holds none). */
+  readonly baseAddress: TargetAddress | undefined;
 
   constructor(
     private readonly manager: InProcessMemoryManager,
@@ -522,6 +531,7 @@ export class InProcessAllocation implements JITLinkAllocation {
   ) {
     this.allSegments = segments;
     this.segments = segments;
+    this.baseAddress = ranges[0]?.start;
   }
 
   get isFinalized(): boolean {
@@ -588,18 +598,13 @@ export class InProcessAllocation implements JITLinkAllocation {
     }
     this.protectionsApplied = true;
     const memory = this.manager.serviceMemory();
-    this.manager.finalizing = this;
-    try {
-      for (let i = 0; i < actions.length; i++) {
-        try {
-          this.manager.services.run(actions[i]!.finalize, memory);
-        } catch (error) {
-          const undoErrors = runDeallocHalves(actions.slice(0, i), this.manager);
-          throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
-        }
+    for (let i = 0; i < actions.length; i++) {
+      try {
+        this.manager.services.run(actions[i]!.finalize, memory);
+      } catch (error) {
+        const undoErrors = runDeallocHalves(actions.slice(0, i), this.manager);
+        throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
       }
-    } finally {
-      this.manager.finalizing = undefined;
     }
     this.actions = actions;
     this.state = 'finalized';
@@ -663,4 +668,16 @@ function runDeallocHalves(actions: readonly AllocAction[], manager: InProcessMem
     }
   }
   return errors;
+}
+
+/** Index of the first allocation whose base is above `address` (the list is sorted by base). */
+function upperBound(list: readonly InProcessAllocation[], address: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.baseAddress! <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

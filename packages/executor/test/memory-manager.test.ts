@@ -180,6 +180,30 @@ describeX64('InProcessMemoryManager', () => {
     expect(manager.stats().regions).toBe(1);
   });
 
+  it('isReadable finds the allocation holding an address among many, and nothing once it is gone', async () => {
+    manager = new InProcessMemoryManager({ reservationSize: 1 << 20 });
+    const allocations = [];
+    for (let i = 0; i < 20; i++) {
+      const a = await manager.allocate(undefined, {
+        graphName: `g${i}`,
+        segments: [{ group: RW, alignment: 8, contentSize: 100 + i, zeroFillSize: 0 }],
+      });
+      await a.finalize([]);
+      allocations.push(a);
+    }
+    for (const [i, a] of allocations.entries()) {
+      const at = a.getTargetMemory(RW);
+      expect(manager.isReadable(at, 100 + i)).toBe(true);
+      // Past the segment's bytes (still inside its page) belongs to no segment.
+      expect(manager.isReadable(at + 100 + i, 1)).toBe(false);
+    }
+    const gone = allocations[7]!;
+    const at = gone.getTargetMemory(RW);
+    await gone.deallocate();
+    expect(manager.isReadable(at, 8)).toBe(false);
+    expect(manager.isReadable(allocations[8]!.getTargetMemory(RW), 8)).toBe(true);
+  });
+
   it('reuses released pages, zeroed', async () => {
     manager = new InProcessMemoryManager({ reservationSize: 4096 });
     const first = await manager.allocate(undefined, {
