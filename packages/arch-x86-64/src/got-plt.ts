@@ -28,6 +28,7 @@ import {
   MemProt,
   Scope,
   type Block,
+  type EdgeKind,
   type LinkGraph,
   type Section,
   type Symbol,
@@ -89,7 +90,7 @@ export class GOTAndStubsBuilder {
     // Entries are placed after the zero-size GOT base block (address 0).
     const address = (this.gotEntries.size + 1) * GOT_ENTRY_SIZE;
     const block = this.graph.createContentBlock(section, NULL_POINTER, address, GOT_ENTRY_SIZE, 0);
-    block.addEdge(K.Pointer64, 0, target, 0);
+    block.appendEdge(K.Pointer64, 0, target, 0);
     entry = this.graph.addAnonymousSymbol(block, 0, GOT_ENTRY_SIZE, false, true);
     this.gotEntries.set(target, entry);
     return entry;
@@ -112,7 +113,7 @@ export class GOTAndStubsBuilder {
       1,
       0,
     );
-    block.addEdge(K.PCRel32, 2, entry, 0);
+    block.appendEdge(K.PCRel32, 2, entry, 0);
     stub = this.graph.addAnonymousSymbol(block, 0, STUB_SIZE, true, true);
     this.stubs.set(target, stub);
     return stub;
@@ -156,6 +157,12 @@ export class GOTAndStubsBuilder {
     return remember(this.graph, base);
   }
 
+  /** Points edge `i` of `block` at its target's GOT entry, as an edge of `kind`. */
+  private lowerToGOTEntry(block: Block, i: number, kind: EdgeKind): void {
+    block.setEdgeTarget(i, this.getGOTEntry(block.edgeTarget(i)));
+    block.setEdgeKind(i, kind);
+  }
+
   /** Lowers every Request* and stub-call edge in the graph. */
   run(): void {
     const graph = this.graph;
@@ -163,58 +170,56 @@ export class GOTAndStubsBuilder {
     let hasExternalPointer32 = false;
     const blocks: Block[] = graph.blockList();
     for (const block of blocks) {
-      const edges = block.edges;
-      for (let i = 0; i < edges.length; i++) {
-        const edge = edges[i]!;
-        switch (edge.kind) {
+      const edgeCount = block.edgeCount;
+      for (let i = 0; i < edgeCount; i++) {
+        switch (block.edgeKind(i)) {
           case K.RequestGOTAndTransformToDelta32:
-            edge.target = this.getGOTEntry(edge.target);
-            edge.kind = K.Delta32;
+            this.lowerToGOTEntry(block, i, K.Delta32);
             break;
           case K.RequestGOTAndTransformToDelta64:
-            edge.target = this.getGOTEntry(edge.target);
-            edge.kind = K.Delta64;
+            this.lowerToGOTEntry(block, i, K.Delta64);
             break;
           case K.RequestGOTAndTransformToDelta64FromGOT:
-            edge.target = this.getGOTEntry(edge.target);
-            edge.kind = K.Delta64FromGOT;
+            this.lowerToGOTEntry(block, i, K.Delta64FromGOT);
             needsGOTBase = true;
             break;
           case K.RequestGOTAndTransformToPCRel32GOTLoadRelaxable:
-            edge.target = this.getGOTEntry(edge.target);
-            edge.kind = K.PCRel32GOTLoadRelaxable;
+            this.lowerToGOTEntry(block, i, K.PCRel32GOTLoadRelaxable);
             break;
           case K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable:
-            edge.target = this.getGOTEntry(edge.target);
-            edge.kind = K.PCRel32GOTLoadREXRelaxable;
+            this.lowerToGOTEntry(block, i, K.PCRel32GOTLoadREXRelaxable);
             break;
           case K.Delta64FromGOT:
             needsGOTBase = true;
             break;
           case K.Pointer32:
-          case K.Pointer32Signed:
-            if (!edge.target.isDefined() && edge.addend === 0) {
+          case K.Pointer32Signed: {
+            const target = block.edgeTarget(i);
+            if (!target.isDefined() && block.edgeAddend(i) === 0) {
               hasExternalPointer32 = true;
-              if (edge.target.name !== undefined && classifyMangledName(edge.target.name) === 'function') {
-                this.getStub(edge.target);
+              if (target.name !== undefined && classifyMangledName(target.name) === 'function') {
+                this.getStub(target);
               }
             }
             break;
-          case K.BranchPCRel32ToPtrJumpStubBypassable:
-            if (edge.target.isDefined()) {
-              if (!isStub(edge.target)) edge.kind = K.BranchPCRel32;
+          }
+          case K.BranchPCRel32ToPtrJumpStubBypassable: {
+            const target = block.edgeTarget(i);
+            if (target.isDefined()) {
+              if (!isStub(target)) block.setEdgeKind(i, K.BranchPCRel32);
             } else {
-              edge.target = this.getStub(edge.target);
+              block.setEdgeTarget(i, this.getStub(target));
             }
             break;
+          }
           case K.PCRel32TLVPLoadREXRelaxable:
           case K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable:
           case K.RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable:
             throw tlsNotSupported(
-              getX86_64EdgeKindName(edge.kind),
+              getX86_64EdgeKindName(block.edgeKind(i)),
               graph.name,
               block.section.name,
-              block.address + edge.offset,
+              block.address + block.edgeOffset(i),
             );
           default:
             break;
@@ -234,9 +239,9 @@ export function isStub(sym: Symbol): boolean {
 /** The GOT entry a stub jumps through, if `stub` has the shape this module builds. */
 export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   if (!isStub(stub)) return undefined;
-  const edges = stub.block.edges;
-  if (edges.length !== 1 || edges[0]!.kind !== K.PCRel32 || edges[0]!.offset !== 2) return undefined;
-  return edges[0]!.target;
+  const block = stub.block;
+  if (block.edgeCount !== 1 || block.edgeKind(0) !== K.PCRel32 || block.edgeOffset(0) !== 2) return undefined;
+  return block.edgeTarget(0);
 }
 
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
@@ -244,11 +249,10 @@ export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   if (!entry.isDefined()) return undefined;
   const block = entry.block;
   if (block.section.name !== GOT_SECTION_NAME || block.size !== GOT_ENTRY_SIZE) return undefined;
-  const edges = block.edges;
-  if (edges.length !== 1) return undefined;
-  const edge = edges[0]!;
-  if (edge.kind !== K.Pointer64 || edge.offset !== 0 || edge.addend !== 0) return undefined;
-  return edge.target;
+  if (block.edgeCount !== 1) return undefined;
+  if (block.edgeKind(0) !== K.Pointer64 || block.edgeOffset(0) !== 0 || block.edgeAddend(0) !== 0)
+    return undefined;
+  return block.edgeTarget(0);
 }
 
 const UINT32_MAX = 0xffff_ffff;
@@ -268,18 +272,15 @@ export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
   if (section === undefined || !graphsWithExternalPointer32.has(graph)) return;
   let stubsByTarget: Map<Symbol, Symbol> | undefined;
   for (const block of graph.blockList()) {
-    const edges = block.edges;
-    for (let i = 0; i < edges.length; i++) {
-      const edge = edges[i]!;
-      if (
-        (edge.kind !== K.Pointer32 && edge.kind !== K.Pointer32Signed) ||
-        edge.target.isDefined() ||
-        edge.addend !== 0
-      )
-        continue;
-      const value = edge.target.address;
+    const edgeCount = block.edgeCount;
+    for (let i = 0; i < edgeCount; i++) {
+      const kind = block.edgeKind(i);
+      if (kind !== K.Pointer32 && kind !== K.Pointer32Signed) continue;
+      const target = block.edgeTarget(i);
+      if (target.isDefined() || block.edgeAddend(i) !== 0) continue;
+      const value = target.address;
       const fits =
-        edge.kind === K.Pointer32
+        kind === K.Pointer32
           ? value >= 0 && value <= UINT32_MAX
           : value >= -0x8000_0000 && value <= 0x7fff_ffff;
       if (fits) continue;
@@ -287,12 +288,12 @@ export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
         stubsByTarget = new Map();
         for (const sym of section.symbols) {
           const entry = stubGOTEntry(sym);
-          const target = entry === undefined ? undefined : gotEntryTarget(entry);
-          if (target !== undefined) stubsByTarget.set(target, sym);
+          const entryTarget = entry === undefined ? undefined : gotEntryTarget(entry);
+          if (entryTarget !== undefined) stubsByTarget.set(entryTarget, sym);
         }
       }
-      const stub = stubsByTarget.get(edge.target);
-      if (stub !== undefined) edge.target = stub;
+      const stub = stubsByTarget.get(target);
+      if (stub !== undefined) block.setEdgeTarget(i, stub);
     }
   }
 }

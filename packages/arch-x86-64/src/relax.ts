@@ -16,7 +16,7 @@
  * The GOT entries and stubs stay allocated; they are simply no longer used by
  * the relaxed sites.
  */
-import type { Block, Edge, LinkGraph, Symbol } from '@jitlink/core';
+import type { Block, LinkGraph, Symbol } from '@jitlink/core';
 import { X86_64EdgeKinds as K } from './edge-kinds.js';
 import { gotEntryTarget, stubGOTEntry } from './got-plt.js';
 
@@ -30,26 +30,25 @@ function fitsInt32(value: number): boolean {
 /** The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the targets are in range. */
 export function optimizeGOTAndStubAccesses(graph: LinkGraph): void {
   for (const block of graph.blockList()) {
-    const edges = block.edges;
-    for (let i = 0; i < edges.length; i++) {
-      const edge = edges[i]!;
-      const kind = edge.kind;
+    const edgeCount = block.edgeCount;
+    for (let i = 0; i < edgeCount; i++) {
+      const kind = block.edgeKind(i);
       if (kind === K.PCRel32GOTLoadRelaxable || kind === K.PCRel32GOTLoadREXRelaxable) {
-        relaxGOTLoad(graph, block, edge);
+        relaxGOTLoad(graph, block, i);
       } else if (kind === K.BranchPCRel32ToPtrJumpStubBypassable) {
-        bypassStub(block, edge);
+        bypassStub(block, i);
       }
     }
   }
 }
 
-/** Rewrites one GOT load into a direct access when possible; returns whether it did. */
-export function relaxGOTLoad(graph: LinkGraph, block: Block, edge: Edge): boolean {
-  if (edge.addend !== 0 || block.isZeroFill()) return false;
-  const target = gotEntryTarget(edge.target);
+/** Rewrites GOT load edge `i` of `block` into a direct access when possible; returns whether it did. */
+export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number): boolean {
+  if (block.edgeAddend(i) !== 0 || block.isZeroFill()) return false;
+  const target = gotEntryTarget(block.edgeTarget(i));
   if (target === undefined) return false;
-  const offset = edge.offset;
-  const isREX = edge.kind === K.PCRel32GOTLoadREXRelaxable;
+  const offset = block.edgeOffset(i);
+  const isREX = block.edgeKind(i) === K.PCRel32GOTLoadREXRelaxable;
   // Opcode and ModRM precede the displacement (and a REX prefix precedes them).
   if (offset < (isREX ? 3 : 2) || offset + 4 > block.size) return false;
   const original = block.getContent();
@@ -62,7 +61,7 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, edge: Edge): boolea
     // mov disp(%rip), %reg -> lea disp(%rip), %reg
     if (!fitsInt32(targetAddress - (fixupAddress + 4))) return false;
     block.getMutableContent(graph)[offset - 2] = 0x8d;
-    retarget(edge, K.PCRel32, target, offset);
+    retarget(block, i, K.PCRel32, target, offset);
     return true;
   }
   if (isREX || opcode !== 0xff) return false;
@@ -72,7 +71,7 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, edge: Edge): boolea
     const content = block.getMutableContent(graph);
     content[offset - 2] = 0x67;
     content[offset - 1] = 0xe8;
-    retarget(edge, K.BranchPCRel32, target, offset);
+    retarget(block, i, K.BranchPCRel32, target, offset);
     return true;
   }
   if (modrm === 0x25) {
@@ -81,24 +80,26 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, edge: Edge): boolea
     const content = block.getMutableContent(graph);
     content[offset - 2] = 0xe9;
     content[offset + 3] = 0x90;
-    retarget(edge, K.BranchPCRel32, target, offset - 1);
+    retarget(block, i, K.BranchPCRel32, target, offset - 1);
     return true;
   }
   return false;
 }
 
-/** Points a stub call straight at the stub's target when it is in range; returns whether it did. */
-export function bypassStub(block: Block, edge: Edge): boolean {
-  const entry = stubGOTEntry(edge.target);
-  const target = entry === undefined ? edge.target : gotEntryTarget(entry);
+/** Points stub call edge `i` of `block` straight at the stub's target when it is in range; returns whether it did. */
+export function bypassStub(block: Block, i: number): boolean {
+  const stub = block.edgeTarget(i);
+  const entry = stubGOTEntry(stub);
+  const target = entry === undefined ? stub : gotEntryTarget(entry);
   if (target === undefined) return false;
-  if (!fitsInt32(target.address - (block.address + edge.offset + 4) + edge.addend)) return false;
-  retarget(edge, K.BranchPCRel32, target, edge.offset);
+  const offset = block.edgeOffset(i);
+  if (!fitsInt32(target.address - (block.address + offset + 4) + block.edgeAddend(i))) return false;
+  retarget(block, i, K.BranchPCRel32, target, offset);
   return true;
 }
 
-function retarget(edge: Edge, kind: number, target: Symbol, offset: number): void {
-  edge.kind = kind;
-  edge.target = target;
-  edge.offset = offset;
+function retarget(block: Block, i: number, kind: number, target: Symbol, offset: number): void {
+  block.setEdgeKind(i, kind);
+  block.setEdgeTarget(i, target);
+  block.setEdgeOffset(i, offset);
 }

@@ -193,14 +193,12 @@ function splitRecords(
     return lo;
   };
 
-  const edges = block.edges;
-  for (let i = 0; i < edges.length; i++) {
-    const edge = edges[i]!;
-    const k = recordIndex(edge.offset);
-    edge.offset -= starts[k]!;
-    records[k]!.edges.push(edge);
+  const edgeCount = block.edgeCount;
+  for (let i = 0; i < edgeCount; i++) {
+    const offset = block.edgeOffset(i);
+    const k = recordIndex(offset);
+    records[k]!.appendEdge(block.edgeKind(i), offset - starts[k]!, block.edgeTarget(i), block.edgeAddend(i));
   }
-  edges.length = 0;
 
   for (const sym of symbols) {
     const k = recordIndex(sym.offset);
@@ -425,10 +423,13 @@ class EHFrameEdgeFixer {
       );
     }
     const existing = this.edgeAt(block, 4);
-    if (existing === undefined) {
+    if (existing < 0) {
       cie.symbol ??= this.symbolAtStart(cie.block);
-      block.addEdge(this.kinds.negDelta32, 4, cie.symbol, 0);
-    } else if (!existing.target.isDefined() || existing.target.address + existing.addend !== cieAddress) {
+      block.appendEdge(this.kinds.negDelta32, 4, cie.symbol, 0);
+    } else if (
+      !block.edgeTarget(existing).isDefined() ||
+      block.edgeTarget(existing).address + block.edgeAddend(existing) !== cieAddress
+    ) {
       // A relocated CIE pointer must still point at the CIE.
       this.fail(block, 'FDE CIE-pointer edge does not target its CIE');
     }
@@ -456,7 +457,7 @@ class EHFrameEdgeFixer {
     if (pcBegin.target !== undefined && pcBegin.target.isDefined()) {
       const functionBlock = this.blockOf(pcBegin.target, pcBegin.addend);
       const fdeSymbol = this.symbolAtStart(block);
-      functionBlock.addEdge(EdgeKinds.KeepAlive, 0, fdeSymbol, 0);
+      functionBlock.appendEdge(EdgeKinds.KeepAlive, 0, fdeSymbol, 0);
     }
   }
 
@@ -470,9 +471,9 @@ class EHFrameEdgeFixer {
     const content = cie.block.getContent();
     if (!isAbsolute4(content[at]!)) return;
     const edge = this.edgeAt(cie.block, at + 1);
-    if (edge === undefined || edge.target.isDefined() || edge.addend !== 0) return;
+    if (edge < 0 || cie.block.edgeTarget(edge).isDefined() || cie.block.edgeAddend(edge) !== 0) return;
     cie.block.getMutableContent(this.graph)[at] = INDIRECT_PCREL_SDATA4;
-    edge.kind = request;
+    cie.block.setEdgeKind(edge, request);
   }
 
   /**
@@ -535,11 +536,12 @@ class EHFrameEdgeFixer {
     for (const edge of entries) edge.kind = request;
   }
 
-  private edgeAt(block: Block, offset: number): Edge | undefined {
-    const edges = block.edges;
-    for (let i = 0; i < edges.length; i++)
-      if (edges[i]!.offset === offset && edges[i]!.kind !== EdgeKinds.KeepAlive) return edges[i];
-    return undefined;
+  /** Index of the (non-keep-alive) edge at `offset` of `block`, or -1. */
+  private edgeAt(block: Block, offset: number): number {
+    const edgeCount = block.edgeCount;
+    for (let i = 0; i < edgeCount; i++)
+      if (block.edgeOffset(i) === offset && block.edgeKind(i) !== EdgeKinds.KeepAlive) return i;
+    return -1;
   }
 
   private symbolAtStart(block: Block): Symbol {
@@ -604,7 +606,7 @@ class EHFrameEdgeFixer {
     const content = block.getContent();
     if (offset + size > content.length) this.fail(block, `truncated ${what}`);
     const existing = this.edgeAt(block, offset);
-    if (existing !== undefined) return { size, target: existing.target, addend: existing.addend };
+    if (existing >= 0) return { size, target: block.edgeTarget(existing), addend: block.edgeAddend(existing) };
 
     const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
     let value: number;
@@ -629,7 +631,7 @@ class EHFrameEdgeFixer {
       : size === 4
         ? this.kinds.pointer32
         : this.kinds.pointer64;
-    block.addEdge(kind, offset, target, 0);
+    block.appendEdge(kind, offset, target, 0);
     return { size, target, addend: 0 };
   }
 

@@ -64,10 +64,23 @@ export class Edge {
   }
 }
 
+/** Edges by value: kind, offset, target, addend for each edge in turn. */
+type EdgeSlots = (number | Symbol)[];
+// Longer arrays would not be created with fast elements.
+const MAX_RESERVED_EDGES = 16384;
+
 /** Contiguous content (or zero-fill) that is laid out as a unit. */
 export class Block extends Addressable {
   section: Section;
-  readonly edges: Edge[] = [];
+  // Edges are kept by value, four slots per edge (kind, offset, target, addend)
+  // in one array, until something asks for Edge objects (`edges`, `addEdge`,
+  // `removeEdge`); from then on the block keeps those objects. Builders and the
+  // link's own passes use the indexed accessors, so a large link allocates one
+  // array per block instead of one object per relocation.
+  private edgeSlots: EdgeSlots | null = null;
+  /** Slots in use: 4 per edge. `edgeSlots` may be longer after reserveEdges. */
+  private edgeSlotCount = 0;
+  private edgeObjects: Edge[] | null = null;
   private contentBytes: Uint8Array | null;
   private sizeBytes: number;
   private mutable: boolean;
@@ -147,6 +160,112 @@ export class Block extends Addressable {
     this.mutable = false;
   }
 
+  /** Number of edges. */
+  get edgeCount(): number {
+    if (this.edgeObjects !== null) return this.edgeObjects.length;
+    return this.edgeSlotCount >> 2;
+  }
+
+  // Indexed access to edge `i` (0 <= i < edgeCount), without creating Edge objects.
+  edgeKind(i: number): EdgeKind {
+    return this.edgeObjects !== null ? this.edgeObjects[i]!.kind : (this.edgeSlots![i * 4] as EdgeKind);
+  }
+  edgeOffset(i: number): number {
+    return this.edgeObjects !== null ? this.edgeObjects[i]!.offset : (this.edgeSlots![i * 4 + 1] as number);
+  }
+  edgeTarget(i: number): Symbol {
+    return this.edgeObjects !== null ? this.edgeObjects[i]!.target : (this.edgeSlots![i * 4 + 2] as Symbol);
+  }
+  edgeAddend(i: number): number {
+    return this.edgeObjects !== null ? this.edgeObjects[i]!.addend : (this.edgeSlots![i * 4 + 3] as number);
+  }
+  setEdgeKind(i: number, kind: EdgeKind): void {
+    if (this.edgeObjects !== null) this.edgeObjects[i]!.kind = kind;
+    else this.edgeSlots![i * 4] = kind;
+  }
+  setEdgeOffset(i: number, offset: number): void {
+    if (this.edgeObjects !== null) this.edgeObjects[i]!.offset = offset;
+    else this.edgeSlots![i * 4 + 1] = offset;
+  }
+  setEdgeTarget(i: number, target: Symbol): void {
+    if (this.edgeObjects !== null) this.edgeObjects[i]!.target = target;
+    else this.edgeSlots![i * 4 + 2] = target;
+  }
+  setEdgeAddend(i: number, addend: number): void {
+    if (this.edgeObjects !== null) this.edgeObjects[i]!.addend = addend;
+    else this.edgeSlots![i * 4 + 3] = addend;
+  }
+
+  /**
+   * Makes room for `count` edges before any is added, so that adding them does
+   * not grow the storage step by step (builders know their relocation counts).
+   */
+  reserveEdges(count: number): void {
+    if (this.edgeObjects !== null || this.edgeSlots !== null || count <= 0 || count > MAX_RESERVED_EDGES)
+      return;
+    // One spare: passes often add one edge (eh-frame's keep-alive to the FDE).
+    this.edgeSlots = new Array((count + 1) * 4);
+  }
+
+  /** Adds an edge without creating an Edge object (see `edges`). */
+  appendEdge(kind: EdgeKind, offset: number, target: Symbol, addend: number): void {
+    if (this.edgeObjects !== null) {
+      this.edgeObjects.push(new Edge(kind, offset, target, addend));
+      return;
+    }
+    const slots = this.edgeSlots;
+    const n = this.edgeSlotCount;
+    if (slots === null) this.edgeSlots = [kind, offset, target, addend];
+    else if (n < slots.length) {
+      slots[n] = kind;
+      slots[n + 1] = offset;
+      slots[n + 2] = target;
+      slots[n + 3] = addend;
+    } else slots.push(kind, offset, target, addend);
+    this.edgeSlotCount = n + 4;
+  }
+
+  /** Removes edge `i`; the edges after it move down by one. */
+  removeEdgeAt(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.edgeCount) {
+      throw new JITLinkError('InvalidGraphOperation', `edge index ${i} is out of range`);
+    }
+    if (this.edgeObjects !== null) this.edgeObjects.splice(i, 1);
+    else {
+      this.edgeSlots!.splice(i * 4, 4);
+      this.edgeSlotCount -= 4;
+    }
+  }
+
+  /**
+   * The edges as objects. Reading, writing or pushing through them changes the
+   * block's edges. The first call creates the objects; passes over every block
+   * of large graphs should prefer `edgeCount` and the indexed accessors.
+   */
+  get edges(): Edge[] {
+    if (this.edgeObjects === null) {
+      const slots = this.edgeSlots;
+      const objects: Edge[] = [];
+      if (slots !== null) {
+        for (let j = 0; j < this.edgeSlotCount; j += 4) {
+          objects.push(
+            new Edge(
+              slots[j] as EdgeKind,
+              slots[j + 1] as number,
+              slots[j + 2] as Symbol,
+              slots[j + 3] as number,
+            ),
+          );
+        }
+      }
+      this.edgeObjects = objects;
+      this.edgeSlots = null;
+      this.edgeSlotCount = 0;
+    }
+    return this.edgeObjects;
+  }
+
+  /** Adds an edge and returns it as an object (see `appendEdge` for the cheaper form). */
   addEdge(kind: EdgeKind, offset: number, target: Symbol, addend: number): Edge {
     const edge = new Edge(kind, offset, target, addend);
     this.edges.push(edge);
@@ -154,9 +273,42 @@ export class Block extends Addressable {
   }
 
   removeEdge(edge: Edge): void {
-    const i = this.edges.indexOf(edge);
+    const edges = this.edges;
+    const i = edges.indexOf(edge);
     if (i < 0) throw new JITLinkError('InvalidGraphOperation', 'edge does not belong to this block');
-    this.edges.splice(i, 1);
+    edges.splice(i, 1);
+  }
+
+  /**
+   * @internal Moves the edges at offsets below `splitIndex` to `left` and
+   * rebases the rest (see LinkGraph.splitBlock).
+   */
+  splitEdgesInto(left: Block, splitIndex: number): void {
+    if (this.edgeObjects !== null) {
+      const kept: Edge[] = [];
+      for (const e of this.edgeObjects) {
+        if (e.offset < splitIndex) left.edges.push(e);
+        else {
+          e.offset -= splitIndex;
+          kept.push(e);
+        }
+      }
+      this.edgeObjects = kept;
+      return;
+    }
+    const slots = this.edgeSlots;
+    if (slots === null) return;
+    const kept: EdgeSlots = [];
+    for (let j = 0; j < this.edgeSlotCount; j += 4) {
+      const offset = slots[j + 1] as number;
+      if (offset < splitIndex) {
+        left.appendEdge(slots[j] as EdgeKind, offset, slots[j + 2] as Symbol, slots[j + 3] as number);
+      } else {
+        kept.push(slots[j]!, offset - splitIndex, slots[j + 2]!, slots[j + 3]!);
+      }
+    }
+    this.edgeSlots = kept.length > 0 ? kept : null;
+    this.edgeSlotCount = kept.length;
   }
 
   /** Address the given edge patches. */
@@ -519,17 +671,7 @@ export class LinkGraph {
     block.address += splitIndex;
     block.alignmentOffset = (block.alignmentOffset + splitIndex) % block.alignment;
 
-    // Move edges.
-    const kept: Edge[] = [];
-    for (const e of block.edges) {
-      if (e.offset < splitIndex) left.edges.push(e);
-      else {
-        e.offset -= splitIndex;
-        kept.push(e);
-      }
-    }
-    block.edges.length = 0;
-    for (const e of kept) block.edges.push(e);
+    block.splitEdgesInto(left, splitIndex);
 
     // Move symbols.
     for (const sym of section.symbols) {

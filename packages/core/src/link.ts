@@ -14,7 +14,7 @@
 import { formatAddress, isRepresentableAddress, type TargetAddress } from './address.js';
 import { EdgeKinds } from './edge-kinds.js';
 import { JITLinkError, joinErrors, toError } from './errors.js';
-import { Linkage, type Block, type Edge, type LinkGraph, type Symbol } from './graph.js';
+import { Edge, Linkage, type Block, type LinkGraph, type Symbol } from './graph.js';
 import { computeSegmentLayout, type SegmentLayout } from './layout.js';
 import type { JITLinkAllocation, JITLinkDylib, JITLinkMemoryManager } from './memory-manager.js';
 
@@ -49,7 +49,8 @@ export type LookupResult = Map<string, TargetAddress>;
 export interface LinkTarget {
   /**
    * Applies one edge's fixup. `content` is the block's working memory and
-   * `view` a DataView over the same bytes.
+   * `view` a DataView over the same bytes. `edge` describes the edge for the
+   * duration of the call only: the link may reuse the object for the next edge.
    */
   applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: Uint8Array, view: DataView): void;
   /** Adds the target's default passes (GOT/PLT building, relaxation, eh-frame handling...). */
@@ -100,9 +101,9 @@ export function prune(graph: LinkGraph): void {
     const block = sym.base as Block;
     if (block.walkMark === walk) continue;
     block.walkMark = walk;
-    const edges = block.edges;
-    for (let i = 0; i < edges.length; i++) {
-      const target = edges[i]!.target;
+    const edgeCount = block.edgeCount;
+    for (let i = 0; i < edgeCount; i++) {
+      const target = block.edgeTarget(i);
       if (!target.live) {
         target.live = true;
         worklist.push(target);
@@ -302,22 +303,24 @@ function copyAndFixUp(
   allocation: JITLinkAllocation,
   target: LinkTarget,
 ): void {
+  // One Edge object carries each edge in turn to applyFixup (see LinkTarget).
+  let edge: Edge | undefined;
   for (const seg of layout.segments) {
     const memory = allocation.getWorkingMemory(seg.request.group);
     const blocks = seg.blocks;
     const offsets = seg.offsets;
     for (let i = 0; i < blocks.length; i++) {
       const block = blocks[i]!;
+      const edgeCount = block.edgeCount;
       if (block.isZeroFill()) {
-        if (block.edges.length > 0 && block.edges.some((e) => e.kind >= EdgeKinds.FirstRelocation)) {
-          throw new JITLinkError(
-            'MalformedObject',
-            `zero-fill block at ${formatAddress(block.address)} has relocations`,
-            {
-              file: graph.name,
-              section: block.section.name,
-            },
-          );
+        for (let j = 0; j < edgeCount; j++) {
+          if (block.edgeKind(j) >= EdgeKinds.FirstRelocation) {
+            throw new JITLinkError(
+              'MalformedObject',
+              `zero-fill block at ${formatAddress(block.address)} has relocations`,
+              { file: graph.name, section: block.section.name },
+            );
+          }
         }
         continue;
       }
@@ -326,30 +329,34 @@ function copyAndFixUp(
       memory.set(content, start);
       const working = memory.subarray(start, start + content.length);
       block.setMutableContent(working);
-      const edges = block.edges;
-      if (edges.length === 0) continue;
+      if (edgeCount === 0) continue;
       const blockView = new DataView(memory.buffer, memory.byteOffset + start, content.length);
-      for (let j = 0; j < edges.length; j++) {
-        const edge = edges[j]!;
-        if (edge.kind < EdgeKinds.FirstRelocation) {
-          if (edge.kind === EdgeKinds.Invalid) {
+      for (let j = 0; j < edgeCount; j++) {
+        const kind = block.edgeKind(j);
+        if (kind < EdgeKinds.FirstRelocation) {
+          if (kind === EdgeKinds.Invalid) {
             throw new JITLinkError(
               'InvalidGraphOperation',
-              `invalid edge kind at ${formatAddress(block.address + edge.offset)}`,
-              {
-                file: graph.name,
-                section: block.section.name,
-              },
+              `invalid edge kind at ${formatAddress(block.address + block.edgeOffset(j))}`,
+              { file: graph.name, section: block.section.name },
             );
           }
           continue;
         }
-        if (!edge.target.inGraph) {
+        const edgeTarget = block.edgeTarget(j);
+        if (!edgeTarget.inGraph) {
           throw new JITLinkError(
             'InvalidGraphOperation',
-            `edge at ${formatAddress(block.address + edge.offset)} targets ${edge.target.describe()}, which was removed from the graph`,
+            `edge at ${formatAddress(block.address + block.edgeOffset(j))} targets ${edgeTarget.describe()}, which was removed from the graph`,
             { file: graph.name, section: block.section.name },
           );
+        }
+        if (edge === undefined) edge = new Edge(kind, block.edgeOffset(j), edgeTarget, block.edgeAddend(j));
+        else {
+          edge.kind = kind;
+          edge.offset = block.edgeOffset(j);
+          edge.target = edgeTarget;
+          edge.addend = block.edgeAddend(j);
         }
         target.applyFixup(graph, block, edge, working, blockView);
       }

@@ -158,13 +158,12 @@ export function mergeLinkGraphs(into: LinkGraph, from: LinkGraph, options: Merge
 
   if (replacement.size > 0) {
     for (const block of into.blocks()) {
-      const edges = block.edges;
-      for (let i = 0; i < edges.length; i++) {
-        const edge = edges[i]!;
-        let target = replacement.get(edge.target);
+      const edgeCount = block.edgeCount;
+      for (let i = 0; i < edgeCount; i++) {
+        let target = replacement.get(block.edgeTarget(i));
         if (target === undefined) continue;
         for (let next = replacement.get(target); next !== undefined; next = replacement.get(target)) target = next;
-        edge.target = target;
+        block.setEdgeTarget(i, target);
       }
     }
   }

@@ -180,6 +180,60 @@ describe('LinkGraph', () => {
     expect([zl.size, z.size, zl.isZeroFill(), z.isZeroFill()]).toEqual([40, 60, true, true]);
   });
 
+
+  test('edges by value: indexed access, reservation, removal, split, and Edge objects on demand', () => {
+    const g = toyGraph();
+    const data = g.createSection('.data', RW);
+    const b = g.createContentBlock(data, new Uint8Array(32), 0x1000, 8, 0);
+    const t = g.addExternalSymbol('t', 0);
+    const u = g.addExternalSymbol('u', 0);
+    expect(b.edgeCount).toBe(0);
+    b.reserveEdges(2); // room for two; the rest grow the storage
+    b.appendEdge(Pointer64, 0, t, 1);
+    b.appendEdge(Delta32, 8, u, -4);
+    b.appendEdge(Pointer64, 16, t, 2 ** 40); // a non-small addend stays exact
+    b.appendEdge(Pointer64, 24, u, 3);
+    const row = (i: number) => [b.edgeKind(i), b.edgeOffset(i), b.edgeTarget(i), b.edgeAddend(i)];
+    expect(b.edgeCount).toBe(4);
+    expect([0, 1, 2, 3].map(row)).toEqual([
+      [Pointer64, 0, t, 1],
+      [Delta32, 8, u, -4],
+      [Pointer64, 16, t, 2 ** 40],
+      [Pointer64, 24, u, 3],
+    ]);
+    b.setEdgeKind(1, Pointer64);
+    b.setEdgeTarget(1, t);
+    b.setEdgeOffset(1, 4);
+    b.setEdgeAddend(1, 7);
+    expect(row(1)).toEqual([Pointer64, 4, t, 7]);
+    b.removeEdgeAt(0);
+    expect(b.edgeCount).toBe(3);
+    expect(row(0)).toEqual([Pointer64, 4, t, 7]);
+    expect(() => b.removeEdgeAt(3)).toThrow(JITLinkError);
+
+    // Splitting moves edges by value.
+    const left = g.splitBlock(b, 16);
+    expect([left.edgeCount, b.edgeCount]).toEqual([1, 2]);
+    expect([b.edgeOffset(0), b.edgeOffset(1)]).toEqual([0, 8]);
+
+    // Asking for Edge objects keeps the order; from then on both views agree.
+    const edges = b.edges;
+    expect(edges.map((e) => [e.kind, e.offset, e.target, e.addend])).toEqual([
+      [Pointer64, 0, t, 2 ** 40],
+      [Pointer64, 8, u, 3],
+    ]);
+    expect(b.edges).toBe(edges);
+    edges[0]!.addend = 5;
+    expect(b.edgeAddend(0)).toBe(5);
+    b.setEdgeTarget(1, t);
+    expect(edges[1]!.target).toBe(t);
+    const added = b.addEdge(Delta32, 12, u, 0);
+    b.appendEdge(Delta32, 16, u, 0);
+    expect(b.edgeCount).toBe(4);
+    expect(b.edges[2]).toBe(added);
+    b.removeEdge(added);
+    expect(b.edges.map((e) => e.offset)).toEqual([0, 8, 16]);
+  });
   test('allocateString / allocateContent copy into graph-owned memory', () => {
     const g = toyGraph();
     expect(Array.from(g.allocateString('hi'))).toEqual([0x68, 0x69]);

@@ -437,6 +437,7 @@ class GraphBuilder {
           offset: relSec.section.headerOffset,
         });
       }
+      block.reserveEdges(relSec.count);
       site.block = block;
       site.relocationSection = relName;
       const content = relSec.isRela ? undefined : block.getContent();

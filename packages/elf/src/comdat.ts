@@ -45,23 +45,23 @@ export function discardElfComdatGroup(graph: LinkGraph, group: ElfComdatGroup): 
   for (const section of graph.sections()) {
     if (members.has(section)) continue;
     for (const block of section.blocks) {
-      const edges = block.edges;
-      for (let i = 0; i < edges.length; i++) {
-        const edge = edges[i]!;
-        const r = replacement.get(edge.target);
+      const edgeCount = block.edgeCount;
+      for (let i = 0; i < edgeCount; i++) {
+        const edgeTarget = block.edgeTarget(i);
+        const r = replacement.get(edgeTarget);
         if (r !== undefined) {
-          edge.target = r;
+          block.setEdgeTarget(i, r);
           continue;
         }
-        if (!localSet.has(edge.target)) continue;
+        if (!localSet.has(edgeTarget)) continue;
         if (TOMBSTONE_SECTIONS.has(info.originalNames.get(section) ?? section.name)) {
           tombstone ??= graph.addAbsoluteSymbol(undefined, 0, 0, 0, Scope.Local, false);
-          edge.target = tombstone;
+          block.setEdgeTarget(i, tombstone);
           continue;
         }
         throw new JITLinkError(
           'LinkFailed',
-          `${describeBlock(block)} refers to ${edge.target.describe()} in section ${edge.target.block.section.name} ` +
+          `${describeBlock(block)} refers to ${edgeTarget.describe()} in section ${edgeTarget.block.section.name} ` +
             `of discarded COMDAT group ${group.signature}`,
           { file: graph.name, section: section.name },
         );

@@ -125,9 +125,10 @@ export function defineSectionBoundarySymbols(graph: LinkGraph): void {
 
   if (replacement.size > 0) {
     for (const block of graph.blocks()) {
-      for (const edge of block.edges) {
-        const target = replacement.get(edge.target);
-        if (target !== undefined) edge.target = target;
+      const edgeCount = block.edgeCount;
+      for (let i = 0; i < edgeCount; i++) {
+        const target = replacement.get(block.edgeTarget(i));
+        if (target !== undefined) block.setEdgeTarget(i, target);
       }
     }
   }
@@ -170,7 +171,7 @@ function keepSectionAlive(graph: LinkGraph, section: Section, first: Block, last
     return sym;
   };
   for (const block of [...section.blocks]) {
-    if (block !== first) first.addEdge(EdgeKinds.KeepAlive, 0, anchor(block), 0);
+    if (block !== first) first.appendEdge(EdgeKinds.KeepAlive, 0, anchor(block), 0);
   }
-  last.addEdge(EdgeKinds.KeepAlive, 0, anchor(first), 0);
+  last.appendEdge(EdgeKinds.KeepAlive, 0, anchor(first), 0);
 }

@@ -237,7 +237,7 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
         { file: site.file, section: site.relocationSection, offset: site.entryOffset },
       );
   }
-  block.addEdge(kind, offset, edgeTarget, addend);
+  block.appendEdge(kind, offset, edgeTarget, addend);
 }
 
 const EH_FRAME_SECTION = '.eh_frame';
