@@ -331,32 +331,25 @@ function copyAndFixUp(
       block.setMutableContent(working);
       if (edgeCount === 0) continue;
       const blockView = new DataView(memory.buffer, memory.byteOffset + start, content.length);
+      edge ??= new Edge(EdgeKinds.Invalid, 0, block.edgeTarget(0), 0);
       for (let j = 0; j < edgeCount; j++) {
-        const kind = block.edgeKind(j);
-        if (kind < EdgeKinds.FirstRelocation) {
-          if (kind === EdgeKinds.Invalid) {
+        block.readEdge(j, edge);
+        if (edge.kind < EdgeKinds.FirstRelocation) {
+          if (edge.kind === EdgeKinds.Invalid) {
             throw new JITLinkError(
               'InvalidGraphOperation',
-              `invalid edge kind at ${formatAddress(block.address + block.edgeOffset(j))}`,
+              `invalid edge kind at ${formatAddress(block.address + edge.offset)}`,
               { file: graph.name, section: block.section.name },
             );
           }
           continue;
         }
-        const edgeTarget = block.edgeTarget(j);
-        if (!edgeTarget.inGraph) {
+        if (!edge.target.inGraph) {
           throw new JITLinkError(
             'InvalidGraphOperation',
-            `edge at ${formatAddress(block.address + block.edgeOffset(j))} targets ${edgeTarget.describe()}, which was removed from the graph`,
+            `edge at ${formatAddress(block.address + edge.offset)} targets ${edge.target.describe()}, which was removed from the graph`,
             { file: graph.name, section: block.section.name },
           );
-        }
-        if (edge === undefined) edge = new Edge(kind, block.edgeOffset(j), edgeTarget, block.edgeAddend(j));
-        else {
-          edge.kind = kind;
-          edge.offset = block.edgeOffset(j);
-          edge.target = edgeTarget;
-          edge.addend = block.edgeAddend(j);
         }
         target.applyFixup(graph, block, edge, working, blockView);
       }

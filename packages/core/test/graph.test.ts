@@ -1,4 +1,4 @@
-import { JITLinkError, Linkage, MemProt, Scope, MemLifetime, printLinkGraph } from '../src/index.js';
+import { Edge, JITLinkError, Linkage, MemProt, Scope, MemLifetime, printLinkGraph } from '../src/index.js';
 import { Delta32, Pointer64, toyGraph } from './helpers.js';
 
 const RX = MemProt.Read | MemProt.Exec;
@@ -206,6 +206,9 @@ describe('LinkGraph', () => {
     b.setEdgeOffset(1, 4);
     b.setEdgeAddend(1, 7);
     expect(row(1)).toEqual([Pointer64, 4, t, 7]);
+    const scratch = new Edge(0, 0, u, 0);
+    expect(b.readEdge(2, scratch)).toBe(scratch);
+    expect([scratch.kind, scratch.offset, scratch.target, scratch.addend]).toEqual([Pointer64, 16, t, 2 ** 40]);
     b.removeEdgeAt(0);
     expect(b.edgeCount).toBe(3);
     expect(row(0)).toEqual([Pointer64, 4, t, 7]);

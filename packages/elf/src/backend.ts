@@ -13,7 +13,7 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
     name: `ELF/${arch.arch}`,
     format: 'elf',
     arch: arch.arch,
-    applyFixup: (graph, block, edge, content, view) => target.applyFixup(graph, block, edge, content, view),
+    applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
       const name = options.name ?? '<memory>';
       const identity = options.identity;
