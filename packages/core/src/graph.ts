@@ -66,7 +66,7 @@ export class Edge {
 
 /** Edges by value: kind, offset, target, addend for each edge in turn. */
 type EdgeSlots = (number | Symbol)[];
-// Longer arrays would not be created with fast elements.
+// `new Array(n)` switches to slow (dictionary) elements for large n; reserve well below that.
 const MAX_RESERVED_EDGES = 16384;
 
 /** Contiguous content (or zero-fill) that is laid out as a unit. */
