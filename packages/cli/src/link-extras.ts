@@ -4,6 +4,7 @@
  * -show-sizes, -show-relocated-section-contents and -show-init-es/-show-entry-es.
  */
 import {
+  EdgeKinds,
   formatAddress,
   JITLinkError,
   LinkGraph,
@@ -71,7 +72,9 @@ function addSelfRelocationsToSymbol(sym: Symbol): void {
   const start = sym.offset;
   const end = sym.size > 0 ? Math.min(content.length, start + sym.size) : content.length;
   const existing = new Set<number>();
-  for (const e of block.edges) if (e.isRelocation()) existing.add(e.offset);
+  for (let i = 0; i < block.edgeCount; i++) {
+    if (block.edgeKind(i) >= EdgeKinds.FirstRelocation) existing.add(block.edgeOffset(i));
+  }
   const symAddress = BigInt(sym.address);
   let at = start;
   while (at < end) {
@@ -94,7 +97,7 @@ function addSelfRelocationsToSymbol(sym: Symbol): void {
       if (BigInt(field) !== disp) continue;
       const target = BigInt(block.address + next) + disp;
       if (target !== symAddress || existing.has(fieldOffset)) continue;
-      block.addEdge(X86_64EdgeKinds.Delta32, fieldOffset, sym, -4);
+      block.appendEdge(X86_64EdgeKinds.Delta32, fieldOffset, sym, -4);
       existing.add(fieldOffset);
     }
     at = next;

@@ -426,10 +426,7 @@ class EHFrameEdgeFixer {
     if (existing < 0) {
       cie.symbol ??= this.symbolAtStart(cie.block);
       block.appendEdge(this.kinds.negDelta32, 4, cie.symbol, 0);
-    } else if (
-      !block.edgeTarget(existing).isDefined() ||
-      block.edgeTarget(existing).address + block.edgeAddend(existing) !== cieAddress
-    ) {
+    } else if (!isAt(block.edgeTarget(existing), block.edgeAddend(existing), cieAddress)) {
       // A relocated CIE pointer must still point at the CIE.
       this.fail(block, 'FDE CIE-pointer edge does not target its CIE');
     }
@@ -704,4 +701,9 @@ export function createEHFrameNullTerminatorPass(sectionName: string): LinkGraphP
     const block = graph.createMutableContentBlock(section, graph.allocateBuffer(4), end, 1, 0);
     graph.addAnonymousSymbol(block, 0, 4, false, true);
   };
+}
+
+/** True when `target + addend` is defined and lands on `address`. */
+function isAt(target: Symbol, addend: number, address: TargetAddress): boolean {
+  return target.isDefined() && target.address + addend === address;
 }
