@@ -7,6 +7,7 @@
  */
 import { JITLinkError } from './errors.js';
 import type { LinkGraph } from './graph.js';
+import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
 import { identifyObject, type ObjectIdentity } from './identify.js';
 import { archOfTriple, objectFormatOfTriple, type ObjectFormat } from './triple.js';
@@ -25,6 +26,12 @@ export interface LinkGraphBackend extends LinkTarget {
   /** LLVM-style architecture name, e.g. "x86_64", "aarch64". */
   readonly arch: string;
   createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): LinkGraph;
+  /**
+   * The object's definitions, read without building its graph: exactly what
+   * `graphDefinitions(createLinkGraph(bytes))` would give. Optional: without
+   * it, the registry builds the graph and drops it.
+   */
+  readDefinitions?(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): ObjectDefinitions;
 }
 
 /** Packages that provide each format and architecture, for "install ..." messages. */
@@ -93,6 +100,18 @@ export class BackendRegistry {
     const identity = identifyObject(bytes, options.name, options.arch);
     const backend = this.require(identity.format, identity.arch, options.name);
     return backend.createLinkGraph(bytes, { ...options, identity });
+  }
+
+  /**
+   * The object's definitions (named non-local symbols and their flags), read
+   * without keeping a graph: what a JIT needs to register an object it links
+   * later. Malformed input is reported as createLinkGraph reports it.
+   */
+  readObjectDefinitions(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): ObjectDefinitions {
+    const identity = identifyObject(bytes, options.name, options.arch);
+    const backend = this.require(identity.format, identity.arch, options.name);
+    if (backend.readDefinitions !== undefined) return backend.readDefinitions(bytes, { ...options, identity });
+    return graphDefinitions(backend.createLinkGraph(bytes, { ...options, identity }));
   }
 }
 

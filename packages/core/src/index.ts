@@ -2,6 +2,7 @@ export * from './address.js';
 export * from './archive.js';
 export * from './backend.js';
 export * from './check/index.js';
+export * from './definitions.js';
 export * from './edge-kinds.js';
 export * from './eh-frame.js';
 export * from './errors.js';

@@ -1,7 +1,8 @@
 /** A LinkGraphBackend for ELF objects of one architecture. */
-import { JITLinkError, type LinkGraphBackend } from '@jitlink/core';
+import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
 import type { ElfArchSupport } from './arch-support.js';
 import { createElfLinkGraph } from './builder.js';
+import { readElfDefinitions } from './definitions.js';
 
 /**
  * Composes the generic ELF builder with an architecture package into a
@@ -9,22 +10,30 @@ import { createElfLinkGraph } from './builder.js';
  */
 export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
   const target = arch.target;
+  /** The object's name, once its identity is known to be this backend's. */
+  const checkIdentity = (options: CreateLinkGraphOptions & { identity: ObjectIdentity }): string => {
+    const name = options.name ?? '<memory>';
+    const identity = options.identity;
+    if (identity.format !== 'elf' || identity.arch !== arch.arch) {
+      throw new JITLinkError(
+        'UnsupportedArchitecture',
+        `${identity.description} for ${identity.arch} cannot be read by the ELF/${arch.arch} backend`,
+        { file: name },
+      );
+    }
+    return name;
+  };
   const backend: LinkGraphBackend = {
     name: `ELF/${arch.arch}`,
     format: 'elf',
     arch: arch.arch,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
-      const name = options.name ?? '<memory>';
-      const identity = options.identity;
-      if (identity.format !== 'elf' || identity.arch !== arch.arch) {
-        throw new JITLinkError(
-          'UnsupportedArchitecture',
-          `${identity.description} for ${identity.arch} cannot be read by the ELF/${arch.arch} backend`,
-          { file: name },
-        );
-      }
+      const name = checkIdentity(options);
       return createElfLinkGraph(bytes, arch, { name });
+    },
+    readDefinitions(bytes, options) {
+      return readElfDefinitions(bytes, arch, checkIdentity(options));
     },
   };
   if (target.addDefaultPasses !== undefined) {

@@ -120,23 +120,10 @@ export function createElfLinkGraph(bytes: Uint8Array, arch: ElfArchSupport, opti
 
 /** Builds a LinkGraph from an already parsed object. */
 export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph {
-  const file = elf.fileName;
+  checkElfObjectHeader(elf, arch);
   const { header } = elf;
-  if (header.type !== ET_REL) {
-    throw new JITLinkError('UnsupportedFormat', `ELF type ${header.type} is not a relocatable object (ET_REL)`, {
-      file,
-      offset: 16,
-    });
-  }
-  if (header.machine !== arch.machine) {
-    throw new JITLinkError(
-      'UnsupportedArchitecture',
-      `ELF machine ${header.machine} does not match ${arch.packageName} (${arch.arch}, machine ${arch.machine})`,
-      { file, offset: 18 },
-    );
-  }
   const graph = new LinkGraph({
-    name: file,
+    name: elf.fileName,
     triple: arch.triple(header.bits, header.endianness),
     pointerSize: header.bits === 64 ? 8 : 4,
     endianness: header.endianness,
@@ -155,6 +142,89 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph
   const builder = new GraphBuilder(elf, arch, graph, info);
   builder.build();
   return graph;
+}
+
+/** The scope of a symbol's definition. */
+export function elfSymbolScope(sym: ElfSymbol): Scope {
+  if (sym.binding === STB_LOCAL) return Scope.Local;
+  // STV_INTERNAL is "hidden, and never called from outside": treat it as hidden.
+  if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) return Scope.Hidden;
+  return Scope.Default;
+}
+
+/** The linkage of a definition; `inComdat` when its section belongs to a COMDAT group. */
+export function elfDefinitionLinkage(sym: ElfSymbol, inComdat: boolean): Linkage {
+  const binding = sym.binding;
+  if (binding === STB_WEAK || binding === STB_GNU_UNIQUE) return Linkage.Weak;
+  // A COMDAT definition may be repeated in other objects: keeping the first is correct.
+  return inComdat && binding !== STB_LOCAL ? Linkage.Weak : Linkage.Strong;
+}
+
+/** Whether a section becomes a graph section (allocated program content). */
+export function isLoadedElfSection(sec: ElfSectionHeader): boolean {
+  return sec.index !== 0 && (sec.flags & SHF_ALLOC) !== 0 && !isMetadataSection(sec.type);
+}
+
+/** Marks the sections that belong to a COMDAT group. */
+export function comdatMembership(elf: ElfFile): Uint8Array {
+  const inComdat = new Uint8Array(elf.sections.length);
+  for (const group of elf.groups) if (group.isComdat) for (const m of group.members) inComdat[m] = 1;
+  return inComdat;
+}
+
+/** Throws for an object that is not ET_REL or not of this architecture's machine. */
+export function checkElfObjectHeader(elf: ElfFile, arch: ElfArchSupport): void {
+  const file = elf.fileName;
+  const { header } = elf;
+  if (header.type !== ET_REL) {
+    throw new JITLinkError('UnsupportedFormat', `ELF type ${header.type} is not a relocatable object (ET_REL)`, {
+      file,
+      offset: 16,
+    });
+  }
+  if (header.machine !== arch.machine) {
+    throw new JITLinkError(
+      'UnsupportedArchitecture',
+      `ELF machine ${header.machine} does not match ${arch.packageName} (${arch.arch}, machine ${arch.machine})`,
+      { file, offset: 18 },
+    );
+  }
+}
+
+/** Throws for the symbol bindings and types no graph can represent. */
+export function checkElfSymbolKind(elf: ElfFile, sym: ElfSymbol): void {
+  const binding = sym.binding;
+  if (binding !== STB_LOCAL && binding !== STB_GLOBAL && binding !== STB_WEAK && binding !== STB_GNU_UNIQUE) {
+    elfSymbolError(elf, sym, `has unsupported binding ${binding}`);
+  }
+  if (sym.type === STT_GNU_IFUNC && sym.sectionIndex !== SHN_UNDEF) {
+    throw new JITLinkError('UnsupportedFeature', `symbol ${sym.name} is an indirect function (STT_GNU_IFUNC)`, {
+      file: elf.fileName,
+      section: elf.symbolTable?.name,
+      offset: sym.entryOffset,
+    });
+  }
+  if (sym.sectionIndex >= SHN_LORESERVE && sym.sectionIndex !== SHN_ABS && sym.sectionIndex !== SHN_COMMON) {
+    elfSymbolError(elf, sym, `has unsupported reserved section index 0x${sym.sectionIndex.toString(16)}`);
+  }
+}
+
+/** The alignment of a common symbol (its st_value), checked. */
+export function elfCommonAlignment(elf: ElfFile, sym: ElfSymbol): number {
+  if (sym.name === '') elfSymbolError(elf, sym, 'is a common symbol without a name');
+  const alignment = sym.value === 0 ? 1 : sym.value;
+  if (!(alignment > 0 && alignment <= 0x1_0000_0000 && Number.isInteger(Math.log2(alignment)))) {
+    elfSymbolError(elf, sym, `is a common symbol with invalid alignment ${sym.value}`);
+  }
+  return alignment;
+}
+
+export function elfSymbolError(elf: ElfFile, sym: ElfSymbol, detail: string): never {
+  throw new JITLinkError('MalformedObject', `symbol #${sym.index} (${sym.name || '<unnamed>'}) ${detail}`, {
+    file: elf.fileName,
+    section: elf.symbolTable?.name,
+    offset: sym.entryOffset,
+  });
 }
 
 /** Section types that describe the object rather than hold program content. */
@@ -190,11 +260,10 @@ class GraphBuilder {
     this.blocks = new Array<Block | undefined>(n);
     this.graphSymbols = new Array<Symbol | undefined>(elf.symbols.length);
     this.sectionSymbols = new Array<Symbol | undefined>(n);
-    this.inComdat = new Uint8Array(n);
+    this.inComdat = comdatMembership(elf);
   }
 
   build(): void {
-    for (const group of this.elf.groups) if (group.isComdat) for (const m of group.members) this.inComdat[m] = 1;
     this.buildSections();
     this.buildSymbols();
     this.buildGroups();
@@ -218,7 +287,7 @@ class GraphBuilder {
   private buildSections(): void {
     const { elf, graph, info } = this;
     for (const sec of elf.sections) {
-      if (sec.index === 0 || (sec.flags & SHF_ALLOC) === 0 || isMetadataSection(sec.type)) continue;
+      if (!isLoadedElfSection(sec)) continue;
       if (sec.alignment > 0x1_0000_0000) {
         throw new JITLinkError('MalformedObject', `section alignment 0x${sec.alignment.toString(16)} is too large`, {
           file: elf.fileName,
@@ -248,18 +317,7 @@ class GraphBuilder {
   }
 
   private symbolError(sym: ElfSymbol, detail: string): never {
-    throw new JITLinkError('MalformedObject', `symbol #${sym.index} (${sym.name || '<unnamed>'}) ${detail}`, {
-      file: this.elf.fileName,
-      section: this.elf.symbolTable?.name,
-      offset: sym.entryOffset,
-    });
-  }
-
-  private scopeOf(sym: ElfSymbol): Scope {
-    if (sym.binding === STB_LOCAL) return Scope.Local;
-    // STV_INTERNAL is "hidden, and never called from outside": treat it as hidden.
-    if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) return Scope.Hidden;
-    return Scope.Default;
+    elfSymbolError(this.elf, sym, detail);
   }
 
   private buildSymbols(): void {
@@ -268,10 +326,8 @@ class GraphBuilder {
     for (let i = 1; i < symbols.length; i++) {
       const sym = symbols[i]!;
       if (sym.type === STT_FILE) continue;
+      checkElfSymbolKind(elf, sym);
       const binding = sym.binding;
-      if (binding !== STB_LOCAL && binding !== STB_GLOBAL && binding !== STB_WEAK && binding !== STB_GNU_UNIQUE) {
-        this.symbolError(sym, `has unsupported binding ${binding}`);
-      }
       const shndx = sym.sectionIndex;
       if (shndx === SHN_UNDEF) {
         if (binding === STB_LOCAL) {
@@ -281,14 +337,7 @@ class GraphBuilder {
         this.graphSymbols[i] = this.undefinedSymbol(sym);
         continue;
       }
-      if (sym.type === STT_GNU_IFUNC) {
-        throw new JITLinkError('UnsupportedFeature', `symbol ${sym.name} is an indirect function (STT_GNU_IFUNC)`, {
-          file: elf.fileName,
-          section: elf.symbolTable?.name,
-          offset: sym.entryOffset,
-        });
-      }
-      const scope = this.scopeOf(sym);
+      const scope = elfSymbolScope(sym);
       if (shndx === SHN_ABS) {
         if (sym.type === STT_SECTION) continue;
         const linkage = binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
@@ -299,7 +348,6 @@ class GraphBuilder {
         this.graphSymbols[i] = this.commonSymbol(sym, scope);
         continue;
       }
-      if (shndx >= SHN_LORESERVE) this.symbolError(sym, `has unsupported reserved section index 0x${shndx.toString(16)}`);
       const block = this.blocks[shndx];
       if (block === undefined) continue; // defined in a section that is not built (debug info...)
       const sec = elf.sections[shndx]!;
@@ -312,9 +360,7 @@ class GraphBuilder {
         this.symbolError(sym, `value 0x${sym.value.toString(16)} is outside its section ${sec.name} (size 0x${block.size.toString(16)})`);
       }
       const size = Math.min(sym.size, block.size - offset);
-      let linkage = binding === STB_WEAK || binding === STB_GNU_UNIQUE ? Linkage.Weak : Linkage.Strong;
-      // A COMDAT definition may be repeated in other objects: keeping the first is correct.
-      if (this.inComdat[shndx] && binding !== STB_LOCAL) linkage = Linkage.Weak;
+      const linkage = elfDefinitionLinkage(sym, this.inComdat[shndx] === 1);
       const name = sym.name === '' ? undefined : sym.name;
       this.graphSymbols[i] = graph.addDefinedSymbol(block, offset, name, size, linkage, scope, sym.type === STT_FUNC, false);
     }
@@ -368,11 +414,7 @@ class GraphBuilder {
 
   private commonSymbol(sym: ElfSymbol, scope: Scope): Symbol {
     const { graph } = this;
-    if (sym.name === '') this.symbolError(sym, 'is a common symbol without a name');
-    const alignment = sym.value === 0 ? 1 : sym.value;
-    if (!(alignment > 0 && alignment <= 0x1_0000_0000 && Number.isInteger(Math.log2(alignment)))) {
-      this.symbolError(sym, `is a common symbol with invalid alignment ${sym.value}`);
-    }
+    const alignment = elfCommonAlignment(this.elf, sym);
     if (this.commonSection === undefined) {
       this.commonSection = graph.createSection(this.uniqueSectionName(ELF_COMMON_SECTION_NAME, 0), MemProt.Read | MemProt.Write);
       this.info.originalNames.set(this.commonSection, ELF_COMMON_SECTION_NAME);

@@ -25,6 +25,7 @@ export {
   type ElfGraphInfo,
 } from './builder.js';
 export { discardElfComdatGroup } from './comdat.js';
+export { readElfDefinitions } from './definitions.js';
 export { createElfBackend } from './backend.js';
 export {
   initializerSectionInfo,

@@ -68,3 +68,11 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** True when `available`; otherwise a failure under CI=true, else a skip with the reason printed. */
+export function prerequisite(available: boolean, what: string): boolean {
+  if (available) return true;
+  if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${what}`);
+  console.warn(`skipping: ${what} is not available`);
+  return false;
+}

@@ -1,0 +1,102 @@
+/** readElfDefinitions gives what the graph built from the same bytes defines. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { graphDefinitions, parseArchive } from '@jitlink/core';
+import {
+  createElfLinkGraph,
+  readElfDefinitions,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_GROUP,
+  SHF_WRITE,
+  SHT_GROUP,
+  SHT_NOBITS,
+  SHT_PROGBITS,
+  STB_GLOBAL,
+  STB_GNU_UNIQUE,
+  STB_LOCAL,
+  STB_WEAK,
+  STT_FUNC,
+  STT_OBJECT,
+} from '../src/index.js';
+import { writeElf } from './elf-writer.js';
+import { corpusObjDir, corpusObjects, genericArch, prerequisite, readObject } from './helpers.js';
+
+function expectSameDefinitions(bytes: Uint8Array, name: string): number {
+  const arch = genericArch();
+  const fromGraph = graphDefinitions(createElfLinkGraph(bytes, arch, { name }));
+  const read = readElfDefinitions(bytes, arch, name);
+  expect(new Map([...read].sort())).toEqual(new Map([...fromGraph].sort()));
+  return read.size;
+}
+
+describe('readElfDefinitions', () => {
+  test('every kind of definition, crafted', () => {
+    const bytes = writeElf({
+      bits: 64,
+      endianness: 'little',
+      machine: 62,
+      sections: [
+        { name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(16) },
+        { name: '.data', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_WRITE, content: new Uint8Array(8) },
+        { name: '.bss', type: SHT_NOBITS, flags: SHF_ALLOC | SHF_WRITE, size: 32 },
+        { name: '.comment', type: SHT_PROGBITS, flags: 0, content: new Uint8Array(4) },
+        { name: '.text.inl', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR | SHF_GROUP, content: new Uint8Array(4) },
+        { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
+      ],
+      symbols: [
+        { name: 'local_fn', type: STT_FUNC, bind: STB_LOCAL, section: '.text' },
+        { name: 'fn', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', value: 4, size: 4 },
+        { name: 'hidden_fn', type: STT_FUNC, bind: STB_GLOBAL, visibility: 2, section: '.text' },
+        { name: 'weak_data', type: STT_OBJECT, bind: STB_WEAK, section: '.data', size: 8 },
+        { name: 'unique_data', type: STT_OBJECT, bind: STB_GNU_UNIQUE, section: '.bss', size: 8 },
+        { name: 'in_comment', type: STT_OBJECT, bind: STB_GLOBAL, section: '.comment' },
+        { name: 'inl', type: STT_FUNC, bind: STB_GLOBAL, section: '.text.inl', size: 4 },
+        { name: 'abs', bind: STB_GLOBAL, section: 0xfff1, value: 0x1234 },
+        { name: 'common_buf', type: STT_OBJECT, bind: STB_GLOBAL, section: 0xfff2, value: 16, size: 64 },
+        { name: 'extern_fn', bind: STB_GLOBAL, section: 0 },
+      ],
+    });
+    const read = readElfDefinitions(bytes, genericArch(), 'kinds.o');
+    expect(Object.fromEntries(read)).toEqual({
+      fn: { hidden: false, weak: false, callable: true },
+      hidden_fn: { hidden: true, weak: false, callable: true },
+      weak_data: { hidden: false, weak: true, callable: false },
+      unique_data: { hidden: false, weak: true, callable: false },
+      inl: { hidden: false, weak: true, callable: true },
+      abs: { hidden: false, weak: false, callable: false },
+      common_buf: { hidden: false, weak: true, callable: false, common: { size: 64, alignment: 16 } },
+    });
+    expectSameDefinitions(bytes, 'kinds.o');
+  });
+
+  test('malformed symbols are reported as the builder reports them', () => {
+    const bytes = writeElf({
+      bits: 64,
+      endianness: 'little',
+      machine: 62,
+      sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) }],
+      symbols: [{ name: 'past_end', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', value: 8 }],
+    });
+    const expected = /symbol #1 \(past_end\) value 0x8 is outside its section \.text/;
+    expect(() => createElfLinkGraph(bytes, genericArch(), { name: 'bad.o' })).toThrow(expected);
+    expect(() => readElfDefinitions(bytes, genericArch(), 'bad.o')).toThrow(expected);
+  });
+
+  const objects = corpusObjects();
+  test(`every object of test-corpus/obj (${objects.length})`, () => {
+    if (!prerequisite(objects.length > 0, `objects in ${corpusObjDir}`)) return;
+    let definitions = 0;
+    for (const p of objects) definitions += expectSameDefinitions(readObject(p), path.relative(corpusObjDir, p));
+    expect(definitions).toBeGreaterThan(100);
+  });
+
+  test.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('every member of Debian %s', (lib) => {
+    const file = path.join('/usr/lib/x86_64-linux-gnu', lib);
+    if (!prerequisite(fs.existsSync(file), `file ${file}`)) return;
+    const archive = parseArchive(readObject(file), lib);
+    let definitions = 0;
+    for (const member of archive.members) definitions += expectSameDefinitions(member.data, `${lib}(${member.name})`);
+    expect(definitions).toBeGreaterThan(10);
+  });
+});
