@@ -16,7 +16,7 @@ import {
   type Symbol,
 } from '@jitlink/core';
 import { decodeX86_64Instruction, getX86_64EdgeKindName, X86_64EdgeKinds } from '@jitlink/arch-x86-64';
-import { SymbolState, type ExecutionSession } from '@jitlink/orc';
+import { hideGraphDefinitions, SymbolState, type ExecutionSession } from '@jitlink/orc';
 import type { SectCreateSpec } from './options.js';
 
 // ---- -sectcreate ----
@@ -43,10 +43,7 @@ export function sectCreateGraph(spec: SectCreateSpec, content: Uint8Array, tripl
 // ---- -hidden-l / -load_hidden ----
 
 /** Raises every non-local definition's scope to hidden (as llvm-jitlink's hidden-library modifier). */
-export function makeDefinitionsHidden(graph: LinkGraph): void {
-  for (const sym of graph.definedSymbols()) if (sym.scope === Scope.Default) sym.scope = Scope.Hidden;
-  for (const sym of graph.absoluteSymbols()) if (sym.scope === Scope.Default) sym.scope = Scope.Hidden;
-}
+export const makeDefinitionsHidden: (graph: LinkGraph) => void = hideGraphDefinitions;
 
 // ---- -add-self-relocations ----
 

@@ -283,7 +283,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           new StaticLibraryDefinitionGenerator(
             layer,
             archive,
-            input.hidden ? { transformGraph: makeDefinitionsHidden } : {},
+            { hideDefinitions: input.hidden === true },
           ),
         );
       } else {

@@ -1,5 +1,13 @@
 /** Definition generators: where symbols come from when no added object defines them. */
-import { type Archive, type ArchiveMember, type ExecutorProcessControl, type LinkGraph } from '@jitlink/core';
+import {
+  definitionFlags,
+  Scope,
+  type Archive,
+  type ArchiveMember,
+  type ExecutorProcessControl,
+  type LinkGraph,
+  type ObjectDefinitions,
+} from '@jitlink/core';
 import type { ObjectLinkingLayer } from './object-linking-layer.js';
 import {
   MaterializationUnit,
@@ -74,7 +82,13 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     readonly archive: Archive,
     private readonly options: {
       tracker?: ResourceTracker;
-      /** Adjusts each member's graph before it is added (e.g. to make its definitions hidden). */
+      /** Makes the members' definitions hidden: visible only within the dylib (-hidden-l). */
+      hideDefinitions?: boolean;
+      /**
+       * Adjusts each member's graph before it is linked. A transform may change
+       * what the member defines, so with one each member's graph is built when
+       * the member is loaded, not when it is linked.
+       */
       transformGraph?: (graph: LinkGraph) => void;
     } = {},
   ) {}
@@ -90,13 +104,47 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       const member = this.archive.findMemberDefining(name);
       if (!member || this.loaded.has(member) || dylib.symbols.has(name)) continue;
       this.loaded.add(member);
-      const graph = this.layer.registry.createLinkGraph(member.data, {
-        name: `${this.archive.fileName}(${member.name})`,
-      });
-      this.options.transformGraph?.(graph);
-      this.layer.add(dylib, graph, { tracker: this.options.tracker });
+      this.loadMember(dylib, member);
     }
   }
+
+  private loadMember(dylib: JITDylib, member: ArchiveMember): void {
+    const { tracker, hideDefinitions, transformGraph } = this.options;
+    const name = `${this.archive.fileName}(${member.name})`;
+    if (transformGraph !== undefined) {
+      const graph = this.layer.registry.createLinkGraph(member.data, { name });
+      if (hideDefinitions) hideGraphDefinitions(graph);
+      transformGraph(graph);
+      this.layer.add(dylib, graph, { tracker });
+      return;
+    }
+    // Only the member's definitions now; its graph is built when it is linked.
+    let definitions = this.layer.registry.readObjectDefinitions(member.data, { name });
+    if (hideDefinitions) definitions = hiddenDefinitions(definitions);
+    this.layer.addLazily(
+      dylib,
+      { bytes: member.data, name, transformGraph: hideDefinitions ? hideGraphDefinitions : undefined },
+      { tracker, interface: definitions },
+    );
+  }
+}
+
+/** Makes a graph's default-scope definitions hidden. */
+export function hideGraphDefinitions(graph: LinkGraph): void {
+  for (const sym of graph.definedSymbols()) if (sym.scope === Scope.Default) sym.scope = Scope.Hidden;
+  for (const sym of graph.absoluteSymbols()) if (sym.scope === Scope.Default) sym.scope = Scope.Hidden;
+}
+
+/** The same definitions, hidden. */
+function hiddenDefinitions(definitions: ObjectDefinitions): ObjectDefinitions {
+  const hidden: ObjectDefinitions = new Map();
+  for (const [name, flags] of definitions) {
+    hidden.set(
+      name,
+      flags.common !== undefined ? { ...flags, hidden: true } : definitionFlags(true, flags.weak, flags.callable),
+    );
+  }
+  return hidden;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import {
   defaultBackendRegistry,
+  graphDefinitions,
   JITLinkError,
   link,
   Linkage,
@@ -55,64 +56,66 @@ export interface ObjectLinkingLayerOptions {
   observer?: LinkObserver;
 }
 
-// Flags of plain definitions are shared (frozen): only eight combinations exist, and
-// a session holds one entry per definition, so one object each would be pure overhead.
-const SHARED_FLAGS: readonly JITSymbolFlags[] = Array.from({ length: 8 }, (_, i) =>
-  Object.freeze({ hidden: (i & 1) !== 0, weak: (i & 2) !== 0, callable: (i & 4) !== 0 }),
-);
-
-function sharedFlags(hidden: boolean, weak: boolean, callable: boolean): JITSymbolFlags {
-  return SHARED_FLAGS[(hidden ? 1 : 0) | (weak ? 2 : 0) | (callable ? 4 : 0)]!;
-}
-
 /** The interface of a graph: its non-local definitions. */
 export function graphInterface(graph: LinkGraph): Map<string, JITSymbolFlags> {
-  const symbols = new Map<string, JITSymbolFlags>();
-  for (const section of graph.sections()) {
-    const isCommon = section.name === '.common' || section.name === '__common';
-    for (const sym of section.symbols) {
-      if (sym.name === undefined || sym.scope === Scope.Local) continue;
-      const hidden = sym.scope === Scope.Hidden;
-      const weak = sym.linkage === Linkage.Weak;
-      symbols.set(
-        sym.name,
-        isCommon
-          ? {
-              hidden,
-              weak,
-              callable: sym.callable,
-              common: { size: sym.size, alignment: sym.block.alignment },
-            }
-          : sharedFlags(hidden, weak, sym.callable),
-      );
-    }
-  }
-  for (const sym of graph.absoluteSymbols()) {
-    if (sym.name === undefined || sym.scope === Scope.Local) continue;
-    symbols.set(sym.name, sharedFlags(sym.scope === Scope.Hidden, sym.linkage === Linkage.Weak, false));
-  }
-  return symbols;
+  return graphDefinitions(graph);
 }
 
-/** One object file waiting to be linked. */
+/** Where an ObjectUnit's graph comes from when it is linked. */
+export interface LazyObject {
+  bytes: Uint8Array;
+  name: string;
+  /** Applied to the graph once it is built, before it is linked. */
+  transformGraph?: (graph: LinkGraph) => void;
+}
+
+function isLazyObject(source: LinkGraph | LazyObject): source is LazyObject {
+  return 'bytes' in source;
+}
+
+/**
+ * One object file waiting to be linked. Its graph is either given (built
+ * already) or built from the object's bytes when the unit is materialized.
+ * Either way the unit lets go of the graph when linking starts, so that a
+ * linked graph lives only as long as its link.
+ */
 export class ObjectUnit extends MaterializationUnit {
+  readonly name: string;
   readonly symbols: Map<string, JITSymbolFlags>;
   /** Set when the unit is added to a JITDylib. */
   record: UnitRecord | undefined;
   /** Definitions that lost to another unit's; they become external at link time. */
   readonly discarded = new Set<string>();
+  private source: LinkGraph | LazyObject | undefined;
 
   constructor(
     readonly layer: ObjectLinkingLayer,
-    readonly graph: LinkGraph,
-    symbols: Map<string, JITSymbolFlags> = graphInterface(graph),
+    source: LinkGraph | LazyObject,
+    symbols?: Map<string, JITSymbolFlags>,
   ) {
     super();
-    this.symbols = symbols;
+    this.source = source;
+    this.name = source.name;
+    if (symbols !== undefined) this.symbols = symbols;
+    else if (!isLazyObject(source)) this.symbols = graphInterface(source);
+    else throw new JITLinkError('InvalidArgument', `${source.name}: an object added by its bytes needs its interface`);
   }
 
-  get name(): string {
-    return this.graph.name;
+  /** The graph, until linking starts (undefined for a unit added by its bytes, which is built then). */
+  get graph(): LinkGraph | undefined {
+    const source = this.source;
+    return source === undefined || isLazyObject(source) ? undefined : source;
+  }
+
+  /** @internal Builds (if needed) and hands over the graph; the unit keeps no reference to it. */
+  takeGraph(): LinkGraph {
+    const source = this.source;
+    if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
+    this.source = undefined;
+    if (!isLazyObject(source)) return source;
+    const graph = this.layer.registry.createLinkGraph(source.bytes, { name: source.name });
+    source.transformGraph?.(graph);
+    return graph;
   }
 
   materialize(mr: MaterializationResponsibility): void {
@@ -172,27 +175,43 @@ export class ObjectLinkingLayer {
       interface?: Map<string, JITSymbolFlags>;
     } = {},
   ): ObjectUnit {
-    const graph =
-      object instanceof Uint8Array
-        ? this.registry.createLinkGraph(object, { name: options.name ?? '<object>' })
-        : object;
-    const unit = new ObjectUnit(this, graph, options.interface);
-    unit.record = dylib.define(unit, options.tracker);
+    if (object instanceof Uint8Array) return this.addLazily(dylib, { bytes: object, name: options.name ?? '<object>' }, options);
+    return this.define(dylib, new ObjectUnit(this, object, options.interface), options.tracker);
+  }
+
+  /**
+   * Adds an object by its bytes: its definitions are read now (malformed
+   * headers and symbol tables are reported here), its graph is built only
+   * when a lookup first needs one of its symbols.
+   */
+  addLazily(
+    dylib: JITDylib,
+    object: LazyObject,
+    options: { tracker?: ResourceTracker; interface?: Map<string, JITSymbolFlags> } = {},
+  ): ObjectUnit {
+    const symbols = options.interface ?? this.registry.readObjectDefinitions(object.bytes, { name: object.name });
+    return this.define(dylib, new ObjectUnit(this, object, symbols), options.tracker);
+  }
+
+  private define(dylib: JITDylib, unit: ObjectUnit, tracker: ResourceTracker | undefined): ObjectUnit {
+    unit.record = dylib.define(unit, tracker);
     return unit;
   }
 
   /** @internal Links a unit's graph. */
   emit(mr: MaterializationResponsibility, unit: ObjectUnit): void {
+    let graph: LinkGraph;
     let target: LinkTarget;
     try {
-      target = this.registry.forGraph(unit.graph);
+      graph = unit.takeGraph();
+      target = this.registry.forGraph(graph);
     } catch (e) {
       mr.fail(toError(e));
       return;
     }
     for (const p of this.plugins) p.notifyLoaded?.(mr);
     const context = new LayerLinkContext(this, mr, unit, this.plugins);
-    void link(unit.graph, context, target, this.observer);
+    void link(graph, context, target, this.observer);
   }
 }
 

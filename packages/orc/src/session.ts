@@ -8,6 +8,7 @@ import {
   JITLinkError,
   SymbolLookupFlags,
   toError,
+  type DefinitionFlags,
   type ExecutorProcessControl,
   type JITLinkAllocation,
   type TargetAddress,
@@ -25,14 +26,8 @@ export enum SymbolState {
   Ready = 4,
 }
 
-export interface JITSymbolFlags {
-  /** Hidden symbols are visible only to lookups from their own JITDylib. */
-  hidden: boolean;
-  weak: boolean;
-  callable: boolean;
-  /** A C common symbol: merged by size and alignment. */
-  common?: { size: number; alignment: number };
-}
+/** A definition's flags (hidden symbols are visible only to lookups from their own JITDylib). */
+export type JITSymbolFlags = DefinitionFlags;
 
 export interface ExecutorSymbolDef {
   address: TargetAddress;
@@ -54,6 +49,33 @@ export abstract class MaterializationUnit {
 export interface DefinitionGenerator {
   tryToGenerate(dylib: JITDylib, names: readonly string[]): Promise<void> | void;
 }
+
+/**
+ * Runs `task` as a separate task of the host's event loop: setImmediate in
+ * Node, a MessageChannel message in browsers and workers, else a timer.
+ */
+export const runAsTask: (task: () => void) => void = (() => {
+  const host = globalThis as unknown as {
+    setImmediate?: (task: () => void) => unknown;
+    MessageChannel?: new () => { port1: { onmessage: (() => void) | null }; port2: { postMessage(m: null): void } };
+    setTimeout: (task: () => void, ms: number) => unknown;
+  };
+  if (typeof host.setImmediate === 'function') {
+    const setImmediate = host.setImmediate;
+    return (task: () => void) => void setImmediate(task);
+  }
+  if (typeof host.MessageChannel === 'function') {
+    // One message per task, so the host runs microtasks between tasks.
+    const queue: (() => void)[] = [];
+    const channel = new host.MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (task: () => void) => {
+      queue.push(task);
+      channel.port2.postMessage(null);
+    };
+  }
+  return (task: () => void) => void host.setTimeout(task, 0);
+})();
 
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 function deferred(): Deferred {
@@ -272,10 +294,13 @@ export class ExecutionSession {
   /** Called for errors no query is waiting for. */
   errorReporter: (error: Error) => void = (e) => console.error(e.message);
   /**
-   * Runs asynchronous work (starting materializations). The default runs it
-   * on a fresh microtask; a client may route it to its own scheduler.
+   * Runs asynchronous work (starting materializations). The default runs each
+   * task as a task of its own (a macrotask), after the microtasks queued
+   * before it: links whose lookups were answered finish, and free their
+   * graphs, before the next object's graph is built. A client may route
+   * tasks to its own scheduler.
    */
-  dispatch: (task: () => void) => void = (task) => queueMicrotask(task);
+  dispatch: (task: () => void) => void = runAsTask;
   /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
   readonly resourceManagers: {
     removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;

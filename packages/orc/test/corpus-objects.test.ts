@@ -1,10 +1,21 @@
 /** The ORC layer on real objects from test-corpus, linked into a simulated slab. */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BackendRegistry, SlabMemoryManager } from '@jitlink/core';
+import { BackendRegistry, parseArchive, Scope, SlabMemoryManager, type LinkGraph } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { ExecutionSession, ObjectLinkingLayer, PhonyExternalsGenerator, reexports, SymbolState, type Plugin, type ResourceTracker } from '../src/index.js';
+import { existsSync } from 'node:fs';
+import {
+  ExecutionSession,
+  ObjectLinkingLayer,
+  PhonyExternalsGenerator,
+  reexports,
+  runAsTask,
+  StaticLibraryDefinitionGenerator,
+  SymbolState,
+  type Plugin,
+  type ResourceTracker,
+} from '../src/index.js';
 
 const OBJ = resolve(__dirname, '../../../test-corpus/obj/gcc/O2-pic-small');
 const read = (p: string) => new Uint8Array(readFileSync(join(OBJ, p)));
@@ -17,8 +28,16 @@ function setup() {
   session.errorReporter = () => undefined;
   const layer = new ObjectLinkingLayer(session, { memoryManager: memory, registry });
   const linked: string[] = [];
-  layer.observer = { phase: (p, g) => void (p === 'done' && linked.push(g.name.split('/').pop()!)) };
-  return { session, layer, memory, linked, main: session.createJITDylib('main') };
+  // Units let go of their graphs when linking starts: keep the linked ones here.
+  const graphs = new Map<string, LinkGraph>();
+  layer.observer = {
+    phase: (p, g) => {
+      if (p !== 'done') return;
+      linked.push(g.name.split('/').pop()!);
+      graphs.set(g.name, g);
+    },
+  };
+  return { session, layer, memory, registry, linked, graphs, main: session.createJITDylib('main') };
 }
 
 const noopPlugin = { notifyFailed: () => undefined, notifyRemovingResources: () => undefined, notifyTransferringResources: () => undefined };
@@ -46,7 +65,7 @@ describe('ORC layer with corpus objects', () => {
   });
 
   test('strong definitions override weak ones across objects', async () => {
-    const { session, layer, main } = setup();
+    const { session, layer, main, graphs } = setup();
     const units = ['weak_main.o', 'weak_defaults.o', 'weak_strong.o'].map((f) => layer.add(main, read(`weak/${f}`), { name: f }));
     main.addGenerator(new PhonyExternalsGenerator());
     const defaults = units[1]!;
@@ -55,7 +74,8 @@ describe('ORC layer with corpus objects', () => {
     await session.lookupOne([main], 'main');
     for (const name of overridden) {
       expect(defaults.discarded.has(name)).toBe(true);
-      const strong = [...units[2]!.graph.definedSymbols()].find((s) => s.name === name)!;
+      expect(units[2]!.graph).toBeUndefined();
+      const strong = [...graphs.get('weak_strong.o')!.definedSymbols()].find((s) => s.name === name)!;
       expect(main.symbols.get(name)!.address).toBe(strong.address);
     }
   });
@@ -117,5 +137,81 @@ describe('ORC layer with corpus objects', () => {
     const [alias, target] = await Promise.all([session.lookupOne([main], 'hello_main'), session.lookupOne([lib], 'main')]);
     expect(alias).toBe(target);
     expect(main.symbols.get('hello_main')!.state).toBe(SymbolState.Ready);
+  });
+
+  test('an object added by its bytes is built when linked; units let go of their graphs', async () => {
+    const { session, layer, main, registry } = setup();
+    const built: string[] = [];
+    const createLinkGraph = registry.createLinkGraph.bind(registry);
+    registry.createLinkGraph = (bytes, options) => {
+      built.push(options?.name ?? '');
+      return createLinkGraph(bytes, options);
+    };
+    const units = ['main.o', 'ops.o', 'tables.o'].map((f) => layer.add(main, read(`multi/${f}`), { name: f }));
+    const unused = layer.add(session.createJITDylib('other'), read('hello/hello.o'), { name: 'unused.o' });
+    main.addGenerator(new PhonyExternalsGenerator());
+    expect(built).toEqual([]);
+    expect(units[0]!.symbols.get('main')).toEqual({ hidden: false, weak: false, callable: true });
+    await session.lookupOne([main], 'main');
+    expect(built.sort()).toEqual(['main.o', 'ops.o', 'tables.o']);
+    expect(units.map((u) => u.graph)).toEqual([undefined, undefined, undefined]);
+    expect(unused.graph).toBeUndefined();
+  });
+
+  test('an object added by its bytes with a malformed symbol table is reported when added', () => {
+    const { layer, main } = setup();
+    const bytes = read('hello/hello.o').slice();
+    // Point the first symbol's name past the end of its string table.
+    const view = new DataView(bytes.buffer);
+    const shoff = Number(view.getBigUint64(40, true));
+    const shnum = view.getUint16(60, true);
+    let symtab = -1;
+    for (let i = 0; i < shnum; i++) if (view.getUint32(shoff + i * 64 + 4, true) === 2) symtab = shoff + i * 64;
+    const symbolsAt = Number(view.getBigUint64(symtab + 24, true));
+    view.setUint32(symbolsAt + 24, 0xffffff, true);
+    expect(() => layer.add(main, bytes, { name: 'bad.o' })).toThrow(/bad\.o.*name offset 0xffffff of symbol #1/);
+  });
+
+  const libz = '/usr/lib/x86_64-linux-gnu/libz.a';
+  test('archive members are registered from their symbol tables; hideDefinitions hides them', async () => {
+    if (!existsSync(libz)) {
+      if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${libz}`);
+      console.warn(`skipping: ${libz} is not available`);
+      return;
+    }
+    const { session, layer, main, registry, graphs } = setup();
+    const built: string[] = [];
+    const createLinkGraph = registry.createLinkGraph.bind(registry);
+    registry.createLinkGraph = (bytes, options) => {
+      built.push(options?.name ?? '');
+      return createLinkGraph(bytes, options);
+    };
+    const lib = session.createJITDylib('zlib');
+    lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a'), { hideDefinitions: true }));
+    lib.addGenerator(new PhonyExternalsGenerator());
+    const address = await session.lookupOne([lib], 'crc32');
+    expect(built).toEqual(['libz.a(crc32.o)']);
+    expect(lib.symbols.get('crc32')!.flags).toEqual({ hidden: true, weak: false, callable: true });
+    const crc32 = [...graphs.get('libz.a(crc32.o)')!.definedSymbols()].find((s) => s.name === 'crc32')!;
+    expect([crc32.scope, crc32.address]).toEqual([Scope.Hidden, address]);
+    // Hidden: not visible from another dylib.
+    await expect(session.lookup([lib], ['crc32'], { fromDylib: main })).rejects.toThrow(/symbols not found: \[ crc32 \]/);
+  });
+
+  test('runAsTask: the microtasks a task queues run before the next task', async () => {
+    const order: string[] = [];
+    await new Promise<void>((done) => {
+      runAsTask(() => {
+        order.push('task 1');
+        void Promise.resolve()
+          .then(() => order.push('microtask 1'))
+          .then(() => order.push('microtask 2'));
+      });
+      runAsTask(() => {
+        order.push('task 2');
+        done();
+      });
+    });
+    expect(order).toEqual(['task 1', 'microtask 1', 'microtask 2', 'task 2']);
   });
 });
