@@ -77,6 +77,35 @@ export const runAsTask: (task: () => void) => void = (() => {
   return (task: () => void) => void host.setTimeout(task, 0);
 })();
 
+/**
+ * A dispatcher that runs queued tasks in order, one per host task: a single
+ * pending host task at a time, which runs the next queued task and, if more
+ * remain, schedules itself again.
+ */
+export function oneTaskAtATime(): (task: () => void) => void {
+  const queue: (() => void)[] = [];
+  let next = 0;
+  let scheduled = false;
+  const runNext = (): void => {
+    const task = queue[next]!;
+    queue[next++] = undefined as unknown as () => void;
+    if (next < queue.length) runAsTask(runNext);
+    else {
+      queue.length = 0;
+      next = 0;
+      scheduled = false;
+    }
+    task();
+  };
+  return (task) => {
+    queue.push(task);
+    if (!scheduled) {
+      scheduled = true;
+      runAsTask(runNext);
+    }
+  };
+}
+
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 function deferred(): Deferred {
   let resolve!: () => void;
@@ -294,13 +323,13 @@ export class ExecutionSession {
   /** Called for errors no query is waiting for. */
   errorReporter: (error: Error) => void = (e) => console.error(e.message);
   /**
-   * Runs asynchronous work (starting materializations). The default runs each
-   * task as a task of its own (a macrotask), after the microtasks queued
-   * before it: links whose lookups were answered finish, and free their
-   * graphs, before the next object's graph is built. A client may route
-   * tasks to its own scheduler.
+   * Runs asynchronous work (starting materializations). The default queues
+   * tasks and runs them one per host task (macrotask), each after the
+   * microtasks queued before it: links whose lookups were answered finish,
+   * and free their graphs, before the next object's graph is built. A client
+   * may route tasks to its own scheduler.
    */
-  dispatch: (task: () => void) => void = runAsTask;
+  dispatch: (task: () => void) => void = oneTaskAtATime();
   /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
   readonly resourceManagers: {
     removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;

@@ -9,6 +9,7 @@ import {
   ExecutionSession,
   ObjectLinkingLayer,
   PhonyExternalsGenerator,
+  oneTaskAtATime,
   reexports,
   runAsTask,
   StaticLibraryDefinitionGenerator,
@@ -196,6 +197,26 @@ describe('ORC layer with corpus objects', () => {
     expect([crc32.scope, crc32.address]).toEqual([Scope.Hidden, address]);
     // Hidden: not visible from another dylib.
     await expect(session.lookup([lib], ['crc32'], { fromDylib: main })).rejects.toThrow(/symbols not found: \[ crc32 \]/);
+  });
+
+  test('oneTaskAtATime: tasks run in order, each after the microtasks the one before queued', async () => {
+    const dispatch = oneTaskAtATime();
+    const order: string[] = [];
+    await new Promise<void>((done) => {
+      for (const n of [1, 2, 3]) {
+        dispatch(() => {
+          order.push(`task ${n}`);
+          void Promise.resolve()
+            .then(() => order.push(`microtask ${n}`))
+            .then(() => {
+              if (n === 1) dispatch(() => order.push('task 4 (queued by task 1)'));
+              if (n === 3) setTimeout(done, 0);
+            });
+        });
+      }
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(['task 1', 'microtask 1', 'task 2', 'microtask 2', 'task 3', 'microtask 3', 'task 4 (queued by task 1)']);
   });
 
   test('runAsTask: the microtasks a task queues run before the next task', async () => {
