@@ -7,33 +7,32 @@ import type { ElfArchSupport } from './arch-support.js';
 import {
   checkElfObjectHeader,
   checkElfSymbolKind,
-  comdatMembership,
   elfCommonAlignment,
   elfDefinitionLinkage,
   elfSymbolError,
   elfSymbolScope,
   isLoadedElfSection,
 } from './builder.js';
-import { SHN_ABS, SHN_COMMON, SHN_UNDEF, STB_WEAK, STT_FILE, STT_FUNC, STT_SECTION } from './constants.js';
-import { parseElf } from './reader.js';
+import { SHN_ABS, SHN_COMMON, SHN_UNDEF, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_SECTION } from './constants.js';
+import { scanElfSymbols, type ElfSymbol } from './reader.js';
 
 /**
  * The named, non-local definitions of an ELF relocatable object, with their
- * flags, as `graphDefinitions(createElfLinkGraph(bytes))` gives them. Symbols
- * are checked as the builder checks them; relocations are not read.
+ * flags, as `graphDefinitions(createElfLinkGraph(bytes))` gives them. The
+ * symbol table and the sections definitions lie in are checked as the builder
+ * checks them; other sections and relocations are checked when linking.
  */
 export function readElfDefinitions(bytes: Uint8Array, arch: ElfArchSupport, name: string): ObjectDefinitions {
-  const elf = parseElf(bytes, name);
+  // Entry by entry, with only the section headers definitions lie in: no full parse.
+  const scan = scanElfSymbols(bytes, name);
+  const elf = scan.elf;
   checkElfObjectHeader(elf, arch);
-  const inComdat = comdatMembership(elf);
   const definitions: ObjectDefinitions = new Map();
-  const symbols = elf.symbols;
-  for (let i = 1; i < symbols.length; i++) {
-    const sym = symbols[i]!;
-    if (sym.type === STT_FILE) continue;
+  const visit = (sym: ElfSymbol): void => {
+    if (sym.type === STT_FILE) return;
     checkElfSymbolKind(elf, sym);
     const shndx = sym.sectionIndex;
-    if (shndx === SHN_UNDEF) continue;
+    if (shndx === SHN_UNDEF) return;
     const scope = elfSymbolScope(sym);
     if (shndx === SHN_COMMON) {
       const alignment = elfCommonAlignment(elf, sym);
@@ -45,23 +44,41 @@ export function readElfDefinitions(bytes: Uint8Array, arch: ElfArchSupport, name
           common: { size: sym.size, alignment },
         });
       }
-      continue;
+      return;
     }
-    if (sym.type === STT_SECTION) continue;
+    if (sym.type === STT_SECTION) return;
     if (shndx === SHN_ABS) {
       if (scope !== Scope.Local && sym.name !== '')
         definitions.set(sym.name, definitionFlags(scope === Scope.Hidden, sym.binding === STB_WEAK, false));
-      continue;
+      return;
     }
-    const sec = elf.sections[shndx]!;
-    if (!isLoadedElfSection(sec)) continue;
+    // Local definitions matter only for their checks: the builder reports them too.
+    const sec = scan.section(shndx);
+    if (!isLoadedElfSection(sec)) return;
     const offset = sym.value - sec.address;
     if (!(offset >= 0 && offset <= sec.size)) {
       elfSymbolError(elf, sym, `value 0x${sym.value.toString(16)} is outside its section ${sec.name} (size 0x${sec.size.toString(16)})`);
     }
-    if (scope === Scope.Local || sym.name === '') continue;
-    const weak = elfDefinitionLinkage(sym, inComdat[shndx] === 1) === Linkage.Weak;
+    if (scope === Scope.Local || sym.name === '') return;
+    const weak = elfDefinitionLinkage(sym, scan.inComdat[shndx] === 1) === Linkage.Weak;
     definitions.set(sym.name, definitionFlags(scope === Scope.Hidden, weak, sym.type === STT_FUNC));
-  }
+  };
+  scan.forEachSymbol(isDefinition, (sym) => {
+    try {
+      visit(sym);
+    } catch (error) {
+      // Report a malformed entry as the builder does: with its name.
+      if (sym.name === '') {
+        sym.name = scan.nameOf(sym);
+        visit(sym);
+      }
+      throw error;
+    }
+  });
   return definitions;
+}
+
+/** Entries whose names are read: non-local definitions. */
+function isDefinition(binding: number, sectionIndex: number): boolean {
+  return binding !== STB_LOCAL && sectionIndex !== SHN_UNDEF;
 }

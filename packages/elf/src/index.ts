@@ -2,6 +2,8 @@ export type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from './arch-su
 export * from './constants.js';
 export {
   parseElf,
+  scanElfSymbols,
+  type ElfSymbolScan,
   readRelocation,
   readString,
   sectionContent,

@@ -239,8 +239,11 @@ class Reader {
   }
 }
 
-/** Parses an ELF file's container structures. Does not interpret section contents or relocations. */
-export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
+/**
+ * Checks the ELF header and the bounds of the section header table; returns
+ * the file with its header and no sections yet.
+ */
+function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r: Reader } {
   const file = fileName;
   if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     malformed(file, 'not an ELF file (bad magic or truncated identification)', undefined, 0);
@@ -300,7 +303,7 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
   };
   if (shoff === 0) {
     if (shnum !== 0) malformed(file, `${shnum} section headers declared at offset 0`, undefined, shoffAt);
-    return elf;
+    return { elf, r };
   }
   if (shentsize !== shdrSize) {
     malformed(file, `section header entry size ${shentsize}, expected ${shdrSize}`, undefined, flagsAt + 10);
@@ -337,27 +340,42 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
   }
   header.sectionCount = shnum;
   header.sectionNameTableIndex = shstrndx;
+  return { elf, r };
+}
 
+/** Section header `i` (its name left empty), read from the table. */
+function readSectionHeader(r: Reader, header: ElfHeader, i: number): ElfSectionHeader {
+  const is64 = r.is64;
+  const at = header.sectionHeaderOffset + i * (is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE);
+  const where = `#${i}`;
+  return {
+    index: i,
+    name: '',
+    type: r.u32(at + 4),
+    flags: is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8),
+    address: r.address(at + (is64 ? 16 : 12), 'section address', where),
+    offset: r.word(at + (is64 ? 24 : 16), 'section offset', where),
+    size: r.word(at + (is64 ? 32 : 20), 'section size', where),
+    link: r.u32(at + (is64 ? 40 : 24)),
+    info: r.u32(at + (is64 ? 44 : 28)),
+    alignment: r.word(at + (is64 ? 48 : 32), 'section alignment', where),
+    entrySize: r.word(at + (is64 ? 56 : 36), 'section entry size', where),
+    headerOffset: at,
+  };
+}
+
+/** Parses an ELF file's container structures. Does not interpret section contents or relocations. */
+export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
+  const { elf, r } = openElf(bytes, fileName);
+  const file = fileName;
+  const header = elf.header;
+  const shnum = header.sectionCount;
+  const shstrndx = header.sectionNameTableIndex;
   const sections = elf.sections;
   const nameOffsets = new Array<number>(shnum);
   for (let i = 0; i < shnum; i++) {
-    const at = shoff + i * shdrSize;
-    const where = `#${i}`;
-    const sec: ElfSectionHeader = {
-      index: i,
-      name: '',
-      type: r.u32(at + 4),
-      flags: is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8),
-      address: r.address(at + (is64 ? 16 : 12), 'section address', where),
-      offset: r.word(at + (is64 ? 24 : 16), 'section offset', where),
-      size: r.word(at + (is64 ? 32 : 20), 'section size', where),
-      link: r.u32(at + (is64 ? 40 : 24)),
-      info: r.u32(at + (is64 ? 44 : 28)),
-      alignment: r.word(at + (is64 ? 48 : 32), 'section alignment', where),
-      entrySize: r.word(at + (is64 ? 56 : 36), 'section entry size', where),
-      headerOffset: at,
-    };
-    nameOffsets[i] = r.u32(at);
+    const sec = readSectionHeader(r, header, i);
+    nameOffsets[i] = r.u32(sec.headerOffset);
     sections.push(sec);
   }
 
@@ -527,12 +545,24 @@ function linkedSection(
   return linked;
 }
 
-function readSymbols(
+/** The symbol table, checked, and what reading one of its entries needs. */
+interface SymbolTableReader {
+  elf: ElfFile;
+  r: Reader;
+  symtab: ElfSectionHeader;
+  strtab: ElfSectionHeader;
+  shndxTable: ElfSectionHeader | undefined;
+  entrySize: number;
+  count: number;
+}
+
+function openSymbolTable(
   elf: ElfFile,
   r: Reader,
   symtab: ElfSectionHeader,
   shndxTable: ElfSectionHeader | undefined,
-): void {
+  strtab: ElfSectionHeader = linkedSection(elf, symtab, SHT_STRTAB, 'string table'),
+): SymbolTableReader {
   const file = elf.fileName;
   const entSize = r.is64 ? ELF64_SYM_SIZE : ELF32_SYM_SIZE;
   if (symtab.entrySize !== entSize) {
@@ -551,7 +581,6 @@ function readSymbols(
       symtab.headerOffset,
     );
   }
-  const strtab = linkedSection(elf, symtab, SHT_STRTAB, 'string table');
   const count = symtab.size / entSize;
   if (shndxTable !== undefined) {
     if (shndxTable.link !== symtab.index) {
@@ -579,65 +608,206 @@ function readSymbols(
       );
     }
   }
-  const shnum = elf.sections.length;
-  const symbols = elf.symbols;
-  for (let i = 0; i < count; i++) {
-    const at = symtab.offset + i * entSize;
-    let nameOffset: number, value: number, size: number, info: number, other: number, shndx: number;
-    if (r.is64) {
-      nameOffset = r.u32(at);
-      info = elf.bytes[at + 4]!;
-      other = elf.bytes[at + 5]!;
-      shndx = r.u16(at + 6);
-      value = r.address(at + 8, 'value of symbol', symtab.name, i);
-      size = r.size64(at + 16, 'size of symbol', symtab.name, i);
-    } else {
-      nameOffset = r.u32(at);
-      value = r.u32(at + 4);
-      size = r.u32(at + 8);
-      info = elf.bytes[at + 12]!;
-      other = elf.bytes[at + 13]!;
-      shndx = r.u16(at + 14);
-    }
-    const name = nameOffset === 0 ? '' : readString(elf, strtab, nameOffset, 'symbol', at, i);
-    if (shndx === SHN_XINDEX) {
-      if (shndxTable === undefined) {
-        malformed(
-          file,
-          `symbol #${i} (${name}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
-          symtab.name,
-          at,
-        );
-      }
-      shndx = r.u32(shndxTable.offset + i * 4);
-      if (shndx === SHN_UNDEF || shndx >= shnum) {
-        malformed(
-          file,
-          `extended section index ${shndx} of symbol #${i} (${name}) is out of range`,
-          shndxTable.name,
-          shndxTable.offset + i * 4,
-        );
-      }
-    } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
+  return { elf, r, symtab, strtab, shndxTable, entrySize: entSize, count };
+}
+
+function symbolName(t: SymbolTableReader, nameOffset: number, at: number, i: number): string {
+  return nameOffset === 0 ? '' : readString(t.elf, t.strtab, nameOffset, 'symbol', at, i);
+}
+
+/**
+ * Decodes symbol `i` into `out`. Its name is read only when `withName` says
+ * so for the entry's binding and section index (else it is ''); messages
+ * about a malformed entry always name it.
+ */
+function readSymbolEntry(
+  t: SymbolTableReader,
+  i: number,
+  out: ElfSymbol,
+  withName: (binding: number, sectionIndex: number) => boolean,
+): ElfSymbol {
+  const { elf, r, symtab, shndxTable } = t;
+  const file = elf.fileName;
+  const shnum = elf.header.sectionCount;
+  const at = symtab.offset + i * t.entrySize;
+  let nameOffset: number, value: number, size: number, info: number, other: number, shndx: number;
+  if (r.is64) {
+    nameOffset = r.u32(at);
+    info = elf.bytes[at + 4]!;
+    other = elf.bytes[at + 5]!;
+    shndx = r.u16(at + 6);
+    value = r.address(at + 8, 'value of symbol', symtab.name, i);
+    size = r.size64(at + 16, 'size of symbol', symtab.name, i);
+  } else {
+    nameOffset = r.u32(at);
+    value = r.u32(at + 4);
+    size = r.u32(at + 8);
+    info = elf.bytes[at + 12]!;
+    other = elf.bytes[at + 13]!;
+    shndx = r.u16(at + 14);
+  }
+  const binding = info >> 4;
+  // Read first when wanted, as a full parse does (a bad name offset is reported before other faults).
+  const name = withName(binding, shndx) ? symbolName(t, nameOffset, at, i) : '';
+  if (shndx === SHN_XINDEX) {
+    if (shndxTable === undefined) {
       malformed(
         file,
-        `section index ${shndx} of symbol #${i} (${name}) is out of range (${shnum} sections)`,
+        `symbol #${i} (${symbolName(t, nameOffset, at, i)}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
         symtab.name,
         at,
       );
     }
+    shndx = r.u32(shndxTable.offset + i * 4);
+    if (shndx === SHN_UNDEF || shndx >= shnum) {
+      malformed(
+        file,
+        `extended section index ${shndx} of symbol #${i} (${symbolName(t, nameOffset, at, i)}) is out of range`,
+        shndxTable.name,
+        shndxTable.offset + i * 4,
+      );
+    }
+  } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
+    malformed(
+      file,
+      `section index ${shndx} of symbol #${i} (${symbolName(t, nameOffset, at, i)}) is out of range (${shnum} sections)`,
+      symtab.name,
+      at,
+    );
+  }
+  out.index = i;
+  out.name = name;
+  out.value = value;
+  out.size = size;
+  out.type = info & 0xf;
+  out.binding = binding;
+  out.visibility = other & 3;
+  out.sectionIndex = shndx;
+  out.entryOffset = at;
+  return out;
+}
+
+const allNames = (): boolean => true;
+
+function newSymbol(): ElfSymbol {
+  return { index: 0, name: '', value: 0, size: 0, type: 0, binding: 0, visibility: 0, sectionIndex: 0, entryOffset: 0 };
+}
+
+function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTable: ElfSectionHeader | undefined): void {
+  const t = openSymbolTable(elf, r, symtab, shndxTable);
+  const symbols = elf.symbols;
+  const s = newSymbol();
+  for (let i = 0; i < t.count; i++) {
+    readSymbolEntry(t, i, s, allNames);
+    // A literal of the final values: its fields get their final representation at once.
     symbols.push({
-      index: i,
-      name,
-      value,
-      size,
-      type: info & 0xf,
-      binding: info >> 4,
-      visibility: other & 3,
-      sectionIndex: shndx,
-      entryOffset: at,
+      index: s.index,
+      name: s.name,
+      value: s.value,
+      size: s.size,
+      type: s.type,
+      binding: s.binding,
+      visibility: s.visibility,
+      sectionIndex: s.sectionIndex,
+      entryOffset: s.entryOffset,
     });
   }
+}
+
+/**
+ * An object's symbol table read entry by entry, with only the section
+ * headers asked for: what reading its definitions needs, without the
+ * allocation of a full parse (every section header, symbol and group).
+ */
+export interface ElfSymbolScan {
+  /** The file, with its header; `sections` and `symbols` stay empty. */
+  readonly elf: ElfFile;
+  /** Section header `index` (1 ≤ index < section count), read and checked on first use. */
+  section(index: number): ElfSectionHeader;
+  /** 1 for each section that belongs to a COMDAT group. */
+  readonly inComdat: Uint8Array;
+  /**
+   * Visits every entry but the null one, decoded into one reused object;
+   * names are read for the entries `withName` selects (by binding and section index).
+   */
+  forEachSymbol(withName: (binding: number, sectionIndex: number) => boolean, visit: (sym: ElfSymbol) => void): void;
+  /** The name of a visited entry that was read without it. */
+  nameOf(sym: ElfSymbol): string;
+}
+
+/** Starts an ElfSymbolScan: checks the header, finds the symbol table and the COMDAT groups. */
+export function scanElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbolScan {
+  const { elf, r } = openElf(bytes, fileName);
+  const { header } = elf;
+  const shnum = header.sectionCount;
+  const headers: (ElfSectionHeader | undefined)[] = new Array<ElfSectionHeader | undefined>(shnum);
+  const shstrtab =
+    header.sectionNameTableIndex !== SHN_UNDEF ? readSectionHeader(r, header, header.sectionNameTableIndex) : undefined;
+  if (shstrtab !== undefined) {
+    checkSectionBounds(elf, shstrtab, `section name table #${shstrtab.index}`);
+    shstrtab.name = readString(elf, shstrtab, r.u32(shstrtab.headerOffset), `section #${shstrtab.index}`, shstrtab.headerOffset);
+  }
+  const section = (index: number): ElfSectionHeader => {
+    let sec = headers[index];
+    if (sec !== undefined) return sec;
+    sec = readSectionHeader(r, header, index);
+    sec.name =
+      shstrtab === undefined
+        ? `#${index}`
+        : readString(elf, shstrtab, r.u32(sec.headerOffset), `section #${index}`, sec.headerOffset);
+    checkSectionBounds(elf, sec, sec.name);
+    if (sec.alignment !== 0 && !isPowerOfTwoSize(sec.alignment)) {
+      malformed(fileName, `section alignment ${sec.alignment} is not a power of two`, sec.name, sec.headerOffset);
+    }
+    headers[index] = sec;
+    return sec;
+  };
+  const typeOf = (index: number): number => r.u32(header.sectionHeaderOffset + index * (r.is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE) + 4);
+  let symtab: ElfSectionHeader | undefined;
+  let shndxTable: ElfSectionHeader | undefined;
+  const groups: number[] = [];
+  for (let i = 1; i < shnum; i++) {
+    const type = typeOf(i);
+    if (type === SHT_SYMTAB) {
+      if (symtab !== undefined) malformed(fileName, 'more than one SHT_SYMTAB section', section(i).name, section(i).headerOffset);
+      symtab = section(i);
+    } else if (type === SHT_SYMTAB_SHNDX) {
+      if (shndxTable !== undefined)
+        malformed(fileName, 'more than one SHT_SYMTAB_SHNDX section', section(i).name, section(i).headerOffset);
+      shndxTable = section(i);
+    } else if (type === SHT_GROUP) groups.push(i);
+  }
+  if (symtab === undefined && shndxTable !== undefined) {
+    malformed(fileName, 'SHT_SYMTAB_SHNDX section without a symbol table', shndxTable.name, shndxTable.headerOffset);
+  }
+  elf.symbolTable = symtab;
+  let table: SymbolTableReader | undefined;
+  if (symtab !== undefined) {
+    const link = symtab.link;
+    if (!(link > 0 && link < shnum) || typeOf(link) !== SHT_STRTAB) {
+      malformed(fileName, `sh_link ${link} does not name a string table`, symtab.name, symtab.headerOffset);
+    }
+    table = openSymbolTable(elf, r, symtab, shndxTable, section(link));
+  }
+  const inComdat = new Uint8Array(shnum);
+  for (const g of groups) {
+    const sec = section(g);
+    const { flags, members } = readGroupMembers(elf, r, sec, table?.count ?? 0);
+    if ((flags & GRP_COMDAT) !== 0) for (const m of members) inComdat[m] = 1;
+  }
+  return {
+    elf,
+    section,
+    inComdat,
+    forEachSymbol(withName, visit) {
+      if (table === undefined) return;
+      const sym = newSymbol();
+      for (let i = 1; i < table.count; i++) visit(readSymbolEntry(table, i, sym, withName));
+    },
+    nameOf(sym) {
+      return table === undefined ? sym.name : readSymbolEntry(table, sym.index, newSymbol(), allNames).name;
+    },
+  };
 }
 
 function readRelocationSection(elf: ElfFile, sec: ElfSectionHeader): ElfRelocationSection {
@@ -680,7 +850,12 @@ function readRelocationSection(elf: ElfFile, sec: ElfSectionHeader): ElfRelocati
   return { section: sec, isRela, targetIndex: sec.info, entrySize: entSize, count: sec.size / entSize };
 }
 
-function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGroup {
+function readGroupMembers(
+  elf: ElfFile,
+  r: Reader,
+  sec: ElfSectionHeader,
+  symbolCount: number,
+): { flags: number; members: number[] } {
   const file = elf.fileName;
   if (sec.entrySize !== 4)
     malformed(file, `group entry size ${sec.entrySize}, expected 4`, sec.name, sec.headerOffset);
@@ -695,23 +870,29 @@ function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGr
   if (elf.symbolTable === undefined || sec.link !== elf.symbolTable.index) {
     malformed(file, `sh_link ${sec.link} does not name the symbol table`, sec.name, sec.headerOffset);
   }
-  if (sec.info >= elf.symbols.length) {
+  if (sec.info >= symbolCount) {
     malformed(
       file,
-      `group signature symbol index ${sec.info} is out of range (${elf.symbols.length} symbols)`,
+      `group signature symbol index ${sec.info} is out of range (${symbolCount} symbols)`,
       sec.name,
       sec.headerOffset,
     );
   }
   const flags = r.u32(sec.offset);
   const members: number[] = [];
+  const shnum = elf.header.sectionCount;
   for (let at = sec.offset + 4; at < sec.offset + sec.size; at += 4) {
     const index = r.u32(at);
-    if (index === SHN_UNDEF || index >= elf.sections.length || index === sec.index) {
+    if (index === SHN_UNDEF || index >= shnum || index === sec.index) {
       malformed(file, `group member section index ${index} is invalid`, sec.name, at);
     }
     members.push(index);
   }
+  return { flags, members };
+}
+
+function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGroup {
+  const { flags, members } = readGroupMembers(elf, r, sec, elf.symbols.length);
   return {
     section: sec,
     flags,
