@@ -623,8 +623,10 @@ function symbolName(t: SymbolTableReader, nameOffset: number, at: number, i: num
 function readSymbolEntry(
   t: SymbolTableReader,
   i: number,
-  out: ElfSymbol,
-  withName: (binding: number, sectionIndex: number) => boolean,
+  /** Filled in and returned; without it, a new symbol is returned. */
+  out: ElfSymbol | undefined,
+  /** Which names to read; without it, every name. */
+  withName?: (binding: number, sectionIndex: number) => boolean,
 ): ElfSymbol {
   const { elf, r, symtab, shndxTable } = t;
   const file = elf.fileName;
@@ -648,7 +650,7 @@ function readSymbolEntry(
   }
   const binding = info >> 4;
   // Read first when wanted, as a full parse does (a bad name offset is reported before other faults).
-  const name = withName(binding, shndx) ? symbolName(t, nameOffset, at, i) : '';
+  const name = withName === undefined || withName(binding, shndx) ? symbolName(t, nameOffset, at, i) : '';
   if (shndx === SHN_XINDEX) {
     if (shndxTable === undefined) {
       malformed(
@@ -675,6 +677,20 @@ function readSymbolEntry(
       at,
     );
   }
+  if (out === undefined) {
+    // A literal of the final values: its fields get their final representation at once.
+    return {
+      index: i,
+      name,
+      value,
+      size,
+      type: info & 0xf,
+      binding,
+      visibility: other & 3,
+      sectionIndex: shndx,
+      entryOffset: at,
+    };
+  }
   out.index = i;
   out.name = name;
   out.value = value;
@@ -687,8 +703,6 @@ function readSymbolEntry(
   return out;
 }
 
-const allNames = (): boolean => true;
-
 function newSymbol(): ElfSymbol {
   return { index: 0, name: '', value: 0, size: 0, type: 0, binding: 0, visibility: 0, sectionIndex: 0, entryOffset: 0 };
 }
@@ -696,22 +710,7 @@ function newSymbol(): ElfSymbol {
 function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTable: ElfSectionHeader | undefined): void {
   const t = openSymbolTable(elf, r, symtab, shndxTable);
   const symbols = elf.symbols;
-  const s = newSymbol();
-  for (let i = 0; i < t.count; i++) {
-    readSymbolEntry(t, i, s, allNames);
-    // A literal of the final values: its fields get their final representation at once.
-    symbols.push({
-      index: s.index,
-      name: s.name,
-      value: s.value,
-      size: s.size,
-      type: s.type,
-      binding: s.binding,
-      visibility: s.visibility,
-      sectionIndex: s.sectionIndex,
-      entryOffset: s.entryOffset,
-    });
-  }
+  for (let i = 0; i < t.count; i++) symbols.push(readSymbolEntry(t, i, undefined));
 }
 
 /**
@@ -805,7 +804,7 @@ export function scanElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbolSc
       for (let i = 1; i < table.count; i++) visit(readSymbolEntry(table, i, sym, withName));
     },
     nameOf(sym) {
-      return table === undefined ? sym.name : readSymbolEntry(table, sym.index, newSymbol(), allNames).name;
+      return table === undefined ? sym.name : readSymbolEntry(table, sym.index, undefined).name;
     },
   };
 }

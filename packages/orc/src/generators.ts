@@ -111,14 +111,16 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
   private loadMember(dylib: JITDylib, member: ArchiveMember): void {
     const { tracker, hideDefinitions, transformGraph } = this.options;
     const name = `${this.archive.fileName}(${member.name})`;
-    if (transformGraph !== undefined) {
+    const weight = member.data.length;
+    if (transformGraph !== undefined || !this.layer.overGraphBudget(weight)) {
+      // Within the graph budget: build the graph now (its definitions come from it).
       const graph = this.layer.registry.createLinkGraph(member.data, { name });
       if (hideDefinitions) hideGraphDefinitions(graph);
-      transformGraph(graph);
-      this.layer.add(dylib, graph, { tracker });
+      transformGraph?.(graph);
+      this.layer.add(dylib, graph, { tracker, weight });
       return;
     }
-    // Only the member's definitions now; its graph is built when it is linked.
+    // Beyond it: only the member's definitions now; its graph is built when it is linked.
     let definitions = this.layer.registry.readObjectDefinitions(member.data, { name });
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
     this.layer.addLazily(

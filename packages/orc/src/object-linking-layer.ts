@@ -24,6 +24,7 @@ import {
 } from '@jitlink/core';
 import {
   MaterializationUnit,
+  oneTaskAtATime,
   SymbolState,
   type ExecutionSession,
   type JITDylib,
@@ -54,7 +55,19 @@ export interface ObjectLinkingLayerOptions {
   registry?: BackendRegistry;
   /** Receives link-phase notifications (timing, tracing). */
   observer?: LinkObserver;
+  /**
+   * Bytes of object files whose graphs may exist at once before the layer
+   * trades speed for memory (default 32 MiB): beyond it, archive members are
+   * registered from their definitions and built only when linked, and
+   * materializations start one per host task, so that finished links free
+   * their graphs first. A graph takes about two to three times its object's
+   * size in memory.
+   */
+  graphBudget?: number;
 }
+
+/** The default ObjectLinkingLayerOptions.graphBudget. */
+export const DEFAULT_GRAPH_BUDGET = 32 * 1024 * 1024;
 
 /** The interface of a graph: its non-local definitions. */
 export function graphInterface(graph: LinkGraph): Map<string, JITSymbolFlags> {
@@ -87,15 +100,22 @@ export class ObjectUnit extends MaterializationUnit {
   /** Definitions that lost to another unit's; they become external at link time. */
   readonly discarded = new Set<string>();
   private source: LinkGraph | LazyObject | undefined;
+  /** Bytes of the object, counted against the layer's graph budget while its graph exists (0: not counted). */
+  readonly weight: number;
+  /** Whether the weight is counted now (the graph exists and its link has not ended). */
+  private counted = false;
 
   constructor(
     readonly layer: ObjectLinkingLayer,
     source: LinkGraph | LazyObject,
     symbols?: Map<string, JITSymbolFlags>,
+    weight?: number,
   ) {
     super();
     this.source = source;
     this.name = source.name;
+    this.weight = weight ?? (isLazyObject(source) ? source.bytes.length : 0);
+    if (!isLazyObject(source)) this.count(true);
     if (symbols !== undefined) this.symbols = symbols;
     else if (!isLazyObject(source)) this.symbols = graphInterface(source);
     else throw new JITLinkError('InvalidArgument', `${source.name}: an object added by its bytes needs its interface`);
@@ -114,12 +134,23 @@ export class ObjectUnit extends MaterializationUnit {
     this.source = undefined;
     if (!isLazyObject(source)) return source;
     const graph = this.layer.registry.createLinkGraph(source.bytes, { name: source.name });
+    this.count(true);
     source.transformGraph?.(graph);
     return graph;
   }
 
+  /** @internal Counts (or stops counting) the unit's weight against the layer's graph budget. */
+  count(alive: boolean): void {
+    if (alive === this.counted || this.weight === 0) return;
+    this.counted = alive;
+    this.layer.liveGraphBytes += alive ? this.weight : -this.weight;
+  }
+
   materialize(mr: MaterializationResponsibility): void {
-    this.layer.emit(mr, this);
+    // Over budget, start from a host task of its own: links whose lookups were
+    // answered finish, and drop their graphs, before this one's graph is built.
+    if (this.layer.overGraphBudget()) this.layer.deferred(() => this.layer.emit(mr, this));
+    else this.layer.emit(mr, this);
   }
 
   discard(_dylib: JITDylib, name: string): void {
@@ -132,6 +163,11 @@ export class ObjectLinkingLayer {
   readonly memoryManager: JITLinkMemoryManager;
   readonly registry: BackendRegistry;
   observer: LinkObserver | undefined;
+  readonly graphBudget: number;
+  /** Bytes of the objects whose graphs exist now (built and not yet linked or failed). */
+  liveGraphBytes = 0;
+  /** Starts materializations deferred by the graph budget, in order, one per host task. */
+  readonly deferred: (task: () => void) => void = oneTaskAtATime();
 
   constructor(
     readonly session: ExecutionSession,
@@ -146,6 +182,7 @@ export class ObjectLinkingLayer {
     this.memoryManager = memoryManager;
     this.registry = options.registry ?? defaultBackendRegistry;
     this.observer = options.observer;
+    this.graphBudget = options.graphBudget ?? DEFAULT_GRAPH_BUDGET;
     session.resourceManagers.push({
       removeRecords: async (_records, tracker) => {
         for (const p of this.plugins) await p.notifyRemovingResources(tracker);
@@ -154,6 +191,11 @@ export class ObjectLinkingLayer {
         for (const p of this.plugins) p.notifyTransferringResources(dst, src);
       },
     });
+  }
+
+  /** Whether the graphs that exist now (plus `extra` bytes more) exceed the graph budget. */
+  overGraphBudget(extra = 0): boolean {
+    return this.liveGraphBytes + extra > this.graphBudget;
   }
 
   addPlugin(plugin: Plugin): this {
@@ -173,10 +215,12 @@ export class ObjectLinkingLayer {
       tracker?: ResourceTracker;
       /** The definitions to register, when they differ from the graph's own (e.g. harness mode). */
       interface?: Map<string, JITSymbolFlags>;
+      /** For a graph: its object's size in bytes, counted against the graph budget until it is linked. */
+      weight?: number;
     } = {},
   ): ObjectUnit {
     if (object instanceof Uint8Array) return this.addLazily(dylib, { bytes: object, name: options.name ?? '<object>' }, options);
-    return this.define(dylib, new ObjectUnit(this, object, options.interface), options.tracker);
+    return this.define(dylib, new ObjectUnit(this, object, options.interface, options.weight), options.tracker);
   }
 
   /**
@@ -206,6 +250,7 @@ export class ObjectLinkingLayer {
       graph = unit.takeGraph();
       target = this.registry.forGraph(graph);
     } catch (e) {
+      unit.count(false);
       mr.fail(toError(e));
       return;
     }
@@ -257,6 +302,7 @@ class LayerLinkContext implements JITLinkContext {
   }
 
   notifyFinalized(allocation: JITLinkAllocation): void {
+    this.unit.count(false);
     const emitted = async () => {
       for (const p of this.plugins) await p.notifyEmitted?.(this.mr);
     };
@@ -270,6 +316,7 @@ class LayerLinkContext implements JITLinkContext {
   }
 
   notifyFailed(error: Error): void {
+    this.unit.count(false);
     const plugins = this.plugins;
     void (async () => {
       for (const p of plugins) {

@@ -323,13 +323,11 @@ export class ExecutionSession {
   /** Called for errors no query is waiting for. */
   errorReporter: (error: Error) => void = (e) => console.error(e.message);
   /**
-   * Runs asynchronous work (starting materializations). The default queues
-   * tasks and runs them one per host task (macrotask), each after the
-   * microtasks queued before it: links whose lookups were answered finish,
-   * and free their graphs, before the next object's graph is built. A client
-   * may route tasks to its own scheduler.
+   * Runs asynchronous work (starting materializations). The default runs it
+   * on a fresh microtask; a client may route it to its own scheduler
+   * (`oneTaskAtATime()` runs each in a host task of its own).
    */
-  dispatch: (task: () => void) => void = oneTaskAtATime();
+  dispatch: (task: () => void) => void = (task) => queueMicrotask(task);
   /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
   readonly resourceManagers: {
     removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;
@@ -415,7 +413,8 @@ export class ExecutionSession {
       throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${notFound.join(', ')} ]`);
     }
 
-    const waits: Promise<void>[] = [];
+    // One wait per unit that is not there yet, however many of its symbols are asked for.
+    let waitingOn: Map<UnitRecord, string> | undefined;
     for (const entry of found.values()) {
       const record = entry.record;
       if (!record) continue;
@@ -426,11 +425,18 @@ export class ExecutionSession {
       if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
       if (record.error) throw this.dependencyError(entry.name, record);
       if (record.state < requiredState) {
-        const d = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
-        waits.push(d.promise.catch(() => Promise.reject(this.dependencyError(entry.name, record))));
+        waitingOn ??= new Map();
+        if (!waitingOn.has(record)) waitingOn.set(record, entry.name);
       }
     }
-    if (waits.length > 0) await Promise.all(waits);
+    if (waitingOn !== undefined) {
+      const waits: Promise<void>[] = [];
+      for (const [record, name] of waitingOn) {
+        const d = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
+        waits.push(d.promise.catch(() => Promise.reject(this.dependencyError(name, record))));
+      }
+      await (waits.length === 1 ? waits[0] : Promise.all(waits));
+    }
 
     const result = new Map<string, TargetAddress>();
     for (const [name, entry] of found) result.set(name, entry.address);

@@ -21,13 +21,13 @@ import {
 const OBJ = resolve(__dirname, '../../../test-corpus/obj/gcc/O2-pic-small');
 const read = (p: string) => new Uint8Array(readFileSync(join(OBJ, p)));
 
-function setup() {
+function setup(graphBudget?: number) {
   const registry = new BackendRegistry();
   registry.register(createElfBackend(x86_64Elf));
   const memory = new SlabMemoryManager({ size: 64 << 20, baseAddress: 0x1000_0000 });
   const session = new ExecutionSession();
   session.errorReporter = () => undefined;
-  const layer = new ObjectLinkingLayer(session, { memoryManager: memory, registry });
+  const layer = new ObjectLinkingLayer(session, { memoryManager: memory, registry, graphBudget });
   const linked: string[] = [];
   // Units let go of their graphs when linking starts: keep the linked ones here.
   const graphs = new Map<string, LinkGraph>();
@@ -178,14 +178,47 @@ describe('ORC layer with corpus objects', () => {
     expect(() => layer.add(main, bytes, { name: 'bad.o' })).toThrow(new RegExp(`bad\\.o.*name offset 0xffffff of symbol #${index}`));
   });
 
+  test('with no graph budget at all, objects that refer to each other still link (deferred, never blocked)', async () => {
+    const { session, layer, main, linked } = setup(0);
+    for (const f of ['main.o', 'ops.o', 'tables.o']) layer.add(main, read(`multi/${f}`), { name: f });
+    main.addGenerator(new PhonyExternalsGenerator());
+    await session.lookupOne([main], 'main');
+    expect(linked.sort()).toEqual(['main.o', 'ops.o', 'tables.o']);
+    expect(layer.liveGraphBytes).toBe(0);
+  });
+
   const libz = '/usr/lib/x86_64-linux-gnu/libz.a';
-  test('archive members are registered from their symbol tables; hideDefinitions hides them', async () => {
-    if (!existsSync(libz)) {
-      if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${libz}`);
-      console.warn(`skipping: ${libz} is not available`);
-      return;
-    }
-    const { session, layer, main, registry, graphs } = setup();
+  const haveLibz = (): boolean => {
+    if (existsSync(libz)) return true;
+    if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${libz}`);
+    console.warn(`skipping: ${libz} is not available`);
+    return false;
+  };
+
+  test('within the graph budget, archive members are built when loaded and counted until linked', async () => {
+    if (!haveLibz()) return;
+    const { session, layer, registry } = setup();
+    const built: string[] = [];
+    const createLinkGraph = registry.createLinkGraph.bind(registry);
+    registry.createLinkGraph = (bytes, options) => {
+      built.push(options?.name ?? '');
+      return createLinkGraph(bytes, options);
+    };
+    const lib = session.createJITDylib('zlib');
+    const archive = parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a');
+    lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive));
+    lib.addGenerator(new PhonyExternalsGenerator());
+    const generating = session.lookupOne([lib], 'crc32');
+    await Promise.resolve();
+    expect(built).toEqual(['libz.a(crc32.o)']);
+    expect(layer.liveGraphBytes).toBe(archive.findMemberDefining('crc32')!.data.length);
+    await generating;
+    expect(layer.liveGraphBytes).toBe(0);
+  });
+
+  test('beyond the graph budget, archive members are registered from their symbol tables; hideDefinitions hides them', async () => {
+    if (!haveLibz()) return;
+    const { session, layer, main, registry, graphs } = setup(0);
     const built: string[] = [];
     const createLinkGraph = registry.createLinkGraph.bind(registry);
     registry.createLinkGraph = (bytes, options) => {
