@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // What a link keeps alive: runs one benchmark workload through the jitlink
 // command in this process (the built @jitlink/cli, not the bundle) and writes a
-// V8 heap snapshot when the last graph reaches its lookup phase, the moment
-// when every graph of the link is alive at once. A first run counts the
-// graphs; a second takes the snapshot. Prints the heap summed by object kind.
+// V8 heap snapshot when the last graph reaches its lookup phase (for links
+// within the layer's graph budget, the moment when every graph of the link is
+// alive at once; beyond it, graphs are dropped as their links end). A first
+// run counts the graphs; a second takes the snapshot. Prints the heap summed
+// by object kind.
 //
 // Usage: node --max-old-space-size=8192 src/heap.mjs --workload <id> [--top <n>] [--keep <file>]
 import { mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
