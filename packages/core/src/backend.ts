@@ -27,9 +27,11 @@ export interface LinkGraphBackend extends LinkTarget {
   readonly arch: string;
   createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): LinkGraph;
   /**
-   * The object's definitions, read without building its graph: exactly what
-   * `graphDefinitions(createLinkGraph(bytes))` would give. Optional: without
-   * it, the registry builds the graph and drops it.
+   * The object's definitions, read without building its graph: for an object
+   * that builds, exactly what `graphDefinitions(createLinkGraph(bytes))` gives.
+   * It may check less than createLinkGraph (what it does not read is checked
+   * when the object is linked). Optional: without it, the registry builds the
+   * graph and drops it.
    */
   readDefinitions?(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): ObjectDefinitions;
 }
@@ -105,7 +107,8 @@ export class BackendRegistry {
   /**
    * The object's definitions (named non-local symbols and their flags), read
    * without keeping a graph: what a JIT needs to register an object it links
-   * later. Malformed input is reported as createLinkGraph reports it.
+   * later. Malformed headers and symbol tables are reported here, with the
+   * same errors createLinkGraph gives; other faults when the graph is built.
    */
   readObjectDefinitions(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): ObjectDefinitions {
     const identity = identifyObject(bytes, options.name, options.arch);

@@ -139,6 +139,12 @@ export class ObjectUnit extends MaterializationUnit {
     return graph;
   }
 
+  /** @internal Drops the graph of a unit that will not be linked. */
+  release(): void {
+    this.source = undefined;
+    this.count(false);
+  }
+
   /** @internal Counts (or stops counting) the unit's weight against the layer's graph budget. */
   count(alive: boolean): void {
     if (alive === this.counted || this.weight === 0) return;
@@ -184,7 +190,9 @@ export class ObjectLinkingLayer {
     this.observer = options.observer;
     this.graphBudget = options.graphBudget ?? DEFAULT_GRAPH_BUDGET;
     session.resourceManagers.push({
-      removeRecords: async (_records, tracker) => {
+      removeRecords: async (records, tracker) => {
+        // Units removed before they were linked drop their graphs (and their share of the budget).
+        for (const r of records) if (r.unit instanceof ObjectUnit && r.unit.layer === this) r.unit.release();
         for (const p of this.plugins) await p.notifyRemovingResources(tracker);
       },
       transfer: (dst, src) => {

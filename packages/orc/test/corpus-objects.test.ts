@@ -178,6 +178,16 @@ describe('ORC layer with corpus objects', () => {
     expect(() => layer.add(main, bytes, { name: 'bad.o' })).toThrow(new RegExp(`bad\\.o.*name offset 0xffffff of symbol #${index}`));
   });
 
+  test('a unit removed before it is linked drops its graph and its share of the budget', async () => {
+    const { layer, main, registry } = setup();
+    const tracker = main.createResourceTracker();
+    const bytes = read('hello/hello.o');
+    const unit = layer.add(main, registry.createLinkGraph(bytes, { name: 'hello.o' }), { tracker, weight: bytes.length });
+    expect([unit.graph?.name, layer.liveGraphBytes]).toEqual(['hello.o', bytes.length]);
+    await tracker.remove();
+    expect([unit.graph, layer.liveGraphBytes]).toEqual([undefined, 0]);
+  });
+
   test('with no graph budget at all, objects that refer to each other still link (deferred, never blocked)', async () => {
     const { session, layer, main, linked } = setup(0);
     for (const f of ['main.o', 'ops.o', 'tables.o']) layer.add(main, read(`multi/${f}`), { name: f });
