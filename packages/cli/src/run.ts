@@ -3,6 +3,7 @@
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { FileArchiveSource, readFileStart } from './file-source.js';
 import { join } from 'node:path';
 import {
   addressFromBigInt,
@@ -57,9 +58,15 @@ export interface CliIO {
   stderr: (text: string) => void;
   /** Receives the link-phase notifications of every graph (for embedders' tracing and diagnostics). */
   observer?: LinkObserver;
+  /**
+   * Called once the inputs are opened, before anything is linked, with their
+   * total size in bytes and the layer's graph budget (the command's binary
+   * tunes V8's heap growth for inputs beyond the budget).
+   */
+  inputsOpened?: (totalBytes: number, graphBudget: number) => void;
 }
 
-const defaultIO: CliIO = {
+export const defaultIO: CliIO = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
 };
@@ -251,6 +258,10 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     }
   };
   const loadStart = performance.now();
+  // Archives stay open (members are read when linked) until the session ends.
+  const archiveFiles: FileArchiveSource[] = [];
+  let inputBytes = 0;
+  const closeArchives = (): void => archiveFiles.forEach((f) => f.close());
   try {
     for (const input of options.inputs) {
       if (input.kind === 'jd') {
@@ -275,9 +286,12 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
         );
         continue;
       }
-      const bytes = readInput(path);
-      if (isArchive(bytes)) {
-        const archive = parseArchive(bytes, path);
+      if (isArchive(readFileStart(path, 8))) {
+        // Read on demand: headers and index now, each member when it is linked.
+        const source = new FileArchiveSource(path);
+        archiveFiles.push(source);
+        inputBytes += source.size;
+        const archive = parseArchive(source, path);
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
         current.addGenerator(
           new StaticLibraryDefinitionGenerator(
@@ -287,6 +301,8 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           ),
         );
       } else {
+        const bytes = readInput(path);
+        inputBytes += bytes.length;
         const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
@@ -309,10 +325,14 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       }
       for (const graph of harnessGraphs) units.push(layer.add(main, graph));
     });
+  } catch (e) {
+    closeArchives();
+    throw e;
   } finally {
     timer.add('read inputs', performance.now() - loadStart - buildMs);
     timer.add('build graphs', buildMs);
   }
+  io.inputsOpened?.(inputBytes, layer.graphBudget);
   // Every dylib searches the others after itself, in creation order.
   for (const d of dylibs) d.setLinkOrder(dylibs);
   // -alias [<jd>:]<alias>=[<jd>:]<target>: a re-export, defined where the alias names (or the current dylib).
@@ -410,6 +430,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     }
     await session.endSession().catch((e: unknown) => errors.push(toError(e)));
     await executor.dispose();
+    closeArchives();
   }
   return exitCode;
 }

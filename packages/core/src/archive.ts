@@ -21,8 +21,22 @@ export interface ArchiveMember {
   readonly offset: number;
   /** Size of the member's contents in bytes. */
   readonly size: number;
-  /** The member's contents: a view of the archive bytes, not a copy. */
+  /**
+   * The member's contents: a view of the archive bytes when the archive was
+   * parsed from bytes; read from the ArchiveSource on each access otherwise
+   * (so that nothing keeps it once its reader is done with it).
+   */
   readonly data: Uint8Array;
+}
+
+/**
+ * Random access to an archive's bytes, for archives not held in memory whole
+ * (a file read on demand, say). Reads are for ranges within [0, size).
+ */
+export interface ArchiveSource {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset`. */
+  read(offset: number, length: number): Uint8Array;
 }
 
 /** Where `Archive.symbolIndex` came from. */
@@ -50,8 +64,8 @@ const textDecoder = new TextDecoder('utf-8');
 export class Archive {
   readonly fileName: string;
   readonly format: ArchiveFormat;
-  /** The whole archive as given to parseArchive. */
-  readonly bytes: Uint8Array;
+  /** The whole archive as given to parseArchive (undefined when parsed from an ArchiveSource). */
+  readonly bytes: Uint8Array | undefined;
   /** Ordinary members in file order; symbol-index and long-name-table members are not listed. */
   readonly members: readonly ArchiveMember[];
   /** Symbol name → the member defining it (the first one, when several do). */
@@ -62,7 +76,7 @@ export class Archive {
   constructor(
     fileName: string,
     format: ArchiveFormat,
-    bytes: Uint8Array,
+    bytes: Uint8Array | undefined,
     members: ArchiveMember[],
     symbolIndex: Map<string, ArchiveMember> | undefined,
   ) {
@@ -120,34 +134,42 @@ interface SpecialMember {
 }
 
 /**
- * Parses a static archive. `fileName` is used only in error messages.
+ * Parses a static archive, from its bytes or from an ArchiveSource (then only
+ * member headers, the long-name table and the symbol index are read now;
+ * member contents when asked for). `fileName` is used only in error messages.
  * Thin archives are rejected: their members live in other files.
  */
-export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
+export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string): Archive {
   function fail(detail: string, offset: number): never {
     throw new JITLinkError('MalformedObject', detail, { file: fileName, offset });
   }
 
-  if (hasMagic(bytes, THIN_MAGIC)) {
+  const inMemory = input instanceof Uint8Array ? input : undefined;
+  const length = inMemory !== undefined ? inMemory.length : (input as ArchiveSource).size;
+  const read: (offset: number, length: number) => Uint8Array =
+    inMemory !== undefined
+      ? (offset, size) => inMemory.subarray(offset, offset + size)
+      : (offset, size) => (input as ArchiveSource).read(offset, size);
+  const magic = read(0, Math.min(length, MAGIC_SIZE));
+  if (hasMagic(magic, THIN_MAGIC)) {
     throw new JITLinkError(
       'UnsupportedFormat',
       'thin archives are not supported (their members live in separate files): pass the member object files directly',
       { file: fileName, offset: 0 },
     );
   }
-  if (!hasMagic(bytes, GLOBAL_MAGIC)) {
+  if (!hasMagic(magic, GLOBAL_MAGIC)) {
     throw new JITLinkError('UnsupportedFormat', 'not a static archive (missing "!<arch>\\n" magic)', {
       file: fileName,
       offset: 0,
     });
   }
 
-  const length = bytes.length;
   const members: ArchiveMember[] = [];
   const membersByHeaderOffset = new Map<number, ArchiveMember>();
   let format: ArchiveFormat | undefined;
   let index: SpecialMember | undefined;
-  let longNames: { offset: number; size: number } | undefined;
+  let longNames: { offset: number; size: number; bytes: Uint8Array } | undefined;
   const longNameCache = new Map<number, string>();
 
   let pos = MAGIC_SIZE;
@@ -159,11 +181,12 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
         headerOffset,
       );
     }
-    const rawName = headerName(bytes, pos);
-    if (bytes[pos + FMAG_OFFSET] !== CHAR_BACKTICK || bytes[pos + FMAG_OFFSET + 1] !== CHAR_NEWLINE) {
+    const header = read(pos, HEADER_SIZE);
+    const rawName = headerName(header, 0);
+    if (header[FMAG_OFFSET] !== CHAR_BACKTICK || header[FMAG_OFFSET + 1] !== CHAR_NEWLINE) {
       fail(`member "${rawName}": bad header terminator (expected "\`\\n")`, headerOffset);
     }
-    const size = parseDecimalField(bytes, pos + SIZE_FIELD_OFFSET, SIZE_FIELD_SIZE);
+    const size = parseDecimalField(header, SIZE_FIELD_OFFSET, SIZE_FIELD_SIZE);
     if (size < 0) {
       fail(`member "${rawName}": size field is not a decimal number`, headerOffset);
     }
@@ -190,7 +213,8 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
           headerOffset,
         );
       }
-      name = decodeString(bytes, dataOffset, trimTrailingNuls(bytes, dataOffset, dataOffset + nameLength));
+      const nameBytes = read(dataOffset, nameLength);
+      name = decodeString(nameBytes, 0, trimTrailingNuls(nameBytes, 0, nameLength));
       dataOffset += nameLength;
       dataSize -= nameLength;
     } else {
@@ -202,21 +226,24 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
       // Present in some COFF import libraries; not a member to load.
     } else if (special === 'long-names') {
       if (longNames) fail('second GNU long-name table ("//")', headerOffset);
-      longNames = { offset: dataOffset, size: dataSize };
+      longNames = { offset: dataOffset, size: dataSize, bytes: read(dataOffset, dataSize) };
     } else if (special) {
       // Only the first index counts; COFF archives carry a second "/" member
       // with a different layout, which linkers ignore.
       if (!index) index = { kind: special, name, headerOffset, offset: dataOffset, size: dataSize };
     } else {
       if (format === 'gnu') name = gnuMemberName(name, headerOffset);
-      const member: ArchiveMember = {
-        name,
-        index: members.length,
-        headerOffset,
-        offset: dataOffset,
-        size: dataSize,
-        data: bytes.subarray(dataOffset, dataOffset + dataSize),
-      };
+      const member: ArchiveMember =
+        inMemory !== undefined
+          ? {
+              name,
+              index: members.length,
+              headerOffset,
+              offset: dataOffset,
+              size: dataSize,
+              data: inMemory.subarray(dataOffset, dataOffset + dataSize),
+            }
+          : new SourceMember(name, members.length, headerOffset, dataOffset, dataSize, input as ArchiveSource);
       members.push(member);
       membersByHeaderOffset.set(headerOffset, member);
     }
@@ -239,8 +266,9 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
           headerOffset,
         );
       }
-      const start = longNames.offset + nameOffset;
-      const tableEnd = longNames.offset + longNames.size;
+      const bytes = longNames.bytes;
+      const start = nameOffset;
+      const tableEnd = longNames.size;
       // References must start an entry; mid-entry ones would let a crafted file
       // make the name scans below quadratic.
       if (nameOffset > 0 && bytes[start - 1] !== CHAR_NEWLINE && bytes[start - 1] !== 0) {
@@ -262,19 +290,44 @@ export function parseArchive(bytes: Uint8Array, fileName: string): Archive {
     return name.length > 1 && name.endsWith('/') ? name.slice(0, -1) : name;
   }
 
-  const symbolIndex = index ? parseSymbolIndex(bytes, index, membersByHeaderOffset, fail) : undefined;
-  return new Archive(fileName, format ?? 'gnu', bytes, members, symbolIndex);
+  // The index's own bytes: positions in them are file offsets less `index.offset`.
+  const symbolIndex = index
+    ? parseSymbolIndex(read(index.offset, index.size), index, membersByHeaderOffset, fail)
+    : undefined;
+  return new Archive(fileName, format ?? 'gnu', inMemory, members, symbolIndex);
+}
+
+/** A member of an archive parsed from an ArchiveSource: its contents are read when asked for. */
+class SourceMember implements ArchiveMember {
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    readonly headerOffset: number,
+    readonly offset: number,
+    readonly size: number,
+    private readonly source: ArchiveSource,
+  ) {}
+
+  get data(): Uint8Array {
+    return this.source.read(this.offset, this.size);
+  }
 }
 
 function parseSymbolIndex(
-  bytes: Uint8Array,
+  indexBytes: Uint8Array,
   index: SpecialMember,
   membersByHeaderOffset: Map<number, ArchiveMember>,
-  fail: (detail: string, offset: number) => never,
+  failAt: (detail: string, offset: number) => never,
 ): Map<string, ArchiveMember> {
+  // Positions below are in `bytes`, which starts at file offset `base`; messages give file offsets.
+  const bytes = indexBytes;
+  const base = index.offset;
+  function fail(detail: string, at: number): never {
+    return failAt(detail, at + base);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const start = index.offset;
-  const end = index.offset + index.size;
+  const start = 0;
+  const end = index.size;
   const result = new Map<string, ArchiveMember>();
   const what = `symbol index "${index.name}"`;
 
@@ -302,7 +355,7 @@ function parseSymbolIndex(
     // Big-endian count, `count` member offsets, then `count` NUL-terminated names.
     const wordSize = index.kind === 'gnu-index32' ? 4 : 8;
     if (index.size < wordSize)
-      fail(`${what}: too small (${index.size} bytes) to hold a symbol count`, index.headerOffset);
+      failAt(`${what}: too small (${index.size} bytes) to hold a symbol count`, index.headerOffset);
     const count = wordSize === 4 ? view.getUint32(start, false) : readU64(start, false);
     const maxCount = Math.floor((index.size - wordSize) / wordSize);
     if (count > maxCount) {
@@ -341,7 +394,7 @@ function parseSymbolIndex(
   const read = (at: number): number => (wordSize === 4 ? view.getUint32(at, true) : readU64(at, true));
   const entrySize = wordSize * 2;
   if (index.size < wordSize)
-    fail(`${what}: too small (${index.size} bytes) to hold its size field`, index.headerOffset);
+    failAt(`${what}: too small (${index.size} bytes) to hold its size field`, index.headerOffset);
   const rangesBytes = read(start);
   if (rangesBytes % entrySize !== 0) {
     fail(`${what}: entry table size ${rangesBytes} is not a multiple of ${entrySize}`, start);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Archive, JITLinkError, parseArchive } from '../src/index.js';
+import { Archive, JITLinkError, parseArchive, type ArchiveSource } from '../src/index.js';
 
 const LIB_DIR = '/usr/lib/x86_64-linux-gnu';
 
@@ -667,6 +667,66 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Random access to `bytes` that fails on any read outside them, and counts what it reads. */
+function sourceOf(bytes: Uint8Array): ArchiveSource & { bytesRead: number } {
+  return {
+    size: bytes.length,
+    bytesRead: 0,
+    read(offset: number, length: number): Uint8Array {
+      if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) {
+        throw new Error(`read of ${length} bytes at ${offset} outside ${bytes.length}`);
+      }
+      this.bytesRead += length;
+      return bytes.slice(offset, offset + length);
+    },
+  };
+}
+
+/** Parsing through an ArchiveSource gives the same archive, or the same error, as parsing the bytes. */
+function expectSameFromSource(bytes: Uint8Array, name: string): void {
+  const outcome = (parse: () => Archive) => {
+    try {
+      const a = parse();
+      return {
+        format: a.format,
+        members: a.members.map((m) => [m.name, m.index, m.headerOffset, m.offset, m.size, Buffer.from(m.data).toString('hex')]),
+        index: [...a.symbolIndex].map(([symbol, m]) => [symbol, m.index]),
+      };
+    } catch (e) {
+      if (!(e instanceof JITLinkError)) throw e;
+      return { error: [e.code, e.file, e.offset, e.detail] };
+    }
+  };
+  expect(outcome(() => parseArchive(sourceOf(bytes), name))).toEqual(outcome(() => parseArchive(bytes, name)));
+}
+
+describe('archives read through an ArchiveSource', () => {
+  test.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('Debian %s: same archive; parsing reads headers and the index only', (libName) => {
+    const path = join(LIB_DIR, libName);
+    if (!haveFile(path)) return;
+    const bytes = new Uint8Array(readFileSync(path));
+    expectSameFromSource(bytes, libName);
+    const source = sourceOf(bytes);
+    const archive = parseArchive(source, libName);
+    expect(archive.bytes).toBeUndefined();
+    const contents = archive.members.reduce((n, m) => n + m.size, 0);
+    expect(source.bytesRead).toBeLessThan(bytes.length - contents + 8);
+    // Contents are read when asked for, and each access reads them anew.
+    const before = source.bytesRead;
+    const member = archive.members[0]!;
+    const first = member.data;
+    const second = member.data;
+    expect(source.bytesRead).toBe(before + 2 * member.size);
+    expect(first).toEqual(bytes.subarray(member.offset, member.offset + member.size));
+    expect(second).not.toBe(first);
+  });
+
+  test('hand-built GNU and BSD archives', () => {
+    expectSameFromSource(gnuArchive({ members: smallMembers }), 'gnu.a');
+    expectSameFromSource(bsdArchive(smallMembers), 'bsd.a');
+  });
+});
+
 describe('fuzzing', () => {
   test('random mutations and truncations only ever throw JITLinkError', () => {
     const bases: Uint8Array[] = [gnuArchive({ members: smallMembers }), bsdArchive(smallMembers)];
@@ -694,6 +754,7 @@ describe('fuzzing', () => {
         else if (choice < 0.6) bytes[at] = interesting[Math.floor(random() * interesting.length)]!;
         else bytes[at] = Math.floor(random() * 256);
       }
+      expectSameFromSource(bytes, 'fuzz.a');
       try {
         const archive = parseArchive(bytes, 'fuzz.a');
         parsed++;

@@ -111,7 +111,7 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
   private loadMember(dylib: JITDylib, member: ArchiveMember): void {
     const { tracker, hideDefinitions, transformGraph } = this.options;
     const name = `${this.archive.fileName}(${member.name})`;
-    const weight = member.data.length;
+    const weight = member.size;
     if (transformGraph !== undefined || !this.layer.overGraphBudget(weight)) {
       // Within the graph budget: build the graph now (its definitions come from it).
       const graph = this.layer.registry.createLinkGraph(member.data, { name });
@@ -123,10 +123,11 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     // Beyond it: only the member's definitions now; its graph is built when it is linked.
     let definitions = this.layer.registry.readObjectDefinitions(member.data, { name });
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
+    // Read again when linked: archives read from files on demand hold no member meanwhile.
     this.layer.addLazily(
       dylib,
-      { bytes: member.data, name, transformGraph: hideDefinitions ? hideGraphDefinitions : undefined },
-      { tracker, interface: definitions },
+      { bytes: () => member.data, name, transformGraph: hideDefinitions ? hideGraphDefinitions : undefined },
+      { tracker, interface: definitions, weight },
     );
   }
 }

@@ -76,7 +76,8 @@ export function graphInterface(graph: LinkGraph): Map<string, JITSymbolFlags> {
 
 /** Where an ObjectUnit's graph comes from when it is linked. */
 export interface LazyObject {
-  bytes: Uint8Array;
+  /** The object, or how to read it when it is linked (so that nothing holds it until then). */
+  bytes: Uint8Array | (() => Uint8Array);
   name: string;
   /** Applied to the graph once it is built, before it is linked. */
   transformGraph?: (graph: LinkGraph) => void;
@@ -114,7 +115,7 @@ export class ObjectUnit extends MaterializationUnit {
     super();
     this.source = source;
     this.name = source.name;
-    this.weight = weight ?? (isLazyObject(source) ? source.bytes.length : 0);
+    this.weight = weight ?? (isLazyObject(source) && typeof source.bytes !== 'function' ? source.bytes.length : 0);
     if (!isLazyObject(source)) this.count(true);
     if (symbols !== undefined) this.symbols = symbols;
     else if (!isLazyObject(source)) this.symbols = graphInterface(source);
@@ -133,7 +134,8 @@ export class ObjectUnit extends MaterializationUnit {
     if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
     this.source = undefined;
     if (!isLazyObject(source)) return source;
-    const graph = this.layer.registry.createLinkGraph(source.bytes, { name: source.name });
+    const bytes = typeof source.bytes === 'function' ? source.bytes() : source.bytes;
+    const graph = this.layer.registry.createLinkGraph(bytes, { name: source.name });
     this.count(true);
     source.transformGraph?.(graph);
     return graph;
@@ -239,10 +241,18 @@ export class ObjectLinkingLayer {
   addLazily(
     dylib: JITDylib,
     object: LazyObject,
-    options: { tracker?: ResourceTracker; interface?: Map<string, JITSymbolFlags> } = {},
+    options: {
+      tracker?: ResourceTracker;
+      interface?: Map<string, JITSymbolFlags>;
+      /** The object's size in bytes, counted against the graph budget while its graph exists. */
+      weight?: number;
+    } = {},
   ): ObjectUnit {
-    const symbols = options.interface ?? this.registry.readObjectDefinitions(object.bytes, { name: object.name });
-    return this.define(dylib, new ObjectUnit(this, object, symbols), options.tracker);
+    const bytes = object.bytes;
+    const symbols =
+      options.interface ??
+      this.registry.readObjectDefinitions(typeof bytes === 'function' ? bytes() : bytes, { name: object.name });
+    return this.define(dylib, new ObjectUnit(this, object, symbols, options.weight), options.tracker);
   }
 
   private define(dylib: JITDylib, unit: ObjectUnit, tracker: ResourceTracker | undefined): ObjectUnit {

@@ -1,0 +1,55 @@
+/**
+ * Archives read from their files on demand: member headers and the symbol
+ * index when the archive is opened, a member's contents when it is linked.
+ * Nothing holds an archive whole, so a large link keeps only the members it
+ * is working on.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { JITLinkError, type ArchiveSource } from '@jitlink/core';
+
+export class FileArchiveSource implements ArchiveSource {
+  readonly size: number;
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+      this.size = fstatSync(this.fd).size;
+    } catch (e) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      throw new JITLinkError('InvalidArgument', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    if (this.fd === undefined) throw new JITLinkError('InvalidArgument', `${this.path} was closed`);
+    const bytes = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, bytes, done, length - done, offset + done);
+      if (n === 0) {
+        throw new JITLinkError('MalformedObject', `${this.path} ended at ${offset + done} while reading ${length} bytes at ${offset} (changed while linking?)`, {
+          file: this.path,
+          offset: offset + done,
+        });
+      }
+      done += n;
+    }
+    return bytes;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** The first bytes of a file (fewer if it is shorter). */
+export function readFileStart(path: string, length: number): Uint8Array {
+  const source = new FileArchiveSource(path);
+  try {
+    return source.read(0, Math.min(length, source.size));
+  } finally {
+    source.close();
+  }
+}
