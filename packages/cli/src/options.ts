@@ -32,6 +32,8 @@ export interface CliOptions {
   noProcessSyms: boolean;
   slabAllocate?: number;
   slabAddress?: bigint;
+  /** -graph-budget: the ObjectLinkingLayer's graph budget in bytes. */
+  graphBudget?: number;
   slabPageSize?: number;
   showGraphs: string[];
   checkFiles: string[];
@@ -91,6 +93,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'slab-allocate', kind: 'value', group: 'JITLink', valueName: 'size', help: 'Allocate from a slab of the given size (allowable suffixes: Kb, Mb, Gb)' },
   { name: 'slab-page-size', kind: 'value', group: 'JITLink', valueName: 'bytes', help: 'Set page size for slab (requires -slab-allocate; default 4096)' },
   // Options of this command only.
+  { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes whose graphs may exist at once before linking works for memory rather than speed (default 32Mb; suffixes Kb, Mb, Gb)' },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
   { name: 'verbose', kind: 'flag', group: 'jitlink-ts', help: 'Print stack traces with errors' },
   // LLVM's "Generic Options".
@@ -286,6 +289,9 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         break;
       case 'show-entry-es':
         opts.showEntryES = on;
+        break;
+      case 'graph-budget':
+        opts.graphBudget = parseSize(value!, 'graph budget');
         break;
       case 'json':
         opts.json = on;

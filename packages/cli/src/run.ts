@@ -15,6 +15,7 @@ import {
   printLinkGraph,
   SlabMemoryManager,
   toError,
+  type Archive,
   type ExecutorProcessControl,
   type JITLinkMemoryManager,
   type LinkGraph,
@@ -193,7 +194,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     observers.length <= 1
       ? observers[0]
       : { phase: (name, graph) => observers.forEach((o) => o.phase?.(name, graph)) };
-  const layer = new ObjectLinkingLayer(session, { memoryManager, registry, observer });
+  const layer = new ObjectLinkingLayer(session, { memoryManager, registry, observer, graphBudget: options.graphBudget });
   const main = session.createJITDylib('main');
   const checks = options.checkFiles.length > 0 ? new CheckRecorder(layer) : undefined;
 
@@ -287,11 +288,22 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
         continue;
       }
       if (isArchive(readFileStart(path, 8))) {
-        // Read on demand: headers and index now, each member when it is linked.
         const source = new FileArchiveSource(path);
-        archiveFiles.push(source);
         inputBytes += source.size;
-        const archive = parseArchive(source, path);
+        let archive: Archive;
+        if (inputBytes > layer.graphBudget) {
+          // Beyond the graph budget, read on demand: headers and index now, each
+          // member when it is loaded or linked, so that nothing holds the archive whole.
+          archiveFiles.push(source);
+          archive = parseArchive(source, path);
+        } else {
+          // Within it, one read of the whole file is faster.
+          try {
+            archive = parseArchive(source.read(0, source.size), path);
+          } finally {
+            source.close();
+          }
+        }
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
         current.addGenerator(
           new StaticLibraryDefinitionGenerator(

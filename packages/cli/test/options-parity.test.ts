@@ -207,6 +207,19 @@ describe('options at work', () => {
     expect(plain.stderr).not.toMatch(/\bdeflate\b/);
   });
 
+  test('-graph-budget: beyond it (archives read on demand, members built when linked) the program runs the same', async () => {
+    const libsqlite = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
+    if (!requireOrSkip(existsSync(libsqlite), `${libsqlite} (libsqlite3-dev) is not installed`)) return;
+    const expected = readFileSync(join(REPO_ROOT, 'test-corpus/obj/expected/sqlite_driver.stdout'), 'utf8');
+    for (const budget of ['1', '64Kb']) {
+      const r = await runCli(['-graph-budget', budget, SQLITE_DRIVER, libsqlite, '-args', 'prog']);
+      expect([r.code, r.stderr]).toEqual([expectedExit('sqlite_driver'), '']);
+      expect(r.stdout).toBe(expected);
+    }
+    const bad = await runCli(['-graph-budget', 'lots', HELLO]);
+    expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/invalid graph budget 'lots'/)]);
+  });
+
   test('-preload loads a shared library whose symbols the JIT code then uses', async () => {
     if (!requireOrSkip(existsSync(LIBSQLITE_SO), `${LIBSQLITE_SO} (libsqlite3-dev) is not installed`)) return;
     const without = await runCli(['-noexec', SQLITE_DRIVER]);
