@@ -41,6 +41,17 @@ function setup(graphBudget?: number) {
   return { session, layer, memory, registry, linked, graphs, main: session.createJITDylib('main') };
 }
 
+/** The names of the graphs `registry` builds from now on, in order. */
+function recordGraphBuilds(registry: BackendRegistry): string[] {
+  const built: string[] = [];
+  const createLinkGraph = registry.createLinkGraph.bind(registry);
+  registry.createLinkGraph = (bytes, options) => {
+    built.push(options?.name ?? '');
+    return createLinkGraph(bytes, options);
+  };
+  return built;
+}
+
 const noopPlugin = { notifyFailed: () => undefined, notifyRemovingResources: () => undefined, notifyTransferringResources: () => undefined };
 
 describe('ORC layer with corpus objects', () => {
@@ -142,12 +153,7 @@ describe('ORC layer with corpus objects', () => {
 
   test('an object added by its bytes is built when linked; units let go of their graphs', async () => {
     const { session, layer, main, registry } = setup();
-    const built: string[] = [];
-    const createLinkGraph = registry.createLinkGraph.bind(registry);
-    registry.createLinkGraph = (bytes, options) => {
-      built.push(options?.name ?? '');
-      return createLinkGraph(bytes, options);
-    };
+    const built = recordGraphBuilds(registry);
     const units = ['main.o', 'ops.o', 'tables.o'].map((f) => layer.add(main, read(`multi/${f}`), { name: f }));
     const unused = layer.add(session.createJITDylib('other'), read('hello/hello.o'), { name: 'unused.o' });
     main.addGenerator(new PhonyExternalsGenerator());
@@ -208,12 +214,7 @@ describe('ORC layer with corpus objects', () => {
   test('within the graph budget, archive members are built when loaded and counted until linked', async () => {
     if (!haveLibz()) return;
     const { session, layer, registry } = setup();
-    const built: string[] = [];
-    const createLinkGraph = registry.createLinkGraph.bind(registry);
-    registry.createLinkGraph = (bytes, options) => {
-      built.push(options?.name ?? '');
-      return createLinkGraph(bytes, options);
-    };
+    const built = recordGraphBuilds(registry);
     const lib = session.createJITDylib('zlib');
     const archive = parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a');
     lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive));
@@ -229,12 +230,7 @@ describe('ORC layer with corpus objects', () => {
   test('beyond the graph budget, archive members are registered from their symbol tables; hideDefinitions hides them', async () => {
     if (!haveLibz()) return;
     const { session, layer, main, registry, graphs } = setup(0);
-    const built: string[] = [];
-    const createLinkGraph = registry.createLinkGraph.bind(registry);
-    registry.createLinkGraph = (bytes, options) => {
-      built.push(options?.name ?? '');
-      return createLinkGraph(bytes, options);
-    };
+    const built = recordGraphBuilds(registry);
     const lib = session.createJITDylib('zlib');
     lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a'), { hideDefinitions: true }));
     lib.addGenerator(new PhonyExternalsGenerator());
