@@ -26,7 +26,12 @@ export class FileArchiveSource implements ArchiveSource {
     const bytes = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, bytes, done, length - done, offset + done);
+      let n: number;
+      try {
+        n = readSync(this.fd, bytes, done, length - done, offset + done);
+      } catch (e) {
+        throw new JITLinkError('InvalidArgument', `cannot read ${this.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
       if (n === 0) {
         throw new JITLinkError('MalformedObject', `${this.path} ended at ${offset + done} while reading ${length} bytes at ${offset} (changed while linking?)`, {
           file: this.path,
@@ -41,15 +46,5 @@ export class FileArchiveSource implements ArchiveSource {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-  }
-}
-
-/** The first bytes of a file (fewer if it is shorter). */
-export function readFileStart(path: string, length: number): Uint8Array {
-  const source = new FileArchiveSource(path);
-  try {
-    return source.read(0, Math.min(length, source.size));
-  } finally {
-    source.close();
   }
 }

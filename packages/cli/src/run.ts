@@ -3,7 +3,7 @@
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { FileArchiveSource, readFileStart } from './file-source.js';
+import { FileArchiveSource } from './file-source.js';
 import { join } from 'node:path';
 import {
   addressFromBigInt,
@@ -287,8 +287,15 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
         );
         continue;
       }
-      if (isArchive(readFileStart(path, 8))) {
-        const source = new FileArchiveSource(path);
+      const source = new FileArchiveSource(path);
+      let magic: Uint8Array;
+      try {
+        magic = source.read(0, Math.min(8, source.size));
+      } catch (e) {
+        source.close();
+        throw e;
+      }
+      if (isArchive(magic)) {
         inputBytes += source.size;
         let archive: Archive;
         if (inputBytes > layer.graphBudget) {
@@ -313,7 +320,13 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           ),
         );
       } else {
-        const bytes = readInput(path);
+        // An object: read whole.
+        let bytes: Uint8Array;
+        try {
+          bytes = source.read(0, source.size);
+        } finally {
+          source.close();
+        }
         inputBytes += bytes.length;
         const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
