@@ -2,7 +2,7 @@
  * The jitlink command: links objects and archives into this process (or a
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { FileArchiveSource } from './file-source.js';
 import { join } from 'node:path';
 import {
@@ -124,15 +124,12 @@ function resolveLibrary(name: string, searchPaths: readonly string[]): string {
   );
 }
 
-function readInput(path: string): Uint8Array {
+/** A whole file (errors name it, as for every input). */
+function readWholeFile(source: FileArchiveSource): Uint8Array {
   try {
-    const buf = readFileSync(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    throw new JITLinkError(
-      'InvalidArgument',
-      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`,
-    );
+    return source.read(0, source.size);
+  } finally {
+    source.close();
   }
 }
 
@@ -278,7 +275,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       }
       if (input.kind === 'sectcreate') {
         const spec = parseSectCreate(input.value);
-        const content = readInput(spec.file);
+        const content = readWholeFile(new FileArchiveSource(spec.file));
         units.push(
           layer.add(
             current,
@@ -305,11 +302,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           archive = parseArchive(source, path);
         } else {
           // Within it, one read of the whole file is faster.
-          try {
-            archive = parseArchive(source.read(0, source.size), path);
-          } finally {
-            source.close();
-          }
+          archive = parseArchive(readWholeFile(source), path);
         }
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
         current.addGenerator(
@@ -320,13 +313,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           ),
         );
       } else {
-        // An object: read whole.
-        let bytes: Uint8Array;
-        try {
-          bytes = source.read(0, source.size);
-        } finally {
-          source.close();
-        }
+        const bytes = readWholeFile(source);
         inputBytes += bytes.length;
         const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
