@@ -1,31 +1,145 @@
-// Bundles the command into dist/jitlink.cjs (one CommonJS file: faster to load
-// than the ES module graph). koffi and the WebAssembly Graphviz stay external;
-// the command reaches koffi through src/koffi-entry.cjs.
-import { chmodSync } from 'node:fs';
+// Bundles the command: dist/jitlink-main.cjs (src/command.ts and every module
+// it uses, one CommonJS file: faster to load than the ES module graph), and
+// dist/jitlink.cjs (src/bin.ts: a launcher that loads the first with its V8
+// code cache). koffi and the WebAssembly Graphviz stay external; the command
+// reaches koffi through src/koffi-entry.cjs.
+//
+// Then it writes the code cache, dist/jitlink-main.v8cache, in a child
+// process that links and runs a few programs of the committed test corpus:
+// V8 caches the bytecode of every function those runs called.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const koffiEntry = fileURLToPath(new URL('./src/koffi-entry.cjs', import.meta.url));
+if (process.argv[2] === '--train') {
+  await train();
+} else {
+  await bundle();
+  writeCodeCache();
+}
 
-await build({
-  entryPoints: ['src/bin.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: 'dist/jitlink.cjs',
-  logLevel: 'warning',
-  external: ['@viz-js/viz'],
-  plugins: [
-    {
-      name: 'koffi-entry',
-      setup(b) {
-        // The bundle's own imports of koffi go through the entry file; its require of the package stays external.
-        b.onResolve({ filter: /^koffi(\/.*)?$/ }, (args) =>
-          args.importer === koffiEntry ? { path: args.path, external: true } : { path: koffiEntry },
-        );
+async function bundle() {
+  const koffiEntry = fileURLToPath(new URL('./src/koffi-entry.cjs', import.meta.url));
+  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+  await build({
+    ...common,
+    entryPoints: ['src/command.ts'],
+    outfile: 'dist/jitlink-main.cjs',
+    external: ['@viz-js/viz'],
+    // import() becomes require(): the launcher compiles the bundle as a script, which has no module loader.
+    supported: { 'dynamic-import': false },
+    plugins: [
+      {
+        name: 'koffi-entry',
+        setup(b) {
+          // The bundle's own imports of koffi go through the entry file; its require of the package stays external.
+          b.onResolve({ filter: /^koffi(\/.*)?$/ }, (args) =>
+            args.importer === koffiEntry ? { path: args.path, external: true } : { path: koffiEntry },
+          );
+        },
       },
-    },
-  ],
-});
-chmodSync('dist/jitlink.cjs', 0o755);
+    ],
+  });
+  await build({
+    ...common,
+    entryPoints: ['src/bin.ts'],
+    outfile: 'dist/jitlink.cjs',
+    // The launcher finds the bundle next to itself through import.meta.url.
+    banner: { js: 'const __launcherUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__launcherUrl' },
+  });
+  chmodSync('dist/jitlink.cjs', 0o755);
+}
+
+function writeCodeCache() {
+  const cache = fileURLToPath(new URL('./dist/jitlink-main.v8cache', import.meta.url));
+  rmSync(cache, { force: true });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0 || !existsSync(cache)) {
+    // Not fatal: without a cache the command compiles its code when it runs.
+    process.stderr.write(
+      `build-bundle: no code cache written (training exited with ${r.status ?? r.signal})\n`,
+    );
+  }
+}
+
+// Links that together run most of the command's code: C and C++ programs of
+// the committed corpus (GOT, PLT, eh-frame with LSDAs, static constructors
+// and destructors, commons, weak definitions, the large code model, an
+// archive), linked and run. Without the corpus (a build outside the
+// repository) there is no cache.
+async function train() {
+  const corpus = fileURLToPath(new URL('../../test-corpus/obj/', import.meta.url));
+  if (!existsSync(corpus)) return;
+  const manifest = JSON.parse(readFileSync(`${corpus}manifest.json`, 'utf8'));
+  const links = [
+    ['clang-19/O2-pic-small', 'cxx'],
+    ['gcc/O2-pic-small', 'multi', { archive: ['multi/ops.o', 'multi/tables.o'] }],
+    ['clang-19/O0-nopic-large', 'commons'],
+    ['gcc/O2-pie-medium', 'weak'],
+    ['clang-19/O2-pic-small', 'ctors'],
+    ['clang-19/O2-pic-small', 'sections'],
+  ];
+  const scratch = mkdtempSync(join(tmpdir(), 'jitlink-training-'));
+  try {
+    const { loadCommand } = await import('./dist/launcher.js');
+    const registry = (await import('./dist/index.js')).createDefaultRegistry();
+    const command = loadCommand();
+    for (const [variant, name, { archive = [] } = {}] of links) {
+      const program = manifest.programs.find((p) => p.name === name);
+      const inputs = program.objects
+        .filter((o) => !archive.includes(o))
+        .map((o) => `${corpus}${variant}/${o}`);
+      if (archive.length > 0) {
+        const file = join(scratch, `lib${name}.a`);
+        const members = archive.map((o) => [basename(o), readFileSync(`${corpus}${variant}/${o}`)]);
+        writeFileSync(
+          file,
+          arArchive(members, (member, data) => registry.readObjectDefinitions(data, { name: member }).keys()),
+        );
+        inputs.push(file);
+      }
+      await command.runCommand(inputs);
+      if (process.exitCode !== program.expected.exit)
+        throw new Error(`training link of ${variant}/${name} exited with ${process.exitCode}`);
+    }
+    process.exitCode = 0;
+    command.writeCodeCache();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A System V archive of the given members with a symbol index of their definitions, as `ar rcs` writes. */
+function arArchive(members, definitionsOf) {
+  const field = (value, width) => String(value).padEnd(width);
+  const header = (name, size) =>
+    Buffer.from(
+      `${field(name, 16)}${field(0, 12)}${field(0, 6)}${field(0, 6)}${field(644, 8)}${field(size, 10)}\`\n`,
+    );
+  const padded = (data) => (data.length % 2 === 1 ? Buffer.concat([data, Buffer.from('\n')]) : data);
+  const symbols = members.map(([name, data]) => [...definitionsOf(name, data)]);
+  const names = Buffer.from(
+    symbols
+      .flat()
+      .map((n) => `${n}\0`)
+      .join(''),
+  );
+  // The index: a count, each name's member offset (big-endian), then the names.
+  const table = Buffer.concat([Buffer.alloc(4 + 4 * symbols.flat().length), names]);
+  table.writeUInt32BE(symbols.flat().length, 0);
+  let offset = 8 + 60 + padded(table).length;
+  let slot = 0;
+  for (const [i, [, data]] of members.entries()) {
+    for (let k = 0; k < symbols[i].length; k++) table.writeUInt32BE(offset, 4 + 4 * slot++);
+    offset += 60 + padded(data).length;
+  }
+  const parts = [Buffer.from('!<arch>\n'), header('/', table.length), padded(table)];
+  for (const [name, data] of members) parts.push(header(`${name}/`, data.length), padded(data));
+  return Buffer.concat(parts);
+}
