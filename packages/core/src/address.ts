@@ -40,6 +40,11 @@ export function addressFromBigInt(value: bigint, what = 'address'): TargetAddres
 
 /** Combines the two 32-bit halves of a 64-bit value read as signed; undefined if not exact. */
 export function addressFromHalves(hi: number, lo: number): TargetAddress | undefined {
+  // Small values come back as `lo` itself, a small integer: arithmetic with
+  // TWO_32 would give a heap number, and object fields that ever hold one
+  // are boxed from then on (an allocation per store).
+  if (hi === 0) return lo;
+  if (hi === 0xffff_ffff && lo >= 0x8000_0000) return lo | 0; // small negative: the same, as an int32
   // hi is read as unsigned; fold it to signed.
   const shi = hi >= 0x8000_0000 ? hi - TWO_32 : hi;
   if (shi > 0x20_0000 || shi < -0x20_0000) return undefined;

@@ -59,7 +59,11 @@ export interface ElfSectionHeader {
   index: number;
   name: string;
   type: number;
-  /** sh_flags (the low 32 bits, which hold every flag defined by the gABI and GNU). */
+  /**
+   * sh_flags: the low 32 bits, which hold every flag defined by the gABI and
+   * GNU, as a signed 32-bit integer (so SHF_EXCLUDE, 0x80000000, reads
+   * negative: test flags with `&`). A small integer keeps the field unboxed.
+   */
   flags: number;
   address: TargetAddress;
   /** File offset of the content. */
@@ -209,6 +213,7 @@ class Reader {
   size64(at: number, what: string, section: string | undefined, index?: number): number {
     const lo = this.view.getUint32(this.le ? at : at + 4, this.le);
     const hi = this.view.getUint32(this.le ? at + 4 : at, this.le);
+    if (hi === 0) return lo; // a small integer, not a heap number (see addressFromHalves)
     if (hi >= 0x20_0000)
       malformed(
         this.file,
@@ -352,7 +357,7 @@ function readSectionHeader(r: Reader, header: ElfHeader, i: number): ElfSectionH
     index: i,
     name: '',
     type: r.u32(at + 4),
-    flags: is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8),
+    flags: (is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8)) | 0,
     address: r.address(at + (is64 ? 16 : 12), 'section address', where),
     offset: r.word(at + (is64 ? 24 : 16), 'section offset', where),
     size: r.word(at + (is64 ? 32 : 20), 'section size', where),
@@ -920,7 +925,7 @@ export function readRelocation(
     const offLo = view.getUint32(le ? at : at + 4, le);
     const offHi = view.getUint32(le ? at + 4 : at, le);
     // Offsets of 2^53 and above are never inside a section; report them as out of range.
-    out.offset = offHi >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : offHi * TWO_32 + offLo;
+    out.offset = offHi === 0 ? offLo : offHi >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : offHi * TWO_32 + offLo;
     const infoLo = view.getUint32(le ? at + 8 : at + 12, le);
     const infoHi = view.getUint32(le ? at + 12 : at + 8, le);
     out.type = infoLo;
