@@ -47,9 +47,9 @@ export function addressFromHalves(hi: number, lo: number): TargetAddress | undef
   if (hi === 0xffff_ffff && lo >= 0x8000_0000) return lo | 0; // small negative: the same, as an int32
   // hi is read as unsigned; fold it to signed.
   const shi = hi >= 0x8000_0000 ? hi - TWO_32 : hi;
-  if (shi > 0x20_0000 || shi < -0x20_0000) return undefined;
-  const v = shi * TWO_32 + lo;
-  return v <= MAX_EXACT_ADDRESS && v >= MIN_EXACT_ADDRESS ? v : undefined;
+  // Within [-2^53, 2^53] every value is exact; 2^53 + lo (lo > 0) would round.
+  if (shi > 0x20_0000 || shi < -0x20_0000 || (shi === 0x20_0000 && lo !== 0)) return undefined;
+  return shi * TWO_32 + lo;
 }
 
 /** Reads a 64-bit field as a TargetAddress; returns undefined when not exact. */
