@@ -224,8 +224,8 @@ class Reader {
     return hi * TWO_32 + lo;
   }
   /** An address-sized unsigned field (size, offset). */
-  word(at: number, what: string, section: string | undefined): number {
-    return this.is64 ? this.size64(at, what, section) : this.u32(at);
+  word(at: number, what: string, index?: number): number {
+    return this.is64 ? this.size64(at, what, undefined, index) : this.u32(at);
   }
   /** An address-sized field read as a TargetAddress (signed 64-bit for ELF64); `index` as for size64. */
   address(at: number, what: string, section: string | undefined, index?: number): TargetAddress {
@@ -272,7 +272,7 @@ function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r: Reader
   if (version !== EV_CURRENT) malformed(file, `unsupported ELF version ${version}`, undefined, 20);
   const entry = r.address(24, 'entry point', undefined);
   const shoffAt = is64 ? 40 : 32;
-  const shoff = r.word(shoffAt, 'section header offset', undefined);
+  const shoff = r.word(shoffAt, 'section header offset');
   const flagsAt = is64 ? 48 : 36;
   const flags = r.u32(flagsAt);
   const shentsize = r.u16(flagsAt + 10);
@@ -323,7 +323,7 @@ function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r: Reader
   }
   // e_shnum = 0 and e_shstrndx = SHN_XINDEX escape into section 0's sh_size and sh_link.
   if (shnum === 0) {
-    shnum = r.word(shoff + (is64 ? 32 : 20), 'extended section count', undefined);
+    shnum = r.word(shoff + (is64 ? 32 : 20), 'extended section count');
     if (shnum === 0) malformed(file, 'section header table has no entries', undefined, shoff);
   }
   if (shstrndx === SHN_XINDEX) shstrndx = r.u32(shoff + (is64 ? 40 : 24));
@@ -352,19 +352,19 @@ function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r: Reader
 function readSectionHeader(r: Reader, header: ElfHeader, i: number): ElfSectionHeader {
   const is64 = r.is64;
   const at = header.sectionHeaderOffset + i * (is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE);
-  const where = `#${i}`;
+  // Errors name the section by number ("size of section #3"), built only when reported.
   return {
     index: i,
     name: '',
     type: r.u32(at + 4),
     flags: (is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8)) | 0,
-    address: r.address(at + (is64 ? 16 : 12), 'section address', where),
-    offset: r.word(at + (is64 ? 24 : 16), 'section offset', where),
-    size: r.word(at + (is64 ? 32 : 20), 'section size', where),
+    address: r.address(at + (is64 ? 16 : 12), 'address of section', undefined, i),
+    offset: r.word(at + (is64 ? 24 : 16), 'offset of section', i),
+    size: r.word(at + (is64 ? 32 : 20), 'size of section', i),
     link: r.u32(at + (is64 ? 40 : 24)),
     info: r.u32(at + (is64 ? 44 : 28)),
-    alignment: r.word(at + (is64 ? 48 : 32), 'section alignment', where),
-    entrySize: r.word(at + (is64 ? 56 : 36), 'section entry size', where),
+    alignment: r.word(at + (is64 ? 48 : 32), 'alignment of section', i),
+    entrySize: r.word(at + (is64 ? 56 : 36), 'entry size of section', i),
     headerOffset: at,
   };
 }
