@@ -27,17 +27,27 @@ export interface ArchiveMember {
    * (so that nothing keeps it once its reader is done with it).
    */
   readonly data: Uint8Array;
+  /**
+   * `length` bytes of the contents at `offset` (a view for archives parsed
+   * from bytes), so a member is a ByteSource: readers that need only parts of
+   * it (an object's definitions, say) read those. Throws for ranges outside
+   * the contents.
+   */
+  read(offset: number, length: number): Uint8Array;
 }
 
 /**
- * Random access to an archive's bytes, for archives not held in memory whole
- * (a file read on demand, say). Reads are for ranges within [0, size).
+ * Random access to bytes not held in memory whole (a file read on demand, an
+ * archive member). Reads are for ranges within [0, size).
  */
-export interface ArchiveSource {
+export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`. */
   read(offset: number, length: number): Uint8Array;
 }
+
+/** The bytes of an archive read on demand. */
+export type ArchiveSource = ByteSource;
 
 /** Where `Archive.symbolIndex` came from. */
 export type SymbolIndexSource = 'archive' | 'built' | 'none';
@@ -235,15 +245,21 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
       if (format === 'gnu') name = gnuMemberName(name, headerOffset);
       const member: ArchiveMember =
         inMemory !== undefined
-          ? {
+          ? new InMemoryMember(
               name,
-              index: members.length,
+              members.length,
               headerOffset,
-              offset: dataOffset,
-              size: dataSize,
-              data: inMemory.subarray(dataOffset, dataOffset + dataSize),
-            }
-          : new SourceMember(name, members.length, headerOffset, dataOffset, dataSize, input as ArchiveSource);
+              dataOffset,
+              inMemory.subarray(dataOffset, dataOffset + dataSize),
+            )
+          : new SourceMember(
+              name,
+              members.length,
+              headerOffset,
+              dataOffset,
+              dataSize,
+              input as ArchiveSource,
+            );
       members.push(member);
       membersByHeaderOffset.set(headerOffset, member);
     }
@@ -297,6 +313,40 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
   return new Archive(fileName, format ?? 'gnu', inMemory, members, symbolIndex);
 }
 
+function checkMemberRange(member: ArchiveMember, offset: number, length: number): void {
+  if (!(
+    Number.isInteger(offset) &&
+    Number.isInteger(length) &&
+    offset >= 0 &&
+    length >= 0 &&
+    offset + length <= member.size
+  )) {
+    throw new JITLinkError(
+      'InvalidArgument',
+      `cannot read ${length} bytes at ${offset} of member "${member.name}" (${member.size} bytes)`,
+    );
+  }
+}
+
+/** A member of an archive parsed from bytes: a view of them. */
+class InMemoryMember implements ArchiveMember {
+  readonly size: number;
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    readonly headerOffset: number,
+    readonly offset: number,
+    readonly data: Uint8Array,
+  ) {
+    this.size = data.length;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    checkMemberRange(this, offset, length);
+    return this.data.subarray(offset, offset + length);
+  }
+}
+
 /** A member of an archive parsed from an ArchiveSource: its contents are read when asked for. */
 class SourceMember implements ArchiveMember {
   constructor(
@@ -310,6 +360,11 @@ class SourceMember implements ArchiveMember {
 
   get data(): Uint8Array {
     return this.source.read(this.offset, this.size);
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    checkMemberRange(this, offset, length);
+    return this.source.read(this.offset + offset, length);
   }
 }
 

@@ -11,6 +11,8 @@ import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
 import { identifyObject, type ObjectIdentity } from './identify.js';
 import { archOfTriple, objectFormatOfTriple, type ObjectFormat } from './triple.js';
+import type { ByteSource } from './archive.js';
+import { PartialObject } from './partial-object.js';
 
 export interface CreateLinkGraphOptions {
   /** Name of the graph, usually the file name (used in every error message). */
@@ -25,7 +27,10 @@ export interface LinkGraphBackend extends LinkTarget {
   readonly format: ObjectFormat;
   /** LLVM-style architecture name, e.g. "x86_64", "aarch64". */
   readonly arch: string;
-  createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): LinkGraph;
+  createLinkGraph(
+    bytes: Uint8Array,
+    options: CreateLinkGraphOptions & { identity: ObjectIdentity },
+  ): LinkGraph;
   /**
    * The object's definitions, read without building its graph: for an object
    * that builds, exactly what `graphDefinitions(createLinkGraph(bytes))` gives.
@@ -33,7 +38,27 @@ export interface LinkGraphBackend extends LinkTarget {
    * when the object is linked). Optional: without it, the registry builds the
    * graph and drops it.
    */
-  readDefinitions?(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): ObjectDefinitions;
+  readDefinitions?(
+    bytes: Uint8Array,
+    options: CreateLinkGraphOptions & { identity: ObjectIdentity },
+  ): ObjectDefinitions;
+  /**
+   * Reads into `object` every range `readDefinitions` looks at, so that it
+   * gives over `object.bytes` exactly what it gives over the whole object
+   * (its first 64 bytes are already read). Optional, with readDefinitions:
+   * without it, objects held elsewhere are read whole for their definitions.
+   */
+  readDefinitionRanges?(
+    object: PartialObject,
+    options: CreateLinkGraphOptions & { identity: ObjectIdentity },
+  ): void;
+}
+
+/** identifyObject reads no further than this into an object, universal MachO files aside. */
+const IDENTIFICATION_BYTES = 64;
+
+function isUniversalMachO(head: Uint8Array): boolean {
+  return head[0] === 0xca && head[1] === 0xfe && head[2] === 0xba && (head[3] === 0xbe || head[3] === 0xbf);
 }
 
 /** Packages that provide each format and architecture, for "install ..." messages. */
@@ -109,11 +134,33 @@ export class BackendRegistry {
    * without keeping a graph: what a JIT needs to register an object it links
    * later. Malformed headers and symbol tables are reported here, with the
    * same errors createLinkGraph gives; other faults when the graph is built.
+   * An object given as a ByteSource is read only where its backend's
+   * readDefinitionRanges says (whole, for backends without it).
    */
-  readObjectDefinitions(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): ObjectDefinitions {
+  readObjectDefinitions(
+    object: Uint8Array | ByteSource,
+    options: CreateLinkGraphOptions = {},
+  ): ObjectDefinitions {
+    if (object instanceof Uint8Array) return this.readDefinitionsOf(object, options);
+    // Held elsewhere (an archive member read on demand): read only what the backend needs, if it says what that is.
+    const partial = new PartialObject(object);
+    partial.read(0, IDENTIFICATION_BYTES);
+    if (!isUniversalMachO(partial.bytes)) {
+      const identity = identifyObject(partial.bytes, options.name, options.arch);
+      const backend = this.require(identity.format, identity.arch, options.name);
+      if (backend.readDefinitions !== undefined && backend.readDefinitionRanges !== undefined) {
+        backend.readDefinitionRanges(partial, { ...options, identity });
+        return backend.readDefinitions(partial.bytes, { ...options, identity });
+      }
+    }
+    return this.readDefinitionsOf(object.read(0, object.size), options);
+  }
+
+  private readDefinitionsOf(bytes: Uint8Array, options: CreateLinkGraphOptions): ObjectDefinitions {
     const identity = identifyObject(bytes, options.name, options.arch);
     const backend = this.require(identity.format, identity.arch, options.name);
-    if (backend.readDefinitions !== undefined) return backend.readDefinitions(bytes, { ...options, identity });
+    if (backend.readDefinitions !== undefined)
+      return backend.readDefinitions(bytes, { ...options, identity });
     return graphDefinitions(backend.createLinkGraph(bytes, { ...options, identity }));
   }
 }

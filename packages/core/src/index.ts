@@ -16,3 +16,4 @@ export * from './memory-manager.js';
 export * from './merge.js';
 export * from './printer.js';
 export * from './triple.js';
+export * from './partial-object.js';

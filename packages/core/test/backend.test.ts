@@ -1,8 +1,11 @@
 import {
   BackendRegistry,
+  definitionFlags,
   identifyObject,
   JITLinkError,
   LinkGraph,
+  parseArchive,
+  type ByteSource,
   type LinkGraphBackend,
 } from '../src/index.js';
 import { toyTarget } from './helpers.js';
@@ -54,7 +57,10 @@ describe('identifyObject', () => {
     v.setUint16(2, 0xffff, true);
     v.setUint16(4, 2, true);
     v.setUint16(6, 0x8664, true);
-    big.set([0xc7, 0xa1, 0xba, 0xd1, 0xee, 0xba, 0xa9, 0x4b, 0xaf, 0x20, 0xfa, 0xf6, 0x6a, 0xa4, 0xdc, 0xb8], 12);
+    big.set(
+      [0xc7, 0xa1, 0xba, 0xd1, 0xee, 0xba, 0xa9, 0x4b, 0xaf, 0x20, 0xfa, 0xf6, 0x6a, 0xa4, 0xdc, 0xb8],
+      12,
+    );
     expect(identifyObject(big)).toMatchObject({ format: 'coff', arch: 'x86_64', bigobj: true });
     const importObj = big.slice();
     importObj[4] = 0;
@@ -76,7 +82,11 @@ describe('identifyObject', () => {
     };
     put(0, 0x01000007, 48, x86);
     put(1, 0x0100000c, 80, arm);
-    expect(identifyObject(fat, 'fat.o', 'arm64')).toMatchObject({ format: 'macho', arch: 'arm64', slice: { offset: 80, size: 32 } });
+    expect(identifyObject(fat, 'fat.o', 'arm64')).toMatchObject({
+      format: 'macho',
+      arch: 'arm64',
+      slice: { offset: 80, size: 32 },
+    });
     expect(identifyObject(fat, 'fat.o', 'aarch64').arch).toBe('arm64');
     expect(() => identifyObject(fat, 'fat.o')).toThrow(/several architectures \(x86_64, arm64\)/);
     expect(() => identifyObject(fat, 'fat.o', 'i386')).toThrow(/no i386 slice/);
@@ -114,9 +124,13 @@ describe('backend registry and createLinkGraph', () => {
       'a.o: ELF/aarch64 object: install @jitlink/elf and @jitlink/arch-arm64, and register the backend they compose',
     );
     const macho = machoHeader(0xfeedfacf, 0x01000007);
-    expect(() => registry.createLinkGraph(macho, { name: 'm.o' })).toThrow(/MachO\/x86_64 object: install @jitlink\/macho and @jitlink\/arch-x86-64/);
+    expect(() => registry.createLinkGraph(macho, { name: 'm.o' })).toThrow(
+      /MachO\/x86_64 object: install @jitlink\/macho and @jitlink\/arch-x86-64/,
+    );
     const riscv = elfHeader({ cls: 2, data: 1, machine: 243 });
-    expect(() => registry.createLinkGraph(riscv, { name: 'r.o' })).toThrow(/no @jitlink package supports riscv64 yet/);
+    expect(() => registry.createLinkGraph(riscv, { name: 'r.o' })).toThrow(
+      /no @jitlink package supports riscv64 yet/,
+    );
   });
 
   test('third-party backends register through the public API and receive the identity', () => {
@@ -129,7 +143,12 @@ describe('backend registry and createLinkGraph', () => {
       arch: 'riscv64',
       createLinkGraph(_bytes, options) {
         seen = options.identity;
-        return new LinkGraph({ name: options.name ?? '?', triple: 'riscv64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
+        return new LinkGraph({
+          name: options.name ?? '?',
+          triple: 'riscv64-unknown-linux-gnu',
+          pointerSize: 8,
+          endianness: 'little',
+        });
       },
     };
     registry.register(backend);
@@ -139,5 +158,81 @@ describe('backend registry and createLinkGraph', () => {
     expect(registry.forGraph(g)).toBe(backend);
     registry.unregister(backend);
     expect(registry.find('elf', 'riscv64')).toBeUndefined();
+  });
+
+  describe('definitions of an object held elsewhere (a ByteSource)', () => {
+    // A 4 KiB object whose definitions a toy backend reads from bytes 64..72.
+    const object = elfHeader({ cls: 2, data: 1, machine: 243 });
+    const whole = new Uint8Array(4096);
+    whole.set(object);
+    whole.set([1, 2, 3, 4, 5, 6, 7, 8], 64);
+    const reads: [number, number][] = [];
+    const source: ByteSource = {
+      size: whole.length,
+      read(offset, length) {
+        reads.push([offset, length]);
+        return whole.slice(offset, offset + length);
+      },
+    };
+    const backend = (withRanges: boolean): LinkGraphBackend => ({
+      ...toyTarget,
+      name: 'ELF/riscv64 (test)',
+      format: 'elf',
+      arch: 'riscv64',
+      createLinkGraph: () => {
+        throw new Error('not built');
+      },
+      readDefinitions: (bytes) =>
+        new Map([
+          [`sum_${bytes.subarray(64, 72).reduce((a, b) => a + b)}`, definitionFlags(false, false, true)],
+        ]),
+      ...(withRanges ? { readDefinitionRanges: (object) => object.read(64, 8) } : {}),
+    });
+
+    test('reads only the ranges the backend names', () => {
+      const registry = new BackendRegistry();
+      registry.register(backend(true));
+      reads.length = 0;
+      expect([...registry.readObjectDefinitions(source, { name: 'r.o' }).keys()]).toEqual(['sum_36']);
+      expect(reads).toEqual([
+        [0, 64],
+        [64, 8],
+      ]);
+    });
+
+    test('reads the whole object for backends that name no ranges', () => {
+      const registry = new BackendRegistry();
+      registry.register(backend(false));
+      reads.length = 0;
+      expect([...registry.readObjectDefinitions(source, { name: 'r.o' }).keys()]).toEqual(['sum_36']);
+      expect(reads).toEqual([
+        [0, 64],
+        [0, 4096],
+      ]);
+    });
+
+    test('archive members are ByteSources over their own contents', () => {
+      const member = (name: string, data: Uint8Array) => {
+        const header = `${`${name}/`.padEnd(16)}${'0'.padEnd(12)}${'0'.padEnd(6)}${'0'.padEnd(6)}${'644'.padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
+        const pad = data.length % 2 === 1 ? [0x0a] : [];
+        return [...new TextEncoder().encode(header), ...data, ...pad];
+      };
+      const bytes = new Uint8Array([
+        ...new TextEncoder().encode('!<arch>\n'),
+        ...member('a.o', new Uint8Array([1, 2, 3])),
+        ...member('b.o', whole),
+      ]);
+      const fromBytes = parseArchive(bytes, 'lib.a');
+      const fromSource = parseArchive({ size: bytes.length, read: (o, n) => bytes.slice(o, o + n) }, 'lib.a');
+      for (const archive of [fromBytes, fromSource]) {
+        const [a, b] = archive.members;
+        expect([...a!.read(1, 2)]).toEqual([2, 3]);
+        expect([...b!.read(64, 8)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(() => a!.read(2, 2)).toThrow('cannot read 2 bytes at 2 of member "a.o" (3 bytes)');
+        const registry = new BackendRegistry();
+        registry.register(backend(true));
+        expect([...registry.readObjectDefinitions(b!, { name: 'lib.a(b.o)' }).keys()]).toEqual(['sum_36']);
+      }
+    });
   });
 });

@@ -3,6 +3,7 @@ import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type 
 import type { ElfArchSupport } from './arch-support.js';
 import { createElfLinkGraph } from './builder.js';
 import { readElfDefinitions } from './definitions.js';
+import { readElfSymbolScanRanges } from './reader.js';
 
 /**
  * Composes the generic ELF builder with an architecture package into a
@@ -34,6 +35,10 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
     },
     readDefinitions(bytes, options) {
       return readElfDefinitions(bytes, arch, checkIdentity(options));
+    },
+    readDefinitionRanges(object, options) {
+      checkIdentity(options);
+      readElfSymbolScanRanges(object);
     },
   };
   if (target.addDefaultPasses !== undefined) {

@@ -3,6 +3,7 @@ export * from './constants.js';
 export {
   parseElf,
   scanElfSymbols,
+  readElfSymbolScanRanges,
   type ElfSymbolScan,
   readRelocation,
   readString,

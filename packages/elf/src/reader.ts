@@ -5,7 +5,7 @@
  * is used; failures are JITLinkError('MalformedObject') naming the file, the
  * section (when there is one) and the file offset of the offending field.
  */
-import { addressFromHalves, JITLinkError, type Endianness, type TargetAddress } from '@jitlink/core';
+import { addressFromHalves, JITLinkError, type Endianness, type PartialObject, type TargetAddress } from '@jitlink/core';
 import {
   ELF32_EHDR_SIZE,
   ELF32_REL_SIZE,
@@ -737,6 +737,57 @@ export interface ElfSymbolScan {
   forEachSymbol(withName: (binding: number, sectionIndex: number) => boolean, visit: (sym: ElfSymbol) => void): void;
   /** The name of a visited entry that was read without it. */
   nameOf(sym: ElfSymbol): string;
+}
+
+/**
+ * Reads into `object` every range scanElfSymbols reads: the ELF header, the
+ * section header table, and the contents of the symbol, string, group and
+ * extended-index sections (and of the section name table, whatever its type).
+ * Fields that do not make sense are skipped: scanElfSymbols then reports them
+ * from the bytes read, as it would from the whole file.
+ */
+export function readElfSymbolScanRanges(object: PartialObject): void {
+  const bytes = object.bytes;
+  object.read(0, ELF64_EHDR_SIZE);
+  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return;
+  const is64 = bytes[4] === ELFCLASS64;
+  if (!is64 && bytes[4] !== ELFCLASS32) return;
+  if (bytes[5] !== ELFDATA2LSB && bytes[5] !== ELFDATA2MSB) return;
+  const le = bytes[5] === ELFDATA2LSB;
+  if (bytes.length < (is64 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE)) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // An address-sized field; undefined past 2^32 (no table of such a file is read).
+  const word = (at: number): number | undefined => {
+    if (!is64) return view.getUint32(at, le);
+    return view.getUint32(le ? at + 4 : at, le) === 0 ? view.getUint32(le ? at : at + 4, le) : undefined;
+  };
+  const shoff = word(is64 ? 40 : 32);
+  if (shoff === undefined || shoff === 0) return;
+  const entrySize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
+  object.read(shoff, entrySize);
+  if (shoff + entrySize > bytes.length) return;
+  // e_shnum = 0 and e_shstrndx = SHN_XINDEX escape into section 0's sh_size and sh_link.
+  let count = view.getUint16(is64 ? 60 : 48, le);
+  if (count === 0) count = word(shoff + (is64 ? 32 : 20)) ?? 0;
+  let nameTable = view.getUint16(is64 ? 62 : 50, le);
+  if (nameTable === SHN_XINDEX) nameTable = view.getUint32(shoff + (is64 ? 40 : 24), le);
+  count = Math.min(count, Math.floor((bytes.length - shoff) / entrySize));
+  object.read(shoff, count * entrySize);
+  for (let i = 1; i < count; i++) {
+    const at = shoff + i * entrySize;
+    const type = view.getUint32(at + 4, le);
+    if (
+      type === SHT_SYMTAB ||
+      type === SHT_STRTAB ||
+      type === SHT_GROUP ||
+      type === SHT_SYMTAB_SHNDX ||
+      i === nameTable
+    ) {
+      const offset = word(at + (is64 ? 24 : 16));
+      const size = word(at + (is64 ? 32 : 20));
+      if (offset !== undefined && size !== undefined) object.read(offset, size);
+    }
+  }
 }
 
 /** Starts an ElfSymbolScan: checks the header, finds the symbol table and the COMDAT groups. */

@@ -1,10 +1,11 @@
 /** readElfDefinitions gives what the graph built from the same bytes defines. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { graphDefinitions, parseArchive } from '@jitlink/core';
+import { graphDefinitions, parseArchive, PartialObject } from '@jitlink/core';
 import {
   createElfLinkGraph,
   readElfDefinitions,
+  readElfSymbolScanRanges,
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHF_GROUP,
@@ -20,13 +21,21 @@ import {
   STT_OBJECT,
 } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
-import { corpusObjDir, corpusObjects, genericArch, prerequisite, readObject } from './helpers.js';
+import { corpusObjDir, corpusObjects, countingSource, genericArch, prerequisite, readObject } from './helpers.js';
+
+/** `bytes` as readElfDefinitions sees them when only readElfSymbolScanRanges' ranges were read. */
+function partialBytes(bytes: Uint8Array): Uint8Array {
+  const partial = new PartialObject(countingSource(bytes));
+  readElfSymbolScanRanges(partial);
+  return partial.bytes;
+}
 
 function expectSameDefinitions(bytes: Uint8Array, name: string): number {
   const arch = genericArch();
   const fromGraph = graphDefinitions(createElfLinkGraph(bytes, arch, { name }));
   const read = readElfDefinitions(bytes, arch, name);
   expect(new Map([...read].sort())).toEqual(new Map([...fromGraph].sort()));
+  expect(readElfDefinitions(partialBytes(bytes), arch, name)).toEqual(read);
   return read.size;
 }
 
@@ -98,5 +107,19 @@ describe('readElfDefinitions', () => {
     let definitions = 0;
     for (const member of archive.members) definitions += expectSameDefinitions(member.data, `${lib}(${member.name})`);
     expect(definitions).toBeGreaterThan(10);
+  });
+
+  test('Debian libsqlite3.a: the ranges read for definitions are a small share of each member', () => {
+    const file = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
+    if (!prerequisite(fs.existsSync(file), `file ${file}`)) return;
+    let read = 0;
+    let total = 0;
+    for (const member of parseArchive(readObject(file), 'libsqlite3.a').members) {
+      const source = countingSource(member.data);
+      readElfSymbolScanRanges(new PartialObject(source));
+      read += source.bytesRead;
+      total += member.size;
+    }
+    expect(read).toBeLessThan(total * 0.35);
   });
 });

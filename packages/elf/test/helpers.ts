@@ -1,7 +1,7 @@
 /** Test-only helpers: a permissive architecture and corpus discovery. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EdgeKinds } from '@jitlink/core';
+import { EdgeKinds, JITLinkError, type ByteSource } from '@jitlink/core';
 import type { ElfArchSupport } from '../src/index.js';
 
 export interface GenericArch extends ElfArchSupport {
@@ -20,7 +20,8 @@ export function genericArch(machine = 62, archName = 'x86_64'): GenericArch {
     packageName: 'test-generic-arch',
     seen: 0,
     triple: () => `${archName}-unknown-linux-gnu`,
-    getEdgeKindName: (kind) => (kind === EdgeKinds.KeepAlive ? 'Keep-Alive' : `R_${kind - EdgeKinds.FirstRelocation}`),
+    getEdgeKindName: (kind) =>
+      kind === EdgeKinds.KeepAlive ? 'Keep-Alive' : `R_${kind - EdgeKinds.FirstRelocation}`,
     relocationTypeName: (type) => `R_TEST_${type}`,
     addRelocationEdge(rel, target, site) {
       arch.seen++;
@@ -28,7 +29,10 @@ export function genericArch(machine = 62, archName = 'x86_64'): GenericArch {
     },
     readImplicitAddend(_type, content, offset, endianness) {
       if (offset + 4 > content.length) return 0;
-      return new DataView(content.buffer, content.byteOffset, content.byteLength).getInt32(offset, endianness === 'little');
+      return new DataView(content.buffer, content.byteOffset, content.byteLength).getInt32(
+        offset,
+        endianness === 'little',
+      );
     },
     target: { applyFixup: () => {} },
   };
@@ -75,4 +79,28 @@ export function prerequisite(available: boolean, what: string): boolean {
   if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${what}`);
   console.warn(`skipping: ${what} is not available`);
   return false;
+}
+
+/** A source over `bytes` that counts the bytes read from it. */
+export function countingSource(bytes: Uint8Array): ByteSource & { bytesRead: number } {
+  return {
+    size: bytes.length,
+    bytesRead: 0,
+    read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > bytes.length)
+        throw new Error(`read outside the object`);
+      this.bytesRead += length;
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+/** The outcome of reading definitions: the definitions, or the error's code and message. */
+export function definitionsOutcome(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof JITLinkError)) throw e;
+    return [e.code, e.message];
+  }
 }

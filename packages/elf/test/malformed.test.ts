@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { graphDefinitions, JITLinkError, type LinkGraph, type ObjectDefinitions } from '@jitlink/core';
+import { graphDefinitions, JITLinkError, PartialObject, type LinkGraph, type ObjectDefinitions } from '@jitlink/core';
 import {
   createElfLinkGraph,
   parseElf,
   readElfDefinitions,
+  readElfSymbolScanRanges,
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHF_WRITE,
@@ -14,7 +15,7 @@ import {
   type ElfFile,
 } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
-import { corpusObjDir, genericArch, prng, readObject } from './helpers.js';
+import { corpusObjDir, countingSource, definitionsOutcome, genericArch, prng, readObject } from './helpers.js';
 
 const FILE = 'bad.o';
 
@@ -325,6 +326,12 @@ describe('fuzzing: mutated objects only ever throw JITLinkError', () => {
         }
       }
       if (graph !== undefined) expect(definitions).toEqual(graphDefinitions(graph));
+      // From the ranges readElfSymbolScanRanges reads, the same outcome as from the whole file.
+      const partial = new PartialObject(countingSource(bytes));
+      readElfSymbolScanRanges(partial);
+      expect(definitionsOutcome(() => readElfDefinitions(partial.bytes, genericArch(), FILE))).toEqual(
+        definitionsOutcome(() => readElfDefinitions(bytes, genericArch(), FILE)),
+      );
     }
     expect(rejected).toBeGreaterThan(100);
   });

@@ -120,8 +120,10 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       this.layer.add(dylib, graph, { tracker, weight });
       return;
     }
-    // Beyond it: only the member's definitions now; its graph is built when it is linked.
-    let definitions = this.layer.registry.readObjectDefinitions(member.data, { name });
+    // Beyond it: only the member's definitions now (from the parts of it they
+    // are read from, for archives read on demand); its graph is built when it is linked.
+    const object = this.archive.bytes !== undefined ? member.data : member;
+    let definitions = this.layer.registry.readObjectDefinitions(object, { name });
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
     // Read again when linked: archives read from files on demand hold no member meanwhile.
     this.layer.addLazily(

@@ -1,0 +1,32 @@
+/**
+ * Objects read in part: what a format backend needs to list an object's
+ * definitions is a small share of the object (ELF: the headers and the
+ * symbol and string tables, about a fifth of a typical member), so a JIT that
+ * registers archive members before linking them reads only that share.
+ */
+import type { ByteSource } from './archive.js';
+
+/**
+ * An object file read in part: `bytes` has the size of the whole object and
+ * holds its bytes in every range read so far, zeros elsewhere. A reader that
+ * looks only inside the ranges read gives over `bytes` what it gives over
+ * the whole object, errors included (sizes and bounds are the object's).
+ */
+export class PartialObject {
+  readonly bytes: Uint8Array;
+
+  constructor(private readonly source: ByteSource) {
+    this.bytes = new Uint8Array(source.size);
+  }
+
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  /** Reads [offset, offset + length) into `bytes`, clipped to the object (ranges outside it are ignored). */
+  read(offset: number, length: number): void {
+    if (!(Number.isInteger(offset) && offset >= 0 && offset < this.bytes.length && length > 0)) return;
+    const end = Math.min(this.bytes.length, offset + length);
+    this.bytes.set(this.source.read(offset, end - offset), offset);
+  }
+}
