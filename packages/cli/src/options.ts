@@ -93,7 +93,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'slab-allocate', kind: 'value', group: 'JITLink', valueName: 'size', help: 'Allocate from a slab of the given size (allowable suffixes: Kb, Mb, Gb)' },
   { name: 'slab-page-size', kind: 'value', group: 'JITLink', valueName: 'bytes', help: 'Set page size for slab (requires -slab-allocate; default 4096)' },
   // Options of this command only.
-  { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes whose graphs may exist at once before linking works for memory rather than speed (default 32Mb; suffixes Kb, Mb, Gb)' },
+  { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes beyond which linking works for memory rather than speed, building graphs of at most half of it ahead of their links (default 32Mb; suffixes Kb, Mb, Gb)' },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
   { name: 'verbose', kind: 'flag', group: 'jitlink-ts', help: 'Print stack traces with errors' },
   // LLVM's "Generic Options".

@@ -171,7 +171,8 @@ export class ObjectLinkingLayer {
   readonly memoryManager: JITLinkMemoryManager;
   readonly registry: BackendRegistry;
   observer: LinkObserver | undefined;
-  readonly graphBudget: number;
+  /** See ObjectLinkingLayerOptions.graphBudget; a change applies to what is loaded or linked from then on. */
+  graphBudget: number;
   /** Bytes of the objects whose graphs exist now (built and not yet linked or failed). */
   liveGraphBytes = 0;
   /** Starts materializations deferred by the graph budget, in order, one per host task. */
