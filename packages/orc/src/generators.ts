@@ -1,6 +1,7 @@
 /** Definition generators: where symbols come from when no added object defines them. */
 import {
   definitionFlags,
+  JITLinkError,
   Scope,
   type Archive,
   type ArchiveMember,
@@ -91,7 +92,24 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
        */
       transformGraph?: (graph: LinkGraph) => void;
     } = {},
-  ) {}
+  ) {
+    // An archive without a symbol index (`ar rcS`, `llvm-ar --no-symbol-table`)
+    // is indexed from its members' definitions, as `ranlib` would index it;
+    // members that are not objects this layer reads define nothing.
+    if (!archive.hasSymbolIndex && archive.members.length > 0) {
+      const registry = layer.registry;
+      archive.buildSymbolIndex((member) => {
+        try {
+          return registry.readObjectDefinitions(archive.bytes !== undefined ? member.data : member, {
+            name: `${archive.fileName}(${member.name})`,
+          }).keys();
+        } catch (e) {
+          if (e instanceof JITLinkError) return [];
+          throw e;
+        }
+      });
+    }
+  }
 
   /** Members loaded so far, in load order. */
   get loadedMembers(): ArchiveMember[] {

@@ -243,6 +243,74 @@ describe('ORC layer with corpus objects', () => {
     await expect(session.lookup([lib], ['crc32'], { fromDylib: main })).rejects.toThrow(/symbols not found: \[ crc32 \]/);
   });
 
+  test('beyond the graph budget, members of an archive read on demand are registered from the ranges their definitions lie in', async () => {
+    if (!haveLibz()) return;
+    const { session, layer, registry } = setup(0);
+    const built = recordGraphBuilds(registry);
+    const bytes = new Uint8Array(readFileSync(libz));
+    let bytesRead = 0;
+    const archive = parseArchive(
+      {
+        size: bytes.length,
+        read: (offset, length) => {
+          bytesRead += length;
+          return bytes.slice(offset, offset + length);
+        },
+      },
+      'libz.a',
+    );
+    const member = archive.findMemberDefining('crc32')!;
+    // What registering the member read: its definitions, from the ranges they lie in.
+    const readDefinitions = registry.readObjectDefinitions.bind(registry);
+    let readForDefinitions = 0;
+    registry.readObjectDefinitions = (object, options) => {
+      const before = bytesRead;
+      const definitions = readDefinitions(object, options);
+      readForDefinitions += bytesRead - before;
+      expect(built).toEqual([]);
+      return definitions;
+    };
+    const lib = session.createJITDylib('zlib');
+    lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive));
+    lib.addGenerator(new PhonyExternalsGenerator());
+    expect(await session.lookupOne([lib], 'crc32')).toBeGreaterThan(0);
+    expect(lib.symbols.get('crc32')!.flags).toEqual({ hidden: false, weak: false, callable: true });
+    expect(readForDefinitions).toBeGreaterThan(0);
+    expect(readForDefinitions).toBeLessThan(member.size / 2);
+    expect(built).toEqual(['libz.a(crc32.o)']);
+  });
+
+  test('an archive without a symbol index is indexed from its members definitions', async () => {
+    if (!haveLibz()) return;
+    const indexed = parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a');
+    // The same members with no index, and a member that is not an object.
+    const encoder = new TextEncoder();
+    const parts: number[] = [...encoder.encode('!<arch>\n')];
+    const members: [string, Uint8Array][] = [
+      ['README', encoder.encode('not an object\n')],
+      ...indexed.members.map((m): [string, Uint8Array] => [m.name, m.data]),
+    ];
+    for (const [name, data] of members) {
+      const field = (v: string | number, width: number) => String(v).padEnd(width);
+      parts.push(...encoder.encode(`${field(`${name}/`, 16)}${field(0, 12)}${field(0, 6)}${field(0, 6)}${field(644, 8)}${field(data.length, 10)}\`\n`));
+      parts.push(...data);
+      if (data.length % 2 === 1) parts.push(0x0a);
+    }
+    const bare = parseArchive(new Uint8Array(parts), 'libz-noindex.a');
+    expect(bare.hasSymbolIndex).toBe(false);
+    for (const budget of [undefined, 0]) {
+      const { session, layer } = setup(budget);
+      const lib = session.createJITDylib('zlib');
+      const archive = parseArchive(new Uint8Array(parts), 'libz-noindex.a');
+      lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive));
+      lib.addGenerator(new PhonyExternalsGenerator());
+      expect(archive.symbolIndexSource).toBe('built');
+      expect(archive.findMemberDefining('crc32')?.name).toBe(indexed.findMemberDefining('crc32')!.name);
+      expect(archive.findMemberDefining('deflate')?.name).toBe(indexed.findMemberDefining('deflate')!.name);
+      expect(await session.lookupOne([lib], 'crc32')).toBeGreaterThan(0);
+    }
+  });
+
   test('oneTaskAtATime: tasks run in order, each after the microtasks the one before queued', async () => {
     const dispatch = oneTaskAtATime();
     const order: string[] = [];
