@@ -281,7 +281,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   // The named inputs' total size decides, before any is read, whether the link
   // works for speed (archives read whole) or for memory: archives read on
   // demand, and graphs of at most half the budget built ahead of their links
-  // (the 90 MB link's peak RSS ~345 -> ~310 MiB, in the same time).
+  // (the 90 MB link's peak RSS ~345 -> ~300 MiB, in the same time).
   const inputBytes = namedInputBytes(options.inputs);
   const graphBudget = layer.graphBudget;
   const linkForMemory = inputBytes > graphBudget;
