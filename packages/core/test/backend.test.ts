@@ -189,26 +189,16 @@ describe('backend registry and createLinkGraph', () => {
       ...(withRanges ? { readDefinitionRanges: (object) => object.read(64, 8) } : {}),
     });
 
-    test('reads only the ranges the backend names', () => {
+    test.each([
+      ['only the ranges the backend names', true, [64, 8]],
+      ['the whole object for backends that name no ranges', false, [0, 4096]],
+    ] as const)('reads %s', (_, withRanges, second) => {
       const registry = new BackendRegistry();
-      registry.register(backend(true));
+      registry.register(backend(withRanges));
       reads.length = 0;
       expect([...registry.readObjectDefinitions(source, { name: 'r.o' }).keys()]).toEqual(['sum_36']);
-      expect(reads).toEqual([
-        [0, 64],
-        [64, 8],
-      ]);
-    });
-
-    test('reads the whole object for backends that name no ranges', () => {
-      const registry = new BackendRegistry();
-      registry.register(backend(false));
-      reads.length = 0;
-      expect([...registry.readObjectDefinitions(source, { name: 'r.o' }).keys()]).toEqual(['sum_36']);
-      expect(reads).toEqual([
-        [0, 64],
-        [0, 4096],
-      ]);
+      // The identification bytes first, then what the definitions need.
+      expect(reads).toEqual([[0, 64], second]);
     });
 
     test('archive members are ByteSources over their own contents', () => {
