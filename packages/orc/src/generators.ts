@@ -97,18 +97,26 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     // is indexed from its members' definitions, as `ranlib` would index it;
     // members that are not objects this layer reads define nothing.
     if (!archive.hasSymbolIndex && archive.members.length > 0) {
-      const registry = layer.registry;
       archive.buildSymbolIndex((member) => {
         try {
-          return registry.readObjectDefinitions(archive.bytes !== undefined ? member.data : member, {
-            name: `${archive.fileName}(${member.name})`,
-          }).keys();
+          return this.readDefinitions(member).keys();
         } catch (e) {
           if (e instanceof JITLinkError) return [];
           throw e;
         }
       });
     }
+  }
+
+  /**
+   * A member's definitions: scanned in place for archives held in memory,
+   * read from the ranges they lie in for archives read on demand.
+   */
+  private readDefinitions(member: ArchiveMember): ObjectDefinitions {
+    const object = this.archive.bytes !== undefined ? member.data : member;
+    return this.layer.registry.readObjectDefinitions(object, {
+      name: `${this.archive.fileName}(${member.name})`,
+    });
   }
 
   /** Members loaded so far, in load order. */
@@ -138,10 +146,8 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       this.layer.add(dylib, graph, { tracker, weight });
       return;
     }
-    // Beyond it: only the member's definitions now (from the parts of it they
-    // are read from, for archives read on demand); its graph is built when it is linked.
-    const object = this.archive.bytes !== undefined ? member.data : member;
-    let definitions = this.layer.registry.readObjectDefinitions(object, { name });
+    // Beyond it: only the member's definitions now; its graph is built when it is linked.
+    let definitions = this.readDefinitions(member);
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
     // Read again when linked: archives read from files on demand hold no member meanwhile.
     this.layer.addLazily(
@@ -164,7 +170,9 @@ function hiddenDefinitions(definitions: ObjectDefinitions): ObjectDefinitions {
   for (const [name, flags] of definitions) {
     hidden.set(
       name,
-      flags.common !== undefined ? { ...flags, hidden: true } : definitionFlags(true, flags.weak, flags.callable),
+      flags.common !== undefined
+        ? { ...flags, hidden: true }
+        : definitionFlags(true, flags.weak, flags.callable),
     );
   }
   return hidden;
