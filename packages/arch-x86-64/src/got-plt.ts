@@ -169,7 +169,8 @@ export class GOTAndStubsBuilder {
     let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
     let hasExternalPointer32 = false;
     const blocks: Block[] = graph.blockList();
-    for (const block of blocks) {
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
       const edgeCount = block.edgeCount;
       for (let i = 0; i < edgeCount; i++) {
         switch (block.edgeKind(i)) {

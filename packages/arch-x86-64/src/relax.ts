@@ -29,7 +29,9 @@ function fitsInt32(value: number): boolean {
 
 /** The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the targets are in range. */
 export function optimizeGOTAndStubAccesses(graph: LinkGraph): void {
-  for (const block of graph.blockList()) {
+  const blocks = graph.blockList();
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
     const edgeCount = block.edgeCount;
     for (let i = 0; i < edgeCount; i++) {
       const kind = block.edgeKind(i);

@@ -40,20 +40,17 @@ export function isCommonSectionName(name: string): boolean {
 /** The definitions of a graph: its named, non-local defined and absolute symbols. */
 export function graphDefinitions(graph: LinkGraph): ObjectDefinitions {
   const definitions: ObjectDefinitions = new Map();
-  for (const section of graph.sections()) {
-    const isCommon = isCommonSectionName(section.name);
-    for (const sym of section.symbols) {
-      if (sym.name === undefined || sym.scope === Scope.Local) continue;
-      const hidden = sym.scope === Scope.Hidden;
-      const weak = sym.linkage === Linkage.Weak;
-      definitions.set(
-        sym.name,
-        isCommon
-          ? { hidden, weak, callable: sym.callable, common: { size: sym.size, alignment: sym.block.alignment } }
-          : definitionFlags(hidden, weak, sym.callable),
-      );
-    }
-  }
+  graph.forEachDefinedSymbol((sym) => {
+    if (sym.name === undefined || sym.scope === Scope.Local) return;
+    const hidden = sym.scope === Scope.Hidden;
+    const weak = sym.linkage === Linkage.Weak;
+    definitions.set(
+      sym.name,
+      isCommonSectionName(sym.block.section.name)
+        ? { hidden, weak, callable: sym.callable, common: { size: sym.size, alignment: sym.block.alignment } }
+        : definitionFlags(hidden, weak, sym.callable),
+    );
+  });
   for (const sym of graph.absoluteSymbols()) {
     if (sym.name === undefined || sym.scope === Scope.Local) continue;
     definitions.set(sym.name, definitionFlags(sym.scope === Scope.Hidden, sym.linkage === Linkage.Weak, false));

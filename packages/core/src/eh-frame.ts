@@ -82,7 +82,9 @@ function readU32(content: Uint8Array, offset: number, littleEndian: boolean): nu
 /** Lowest block address in the section, the origin for record offsets in messages. */
 function sectionStart(section: Section): TargetAddress {
   let start = Infinity;
-  for (const b of section.blocks) if (b.address < start) start = b.address;
+  section.blocks.forEach((b) => {
+    if (b.address < start) start = b.address;
+  });
   return start === Infinity ? 0 : start;
 }
 
@@ -316,15 +318,17 @@ class EHFrameEdgeFixer {
   ) {
     this.origin = sectionStart(section);
     this.le = graph.isLittleEndian;
-    for (const sym of section.symbols)
+    section.symbols.forEach((sym) => {
       if (sym.offset === 0 && !this.recordSymbols.has(sym.block)) this.recordSymbols.set(sym.block, sym);
+    });
   }
 
   run(): void {
     const records = [...this.section.blocks].sort((a, b) => a.address - b.address);
     const cies = new Map<TargetAddress, CIEInfo>();
     const fdes: Block[] = [];
-    for (const block of records) {
+    for (let i = 0; i < records.length; i++) {
+      const block = records[i]!;
       const content = this.recordContent(block);
       if (content.length === 4) continue; // zero terminator
       if (content.length < 8) this.fail(block, 'record too short for its CIE id');
@@ -332,7 +336,7 @@ class EHFrameEdgeFixer {
       if (id === 0) cies.set(block.address, this.processCIE(block, content));
       else fdes.push(block);
     }
-    for (const block of fdes) this.processFDE(block, this.recordContent(block), cies);
+    for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, this.recordContent(fdes[i]!), cies);
     if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
       for (const cie of cies.values())
         this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
@@ -660,12 +664,12 @@ class EHFrameEdgeFixer {
   /** A symbol at exactly `address`: an existing one, or a new anonymous symbol in the containing block. */
   private symbolAt(address: TargetAddress): Symbol | undefined {
     if (this.symbolsByAddress === undefined) {
-      this.symbolsByAddress = new Map();
-      for (const sym of this.graph.definedSymbols()) {
-        const prev = this.symbolsByAddress.get(sym.address);
-        if (prev === undefined || (prev.name === undefined && sym.name !== undefined))
-          this.symbolsByAddress.set(sym.address, sym);
-      }
+      const byAddress = new Map<TargetAddress, Symbol>();
+      this.graph.forEachDefinedSymbol((sym) => {
+        const prev = byAddress.get(sym.address);
+        if (prev === undefined || (prev.name === undefined && sym.name !== undefined)) byAddress.set(sym.address, sym);
+      });
+      this.symbolsByAddress = byAddress;
     }
     const found = this.symbolsByAddress.get(address);
     if (found !== undefined) return found;
@@ -697,7 +701,9 @@ export function createEHFrameNullTerminatorPass(sectionName: string): LinkGraphP
     const section = graph.findSectionByName(sectionName);
     if (section === undefined) return;
     let end = 0;
-    for (const b of section.blocks) end = Math.max(end, b.address + b.size);
+    section.blocks.forEach((b) => {
+      end = Math.max(end, b.address + b.size);
+    });
     const block = graph.createMutableContentBlock(section, graph.allocateBuffer(4), end, 1, 0);
     graph.addAnonymousSymbol(block, 0, 4, false, true);
   };

@@ -23,9 +23,20 @@ export interface SegmentLayout {
   segments: SegmentPlan[];
 }
 
+const byAddress = (a: Block, b: Block): number => a.address - b.address;
+
+function inAddressOrder(blocks: readonly Block[]): boolean {
+  for (let i = 1; i < blocks.length; i++) if (blocks[i - 1]!.address > blocks[i]!.address) return false;
+  return true;
+}
+
 export function computeSegmentLayout(graph: LinkGraph): SegmentLayout {
   const groups = new Map<AllocGroup, { sections: { ordinal: number; blocks: Block[] }[] }>();
-  for (const section of graph.sections()) {
+  // Indexed loops: this runs once per graph, mostly before V8 optimizes it, and
+  // unoptimized for-of allocates a result per element.
+  const graphSections = graph.sectionList();
+  for (let i = 0; i < graphSections.length; i++) {
+    const section = graphSections[i]!;
     if (section.lifetime === MemLifetime.NoAlloc || section.blocks.size === 0) continue;
     const group = allocGroup(section.prot, section.lifetime);
     let entry = groups.get(group);
@@ -38,9 +49,14 @@ export function computeSegmentLayout(graph: LinkGraph): SegmentLayout {
     const sections = groups.get(group)!.sections.sort((a, b) => a.ordinal - b.ordinal);
     const content: Block[] = [];
     const zeroFill: Block[] = [];
-    for (const s of sections) {
-      s.blocks.sort((a, b) => a.address - b.address);
-      for (const b of s.blocks) (b.isZeroFill() ? zeroFill : content).push(b);
+    for (let i = 0; i < sections.length; i++) {
+      const blocks = sections[i]!.blocks;
+      // Builders create blocks in address order; sort (which copies) only when they are not.
+      if (!inAddressOrder(blocks)) blocks.sort(byAddress);
+      for (let j = 0; j < blocks.length; j++) {
+        const b = blocks[j]!;
+        (b.isZeroFill() ? zeroFill : content).push(b);
+      }
     }
     const blocks = content.concat(zeroFill);
     const offsets = new Array<number>(blocks.length);

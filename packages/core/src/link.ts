@@ -90,8 +90,14 @@ let lastWalk = 0;
  * and every external or absolute symbol not live.
  */
 export function prune(graph: LinkGraph): void {
+  // Indexed loops over array snapshots: the prune of a small graph runs before
+  // V8 optimizes it, and unoptimized for-of allocates a result per element.
+  const sections = graph.sectionList();
   const worklist: Symbol[] = [];
-  for (const section of graph.sections()) for (const sym of section.symbols) if (sym.live) worklist.push(sym);
+  for (let s = 0; s < sections.length; s++) {
+    const symbols = [...sections[s]!.symbols];
+    for (let i = 0; i < symbols.length; i++) if (symbols[i]!.live) worklist.push(symbols[i]!);
+  }
   for (const sym of graph.absoluteSymbols()) if (sym.live) worklist.push(sym);
   // A fresh number per walk marks visited blocks without a Set (or a reset pass).
   const walk = ++lastWalk;
@@ -112,18 +118,19 @@ export function prune(graph: LinkGraph): void {
   }
   const deadSymbols: Symbol[] = [];
   const deadBlocks: Block[] = [];
-  for (const section of graph.sections()) {
-    for (const sym of section.symbols) if (!sym.live) deadSymbols.push(sym);
-    for (const block of section.blocks) if (block.walkMark !== walk) deadBlocks.push(block);
+  for (let s = 0; s < sections.length; s++) {
+    const symbols = [...sections[s]!.symbols];
+    for (let i = 0; i < symbols.length; i++) if (!symbols[i]!.live) deadSymbols.push(symbols[i]!);
+    const blocks = [...sections[s]!.blocks];
+    for (let i = 0; i < blocks.length; i++) if (blocks[i]!.walkMark !== walk) deadBlocks.push(blocks[i]!);
   }
-  for (const sym of deadSymbols) graph.removeDefinedSymbol(sym);
-  for (const block of deadBlocks) {
-    // A live symbol can only sit in a visited block, so the block is free.
-    graph.removeBlock(block);
-  }
+  for (let i = 0; i < deadSymbols.length; i++) graph.removeDefinedSymbol(deadSymbols[i]!);
+  // A live symbol can only sit in a visited block, so the blocks are free.
+  for (let i = 0; i < deadBlocks.length; i++) graph.removeBlock(deadBlocks[i]!);
   const deadExternals: Symbol[] = [];
-  for (const sym of graph.externalSymbols()) if (!sym.live) deadExternals.push(sym);
-  for (const sym of deadExternals) graph.removeExternalSymbol(sym);
+  const externals = [...graph.externalSymbols()];
+  for (let i = 0; i < externals.length; i++) if (!externals[i]!.live) deadExternals.push(externals[i]!);
+  for (let i = 0; i < deadExternals.length; i++) graph.removeExternalSymbol(deadExternals[i]!);
   const deadAbsolutes: Symbol[] = [];
   for (const sym of graph.absoluteSymbols()) if (!sym.live) deadAbsolutes.push(sym);
   for (const sym of deadAbsolutes) graph.removeAbsoluteSymbol(sym);
@@ -212,7 +219,9 @@ export async function link(
 
     observer?.phase?.('lookup', graph);
     const request: LookupRequest = new Map();
-    for (const sym of graph.externalSymbols()) {
+    const externals = [...graph.externalSymbols()];
+    for (let i = 0; i < externals.length; i++) {
+      const sym = externals[i]!;
       request.set(
         sym.name!,
         sym.linkage === Linkage.Weak
@@ -273,7 +282,9 @@ function assignAddresses(graph: LinkGraph, layout: SegmentLayout, allocation: JI
 
 function applyLookupResult(graph: LinkGraph, result: LookupResult): void {
   const missing: string[] = [];
-  for (const sym of graph.externalSymbols()) {
+  const externals = [...graph.externalSymbols()];
+  for (let i = 0; i < externals.length; i++) {
+    const sym = externals[i]!;
     const address = result.get(sym.name!);
     if (address !== undefined) {
       if (!isRepresentableAddress(address)) {

@@ -311,10 +311,9 @@ class LayerLinkContext implements JITLinkContext {
 
   notifyResolved(graph: LinkGraph): void {
     const addresses = new Map<string, number>();
-    for (const section of graph.sections()) {
-      for (const sym of section.symbols)
-        if (sym.name !== undefined && sym.scope !== Scope.Local) addresses.set(sym.name, sym.address);
-    }
+    graph.forEachDefinedSymbol((sym) => {
+      if (sym.name !== undefined && sym.scope !== Scope.Local) addresses.set(sym.name, sym.address);
+    });
     for (const sym of graph.absoluteSymbols())
       if (sym.name !== undefined) addresses.set(sym.name, sym.address);
     this.mr.notifyResolved(addresses);
@@ -356,11 +355,10 @@ class LayerLinkContext implements JITLinkContext {
   /** Live roots: the symbols this unit is responsible for, plus anything the builder already marked live. */
   getMarkLivePass() {
     const owned = this.mr.symbols;
-    return (graph: LinkGraph) => {
-      for (const section of graph.sections()) {
-        for (const sym of section.symbols) if (sym.name !== undefined && owned.has(sym.name)) sym.live = true;
-      }
-    };
+    return (graph: LinkGraph) =>
+      graph.forEachDefinedSymbol((sym) => {
+        if (sym.name !== undefined && owned.has(sym.name)) sym.live = true;
+      });
   }
 
   modifyPassConfig(graph: LinkGraph, config: PassConfiguration): void {
@@ -373,21 +371,19 @@ class LayerLinkContext implements JITLinkContext {
     const discarded = this.unit.discarded;
     const owned = this.mr.symbols;
     const losers: Symbol[] = [];
-    for (const section of graph.sections()) {
-      for (const sym of section.symbols) {
-        if (sym.name === undefined || sym.scope === Scope.Local) continue;
-        if (discarded.has(sym.name) || !owned.has(sym.name)) losers.push(sym);
-        else if (sym.block.isZeroFill()) {
-          const common = this.dylib.symbols.get(sym.name)?.flags.common;
-          if (common) {
-            // Static-linker semantics for commons: the largest size and alignment win.
-            if (common.size > sym.block.size) sym.block.setZeroFillSize(common.size);
-            if (common.alignment > sym.block.alignment) sym.block.alignment = common.alignment;
-            sym.size = Math.max(sym.size, common.size);
-          }
+    graph.forEachDefinedSymbol((sym) => {
+      if (sym.name === undefined || sym.scope === Scope.Local) return;
+      if (discarded.has(sym.name) || !owned.has(sym.name)) losers.push(sym);
+      else if (sym.block.isZeroFill()) {
+        const common = this.dylib.symbols.get(sym.name)?.flags.common;
+        if (common) {
+          // Static-linker semantics for commons: the largest size and alignment win.
+          if (common.size > sym.block.size) sym.block.setZeroFillSize(common.size);
+          if (common.alignment > sym.block.alignment) sym.block.alignment = common.alignment;
+          sym.size = Math.max(sym.size, common.size);
         }
       }
-    }
+    });
     for (const sym of losers) {
       sym.linkage = Linkage.Strong;
       graph.makeExternal(sym);

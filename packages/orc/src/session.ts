@@ -224,8 +224,15 @@ export class JITDylib {
    */
   define(unit: MaterializationUnit, tracker: ResourceTracker = this.defaultTracker): UnitRecord {
     const record = new UnitRecord(unit, this, tracker);
+    // Indexed loops over one array of the names (here and in other hot paths):
+    // much of this code runs before V8 optimizes it, and unoptimized for-of
+    // allocates an iteration result per element.
+    const names = [...unit.symbols.keys()];
+    const flagsList = [...unit.symbols.values()];
     // Check everything first so a failed define changes nothing.
-    for (const [name, flags] of unit.symbols) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const flags = flagsList[i]!;
       const existing = this.symbols.get(name);
       if (existing && !existing.flags.weak && !flags.weak) {
         const other = existing.record ? existing.record.unit.name : 'an absolute definition';
@@ -235,7 +242,9 @@ export class JITDylib {
         );
       }
     }
-    for (const [name, flags] of unit.symbols) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const flags = flagsList[i]!;
       const existing = this.symbols.get(name);
       if (!existing) {
         this.symbols.set(name, new SymbolEntry(name, this, flags, record));
@@ -370,20 +379,25 @@ export class ExecutionSession {
     options: LookupOptions = {},
   ): Promise<Map<string, TargetAddress>> {
     const requiredState = options.requiredState ?? SymbolState.Ready;
-    const request: Map<string, SymbolLookupFlags> =
-      names instanceof Map
-        ? new Map(names)
-        : new Map([...(names as Iterable<string>)].map((n) => [n, SymbolLookupFlags.RequiredSymbol]));
+    // A copy: the caller may change its map while this lookup waits.
+    const request = new Map<string, SymbolLookupFlags>();
+    if (names instanceof Map) names.forEach((flags: SymbolLookupFlags, name: string) => request.set(name, flags));
+    else for (const name of names as Iterable<string>) request.set(name, SymbolLookupFlags.RequiredSymbol);
     const fromDylib = options.fromDylib ?? options.requester?.dylib;
-    const found = new Map<string, SymbolEntry>();
+    // What was found, as two parallel arrays (names are unique: they come from `request`).
+    const foundNames: string[] = [];
+    const entries: SymbolEntry[] = [];
 
     let pending = [...request.keys()];
     for (let round = 0; pending.length > 0; round++) {
       const missing: string[] = [];
-      for (const name of pending) {
+      for (let i = 0; i < pending.length; i++) {
+        const name = pending[i]!;
         const entry = this.find(searchOrder, name, fromDylib);
-        if (entry) found.set(name, entry);
-        else missing.push(name);
+        if (entry) {
+          foundNames.push(name);
+          entries.push(entry);
+        } else missing.push(name);
       }
       if (missing.length === 0 || round > 0) {
         pending = missing;
@@ -415,7 +429,8 @@ export class ExecutionSession {
 
     // One wait per unit that is not there yet, however many of its symbols are asked for.
     let waitingOn: Map<UnitRecord, string> | undefined;
-    for (const entry of found.values()) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       const record = entry.record;
       if (!record) continue;
       if (options.requester && record !== options.requester) {
@@ -439,7 +454,7 @@ export class ExecutionSession {
     }
 
     const result = new Map<string, TargetAddress>();
-    for (const [name, entry] of found) result.set(name, entry.address);
+    for (let i = 0; i < foundNames.length; i++) result.set(foundNames[i]!, entries[i]!.address);
     return result;
   }
 
@@ -470,7 +485,8 @@ export class ExecutionSession {
     name: string,
     fromDylib: JITDylib | undefined,
   ): SymbolEntry | undefined {
-    for (const dylib of order) {
+    for (let i = 0; i < order.length; i++) {
+      const dylib = order[i]!;
       const entry = dylib.symbols.get(name);
       if (isVisible(entry, dylib, fromDylib)) return entry;
     }
@@ -598,10 +614,11 @@ export class ExecutionSession {
     const seen = new Set<UnitRecord>([start]);
     const stack = [start];
     while (stack.length > 0) {
-      const r = stack.pop()!;
+      const deps = [...stack.pop()!.deps];
       // Direct dependencies first: with many units in flight, most searches end here.
-      for (const d of r.deps) if (this.inFlight.has(d)) return true;
-      for (const d of r.deps) {
+      for (let i = 0; i < deps.length; i++) if (this.inFlight.has(deps[i]!)) return true;
+      for (let i = 0; i < deps.length; i++) {
+        const d = deps[i]!;
         if (!this.emittedNotReady.has(d) || seen.has(d)) continue;
         seen.add(d);
         stack.push(d);
