@@ -23,7 +23,8 @@ if (process.argv[2] === '--train') {
 
 async function bundle() {
   const koffiEntry = fileURLToPath(new URL('./src/koffi-entry.cjs', import.meta.url));
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+  // charset 'ascii' (esbuild's default, stated because the launcher relies on it): it reads the bundle as Latin-1.
+  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', charset: 'ascii' };
   await build({
     ...common,
     entryPoints: ['src/command.ts'],

@@ -34,7 +34,10 @@ export function loadCommand(): LoadedCommand {
   } catch {
     cachedData = undefined;
   }
-  const source = readFileSync(COMMAND_BUNDLE, 'utf8');
+  // esbuild writes the bundle's code in ASCII (other characters escaped), so
+  // it is read as Latin-1: about twice as fast as decoding UTF-8, and the
+  // string is the same (a non-ASCII byte could only sit in a comment).
+  const source = readFileSync(COMMAND_BUNDLE, 'latin1');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: COMMAND_BUNDLE,
     cachedData,

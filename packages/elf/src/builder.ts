@@ -286,7 +286,12 @@ class GraphBuilder {
 
   private buildSections(): void {
     const { elf, graph, info } = this;
-    for (const sec of elf.sections) {
+    // Indexed loops over the section and relocation tables: they run once per
+    // object, mostly before V8 optimizes them, and unoptimized for-of allocates
+    // a result per element.
+    const sections = elf.sections;
+    for (let i = 0; i < sections.length; i++) {
+      const sec = sections[i]!;
       if (!isLoadedElfSection(sec)) continue;
       if (sec.alignment > 0x1_0000_0000) {
         throw new JITLinkError('MalformedObject', `section alignment 0x${sec.alignment.toString(16)} is too large`, {
@@ -460,7 +465,9 @@ class GraphBuilder {
       relocationSection: '',
       entryOffset: 0,
     };
-    for (const relSec of elf.relocationSections) {
+    const relocationSections = elf.relocationSections;
+    for (let r = 0; r < relocationSections.length; r++) {
+      const relSec = relocationSections[r]!;
       const block = this.blocks[relSec.targetIndex];
       if (block === undefined) continue; // applies to a section not built (debug info...)
       const target: ElfSectionHeader = elf.sections[relSec.targetIndex]!;
