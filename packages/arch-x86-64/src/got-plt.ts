@@ -3,7 +3,8 @@
  *
  * - `$__GOT` (RW-): one 8-byte entry per target symbol, holding a Pointer64
  *   edge to the target. Request* edges are pointed at the entry and given
- *   their final kind.
+ *   their final kind. A graph's entries are anonymous symbols in one table
+ *   block, as its stubs are in another.
  * - `$__STUBS` (R-X): one 6-byte `jmp *entry(%rip)` (ff 25 disp32) per
  *   external or absolute callee of a BranchPCRel32ToPtrJumpStubBypassable
  *   edge; the disp32 is a PCRel32 edge to the callee's GOT entry. Calls to
@@ -73,12 +74,71 @@ function remember(graph: LinkGraph, sym: Symbol): Symbol {
   return sym;
 }
 
-/** Builds GOT entries and jump stubs for one graph; keyed by target symbol. */
+/**
+ * One growing table block: fixed-size entries appended one after another,
+ * each with its own symbol. A graph's GOT entries share one block, and so do
+ * its stubs (a graph linking against libc and a few other objects needs
+ * thousands; a block each tripled the graph's blocks).
+ */
+class TableBlock {
+  readonly block: Block;
+  private bytes: Uint8Array;
+  private used = 0;
+  /**
+   * While entries are appended the block's content is the whole buffer, so
+   * that a new entry's symbol lies inside it; sync() trims it to the entries.
+   */
+  private trimmed = true;
+
+  constructor(
+    graph: LinkGraph,
+    section: Section,
+    address: number,
+    private readonly entrySize: number,
+    alignment: number,
+    private readonly template: Uint8Array,
+  ) {
+    this.bytes = new Uint8Array(entrySize * 16);
+    this.block = graph.createMutableContentBlock(section, this.bytes.subarray(0, 0), address, alignment, 0);
+  }
+
+  /** Appends an entry (its content is the template) and returns its offset in the block. */
+  append(): number {
+    const offset = this.used;
+    if (offset + this.entrySize > this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes.subarray(0, offset));
+      this.bytes = grown;
+      this.trimmed = true;
+    }
+    if (this.trimmed) {
+      this.block.setMutableContent(this.bytes);
+      this.trimmed = false;
+    }
+    this.bytes.set(this.template, offset);
+    this.used = offset + this.entrySize;
+    return offset;
+  }
+
+  /** Trims the block's content to the entries appended so far. */
+  sync(): void {
+    if (this.trimmed) return;
+    this.block.setMutableContent(this.bytes.subarray(0, this.used));
+    this.trimmed = true;
+  }
+}
+
+/**
+ * Builds GOT entries and jump stubs for one graph; keyed by target symbol.
+ * Entries are anonymous symbols in one table block per section (see TableBlock).
+ */
 export class GOTAndStubsBuilder {
-  private gotSection: Section | undefined;
-  private stubsSection: Section | undefined;
+  private gotTable: TableBlock | undefined;
+  private stubTable: TableBlock | undefined;
   private readonly gotEntries = new Map<Symbol, Symbol>();
   private readonly stubs = new Map<Symbol, Symbol>();
+  /** Inside run(): table contents are synced once at its end rather than after every entry. */
+  private batching = false;
 
   constructor(private readonly graph: LinkGraph) {}
 
@@ -86,13 +146,20 @@ export class GOTAndStubsBuilder {
   getGOTEntry(target: Symbol): Symbol {
     let entry = this.gotEntries.get(target);
     if (entry !== undefined) return entry;
-    const section = this.getGOTSection();
-    // Entries are placed after the zero-size GOT base block (address 0).
-    const address = (this.gotEntries.size + 1) * GOT_ENTRY_SIZE;
-    const block = this.graph.createContentBlock(section, NULL_POINTER, address, GOT_ENTRY_SIZE, 0);
-    block.appendEdge(K.Pointer64, 0, target, 0);
-    entry = this.graph.addAnonymousSymbol(block, 0, GOT_ENTRY_SIZE, false, true);
+    // The table sits after the zero-size GOT base block (address 0), if there is one.
+    const table = (this.gotTable ??= new TableBlock(
+      this.graph,
+      this.getGOTSection(),
+      GOT_ENTRY_SIZE,
+      GOT_ENTRY_SIZE,
+      GOT_ENTRY_SIZE,
+      NULL_POINTER,
+    ));
+    const offset = table.append();
+    table.block.appendEdge(K.Pointer64, offset, target, 0);
+    entry = this.graph.addAnonymousSymbol(table.block, offset, GOT_ENTRY_SIZE, false, true);
     this.gotEntries.set(target, entry);
+    if (!this.batching) table.sync();
     return entry;
   }
 
@@ -101,31 +168,26 @@ export class GOTAndStubsBuilder {
     let stub = this.stubs.get(target);
     if (stub !== undefined) return stub;
     const entry = this.getGOTEntry(target);
-    if (this.stubsSection === undefined) {
-      this.stubsSection =
+    if (this.stubTable === undefined) {
+      const section =
         this.graph.findSectionByName(STUBS_SECTION_NAME) ??
         this.graph.createSection(STUBS_SECTION_NAME, MemProt.Read | MemProt.Exec);
+      this.stubTable = new TableBlock(this.graph, section, 0, STUB_SIZE, 1, STUB_TEMPLATE);
     }
-    const block = this.graph.createContentBlock(
-      this.stubsSection,
-      STUB_TEMPLATE,
-      this.stubs.size * STUB_SIZE,
-      1,
-      0,
-    );
-    block.appendEdge(K.PCRel32, 2, entry, 0);
-    stub = this.graph.addAnonymousSymbol(block, 0, STUB_SIZE, true, true);
+    const table = this.stubTable;
+    const offset = table.append();
+    table.block.appendEdge(K.PCRel32, offset + 2, entry, 0);
+    stub = this.graph.addAnonymousSymbol(table.block, offset, STUB_SIZE, true, true);
     this.stubs.set(target, stub);
+    if (!this.batching) table.sync();
     return stub;
   }
 
   private getGOTSection(): Section {
-    if (this.gotSection === undefined) {
-      this.gotSection =
-        this.graph.findSectionByName(GOT_SECTION_NAME) ??
-        this.graph.createSection(GOT_SECTION_NAME, MemProt.Read | MemProt.Write);
-    }
-    return this.gotSection;
+    return (
+      this.graph.findSectionByName(GOT_SECTION_NAME) ??
+      this.graph.createSection(GOT_SECTION_NAME, MemProt.Read | MemProt.Write)
+    );
   }
 
   /**
@@ -165,6 +227,17 @@ export class GOTAndStubsBuilder {
 
   /** Lowers every Request* and stub-call edge in the graph. */
   run(): void {
+    this.batching = true;
+    try {
+      this.lowerEdges();
+    } finally {
+      this.batching = false;
+      this.gotTable?.sync();
+      this.stubTable?.sync();
+    }
+  }
+
+  private lowerEdges(): void {
     const graph = this.graph;
     let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
     let hasExternalPointer32 = false;
@@ -241,19 +314,39 @@ export function isStub(sym: Symbol): boolean {
 export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   if (!isStub(stub)) return undefined;
   const block = stub.block;
-  if (block.edgeCount !== 1 || block.edgeKind(0) !== K.PCRel32 || block.edgeOffset(0) !== 2) return undefined;
-  return block.edgeTarget(0);
+  const i = edgeIndexAt(block, stub.offset + 2);
+  if (i < 0 || block.edgeKind(i) !== K.PCRel32) return undefined;
+  return block.edgeTarget(i);
 }
 
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
 export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   if (!entry.isDefined()) return undefined;
   const block = entry.block;
-  if (block.section.name !== GOT_SECTION_NAME || block.size !== GOT_ENTRY_SIZE) return undefined;
-  if (block.edgeCount !== 1) return undefined;
-  if (block.edgeKind(0) !== K.Pointer64 || block.edgeOffset(0) !== 0 || block.edgeAddend(0) !== 0)
-    return undefined;
-  return block.edgeTarget(0);
+  if (block.section.name !== GOT_SECTION_NAME || entry.size !== GOT_ENTRY_SIZE) return undefined;
+  if (entry.offset + GOT_ENTRY_SIZE > block.size) return undefined;
+  const i = edgeIndexAt(block, entry.offset);
+  if (i < 0 || block.edgeKind(i) !== K.Pointer64 || block.edgeAddend(i) !== 0) return undefined;
+  return block.edgeTarget(i);
+}
+
+/**
+ * Index of the edge at `offset` in `block`, or -1. Table blocks keep their
+ * edges in offset order, so this searches by bisection first, then (for
+ * blocks built otherwise) one edge after another.
+ */
+function edgeIndexAt(block: Block, offset: number): number {
+  const count = block.edgeCount;
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (block.edgeOffset(mid) < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < count && block.edgeOffset(lo) === offset) return lo;
+  for (let i = 0; i < count; i++) if (block.edgeOffset(i) === offset) return i;
+  return -1;
 }
 
 const UINT32_MAX = 0xffff_ffff;

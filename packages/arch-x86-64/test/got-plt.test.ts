@@ -1,4 +1,4 @@
-import { JITLinkError, Linkage, Scope, type Block, type LinkGraph } from '@jitlink/core';
+import { JITLinkError, Linkage, Scope, type LinkGraph, type Symbol } from '@jitlink/core';
 import { findGOTBase, GOT_SECTION_NAME, STUBS_SECTION_NAME, X86_64EdgeKinds as K } from '../src/index.js';
 import { codeBlock, dataSection, hex, linkGraph, linkOk, readLE, x86Graph } from './helpers.js';
 
@@ -8,8 +8,18 @@ function i32(bytes: Uint8Array, offset: number): number {
   return Number(BigInt.asIntN(32, readLE(bytes, offset, 4)));
 }
 
-function gotBlocks(graph: LinkGraph): Block[] {
-  return [...(graph.findSectionByName(GOT_SECTION_NAME)?.blocks ?? [])].filter((b) => b.size > 0);
+/** The GOT entries: 8-byte symbols of the GOT section (the base is a zero-size one). */
+function gotEntries(graph: LinkGraph): Symbol[] {
+  return [...(graph.findSectionByName(GOT_SECTION_NAME)?.symbols ?? [])].filter((s) => s.size === 8);
+}
+
+function stubSymbols(graph: LinkGraph): Symbol[] {
+  return [...(graph.findSectionByName(STUBS_SECTION_NAME)?.symbols ?? [])];
+}
+
+/** The bytes a GOT entry or stub symbol covers. */
+function bytesOf(sym: Symbol): Uint8Array {
+  return sym.block.getContent().subarray(sym.offset, sym.offset + sym.size);
 }
 
 describe('GOT entries', () => {
@@ -28,23 +38,48 @@ describe('GOT entries', () => {
       ]),
     });
 
-    const entries = gotBlocks(graph);
+    const entries = gotEntries(graph);
     expect(entries).toHaveLength(2);
     const section = graph.findSectionByName(GOT_SECTION_NAME)!;
     expect(section.prot).toBe(3); // RW-
+    // The entries share one table block, one after the other.
+    expect(entries[0]!.block).toBe(entries[1]!.block);
+    expect(entries[0]!.block.size).toBe(16);
+    expect(Math.abs(entries[0]!.address - entries[1]!.address)).toBe(8);
     const [e0, e1] = block.edges;
     expect(e0!.kind).toBe(K.Delta32);
     expect(e0!.target).toBe(e1!.target);
     expect(block.edges[2]!.kind).toBe(K.Delta64);
 
-    const entry = e0!.target.block;
-    expect(readLE(entry.getContent(), 0, 8)).toBe(BigInt(FAR));
+    const entry = e0!.target;
+    expect(readLE(bytesOf(entry), 0, 8)).toBe(BigInt(FAR));
     const content = block.getContent();
     expect(i32(content, 0)).toBe(entry.address - (block.address + 0) - 4);
     expect(i32(content, 4)).toBe(entry.address - (block.address + 4) - 4);
-    const otherEntry = block.edges[2]!.target.block;
-    expect(readLE(otherEntry.getContent(), 0, 8)).toBe(BigInt(FAR + 0x40));
+    const otherEntry = block.edges[2]!.target;
+    expect(readLE(bytesOf(otherEntry), 0, 8)).toBe(BigInt(FAR + 0x40));
     expect(readLE(content, 8, 8)).toBe(BigInt.asUintN(64, BigInt(otherEntry.address - (block.address + 8))));
+  });
+
+  it('grows one table past its first capacity, each entry holding its own target', async () => {
+    const graph = x86Graph();
+    const count = 40;
+    const { block } = codeBlock(graph, new Array(count * 4).fill(0));
+    const symbols = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      block.addEdge(K.RequestGOTAndTransformToDelta32, i * 4, graph.addExternalSymbol(`ext${i}`, 0), -4);
+      symbols.set(`ext${i}`, FAR + i * 0x10);
+    }
+    await linkOk(graph, { symbols });
+    const entries = gotEntries(graph);
+    expect(entries).toHaveLength(count);
+    expect(new Set(entries.map((e) => e.block)).size).toBe(1);
+    expect(entries[0]!.block.size).toBe(count * 8);
+    for (let i = 0; i < count; i++) {
+      const entry = block.edges[i]!.target;
+      expect(readLE(bytesOf(entry), 0, 8)).toBe(BigInt(FAR + i * 0x10));
+      expect(i32(block.getContent(), i * 4)).toBe(entry.address - (block.address + i * 4) - 4);
+    }
   });
 
   it('keeps GOT entries for defined targets', async () => {
@@ -54,8 +89,7 @@ describe('GOT entries', () => {
     const value = graph.addDefinedSymbol(data, 4, 'value', 4, Linkage.Strong, Scope.Default, false, true);
     block.addEdge(K.RequestGOTAndTransformToDelta32, 0, value, -4);
     await linkOk(graph);
-    const entry = block.edges[0]!.target.block;
-    expect(readLE(entry.getContent(), 0, 8)).toBe(BigInt(value.address));
+    expect(readLE(bytesOf(block.edges[0]!.target), 0, 8)).toBe(BigInt(value.address));
   });
 });
 
@@ -69,15 +103,15 @@ describe('jump stubs', () => {
     block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 6, ext, 0);
     await linkOk(graph, { symbols: new Map([['ext', FAR]]) });
 
-    const stubs = [...graph.findSectionByName(STUBS_SECTION_NAME)!.blocks];
+    const stubs = stubSymbols(graph);
     expect(stubs).toHaveLength(1);
     expect(graph.findSectionByName(STUBS_SECTION_NAME)!.prot).toBe(5); // R-X
     const stub = stubs[0]!;
-    const stubBytes = stub.getContent();
+    const stubBytes = bytesOf(stub);
     expect(hex(stubBytes.subarray(0, 2))).toBe('ff 25');
-    const entry = stub.edges[0]!.target.block;
+    const entry = stub.block.edges[0]!.target;
     expect(i32(stubBytes, 2)).toBe(entry.address - (stub.address + 6));
-    expect(readLE(entry.getContent(), 0, 8)).toBe(BigInt(FAR));
+    expect(readLE(bytesOf(entry), 0, 8)).toBe(BigInt(FAR));
 
     const content = block.getContent();
     expect(i32(content, 1)).toBe(stub.address - (block.address + 5));
@@ -115,8 +149,7 @@ describe('jump stubs', () => {
     const abs = graph.addAbsoluteSymbol('abs_fn', FAR, 0, Linkage.Strong, Scope.Default, true);
     block.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 1, abs, 0);
     await linkOk(graph);
-    const stub = [...graph.findSectionByName(STUBS_SECTION_NAME)!.blocks][0]!;
-    expect(block.edges[0]!.target.block).toBe(stub);
+    expect(block.edges[0]!.target).toBe(stubSymbols(graph)[0]);
   });
 });
 
@@ -170,9 +203,9 @@ describe('GOT base (_GLOBAL_OFFSET_TABLE_)', () => {
     expect(readLE(content, 16, 8)).toBe(BigInt(entryB.address - got.address));
     expect(entryA.address).not.toBe(entryB.address);
     expect(readLE(content, 24, 8)).toBe(BigInt.asUintN(64, BigInt(local.address + 4 - got.address)));
-    expect(readLE(entryA.block.getContent(), 0, 8)).toBe(BigInt(FAR));
+    expect(readLE(bytesOf(entryA), 0, 8)).toBe(BigInt(FAR));
     // The base is the start of the GOT: every entry sits at or above it.
-    for (const e of gotBlocks(graph)) expect(e.address).toBeGreaterThanOrEqual(got.address);
+    for (const e of gotEntries(graph)) expect(e.address).toBeGreaterThanOrEqual(got.address);
   });
 
   it('creates the GOT base for GOT-relative edges even without the external', async () => {
@@ -232,7 +265,7 @@ describe('canonical stubs for non-PIC function addresses', () => {
         [INIT_CTOR, near],
       ]),
     });
-    const stubs = [...graph.findSectionByName(STUBS_SECTION_NAME)!.blocks];
+    const stubs = stubSymbols(graph);
     // One stub per function referenced this way; the in-range one is used directly.
     expect(stubs).toHaveLength(3);
     const content = block.getContent();
@@ -244,9 +277,9 @@ describe('canonical stubs for non-PIC function addresses', () => {
       const stub = stubs.find((s) => s.address === value)!;
       expect(stub).toBeDefined();
       // jmp *entry(%rip), and the entry holds the real address.
-      const entryAddress = stub.address + 6 + i32(stub.getContent(), 2);
-      const entry = gotBlocks(graph).find((b) => b.address === entryAddress)!;
-      expect(Number(readLE(entry.getContent(), 0, 8))).toBe(target);
+      const entryAddress = stub.address + 6 + i32(bytesOf(stub), 2);
+      const entry = gotEntries(graph).find((e) => e.address === entryAddress)!;
+      expect(Number(readLE(bytesOf(entry), 0, 8))).toBe(target);
     }
     expect(Number(readLE(content, 8, 4))).toBe(near);
   });
