@@ -314,7 +314,8 @@ export function isStub(sym: Symbol): boolean {
 export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   if (!isStub(stub)) return undefined;
   const block = stub.block;
-  const i = edgeIndexAt(block, stub.offset + 2);
+  // In a stub table, stub k (at offset 6k) has edge k.
+  const i = edgeIndexAt(block, stub.offset + 2, stub.offset / STUB_SIZE);
   if (i < 0 || block.edgeKind(i) !== K.PCRel32) return undefined;
   return block.edgeTarget(i);
 }
@@ -325,18 +326,20 @@ export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   const block = entry.block;
   if (block.section.name !== GOT_SECTION_NAME || entry.size !== GOT_ENTRY_SIZE) return undefined;
   if (entry.offset + GOT_ENTRY_SIZE > block.size) return undefined;
-  const i = edgeIndexAt(block, entry.offset);
+  // In a GOT table, entry k (at offset 8k) has edge k.
+  const i = edgeIndexAt(block, entry.offset, entry.offset / GOT_ENTRY_SIZE);
   if (i < 0 || block.edgeKind(i) !== K.Pointer64 || block.edgeAddend(i) !== 0) return undefined;
   return block.edgeTarget(i);
 }
 
 /**
- * Index of the edge at `offset` in `block`, or -1. Table blocks keep their
- * edges in offset order, so this searches by bisection first, then (for
- * blocks built otherwise) one edge after another.
+ * Index of the edge at `offset` in `block`, or -1: edge `guess` if it is
+ * there (as in the tables this module builds), else by bisection (edges in
+ * offset order), else (blocks built otherwise) one edge after another.
  */
-function edgeIndexAt(block: Block, offset: number): number {
+function edgeIndexAt(block: Block, offset: number, guess: number): number {
   const count = block.edgeCount;
+  if (guess < count && block.edgeOffset(guess) === offset) return guess;
   let lo = 0;
   let hi = count;
   while (lo < hi) {

@@ -66,8 +66,13 @@ export class Edge {
 
 /** Edges by value: kind, offset, target, addend for each edge in turn. */
 type EdgeSlots = (number | Symbol)[];
-// `new Array(n)` switches to slow (dictionary) elements for large n; reserve well below that.
-const MAX_RESERVED_EDGES = 16384;
+// Reservations follow relocation counts, which the format reader has checked
+// against the file's size; the cap only bounds what one block may reserve at
+// once (4M edges: 128 MiB of slots). Beyond it, edges grow as they are added.
+// (`new Array(n)` keeps fast holey elements at these sizes, and one
+// reservation beats regrowing: a block of 200k relocations grown by push
+// copied ~19 MB of slots.)
+const MAX_RESERVED_EDGES = 1 << 22;
 
 /** Contiguous content (or zero-fill) that is laid out as a unit. */
 export class Block extends Addressable {
