@@ -11,10 +11,14 @@ export class FileArchiveSource implements ArchiveSource {
   readonly size: number;
   private fd: number | undefined;
 
-  constructor(readonly path: string) {
+  /** `size`, when the caller already has it (from `stat`), saves an `fstat`. */
+  constructor(
+    readonly path: string,
+    size?: number,
+  ) {
     try {
       this.fd = openSync(path, 'r');
-      this.size = fstatSync(this.fd).size;
+      this.size = size ?? fstatSync(this.fd).size;
     } catch (e) {
       if (this.fd !== undefined) closeSync(this.fd);
       throw new JITLinkError('InvalidArgument', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);

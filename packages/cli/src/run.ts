@@ -119,18 +119,22 @@ class Timer {
 }
 
 /** The summed size of the object and archive files named (files that cannot be found count 0: reading them reports it). */
-function namedInputBytes(inputs: CliOptions['inputs']): number {
+/** The named input files' sizes by path (one `stat` each), and their total. */
+function namedInputSizes(inputs: CliOptions['inputs']): { total: number; sizes: Map<string, number> } {
   let total = 0;
+  const sizes = new Map<string, number>();
   for (const input of inputs) {
     if (input.kind === 'jd' || input.kind === 'alias' || input.kind === 'sectcreate') continue;
     try {
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
-      total += statSync(path).size;
+      const size = statSync(path).size;
+      sizes.set(path, size);
+      total += size;
     } catch {
       // reported when the input is read
     }
   }
-  return total;
+  return { total, sizes };
 }
 
 function resolveLibrary(name: string, searchPaths: readonly string[]): string {
@@ -282,7 +286,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   // works for speed (archives read whole) or for memory: archives read on
   // demand, and graphs of at most half the budget built ahead of their links
   // (the 90 MB link's peak RSS ~345 -> ~300 MiB, in the same time).
-  const inputBytes = namedInputBytes(options.inputs);
+  const { total: inputBytes, sizes: inputSizes } = namedInputSizes(options.inputs);
   const graphBudget = layer.graphBudget;
   const linkForMemory = inputBytes > graphBudget;
   if (linkForMemory) layer.graphBudget = Math.floor(graphBudget / 2);
@@ -311,13 +315,19 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
         );
         continue;
       }
-      const source = new FileArchiveSource(path);
+      // Its size as stat gave it above (a file changed since then is caught by the reads).
+      const source = new FileArchiveSource(path, inputSizes.get(path));
+      // Read whole at once unless archives are read on demand: the first bytes tell an archive from an object.
+      let whole: Uint8Array | undefined;
       let magic: Uint8Array;
       try {
-        magic = source.read(0, Math.min(8, source.size));
+        if (linkForMemory) magic = source.read(0, Math.min(8, source.size));
+        else magic = (whole = source.read(0, source.size)).subarray(0, 8);
       } catch (e) {
         source.close();
         throw e;
+      } finally {
+        if (whole !== undefined) source.close();
       }
       if (isArchive(magic)) {
         let archive: Archive;
@@ -328,7 +338,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           archive = parseArchive(source, path);
         } else {
           // Within it, one read of the whole file is faster.
-          archive = parseArchive(readWholeFile(source), path);
+          archive = parseArchive(whole!, path);
         }
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
         current.addGenerator(
@@ -339,7 +349,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           ),
         );
       } else {
-        const bytes = readWholeFile(source);
+        const bytes = whole ?? readWholeFile(source);
         const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {

@@ -1,4 +1,14 @@
-import { Edge, JITLinkError, Linkage, MemProt, Scope, MemLifetime, printLinkGraph } from '../src/index.js';
+import {
+  Edge,
+  JITLinkError,
+  Linkage,
+  MemProt,
+  Scope,
+  MemLifetime,
+  allocGroup,
+  computeSegmentLayout,
+  printLinkGraph,
+} from '../src/index.js';
 import { Delta32, Pointer64, toyGraph } from './helpers.js';
 
 const RX = MemProt.Read | MemProt.Exec;
@@ -39,6 +49,35 @@ describe('LinkGraph', () => {
     expect(mut.isContentMutable()).toBe(true);
     expect([...g.blocks()]).toEqual([b, z, mut]);
     expect(g.blockList()).toEqual([...g.blocks()]);
+  });
+
+  test('array snapshots and forEachDefinedSymbol see what the iterators see, across sections', () => {
+    const g = toyGraph();
+    expect(g.sectionList()).toEqual([]);
+    expect(g.blockList()).toEqual([]);
+    const text = g.createSection('.text', RX);
+    const data = g.createSection('.data', RW);
+    g.createSection('.empty', RW);
+    const t0 = g.createContentBlock(text, new Uint8Array(8), 0x10, 1, 0);
+    const d0 = g.createContentBlock(data, new Uint8Array(8), 0x40, 1, 0);
+    const t1 = g.createContentBlock(text, new Uint8Array(8), 0x20, 1, 0);
+    const f = g.addDefinedSymbol(t0, 0, 'f', 4, Linkage.Strong, Scope.Default, true, false);
+    const v = g.addDefinedSymbol(d0, 4, 'v', 4, Linkage.Weak, Scope.Hidden, false, false);
+    const anon = g.addAnonymousSymbol(t1, 2, 1, false, false);
+    g.addExternalSymbol('ext', 0);
+    expect(g.sectionList().map((s) => s.name)).toEqual(['.text', '.data', '.empty']);
+    expect(g.blockList()).toEqual([t0, t1, d0]);
+    expect(g.blockList()).toEqual([...g.blocks()]);
+    const seen: unknown[] = [];
+    g.forEachDefinedSymbol((sym) => seen.push(sym));
+    expect(seen).toEqual([f, anon, v]);
+    expect(seen).toEqual([...g.definedSymbols()]);
+    // Snapshots: changing the graph afterwards does not change them.
+    const blocks = g.blockList();
+    g.removeDefinedSymbol(anon);
+    g.removeBlock(t1);
+    expect(blocks).toHaveLength(3);
+    expect(g.blockList()).toEqual([t0, d0]);
   });
 
   test('symbols: defined, anonymous, external, absolute, common', () => {
@@ -261,5 +300,29 @@ describe('LinkGraph', () => {
     );
     expect(text2).toContain('addend = -0x00000004, kind = Delta32, target = puts');
     expect(text2).toContain('external symbols:');
+  });
+});
+
+describe('computeSegmentLayout', () => {
+  test('orders blocks by section ordinal then address (whatever order they were created in), content before zero-fill', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const text2 = g.createSection('.text.b', RX);
+    const data = g.createSection('.data', RW);
+    const late = g.createContentBlock(text, new Uint8Array(3), 0x300, 1, 0);
+    const early = g.createContentBlock(text, new Uint8Array(5), 0x100, 4, 0);
+    const zero = g.createZeroFillBlock(text, 16, 0x50, 16, 0);
+    const other = g.createContentBlock(text2, new Uint8Array(2), 0x10, 8, 2);
+    const d = g.createContentBlock(data, new Uint8Array(8), 0, 8, 0);
+    const layout = computeSegmentLayout(g);
+    const rx = layout.segments.find((s) => s.request.group === allocGroup(RX, MemLifetime.Standard))!;
+    expect(rx.blocks).toEqual([early, late, other, zero]);
+    // early at 0 (5 bytes), late at 5 (3 bytes), other at 8k + 2 => 10, zero-fill aligned to 16 after them.
+    expect(rx.offsets).toEqual([0, 5, 10, 16]);
+    expect(rx.request).toEqual({ group: rx.request.group, alignment: 16, contentSize: 12, zeroFillSize: 20 });
+    const rw = layout.segments.find((s) => s.request.group === allocGroup(RW, MemLifetime.Standard))!;
+    expect(rw.blocks).toEqual([d]);
+    // Layout does not reorder the section's own set.
+    expect([...text.blocks]).toEqual([late, early, zero]);
   });
 });

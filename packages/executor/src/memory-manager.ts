@@ -61,6 +61,9 @@ import {
 import { runAtExitHandlers } from './run.js';
 import { ExecutorServices, type ServiceMemory } from './services.js';
 
+/** The protection of committed memory (see commit), as MemProt. */
+const COMMITTED_PROT: MemProt = MemProt.Read | MemProt.Write;
+
 /** 2 GiB: the reach of a signed 32-bit displacement, and the "low" address limit. */
 export const TWO_GIB = 0x8000_0000;
 
@@ -589,6 +592,8 @@ export class InProcessAllocation implements JITLinkAllocation {
     for (const seg of this.allSegments) {
       if (seg.pageBytes === 0) continue;
       if (seg.copied) nativeView(seg.targetAddress, seg.workingMemory.length).set(seg.workingMemory);
+      // Committed memory is already read-write: no system call for RW- segments.
+      if (seg.prot === COMMITTED_PROT) continue;
       if (libc.mprotect(seg.targetAddress, seg.pageBytes, seg.prot) !== 0) {
         throw new JITLinkError(
           'AllocationFailed',
