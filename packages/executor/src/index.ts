@@ -1,5 +1,11 @@
 export { FreeRanges } from './free-ranges.js';
 export {
+  DualMappedAllocation,
+  DualMappedMemoryManager,
+  type DualMappedMemoryManagerOptions,
+  type DualMappedMemoryStats,
+} from './dual-mapped-memory-manager.js';
+export {
   InProcessAllocation,
   InProcessMemoryManager,
   TWO_GIB,
@@ -30,4 +36,9 @@ export {
   type ServiceMemory,
 } from './services.js';
 export { InProcessRuntimeServices } from './runtime-services.js';
-export { SelfExecutorProcessControl, hostTriple, type SelfExecutorOptions } from './self-executor.js';
+export {
+  SelfExecutorProcessControl,
+  hostTriple,
+  type InProcessJITMemory,
+  type SelfExecutorOptions,
+} from './self-executor.js';

@@ -42,14 +42,17 @@ import {
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
+import {
+  TWO_GIB,
+  notLowError,
+  reservationSizeOption,
+  reserveAddressSpace,
+  type PlacementPolicy,
+  type ReservedRange,
+} from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
 import {
   MADV_DONTNEED,
-  MAP_32BIT,
-  MAP_ANONYMOUS,
-  MAP_FIXED_NOREPLACE,
-  MAP_NORESERVE,
-  MAP_PRIVATE,
   PROT_NONE,
   PROT_READ,
   PROT_WRITE,
@@ -64,10 +67,7 @@ import { ExecutorServices, type ServiceMemory } from './services.js';
 /** The protection of committed memory (see commit), as MemProt. */
 const COMMITTED_PROT: MemProt = MemProt.Read | MemProt.Write;
 
-/** 2 GiB: the reach of a signed 32-bit displacement, and the "low" address limit. */
-export const TWO_GIB = 0x8000_0000;
-
-export type PlacementPolicy = 'prefer-low' | 'low' | 'any';
+export { TWO_GIB, type PlacementPolicy } from './address-space.js';
 
 export interface InProcessMemoryManagerOptions {
   /** Bytes of address space per reservation (rounded up to pages). Default 1 GiB. */
@@ -99,12 +99,8 @@ export interface InProcessMemoryStats {
   committedBytes: number;
 }
 
-interface Region {
-  readonly start: number;
-  readonly size: number;
+interface Region extends ReservedRange {
   readonly free: FreeRanges;
-  /** Entirely below 2 GiB. */
-  readonly low: boolean;
 }
 
 interface PlacedSegment extends AllocatedSegment {
@@ -143,21 +139,11 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
 
   constructor(options: InProcessMemoryManagerOptions = {}) {
     this.pageSize = systemPageSize();
-    this.reservationSize = alignUp(options.reservationSize ?? 0x4000_0000, this.pageSize);
+    this.reservationSize = reservationSizeOption(options.reservationSize, this.pageSize);
     this.placement = options.placement ?? 'prefer-low';
     this.minLowReservationSize = alignUp(options.minLowReservationSize ?? 0x400_0000, this.pageSize);
     this.workingMemoryMode = options.workingMemory ?? 'mapped';
     this.services = options.services ?? new ExecutorServices();
-    if (
-      !Number.isSafeInteger(this.reservationSize) ||
-      this.reservationSize <= 0 ||
-      this.reservationSize > TWO_GIB
-    ) {
-      throw new JITLinkError(
-        'InvalidArgument',
-        `reservation size ${options.reservationSize} must be between 1 byte and 2 GiB`,
-      );
-    }
   }
 
   stats(): InProcessMemoryStats {
@@ -444,75 +430,15 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
   }
 
   private notLowError(graphName: string): JITLinkError {
-    return new JITLinkError(
-      'AllocationFailed',
-      `${graphName} has absolute 32-bit relocations and needs memory below 2 GiB, but the JIT memory of this session ` +
-        `is at ${formatAddress(this.regions[0]?.start ?? 0)}; rebuild with -fPIC/-fPIE`,
-    );
+    return notLowError(graphName, this.regions[0]?.start ?? 0);
   }
 
   /** Reserves a new region of at least `minSize` bytes, keeping the whole session within 2 GiB. */
   private reserveRegion(graphName: string, minSize: number, needLow: boolean): Region {
-    const libc = getLibC();
-    const size = Math.max(this.reservationSize, alignUp(minSize, this.pageSize));
-    const flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-    const attempts: { hint: number; flags: number; size: number }[] = [];
-    const first = this.regions.length === 0;
-    const mustBeLow = needLow || this.placement === 'low';
-    const wantLow =
-      mustBeLow || (first && this.placement === 'prefer-low') || (!first && this.regions.every((r) => r.low));
-    if (!first) {
-      // Next to the existing regions, so the span grows as little as possible.
-      const lo = Math.min(...this.regions.map((r) => r.start));
-      const hi = Math.max(...this.regions.map((r) => r.start + r.size));
-      attempts.push({ hint: hi, flags: flags | MAP_FIXED_NOREPLACE, size });
-      if (lo - size > 0) attempts.push({ hint: lo - size, flags: flags | MAP_FIXED_NOREPLACE, size });
-    }
-    if (wantLow && process.arch === 'x64') {
-      for (
-        let s = size;
-        s >= Math.max(this.minLowReservationSize, alignUp(minSize, this.pageSize));
-        s = alignUp(Math.floor(s / 2), this.pageSize)
-      ) {
-        attempts.push({ hint: 0, flags: flags | MAP_32BIT, size: s });
-        if (s === this.pageSize) break;
-      }
-    }
-    if (!mustBeLow) attempts.push({ hint: 0, flags, size });
-
-    const failures: string[] = [];
-    for (const attempt of attempts) {
-      const start = libc.mmap(attempt.hint, attempt.size, PROT_NONE, attempt.flags, -1, 0);
-      if (start === -1 || start === 0) {
-        failures.push(lastErrorText());
-        continue;
-      }
-      const end = start + attempt.size;
-      const isLow = end <= TWO_GIB;
-      const spanStart = Math.min(start, ...this.regions.map((r) => r.start));
-      const spanEnd = Math.max(end, ...this.regions.map((r) => r.start + r.size));
-      const acceptable = spanEnd - spanStart <= TWO_GIB && (isLow || !mustBeLow);
-      if (!acceptable) {
-        libc.munmap(start, attempt.size);
-        failures.push(`got ${formatAddress(start)}`);
-        continue;
-      }
-      const region: Region = { start, size: attempt.size, free: new FreeRanges(start, end), low: isLow };
-      this.regions.push(region);
-      return region;
-    }
-    if (needLow) throw this.notLowError(graphName);
-    if (mustBeLow) {
-      throw new JITLinkError(
-        'AllocationFailed',
-        `${graphName}: cannot reserve ${size} bytes of JIT address space below 2 GiB (${failures.join('; ')})`,
-      );
-    }
-    throw new JITLinkError(
-      'AllocationFailed',
-      `${graphName}: cannot reserve ${size} more bytes of JIT address space within 2 GiB of the session's other memory ` +
-        `(${failures.join('; ')}); use a larger reservation size`,
-    );
+    const range = reserveAddressSpace(this, this.regions, graphName, minSize, needLow);
+    const region: Region = { ...range, free: new FreeRanges(range.start, range.start + range.size) };
+    this.regions.push(region);
+    return region;
   }
 }
 
@@ -602,15 +528,7 @@ export class InProcessAllocation implements JITLinkAllocation {
       }
     }
     this.protectionsApplied = true;
-    const memory = this.manager.serviceMemory();
-    for (let i = 0; i < actions.length; i++) {
-      try {
-        this.manager.services.run(actions[i]!.finalize, memory);
-      } catch (error) {
-        const undoErrors = runDeallocHalves(actions.slice(0, i), this.manager);
-        throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
-      }
-    }
+    this.manager.services.runFinalizeHalves(actions, this.manager.serviceMemory());
     this.actions = actions;
     this.state = 'finalized';
     const tail = this.ranges[1];
@@ -639,7 +557,10 @@ export class InProcessAllocation implements JITLinkAllocation {
 
   /** Runs the dealloc halves (if finalized) and leaves the allocation deallocated but still owning its ranges. */
   private detach(): Error[] {
-    const errors = this.state === 'finalized' ? runDeallocHalves(this.actions, this.manager) : [];
+    const errors =
+      this.state === 'finalized'
+        ? this.manager.services.runDeallocHalves(this.actions, this.manager.serviceMemory())
+        : [];
     this.state = 'deallocated';
     this.segments = [];
     this.manager.forget(this);
@@ -659,20 +580,6 @@ export class InProcessAllocation implements JITLinkAllocation {
     }
     if (errors.length > 0) throw joinErrors(errors);
   }
-}
-
-function runDeallocHalves(actions: readonly AllocAction[], manager: InProcessMemoryManager): Error[] {
-  const errors: Error[] = [];
-  for (let i = actions.length - 1; i >= 0; i--) {
-    const call = actions[i]!.dealloc;
-    if (!call) continue;
-    try {
-      manager.services.run(call, manager.serviceMemory());
-    } catch (e) {
-      errors.push(toError(e));
-    }
-  }
-  return errors;
 }
 
 /** Index of the first allocation whose base is above `address` (the list is sorted by base). */

@@ -13,7 +13,9 @@ export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
 
+export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
+export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 /** x86-64 only: place the mapping in the low 2 GiB. */
 export const MAP_32BIT = 0x40;
@@ -22,6 +24,10 @@ export const MAP_NORESERVE = 0x4000;
 export const MAP_FIXED_NOREPLACE = 0x100000;
 
 export const MADV_DONTNEED = 4;
+/** Frees the pages of a shared mapping (punches a hole in the file behind it); they read as zeros after. */
+export const MADV_REMOVE = 9;
+
+export const MFD_CLOEXEC = 1;
 
 export const RTLD_LAZY = 0x1;
 export const RTLD_GLOBAL = 0x100;
@@ -37,6 +43,9 @@ export interface LibC {
   munmap(addr: number, length: number): number;
   mprotect(addr: number, length: number, prot: number): number;
   madvise(addr: number, length: number, advice: number): number;
+  memfd_create(name: string, flags: number): number;
+  ftruncate(fd: number, length: number): number;
+  close(fd: number): number;
   sysconf(name: number): number;
   dlopen(name: string | null, flags: number): number;
   dlsym(handle: number, name: string): number;
@@ -67,6 +76,9 @@ export function getLibC(): LibC {
     munmap: f('int munmap(intptr_t addr, size_t length)') as LibC['munmap'],
     mprotect: f('int mprotect(intptr_t addr, size_t length, int prot)') as LibC['mprotect'],
     madvise: f('int madvise(intptr_t addr, size_t length, int advice)') as LibC['madvise'],
+    memfd_create: f('int memfd_create(const char *name, unsigned int flags)') as LibC['memfd_create'],
+    ftruncate: f('int ftruncate(int fd, int64_t length)') as LibC['ftruncate'],
+    close: f('int close(int fd)') as LibC['close'],
     sysconf: f('long sysconf(int name)') as LibC['sysconf'],
     dlopen: f('intptr_t dlopen(const char *name, int flags)') as LibC['dlopen'],
     dlsym: f('intptr_t dlsym(intptr_t handle, const char *name)') as LibC['dlsym'],

@@ -3,6 +3,7 @@
  * in-process memory manager, dlsym lookup and direct calls.
  */
 import { JITLinkError, type ExecutorProcessControl, type JITRuntimeServices, type TargetAddress } from '@jitlink/core';
+import { DualMappedMemoryManager } from './dual-mapped-memory-manager.js';
 import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './memory-manager.js';
 import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
@@ -17,7 +18,16 @@ import {
   type FunctionPointerTable,
 } from './run.js';
 
+/** The memory managers this process can use as executor (their common members). */
+export type InProcessJITMemory = InProcessMemoryManager | DualMappedMemoryManager;
+
 export interface SelfExecutorOptions extends InProcessMemoryManagerOptions {
+  /**
+   * 'dual-mapped' (default): graphs share pages, code is written through a
+   * second mapping (DualMappedMemoryManager). 'page-per-graph': each graph gets
+   * pages of its own, protected at finalize (InProcessMemoryManager).
+   */
+  memory?: 'dual-mapped' | 'page-per-graph';
   /**
    * Load libstdc++/libgcc_s or libm before looking up names that usually come
    * from them (see ProcessSymbols.loadLibrariesFor). Default true.
@@ -33,12 +43,13 @@ export function hostTriple(): string {
 
 export class SelfExecutorProcessControl implements ExecutorProcessControl {
   readonly triple = hostTriple();
-  readonly memoryManager: InProcessMemoryManager;
+  readonly memoryManager: InProcessJITMemory;
   readonly symbols = new ProcessSymbols();
   private readonly autoLoadLibraries: boolean;
 
   constructor(options: SelfExecutorOptions = {}) {
-    this.memoryManager = new InProcessMemoryManager(options);
+    this.memoryManager =
+      options.memory === 'page-per-graph' ? new InProcessMemoryManager(options) : new DualMappedMemoryManager(options);
     this.autoLoadLibraries = options.autoLoadLibraries ?? true;
   }
 

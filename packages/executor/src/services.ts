@@ -2,7 +2,15 @@
  * Running allocation actions: a numeric `fn` is a C function in the process,
  * a string `fn` names a service the executor provides.
  */
-import { JITLinkError, formatAddress, type AllocActionCall, type TargetAddress } from '@jitlink/core';
+import {
+  JITLinkError,
+  formatAddress,
+  joinErrors,
+  toError,
+  type AllocAction,
+  type AllocActionCall,
+  type TargetAddress,
+} from '@jitlink/core';
 import { callNative, getLibC, integerArgsSignature, nativeView } from './native.js';
 
 /** What a service may ask of the memory that holds its arguments. */
@@ -43,6 +51,36 @@ export class ExecutorServices {
   /** Frames currently registered with the unwinder, by start address. */
   get registeredEHFrames(): readonly TargetAddress[] {
     return [...this.registeredFrames];
+  }
+
+  /**
+   * Runs the finalize half of each action in order. If one fails, runs the
+   * dealloc halves of those already run, in reverse, then throws.
+   */
+  runFinalizeHalves(actions: readonly AllocAction[], memory: ServiceMemory): void {
+    for (let i = 0; i < actions.length; i++) {
+      try {
+        this.run(actions[i]!.finalize, memory);
+      } catch (error) {
+        const undoErrors = this.runDeallocHalves(actions.slice(0, i), memory);
+        throw undoErrors.length > 0 ? joinErrors([toError(error), ...undoErrors]) : error;
+      }
+    }
+  }
+
+  /** Runs the dealloc halves of the actions in reverse order; returns what failed. */
+  runDeallocHalves(actions: readonly AllocAction[], memory: ServiceMemory): Error[] {
+    const errors: Error[] = [];
+    for (let i = actions.length - 1; i >= 0; i--) {
+      const call = actions[i]!.dealloc;
+      if (!call) continue;
+      try {
+        this.run(call, memory);
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    return errors;
   }
 
   /** Runs one half of an allocation action. */

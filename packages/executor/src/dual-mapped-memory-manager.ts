@@ -1,0 +1,596 @@
+/**
+ * DualMappedMemoryManager: JIT memory in this process whose pages graphs
+ * share, written through a second mapping of the same pages.
+ *
+ * Each region of address space (reserved as InProcessMemoryManager reserves
+ * it: within ±2 GiB of the session's other regions, below 2 GiB when asked)
+ * is cut into three stripes, mapped once with their final protection:
+ *
+ * - code, R-X (half the region) and read-only data, R-- (a quarter): pages
+ *   of a memfd, MAP_SHARED. The linker writes them through one read-write
+ *   alias of that memfd elsewhere in the address space; no mapping is ever
+ *   writable and executable.
+ * - read-write data, RW- (a quarter): private anonymous memory, written in
+ *   place (and copied on fork like any other data of the process).
+ *
+ * A segment takes just the bytes it needs (at its alignment) from its
+ * stripe, so small graphs share pages, and nothing is reprotected when a
+ * graph is allocated, finalized or freed: no system call per graph, and no
+ * page touched for the first time per graph and segment. The cost is that
+ * code becomes executable as it is written (it is not called before its
+ * graph is Ready) and that freed memory stays mapped: freed bytes are zeroed
+ * (whole pages given back to the system), so free memory always reads as
+ * zeros, and memory handed out is zero-filled.
+ */
+import {
+  JITLinkError,
+  MemLifetime,
+  MemProt,
+  allocGroup,
+  allocGroupLifetime,
+  allocGroupProt,
+  alignUp,
+  formatAddress,
+  formatAllocGroup,
+  joinErrors,
+  toError,
+  validateSegmentsRequest,
+  type AllocAction,
+  type AllocGroup,
+  type AllocatedSegment,
+  type JITLinkAllocation,
+  type JITLinkDylib,
+  type JITLinkMemoryManager,
+  type SegmentsRequest,
+  type TargetAddress,
+} from '@jitlink/core';
+import {
+  notLowError,
+  reservationSizeOption,
+  reserveAddressSpace,
+  type PlacementPolicy,
+  type ReservedRange,
+} from './address-space.js';
+import { FreeRanges } from './free-ranges.js';
+import {
+  MADV_DONTNEED,
+  MADV_REMOVE,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_NORESERVE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MFD_CLOEXEC,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  getLibC,
+  lastErrorText,
+  nativeView,
+  systemPageSize,
+} from './native.js';
+import { runAtExitHandlers } from './run.js';
+import { ExecutorServices, type ServiceMemory } from './services.js';
+
+export interface DualMappedMemoryManagerOptions {
+  /** Bytes of address space per region (rounded up to pages), cut into the three stripes. Default 1 GiB. */
+  reservationSize?: number;
+  /** As for InProcessMemoryManager: 'prefer-low' (default), 'low' or 'any'. */
+  placement?: PlacementPolicy;
+  /** Smallest low reservation tried before giving up on low memory. Default 64 MiB. */
+  minLowReservationSize?: number;
+  /**
+   * 'mapped' (default): working memory is a view on the pages (through the
+   * alias for code and read-only data). 'copied': a JS buffer, copied at finalize.
+   */
+  workingMemory?: 'mapped' | 'copied';
+  /** Runs string-named allocation actions; defaults to a new ExecutorServices. */
+  services?: ExecutorServices;
+}
+
+export interface DualMappedMemoryStats {
+  /** Allocations not yet deallocated (including dso handles). */
+  liveAllocations: number;
+  /** Regions of address space currently mapped. */
+  regions: number;
+  /** Bytes of address space reserved. */
+  reservedBytes: number;
+  /** Bytes handed out to allocations. */
+  committedBytes: number;
+}
+
+/** The stripes of a region, by index: code (R-X), read-only data (R--), read-write data (RW-). */
+const StripeKind = { Code: 0, ReadOnly: 1, ReadWrite: 2 } as const;
+type StripeKind = (typeof StripeKind)[keyof typeof StripeKind];
+/** The share of a region each stripe gets: a half, a quarter, a quarter. */
+const STRIPE_SHARE = [2, 4, 4] as const;
+
+/** Which stripe holds a segment of protection `prot` (write and execute together are refused earlier). */
+function stripeKindOf(prot: MemProt): StripeKind {
+  if (prot & MemProt.Exec) return StripeKind.Code;
+  if (prot & MemProt.Write) return StripeKind.ReadWrite;
+  return StripeKind.ReadOnly;
+}
+
+interface Stripe {
+  readonly kind: StripeKind;
+  /** Target address of the stripe's first byte. */
+  readonly start: number;
+  readonly size: number;
+  readonly free: FreeRanges;
+  /** A read-write view of the whole stripe: through the alias for code and read-only data. */
+  readonly view: Uint8Array;
+  /** Native address of `view`'s first byte (where pages are given back). */
+  readonly viewAddress: number;
+  /** Pages of the memfd (given back with MADV_REMOVE) rather than anonymous (MADV_DONTNEED). */
+  readonly shared: boolean;
+}
+
+interface DualRegion extends ReservedRange {
+  readonly fd: number;
+  /** The read-write alias of the code and read-only stripes. */
+  readonly alias: number;
+  readonly aliasSize: number;
+  readonly stripes: readonly [Stripe, Stripe, Stripe];
+}
+
+/** A segment's bytes in a stripe. */
+interface Piece extends AllocatedSegment {
+  readonly prot: MemProt;
+  readonly lifetime: MemLifetime;
+  readonly stripe: Stripe;
+  /** Bytes the segment needs. */
+  readonly size: number;
+  /** Bytes taken from the stripe (at least one, so every segment has an address of its own). */
+  readonly taken: number;
+  /** Set when working memory is a JS buffer to be copied at finalize. */
+  readonly copied: boolean;
+}
+
+export class DualMappedMemoryManager implements JITLinkMemoryManager {
+  readonly pageSize: number;
+  readonly reservationSize: number;
+  readonly placement: PlacementPolicy;
+  readonly minLowReservationSize: number;
+  readonly workingMemoryMode: 'mapped' | 'copied';
+  readonly services: ExecutorServices;
+  private readonly regions: DualRegion[] = [];
+  private readonly live = new Set<DualMappedAllocation>();
+  /** Pieces of live allocations, by target address (for isReadable). */
+  private readonly livePieces: Piece[] = [];
+  private readonly dsoHandles: TargetAddress[] = [];
+  private committed = 0;
+  private disposed = false;
+
+  constructor(options: DualMappedMemoryManagerOptions = {}) {
+    this.pageSize = systemPageSize();
+    this.reservationSize = reservationSizeOption(options.reservationSize, this.pageSize);
+    this.placement = options.placement ?? 'prefer-low';
+    this.minLowReservationSize = alignUp(options.minLowReservationSize ?? 0x400_0000, this.pageSize);
+    this.workingMemoryMode = options.workingMemory ?? 'mapped';
+    this.services = options.services ?? new ExecutorServices();
+  }
+
+  stats(): DualMappedMemoryStats {
+    let reservedBytes = 0;
+    for (const r of this.regions) reservedBytes += r.size;
+    return {
+      liveAllocations: this.live.size,
+      regions: this.regions.length,
+      reservedBytes,
+      committedBytes: this.committed,
+    };
+  }
+
+  /** The reserved regions as [start, end) pairs, lowest first. */
+  get reservations(): readonly { start: TargetAddress; end: TargetAddress }[] {
+    return this.regions
+      .map((r) => ({ start: r.start, end: r.start + r.size }))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  /** True when [address, address + size) lies inside one segment of a live allocation. */
+  isReadable(address: TargetAddress, size: number): boolean {
+    const pieces = this.livePieces;
+    const i = upperBound(pieces, address) - 1;
+    if (i < 0) return false;
+    const piece = pieces[i]!;
+    return address + size <= piece.targetAddress + piece.size;
+  }
+
+  async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
+    return this.allocateNow(request);
+  }
+
+  /** Synchronous allocate. */
+  allocateNow(request: SegmentsRequest): DualMappedAllocation {
+    if (this.disposed) throw new JITLinkError('AllocationFailed', 'the memory manager has been disposed');
+    validateSegmentsRequest(request);
+    const wanted: { group: AllocGroup; kind: StripeKind; size: number; taken: number; alignment: number }[] =
+      [];
+    for (const seg of request.segments) {
+      const prot = allocGroupProt(seg.group);
+      if (prot & MemProt.Write && prot & MemProt.Exec) {
+        throw new JITLinkError(
+          'AllocationFailed',
+          `${request.graphName}: segment ${formatAllocGroup(seg.group)} asks for writable and executable memory, which this executor never maps`,
+        );
+      }
+      if (allocGroupLifetime(seg.group) === MemLifetime.NoAlloc) {
+        throw new JITLinkError(
+          'AllocationFailed',
+          `${request.graphName}: segment ${formatAllocGroup(seg.group)} is not allocatable`,
+        );
+      }
+      const size = seg.contentSize + seg.zeroFillSize;
+      wanted.push({
+        group: seg.group,
+        kind: stripeKindOf(prot),
+        size,
+        taken: Math.max(size, 1),
+        alignment: seg.alignment,
+      });
+    }
+    const low = request.requiresLow32BitAddresses === true;
+    // A graph's segments go to one region, the first with room for all of them.
+    let starts: number[] | undefined;
+    let region: DualRegion | undefined;
+    for (const r of this.regions) {
+      if (low && !r.low) continue;
+      starts = this.takeAll(r, wanted);
+      if (starts !== undefined) {
+        region = r;
+        break;
+      }
+    }
+    if (region === undefined) {
+      if (low && this.regions.length > 0 && !this.regions.some((r) => r.low)) {
+        throw notLowError(request.graphName, this.regions[0]!.start);
+      }
+      // A region big enough for what each stripe must hold (a stripe is a half or a quarter of it).
+      const need = [0, 0, 0];
+      for (const w of wanted)
+        need[w.kind]! += alignUp(w.taken, this.pageSize) + Math.max(w.alignment, this.pageSize);
+      let minSize = 0;
+      for (let k = 0; k < 3; k++) minSize = Math.max(minSize, need[k]! * STRIPE_SHARE[k]!);
+      region = this.mapRegion(request.graphName, minSize, low);
+      starts = this.takeAll(region, wanted);
+      if (starts === undefined) {
+        throw new JITLinkError(
+          'AllocationFailed',
+          `${request.graphName}: a new region cannot hold its segments`,
+        );
+      }
+    }
+    const copied = this.workingMemoryMode === 'copied';
+    const pieces = wanted.map((w, i): Piece => {
+      const stripe = region!.stripes[w.kind];
+      const targetAddress = starts![i]!;
+      const offset = targetAddress - stripe.start;
+      this.committed += w.taken;
+      return {
+        group: w.group,
+        prot: allocGroupProt(w.group),
+        lifetime: allocGroupLifetime(w.group),
+        stripe,
+        targetAddress,
+        size: w.size,
+        taken: w.taken,
+        copied,
+        workingMemory: copied ? new Uint8Array(w.size) : stripe.view.subarray(offset, offset + w.size),
+      };
+    });
+    for (const piece of pieces)
+      this.livePieces.splice(upperBound(this.livePieces, piece.targetAddress), 0, piece);
+    const allocation = new DualMappedAllocation(this, request.graphName, pieces);
+    this.live.add(allocation);
+    return allocation;
+  }
+
+  /**
+   * Eight zeroed, writable bytes in JIT memory (within reach of the code) for
+   * the linker to bind to `__dso_handle`. dispose() runs the C++ destructors
+   * registered against it (`__cxa_finalize`) before unmapping anything.
+   */
+  createDsoHandle(): TargetAddress {
+    const rw = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
+    const allocation = this.allocateNow({
+      graphName: '<__dso_handle>',
+      segments: [{ group: rw, alignment: 8, contentSize: 8, zeroFillSize: 0 }],
+    });
+    allocation.finalizeNow([]);
+    const address = allocation.getTargetMemory(rw);
+    this.dsoHandles.push(address);
+    return address;
+  }
+
+  /**
+   * Runs the at-exit handlers of every dso handle, deallocates every live
+   * allocation (running dealloc actions), and unmaps every region, its alias
+   * and its memfd. The manager cannot be used afterwards; a second call does nothing.
+   */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    const errors: Error[] = [];
+    for (const handle of this.dsoHandles.splice(0).reverse()) {
+      try {
+        runAtExitHandlers(handle);
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    for (const allocation of [...this.live].reverse()) {
+      try {
+        allocation.deallocateNow();
+      } catch (e) {
+        errors.push(toError(e));
+      }
+    }
+    this.disposed = true;
+    const libc = getLibC();
+    for (const region of this.regions.splice(0)) {
+      if (libc.munmap(region.start, region.size) !== 0 || libc.munmap(region.alias, region.aliasSize) !== 0) {
+        errors.push(
+          new JITLinkError(
+            'AllocationFailed',
+            `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`,
+          ),
+        );
+      }
+      libc.close(region.fd);
+    }
+    this.committed = 0;
+    if (errors.length > 0) throw joinErrors(errors);
+  }
+
+  /** @internal */
+  serviceMemory(): ServiceMemory {
+    return this;
+  }
+
+  /**
+   * @internal Zeroes a piece's bytes and returns them to its stripe. Pages
+   * wholly inside the piece are given back to the system (they read as zeros
+   * after); the partial pages at either end may hold other graphs' bytes.
+   */
+  release(piece: Piece): void {
+    const stripe = piece.stripe;
+    const offset = piece.targetAddress - stripe.start;
+    const end = offset + piece.taken;
+    const firstPage = alignUp(offset, this.pageSize);
+    const lastPage = Math.floor(end / this.pageSize) * this.pageSize;
+    if (lastPage > firstPage) {
+      stripe.view.fill(0, offset, firstPage);
+      stripe.view.fill(0, lastPage, end);
+      const advice = stripe.shared ? MADV_REMOVE : MADV_DONTNEED;
+      if (getLibC().madvise(stripe.viewAddress + firstPage, lastPage - firstPage, advice) !== 0) {
+        // The pages stay; zero them by hand.
+        stripe.view.fill(0, firstPage, lastPage);
+      }
+    } else {
+      stripe.view.fill(0, offset, end);
+    }
+    stripe.free.give(piece.targetAddress, piece.taken);
+    this.committed -= piece.taken;
+    const i = this.livePieces.indexOf(
+      piece,
+      Math.max(0, upperBound(this.livePieces, piece.targetAddress) - 1),
+    );
+    if (i >= 0) this.livePieces.splice(i, 1);
+  }
+
+  /** @internal */
+  forget(allocation: DualMappedAllocation): void {
+    this.live.delete(allocation);
+  }
+
+  /** Takes room for every wanted segment from `region`'s stripes, or nothing (undefined). */
+  private takeAll(
+    region: DualRegion,
+    wanted: readonly { kind: StripeKind; taken: number; alignment: number }[],
+  ): number[] | undefined {
+    const starts: number[] = [];
+    for (const w of wanted) {
+      const start = region.stripes[w.kind].free.take(w.taken, w.alignment);
+      if (start === undefined) {
+        for (let i = 0; i < starts.length; i++)
+          region.stripes[wanted[i]!.kind].free.give(starts[i]!, wanted[i]!.taken);
+        return undefined;
+      }
+      starts.push(start);
+    }
+    return starts;
+  }
+
+  /** Reserves a region of at least `minSize` bytes and maps its stripes and alias. */
+  private mapRegion(graphName: string, minSize: number, needLow: boolean): DualRegion {
+    const libc = getLibC();
+    const range = reserveAddressSpace(this, this.regions, graphName, minSize, needLow);
+    const page = this.pageSize;
+    const codeSize = Math.floor(range.size / STRIPE_SHARE[StripeKind.Code] / page) * page;
+    const readOnlySize = Math.floor(range.size / STRIPE_SHARE[StripeKind.ReadOnly] / page) * page;
+    const readWriteSize = range.size - codeSize - readOnlySize;
+    const sharedSize = codeSize + readOnlySize;
+    let fd = -1;
+    let alias = -1;
+    const fail = (what: string): never => {
+      const error = lastErrorText();
+      libc.munmap(range.start, range.size);
+      if (alias !== -1) libc.munmap(alias, sharedSize);
+      if (fd >= 0) libc.close(fd);
+      throw new JITLinkError('AllocationFailed', `${graphName}: cannot ${what} for JIT memory: ${error}`);
+    };
+    if (codeSize === 0 || readOnlySize === 0 || readWriteSize === 0) {
+      libc.munmap(range.start, range.size);
+      throw new JITLinkError(
+        'AllocationFailed',
+        `${graphName}: a region of ${range.size} bytes is too small to share out`,
+      );
+    }
+    fd = libc.memfd_create('jitlink', MFD_CLOEXEC);
+    if (fd < 0) fail('create a memfd');
+    if (libc.ftruncate(fd, sharedSize) !== 0) fail(`size a memfd to ${sharedSize} bytes`);
+    const place = (
+      at: number,
+      size: number,
+      prot: number,
+      flags: number,
+      fileFd: number,
+      offset: number,
+    ): void => {
+      if (libc.mmap(at, size, prot, flags | MAP_FIXED, fileFd, offset) !== at)
+        fail(`map ${size} bytes at ${formatAddress(at)}`);
+    };
+    const codeStart = range.start;
+    const readOnlyStart = codeStart + codeSize;
+    const readWriteStart = readOnlyStart + readOnlySize;
+    place(codeStart, codeSize, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    place(readOnlyStart, readOnlySize, PROT_READ, MAP_SHARED, fd, codeSize);
+    place(
+      readWriteStart,
+      readWriteSize,
+      PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+      -1,
+      0,
+    );
+    alias = libc.mmap(0, sharedSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (alias === -1 || alias === 0) {
+      alias = -1;
+      fail('map the writable alias');
+    }
+    const stripe = (
+      kind: StripeKind,
+      start: number,
+      size: number,
+      viewAddress: number,
+      shared: boolean,
+    ): Stripe => ({
+      kind,
+      start,
+      size,
+      free: new FreeRanges(start, start + size),
+      view: nativeView(viewAddress, size),
+      viewAddress,
+      shared,
+    });
+    const region: DualRegion = {
+      ...range,
+      fd,
+      alias,
+      aliasSize: sharedSize,
+      stripes: [
+        stripe(StripeKind.Code, codeStart, codeSize, alias, true),
+        stripe(StripeKind.ReadOnly, readOnlyStart, readOnlySize, alias + codeSize, true),
+        stripe(StripeKind.ReadWrite, readWriteStart, readWriteSize, readWriteStart, false),
+      ],
+    };
+    this.regions.push(region);
+    return region;
+  }
+}
+
+export class DualMappedAllocation implements JITLinkAllocation {
+  private state: 'allocated' | 'finalized' | 'deallocated' = 'allocated';
+  private actions: readonly AllocAction[] = [];
+  /** The segments still held (finalize-only ones go at finalize, all at deallocate). */
+  private pieces: Piece[];
+
+  constructor(
+    private readonly manager: DualMappedMemoryManager,
+    readonly graphName: string,
+    pieces: Piece[],
+  ) {
+    this.pieces = pieces;
+  }
+
+  get segments(): readonly AllocatedSegment[] {
+    return this.pieces;
+  }
+
+  get isFinalized(): boolean {
+    return this.state === 'finalized';
+  }
+
+  private piece(group: AllocGroup): Piece {
+    const piece = this.pieces.find((p) => p.group === group);
+    if (!piece) {
+      throw new JITLinkError(
+        'AllocationFailed',
+        `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`,
+      );
+    }
+    return piece;
+  }
+
+  getWorkingMemory(group: AllocGroup): Uint8Array {
+    return this.piece(group).workingMemory;
+  }
+
+  getTargetMemory(group: AllocGroup): TargetAddress {
+    return this.piece(group).targetAddress;
+  }
+
+  async finalize(actions: readonly AllocAction[]): Promise<void> {
+    this.finalizeNow(actions);
+  }
+
+  /**
+   * Copies working memory (in 'copied' mode), runs the finalize half of each
+   * action in order, then releases finalize-only segments. The pages already
+   * have their protections. If an action fails, the dealloc halves of those
+   * already run are run in reverse, and the error is thrown.
+   */
+  finalizeNow(actions: readonly AllocAction[]): void {
+    if (this.state !== 'allocated') {
+      throw new JITLinkError(
+        'AllocationFailed',
+        `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`,
+      );
+    }
+    for (const piece of this.pieces) {
+      if (!piece.copied || piece.size === 0) continue;
+      const offset = piece.targetAddress - piece.stripe.start;
+      piece.stripe.view.set(piece.workingMemory, offset);
+    }
+    this.manager.services.runFinalizeHalves(actions, this.manager.serviceMemory());
+    this.actions = actions;
+    this.state = 'finalized';
+    const kept: Piece[] = [];
+    for (const piece of this.pieces) {
+      if (piece.lifetime === MemLifetime.Standard) kept.push(piece);
+      else this.manager.release(piece);
+    }
+    this.pieces = kept;
+  }
+
+  /** Runs dealloc halves in reverse order (if finalized), then frees the memory. A second call does nothing. */
+  async deallocate(): Promise<void> {
+    this.deallocateNow();
+  }
+
+  /** Synchronous deallocate. */
+  deallocateNow(): void {
+    if (this.state === 'deallocated') return;
+    const errors =
+      this.state === 'finalized'
+        ? this.manager.services.runDeallocHalves(this.actions, this.manager.serviceMemory())
+        : [];
+    this.state = 'deallocated';
+    for (const piece of this.pieces.splice(0)) this.manager.release(piece);
+    this.manager.forget(this);
+    if (errors.length > 0) throw joinErrors(errors);
+  }
+}
+
+/** Index of the first piece whose target address is above `address` (the list is sorted by address). */
+function upperBound(pieces: readonly Piece[], address: number): number {
+  let lo = 0;
+  let hi = pieces.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pieces[mid]!.targetAddress <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,298 @@
+import { JITLinkError, MemLifetime, MemProt, allocGroup, type AllocAction } from '@jitlink/core';
+import { DualMappedMemoryManager, TWO_GIB, callInt, readMemory, runAsMain } from '../src/index.js';
+import {
+  ARGC_PLUS_STRLEN_ARGV1,
+  RETURN_42,
+  RO,
+  RW,
+  RW_FINALIZE,
+  RX,
+  STORE_ARG1_AT_ARG0,
+  isX64Linux,
+  mappingsIn,
+  permsAt,
+} from './helpers.js';
+
+if (!isX64Linux) console.warn('skipped: in-process memory tests need x86-64 Linux');
+const describeX64 = isX64Linux ? describe : describe.skip;
+
+function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
+  return {
+    graphName: name,
+    segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }],
+    ...extra,
+  };
+}
+
+const pageOf = (address: number, pageSize: number) => Math.floor(address / pageSize);
+
+describeX64('DualMappedMemoryManager', () => {
+  let manager: DualMappedMemoryManager;
+  afterEach(async () => {
+    await manager.dispose();
+  });
+
+  it('runs code written through the alias: the code pages are R-X from the start and never writable', async () => {
+    manager = new DualMappedMemoryManager();
+    const allocation = await manager.allocate(undefined, codeRequest('ret42', RETURN_42));
+    const address = allocation.getTargetMemory(RX);
+    expect(permsAt(address)).toBe('r-xs');
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    // The bytes are at the target as soon as they are written.
+    expect(readMemory(address, RETURN_42.length)).toEqual(RETURN_42);
+    await allocation.finalize([]);
+    expect(permsAt(address)).toBe('r-xs');
+    expect(callInt(address)).toBe(42);
+  });
+
+  it('packs small graphs into shared pages, each segment at its own alignment, in the stripe of its protection', async () => {
+    manager = new DualMappedMemoryManager();
+    const request = (name: string) => ({
+      graphName: name,
+      segments: [
+        { group: RX, alignment: 16, contentSize: 6, zeroFillSize: 0 },
+        { group: RO, alignment: 8, contentSize: 100, zeroFillSize: 0 },
+        { group: RW, alignment: 64, contentSize: 8, zeroFillSize: 500 },
+      ],
+    });
+    const a = await manager.allocate(undefined, request('a'));
+    const b = await manager.allocate(undefined, request('b'));
+    for (const group of [RX, RO, RW]) {
+      const [x, y] = [a.getTargetMemory(group), b.getTargetMemory(group)];
+      expect(x).not.toBe(y);
+      expect(pageOf(x, manager.pageSize)).toBe(pageOf(y, manager.pageSize));
+    }
+    expect(a.getTargetMemory(RX) % 16).toBe(0);
+    expect(b.getTargetMemory(RW) % 64).toBe(0);
+    expect([
+      permsAt(a.getTargetMemory(RX)),
+      permsAt(a.getTargetMemory(RO)),
+      permsAt(a.getTargetMemory(RW)),
+    ]).toEqual(['r-xs', 'r--s', 'rw-p']);
+    expect(b.getWorkingMemory(RW).length).toBe(508);
+    expect(b.getWorkingMemory(RW).every((x) => x === 0)).toBe(true);
+    expect(manager.stats()).toEqual({
+      liveAllocations: 2,
+      regions: 1,
+      // (A low reservation may be smaller than asked for when the low 2 GiB are crowded.)
+      reservedBytes: manager.reservations[0]!.end - manager.reservations[0]!.start,
+      committedBytes: 2 * (6 + 100 + 508),
+    });
+    // Every graph of the session stays within reach of a 32-bit displacement.
+    expect(Math.abs(a.getTargetMemory(RW) - a.getTargetMemory(RX))).toBeLessThan(TWO_GIB);
+    const rwx = allocGroup(MemProt.Read | MemProt.Write | MemProt.Exec, MemLifetime.Standard);
+    const refused = manager.allocate(undefined, {
+      graphName: 'bad.o',
+      segments: [{ group: rwx, alignment: 1, contentSize: 1, zeroFillSize: 0 }],
+    });
+    await expect(refused).rejects.toThrow(/bad\.o.*writable and executable/);
+    await expect(refused).rejects.toBeInstanceOf(JITLinkError);
+  });
+
+  it("copies working memory to the target at finalize in 'copied' mode", async () => {
+    manager = new DualMappedMemoryManager({ workingMemory: 'copied' });
+    const allocation = await manager.allocate(undefined, codeRequest('ret42', RETURN_42));
+    const address = allocation.getTargetMemory(RX);
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    expect(readMemory(address, 6)).toEqual(new Uint8Array(6));
+    await allocation.finalize([]);
+    expect(callInt(address)).toBe(42);
+  });
+
+  it('calls a function as main with a NULL-terminated argv', async () => {
+    manager = new DualMappedMemoryManager();
+    const allocation = await manager.allocate(undefined, codeRequest('argc', ARGC_PLUS_STRLEN_ARGV1));
+    allocation.getWorkingMemory(RX).set(ARGC_PLUS_STRLEN_ARGV1);
+    await allocation.finalize([]);
+    expect(runAsMain(allocation.getTargetMemory(RX), ['prog', 'hello'])).toBe(2 + 5);
+  });
+
+  it('zeroes what a graph frees, leaves its neighbours alone, and hands the bytes out again', async () => {
+    manager = new DualMappedMemoryManager();
+    const before = await manager.allocate(undefined, codeRequest('before', RETURN_42));
+    before.getWorkingMemory(RX).set(RETURN_42);
+    await before.finalize([]);
+    // A segment spanning whole pages and a small one, in the same stripes as others.
+    const freed = await manager.allocate(undefined, {
+      graphName: 'freed',
+      segments: [
+        { group: RX, alignment: 16, contentSize: 3 * manager.pageSize, zeroFillSize: 0 },
+        { group: RW, alignment: 8, contentSize: 24, zeroFillSize: 0 },
+      ],
+    });
+    freed.getWorkingMemory(RX).fill(0xcc);
+    freed.getWorkingMemory(RW).fill(0xab);
+    await freed.finalize([]);
+    const after = await manager.allocate(undefined, codeRequest('after', RETURN_42));
+    after.getWorkingMemory(RX).set(RETURN_42);
+    await after.finalize([]);
+    const [code, data] = [freed.getTargetMemory(RX), freed.getTargetMemory(RW)];
+    expect(manager.isReadable(code, 16)).toBe(true);
+    await freed.deallocate();
+    expect(manager.isReadable(code, 16)).toBe(false);
+    expect(readMemory(code, 3 * manager.pageSize).every((x) => x === 0)).toBe(true);
+    expect(readMemory(data, 24).every((x) => x === 0)).toBe(true);
+    expect(callInt(before.getTargetMemory(RX))).toBe(42);
+    expect(callInt(after.getTargetMemory(RX))).toBe(42);
+    const again = await manager.allocate(undefined, {
+      graphName: 'again',
+      segments: [{ group: RX, alignment: 16, contentSize: 2 * manager.pageSize, zeroFillSize: 0 }],
+    });
+    expect(again.getTargetMemory(RX)).toBe(code);
+    expect(again.getWorkingMemory(RX).every((x) => x === 0)).toBe(true);
+  });
+
+  it('isReadable covers exactly the live segments', async () => {
+    manager = new DualMappedMemoryManager();
+    const allocations = [];
+    for (let i = 0; i < 20; i++) {
+      allocations.push(
+        await manager.allocate(undefined, {
+          graphName: `g${i}`,
+          segments: [{ group: RW, alignment: 8, contentSize: 40, zeroFillSize: 0 }],
+        }),
+      );
+    }
+    const at = allocations[7]!.getTargetMemory(RW);
+    expect(manager.isReadable(at, 40)).toBe(true);
+    expect(manager.isReadable(at + 32, 8)).toBe(true);
+    expect(manager.isReadable(at + 32, 9)).toBe(false);
+    await allocations[7]!.deallocate();
+    expect(manager.isReadable(at, 8)).toBe(false);
+    expect(manager.isReadable(allocations[8]!.getTargetMemory(RW), 8)).toBe(true);
+  });
+
+  it('runs finalize actions in order and dealloc actions in reverse, and undoes them when one fails', async () => {
+    manager = new DualMappedMemoryManager();
+    const calls: string[] = [];
+    manager.services.register('record', (args) => calls.push(`record ${args.join(',')}`));
+    const code = await manager.allocate(undefined, codeRequest('store', STORE_ARG1_AT_ARG0));
+    code.getWorkingMemory(RX).set(STORE_ARG1_AT_ARG0);
+    await code.finalize([]);
+    const cells = await manager.allocate(undefined, {
+      graphName: 'cells',
+      segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }],
+    });
+    await cells.finalize([]);
+    const cell = cells.getTargetMemory(RW);
+    const store = code.getTargetMemory(RX);
+    const allocation = await manager.allocate(undefined, codeRequest('actions', RETURN_42));
+    const actions: AllocAction[] = [
+      { finalize: { fn: 'record', args: [1] }, dealloc: { fn: 'record', args: [-1] } },
+      { finalize: { fn: store, args: [cell, 7] }, dealloc: { fn: store, args: [cell + 8, 9] } },
+      { finalize: { fn: 'record', args: [2] } },
+    ];
+    await allocation.finalize(actions);
+    expect(calls).toEqual(['record 1', 'record 2']);
+    await allocation.deallocate();
+    expect(calls).toEqual(['record 1', 'record 2', 'record -1']);
+    expect(new DataView(readMemory(cell, 16).buffer).getBigInt64(8, true)).toBe(9n);
+
+    const failing = await manager.allocate(undefined, codeRequest('failing', RETURN_42));
+    const finalize = failing.finalize([
+      { finalize: { fn: 'record', args: [3] }, dealloc: { fn: 'record', args: [-3] } },
+      { finalize: { fn: 'noSuchService', args: [] } },
+    ]);
+    await expect(finalize).rejects.toThrow(/unknown executor service "noSuchService"/);
+    expect(calls.slice(3)).toEqual(['record 3', 'record -3']);
+  });
+
+  it('releases finalize-only segments after finalize', async () => {
+    manager = new DualMappedMemoryManager();
+    const allocation = await manager.allocate(undefined, {
+      graphName: 'with-finalize-segment',
+      segments: [
+        { group: RX, alignment: 16, contentSize: 6, zeroFillSize: 0 },
+        { group: RW_FINALIZE, alignment: 8, contentSize: 8, zeroFillSize: 0 },
+      ],
+    });
+    const scratch = allocation.getTargetMemory(RW_FINALIZE);
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    allocation.getWorkingMemory(RW_FINALIZE).set([5, 0, 0, 0, 0, 0, 0, 0]);
+    expect(manager.stats().committedBytes).toBe(14);
+    let seen = -1;
+    manager.services.register('readScratch', (args) => {
+      seen = readMemory(args[0]!, 1)[0]!;
+    });
+    await allocation.finalize([{ finalize: { fn: 'readScratch', args: [scratch] } }]);
+    expect(seen).toBe(5);
+    expect(manager.stats().committedBytes).toBe(6);
+    expect(readMemory(scratch, 8)).toEqual(new Uint8Array(8));
+    expect(allocation.segments.map((s) => s.group)).toEqual([RX]);
+    expect(() => allocation.getWorkingMemory(RW_FINALIZE)).toThrow(JITLinkError);
+    expect(callInt(allocation.getTargetMemory(RX))).toBe(42);
+  });
+
+  it('maps another region when a stripe is full, and a region large enough for a large segment', async () => {
+    manager = new DualMappedMemoryManager({ reservationSize: 16 * 4096 });
+    const addresses: number[] = [];
+    // The read-write stripe is a quarter of a region: four pages.
+    for (let i = 0; i < 6; i++) {
+      const a = await manager.allocate(undefined, {
+        graphName: `g${i}`,
+        segments: [{ group: RW, alignment: 8, contentSize: 4096, zeroFillSize: 0 }],
+      });
+      addresses.push(a.getTargetMemory(RW));
+    }
+    expect(new Set(addresses).size).toBe(6);
+    expect(manager.stats().regions).toBe(2);
+    expect(Math.max(...addresses) - Math.min(...addresses)).toBeLessThan(TWO_GIB);
+    const big = await manager.allocate(undefined, {
+      graphName: 'big',
+      segments: [{ group: RX, alignment: 4096, contentSize: 40 * 4096, zeroFillSize: 0 }],
+    });
+    expect(big.getWorkingMemory(RX).length).toBe(40 * 4096);
+    expect(permsAt(big.getTargetMemory(RX) + 39 * 4096)).toBe('r-xs');
+  });
+
+  it('places graphs that need low addresses below 2 GiB, and explains when the session is high', async () => {
+    manager = new DualMappedMemoryManager();
+    const allocation = await manager.allocate(
+      undefined,
+      codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }),
+    );
+    const address = allocation.getTargetMemory(RX);
+    expect(address + RETURN_42.length).toBeLessThanOrEqual(TWO_GIB);
+    allocation.getWorkingMemory(RX).set(RETURN_42);
+    await allocation.finalize([]);
+    expect(callInt(address)).toBe(42);
+    await manager.dispose();
+
+    manager = new DualMappedMemoryManager({ placement: 'any', reservationSize: 0x10_0000 });
+    await manager.allocate(undefined, codeRequest('pic.o', RETURN_42));
+    if (manager.reservations[0]!.start >= TWO_GIB) {
+      const nopic = manager.allocate(
+        undefined,
+        codeRequest('nopic.o', RETURN_42, { requiresLow32BitAddresses: true }),
+      );
+      await expect(nopic).rejects.toThrow(/nopic\.o.*below 2 GiB.*rebuild with -fPIC\/-fPIE/);
+    }
+  });
+
+  it('leaves nothing mapped after dispose, and runs the dealloc actions first', async () => {
+    manager = new DualMappedMemoryManager({ reservationSize: 16 * 4096 });
+    const calls: number[] = [];
+    manager.services.register('record', (args) => calls.push(args[0]!));
+    for (let i = 0; i < 12; i++) {
+      const a = await manager.allocate(undefined, {
+        graphName: `g${i}`,
+        segments: [{ group: RX, alignment: 16, contentSize: 4000, zeroFillSize: 0 }],
+      });
+      a.getWorkingMemory(RX).set(RETURN_42);
+      await a.finalize(
+        i === 0 ? [{ finalize: { fn: 'record', args: [1] }, dealloc: { fn: 'record', args: [2] } }] : [],
+      );
+    }
+    const dso = manager.createDsoHandle();
+    expect(readMemory(dso, 8)).toEqual(new Uint8Array(8));
+    const reservations = manager.reservations;
+    expect(reservations.length).toBeGreaterThan(1);
+    for (const r of reservations) expect(mappingsIn(r.start, r.end).length).toBeGreaterThan(0);
+    await manager.dispose();
+    expect(calls).toEqual([1, 2]);
+    for (const r of reservations) expect(mappingsIn(r.start, r.end)).toEqual([]);
+    expect(manager.stats()).toEqual({ liveAllocations: 0, regions: 0, reservedBytes: 0, committedBytes: 0 });
+    await expect(manager.allocate(undefined, codeRequest('late', RETURN_42))).rejects.toThrow(/disposed/);
+    await manager.dispose();
+  });
+});
