@@ -26,32 +26,23 @@ import {
   JITLinkError,
   MemLifetime,
   MemProt,
-  allocGroup,
   allocGroupLifetime,
   allocGroupProt,
   alignUp,
   formatAddress,
   formatAllocGroup,
   joinErrors,
-  toError,
   validateSegmentsRequest,
   type AllocAction,
   type AllocGroup,
   type AllocatedSegment,
   type JITLinkAllocation,
-  type JITLinkDylib,
-  type JITLinkMemoryManager,
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
-import {
-  notLowError,
-  reservationSizeOption,
-  reserveAddressSpace,
-  type PlacementPolicy,
-  type ReservedRange,
-} from './address-space.js';
+import { notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
+import { InProcessMemoryBase, type InProcessMemoryManagerOptions } from './in-process-memory.js';
 import {
   MADV_DONTNEED,
   MADV_REMOVE,
@@ -67,37 +58,10 @@ import {
   getLibC,
   lastErrorText,
   nativeView,
-  systemPageSize,
 } from './native.js';
-import { runAtExitHandlers } from './run.js';
-import { ExecutorServices, type ServiceMemory } from './services.js';
 
-export interface DualMappedMemoryManagerOptions {
-  /** Bytes of address space per region (rounded up to pages), cut into the three stripes. Default 1 GiB. */
-  reservationSize?: number;
-  /** As for InProcessMemoryManager: 'prefer-low' (default), 'low' or 'any'. */
-  placement?: PlacementPolicy;
-  /** Smallest low reservation tried before giving up on low memory. Default 64 MiB. */
-  minLowReservationSize?: number;
-  /**
-   * 'mapped' (default): working memory is a view on the pages (through the
-   * alias for code and read-only data). 'copied': a JS buffer, copied at finalize.
-   */
-  workingMemory?: 'mapped' | 'copied';
-  /** Runs string-named allocation actions; defaults to a new ExecutorServices. */
-  services?: ExecutorServices;
-}
-
-export interface DualMappedMemoryStats {
-  /** Allocations not yet deallocated (including dso handles). */
-  liveAllocations: number;
-  /** Regions of address space currently mapped. */
-  regions: number;
-  /** Bytes of address space reserved. */
-  reservedBytes: number;
-  /** Bytes handed out to allocations. */
-  committedBytes: number;
-}
+/** The options of InProcessMemoryManager; `reservationSize` is per region, cut into the three stripes. */
+export type DualMappedMemoryManagerOptions = InProcessMemoryManagerOptions;
 
 /** The stripes of a region, by index: code (R-X), read-only data (R--), read-write data (RW-). */
 const StripeKind = { Code: 0, ReadOnly: 1, ReadWrite: 2 } as const;
@@ -147,46 +111,12 @@ interface Piece extends AllocatedSegment {
   readonly copied: boolean;
 }
 
-export class DualMappedMemoryManager implements JITLinkMemoryManager {
-  readonly pageSize: number;
-  readonly reservationSize: number;
-  readonly placement: PlacementPolicy;
-  readonly minLowReservationSize: number;
-  readonly workingMemoryMode: 'mapped' | 'copied';
-  readonly services: ExecutorServices;
-  private readonly regions: DualRegion[] = [];
-  private readonly live = new Set<DualMappedAllocation>();
+export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, DualMappedAllocation> {
   /** Pieces of live allocations, by target address (for isReadable). */
   private readonly livePieces: Piece[] = [];
-  private readonly dsoHandles: TargetAddress[] = [];
-  private committed = 0;
-  private disposed = false;
 
   constructor(options: DualMappedMemoryManagerOptions = {}) {
-    this.pageSize = systemPageSize();
-    this.reservationSize = reservationSizeOption(options.reservationSize, this.pageSize);
-    this.placement = options.placement ?? 'prefer-low';
-    this.minLowReservationSize = alignUp(options.minLowReservationSize ?? 0x400_0000, this.pageSize);
-    this.workingMemoryMode = options.workingMemory ?? 'mapped';
-    this.services = options.services ?? new ExecutorServices();
-  }
-
-  stats(): DualMappedMemoryStats {
-    let reservedBytes = 0;
-    for (const r of this.regions) reservedBytes += r.size;
-    return {
-      liveAllocations: this.live.size,
-      regions: this.regions.length,
-      reservedBytes,
-      committedBytes: this.committed,
-    };
-  }
-
-  /** The reserved regions as [start, end) pairs, lowest first. */
-  get reservations(): readonly { start: TargetAddress; end: TargetAddress }[] {
-    return this.regions
-      .map((r) => ({ start: r.start, end: r.start + r.size }))
-      .sort((a, b) => a.start - b.start);
+    super(options);
   }
 
   /** True when [address, address + size) lies inside one segment of a live allocation. */
@@ -198,30 +128,15 @@ export class DualMappedMemoryManager implements JITLinkMemoryManager {
     return address + size <= piece.targetAddress + piece.size;
   }
 
-  async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
-    return this.allocateNow(request);
-  }
-
   /** Synchronous allocate. */
   allocateNow(request: SegmentsRequest): DualMappedAllocation {
-    if (this.disposed) throw new JITLinkError('AllocationFailed', 'the memory manager has been disposed');
+    this.checkNotDisposed();
     validateSegmentsRequest(request);
     const wanted: { group: AllocGroup; kind: StripeKind; size: number; taken: number; alignment: number }[] =
       [];
     for (const seg of request.segments) {
+      this.checkSegmentGroup(request.graphName, seg.group);
       const prot = allocGroupProt(seg.group);
-      if (prot & MemProt.Write && prot & MemProt.Exec) {
-        throw new JITLinkError(
-          'AllocationFailed',
-          `${request.graphName}: segment ${formatAllocGroup(seg.group)} asks for writable and executable memory, which this executor never maps`,
-        );
-      }
-      if (allocGroupLifetime(seg.group) === MemLifetime.NoAlloc) {
-        throw new JITLinkError(
-          'AllocationFailed',
-          `${request.graphName}: segment ${formatAllocGroup(seg.group)} is not allocatable`,
-        );
-      }
       const size = seg.contentSize + seg.zeroFillSize;
       wanted.push({
         group: seg.group,
@@ -287,65 +202,17 @@ export class DualMappedMemoryManager implements JITLinkMemoryManager {
     return allocation;
   }
 
-  /**
-   * Eight zeroed, writable bytes in JIT memory (within reach of the code) for
-   * the linker to bind to `__dso_handle`. dispose() runs the C++ destructors
-   * registered against it (`__cxa_finalize`) before unmapping anything.
-   */
-  createDsoHandle(): TargetAddress {
-    const rw = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
-    const allocation = this.allocateNow({
-      graphName: '<__dso_handle>',
-      segments: [{ group: rw, alignment: 8, contentSize: 8, zeroFillSize: 0 }],
-    });
-    allocation.finalizeNow([]);
-    const address = allocation.getTargetMemory(rw);
-    this.dsoHandles.push(address);
-    return address;
-  }
-
-  /**
-   * Runs the at-exit handlers of every dso handle, deallocates every live
-   * allocation (running dealloc actions), and unmaps every region, its alias
-   * and its memfd. The manager cannot be used afterwards; a second call does nothing.
-   */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    const errors: Error[] = [];
-    for (const handle of this.dsoHandles.splice(0).reverse()) {
-      try {
-        runAtExitHandlers(handle);
-      } catch (e) {
-        errors.push(toError(e));
-      }
-    }
-    for (const allocation of [...this.live].reverse()) {
-      try {
-        allocation.deallocateNow();
-      } catch (e) {
-        errors.push(toError(e));
-      }
-    }
-    this.disposed = true;
+  protected override unmapRegion(region: DualRegion, errors: Error[]): void {
     const libc = getLibC();
-    for (const region of this.regions.splice(0)) {
-      if (libc.munmap(region.start, region.size) !== 0 || libc.munmap(region.alias, region.aliasSize) !== 0) {
-        errors.push(
-          new JITLinkError(
-            'AllocationFailed',
-            `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`,
-          ),
-        );
-      }
-      libc.close(region.fd);
+    if (libc.munmap(region.start, region.size) !== 0 || libc.munmap(region.alias, region.aliasSize) !== 0) {
+      errors.push(
+        new JITLinkError(
+          'AllocationFailed',
+          `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`,
+        ),
+      );
     }
-    this.committed = 0;
-    if (errors.length > 0) throw joinErrors(errors);
-  }
-
-  /** @internal */
-  serviceMemory(): ServiceMemory {
-    return this;
+    libc.close(region.fd);
   }
 
   /**

@@ -3,7 +3,6 @@ export {
   DualMappedAllocation,
   DualMappedMemoryManager,
   type DualMappedMemoryManagerOptions,
-  type DualMappedMemoryStats,
 } from './dual-mapped-memory-manager.js';
 export {
   InProcessAllocation,

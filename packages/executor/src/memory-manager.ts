@@ -24,7 +24,6 @@ import {
   JITLinkError,
   MemLifetime,
   MemProt,
-  allocGroup,
   allocGroupLifetime,
   allocGroupProt,
   alignUp,
@@ -37,20 +36,12 @@ import {
   type AllocGroup,
   type AllocatedSegment,
   type JITLinkAllocation,
-  type JITLinkDylib,
-  type JITLinkMemoryManager,
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
-import {
-  TWO_GIB,
-  notLowError,
-  reservationSizeOption,
-  reserveAddressSpace,
-  type PlacementPolicy,
-  type ReservedRange,
-} from './address-space.js';
+import { TWO_GIB, notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
+import { InProcessMemoryBase, type InProcessMemoryManagerOptions } from './in-process-memory.js';
 import {
   MADV_DONTNEED,
   PROT_NONE,
@@ -59,45 +50,14 @@ import {
   getLibC,
   lastErrorText,
   nativeView,
-  systemPageSize,
 } from './native.js';
-import { runAtExitHandlers } from './run.js';
-import { ExecutorServices, type ServiceMemory } from './services.js';
 
 /** The protection of committed memory (see commit), as MemProt. */
 const COMMITTED_PROT: MemProt = MemProt.Read | MemProt.Write;
 
 export { TWO_GIB, type PlacementPolicy } from './address-space.js';
 
-export interface InProcessMemoryManagerOptions {
-  /** Bytes of address space per reservation (rounded up to pages). Default 1 GiB. */
-  reservationSize?: number;
-  /**
-   * 'prefer-low' (default): reserve below 2 GiB when possible, else anywhere.
-   * 'low': only below 2 GiB; fail otherwise. 'any': let the kernel choose.
-   */
-  placement?: PlacementPolicy;
-  /** Smallest low reservation tried before giving up on low memory. Default 64 MiB. */
-  minLowReservationSize?: number;
-  /**
-   * 'mapped' (default): working memory is a view directly on the target pages.
-   * 'copied': working memory is a JS buffer, copied to the pages at finalize.
-   */
-  workingMemory?: 'mapped' | 'copied';
-  /** Runs string-named allocation actions; defaults to a new ExecutorServices. */
-  services?: ExecutorServices;
-}
-
-export interface InProcessMemoryStats {
-  /** Allocations not yet deallocated (including dso handles). */
-  liveAllocations: number;
-  /** Address-space reservations currently mapped. */
-  regions: number;
-  /** Bytes of address space reserved (mapped, any protection). */
-  reservedBytes: number;
-  /** Bytes of reserved space currently handed out to allocations. */
-  committedBytes: number;
-}
+export type { InProcessMemoryManagerOptions, InProcessMemoryStats } from './in-process-memory.js';
 
 interface Region extends ReservedRange {
   readonly free: FreeRanges;
@@ -119,49 +79,15 @@ interface OwnedRange {
   size: number;
 }
 
-export class InProcessMemoryManager implements JITLinkMemoryManager {
-  readonly pageSize: number;
-  readonly reservationSize: number;
-  readonly placement: PlacementPolicy;
-  readonly minLowReservationSize: number;
-  readonly workingMemoryMode: 'mapped' | 'copied';
-  readonly services: ExecutorServices;
-  private readonly regions: Region[] = [];
-  private readonly live = new Set<InProcessAllocation>();
+export class InProcessMemoryManager extends InProcessMemoryBase<Region, InProcessAllocation> {
   /** The live allocations that hold memory, by base address. */
   private readonly liveByAddress: InProcessAllocation[] = [];
-  private readonly dsoHandles: TargetAddress[] = [];
-  private committed = 0;
-  private disposed = false;
   /** Ranges of deallocated allocations waiting for the release at the end of this turn. */
   private readonly pendingRelease: OwnedRange[] = [];
   private releaseFlush: Promise<void> | undefined;
 
   constructor(options: InProcessMemoryManagerOptions = {}) {
-    this.pageSize = systemPageSize();
-    this.reservationSize = reservationSizeOption(options.reservationSize, this.pageSize);
-    this.placement = options.placement ?? 'prefer-low';
-    this.minLowReservationSize = alignUp(options.minLowReservationSize ?? 0x400_0000, this.pageSize);
-    this.workingMemoryMode = options.workingMemory ?? 'mapped';
-    this.services = options.services ?? new ExecutorServices();
-  }
-
-  stats(): InProcessMemoryStats {
-    let reservedBytes = 0;
-    for (const r of this.regions) reservedBytes += r.size;
-    return {
-      liveAllocations: this.live.size,
-      regions: this.regions.length,
-      reservedBytes,
-      committedBytes: this.committed,
-    };
-  }
-
-  /** The reserved regions as [start, end) pairs, lowest first. */
-  get reservations(): readonly { start: TargetAddress; end: TargetAddress }[] {
-    return this.regions
-      .map((r) => ({ start: r.start, end: r.start + r.size }))
-      .sort((a, b) => a.start - b.start);
+    super(options);
   }
 
   /** True when [address, address + size) lies inside memory held by a live allocation. */
@@ -171,10 +97,6 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     const list = this.liveByAddress;
     const i = upperBound(list, address) - 1;
     return i >= 0 && list[i]!.containsReadable(address, size);
-  }
-
-  async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
-    return this.allocateNow(request);
   }
 
   /** Synchronous allocate (the work is synchronous anyway). */
@@ -189,19 +111,7 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
       offset: number;
     }[] = [];
     for (const seg of request.segments) {
-      const prot = allocGroupProt(seg.group);
-      if (prot & MemProt.Write && prot & MemProt.Exec) {
-        throw new JITLinkError(
-          'AllocationFailed',
-          `${request.graphName}: segment ${formatAllocGroup(seg.group)} asks for writable and executable memory, which this executor never maps`,
-        );
-      }
-      if (allocGroupLifetime(seg.group) === MemLifetime.NoAlloc) {
-        throw new JITLinkError(
-          'AllocationFailed',
-          `${request.graphName}: segment ${formatAllocGroup(seg.group)} is not allocatable`,
-        );
-      }
+      this.checkSegmentGroup(request.graphName, seg.group);
       const size = seg.contentSize + seg.zeroFillSize;
       ordered.push({
         group: seg.group,
@@ -262,65 +172,19 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
     return allocation;
   }
 
-  /**
-   * Eight zeroed, writable bytes in JIT memory (within reach of the code) for
-   * the linker to bind to `__dso_handle`. dispose() runs the C++ destructors
-   * registered against it (`__cxa_finalize`) before unmapping anything.
-   */
-  createDsoHandle(): TargetAddress {
-    const rw = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
-    const allocation = this.allocateNow({
-      graphName: '<__dso_handle>',
-      segments: [{ group: rw, alignment: 8, contentSize: 8, zeroFillSize: 0 }],
-    });
-    allocation.finalizeNow([]);
-    const address = allocation.getTargetMemory(rw);
-    this.dsoHandles.push(address);
-    return address;
-  }
-
-  /**
-   * Runs the at-exit handlers of every dso handle, deallocates every live
-   * allocation (running dealloc actions), and unmaps all reservations.
-   * The manager cannot be used afterwards; a second call does nothing.
-   */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    const errors: Error[] = [];
+  protected override async settle(errors: Error[]): Promise<void> {
     if (this.releaseFlush) await this.releaseFlush.catch((e: unknown) => errors.push(toError(e)));
-    for (const handle of this.dsoHandles.splice(0).reverse()) {
-      try {
-        runAtExitHandlers(handle);
-      } catch (e) {
-        errors.push(toError(e));
-      }
-    }
-    for (const allocation of [...this.live].reverse()) {
-      try {
-        allocation.deallocateNow();
-      } catch (e) {
-        errors.push(toError(e));
-      }
-    }
-    this.disposed = true;
-    const libc = getLibC();
-    for (const region of this.regions.splice(0)) {
-      if (libc.munmap(region.start, region.size) !== 0) {
-        errors.push(
-          new JITLinkError(
-            'AllocationFailed',
-            `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`,
-          ),
-        );
-      }
-    }
-    this.committed = 0;
-    if (errors.length > 0) throw joinErrors(errors);
   }
 
-  /** @internal */
-  serviceMemory(): ServiceMemory {
-    return this;
+  protected override unmapRegion(region: Region, errors: Error[]): void {
+    if (getLibC().munmap(region.start, region.size) !== 0) {
+      errors.push(
+        new JITLinkError(
+          'AllocationFailed',
+          `munmap of ${formatAddress(region.start)} failed: ${lastErrorText()}`,
+        ),
+      );
+    }
   }
 
   /**
@@ -390,10 +254,6 @@ export class InProcessMemoryManager implements JITLinkMemoryManager {
       Math.max(0, upperBound(this.liveByAddress, allocation.baseAddress ?? 0) - 1),
     );
     if (i >= 0) this.liveByAddress.splice(i, 1);
-  }
-
-  private checkNotDisposed(): void {
-    if (this.disposed) throw new JITLinkError('AllocationFailed', 'the memory manager has been disposed');
   }
 
   private commit(start: number, size: number, graphName: string): void {

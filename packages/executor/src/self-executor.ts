@@ -2,7 +2,12 @@
  * This process as the executor: core's ExecutorProcessControl over the
  * in-process memory manager, dlsym lookup and direct calls.
  */
-import { JITLinkError, type ExecutorProcessControl, type JITRuntimeServices, type TargetAddress } from '@jitlink/core';
+import {
+  JITLinkError,
+  type ExecutorProcessControl,
+  type JITRuntimeServices,
+  type TargetAddress,
+} from '@jitlink/core';
 import { DualMappedMemoryManager } from './dual-mapped-memory-manager.js';
 import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './memory-manager.js';
 import { ProcessSymbols } from './process-symbols.js';
@@ -49,7 +54,9 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
 
   constructor(options: SelfExecutorOptions = {}) {
     this.memoryManager =
-      options.memory === 'page-per-graph' ? new InProcessMemoryManager(options) : new DualMappedMemoryManager(options);
+      options.memory === 'page-per-graph'
+        ? new InProcessMemoryManager(options)
+        : new DualMappedMemoryManager(options);
     this.autoLoadLibraries = options.autoLoadLibraries ?? true;
   }
 

@@ -54,3 +54,16 @@ export const ARGC_PLUS_STRLEN_ARGV1 = Uint8Array.of(
 export const STORE_ARG1_AT_ARG0 = Uint8Array.of(0x48, 0x89, 0x37, 0xc3);
 
 export const isX64Linux = process.platform === 'linux' && process.arch === 'x64';
+
+/** A request for one R-X segment holding `code`. */
+export function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
+  return {
+    graphName: name,
+    segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }],
+    ...extra,
+  };
+}
+
+if (!isX64Linux) console.warn('skipped: in-process memory tests need x86-64 Linux');
+/** `describe` on x86-64 Linux, where in-process memory can run code; skipped (with the warning above) elsewhere. */
+export const describeX64 = isX64Linux ? describe : describe.skip;

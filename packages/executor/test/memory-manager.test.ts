@@ -8,21 +8,12 @@ import {
   RW_FINALIZE,
   RX,
   STORE_ARG1_AT_ARG0,
-  isX64Linux,
+  codeRequest,
+  describeX64,
   mappingsIn,
   permsAt,
 } from './helpers.js';
 
-if (!isX64Linux) console.warn('skipped: in-process memory tests need x86-64 Linux');
-const describeX64 = isX64Linux ? describe : describe.skip;
-
-function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
-  return {
-    graphName: name,
-    segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }],
-    ...extra,
-  };
-}
 
 describeX64('InProcessMemoryManager', () => {
   let manager: InProcessMemoryManager;
