@@ -111,12 +111,29 @@ interface Piece extends AllocatedSegment {
   readonly copied: boolean;
 }
 
+let memfdWorks: boolean | undefined;
+
 export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, DualMappedAllocation> {
   /** Pieces of live allocations, by target address (for isReadable). */
   private readonly livePieces: Piece[] = [];
 
   constructor(options: DualMappedMemoryManagerOptions = {}) {
     super(options);
+  }
+
+  /** Whether this process can map memory this way (Linux with memfd_create, not refused by a sandbox). */
+  static isAvailable(): boolean {
+    if (memfdWorks === undefined) {
+      try {
+        const libc = getLibC();
+        const fd = libc.memfd_create('jitlink-probe', MFD_CLOEXEC);
+        memfdWorks = fd >= 0;
+        if (fd >= 0) libc.close(fd);
+      } catch {
+        memfdWorks = false;
+      }
+    }
+    return memfdWorks;
   }
 
   /** True when [address, address + size) lies inside one segment of a live allocation. */

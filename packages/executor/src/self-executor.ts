@@ -28,9 +28,10 @@ export type InProcessJITMemory = InProcessMemoryManager | DualMappedMemoryManage
 
 export interface SelfExecutorOptions extends InProcessMemoryManagerOptions {
   /**
-   * 'dual-mapped' (default): graphs share pages, code is written through a
-   * second mapping (DualMappedMemoryManager). 'page-per-graph': each graph gets
-   * pages of its own, protected at finalize (InProcessMemoryManager).
+   * 'dual-mapped': graphs share pages, code is written through a second
+   * mapping (DualMappedMemoryManager). 'page-per-graph': each graph gets pages
+   * of its own, protected at finalize (InProcessMemoryManager). Default:
+   * 'dual-mapped' where the system allows it (memfd_create), else 'page-per-graph'.
    */
   memory?: 'dual-mapped' | 'page-per-graph';
   /**
@@ -53,10 +54,10 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
   private readonly autoLoadLibraries: boolean;
 
   constructor(options: SelfExecutorOptions = {}) {
+    const memory =
+      options.memory ?? (DualMappedMemoryManager.isAvailable() ? 'dual-mapped' : 'page-per-graph');
     this.memoryManager =
-      options.memory === 'page-per-graph'
-        ? new InProcessMemoryManager(options)
-        : new DualMappedMemoryManager(options);
+      memory === 'dual-mapped' ? new DualMappedMemoryManager(options) : new InProcessMemoryManager(options);
     this.autoLoadLibraries = options.autoLoadLibraries ?? true;
   }
 

@@ -1,5 +1,13 @@
 import { JITLinkError, MemLifetime, MemProt, allocGroup, type AllocAction } from '@jitlink/core';
-import { DualMappedMemoryManager, TWO_GIB, callInt, readMemory, runAsMain } from '../src/index.js';
+import {
+  DualMappedMemoryManager,
+  InProcessMemoryManager,
+  SelfExecutorProcessControl,
+  TWO_GIB,
+  callInt,
+  readMemory,
+  runAsMain,
+} from '../src/index.js';
 import {
   ARGC_PLUS_STRLEN_ARGV1,
   RETURN_42,
@@ -285,5 +293,16 @@ describeX64('DualMappedMemoryManager', () => {
     expect(manager.stats()).toEqual({ liveAllocations: 0, regions: 0, reservedBytes: 0, committedBytes: 0 });
     await expect(manager.allocate(undefined, codeRequest('late', RETURN_42))).rejects.toThrow(/disposed/);
     await manager.dispose();
+  });
+
+  it('is what this process uses as executor by default, where memfd_create works', async () => {
+    manager = new DualMappedMemoryManager();
+    expect(DualMappedMemoryManager.isAvailable()).toBe(true);
+    const byDefault = new SelfExecutorProcessControl();
+    const perGraph = new SelfExecutorProcessControl({ memory: 'page-per-graph' });
+    expect(byDefault.memoryManager).toBeInstanceOf(DualMappedMemoryManager);
+    expect(perGraph.memoryManager).toBeInstanceOf(InProcessMemoryManager);
+    await byDefault.dispose();
+    await perGraph.dispose();
   });
 });
