@@ -66,8 +66,6 @@ export type DualMappedMemoryManagerOptions = InProcessMemoryManagerOptions;
 /** The stripes of a region, by index: code (R-X), read-only data (R--), read-write data (RW-). */
 const StripeKind = { Code: 0, ReadOnly: 1, ReadWrite: 2 } as const;
 type StripeKind = (typeof StripeKind)[keyof typeof StripeKind];
-/** The share of a region each stripe gets: a half, a quarter, a quarter. */
-const STRIPE_SHARE = [2, 4, 4] as const;
 
 /** Which stripe holds a segment of protection `prot` (write and execute together are refused earlier). */
 function stripeKindOf(prot: MemProt): StripeKind {
@@ -179,13 +177,11 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       if (low && this.regions.length > 0 && !this.regions.some((r) => r.low)) {
         throw notLowError(request.graphName, this.regions[0]!.start);
       }
-      // A region big enough for what each stripe must hold (a stripe is a half or a quarter of it).
-      const need = [0, 0, 0];
+      // A region whose stripes hold at least what this graph needs of each.
+      const need: [number, number, number] = [0, 0, 0];
       for (const w of wanted)
-        need[w.kind]! += alignUp(w.taken, this.pageSize) + Math.max(w.alignment, this.pageSize);
-      let minSize = 0;
-      for (let k = 0; k < 3; k++) minSize = Math.max(minSize, need[k]! * STRIPE_SHARE[k]!);
-      region = this.mapRegion(request.graphName, minSize, low);
+        need[w.kind] += alignUp(w.taken, this.pageSize) + Math.max(w.alignment, this.pageSize);
+      region = this.mapRegion(request.graphName, need, low);
       starts = this.takeAll(region, wanted);
       if (starts === undefined) {
         throw new JITLinkError(
@@ -286,14 +282,25 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     return starts;
   }
 
-  /** Reserves a region of at least `minSize` bytes and maps its stripes and alias. */
-  private mapRegion(graphName: string, minSize: number, needLow: boolean): DualRegion {
+  /**
+   * Reserves a region with at least `need` bytes (page multiples) in each
+   * stripe and maps its stripes and alias. What the region has beyond the
+   * needs goes half to code, a quarter to each kind of data.
+   */
+  private mapRegion(
+    graphName: string,
+    need: readonly [number, number, number],
+    needLow: boolean,
+  ): DualRegion {
     const libc = getLibC();
-    const range = reserveAddressSpace(this, this.regions, graphName, minSize, needLow);
     const page = this.pageSize;
-    const codeSize = Math.floor(range.size / STRIPE_SHARE[StripeKind.Code] / page) * page;
-    const readOnlySize = Math.floor(range.size / STRIPE_SHARE[StripeKind.ReadOnly] / page) * page;
-    const readWriteSize = range.size - codeSize - readOnlySize;
+    // Every stripe gets at least a page (a mapping cannot be empty).
+    need = [Math.max(need[0], page), Math.max(need[1], page), Math.max(need[2], page)];
+    const range = reserveAddressSpace(this, this.regions, graphName, need[0] + need[1] + need[2], needLow);
+    const extra = range.size - need[0] - need[1] - need[2];
+    const readOnlySize = need[StripeKind.ReadOnly] + Math.floor(extra / 4 / page) * page;
+    const readWriteSize = need[StripeKind.ReadWrite] + Math.floor(extra / 4 / page) * page;
+    const codeSize = range.size - readOnlySize - readWriteSize;
     const sharedSize = codeSize + readOnlySize;
     let fd = -1;
     let alias = -1;
@@ -304,13 +311,6 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       if (fd >= 0) libc.close(fd);
       throw new JITLinkError('AllocationFailed', `${graphName}: cannot ${what} for JIT memory: ${error}`);
     };
-    if (codeSize === 0 || readOnlySize === 0 || readWriteSize === 0) {
-      libc.munmap(range.start, range.size);
-      throw new JITLinkError(
-        'AllocationFailed',
-        `${graphName}: a region of ${range.size} bytes is too small to share out`,
-      );
-    }
     fd = libc.memfd_create('jitlink', MFD_CLOEXEC);
     if (fd < 0) fail('create a memfd');
     if (libc.ftruncate(fd, sharedSize) !== 0) fail(`size a memfd to ${sharedSize} bytes`);

@@ -22,7 +22,6 @@ import {
   permsAt,
 } from './helpers.js';
 
-
 const pageOf = (address: number, pageSize: number) => Math.floor(address / pageSize);
 
 describeX64('DualMappedMemoryManager', () => {
@@ -242,6 +241,20 @@ describeX64('DualMappedMemoryManager', () => {
     });
     expect(big.getWorkingMemory(RX).length).toBe(40 * 4096);
     expect(permsAt(big.getTargetMemory(RX) + 39 * 4096)).toBe('r-xs');
+    // A large .bss-like segment gets a region whose read-write stripe holds it.
+    const bss = await manager.allocate(undefined, {
+      graphName: 'bss',
+      segments: [{ group: RW, alignment: 64, contentSize: 0, zeroFillSize: 64 << 20 }],
+    });
+    const bssAt = bss.getTargetMemory(RW);
+    expect(permsAt(bssAt + (64 << 20) - 1)).toBe('rw-p');
+    expect(manager.isReadable(bssAt + (64 << 20) - 8, 8)).toBe(true);
+    await expect(
+      manager.allocate(undefined, {
+        graphName: 'huge',
+        segments: [{ group: RW, alignment: 8, contentSize: 0, zeroFillSize: TWO_GIB + 1 }],
+      }),
+    ).rejects.toThrow(/huge: cannot reserve/);
   });
 
   it('places graphs that need low addresses below 2 GiB, and explains when the session is high', async () => {
