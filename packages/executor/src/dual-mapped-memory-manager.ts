@@ -30,19 +30,21 @@ import {
   allocGroupProt,
   alignUp,
   formatAddress,
-  formatAllocGroup,
   joinErrors,
   validateSegmentsRequest,
   type AllocAction,
   type AllocGroup,
   type AllocatedSegment,
-  type JITLinkAllocation,
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
 import { notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
-import { InProcessMemoryBase, type InProcessMemoryManagerOptions } from './in-process-memory.js';
+import {
+  InProcessAllocationBase,
+  InProcessMemoryBase,
+  type InProcessMemoryManagerOptions,
+} from './in-process-memory.js';
 import {
   MADV_DONTNEED,
   MADV_REMOVE,
@@ -374,49 +376,13 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
   }
 }
 
-export class DualMappedAllocation implements JITLinkAllocation {
-  private state: 'allocated' | 'finalized' | 'deallocated' = 'allocated';
-  private actions: readonly AllocAction[] = [];
-  /** The segments still held (finalize-only ones go at finalize, all at deallocate). */
-  private pieces: Piece[];
-
+export class DualMappedAllocation extends InProcessAllocationBase<Piece> {
   constructor(
     private readonly manager: DualMappedMemoryManager,
-    readonly graphName: string,
+    graphName: string,
     pieces: Piece[],
   ) {
-    this.pieces = pieces;
-  }
-
-  get segments(): readonly AllocatedSegment[] {
-    return this.pieces;
-  }
-
-  get isFinalized(): boolean {
-    return this.state === 'finalized';
-  }
-
-  private piece(group: AllocGroup): Piece {
-    const piece = this.pieces.find((p) => p.group === group);
-    if (!piece) {
-      throw new JITLinkError(
-        'AllocationFailed',
-        `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`,
-      );
-    }
-    return piece;
-  }
-
-  getWorkingMemory(group: AllocGroup): Uint8Array {
-    return this.piece(group).workingMemory;
-  }
-
-  getTargetMemory(group: AllocGroup): TargetAddress {
-    return this.piece(group).targetAddress;
-  }
-
-  async finalize(actions: readonly AllocAction[]): Promise<void> {
-    this.finalizeNow(actions);
+    super(manager, graphName, pieces);
   }
 
   /**
@@ -426,26 +392,18 @@ export class DualMappedAllocation implements JITLinkAllocation {
    * already run are run in reverse, and the error is thrown.
    */
   finalizeNow(actions: readonly AllocAction[]): void {
-    if (this.state !== 'allocated') {
-      throw new JITLinkError(
-        'AllocationFailed',
-        `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`,
-      );
-    }
-    for (const piece of this.pieces) {
+    this.checkFinalizable();
+    for (const piece of this.segments) {
       if (!piece.copied || piece.size === 0) continue;
-      const offset = piece.targetAddress - piece.stripe.start;
-      piece.stripe.view.set(piece.workingMemory, offset);
+      piece.stripe.view.set(piece.workingMemory, piece.targetAddress - piece.stripe.start);
     }
-    this.manager.services.runFinalizeHalves(actions, this.manager.serviceMemory());
-    this.actions = actions;
-    this.state = 'finalized';
+    this.runFinalizeActions(actions);
     const kept: Piece[] = [];
-    for (const piece of this.pieces) {
+    for (const piece of this.segments) {
       if (piece.lifetime === MemLifetime.Standard) kept.push(piece);
       else this.manager.release(piece);
     }
-    this.pieces = kept;
+    this.segments = kept;
   }
 
   /** Runs dealloc halves in reverse order (if finalized), then frees the memory. A second call does nothing. */
@@ -456,12 +414,10 @@ export class DualMappedAllocation implements JITLinkAllocation {
   /** Synchronous deallocate. */
   deallocateNow(): void {
     if (this.state === 'deallocated') return;
-    const errors =
-      this.state === 'finalized'
-        ? this.manager.services.runDeallocHalves(this.actions, this.manager.serviceMemory())
-        : [];
-    this.state = 'deallocated';
-    for (const piece of this.pieces.splice(0)) this.manager.release(piece);
+    const errors = this.runDeallocActions();
+    const pieces = this.segments;
+    this.segments = [];
+    for (const piece of pieces) this.manager.release(piece);
     this.manager.forget(this);
     if (errors.length > 0) throw joinErrors(errors);
   }

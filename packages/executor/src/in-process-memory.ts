@@ -16,6 +16,7 @@ import {
   toError,
   type AllocAction,
   type AllocGroup,
+  type AllocatedSegment,
   type JITLinkAllocation,
   type JITLinkDylib,
   type JITLinkMemoryManager,
@@ -195,5 +196,88 @@ export abstract class InProcessMemoryBase<
         `${graphName}: segment ${formatAllocGroup(group)} is not allocatable`,
       );
     }
+  }
+}
+
+/** What an allocation needs of its manager to run its actions. */
+interface ActionRunner {
+  readonly services: ExecutorServices;
+  serviceMemory(): ServiceMemory;
+}
+
+/** The state, segment lookup and action bookkeeping both in-process allocations share. */
+export abstract class InProcessAllocationBase<
+  Segment extends AllocatedSegment,
+> implements InProcessAllocationLike {
+  protected state: 'allocated' | 'finalized' | 'deallocated' = 'allocated';
+  /** The actions whose dealloc halves run when a finalized allocation is deallocated. */
+  protected actions: readonly AllocAction[] = [];
+  /** The segments held: all of them until finalize, the standard ones after, none once deallocated. */
+  segments: readonly Segment[];
+
+  constructor(
+    private readonly runner: ActionRunner,
+    readonly graphName: string,
+    segments: readonly Segment[],
+  ) {
+    this.segments = segments;
+  }
+
+  get isFinalized(): boolean {
+    return this.state === 'finalized';
+  }
+
+  getWorkingMemory(group: AllocGroup): Uint8Array {
+    return this.segment(group).workingMemory;
+  }
+
+  getTargetMemory(group: AllocGroup): TargetAddress {
+    return this.segment(group).targetAddress;
+  }
+
+  async finalize(actions: readonly AllocAction[]): Promise<void> {
+    this.finalizeNow(actions);
+  }
+
+  abstract finalizeNow(actions: readonly AllocAction[]): void;
+  abstract deallocate(): Promise<void>;
+  abstract deallocateNow(): void;
+
+  protected segment(group: AllocGroup): Segment {
+    const seg = this.segments.find((s) => s.group === group);
+    if (!seg) {
+      throw new JITLinkError(
+        'AllocationFailed',
+        `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`,
+      );
+    }
+    return seg;
+  }
+
+  /** Throws unless the allocation is still waiting to be finalized. */
+  protected checkFinalizable(): void {
+    if (this.state !== 'allocated') {
+      throw new JITLinkError(
+        'AllocationFailed',
+        `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`,
+      );
+    }
+  }
+
+  /** Runs the finalize halves of `actions` (undoing them if one fails) and marks the allocation finalized. */
+  protected runFinalizeActions(actions: readonly AllocAction[]): void {
+    this.runner.services.runFinalizeHalves(actions, this.runner.serviceMemory());
+    this.actions = actions;
+    this.state = 'finalized';
+  }
+
+  /** Runs the dealloc halves (if finalized) and marks the allocation deallocated; returns what failed. */
+  protected runDeallocActions(): Error[] {
+    const errors =
+      this.state === 'finalized'
+        ? this.runner.services.runDeallocHalves(this.actions, this.runner.serviceMemory())
+        : [];
+    this.state = 'deallocated';
+    return errors;
   }
 }

@@ -35,13 +35,16 @@ import {
   type AllocAction,
   type AllocGroup,
   type AllocatedSegment,
-  type JITLinkAllocation,
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
 import { TWO_GIB, notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
-import { InProcessMemoryBase, type InProcessMemoryManagerOptions } from './in-process-memory.js';
+import {
+  InProcessAllocationBase,
+  InProcessMemoryBase,
+  type InProcessMemoryManagerOptions,
+} from './in-process-memory.js';
 import {
   MADV_DONTNEED,
   PROT_NONE,
@@ -302,47 +305,22 @@ export class InProcessMemoryManager extends InProcessMemoryBase<Region, InProces
   }
 }
 
-export class InProcessAllocation implements JITLinkAllocation {
-  private state: 'allocated' | 'finalized' | 'deallocated' = 'allocated';
+export class InProcessAllocation extends InProcessAllocationBase<PlacedSegment> {
   private protectionsApplied = false;
-  private actions: readonly AllocAction[] = [];
-  private allSegments: PlacedSegment[];
-  segments: readonly PlacedSegment[];
+  private readonly allSegments: readonly PlacedSegment[];
   /** @internal Start of the memory this allocation holds (undefined when it holds none). */
   readonly baseAddress: TargetAddress | undefined;
 
   constructor(
     private readonly manager: InProcessMemoryManager,
-    readonly graphName: string,
+    graphName: string,
     segments: PlacedSegment[],
     /** [standard range, finalize-only tail range?] */
     private readonly ranges: OwnedRange[],
   ) {
+    super(manager, graphName, segments);
     this.allSegments = segments;
-    this.segments = segments;
     this.baseAddress = ranges[0]?.start;
-  }
-
-  get isFinalized(): boolean {
-    return this.state === 'finalized';
-  }
-
-  private segment(group: AllocGroup): PlacedSegment {
-    const seg = this.segments.find((s) => s.group === group);
-    if (!seg)
-      throw new JITLinkError(
-        'AllocationFailed',
-        `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`,
-      );
-    return seg;
-  }
-
-  getWorkingMemory(group: AllocGroup): Uint8Array {
-    return this.segment(group).workingMemory;
-  }
-
-  getTargetMemory(group: AllocGroup): TargetAddress {
-    return this.segment(group).targetAddress;
   }
 
   /** @internal */
@@ -357,10 +335,6 @@ export class InProcessAllocation implements JITLinkAllocation {
     return false;
   }
 
-  async finalize(actions: readonly AllocAction[]): Promise<void> {
-    this.finalizeNow(actions);
-  }
-
   /**
    * Copies working memory (in 'copied' mode), applies each segment's
    * protection, runs the finalize half of each action in order, then releases
@@ -368,12 +342,7 @@ export class InProcessAllocation implements JITLinkAllocation {
    * actions already run are run in reverse, and the error is thrown.
    */
   finalizeNow(actions: readonly AllocAction[]): void {
-    if (this.state !== 'allocated') {
-      throw new JITLinkError(
-        'AllocationFailed',
-        `cannot finalize the allocation for ${this.graphName}: it is ${this.state}`,
-      );
-    }
+    this.checkFinalizable();
     const libc = getLibC();
     for (const seg of this.allSegments) {
       if (seg.pageBytes === 0) continue;
@@ -388,9 +357,7 @@ export class InProcessAllocation implements JITLinkAllocation {
       }
     }
     this.protectionsApplied = true;
-    this.manager.services.runFinalizeHalves(actions, this.manager.serviceMemory());
-    this.actions = actions;
-    this.state = 'finalized';
+    this.runFinalizeActions(actions);
     const tail = this.ranges[1];
     this.segments = this.allSegments.filter((s) => s.lifetime === MemLifetime.Standard);
     if (tail) {
@@ -417,11 +384,7 @@ export class InProcessAllocation implements JITLinkAllocation {
 
   /** Runs the dealloc halves (if finalized) and leaves the allocation deallocated but still owning its ranges. */
   private detach(): Error[] {
-    const errors =
-      this.state === 'finalized'
-        ? this.manager.services.runDeallocHalves(this.actions, this.manager.serviceMemory())
-        : [];
-    this.state = 'deallocated';
+    const errors = this.runDeallocActions();
     this.segments = [];
     this.manager.forget(this);
     return errors;

@@ -1,4 +1,4 @@
-import { JITLinkError, MemLifetime, MemProt, allocGroup, type AllocAction } from '@jitlink/core';
+import { JITLinkError, MemLifetime, MemProt, allocGroup } from '@jitlink/core';
 import {
   DualMappedMemoryManager,
   InProcessMemoryManager,
@@ -6,16 +6,13 @@ import {
   TWO_GIB,
   callInt,
   readMemory,
-  runAsMain,
 } from '../src/index.js';
 import {
-  ARGC_PLUS_STRLEN_ARGV1,
   RETURN_42,
   RO,
   RW,
   RW_FINALIZE,
   RX,
-  STORE_ARG1_AT_ARG0,
   codeRequest,
   describeX64,
   mappingsIn,
@@ -87,24 +84,6 @@ describeX64('DualMappedMemoryManager', () => {
     await expect(refused).rejects.toBeInstanceOf(JITLinkError);
   });
 
-  it("copies working memory to the target at finalize in 'copied' mode", async () => {
-    manager = new DualMappedMemoryManager({ workingMemory: 'copied' });
-    const allocation = await manager.allocate(undefined, codeRequest('ret42', RETURN_42));
-    const address = allocation.getTargetMemory(RX);
-    allocation.getWorkingMemory(RX).set(RETURN_42);
-    expect(readMemory(address, 6)).toEqual(new Uint8Array(6));
-    await allocation.finalize([]);
-    expect(callInt(address)).toBe(42);
-  });
-
-  it('calls a function as main with a NULL-terminated argv', async () => {
-    manager = new DualMappedMemoryManager();
-    const allocation = await manager.allocate(undefined, codeRequest('argc', ARGC_PLUS_STRLEN_ARGV1));
-    allocation.getWorkingMemory(RX).set(ARGC_PLUS_STRLEN_ARGV1);
-    await allocation.finalize([]);
-    expect(runAsMain(allocation.getTargetMemory(RX), ['prog', 'hello'])).toBe(2 + 5);
-  });
-
   it('zeroes what a graph frees, leaves its neighbours alone, and hands the bytes out again', async () => {
     manager = new DualMappedMemoryManager();
     const before = await manager.allocate(undefined, codeRequest('before', RETURN_42));
@@ -158,41 +137,6 @@ describeX64('DualMappedMemoryManager', () => {
     await allocations[7]!.deallocate();
     expect(manager.isReadable(at, 8)).toBe(false);
     expect(manager.isReadable(allocations[8]!.getTargetMemory(RW), 8)).toBe(true);
-  });
-
-  it('runs finalize actions in order and dealloc actions in reverse, and undoes them when one fails', async () => {
-    manager = new DualMappedMemoryManager();
-    const calls: string[] = [];
-    manager.services.register('record', (args) => calls.push(`record ${args.join(',')}`));
-    const code = await manager.allocate(undefined, codeRequest('store', STORE_ARG1_AT_ARG0));
-    code.getWorkingMemory(RX).set(STORE_ARG1_AT_ARG0);
-    await code.finalize([]);
-    const cells = await manager.allocate(undefined, {
-      graphName: 'cells',
-      segments: [{ group: RW, alignment: 8, contentSize: 16, zeroFillSize: 0 }],
-    });
-    await cells.finalize([]);
-    const cell = cells.getTargetMemory(RW);
-    const store = code.getTargetMemory(RX);
-    const allocation = await manager.allocate(undefined, codeRequest('actions', RETURN_42));
-    const actions: AllocAction[] = [
-      { finalize: { fn: 'record', args: [1] }, dealloc: { fn: 'record', args: [-1] } },
-      { finalize: { fn: store, args: [cell, 7] }, dealloc: { fn: store, args: [cell + 8, 9] } },
-      { finalize: { fn: 'record', args: [2] } },
-    ];
-    await allocation.finalize(actions);
-    expect(calls).toEqual(['record 1', 'record 2']);
-    await allocation.deallocate();
-    expect(calls).toEqual(['record 1', 'record 2', 'record -1']);
-    expect(new DataView(readMemory(cell, 16).buffer).getBigInt64(8, true)).toBe(9n);
-
-    const failing = await manager.allocate(undefined, codeRequest('failing', RETURN_42));
-    const finalize = failing.finalize([
-      { finalize: { fn: 'record', args: [3] }, dealloc: { fn: 'record', args: [-3] } },
-      { finalize: { fn: 'noSuchService', args: [] } },
-    ]);
-    await expect(finalize).rejects.toThrow(/unknown executor service "noSuchService"/);
-    expect(calls.slice(3)).toEqual(['record 3', 'record -3']);
   });
 
   it('releases finalize-only segments after finalize', async () => {

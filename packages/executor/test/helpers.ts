@@ -56,7 +56,11 @@ export const STORE_ARG1_AT_ARG0 = Uint8Array.of(0x48, 0x89, 0x37, 0xc3);
 export const isX64Linux = process.platform === 'linux' && process.arch === 'x64';
 
 /** A request for one R-X segment holding `code`. */
-export function codeRequest(name: string, code: Uint8Array, extra: { requiresLow32BitAddresses?: boolean } = {}) {
+export function codeRequest(
+  name: string,
+  code: Uint8Array,
+  extra: { requiresLow32BitAddresses?: boolean } = {},
+) {
   return {
     graphName: name,
     segments: [{ group: RX, alignment: 16, contentSize: code.length, zeroFillSize: 0 }],
