@@ -63,6 +63,17 @@ export interface JITLinkMemoryManager {
   allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation>;
 }
 
+/** The segment of `group` among an allocation's `segments`; an AllocationFailed error naming `owner` when there is none. */
+export function segmentOfGroup<Segment extends AllocatedSegment>(
+  segments: readonly Segment[],
+  group: AllocGroup,
+  owner: string,
+): Segment {
+  const seg = segments.find((s) => s.group === group);
+  if (!seg) throw new JITLinkError('AllocationFailed', `no segment ${formatAllocGroup(group)} in ${owner}`);
+  return seg;
+}
+
 /** Checks a request's numbers before a manager acts on them. */
 export function validateSegmentsRequest(request: SegmentsRequest): void {
   for (const seg of request.segments) {
@@ -174,9 +185,7 @@ class SimulatedAllocation implements JITLinkAllocation {
   }
 
   private segment(group: AllocGroup): AllocatedSegment {
-    const seg = this.segments.find((s) => s.group === group);
-    if (!seg) throw new JITLinkError('AllocationFailed', `no segment ${formatAllocGroup(group)} in this allocation`);
-    return seg;
+    return segmentOfGroup(this.segments, group, 'this allocation');
   }
   getWorkingMemory(group: AllocGroup): Uint8Array {
     return this.segment(group).workingMemory;

@@ -43,6 +43,7 @@ import { FreeRanges } from './free-ranges.js';
 import {
   InProcessAllocationBase,
   InProcessMemoryBase,
+  upperBound,
   type InProcessMemoryManagerOptions,
 } from './in-process-memory.js';
 import {
@@ -139,7 +140,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
   /** True when [address, address + size) lies inside one segment of a live allocation. */
   isReadable(address: TargetAddress, size: number): boolean {
     const pieces = this.livePieces;
-    const i = upperBound(pieces, address) - 1;
+    const i = upperBound(pieces, address, pieceAddress) - 1;
     if (i < 0) return false;
     const piece = pieces[i]!;
     return address + size <= piece.targetAddress + piece.size;
@@ -211,7 +212,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       };
     });
     for (const piece of pieces)
-      this.livePieces.splice(upperBound(this.livePieces, piece.targetAddress), 0, piece);
+      this.livePieces.splice(upperBound(this.livePieces, piece.targetAddress, pieceAddress), 0, piece);
     const allocation = new DualMappedAllocation(this, request.graphName, pieces);
     this.live.add(allocation);
     return allocation;
@@ -256,7 +257,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     this.committed -= piece.taken;
     const i = this.livePieces.indexOf(
       piece,
-      Math.max(0, upperBound(this.livePieces, piece.targetAddress) - 1),
+      Math.max(0, upperBound(this.livePieces, piece.targetAddress, pieceAddress) - 1),
     );
     if (i >= 0) this.livePieces.splice(i, 1);
   }
@@ -423,14 +424,4 @@ export class DualMappedAllocation extends InProcessAllocationBase<Piece> {
   }
 }
 
-/** Index of the first piece whose target address is above `address` (the list is sorted by address). */
-function upperBound(pieces: readonly Piece[], address: number): number {
-  let lo = 0;
-  let hi = pieces.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (pieces[mid]!.targetAddress <= address) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const pieceAddress = (item: Piece): number => item.targetAddress;

@@ -13,6 +13,7 @@ import {
   alignUp,
   formatAllocGroup,
   joinErrors,
+  segmentOfGroup,
   toError,
   type AllocAction,
   type AllocGroup,
@@ -244,14 +245,7 @@ export abstract class InProcessAllocationBase<
   abstract deallocateNow(): void;
 
   protected segment(group: AllocGroup): Segment {
-    const seg = this.segments.find((s) => s.group === group);
-    if (!seg) {
-      throw new JITLinkError(
-        'AllocationFailed',
-        `no segment ${formatAllocGroup(group)} in the allocation for ${this.graphName}`,
-      );
-    }
-    return seg;
+    return segmentOfGroup(this.segments, group, `the allocation for ${this.graphName}`);
   }
 
   /** Throws unless the allocation is still waiting to be finalized. */
@@ -280,4 +274,16 @@ export abstract class InProcessAllocationBase<
     this.state = 'deallocated';
     return errors;
   }
+}
+
+/** Index of the first item whose address is above `address` in a list sorted by address. */
+export function upperBound<T>(list: readonly T[], address: number, addressOf: (item: T) => number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (addressOf(list[mid]!) <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

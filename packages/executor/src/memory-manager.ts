@@ -43,6 +43,7 @@ import { FreeRanges } from './free-ranges.js';
 import {
   InProcessAllocationBase,
   InProcessMemoryBase,
+  upperBound,
   type InProcessMemoryManagerOptions,
 } from './in-process-memory.js';
 import {
@@ -98,7 +99,7 @@ export class InProcessMemoryManager extends InProcessMemoryBase<Region, InProces
     // Allocations never overlap and each holds the memory from its base up:
     // only the one with the highest base at or below `address` can hold it.
     const list = this.liveByAddress;
-    const i = upperBound(list, address) - 1;
+    const i = upperBound(list, address, baseOf) - 1;
     return i >= 0 && list[i]!.containsReadable(address, size);
   }
 
@@ -170,7 +171,11 @@ export class InProcessMemoryManager extends InProcessMemoryBase<Region, InProces
     const allocation = new InProcessAllocation(this, request.graphName, segments, owned);
     this.live.add(allocation);
     if (allocation.baseAddress !== undefined) {
-      this.liveByAddress.splice(upperBound(this.liveByAddress, allocation.baseAddress), 0, allocation);
+      this.liveByAddress.splice(
+        upperBound(this.liveByAddress, allocation.baseAddress, baseOf),
+        0,
+        allocation,
+      );
     }
     return allocation;
   }
@@ -254,7 +259,7 @@ export class InProcessMemoryManager extends InProcessMemoryBase<Region, InProces
     this.live.delete(allocation);
     const i = this.liveByAddress.indexOf(
       allocation,
-      Math.max(0, upperBound(this.liveByAddress, allocation.baseAddress ?? 0) - 1),
+      Math.max(0, upperBound(this.liveByAddress, allocation.baseAddress ?? 0, baseOf) - 1),
     );
     if (i >= 0) this.liveByAddress.splice(i, 1);
   }
@@ -405,14 +410,4 @@ export class InProcessAllocation extends InProcessAllocationBase<PlacedSegment> 
   }
 }
 
-/** Index of the first allocation whose base is above `address` (the list is sorted by base). */
-function upperBound(list: readonly InProcessAllocation[], address: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.baseAddress! <= address) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const baseOf = (item: InProcessAllocation): number => item.baseAddress!;
