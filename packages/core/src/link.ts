@@ -90,14 +90,12 @@ let lastWalk = 0;
  * and every external or absolute symbol not live.
  */
 export function prune(graph: LinkGraph): void {
-  // Indexed loops over array snapshots: the prune of a small graph runs before
-  // V8 optimizes it, and unoptimized for-of allocates a result per element.
-  const sections = graph.sectionList();
+  // forEach rather than for-of: the prune of a small graph runs before V8
+  // optimizes it, and unoptimized for-of allocates a result per element.
   const worklist: Symbol[] = [];
-  for (let s = 0; s < sections.length; s++) {
-    const symbols = [...sections[s]!.symbols];
-    for (let i = 0; i < symbols.length; i++) if (symbols[i]!.live) worklist.push(symbols[i]!);
-  }
+  graph.forEachDefinedSymbol((sym) => {
+    if (sym.live) worklist.push(sym);
+  });
   for (const sym of graph.absoluteSymbols()) if (sym.live) worklist.push(sym);
   // A fresh number per walk marks visited blocks without a Set (or a reset pass).
   const walk = ++lastWalk;
@@ -118,12 +116,11 @@ export function prune(graph: LinkGraph): void {
   }
   const deadSymbols: Symbol[] = [];
   const deadBlocks: Block[] = [];
-  for (let s = 0; s < sections.length; s++) {
-    const symbols = [...sections[s]!.symbols];
-    for (let i = 0; i < symbols.length; i++) if (!symbols[i]!.live) deadSymbols.push(symbols[i]!);
-    const blocks = [...sections[s]!.blocks];
-    for (let i = 0; i < blocks.length; i++) if (blocks[i]!.walkMark !== walk) deadBlocks.push(blocks[i]!);
-  }
+  graph.forEachDefinedSymbol((sym) => {
+    if (!sym.live) deadSymbols.push(sym);
+  });
+  const blocks = graph.blockList();
+  for (let i = 0; i < blocks.length; i++) if (blocks[i]!.walkMark !== walk) deadBlocks.push(blocks[i]!);
   for (let i = 0; i < deadSymbols.length; i++) graph.removeDefinedSymbol(deadSymbols[i]!);
   // A live symbol can only sit in a visited block, so the blocks are free.
   for (let i = 0; i < deadBlocks.length; i++) graph.removeBlock(deadBlocks[i]!);
