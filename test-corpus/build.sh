@@ -358,6 +358,7 @@ done
 a64_variants() { # <program>
   if [[ $1 == cxx ]]; then echo "${A64_CXX_MATRIX[*]}"
   elif [[ $1 == tls ]]; then echo "O2-pic-small"
+  elif [[ $1 == bss_big ]]; then echo "${A64_C_MATRIX[*]/O2-pic-tiny/}" # 48 MiB of data: beyond the tiny model's 1 MiB
   else echo "${A64_C_MATRIX[*]}"; fi
 }
 a64_native_one() { # <compiler-key> <variant> <program>
