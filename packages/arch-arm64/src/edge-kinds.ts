@@ -246,6 +246,7 @@ const TABLE = {
   RequestGOTAndTransformToPageOffset12: lowered('PageOffset12'),
   RequestGOTAndTransformToPageOffset15: lowered('GotPageOffset15'),
   RequestGOTAndTransformToDelta32: lowered('Delta32'),
+  RequestGOTAndTransformToLDRLiteral19: lowered('LDRLiteral19'),
   RequestTLVPAndTransformToPage21: { ...lowered(), tlsRelocation: 'a thread-local variable pointer (Page21)' },
   RequestTLVPAndTransformToPageOffset12: { ...lowered(), tlsRelocation: 'a thread-local variable pointer (PageOffset12)' },
   RequestTLSDescEntryAndTransformToPage21: { ...lowered(), tlsRelocation: 'a TLS descriptor (Page21)' },

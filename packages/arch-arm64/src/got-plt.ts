@@ -189,6 +189,9 @@ export class AArch64GOTAndStubs {
           case K.RequestGOTAndTransformToDelta32:
             this.lower(block, i, K.Delta32);
             break;
+          case K.RequestGOTAndTransformToLDRLiteral19:
+            this.lower(block, i, K.LDRLiteral19);
+            break;
           case K.GotPageOffset15:
             needsGOTBase = true;
             break;

@@ -41,6 +41,7 @@ const CASES: Case[] = [
   { name: 'ADR_GOT_PAGE', abs: FAR },
   { name: 'LD64_GOT_LO12_NC', abs: FAR },
   { name: 'LD64_GOTPAGE_LO15', abs: FAR, llvmGap: true },
+  { name: 'GOT_LD_PREL19', abs: FAR, llvmGap: true },
   { name: 'LD_PREL_LO19', abs: {} },
   { name: 'CONDBR19', abs: {} },
   { name: 'TSTBR14', abs: {} },

@@ -76,6 +76,7 @@ const CASES: [keyof typeof R, string, number?][] = [
   ['LD64_GOT_LO12_NC', 'RequestGOTAndTransformToPageOffset12', WORDS.ldrx],
   ['LD64_GOTPAGE_LO15', 'RequestGOTAndTransformToPageOffset15', WORDS.ldrx],
   ['GOTPCREL32', 'RequestGOTAndTransformToDelta32'],
+  ['GOT_LD_PREL19', 'RequestGOTAndTransformToLDRLiteral19'],
 ];
 
 describe('ELF/aarch64 relocation mapping', () => {
@@ -142,7 +143,7 @@ describe('ELF/aarch64 relocation mapping', () => {
 
   it.each([
     [R.COPY, 'R_AARCH64_COPY'],
-    [R.GOT_LD_PREL19, 'R_AARCH64_GOT_LD_PREL19'],
+    [R.GOTREL64, 'R_AARCH64_GOTREL64'],
     [999, 'unknown relocation type 999'],
   ])('type %d is UnsupportedRelocation naming %s', (type, name) => {
     expectError(() => map(type), 'UnsupportedRelocation', `unsupported relocation type ${type} (${name})`, 'map.o, section .rela.text, offset 0x30');

@@ -161,6 +161,8 @@ map(R.ADR_GOT_PAGE, K.RequestGOTAndTransformToPage21, 4);
 map(R.LD64_GOT_LO12_NC, K.RequestGOTAndTransformToPageOffset12, 4, { access: 3 });
 map(R.LD64_GOTPAGE_LO15, K.RequestGOTAndTransformToPageOffset15, 4, { access: 3 });
 map(R.GOTPCREL32, K.RequestGOTAndTransformToDelta32, 4);
+// -mcmodel=tiny: `ldr x0, :got:sym`, a literal load of the GOT entry.
+map(R.GOT_LD_PREL19, K.RequestGOTAndTransformToLDRLiteral19, 4);
 AARCH64_TLS_RELOCATIONS.forEach((name, i) => map(FIRST_TLS_RELOCATION + i, aarch64TLSRelocationKind(name), 4));
 
 /** Adds the edge for one R_AARCH64_* relocation. */
