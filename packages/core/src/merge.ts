@@ -117,6 +117,7 @@ export function mergeLinkGraphs(into: LinkGraph, from: LinkGraph, options: Merge
     let target = plan.target;
     if (target === undefined) target = into.createSection(uniqueSectionName(into, source.name, from.name), source.prot, source.lifetime);
     else target.prot |= source.prot;
+    target.holdsCommonSymbols ||= source.holdsCommonSymbols;
     for (const block of source.blocks) {
       block.section = target;
       block.address += shift;

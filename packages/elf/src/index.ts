@@ -2,6 +2,9 @@ export type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from './arch-su
 export * from './constants.js';
 export {
   parseElf,
+  readElfHeader,
+  hasElfMagic,
+  type ElfHeaderReading,
   scanElfSymbols,
   readElfSymbolScanRanges,
   type ElfSymbolScan,
@@ -30,6 +33,7 @@ export {
 export { discardElfComdatGroup } from './comdat.js';
 export { readElfDefinitions } from './definitions.js';
 export { createElfBackend } from './backend.js';
+export { elfFormatSniffer, elfArchName, checkElfRelocatable } from './identify.js';
 export {
   initializerSectionInfo,
   compareInitializerSections,

@@ -35,13 +35,29 @@ export interface ElfHeader {
   sectionNameTableIndex: number;
 }
 
+/** The header proper, and what checking the section header table needs. */
+export interface ElfHeaderReading {
+  /** `sectionCount` and `sectionNameTableIndex` are 0 until the section header table is checked (openElf). */
+  header: ElfHeader;
+  r: Reader;
+  /** e_shnum and e_shstrndx as stored (before their escapes into section 0 are resolved). */
+  storedSectionCount: number;
+  storedNameTableIndex: number;
+}
+
+/** True when `bytes` start with the ELF magic number. */
+export function hasElfMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+}
+
 /**
- * Checks the ELF header and the bounds of the section header table; returns
- * the file with its header and no sections yet.
+ * Reads and checks the ELF header (the first 52 or 64 bytes, nothing past
+ * them): the one reader of it, for parsing, for the symbol scan and for
+ * identifying an object.
  */
-export function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r: Reader } {
+export function readElfHeader(bytes: Uint8Array, fileName: string): ElfHeaderReading {
   const file = fileName;
-  if (bytes.length < 16 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+  if (bytes.length < 16 || !hasElfMagic(bytes)) {
     malformed(file, 'not an ELF file (bad magic or truncated identification)', undefined, 0);
   }
   const cls = bytes[4]!;
@@ -62,15 +78,9 @@ export function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r:
   const version = r.u32(20);
   if (version !== EV_CURRENT) malformed(file, `unsupported ELF version ${version}`, undefined, 20);
   const entry = r.address(24, 'entry point', undefined);
-  const shoffAt = is64 ? 40 : 32;
-  const shoff = r.word(shoffAt, 'section header offset');
+  const shoff = r.word(is64 ? 40 : 32, 'section header offset');
+  // e_shentsize, e_shnum and e_shstrndx follow e_flags at +10, +12 and +14.
   const flagsAt = is64 ? 48 : 36;
-  const flags = r.u32(flagsAt);
-  const shentsize = r.u16(flagsAt + 10);
-  let shnum = r.u16(flagsAt + 12);
-  let shstrndx = r.u16(flagsAt + 14);
-
-  const shdrSize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
   const header: ElfHeader = {
     bits: is64 ? 64 : 32,
     endianness: r.le ? 'little' : 'big',
@@ -78,13 +88,31 @@ export function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r:
     abiVersion: bytes[8]!,
     type,
     machine,
-    flags,
+    flags: r.u32(flagsAt),
     entry,
     sectionHeaderOffset: shoff,
-    sectionHeaderEntrySize: shentsize,
+    sectionHeaderEntrySize: r.u16(flagsAt + 10),
     sectionCount: 0,
     sectionNameTableIndex: 0,
   };
+  return { header, r, storedSectionCount: r.u16(flagsAt + 12), storedNameTableIndex: r.u16(flagsAt + 14) };
+}
+
+/**
+ * Checks the ELF header and the bounds of the section header table; returns
+ * the file with its header and no sections yet.
+ */
+export function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r: Reader } {
+  const file = fileName;
+  const { header, r, storedSectionCount, storedNameTableIndex } = readElfHeader(bytes, fileName);
+  const is64 = r.is64;
+  const shoffAt = is64 ? 40 : 32;
+  const flagsAt = is64 ? 48 : 36;
+  const shoff = header.sectionHeaderOffset;
+  const shentsize = header.sectionHeaderEntrySize;
+  let shnum = storedSectionCount;
+  let shstrndx = storedNameTableIndex;
+  const shdrSize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
   const elf: ElfFile = {
     fileName,
     bytes,

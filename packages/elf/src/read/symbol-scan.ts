@@ -4,14 +4,9 @@
  */
 import type { PartialObject } from '@jitlink/core';
 import {
-  ELF32_EHDR_SIZE,
   ELF32_SHDR_SIZE,
   ELF64_EHDR_SIZE,
   ELF64_SHDR_SIZE,
-  ELFCLASS32,
-  ELFCLASS64,
-  ELFDATA2LSB,
-  ELFDATA2MSB,
   GRP_COMDAT,
   SHN_UNDEF,
   SHN_XINDEX,
@@ -23,7 +18,7 @@ import {
 import { malformed } from './fields.js';
 import type { ElfFile } from './file.js';
 import { readGroupMembers } from './groups.js';
-import { openElf } from './header.js';
+import { openElf, readElfHeader, type ElfHeaderReading } from './header.js';
 import { checkSectionBounds, isPowerOfTwoSize, readSectionHeader, type ElfSectionHeader } from './sections.js';
 import { readString } from './strings.js';
 import { newSymbol, openSymbolTable, readSymbolEntry, type ElfSymbol, type SymbolTableReader } from './symbols.js';
@@ -59,27 +54,28 @@ export interface ElfSymbolScan {
 export function readElfSymbolScanRanges(object: PartialObject): void {
   const bytes = object.bytes;
   object.read(0, ELF64_EHDR_SIZE);
-  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) return;
-  const is64 = bytes[4] === ELFCLASS64;
-  if (!is64 && bytes[4] !== ELFCLASS32) return;
-  if (bytes[5] !== ELFDATA2LSB && bytes[5] !== ELFDATA2MSB) return;
-  const le = bytes[5] === ELFDATA2LSB;
-  if (bytes.length < (is64 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE)) return;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let reading: ElfHeaderReading;
+  try {
+    reading = readElfHeader(bytes, '');
+  } catch {
+    return; // scanElfSymbols reports the fault from the header bytes read
+  }
+  const { header, r } = reading;
+  const { is64, le, view } = r;
   // An address-sized field; undefined past 2^32 (no table of such a file is read).
   const word = (at: number): number | undefined => {
     if (!is64) return view.getUint32(at, le);
     return view.getUint32(le ? at + 4 : at, le) === 0 ? view.getUint32(le ? at : at + 4, le) : undefined;
   };
-  const shoff = word(is64 ? 40 : 32);
-  if (shoff === undefined || shoff === 0) return;
+  const shoff = header.sectionHeaderOffset;
+  if (shoff === 0) return;
   const entrySize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
   object.read(shoff, entrySize);
   if (shoff + entrySize > bytes.length) return;
   // e_shnum = 0 and e_shstrndx = SHN_XINDEX escape into section 0's sh_size and sh_link.
-  let count = view.getUint16(is64 ? 60 : 48, le);
+  let count = reading.storedSectionCount;
   if (count === 0) count = word(shoff + (is64 ? 32 : 20)) ?? 0;
-  let nameTable = view.getUint16(is64 ? 62 : 50, le);
+  let nameTable = reading.storedNameTableIndex;
   if (nameTable === SHN_XINDEX) nameTable = view.getUint32(shoff + (is64 ? 40 : 24), le);
   count = Math.min(count, Math.floor((bytes.length - shoff) / entrySize));
   object.read(shoff, count * entrySize);
