@@ -55,6 +55,9 @@ const ELF_MACHINES: Record<number, string> = {
   183: 'aarch64',
 };
 
+// Core names MachO CPUs itself: choosing a universal file's slice by architecture
+// happens here, before any format package is involved. (Until @jitlink/macho
+// registers a sniffer, this is also what reads thin MachO headers.)
 const MACHO_CPUS: Record<number, string> = {
   0x7: 'i386',
   0x01000007: 'x86_64',
@@ -63,6 +66,7 @@ const MACHO_CPUS: Record<number, string> = {
   0x0200000c: 'arm64_32',
 };
 
+// COFF objects have no magic number: a known machine field is how they are recognised.
 const COFF_MACHINES: Record<number, string> = {
   0x14c: 'i386',
   0x8664: 'x86_64',

@@ -2,9 +2,6 @@ export type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from './arch-su
 export * from './constants.js';
 export {
   parseElf,
-  readElfHeader,
-  hasElfMagic,
-  type ElfHeaderReading,
   scanElfSymbols,
   readElfSymbolScanRanges,
   type ElfSymbolScan,

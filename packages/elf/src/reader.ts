@@ -5,7 +5,7 @@
  * `read/file.ts` puts them together into `parseElf`.
  */
 export { parseElf, type ElfFile } from './read/file.js';
-export { hasElfMagic, readElfHeader, type ElfHeader, type ElfHeaderReading } from './read/header.js';
+export type { ElfHeader } from './read/header.js';
 export { sectionContent, type ElfSectionHeader } from './read/sections.js';
 export { decodeName, readString } from './read/strings.js';
 export type { ElfSymbol } from './read/symbols.js';

@@ -7,13 +7,13 @@ import {
   elfArchName,
   elfFormatSniffer,
   parseElf,
-  readElfHeader,
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHT_PROGBITS,
   STB_GLOBAL,
   STT_FUNC,
 } from '../src/index.js';
+import { readElfHeader } from '../src/read/header.js';
 import { writeElf } from './elf-writer.js';
 import { genericArch } from './helpers.js';
 
