@@ -142,12 +142,8 @@ function moveWide(value: (s: FixupSite) => number, check: 'none' | 'unsigned' | 
   };
 }
 
-const lowered = (becomes?: string): KindSpec => ({
-  width: 0,
-  formula: becomes === undefined ? 'lowered by the GOT/PLT pass' : `GOT entry for T, then ${becomes}`,
-  range: '',
-  ...(becomes !== undefined ? { becomes } : {}),
-});
+const lowered = (becomes: string): KindSpec => ({ width: 0, formula: `GOT entry for T, then ${becomes}`, range: '', becomes });
+const threadLocal = (what: string): KindSpec => ({ width: 0, formula: 'thread-local: not supported yet', range: '', tlsRelocation: what });
 
 const TABLE = {
   Pointer64: { width: 8, formula: 'T + A', range: '', apply: data(8, ptr, 0, 0, '') },
@@ -247,10 +243,10 @@ const TABLE = {
   RequestGOTAndTransformToPageOffset15: lowered('GotPageOffset15'),
   RequestGOTAndTransformToDelta32: lowered('Delta32'),
   RequestGOTAndTransformToLDRLiteral19: lowered('LDRLiteral19'),
-  RequestTLVPAndTransformToPage21: { ...lowered(), tlsRelocation: 'a thread-local variable pointer (Page21)' },
-  RequestTLVPAndTransformToPageOffset12: { ...lowered(), tlsRelocation: 'a thread-local variable pointer (PageOffset12)' },
-  RequestTLSDescEntryAndTransformToPage21: { ...lowered(), tlsRelocation: 'a TLS descriptor (Page21)' },
-  RequestTLSDescEntryAndTransformToPageOffset12: { ...lowered(), tlsRelocation: 'a TLS descriptor (PageOffset12)' },
+  RequestTLVPAndTransformToPage21: threadLocal('a thread-local variable pointer (Page21)'),
+  RequestTLVPAndTransformToPageOffset12: threadLocal('a thread-local variable pointer (PageOffset12)'),
+  RequestTLSDescEntryAndTransformToPage21: threadLocal('a TLS descriptor (Page21)'),
+  RequestTLSDescEntryAndTransformToPageOffset12: threadLocal('a TLS descriptor (PageOffset12)'),
 } satisfies Record<string, KindSpec>;
 
 /**

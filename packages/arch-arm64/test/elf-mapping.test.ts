@@ -2,7 +2,7 @@
 import { JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph } from '@jitlink/core';
 import type { ElfRelocationSite } from '@jitlink/elf';
 import { aarch64Elf, aarch64RelocationTypeName, addAArch64RelocationEdge, EM_AARCH64, R_AARCH64 as R } from '../src/elf/index.js';
-import { AArch64EdgeKinds as K, getAArch64EdgeKindName, isAArch64TLSEdgeKind } from '../src/index.js';
+import { getAArch64EdgeKindName, isAArch64TLSEdgeKind } from '../src/index.js';
 import { aarch64Graph } from './helpers.js';
 
 /** Instruction words each relocation applies to (llvm-mc-19 encodings). */
