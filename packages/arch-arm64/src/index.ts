@@ -34,4 +34,5 @@ export {
   STUBS_SECTION_NAME,
 } from './got-plt.js';
 export { addAArch64Passes, aarch64LinkTarget } from './passes.js';
+export { bypassReachableStubs } from './relax.js';
 export * as aarch64Encoders from './encoders.js';

@@ -2,10 +2,12 @@
 import type { LinkTarget, PassConfiguration } from '@jitlink/core';
 import { applyFixup } from './fixups.js';
 import { buildAArch64GOTAndStubs } from './got-plt.js';
+import { bypassReachableStubs } from './relax.js';
 
-/** Adds GOT/stub construction (post-prune). */
+/** Adds GOT/stub construction (post-prune) and the bypass of stubs whose callee is in reach (pre-fixup). */
 export function addAArch64Passes(config: PassConfiguration): void {
   config.postPrunePasses.push(buildAArch64GOTAndStubs);
+  config.preFixupPasses.push(bypassReachableStubs);
 }
 
 /** AArch64 fixups with the GOT/stub pass; object-format subpaths add their own passes on top. */
