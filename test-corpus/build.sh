@@ -425,11 +425,14 @@ fi
 # Assembly tests in llvm-jitlink's style (with '# jitlink-check:' lines): each
 # src/asm/<arch>/<name>.s is assembled to OUTDIR/asm/<arch>/<name>.o, and the
 # source is copied next to it as the check file.
-declare -A ASM_TRIPLE=([x86_64]=x86_64-unknown-linux-gnu [aarch64]=aarch64-unknown-linux-gnu)
+declare -A ASM_TRIPLE=([x86_64]=x86_64-unknown-linux-gnu [aarch64]=aarch64-unknown-linux-gnu
+  [aarch64_be]=aarch64_be-unknown-linux-gnu)
+# Big-endian aarch64 assembles the aarch64 sources (instructions are little-endian on both).
+declare -A ASM_SOURCES=([aarch64_be]=aarch64)
 command -v llvm-mc-19 >/dev/null || { echo "build.sh: llvm-mc-19 not found" >&2; exit 1; }
 for arch in "${!ASM_TRIPLE[@]}"; do
   mkdir -p "$OUT/asm/$arch"
-  for s in "$SRC/asm/$arch"/*.s; do
+  for s in "$SRC/asm/${ASM_SOURCES[$arch]:-$arch}"/*.s; do
     b=$(basename "$s" .s)
     llvm-mc-19 -filetype=obj -triple="${ASM_TRIPLE[$arch]}" "$s" -o "$OUT/asm/$arch/$b.o"
     cp "$s" "$OUT/asm/$arch/$b.s"

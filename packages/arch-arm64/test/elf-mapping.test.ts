@@ -160,7 +160,25 @@ describe('ELF/aarch64 relocation mapping', () => {
   it('describes the backend half: EM_AARCH64, little-endian 64-bit only', () => {
     expect(aarch64Elf.machine).toBe(EM_AARCH64);
     expect(aarch64Elf.triple(64, 'little')).toBe('aarch64-unknown-linux-gnu');
-    expect(() => aarch64Elf.triple(64, 'big')).toThrow(/big-endian aarch64/);
+    expect(() => aarch64Elf.triple(64, 'big')).toThrow(/big-endian object given to the aarch64 ELF support/);
     expect(() => aarch64Elf.triple(32, 'little')).toThrow(/ILP32/);
+  });
+});
+
+describe('ELF/aarch64 backends', () => {
+  it('createLinkGraph picks the little- or big-endian backend by the object header', async () => {
+    const { BackendRegistry } = await import('@jitlink/core');
+    const { createElfBackend } = await import('@jitlink/elf');
+    const { aarch64BEElf } = await import('../src/elf/index.js');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { CORPUS } = await import('./helpers.js');
+    const registry = new BackendRegistry();
+    registry.register(createElfBackend(aarch64Elf));
+    registry.register(createElfBackend(aarch64BEElf));
+    const little = registry.createLinkGraph(new Uint8Array(readFileSync(join(CORPUS, 'asm/aarch64/R_AARCH64_ABS64.o'))), { name: 'le.o' });
+    const big = registry.createLinkGraph(new Uint8Array(readFileSync(join(CORPUS, 'asm/aarch64_be/R_AARCH64_ABS64.o'))), { name: 'be.o' });
+    expect([little.triple, little.endianness]).toEqual(['aarch64-unknown-linux-gnu', 'little']);
+    expect([big.triple, big.endianness]).toEqual(['aarch64_be-unknown-linux-gnu', 'big']);
   });
 });

@@ -14,6 +14,7 @@ import {
   type LookupResult,
 } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
+import type { ElfArchSupport } from '@jitlink/elf';
 import { aarch64Elf, elfAArch64Target } from '../src/elf/index.js';
 import { aarch64CheckTables, aarch64InstructionDecoder, getAArch64EdgeKindName } from '../src/index.js';
 
@@ -37,6 +38,8 @@ export interface SlabLinkOptions {
   resolve?: (name: string) => number | undefined;
   slabAddress?: number;
   slabSize?: number;
+  /** The ELF support to build with (default aarch64Elf). */
+  elf?: ElfArchSupport;
 }
 
 export interface SlabLinkResult {
@@ -48,7 +51,7 @@ export interface SlabLinkResult {
 /** Builds and links one ELF aarch64 object into a slab; records it for jitlink-check. */
 export async function linkObject(path: string, options: SlabLinkOptions = {}): Promise<SlabLinkResult> {
   const bytes = readFileSync(path);
-  const graph = createElfLinkGraph(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), aarch64Elf, { name: path });
+  const graph = createElfLinkGraph(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), options.elf ?? aarch64Elf, { name: path });
   return linkGraphInSlab(graph, options);
 }
 

@@ -255,22 +255,33 @@ export const elfAArch64Target: LinkTarget = {
   addDefaultPasses: addElfAArch64Passes,
 };
 
+function aarch64Triple(want: 'little' | 'big') {
+  const arch = want === 'little' ? 'aarch64' : 'aarch64_be';
+  return (bits: 32 | 64, endianness: 'little' | 'big'): string => {
+    if (bits !== 64) {
+      throw new JITLinkError('UnsupportedArchitecture', 'ILP32 (32-bit) aarch64 ELF objects are not supported');
+    }
+    if (endianness !== want) {
+      throw new JITLinkError('UnsupportedArchitecture', `${endianness}-endian object given to the ${arch} ELF support`);
+    }
+    return `${arch}-unknown-linux-gnu`;
+  };
+}
+
 /** The aarch64 half of the ELF/aarch64 backend: pass it to `createElfBackend`. */
 export const aarch64Elf: ElfArchSupport = {
   machine: EM_AARCH64,
   arch: 'aarch64',
   packageName: '@jitlink/arch-arm64',
-  triple(bits, endianness) {
-    if (bits !== 64) {
-      throw new JITLinkError('UnsupportedArchitecture', 'ILP32 (32-bit) aarch64 ELF objects are not supported');
-    }
-    if (endianness !== 'little') {
-      throw new JITLinkError('UnsupportedArchitecture', 'big-endian aarch64 (aarch64_be) ELF objects are not supported yet');
-    }
-    return 'aarch64-unknown-linux-gnu';
-  },
+  triple: aarch64Triple('little'),
   getEdgeKindName: getAArch64EdgeKindName,
   relocationTypeName: aarch64RelocationTypeName,
   addRelocationEdge: addAArch64RelocationEdge,
   target: elfAArch64Target,
 };
+
+/**
+ * Big-endian AArch64 (`aarch64_be`): the same relocations; data fixups are
+ * written big-endian, instructions stay little-endian as on every AArch64.
+ */
+export const aarch64BEElf: ElfArchSupport = { ...aarch64Elf, arch: 'aarch64_be', triple: aarch64Triple('big') };
