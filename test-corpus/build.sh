@@ -400,7 +400,10 @@ else
   for p in "${A64_PROGRAMS[@]}"; do
     [[ ${NATIVE[$p]} == 1 ]] || continue
     for ck in "${A64_COMPILERS[@]}"; do
-      for v in $(a64_variants "$p"); do run_job_logged "qemu link/run $ck/$v $p" a64_native_one "$ck" "$v" "$p"; done
+      for v in $(a64_variants "$p"); do
+        run_job_logged "qemu link/run $ck/$v $p" a64_native_one "$ck" "$v" "$p"
+        n_run=$((n_run + 1))
+      done
     done
   done
   finish_jobs
