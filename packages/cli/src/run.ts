@@ -20,7 +20,6 @@ import {
   type JITLinkMemoryManager,
   type LinkGraph,
   type LinkObserver,
-  type LinkPhaseName,
 } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
@@ -53,6 +52,7 @@ import {
   SizeStats,
 } from './link-extras.js';
 import { describeGraph } from './graph/model.js';
+import { nowMs, Timer } from './timer.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -79,43 +79,6 @@ export function createDefaultRegistry(): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register(createElfBackend(x86_64Elf));
   return registry;
-}
-
-/** Milliseconds on a monotonic clock (process.hrtime: the global `performance` costs ~2 ms of start-up to load). */
-function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
-class Timer {
-  private readonly totals = new Map<string, number>();
-  private phaseStart = new Map<LinkGraph, { phase: LinkPhaseName; at: number }>();
-
-  add(name: string, ms: number): void {
-    this.totals.set(name, (this.totals.get(name) ?? 0) + ms);
-  }
-  async time<T>(name: string, f: () => Promise<T> | T): Promise<T> {
-    const t0 = nowMs();
-    try {
-      return await f();
-    } finally {
-      this.add(name, nowMs() - t0);
-    }
-  }
-  phase(phase: LinkPhaseName, graph: LinkGraph): void {
-    const now = nowMs();
-    const prev = this.phaseStart.get(graph);
-    if (prev) this.add(`link: ${prev.phase}`, now - prev.at);
-    if (phase === 'done') this.phaseStart.delete(graph);
-    else this.phaseStart.set(graph, { phase, at: now });
-  }
-  toJson(): Record<string, number> {
-    return Object.fromEntries([...this.totals].map(([name, ms]) => [name, Number(ms.toFixed(3))]));
-  }
-  report(): string {
-    const lines = ['jitlink timers:'];
-    for (const [name, ms] of this.totals) lines.push(`  ${ms.toFixed(3).padStart(10)} ms  ${name}`);
-    return lines.join('\n') + '\n';
-  }
 }
 
 /** The summed size of the object and archive files named (files that cannot be found count 0: reading them reports it). */
