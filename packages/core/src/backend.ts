@@ -6,7 +6,9 @@
  * own through the same API.
  */
 import { JITLinkError } from './errors.js';
-import type { LinkGraph } from './graph.js';
+import type { EdgeKindNamer } from './edge-kinds.js';
+import type { Endianness, LinkGraph, Symbol } from './graph.js';
+import type { InstructionDecoder } from './check/types.js';
 import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
 import { identifyObject, type ObjectIdentity } from './identify.js';
@@ -21,7 +23,41 @@ export interface CreateLinkGraphOptions {
   arch?: string;
 }
 
-export interface LinkGraphBackend extends LinkTarget {
+/** What a graph of a triple is made of, for graphs built by hand (such as a tool's section of raw bytes). */
+export interface GraphFormat {
+  pointerSize: 4 | 8;
+  endianness: Endianness;
+  getEdgeKindName: EdgeKindNamer;
+}
+
+/** The linker-made table entries a graph can hold for a target symbol. */
+export type TableEntryKind = 'got' | 'stub';
+
+/**
+ * What an architecture supplies beyond linking, for tools (jitlink-check,
+ * llvm-jitlink's -sectcreate and -add-self-relocations). Every member is
+ * optional: a tool says when the backend of a graph lacks what it needs.
+ */
+export interface BackendTools {
+  /** Pointer size, byte order and edge-kind names of graphs for `triple`. */
+  graphFormat?(triple: string): GraphFormat;
+  /** Decodes instructions for jitlink-check's `decode_operand` and `next_pc`. */
+  readonly instructionDecoder?: InstructionDecoder;
+  /**
+   * After the link's table passes: the graph's GOT entry for `targetName`, or
+   * its stub (the entry point calls to `targetName` jump through).
+   */
+  findTableEntry?(graph: LinkGraph, kind: TableEntryKind, targetName: string): Symbol | undefined;
+  /**
+   * A pass for llvm-jitlink's -add-self-relocations: gives a function's
+   * unrelocated references to itself an edge, so that pointers a function
+   * forms to itself follow the symbol. Architectures whose objects always
+   * carry these relocations leave it out.
+   */
+  addSelfRelocations?(graph: LinkGraph): void;
+}
+
+export interface LinkGraphBackend extends LinkTarget, BackendTools {
   /** A short name, e.g. "ELF/x86_64". */
   readonly name: string;
   readonly format: ObjectFormat;
@@ -115,6 +151,11 @@ export class BackendRegistry {
       ? `install ${formatPkg} and ${archPkg}, and register the backend they compose`
       : `no @jitlink package supports ${arch} yet; a backend for it can be registered with registerBackend()`;
     throw new JITLinkError('MissingBackend', `${what}: ${advice}`, file === undefined ? {} : { file });
+  }
+
+  /** The backend for a triple's format and architecture, if one is registered. */
+  forTriple(triple: string): LinkGraphBackend | undefined {
+    return this.find(objectFormatOfTriple(triple), archOfTriple(triple));
   }
 
   /** The backend that links `graph`, chosen by its triple. */
