@@ -71,6 +71,43 @@ function readWholeFile(source: FileArchiveSource): Uint8Array {
   }
 }
 
+type OpenedInput =
+  | { kind: 'object'; bytes: Uint8Array }
+  /** `source` is the file an archive is read from on demand, open until the session ends. */
+  | { kind: 'archive'; archive: Archive; source?: FileArchiveSource };
+
+/**
+ * An object (read whole) or an archive. `size` is the file's size as stat
+ * gave it (a file changed since is caught by the reads). Archives are read
+ * whole at once too, unless `onDemand`: then only their headers and index
+ * now, each member when it is loaded or linked, so that nothing holds the
+ * archive whole.
+ */
+function openInput(path: string, size: number | undefined, onDemand: boolean): OpenedInput {
+  const source = new FileArchiveSource(path, size);
+  // The first bytes tell an archive from an object.
+  let whole: Uint8Array | undefined;
+  let magic: Uint8Array;
+  try {
+    if (onDemand) magic = source.read(0, Math.min(8, source.size));
+    else magic = (whole = source.read(0, source.size)).subarray(0, 8);
+  } catch (e) {
+    source.close();
+    throw e;
+  } finally {
+    if (whole !== undefined) source.close();
+  }
+  if (!isArchive(magic)) return { kind: 'object', bytes: whole ?? readWholeFile(source) };
+  // Within an archive read whole, one read of the file is faster.
+  if (whole !== undefined) return { kind: 'archive', archive: parseArchive(whole, path) };
+  try {
+    return { kind: 'archive', archive: parseArchive(source, path), source };
+  } catch (e) {
+    source.close();
+    throw e;
+  }
+}
+
 /**
  * Reading inputs and building the graphs of the objects named here are timed
  * apart: building graphs is linking work (llvm-jitlink parses objects only
@@ -133,36 +170,13 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
         continue;
       }
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
-      // Its size as stat gave it above (a file changed since then is caught by the reads).
-      const source = new FileArchiveSource(path, inputSizes.get(path));
-      // Read whole at once unless archives are read on demand: the first bytes tell an archive from an object.
-      let whole: Uint8Array | undefined;
-      let magic: Uint8Array;
-      try {
-        if (linkForMemory) magic = source.read(0, Math.min(8, source.size));
-        else magic = (whole = source.read(0, source.size)).subarray(0, 8);
-      } catch (e) {
-        source.close();
-        throw e;
-      } finally {
-        if (whole !== undefined) source.close();
-      }
-      if (isArchive(magic)) {
-        let archive: Archive;
-        if (linkForMemory) {
-          // Read on demand: headers and index now, each member when it is
-          // loaded or linked, so that nothing holds the archive whole.
-          archiveFiles.push(source);
-          archive = parseArchive(source, path);
-        } else {
-          // Within it, one read of the whole file is faster.
-          archive = parseArchive(whole!, path);
-        }
+      const file = openInput(path, inputSizes.get(path), linkForMemory);
+      if (file.kind === 'archive') {
+        if (file.source !== undefined) archiveFiles.push(file.source);
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
-        current.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive, { hideDefinitions: input.hidden === true }));
+        current.addGenerator(new StaticLibraryDefinitionGenerator(layer, file.archive, { hideDefinitions: input.hidden === true }));
       } else {
-        const bytes = whole ?? readWholeFile(source);
-        const graph = clock.building(() => registry.createLinkGraph(bytes, { name: path }));
+        const graph = clock.building(() => registry.createLinkGraph(file.bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
           harnessGraphs.push(graph);
