@@ -26,7 +26,7 @@ import type { ObjectLinkingLayer } from '@jitlink/orc';
  * its backend finds them: each name the graph refers to or defines is looked up.
  */
 export function graphCheckTables(graph: LinkGraph, registry: BackendRegistry): GraphCheckTables {
-  const backend = registry.forTriple(graph.triple);
+  const backend = registry.forTriple(graph.triple, graph.format);
   if (backend?.findTableEntry === undefined) return {};
   const find = backend.findTableEntry;
   const names = new Set<string>();
@@ -71,7 +71,7 @@ export class CheckRecorder {
 
   record(graph: LinkGraph): void {
     // decode_operand and next_pc decode with the first graph's architecture.
-    this.context.decoder ??= this.registry.forTriple(graph.triple)?.instructionDecoder;
+    this.context.decoder ??= this.registry.forTriple(graph.triple, graph.format)?.instructionDecoder;
     this.context.recordGraph(graph, graphCheckTables(graph, this.registry));
   }
 

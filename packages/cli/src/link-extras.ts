@@ -56,7 +56,7 @@ export const makeDefinitionsHidden: (graph: LinkGraph) => void = hideGraphDefini
  * already carry these relocations have nothing to add.
  */
 export function addSelfRelocations(registry: BackendRegistry): LinkGraphPass {
-  return (graph) => registry.forTriple(graph.triple)?.addSelfRelocations?.(graph);
+  return (graph) => registry.forTriple(graph.triple, graph.format)?.addSelfRelocations?.(graph);
 }
 
 // ---- -show-sizes ----
