@@ -5,9 +5,9 @@
  */
 import {
   addressFromBigInt,
+  JITLinkError,
   SlabMemoryManager,
   toError,
-  JITLinkError,
   type BackendRegistry,
   type ExecutorProcessControl,
   type JITLinkMemoryManager,
@@ -30,7 +30,11 @@ export interface LinkSession {
   readonly errors: Error[];
 }
 
-/** The executor: this process. */
+/**
+ * The executor: this process. Every choice of executor (another process, its
+ * connection and memory) belongs here, so that the rest of the command sees
+ * only an ExecutorProcessControl.
+ */
 async function createExecutor(options: CliOptions): Promise<ExecutorProcessControl> {
   const executor = new SelfExecutorProcessControl();
   for (const lib of options.preload) await executor.loadLibrary(lib);
