@@ -240,27 +240,37 @@ export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   return edgeTargetAt(stub.block, stub.offset, K.Page21);
 }
 
-/**
- * GOT entries and stubs of a linked AArch64 graph by target symbol name, in
- * the shape jitlink-check's `got_addr` and `stub_addr` read (core's
- * `GraphCheckTables`).
- */
-export function aarch64CheckTables(graph: LinkGraph): {
-  gotEntries: Map<string, bigint>;
-  stubs: Map<string, bigint>;
-} {
-  const gotEntries = new Map<string, bigint>();
-  const stubs = new Map<string, bigint>();
-  for (const sym of graph.findSectionByName(GOT_SECTION_NAME)?.symbols ?? []) {
-    const target = gotEntryTarget(sym);
-    if (target?.name !== undefined) gotEntries.set(target.name, toBigInt(sym.address));
+const tableIndexes = new WeakMap<LinkGraph, { gotCount: number; stubCount: number; got: Map<string, Symbol>; stub: Map<string, Symbol> }>();
+
+/** The graph's GOT entries and stubs by target name (indexed again only when the tables grew). */
+export function aarch64TableSymbols(graph: LinkGraph): { got: Map<string, Symbol>; stub: Map<string, Symbol> } {
+  const got = graph.findSectionByName(GOT_SECTION_NAME)?.symbols;
+  const stubs = graph.findSectionByName(STUBS_SECTION_NAME)?.symbols;
+  const known = tableIndexes.get(graph);
+  if (known !== undefined && known.gotCount === (got?.size ?? 0) && known.stubCount === (stubs?.size ?? 0)) return known;
+  const index = { gotCount: got?.size ?? 0, stubCount: stubs?.size ?? 0, got: new Map<string, Symbol>(), stub: new Map<string, Symbol>() };
+  for (const entry of got ?? []) {
+    const target = gotEntryTarget(entry);
+    if (target?.name !== undefined) index.got.set(target.name, entry);
   }
-  for (const sym of graph.findSectionByName(STUBS_SECTION_NAME)?.symbols ?? []) {
-    const entry = stubGOTEntry(sym);
+  for (const stub of stubs ?? []) {
+    const entry = stubGOTEntry(stub);
     const target = entry === undefined ? undefined : gotEntryTarget(entry);
-    if (target?.name !== undefined) stubs.set(target.name, toBigInt(sym.address));
+    if (target?.name !== undefined) index.stub.set(target.name, stub);
   }
-  return { gotEntries, stubs };
+  tableIndexes.set(graph, index);
+  return index;
+}
+
+/**
+ * GOT entries and stubs of a linked AArch64 graph by target symbol name, as
+ * addresses: core's `GraphCheckTables`, for jitlink-check's `got_addr` and
+ * `stub_addr`.
+ */
+export function aarch64CheckTables(graph: LinkGraph): { gotEntries: Map<string, bigint>; stubs: Map<string, bigint> } {
+  const { got, stub } = aarch64TableSymbols(graph);
+  const address = (m: Map<string, Symbol>) => new Map([...m].map(([name, sym]) => [name, toBigInt(sym.address)] as const));
+  return { gotEntries: address(got), stubs: address(stub) };
 }
 
 /** The post-prune pass: builds the GOT, the stubs and the GOT base of `graph`. */

@@ -22,6 +22,7 @@ export { tlsNotSupported } from './diagnostics.js';
 export {
   AArch64GOTAndStubs,
   aarch64CheckTables,
+  aarch64TableSymbols,
   buildAArch64GOTAndStubs,
   findGOTBase,
   gotEntryTarget,
@@ -36,3 +37,4 @@ export {
 export { addAArch64Passes, aarch64LinkTarget } from './passes.js';
 export { bypassReachableStubs } from './relax.js';
 export * as aarch64Encoders from './encoders.js';
+export { aarch64Tools } from './tools.js';

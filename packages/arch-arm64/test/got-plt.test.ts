@@ -68,3 +68,21 @@ describe('aarch64 GOT and stubs', () => {
     expect((await linkGraphInSlab(graph)).error).toBeUndefined();
   });
 });
+
+describe('aarch64Tools (what the ELF backend gives tools)', () => {
+  it('finds GOT entries and stubs by target name, formats graphs by triple, decodes instructions', async () => {
+    const { createElfBackend } = await import('@jitlink/elf');
+    const { aarch64Elf } = await import('../src/elf/index.js');
+    const backend = createElfBackend(aarch64Elf);
+    const graph = callers(['far']);
+    expect((await linkGraphInSlab(graph, { absolutes: { far: 0x1000_0000_0000, data: 0x2000 } })).error).toBeUndefined();
+    const tables = aarch64CheckTables(graph);
+    expect(toBigInt(backend.findTableEntry!(graph, 'stub', 'far')!.address)).toBe(tables.stubs.get('far'));
+    expect(toBigInt(backend.findTableEntry!(graph, 'got', 'data')!.address)).toBe(tables.gotEntries.get('data'));
+    expect(backend.findTableEntry!(graph, 'stub', 'data')).toBeUndefined();
+    expect(backend.graphFormat!('aarch64-unknown-linux-gnu').endianness).toBe('little');
+    expect(backend.graphFormat!('aarch64_be-unknown-linux-gnu').endianness).toBe('big');
+    expect(() => backend.graphFormat!('x86_64-unknown-linux-gnu')).toThrow(/not an AArch64 triple/);
+    expect(backend.instructionDecoder!.decode(Uint8Array.of(0x00, 0x02, 0x1f, 0xd6), 0n).mnemonic).toBe('br');
+  });
+});

@@ -19,6 +19,7 @@ import { AARCH64_TLS_RELOCATIONS, aarch64TLSRelocationKind, getAArch64EdgeKindNa
 import { isAddSubImmediate, isLoadStoreUnsignedImm, isMoveWide, loadStoreScale, moveWideHalfword } from '../encoders.js';
 import { applyFixup } from '../fixups.js';
 import { addAArch64Passes } from '../passes.js';
+import { aarch64Tools } from '../tools.js';
 
 export const EM_AARCH64 = 183;
 
@@ -278,6 +279,7 @@ export const aarch64Elf: ElfArchSupport = {
   relocationTypeName: aarch64RelocationTypeName,
   addRelocationEdge: addAArch64RelocationEdge,
   target: elfAArch64Target,
+  tools: aarch64Tools,
 };
 
 /**
