@@ -1,0 +1,206 @@
+/**
+ * One simple-remote-EPC connection seen from the controller: waits for the
+ * executor's setup message, sends wrapper-function calls and matches their
+ * results by sequence number, and turns every way the peer can go away
+ * (hangup, end of stream, a malformed message) into one error that every
+ * pending and later call rejects with.
+ */
+import { JITLinkError, toError, type TargetAddress } from '@jitlink/core';
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  MessageDecoder,
+  Opcode,
+  decodeHangup,
+  decodeSetup,
+  encodeHangup,
+  encodeMessage,
+  type ExecutorInfo,
+  type Message,
+} from './protocol.js';
+
+/** The byte streams of a connection (a child's pipes, a TCP socket). */
+export interface ByteChannel {
+  /** Sends bytes; errors surface through onClose. */
+  write(bytes: Uint8Array): void;
+  /** Receives bytes until the stream ends (error undefined) or fails. */
+  onData(handler: (chunk: Uint8Array) => void): void;
+  onClose(handler: (error?: Error) => void): void;
+  /** Closes the sending side and stops reading. */
+  close(): void;
+}
+
+export interface ConnectionOptions {
+  /** Names the peer in errors, e.g. "executor llvm-jitlink-executor (pid 1234)". */
+  peer: string;
+  maxMessageSize?: number;
+  /**
+   * Explains why the channel closed (e.g. "killed by SIGKILL"), awaited
+   * before pending calls are rejected so the error says what happened.
+   */
+  describeClose?: () => Promise<string | undefined>;
+}
+
+interface Pending {
+  what: string;
+  resolve: (body: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+export class EPCConnection {
+  readonly peer: string;
+  private readonly decoder: MessageDecoder;
+  private readonly pending = new Map<bigint, Pending>();
+  private nextSeqNo = 1n;
+  private failure: Error | undefined;
+  private closing = false;
+  private setup: { resolve: (info: ExecutorInfo) => void; reject: (e: Error) => void } | undefined;
+  private readonly setupPromise: Promise<ExecutorInfo>;
+  private failing: Promise<void> | undefined;
+
+  constructor(
+    private readonly channel: ByteChannel,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.peer = options.peer;
+    this.decoder = new MessageDecoder(options.peer, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+    this.setupPromise = new Promise<ExecutorInfo>((resolve, reject) => {
+      this.setup = { resolve, reject };
+    });
+    // Unobserved until waitForSetup: avoid an unhandled rejection if the peer dies first.
+    this.setupPromise.catch(() => {});
+    channel.onData((chunk) => this.receive(chunk));
+    channel.onClose((error) => {
+      if (this.closing && !error) {
+        this.fail(new JITLinkError('LinkFailed', `${this.peer}: connection closed`));
+        return;
+      }
+      void this.failAfterDescribing(error ? `connection failed: ${error.message}` : 'closed the connection');
+    });
+  }
+
+  /** The executor's setup message (the first message it sends). */
+  waitForSetup(): Promise<ExecutorInfo> {
+    return this.setupPromise;
+  }
+
+  /** Set once the connection is unusable. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Calls the wrapper function at `tag` with an SPS argument buffer; resolves to its SPS result buffer. */
+  callWrapper(tag: TargetAddress, args: Uint8Array, what: string): Promise<Uint8Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new JITLinkError('LinkFailed', `${this.peer}: ${what} after the connection was closed`));
+    const seqNo = this.nextSeqNo++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.pending.set(seqNo, { what, resolve, reject });
+      this.channel.write(encodeMessage(Opcode.CallWrapper, seqNo, tag, args));
+    });
+  }
+
+  /** Sends a hangup (success) and closes the sending side. Pending calls fail. */
+  hangup(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.failure) {
+      try {
+        this.channel.write(encodeMessage(Opcode.Hangup, 0, 0, encodeHangup()));
+      } catch {
+        // The peer is already gone; close() below is all that is left to do.
+      }
+    }
+    this.channel.close();
+  }
+
+  private receive(chunk: Uint8Array): void {
+    if (this.failure) return;
+    let messages: Message[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (e) {
+      this.protocolError(toError(e));
+      return;
+    }
+    for (const message of messages) {
+      try {
+        this.dispatch(message);
+      } catch (e) {
+        this.protocolError(toError(e));
+        return;
+      }
+      if (this.failure) return;
+    }
+  }
+
+  private dispatch(message: Message): void {
+    const source = { peer: this.peer, what: `${Opcode[message.opcode]} message` };
+    if (this.setup) {
+      if (message.opcode !== Opcode.Setup) {
+        throw new JITLinkError('MalformedObject', `expected a setup message first, got ${Opcode[message.opcode]}`, { file: this.peer, section: 'message header', offset: 0 });
+      }
+      const info = decodeSetup(message.body, this.peer);
+      const setup = this.setup;
+      this.setup = undefined;
+      setup.resolve(info);
+      return;
+    }
+    switch (message.opcode) {
+      case Opcode.Setup:
+        throw new JITLinkError('MalformedObject', 'second setup message', { file: this.peer, section: 'setup message' });
+      case Opcode.Result: {
+        const pending = this.pending.get(message.seqNo);
+        if (!pending) {
+          throw new JITLinkError('MalformedObject', `result for unknown sequence number ${message.seqNo}`, { file: this.peer, section: 'Result message' });
+        }
+        this.pending.delete(message.seqNo);
+        pending.resolve(message.body);
+        return;
+      }
+      case Opcode.CallWrapper:
+        // The controller offers no functions to JIT'd code: answer with an
+        // empty result, which a caller decodes as an error.
+        this.channel.write(encodeMessage(Opcode.Result, message.seqNo, 0, new Uint8Array(0)));
+        return;
+      case Opcode.Hangup: {
+        const error = decodeHangup(message.body, source);
+        this.closing = true;
+        this.fail(new JITLinkError('LinkFailed', `${this.peer} hung up${error ? `: ${error}` : ''}`));
+        this.channel.close();
+        return;
+      }
+    }
+  }
+
+  private protocolError(error: Error): void {
+    this.fail(error);
+    this.channel.close();
+  }
+
+  private async failAfterDescribing(what: string): Promise<void> {
+    if (this.failure || this.failing) return;
+    this.failing = (async () => {
+      let why: string | undefined;
+      try {
+        why = await this.options.describeClose?.();
+      } catch {
+        why = undefined;
+      }
+      const during = [...this.pending.values()].map((p) => p.what)[0] ?? (this.setup ? 'setup' : undefined);
+      this.fail(
+        new JITLinkError('LinkFailed', `${this.peer} ${what}${why ? ` (${why})` : ''}${during ? ` during ${during}` : ''}`),
+      );
+    })();
+    await this.failing;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.setup?.reject(error);
+    this.setup = undefined;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Test support: corpus programs linked through the ORC layer and the ELF
+ * platform into an executor process, with the executor's stdout captured.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BackendRegistry, parseArchive, type ExecutorProcessControl } from '@jitlink/core';
+import { createElfBackend } from '@jitlink/elf';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator, StaticLibraryDefinitionGenerator } from '@jitlink/orc';
+import { ElfPlatform } from '@jitlink/orc/elf';
+import { spawnExecutor, type ConnectExecutorOptions, type ConnectedExecutor } from '../src/index.js';
+
+export const corpus = path.resolve(__dirname, '../../../test-corpus');
+export const isX64Linux = process.platform === 'linux' && process.arch === 'x64';
+export const LLVM_EXECUTOR = '/usr/lib/llvm-19/bin/llvm-jitlink-executor';
+
+/** Prints why a group of tests cannot run; under CI=true a missing prerequisite is a failure. */
+export function prerequisite(ok: boolean, reason: string): boolean {
+  if (ok) return true;
+  if (process.env.CI === 'true') throw new Error(`prerequisite missing under CI: ${reason}`);
+  console.log(`skipped: ${reason}`);
+  return false;
+}
+
+export interface CorpusProgram {
+  name: string;
+  objects: string[];
+  args: string[];
+  archives: string[];
+  expected: { stdout: string; exit: number };
+}
+
+export function corpusProgram(name: string): CorpusProgram {
+  const manifest = JSON.parse(readFileSync(path.join(corpus, 'manifest.json'), 'utf8')) as { programs: CorpusProgram[] };
+  const p = manifest.programs.find((q) => q.name === name);
+  if (!p) throw new Error(`no corpus program ${name}`);
+  return p;
+}
+
+export function expectedOf(p: CorpusProgram): { stdout: string; exit: number } {
+  return { stdout: readFileSync(path.join(corpus, p.expected.stdout), 'utf8'), exit: p.expected.exit };
+}
+
+/** A started executor whose stdout is collected. */
+export async function startExecutor(
+  executorPath: string,
+  options: ConnectExecutorOptions = {},
+): Promise<ConnectedExecutor & { output: () => string }> {
+  const started = await spawnExecutor(executorPath, { stdio: 'pipe', ...options });
+  const chunks: Buffer[] = [];
+  started.child!.stdout!.on('data', (c: Buffer) => chunks.push(c));
+  started.child!.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
+  return { ...started, output: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Links `program` (variant directory under obj/) into `executor` through ORC and runs main; disposes the executor. */
+export async function runCorpusProgram(
+  executor: ExecutorProcessControl,
+  program: CorpusProgram,
+  variant: string,
+): Promise<number> {
+  const session = new ExecutionSession(executor);
+  const errors: Error[] = [];
+  session.errorReporter = (e) => errors.push(e);
+  const registry = new BackendRegistry();
+  registry.register(createElfBackend(x86_64Elf));
+  const layer = new ObjectLinkingLayer(session, { memoryManager: executor.memoryManager, registry });
+  const dylib = session.createJITDylib('main');
+  try {
+    const platform = await ElfPlatform.create(layer, dylib, executor);
+    for (const object of program.objects) {
+      const file = path.join(corpus, 'obj', variant, object);
+      layer.add(dylib, readFileSync(file), { name: file });
+    }
+    for (const a of program.archives) {
+      dylib.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(new Uint8Array(readFileSync(a)), a)));
+    }
+    dylib.addGenerator(new ProcessSymbolsGenerator(executor, (n) => n !== 'main'));
+    const main = await session.lookupOne([dylib], 'main');
+    if (errors.length > 0) throw errors[0];
+    await platform.runInitializers();
+    const exit = await executor.runAsMain(main, program.args);
+    await platform.runFinalizers();
+    return exit;
+  } finally {
+    await session.endSession();
+    await executor.dispose();
+  }
+}
+
+export const haveLlvmExecutor = existsSync(LLVM_EXECUTOR);
