@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
-import { JITLinkError } from '@jitlink/core';
+import { JITLinkError, type BackendRegistry } from '@jitlink/core';
 import { EPCConnection, type ByteChannel } from './connection.js';
 import { RemoteExecutorProcessControl } from './remote-control.js';
 
@@ -28,6 +28,8 @@ export interface ConnectExecutorOptions {
   setupTimeoutMs?: number;
   /** Bound on one message body (default 1 GiB). */
   maxMessageSize?: number;
+  /** Backends for linking the executor runtime (see RemoteControlOptions.registry). */
+  registry?: BackendRegistry;
 }
 
 export interface ConnectedExecutor {
@@ -140,7 +142,7 @@ export async function spawnExecutor(path: string, options: ConnectExecutorOption
   });
   try {
     const control = await withSetupTimeout(
-      RemoteExecutorProcessControl.create(connection, { onDispose: () => reap(child, 5000) }),
+      RemoteExecutorProcessControl.create(connection, { registry: options.registry, onDispose: () => reap(child, 5000) }),
       options.setupTimeoutMs ?? 60_000,
       peer,
       () => child.kill('SIGKILL'),
@@ -166,7 +168,7 @@ export async function connectTcp(hostPort: string, options: ConnectExecutorOptio
   await connected;
   const connection = new EPCConnection(socketChannel(socket, socket), { peer, maxMessageSize: options.maxMessageSize });
   try {
-    const control = await withSetupTimeout(RemoteExecutorProcessControl.create(connection), options.setupTimeoutMs ?? 60_000, peer, () =>
+    const control = await withSetupTimeout(RemoteExecutorProcessControl.create(connection, { registry: options.registry }), options.setupTimeoutMs ?? 60_000, peer, () =>
       socket.destroy(),
     );
     return { control };

@@ -27,3 +27,4 @@ export {
 export { RemoteExecutorProcessControl, type RemoteControlOptions } from './remote-control.js';
 export { RemoteMemoryManager, layOutSegments, remoteAllocGroup } from './remote-memory-manager.js';
 export { SPSReader, SPSWriter, readSPSError, readSPSExpected, writeSPSError, type SPSSource } from './sps.js';
+export { RemoteRuntimeServices } from './runtime-services.js';

@@ -7,7 +7,9 @@ import {
   JITLinkError,
   formatAddress,
   type AllocAction,
+  type BackendRegistry,
   type ExecutorProcessControl,
+  type JITRuntimeServices,
   type JITLinkMemoryManager,
   type TargetAddress,
 } from '@jitlink/core';
@@ -15,6 +17,7 @@ import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
 import type { EPCConnection } from './connection.js';
 import { BootstrapNames, REQUIRED_BOOTSTRAP_SYMBOLS, type ExecutorInfo } from './protocol.js';
 import { RemoteMemoryManager } from './remote-memory-manager.js';
+import { RemoteRuntimeServices } from './runtime-services.js';
 import { SPSReader, SPSWriter, readSPSError, readSPSExpected } from './sps.js';
 
 /** The services the ELF platform names in allocation actions, and the executor functions behind them. */
@@ -27,6 +30,11 @@ export interface RemoteControlOptions {
   /** Called by dispose after the hangup (e.g. to reap the executor process). */
   onDispose?: () => Promise<void>;
   /** Builds the memory manager (default: the copying RemoteMemoryManager). */
+  /**
+   * Backends for linking the executor runtime (exit-handler services); without
+   * it the control offers no createRuntimeServices.
+   */
+  registry?: BackendRegistry;
   memoryManager?: (control: RemoteExecutorProcessControl) => JITLinkMemoryManager & { releaseAll(): Promise<void> };
 }
 
@@ -40,6 +48,9 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   private processHandle: TargetAddress = 0;
   private disposed = false;
   private triedRuntimeLibraries = false;
+  private readonly runtimeServices: RemoteRuntimeServices[] = [];
+  /** atexit/__cxa_atexit/__dso_handle for a session's linked code, from a runtime linked into the executor. */
+  readonly createRuntimeServices?: () => Promise<JITRuntimeServices>;
 
   private constructor(
     readonly connection: EPCConnection,
@@ -50,6 +61,14 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     this.triple = info.triple;
     this.pageSize = info.pageSize;
     this.memoryManager = options.memoryManager ? options.memoryManager(this) : new RemoteMemoryManager(this);
+    const registry = options.registry;
+    if (registry) {
+      this.createRuntimeServices = async () => {
+        const services = await RemoteRuntimeServices.create(this, registry);
+        this.runtimeServices.push(services);
+        return services;
+      };
+    }
   }
 
   /** Waits for the executor's setup message, checks it, and opens the executor's own symbol table. */
@@ -256,6 +275,9 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     let error: unknown;
     if (!this.connection.error) {
       try {
+        // Exit handlers registered by linked code run while its memory is still mapped.
+        for (const services of this.runtimeServices.splice(0)) await services.runAtExitHandlers();
+        await this.flushOutput();
         await this.memoryManager.releaseAll();
       } catch (e) {
         error = e;

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BackendRegistry, parseArchive, type ExecutorProcessControl } from '@jitlink/core';
-import { createElfBackend } from '@jitlink/elf';
+import { createElfBackend, defineSectionBoundarySymbols, mergeElfLinkGraphs } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator, StaticLibraryDefinitionGenerator } from '@jitlink/orc';
+import { ExecutionSession, ObjectLinkingLayer, type ObjectUnit, ProcessSymbolsGenerator, StaticLibraryDefinitionGenerator } from '@jitlink/orc';
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { spawnExecutor, type ConnectExecutorOptions, type ConnectedExecutor } from '../src/index.js';
 
@@ -43,11 +43,17 @@ export function expectedOf(p: CorpusProgram): { stdout: string; exit: number } {
 }
 
 /** A started executor whose stdout is collected. */
+export function x86Registry(): BackendRegistry {
+  const registry = new BackendRegistry();
+  registry.register(createElfBackend(x86_64Elf));
+  return registry;
+}
+
 export async function startExecutor(
   executorPath: string,
   options: ConnectExecutorOptions = {},
 ): Promise<ConnectedExecutor & { output: () => string }> {
-  const started = await spawnExecutor(executorPath, { stdio: 'pipe', ...options });
+  const started = await spawnExecutor(executorPath, { stdio: 'pipe', registry: x86Registry(), ...options });
   const chunks: Buffer[] = [];
   started.child!.stdout!.on('data', (c: Buffer) => chunks.push(c));
   started.child!.stderr!.on('data', (c: Buffer) => process.stderr.write(c));
@@ -63,24 +69,33 @@ export async function runCorpusProgram(
   const session = new ExecutionSession(executor);
   const errors: Error[] = [];
   session.errorReporter = (e) => errors.push(e);
-  const registry = new BackendRegistry();
-  registry.register(createElfBackend(x86_64Elf));
+  const registry = x86Registry();
   const layer = new ObjectLinkingLayer(session, { memoryManager: executor.memoryManager, registry });
   const dylib = session.createJITDylib('main');
   try {
     const platform = await ElfPlatform.create(layer, dylib, executor);
-    for (const object of program.objects) {
-      const file = path.join(corpus, 'obj', variant, object);
-      layer.add(dylib, readFileSync(file), { name: file });
+    const units: ObjectUnit[] = [];
+    const files = program.objects.map((o) => path.join(corpus, 'obj', variant, o));
+    if (program.name === 'sections') {
+      // Its objects share a section reached through __start_/__stop_: one graph, as the CLI links them.
+      const graphs = files.map((f) => registry.createLinkGraph(new Uint8Array(readFileSync(f)), { name: f }));
+      for (const g of graphs.slice(1)) mergeElfLinkGraphs(graphs[0]!, g);
+      defineSectionBoundarySymbols(graphs[0]!);
+      units.push(layer.add(dylib, graphs[0]!));
+    } else {
+      for (const file of files) units.push(layer.add(dylib, readFileSync(file), { name: file }));
     }
     for (const a of program.archives) {
       dylib.addGenerator(new StaticLibraryDefinitionGenerator(layer, parseArchive(new Uint8Array(readFileSync(a)), a)));
     }
     dylib.addGenerator(new ProcessSymbolsGenerator(executor, (n) => n !== 'main'));
+    // Every object is linked, as a static linker would (archive members only when needed).
+    await session.materialize(units.map((u) => u.record!));
     const main = await session.lookupOne([dylib], 'main');
     if (errors.length > 0) throw errors[0];
     await platform.runInitializers();
-    const exit = await executor.runAsMain(main, program.args);
+    // argv[0] is the program's name, as the corpus's expected output assumes.
+    const exit = await executor.runAsMain(main, [program.name, ...program.args]);
     await platform.runFinalizers();
     return exit;
   } finally {
