@@ -74,7 +74,10 @@ export class EPCConnection {
         this.fail(new JITLinkError('LinkFailed', `${this.peer}: connection closed`));
         return;
       }
-      void this.failAfterDescribing(error ? `connection failed: ${error.message}` : 'closed the connection');
+      // A write into a connection the peer has closed is the peer closing it.
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      const closed = !error || code === 'EPIPE' || code === 'ECONNRESET';
+      void this.failAfterDescribing(closed ? 'closed the connection' : `connection failed: ${error.message}`);
     });
   }
 
@@ -170,6 +173,11 @@ export class EPCConnection {
         return;
       }
     }
+  }
+
+  /** Gives up on the peer (e.g. it sent a result that does not decode): every pending and later call fails with `error`. */
+  abort(error: Error): void {
+    this.protocolError(error);
   }
 
   private protocolError(error: Error): void {

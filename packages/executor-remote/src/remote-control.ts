@@ -94,16 +94,27 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     return address;
   }
 
-  /** Calls a bootstrap wrapper function and returns a reader over its result. */
-  async call(name: string, args: Uint8Array, what: string): Promise<SPSReader> {
+  /**
+   * Calls a bootstrap wrapper function and decodes its result, which must be
+   * consumed exactly. A result that does not decode means the peer cannot be
+   * trusted: the connection is closed and every later call fails the same way.
+   */
+  async call<T>(name: string, args: Uint8Array, what: string, decode: (r: SPSReader) => T): Promise<T> {
     const body = await this.connection.callWrapper(this.bootstrapSymbol(name), args, what);
-    return new SPSReader(body, { peer: this.peer, what: `result of ${what}` });
+    const r = new SPSReader(body, { peer: this.peer, what: `result of ${what}` });
+    let value: T;
+    try {
+      value = decode(r);
+      r.end();
+    } catch (e) {
+      if (e instanceof JITLinkError && e.code === 'MalformedObject') this.connection.abort(e);
+      throw e;
+    }
+    return value;
   }
 
   private async callError(name: string, args: Uint8Array, what: string): Promise<void> {
-    const r = await this.call(name, args, what);
-    const error = readSPSError(r);
-    r.end();
+    const error = await this.call(name, args, what, readSPSError);
     if (error !== undefined) throw new JITLinkError('LinkFailed', `${this.peer}: ${what} failed: ${error}`);
   }
 
@@ -112,11 +123,12 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   async reserve(size: number): Promise<TargetAddress> {
     const instance = this.bootstrapSymbol(BootstrapNames.memoryManagerInstance);
     const what = `reserve of 0x${size.toString(16)} bytes`;
-    const r = await this.call(BootstrapNames.memoryReserve, new SPSWriter().addr(instance).u64(size).finish(), what);
-    const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
-    r.end();
-    if (base === 0 || base % this.pageSize !== 0) r.fail(`reserved address ${formatAddress(base)} is not page aligned`);
-    return base;
+    return this.call(BootstrapNames.memoryReserve, new SPSWriter().addr(instance).u64(size).finish(), what, (r) => {
+      const at = r.offset;
+      const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
+      if (base === 0 || base % this.pageSize !== 0) r.fail(`reserved address ${formatAddress(base)} is not page aligned`, at);
+      return base;
+    });
   }
 
   /** Sends a finalize request (segments and actions already serialized after the instance). */
@@ -168,8 +180,7 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   /** Writes bytes into executor memory (which must be writable there). */
   async writeMemory(address: TargetAddress, bytes: Uint8Array): Promise<void> {
     const w = new SPSWriter().u64(1).addr(address).bytes(bytes);
-    const r = await this.call(BootstrapNames.writeBuffers, w.finish(), `write of ${bytes.length} bytes at ${formatAddress(address)}`);
-    r.end();
+    await this.call(BootstrapNames.writeBuffers, w.finish(), `write of ${bytes.length} bytes at ${formatAddress(address)}`, () => undefined);
   }
 
   // --- symbols ----------------------------------------------------------
@@ -180,9 +191,9 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     if (existing !== undefined) return existing;
     const instance = this.bootstrapSymbol(BootstrapNames.dylibManagerInstance);
     const args = new SPSWriter().addr(instance).string(path).u64(0).finish();
-    const r = await this.call(BootstrapNames.dylibOpen, args, `open of "${path}"`);
-    const handle = readSPSExpected(r, (rr) => rr.addr('dylib handle'));
-    r.end();
+    const handle = await this.call(BootstrapNames.dylibOpen, args, `open of "${path}"`, (r) =>
+      readSPSExpected(r, (rr) => rr.addr('dylib handle')),
+    );
     this.dylibHandles.set(path, handle);
     return handle;
   }
@@ -196,9 +207,8 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     const instance = this.bootstrapSymbol(BootstrapNames.dylibManagerInstance);
     const w = new SPSWriter().addr(instance).addr(handle).u64(names.length);
     for (const name of names) w.string(name).bool(false);
-    const r = await this.call(BootstrapNames.dylibLookup, w.finish(), `lookup of ${names.length} symbols`);
     const result = new Map<string, TargetAddress>();
-    readSPSExpected(r, (rr) => {
+    await this.call(BootstrapNames.dylibLookup, w.finish(), `lookup of ${names.length} symbols`, (r) => readSPSExpected(r, (rr) => {
       const n = rr.count('lookup results', 10);
       if (n !== names.length) rr.fail(`${n} lookup results for ${names.length} names`);
       for (const name of names) {
@@ -207,8 +217,7 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
         rr.u8('target flags');
         if (address !== 0) result.set(name, address);
       }
-    });
-    r.end();
+    }));
     return result;
   }
 
@@ -238,9 +247,7 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   async runAsMain(address: TargetAddress, args: readonly string[]): Promise<number> {
     const w = new SPSWriter().addr(address).u64(args.length);
     for (const a of args) w.string(a);
-    const r = await this.call(BootstrapNames.runAsMain, w.finish(), `main at ${formatAddress(address)}`);
-    const result = r.i64('main result');
-    r.end();
+    const result = await this.call(BootstrapNames.runAsMain, w.finish(), `main at ${formatAddress(address)}`, (r) => r.i64('main result'));
     // main's int, as the executor widened it.
     return Number(BigInt.asIntN(32, result));
   }
@@ -248,19 +255,14 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   /** Calls `int fn(int)`. */
   async runAsIntFunction(address: TargetAddress, arg: number): Promise<number> {
     const w = new SPSWriter().addr(address).i32(arg);
-    const r = await this.call(BootstrapNames.runAsIntFunction, w.finish(), `call of ${formatAddress(address)}`);
-    const result = r.i32('result');
-    r.end();
-    return result;
+    return this.call(BootstrapNames.runAsIntFunction, w.finish(), `call of ${formatAddress(address)}`, (r) => r.i32('result'));
   }
 
   async callVoid(address: TargetAddress, args: readonly TargetAddress[] = []): Promise<void> {
     if (args.length > 0) {
       throw new JITLinkError('UnsupportedFeature', `${this.peer} calls functions with no arguments only (got ${args.length})`);
     }
-    const r = await this.call(BootstrapNames.runAsVoidFunction, new SPSWriter().addr(address).finish(), `call of ${formatAddress(address)}`);
-    r.i32('result');
-    r.end();
+    await this.call(BootstrapNames.runAsVoidFunction, new SPSWriter().addr(address).finish(), `call of ${formatAddress(address)}`, (r) => r.i32('result'));
   }
 
   /** fflush(NULL) in the executor (an int argument of 0 is a null pointer on the supported ABIs). */
