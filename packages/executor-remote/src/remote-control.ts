@@ -47,7 +47,7 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   private readonly dylibHandles = new Map<string, TargetAddress>();
   private processHandle: TargetAddress = 0;
   private disposed = false;
-  private triedRuntimeLibraries = false;
+  private runtimeLibraries: Promise<void> | undefined;
   private readonly runtimeServices: RemoteRuntimeServices[] = [];
   /** atexit/__cxa_atexit/__dso_handle for a session's linked code, from a runtime linked into the executor. */
   readonly createRuntimeServices?: () => Promise<JITRuntimeServices>;
@@ -226,11 +226,12 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     const result = await this.lookupIn(this.processHandle, names);
     let missing = names.filter((n) => !result.has(n));
     // As in process: the C++ runtime and libm are loaded when JIT'd code needs them.
-    if (missing.length > 0 && !this.triedRuntimeLibraries) {
-      this.triedRuntimeLibraries = true;
-      for (const lib of [...CXX_LIBRARIES, ...MATH_LIBRARIES]) {
-        await this.openDylib(lib).catch(() => undefined);
-      }
+    // Concurrent lookups share one load.
+    if (missing.length > 0) {
+      this.runtimeLibraries ??= (async () => {
+        for (const lib of [...CXX_LIBRARIES, ...MATH_LIBRARIES]) await this.openDylib(lib).catch(() => undefined);
+      })();
+      await this.runtimeLibraries;
     }
     for (const [path, handle] of this.dylibHandles) {
       if (missing.length === 0) break;

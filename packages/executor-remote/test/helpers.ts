@@ -105,3 +105,7 @@ export async function runCorpusProgram(
 }
 
 export const haveLlvmExecutor = existsSync(LLVM_EXECUTOR);
+/** The C executor as the package build leaves it (npm run build). */
+export const OUR_EXECUTOR = path.resolve(__dirname, '../dist/native/jitlink-executor-x86_64');
+export const OUR_AARCH64_EXECUTOR = path.resolve(__dirname, '../dist/native/jitlink-executor-aarch64-qemu');
+export const haveOurExecutor = existsSync(OUR_EXECUTOR);
