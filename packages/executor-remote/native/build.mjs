@@ -25,7 +25,9 @@ function has(tool) {
 }
 
 function build(compiler, target) {
-  execFileSync(compiler, [...flags, target, source, '-ldl'], { stdio: 'inherit' });
+  // -rdynamic: llvm-jitlink looks functions of the executor up by name; libm is
+  // linked in, as in LLVM's executor, for programs that call math functions.
+  execFileSync(compiler, [...flags, target, source, '-rdynamic', '-ldl', '-Wl,--no-as-needed', '-lm'], { stdio: 'inherit' });
   console.log(`built ${target}`);
 }
 

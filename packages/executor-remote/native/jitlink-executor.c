@@ -758,6 +758,8 @@ static void w_run_as_main(rd_t *r, buf_t *out) {
   }
   if (at_end(r) && fn) {
     int rc = ((int (*)(int, char **))(uintptr_t)fn)((int)n, argv);
+    /* The program's output is out once main returns: a controller may end this process right after. */
+    fflush(NULL);
     put_u64(out, (uint64_t)(int64_t)rc);
   }
   for (uint64_t i = 0; i < n; i++)
@@ -812,6 +814,20 @@ static void eh_frame(rd_t *r, buf_t *out, int reg) {
 }
 static void w_register_eh(rd_t *r, buf_t *out) { eh_frame(r, out, 1); }
 static void w_deregister_eh(rd_t *r, buf_t *out) { eh_frame(r, out, 0); }
+
+/* llvm-jitlink looks this up in the executor (exported by -rdynamic) and runs
+   it as an allocation action for each graph's debug object. Debuggers are not
+   told about JIT'd code here: it reports success (an SPSError of "no error"). */
+wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size);
+wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size) {
+  (void)data;
+  (void)size;
+  wrapper_result_t r;
+  r.data.ptr = NULL;
+  r.data.inline_bytes[0] = 0;
+  r.size = 1;
+  return r;
+}
 
 /* JIT'd code calling back into the controller is not supported: an out-of-band error. */
 static wrapper_result_t dispatch_fn(void *ctx, const void *tag, const char *data, size_t size) {
