@@ -1045,7 +1045,14 @@ static int listen_once(const char *spec) {
   if (s < 0 || bind(s, ai->ai_addr, ai->ai_addrlen) || listen(s, 1))
     die("cannot listen on %s:%s: %s", host, colon + 1, strerror(errno));
   freeaddrinfo(ai);
-  dprintf(2, "jitlink-executor: listening on %s:%s\n", host, colon + 1);
+  struct sockaddr_storage bound;
+  socklen_t bound_len = sizeof bound;
+  int port = 0;
+  if (!getsockname(s, (struct sockaddr *)&bound, &bound_len))
+    port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                             : ((struct sockaddr_in *)&bound)->sin_port);
+  /* The port actually bound (for port 0), so a parent can connect. */
+  dprintf(2, "jitlink-executor: listening on %s:%d\n", host, port);
   int c = accept(s, NULL, NULL);
   if (c < 0)
     die("accept: %s", strerror(errno));

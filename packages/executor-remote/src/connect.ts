@@ -3,6 +3,7 @@
  * descriptors (`filedescs=<in>,<out>`, as llvm-jitlink passes them), or a
  * TCP connection to an executor started with `listen=<host>:<port>`.
  */
+import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
 import { JITLinkError, type BackendRegistry } from '@jitlink/core';
@@ -28,6 +29,11 @@ export interface ConnectExecutorOptions {
   setupTimeoutMs?: number;
   /** Bound on one message body (default 1 GiB). */
   maxMessageSize?: number;
+  /**
+   * Shared secret the executor may challenge for. Default: JITLINK_EXECUTOR_SECRET,
+   * or the contents of the file JITLINK_EXECUTOR_SECRET_FILE names (trailing newlines dropped).
+   */
+  secret?: string | Uint8Array;
   /** Backends for linking the executor runtime (see RemoteControlOptions.registry). */
   registry?: BackendRegistry;
 }
@@ -117,6 +123,24 @@ async function withSetupTimeout<T>(promise: Promise<T>, ms: number, peer: string
   }
 }
 
+/** The secret from the options or the environment, if any. */
+export function resolveSecret(options: ConnectExecutorOptions, env: NodeJS.ProcessEnv = process.env): Uint8Array | undefined {
+  if (options.secret !== undefined) return typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
+  if (env.JITLINK_EXECUTOR_SECRET) return new TextEncoder().encode(env.JITLINK_EXECUTOR_SECRET);
+  const file = env.JITLINK_EXECUTOR_SECRET_FILE;
+  if (!file) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new JITLinkError('InvalidArgument', `cannot read the secret file ${file}: ${(e as Error).message}`);
+  }
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end--;
+  if (end === 0) throw new JITLinkError('InvalidArgument', `the secret file ${file} is empty`);
+  return bytes.subarray(0, end);
+}
+
 /** Parses `<host>:<port>` (IPv6 hosts in brackets). */
 export function parseHostPort(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
@@ -135,6 +159,7 @@ export async function spawnExecutor(path: string, options: ConnectExecutorOption
   const connection = new EPCConnection(socketChannel(fromChild, toChild), {
     peer,
     maxMessageSize: options.maxMessageSize,
+    secret: resolveSecret(options, options.env ?? process.env),
     describeClose: async () => {
       const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(r, 0))]);
       return failed ? failed.message : describeExit(child, 2000);
@@ -166,7 +191,11 @@ export async function connectTcp(hostPort: string, options: ConnectExecutorOptio
     socket.once('error', (e) => reject(new JITLinkError('LinkFailed', `cannot connect to ${peer}: ${e.message}`)));
   });
   await connected;
-  const connection = new EPCConnection(socketChannel(socket, socket), { peer, maxMessageSize: options.maxMessageSize });
+  const connection = new EPCConnection(socketChannel(socket, socket), {
+    peer,
+    maxMessageSize: options.maxMessageSize,
+    secret: resolveSecret(options),
+  });
   try {
     const control = await withSetupTimeout(RemoteExecutorProcessControl.create(connection, { registry: options.registry }), options.setupTimeoutMs ?? 60_000, peer, () =>
       socket.destroy(),

@@ -5,6 +5,7 @@
  * (hangup, end of stream, a malformed message) into one error that every
  * pending and later call rejects with.
  */
+import { createHmac } from 'node:crypto';
 import { JITLinkError, toError, type TargetAddress } from '@jitlink/core';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -38,6 +39,18 @@ export interface ConnectionOptions {
    * before pending calls are rejected so the error says what happened.
    */
   describeClose?: () => Promise<string | undefined>;
+  /** Shared secret for the executor's challenge (see docs/executor-protocol.md). */
+  secret?: Uint8Array;
+}
+
+/** What an executor with a shared secret sends before anything else: magic, then a 32-byte nonce. */
+export const AUTH_MAGIC = new TextEncoder().encode('JLAUTH01');
+export const AUTH_CONTEXT = new TextEncoder().encode('jitlink-executor challenge v1');
+const AUTH_CHALLENGE_SIZE = AUTH_MAGIC.length + 32;
+
+/** The answer to a challenge: HMAC-SHA256(secret, nonce || context). */
+export function answerChallenge(secret: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', secret).update(nonce).update(AUTH_CONTEXT).digest());
 }
 
 interface Pending {
@@ -56,6 +69,9 @@ export class EPCConnection {
   private setup: { resolve: (info: ExecutorInfo) => void; reject: (e: Error) => void } | undefined;
   private readonly setupPromise: Promise<ExecutorInfo>;
   private failing: Promise<void> | undefined;
+  /** Bytes received before the first message, while looking for a challenge. */
+  private preamble: Uint8Array | undefined = new Uint8Array(0);
+  private answeredChallenge = false;
 
   constructor(
     private readonly channel: ByteChannel,
@@ -116,8 +132,42 @@ export class EPCConnection {
     this.channel.close();
   }
 
+  /** Answers the executor's challenge if it sends one; returns the bytes after it, or undefined while undecided. */
+  private challenge(chunk: Uint8Array): Uint8Array | undefined {
+    const joined = new Uint8Array(this.preamble!.length + chunk.length);
+    joined.set(this.preamble!);
+    joined.set(chunk, this.preamble!.length);
+    const magicBytes = Math.min(joined.length, AUTH_MAGIC.length);
+    const isChallenge = AUTH_MAGIC.subarray(0, magicBytes).every((b, i) => joined[i] === b);
+    if (!isChallenge) {
+      this.preamble = undefined;
+      return joined;
+    }
+    if (joined.length < AUTH_CHALLENGE_SIZE) {
+      this.preamble = joined;
+      return undefined;
+    }
+    this.preamble = undefined;
+    if (!this.options.secret) {
+      throw new JITLinkError('LinkFailed', `${this.peer} requires a shared secret (set JITLINK_EXECUTOR_SECRET or JITLINK_EXECUTOR_SECRET_FILE)`);
+    }
+    this.channel.write(answerChallenge(this.options.secret, joined.subarray(AUTH_MAGIC.length, AUTH_CHALLENGE_SIZE)));
+    this.answeredChallenge = true;
+    return joined.subarray(AUTH_CHALLENGE_SIZE);
+  }
+
   private receive(chunk: Uint8Array): void {
     if (this.failure) return;
+    if (this.preamble) {
+      try {
+        const rest = this.challenge(chunk);
+        if (rest === undefined) return;
+        chunk = rest;
+      } catch (e) {
+        this.protocolError(toError(e));
+        return;
+      }
+    }
     let messages: Message[];
     try {
       messages = this.decoder.push(chunk);
@@ -195,6 +245,7 @@ export class EPCConnection {
         why = undefined;
       }
       const during = [...this.pending.values()].map((p) => p.what)[0] ?? (this.setup ? 'setup' : undefined);
+      if (this.setup && this.answeredChallenge) why = `${why ? `${why}; ` : ''}it did not accept the shared secret`;
       this.fail(
         new JITLinkError('LinkFailed', `${this.peer} ${what}${why ? ` (${why})` : ''}${during ? ` during ${during}` : ''}`),
       );

@@ -1,10 +1,11 @@
-export { EPCConnection, type ByteChannel, type ConnectionOptions } from './connection.js';
+export { AUTH_CONTEXT, AUTH_MAGIC, EPCConnection, answerChallenge, type ByteChannel, type ConnectionOptions } from './connection.js';
 export {
   CHILD_IN_FD,
   CHILD_OUT_FD,
   connectExecutor,
   connectTcp,
   parseHostPort,
+  resolveSecret,
   spawnExecutor,
   type ConnectExecutorOptions,
   type ConnectedExecutor,
