@@ -34,6 +34,8 @@ export interface ConnectExecutorOptions {
    * or the contents of the file JITLINK_EXECUTOR_SECRET_FILE names (trailing newlines dropped).
    */
   secret?: string | Uint8Array;
+  /** -use-shared-memory: the linker writes into pages it shares with the executor (same machine only). */
+  useSharedMemory?: boolean;
   /** Backends for linking the executor runtime (see RemoteControlOptions.registry). */
   registry?: BackendRegistry;
 }
@@ -167,7 +169,7 @@ export async function spawnExecutor(path: string, options: ConnectExecutorOption
   });
   try {
     const control = await withSetupTimeout(
-      RemoteExecutorProcessControl.create(connection, { registry: options.registry, onDispose: () => reap(child, 5000) }),
+      RemoteExecutorProcessControl.create(connection, { registry: options.registry, memory: options.useSharedMemory ? 'shared' : 'copy', onDispose: () => reap(child, 5000) }),
       options.setupTimeoutMs ?? 60_000,
       peer,
       () => child.kill('SIGKILL'),
@@ -197,7 +199,7 @@ export async function connectTcp(hostPort: string, options: ConnectExecutorOptio
     secret: resolveSecret(options),
   });
   try {
-    const control = await withSetupTimeout(RemoteExecutorProcessControl.create(connection, { registry: options.registry }), options.setupTimeoutMs ?? 60_000, peer, () =>
+    const control = await withSetupTimeout(RemoteExecutorProcessControl.create(connection, { registry: options.registry, memory: options.useSharedMemory ? 'shared' : 'copy' }), options.setupTimeoutMs ?? 60_000, peer, () =>
       socket.destroy(),
     );
     return { control };

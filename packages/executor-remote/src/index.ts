@@ -29,3 +29,4 @@ export { RemoteExecutorProcessControl, type RemoteControlOptions } from './remot
 export { RemoteMemoryManager, layOutSegments, remoteAllocGroup } from './remote-memory-manager.js';
 export { SPSReader, SPSWriter, readSPSError, readSPSExpected, writeSPSError, type SPSSource } from './sps.js';
 export { RemoteRuntimeServices } from './runtime-services.js';
+export { SharedMemoryManager, sharedMemoryPath } from './shared-memory-manager.js';

@@ -18,6 +18,7 @@ import type { EPCConnection } from './connection.js';
 import { BootstrapNames, REQUIRED_BOOTSTRAP_SYMBOLS, type ExecutorInfo } from './protocol.js';
 import { RemoteMemoryManager } from './remote-memory-manager.js';
 import { RemoteRuntimeServices } from './runtime-services.js';
+import { SharedMemoryManager } from './shared-memory-manager.js';
 import { SPSReader, SPSWriter, readSPSError, readSPSExpected } from './sps.js';
 
 /** The services the ELF platform names in allocation actions, and the executor functions behind them. */
@@ -27,6 +28,8 @@ const SERVICE_WRAPPERS: Readonly<Record<string, string>> = {
 };
 
 export interface RemoteControlOptions {
+  /** 'shared': the SharedMemoryManager (an executor on this machine); default 'copy'. */
+  memory?: 'copy' | 'shared';
   /** Called by dispose after the hangup (e.g. to reap the executor process). */
   onDispose?: () => Promise<void>;
   /** Builds the memory manager (default: the copying RemoteMemoryManager). */
@@ -60,7 +63,11 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     this.info = info;
     this.triple = info.triple;
     this.pageSize = info.pageSize;
-    this.memoryManager = options.memoryManager ? options.memoryManager(this) : new RemoteMemoryManager(this);
+    this.memoryManager = options.memoryManager
+      ? options.memoryManager(this)
+      : options.memory === 'shared'
+        ? new SharedMemoryManager(this)
+        : new RemoteMemoryManager(this);
     const registry = options.registry;
     if (registry) {
       this.createRuntimeServices = async () => {

@@ -34,20 +34,36 @@ const cases: [string, string][] = [
 ];
 
 const executors: [string, string, boolean][] = [
-  ['llvm-jitlink-executor', LLVM_EXECUTOR, prerequisite(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR} (package llvm-19)`)],
-  ['jitlink-executor', OUR_EXECUTOR, prerequisite(isX64Linux && haveOurExecutor, `needs x86-64 Linux and ${OUR_EXECUTOR} (npm run build, with a C compiler)`)],
+  [
+    'llvm-jitlink-executor',
+    LLVM_EXECUTOR,
+    prerequisite(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR} (package llvm-19)`),
+  ],
+  [
+    'jitlink-executor',
+    OUR_EXECUTOR,
+    prerequisite(
+      isX64Linux && haveOurExecutor,
+      `needs x86-64 Linux and ${OUR_EXECUTOR} (npm run build, with a C compiler)`,
+    ),
+  ],
 ];
 
 for (const [label, executorPath, ok] of executors) {
-  (ok ? describe : describe.skip)(`corpus programs in ${label} over pipes`, () => {
-    it.each(cases)('%s (%s) prints what it prints in process', async (name, variant) => {
-      const program = corpusProgram(name);
-      for (const a of program.archives) if (!prerequisite(existsSync(a), `${a} missing`)) return;
-      const executor = await startExecutor(executorPath);
-      const exit = await runCorpusProgram(executor.control, program, variant);
-      const expected = expectedOf(program);
-      expect(executor.output()).toBe(expected.stdout);
-      expect(exit).toBe(expected.exit);
+  for (const memory of ['copying', 'shared-memory'] as const) {
+    (ok ? describe : describe.skip)(`corpus programs in ${label} over pipes, ${memory} manager`, () => {
+      it.each(cases)('%s (%s) prints what it prints in process', async (name, variant) => {
+        const program = corpusProgram(name);
+        for (const a of program.archives) if (!prerequisite(existsSync(a), `${a} missing`)) return;
+        const executor = await startExecutor(executorPath, { useSharedMemory: memory === 'shared-memory' });
+        expect(executor.control.memoryManager.constructor.name).toBe(
+          memory === 'copying' ? 'RemoteMemoryManager' : 'SharedMemoryManager',
+        );
+        const exit = await runCorpusProgram(executor.control, program, variant);
+        const expected = expectedOf(program);
+        expect(executor.output()).toBe(expected.stdout);
+        expect(exit).toBe(expected.exit);
+      });
     });
-  });
+  }
 }
