@@ -64,6 +64,9 @@ export class EPCConnection {
   private readonly decoder: MessageDecoder;
   private readonly pending = new Map<bigint, Pending>();
   private nextSeqNo = 1n;
+  /** Bytes written to and read from the peer so far (for measurements). */
+  bytesSent = 0;
+  bytesReceived = 0;
   private failure: Error | undefined;
   private closing = false;
   private setup: { resolve: (info: ExecutorInfo) => void; reject: (e: Error) => void } | undefined;
@@ -114,7 +117,9 @@ export class EPCConnection {
     const seqNo = this.nextSeqNo++;
     return new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(seqNo, { what, resolve, reject });
-      this.channel.write(encodeMessage(Opcode.CallWrapper, seqNo, tag, args));
+      const message = encodeMessage(Opcode.CallWrapper, seqNo, tag, args);
+      this.bytesSent += message.length;
+      this.channel.write(message);
     });
   }
 
@@ -158,6 +163,7 @@ export class EPCConnection {
 
   private receive(chunk: Uint8Array): void {
     if (this.failure) return;
+    this.bytesReceived += chunk.length;
     if (this.preamble) {
       try {
         const rest = this.challenge(chunk);
