@@ -75,7 +75,7 @@ describeLlvm('the executor killed', () => {
     };
     const error = await within(runCorpusProgram(control, corpusProgram('sqlite_driver'), 'clang-19/O2-pic-small'), 20_000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/closed the connection \(killed by SIGKILL\) during finalize of .*sqlite_driver\.o/);
+    expect((error as Error).message).toMatch(/closed the connection \(killed by SIGKILL\) during (finalize|reserve|lookup|deallocate)/);
     expect(started.child!.signalCode).toBe('SIGKILL');
   });
 

@@ -3,6 +3,12 @@
  * --oop-executor=<jitlink-executor> links and runs C corpus programs, with
  * their expected output and exit status. (Programs llvm-jitlink-19 cannot
  * link itself — common symbols, Debian's liblua — are not among them.)
+ *
+ * Only single-object programs: with several graphs, llvm-jitlink-19 at times
+ * sends run-as-main before the finalize request of a graph main calls into
+ * (jitlink-executor handles messages in order, and its log shows main arriving
+ * first), so main jumps into memory that is not yet protected executable. With
+ * LLVM's own executor the same race crashes the sqlite and zlib drivers.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,7 +19,7 @@ const LLVM_JITLINK = '/usr/bin/llvm-jitlink-19';
 const ok = prerequisite(isX64Linux && haveOurExecutor && existsSync(LLVM_JITLINK), `needs ${LLVM_JITLINK} and ${OUR_EXECUTOR}`);
 
 (ok ? describe : describe.skip)('llvm-jitlink-19 --oop-executor=jitlink-executor', () => {
-  it.each(['hello', 'multi', 'weak', 'bss_big'])('%s (clang-19/O2-pic-small)', (name) => {
+  it.each(['hello', 'bss_big'])('%s (clang-19/O2-pic-small)', (name) => {
     const program = corpusProgram(name);
     const objects = program.objects.map((o) => path.join(corpus, 'obj/clang-19/O2-pic-small', o));
     // The bound is on the child, so that a hang fails instead of stalling the suite.
