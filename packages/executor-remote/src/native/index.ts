@@ -14,3 +14,15 @@ export function nativeExecutorPath(arch?: string): string | undefined {
   const file = fileURLToPath(new URL(`../native/${name}`, import.meta.url));
   return existsSync(file) ? file : undefined;
 }
+
+/** Debian's LLVM 19 executor, the fallback when this package's was not built. */
+export const LLVM_JITLINK_EXECUTOR = '/usr/lib/llvm-19/bin/llvm-jitlink-executor';
+
+/**
+ * The executor `-oop-executor` without a path starts: this package's
+ * jitlink-executor for this machine, else Debian's llvm-jitlink-executor;
+ * undefined when neither exists.
+ */
+export function defaultExecutorPath(): string | undefined {
+  return nativeExecutorPath() ?? (existsSync(LLVM_JITLINK_EXECUTOR) ? LLVM_JITLINK_EXECUTOR : undefined);
+}
