@@ -244,7 +244,7 @@ typedef struct {
 typedef struct {
   uintptr_t base;
   size_t size;
-  int fd; /* the memory file of a shared-memory reservation, else -1 */
+  int shm; /* number in the name of a shared memory object, else -1 */
   int finalized;
   call_t *deallocs;
   size_t ndeallocs;
@@ -517,8 +517,11 @@ static const char *release(uint64_t base) {
     return "deallocate of an unknown allocation";
   char *e = run_deallocs(res);
   munmap((void *)res->base, res->size);
-  if (res->fd >= 0)
-    close(res->fd);
+  if (res->shm >= 0) {
+    char name[64];
+    snprintf(name, sizeof name, "/jitlink-executor-%ld-%d", (long)getpid(), res->shm);
+    shm_unlink(name);
+  }
   *res = reservations[--nreservations];
   if (e) {
     static char msg[512];
@@ -558,21 +561,25 @@ static void w_shm_reserve(rd_t *r, buf_t *out) {
     put_expected_error(out, "reserve: size is zero, too large, or not a multiple of the page size");
     return;
   }
-  /* A shared mapping of a memory file the controller opens by /proc/<pid>/fd/<fd>. */
+  /* A POSIX shared memory object, as LLVM's executor makes: the controller
+     maps it by name (shm_open, or /dev/shm/<name>) until it is released. */
   static unsigned counter;
   char name[64];
-  snprintf(name, sizeof name, "jitlink-shm-%ld-%u", (long)getpid(), counter++);
-  int fd = memfd_create(name, MFD_CLOEXEC);
+  snprintf(name, sizeof name, "/jitlink-executor-%ld-%u", (long)getpid(), counter++);
+  int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
   if (fd < 0 || ftruncate(fd, (off_t)size)) {
     put_expected_error(out, strerror(errno));
-    if (fd >= 0)
+    if (fd >= 0) {
       close(fd);
+      shm_unlink(name);
+    }
     return;
   }
   void *p = mmap(NULL, size, PROT_NONE, MAP_SHARED, fd, 0);
+  close(fd);
   if (p == MAP_FAILED) {
     put_expected_error(out, strerror(errno));
-    close(fd);
+    shm_unlink(name);
     return;
   }
   if (nreservations == capreservations) {
@@ -581,12 +588,10 @@ static void w_shm_reserve(rd_t *r, buf_t *out) {
     if (!reservations)
       die("out of memory");
   }
-  reservations[nreservations++] = (reservation_t){(uintptr_t)p, size, fd, 0, NULL, 0};
-  char path[96];
-  snprintf(path, sizeof path, "/proc/%ld/fd/%d", (long)getpid(), fd);
+  reservations[nreservations++] = (reservation_t){(uintptr_t)p, size, counter - 1, 0, NULL, 0};
   put_u8(out, 1);
   put_u64(out, (uint64_t)(uintptr_t)p);
-  put_cstr(out, path);
+  put_cstr(out, name);
 }
 
 static void w_shm_initialize(rd_t *r, buf_t *out) {

@@ -7,7 +7,7 @@
  * content is copied or sent, and the executor's mapping is never writable
  * and executable at once.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import {
   JITLinkError,
   MemLifetime,
@@ -30,8 +30,7 @@ import { SPSWriter, readSPSError, readSPSExpected } from './sps.js';
 
 /** Where this process finds the shared memory object the executor names. */
 export function sharedMemoryPath(name: string): string {
-  // jitlink-executor names a descriptor of its own; LLVM's executor an shm_open name.
-  if (name.startsWith('/proc/')) return name;
+  // An shm_open name (both executors), which Linux keeps under /dev/shm.
   if (!/^\/[^/]+$/.test(name)) throw new JITLinkError('MalformedObject', `"${name}" is not a shared memory name`);
   return `/dev/shm${name}`;
 }
@@ -95,6 +94,11 @@ export class SharedMemoryManager implements JITLinkMemoryManager {
   }
 }
 
+/**
+ * Maps the executor's shared memory object here, then removes its name: both
+ * mappings keep the pages, and nothing is left in /dev/shm if either process
+ * dies (LLVM 19's executor does not remove the names it creates).
+ */
 function mapShared(file: string, size: number): TargetAddress {
   const fd = openSync(file, 'r+');
   try {
@@ -103,6 +107,11 @@ function mapShared(file: string, size: number): TargetAddress {
     return address;
   } finally {
     closeSync(fd);
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already gone: nothing to clean.
+    }
   }
 }
 

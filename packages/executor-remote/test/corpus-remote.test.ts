@@ -3,7 +3,7 @@
  * executor and this package's C executor — print what they print in
  * process and exit with the same status.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import {
   corpusProgram,
   expectedOf,

@@ -29,6 +29,15 @@ const ok = prerequisite(isX64Linux && haveOurExecutor && existsSync(LLVM_JITLINK
     expect(run.status).toBe(expected.exit);
   });
 
+  it.each(['hello', 'bss_big'])('%s with -use-shared-memory (the executor\'s shared memory service)', (name) => {
+    const program = corpusProgram(name);
+    const objects = program.objects.map((o) => path.join(corpus, 'obj/clang-19/O2-pic-small', o));
+    const run = spawnSync(LLVM_JITLINK, [`--oop-executor=${OUR_EXECUTOR}`, '-use-shared-memory', ...objects], { encoding: 'utf8', timeout: 60_000 });
+    const expected = expectedOf(program);
+    expect(run.stdout).toBe(expected.stdout);
+    expect(run.status).toBe(expected.exit);
+  });
+
   it('passes arguments as llvm-jitlink does (no program name)', () => {
     const objects = [path.join(corpus, 'obj/clang-19/O2-pic-small/args/args.o')];
     const run = spawnSync(LLVM_JITLINK, [`--oop-executor=${OUR_EXECUTOR}`, ...objects, '-args', 'a', 'b', 'c'], { encoding: 'utf8', timeout: 60_000 });
