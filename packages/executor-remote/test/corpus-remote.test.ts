@@ -63,6 +63,9 @@ for (const [label, executorPath, ok] of executors) {
         const expected = expectedOf(program);
         expect(executor.output()).toBe(expected.stdout);
         expect(exit).toBe(expected.exit);
+        // No shared memory object outlives the link (LLVM's are jitlink_<pid>_<n>, ours jitlink-executor-<pid>-<n>).
+        const pid = executor.child!.pid!;
+        expect(readdirSync('/dev/shm').filter((n) => n.includes(`_${pid}_`) || n.includes(`-${pid}-`))).toEqual([]);
       });
     });
   }

@@ -71,20 +71,6 @@ describeOurs('jitlink-executor over TCP', () => {
     await l.exited;
   });
 
-  it.each([
-    ['hello', 'clang-19/O2-pic-small'],
-    ['cxx', 'gcc/O2-pic-small'],
-    ['sqlite_driver', 'gcc/O2-pic-small'],
-  ])('%s (%s) prints what it prints in process', async (name, variant) => {
-    const l = await listen('127.0.0.1:0');
-    const { control } = await connectTcp(`127.0.0.1:${l.port}`, { registry: x86Registry() });
-    const program = corpusProgram(name);
-    const exit = await runCorpusProgram(control, program, variant);
-    expect(await l.exited).toBe(0);
-    expect(l.stdout()).toBe(expectedOf(program).stdout);
-    expect(exit).toBe(expectedOf(program).exit);
-  });
-
   it('a controller with the secret links and runs; the challenge is answered before setup', async () => {
     const env = { ...process.env, JITLINK_EXECUTOR_SECRET: 'correct horse battery staple' };
     const l = await listen('127.0.0.1:0', env);
@@ -126,34 +112,52 @@ describeOurs('jitlink-executor over TCP', () => {
   });
 });
 
-const describeLlvm = prerequisite(isX64Linux && haveLlvmExecutor, `needs ${LLVM_EXECUTOR}`) ? describe : describe.skip;
+const tcpCases: [string, string][] = [
+  ['hello', 'clang-19/O2-pic-small'],
+  ['cxx', 'gcc/O2-pic-small'],
+  ['sqlite_driver', 'gcc/O2-pic-small'],
+  ['lua_driver', 'clang-19/O2-pic-small'],
+  ['zlib_driver', 'gcc/O2-pic-small'],
+];
 
-describeLlvm('llvm-jitlink-executor over TCP', () => {
-  it('lua_driver (clang-19/O2-pic-small) prints what it prints in process', async () => {
-    const port = await freePort();
-    const child = spawn(LLVM_EXECUTOR, [`listen=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+/** Debian's executor reports nothing when ready: a free port, and connection attempts for a bounded time. */
+async function listenLlvm(): Promise<{ port: number; exited: Promise<unknown>; stdout: () => string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(LLVM_EXECUTOR, [`listen=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { port, exited, stdout: () => out, child };
+}
+
+async function connectWithRetry(port: number) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      // The executor reports nothing when it is ready: retry the connection for a bounded time.
-      let control;
-      for (let attempt = 0; !control; attempt++) {
-        control = await connectTcp(`127.0.0.1:${port}`, { registry: x86Registry() }).then(
-          (c) => c.control,
-          (e: unknown) => {
-            if (attempt > 100) throw e;
-            return new Promise<undefined>((r) => setTimeout(() => r(undefined), 50));
-          },
-        );
-      }
-      const program = corpusProgram('lua_driver');
-      const exit = await runCorpusProgram(control, program, 'clang-19/O2-pic-small');
-      await exited;
-      expect(out).toBe(expectedOf(program).stdout);
-      expect(exit).toBe(expectedOf(program).exit);
-    } finally {
-      child.kill('SIGKILL');
+      return (await connectTcp(`127.0.0.1:${port}`, { registry: x86Registry() })).control;
+    } catch (e) {
+      if (attempt > 100) throw e;
+      await new Promise((r) => setTimeout(r, 50));
     }
+  }
+}
+
+for (const [label, ok] of [
+  ['jitlink-executor', isX64Linux && haveOurExecutor],
+  ['llvm-jitlink-executor', isX64Linux && haveLlvmExecutor],
+] as const) {
+  (prerequisite(ok, `needs the ${label} executor`) ? describe : describe.skip)(`corpus programs in ${label} over TCP`, () => {
+    it.each(tcpCases)('%s (%s) prints what it prints in process', async (name, variant) => {
+      const l = label === 'jitlink-executor' ? await listen('127.0.0.1:0') : await listenLlvm();
+      try {
+        const control = await connectWithRetry(l.port);
+        const program = corpusProgram(name);
+        const exit = await runCorpusProgram(control, program, variant);
+        await l.exited;
+        expect(l.stdout()).toBe(expectedOf(program).stdout);
+        expect(exit).toBe(expectedOf(program).exit);
+      } finally {
+        l.child.kill('SIGKILL');
+      }
+    });
   });
-});
+}
