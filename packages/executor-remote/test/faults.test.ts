@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { JITLinkError } from '@jitlink/core';
-import { spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
+import { createServer, type Server } from 'node:net';
+import { connectTcp, spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
 import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, prerequisite, runCorpusProgram, startExecutor } from './helpers.js';
 
 const hostile = path.join(__dirname, 'fixtures/hostile-executor.cjs');
@@ -59,6 +60,38 @@ describeLinux('a malformed or hostile executor', () => {
     expect((error as Error).message).toMatch(/hung up: out of patience/);
     await expect(control.lookupSymbols(['x'])).rejects.toBe(error);
     await within(control.dispose(), 10_000);
+  });
+});
+
+/** A TCP server that greets each connection with `greeting` (or says nothing). */
+async function server(greeting: string | undefined): Promise<{ server: Server; port: number }> {
+  const srv = createServer((socket) => {
+    socket.on('error', () => {});
+    if (greeting !== undefined) socket.write(greeting);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return { server: srv, port: (srv.address() as { port: number }).port };
+}
+
+describe('a TCP peer that is not an executor', () => {
+  it('another protocol: one clear error', async () => {
+    const { server: srv, port } = await server('220 smtp.example.com ESMTP Postfix\r\n'.repeat(4));
+    try {
+      const error = await within(connectTcp(`127.0.0.1:${port}`), 10_000).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(new RegExp(`executor at 127.0.0.1:${port}, section message header, offset 0x0: (message size \\d+ exceeds|unknown opcode)`));
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('a silent peer: the setup wait is bounded', async () => {
+    const { server: srv, port } = await server(undefined);
+    try {
+      const error = await within(connectTcp(`127.0.0.1:${port}`, { setupTimeoutMs: 300 }), 10_000).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/sent no setup message within 300 ms/);
+    } finally {
+      srv.close();
+    }
   });
 });
 
