@@ -5,10 +5,13 @@
  * symbols resolve in that process, and calls run there. The same test runs
  * against the x86-64 executors with an x86-64 function.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { MemLifetime, MemProt, allocGroup } from '@jitlink/core';
 import { spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
-import { haveLlvmExecutor, haveOurExecutor, isX64Linux, LLVM_EXECUTOR, OUR_AARCH64_EXECUTOR, OUR_EXECUTOR, prerequisite } from './helpers.js';
+import { corpus, corpusProgram, expectedOf, haveLlvmExecutor, haveOurExecutor, isX64Linux, LLVM_EXECUTOR, OUR_AARCH64_EXECUTOR, OUR_EXECUTOR, prerequisite } from './helpers.js';
 
 const RX = allocGroup(MemProt.Read | MemProt.Exec, MemLifetime.Standard);
 const RW = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
@@ -72,13 +75,36 @@ const qemuOk = prerequisite(
   });
 });
 
-for (const [label, path, ok] of [
+const crossOk = prerequisite(
+  qemuOk && existsSync('/usr/bin/aarch64-linux-gnu-gcc') && existsSync('/usr/bin/llvm-jitlink-19'),
+  'needs aarch64-linux-gnu-gcc and llvm-jitlink-19 besides qemu-aarch64',
+);
+
+(crossOk ? describe : describe.skip)('llvm-jitlink-19 on x86-64 linking AArch64 objects into jitlink-executor under qemu', () => {
+  // Single-object programs, compiled here from the corpus sources by the cross compiler.
+  it.each(['hello', 'bss_big'])('%s', (name) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jitlink-a64-'));
+    try {
+      const object = path.join(dir, `${name}.o`);
+      const cc = spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-fPIC', '-c', path.join(corpus, 'src', `${name}.c`), '-o', object], { encoding: 'utf8', timeout: 60_000 });
+      expect(cc.stderr).toBe('');
+      const run = spawnSync('/usr/bin/llvm-jitlink-19', [`--oop-executor=${OUR_AARCH64_EXECUTOR}`, object], { encoding: 'utf8', timeout: 120_000 });
+      const expected = expectedOf(corpusProgram(name));
+      expect(run.stdout).toBe(expected.stdout);
+      expect(run.status).toBe(expected.exit);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+for (const [label, executorPath, ok] of [
   ['jitlink-executor', OUR_EXECUTOR, isX64Linux && haveOurExecutor],
   ['llvm-jitlink-executor', LLVM_EXECUTOR, isX64Linux && haveLlvmExecutor],
 ] as const) {
-  (prerequisite(ok, `needs ${path}`) ? describe : describe.skip)(`${label} (x86-64)`, () => {
+  (prerequisite(ok, `needs ${executorPath}`) ? describe : describe.skip)(`${label} (x86-64)`, () => {
     it.each(['copy', 'shared'] as const)('places an x86-64 function and runs it (%s memory)', async (memory) => {
-      const { control } = await spawnExecutor(path, { stdio: 'pipe', useSharedMemory: memory === 'shared' });
+      const { control } = await spawnExecutor(executorPath, { stdio: 'pipe', useSharedMemory: memory === 'shared' });
       try {
         expect(control.triple).toMatch(/^x86_64-/);
         await placeAndCall(control, 'x86_64');
