@@ -3,11 +3,12 @@
  * clear error; the controller frees its side and nothing hangs. Bounds here
  * limit how long a child may take to fail, never how fast the linker is.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { JITLinkError } from '@jitlink/core';
 import { createServer, type Server } from 'node:net';
 import { connectTcp, spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
-import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, prerequisite, runCorpusProgram, startExecutor } from './helpers.js';
+import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, prerequisite, runCorpusProgram, startExecutor } from './helpers.js';
 
 const hostile = path.join(__dirname, 'fixtures/hostile-executor.cjs');
 
@@ -112,8 +113,12 @@ describeLlvm('the executor killed', () => {
     expect(started.child!.signalCode).toBe('SIGKILL');
   });
 
-  it('mid-run: the running call fails with one error naming the signal', async () => {
-    const { control, child } = await startExecutor(LLVM_EXECUTOR);
+  it.each([
+    ['llvm-jitlink-executor', LLVM_EXECUTOR],
+    ['jitlink-executor', OUR_EXECUTOR],
+  ])('mid-run (%s): the running call fails with one error naming the signal', async (_, executorPath) => {
+    if (!prerequisite(existsSync(executorPath), `${executorPath} not built`)) return;
+    const { control, child } = await startExecutor(executorPath);
     const sleep = (await control.lookupSymbols(['sleep'])).get('sleep')!;
     const running = control.runAsIntFunction(sleep, 60);
     setTimeout(() => child!.kill('SIGKILL'), 200);
