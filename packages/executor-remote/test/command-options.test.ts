@@ -11,7 +11,10 @@ const dist = path.resolve(__dirname, '../dist/native/index.js');
 const ok = prerequisite(isX64Linux && existsSync(dist) && existsSync(OUR_EXECUTOR), `needs the built package (${dist}) and ${OUR_EXECUTOR}`);
 
 function run(script: string): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  // Plain text: no colours from console.log, whatever the parent's terminal settings.
+  const env = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
@@ -19,14 +22,14 @@ function run(script: string): { stdout: string; stderr: string; status: number |
   it('finds the built executor for -oop-executor and runs code in it, with and without shared memory', () => {
     const r = run(`
       import { connectExecutorForCommand, nativeExecutorPath, defaultExecutorPath } from ${JSON.stringify(dist)};
-      console.log(nativeExecutorPath() === defaultExecutorPath(), nativeExecutorPath().endsWith('jitlink-executor-x86_64'));
+      console.log(String(nativeExecutorPath() === defaultExecutorPath()), String(nativeExecutorPath().endsWith('jitlink-executor-x86_64')));
       for (const useSharedMemory of [false, true]) {
         const control = await connectExecutorForCommand({ oopExecutor: true, useSharedMemory });
         const abs = (await control.lookupSymbols(['abs'])).get('abs');
-        console.log(control.memoryManager.constructor.name, await control.runAsIntFunction(abs, -3));
+        console.log(control.memoryManager.constructor.name, String(await control.runAsIntFunction(abs, -3)));
         await control.dispose();
       }
-      console.log(await connectExecutorForCommand({}));
+      console.log(String(await connectExecutorForCommand({})));
     `);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('true true\nRemoteMemoryManager 3\nSharedMemoryManager 3\nundefined\n');
