@@ -12,7 +12,7 @@ const ok = prerequisite(isX64Linux && existsSync(dist) && existsSync(OUR_EXECUTO
 
 function run(script: string): { stdout: string; stderr: string; status: number | null } {
   // Plain text: no colours from console.log, whatever the parent's terminal settings.
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
