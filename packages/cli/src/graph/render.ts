@@ -79,7 +79,7 @@ export function svgToHtml(svg: string, title: string, contents: HtmlContents): s
     <span>&rarr; edge: @fixup-offset kind target &plusmn; addend; <b>n edges</b>: parallel edges, listed below</span>
     <span>frames: sections</span>
   </div>
-  <label>Search <input id="search" type="search" placeholder="symbol, address, edge kind"></label>
+  <label>Search <input id="search" type="search" size="30" placeholder="symbol, address, edge kind"></label>
   <span id="count">${contents.blocks} blocks, ${contents.nodes} nodes, ${contents.edges.length} edges in ${contents.arrows} arrows</span>
 </header>
 <div id="graph">
