@@ -18,6 +18,8 @@ const SHAPES = join(OBJ, 'cxx/shapes.o');
 const HELLO = join(OBJ, 'hello/hello.o');
 /** 75 string references from .text to .rodata.str1.1, and 13 to 19 calls to several sqlite3 functions. */
 const SQLITE = join(OBJ, 'sqlite_driver/sqlite_driver.o');
+/** .text and .rodata (a jump table) refer to each other. */
+const OPS = join(OBJ, 'multi/ops.o');
 const CHROMIUM = '/usr/bin/chromium';
 const scratch = mkdtempSync(join(tmpdir(), 'jitlink-graph-'));
 
@@ -76,8 +78,8 @@ interface TextFit {
  * Measures the picture as Chromium draws it: every line of a node's text,
  * grown by `margin` user units on each side, must lie inside the node's shape
  * (box, ellipse or diamond: its corners are tested with isPointInFill); no
- * edge label's box may intersect a node's text; a section's label lies within
- * its frame.
+ * edge label's box may intersect a node's text or another edge label; a
+ * section's label lies within its frame.
  */
 function measureTextFit(page: Page, margin: number): Promise<TextFit> {
   return page.evaluate((m) => {
@@ -101,16 +103,14 @@ function measureTextFit(page: Page, margin: number): Promise<TextFit> {
         }
       }
     }
-    let edgeLabels = 0;
+    const overlap = (a: DOMRect, b: DOMRect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    const labelBoxes: { id: string; text: string; box: DOMRect }[] = [];
     for (const g of Array.from(document.querySelectorAll('svg g.edge'))) {
       for (const t of Array.from(g.querySelectorAll('text'))) {
-        edgeLabels++;
-        const a = t.getBBox();
-        for (const { id, text, box: b } of nodeBoxes) {
-          if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) {
-            problems.push(`edge ${g.id}: label "${t.textContent}" over node ${id} text "${text}"`);
-          }
-        }
+        const box = t.getBBox();
+        for (const n of nodeBoxes) if (overlap(box, n.box)) problems.push(`edge ${g.id}: label "${t.textContent}" over node ${n.id} text "${n.text}"`);
+        for (const l of labelBoxes) if (overlap(box, l.box)) problems.push(`edge ${g.id}: label "${t.textContent}" over edge ${l.id} label "${l.text}"`);
+        labelBoxes.push({ id: g.id, text: t.textContent ?? '', box });
       }
     }
     let clusterLabels = 0;
@@ -124,7 +124,7 @@ function measureTextFit(page: Page, margin: number): Promise<TextFit> {
         }
       }
     }
-    return { nodeTexts: nodeBoxes.length, edgeLabels, clusterLabels, problems };
+    return { nodeTexts: nodeBoxes.length, edgeLabels: labelBoxes.length, clusterLabels, problems };
   }, margin);
 }
 
@@ -252,12 +252,13 @@ describe('jitlink graph', () => {
     }
   }, 120_000);
 
-  test('text fits as Chromium draws it: node text inside its shape, edge labels clear of node text', async () => {
+  test('text fits as Chromium draws it: node text inside its shape, edge labels clear of node text and of each other', async () => {
     const pictures = [
       { object: HELLO, file: 'hello.svg' },
       { object: SQLITE, file: 'sqlite_driver.svg' },
       { object: SQLITE, file: 'sqlite_driver.html' },
       { object: SHAPES, file: 'shapes-fit.svg' },
+      { object: OPS, file: 'ops.svg' },
     ];
     for (const p of pictures) expect((await runCli(['graph', p.object, '-o', join(scratch, p.file)])).code).toBe(0);
     const context = await openChromium();

@@ -163,8 +163,10 @@ export function descriptionToDot(desc: GraphDescription, options: DotOptions = {
     `digraph ${quote(desc.name)} {`,
     `  label=${quote(`${desc.name} (${desc.triple})`)};`,
     // Margins: 10pt beside and 5pt above and below node text, and room
-    // between ranks and nodes for the edge labels placed there.
-    `  labelloc=t; rankdir=LR; fontname="${GRAPH_FONT}"; nodesep=0.3; ranksep=0.6;`,
+    // between ranks and nodes for the edge labels placed there. newrank ranks
+    // all nodes at once rather than cluster by cluster: two blocks referring to
+    // each other otherwise share a rank, and their arrows' labels one place.
+    `  labelloc=t; rankdir=LR; newrank=true; fontname="${GRAPH_FONT}"; nodesep=0.3; ranksep=0.6;`,
     `  node [shape=box, fontname="${GRAPH_FONT}", fontsize=10, margin="0.14,0.07"];`,
     `  edge [fontname="${GRAPH_FONT}", fontsize=9];`,
   ];
