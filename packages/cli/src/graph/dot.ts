@@ -82,12 +82,16 @@ export function edgeText(edge: EdgeDescription): string {
   return `@${hex(edge.offset)} ${edge.kind} ${edgeTargetText(edge)} ${signedHex(edge.addend)}`;
 }
 
-/** `<n> edges (<kind> ×<count>, ...)`: the label of an arrow drawing several edges, kinds by count. */
+/**
+ * `<n> edges (<kind> ×<count>, <kind>, ...)`: the label of an arrow drawing
+ * several edges, kinds by count (a count only when a kind is one of several
+ * and occurs more than once).
+ */
 function bundleText(edges: readonly EdgeDescription[]): string {
   const kinds = new Map<string, number>();
   for (const e of edges) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
   const byCount = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const shown = byCount.slice(0, 3).map(([kind, n]) => (byCount.length === 1 ? kind : `${kind} ×${n}`));
+  const shown = byCount.slice(0, 3).map(([kind, n]) => (byCount.length === 1 || n === 1 ? kind : `${kind} ×${n}`));
   if (byCount.length > 3) shown.push(`${byCount.length - 3} more kinds`);
   return `${edges.length} edges (${shown.join(', ')})`;
 }
