@@ -38,7 +38,9 @@ export const GRAPH_HELP = `USAGE: jitlink graph <object> [options]
 
 Draws the object's link graph: sections as frames, blocks as boxes (address,
 size, alignment, symbols), edges as arrows labelled with fixup offset, kind,
-target and addend; external and absolute symbols as separate nodes.
+target and addend (the edges from one block to one target as one arrow with
+their count; the HTML page lists each); external and absolute symbols as
+separate nodes.
 
   --format dot|svg|html   - Output format (default: from -o's extension, else dot)
   -o <file>               - Write to <file> instead of stdout
