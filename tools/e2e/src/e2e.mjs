@@ -39,6 +39,14 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 /** Third-party runtime dependencies of our packages, served from the local node_modules. */
 const THIRD_PARTY = ['koffi', '@viz-js/viz'];
 
+/**
+ * koffi ships prebuilt binaries for every platform we support; its install
+ * script (which would build from source) is not needed, so users decline it
+ * as the workspace does: `"allowScripts": { "koffi": false }` in a project,
+ * `--ignore-scripts` for a global install.
+ */
+const ALLOW_SCRIPTS = { koffi: false };
+
 const failures = [];
 const fail = (what) => {
   failures.push(what);
@@ -179,7 +187,7 @@ function runScenario(scenario, ctx) {
     const prefix = path.join(project, 'global');
     const installed = mustRun(
       'npm',
-      ['install', '-g', '--prefix', prefix, ...scenario.global.map((p) => `${p}@${version}`)],
+      ['install', '-g', '--ignore-scripts', '--prefix', prefix, ...scenario.global.map((p) => `${p}@${version}`)],
       { cwd: project, env },
     );
     for (const line of noisy(installed.stderr)) fail(`${scenario.name}: npm install -g: ${line}`);
@@ -188,7 +196,7 @@ function runScenario(scenario, ctx) {
     const dependencies = Object.fromEntries(scenario.packages.map((p) => [p, version]));
     writeFileSync(
       path.join(project, 'package.json'),
-      JSON.stringify({ name: `e2e-${scenario.id}`, private: true, type: 'module', dependencies }, null, 2),
+      JSON.stringify({ name: `e2e-${scenario.id}`, private: true, type: 'module', dependencies, allowScripts: ALLOW_SCRIPTS }, null, 2),
     );
     mustRun('npm', ['install'], { cwd: project, env });
     rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
