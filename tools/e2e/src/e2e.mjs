@@ -187,7 +187,14 @@ function runScenario(scenario, ctx) {
     const prefix = path.join(project, 'global');
     const installed = mustRun(
       'npm',
-      ['install', '-g', '--ignore-scripts', '--prefix', prefix, ...scenario.global.map((p) => `${p}@${version}`)],
+      [
+        'install',
+        '-g',
+        '--ignore-scripts',
+        '--prefix',
+        prefix,
+        ...scenario.global.map((p) => `${p}@${version}`),
+      ],
       { cwd: project, env },
     );
     for (const line of noisy(installed.stderr)) fail(`${scenario.name}: npm install -g: ${line}`);
@@ -196,7 +203,17 @@ function runScenario(scenario, ctx) {
     const dependencies = Object.fromEntries(scenario.packages.map((p) => [p, version]));
     writeFileSync(
       path.join(project, 'package.json'),
-      JSON.stringify({ name: `e2e-${scenario.id}`, private: true, type: 'module', dependencies, allowScripts: ALLOW_SCRIPTS }, null, 2),
+      JSON.stringify(
+        {
+          name: `e2e-${scenario.id}`,
+          private: true,
+          type: 'module',
+          dependencies,
+          allowScripts: ALLOW_SCRIPTS,
+        },
+        null,
+        2,
+      ),
     );
     mustRun('npm', ['install'], { cwd: project, env });
     rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
