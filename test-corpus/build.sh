@@ -437,6 +437,14 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# Objects that JavaScript calls into (no main): src/ffi/<name>.c is compiled
+# with clang-19 for x86-64 to OUTDIR/ffi/<name>.o.
+mkdir -p "$OUT/ffi"
+for c in "$SRC/ffi"/*.c; do
+  clang-19 --target=x86_64-linux-gnu -O2 -fPIC -c "$c" -o "$OUT/ffi/$(basename "$c" .c).o"
+done
+
+# ---------------------------------------------------------------------------
 # Assembly tests in llvm-jitlink's style (with '# jitlink-check:' lines): each
 # src/asm/<arch>/<name>.s is assembled to OUTDIR/asm/<arch>/<name>.o, and the
 # source is copied next to it as the check file.
