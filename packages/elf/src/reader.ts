@@ -5,7 +5,7 @@
  * is used; failures are JITLinkError('MalformedObject') naming the file, the
  * section (when there is one) and the file offset of the offending field.
  */
-import { addressFromHalves, JITLinkError, type Endianness, type PartialObject, type TargetAddress } from '@jitlink/core';
+import { addressFromHalves, decodeName, JITLinkError, type Endianness, type PartialObject, type TargetAddress } from '@jitlink/core';
 import {
   ELF32_EHDR_SIZE,
   ELF32_REL_SIZE,
@@ -146,7 +146,6 @@ export interface ElfFile {
 }
 
 const TWO_32 = 0x1_0000_0000;
-const utf8 = new TextDecoder('utf-8');
 // For ASCII tables only (where it equals UTF-8): one native call for the whole table.
 const latin1 = new TextDecoder('latin1');
 // (That decoder maps 0x80-0x9f above U+00FF, so test for any character past ASCII.)
@@ -161,23 +160,8 @@ function malformed(
   throw new JITLinkError('MalformedObject', detail, { file, section, offset });
 }
 
-/**
- * Decodes bytes[start, end) as a name: String.fromCharCode for ASCII, which is nearly
- * every symbol and section name; UTF-8 decoding otherwise.
- */
-export function decodeName(bytes: Uint8Array, start: number, end: number): string {
-  let i = start;
-  for (; i < end; i++) if (bytes[i]! >= 0x80) break;
-  if (i < end) return utf8.decode(bytes.subarray(start, end));
-  // One call builds the string flat; appending a character at a time allocated a string per character.
-  if (end - start <= 8192)
-    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  let s = '';
-  for (let at = start; at < end; at += 8192) {
-    s += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
-  }
-  return s;
-}
+// Names are decoded by core's decodeName, which keeps bytes that are not UTF-8 for messages to show.
+export { decodeName };
 
 function numbered(what: string, index: number | undefined): string {
   return index === undefined ? what : `${what} #${index}`;
