@@ -5,7 +5,6 @@
  * llvm-jitlink does. Works the same for -noexec slab links, whose memory is
  * only simulated, because it reads the graphs' post-fixup content.
  */
-import { readFileSync } from 'node:fs';
 import {
   archOfTriple,
   formatCheckFailure,
@@ -13,7 +12,6 @@ import {
   LinkedGraphsCheckerContext,
   runCheckFile,
   toBigInt,
-  toError,
   type GraphCheckTables,
   type InstructionDecoder,
   type LinkGraph,
@@ -27,6 +25,7 @@ import {
 } from '@jitlink/arch-x86-64';
 import { aarch64InstructionDecoder } from '@jitlink/arch-arm64';
 import type { ObjectLinkingLayer } from '@jitlink/orc';
+import { readInputFile } from './file-source.js';
 
 /** Instruction decoders by triple architecture. */
 const DECODERS: Readonly<Record<string, InstructionDecoder>> = {
@@ -91,12 +90,7 @@ export class CheckRecorder {
     let passed = 0;
     const failedFiles: string[] = [];
     for (const file of options.checkFiles) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new JITLinkError('InvalidArgument', `cannot read check file ${file}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`);
-      }
+      const text = new TextDecoder().decode(readInputFile(file, 'check file'));
       const report = runCheckFile(text, this.context, { file, checkName: options.checkName });
       for (const failure of report.failures) stderr(formatCheckFailure(failure) + '\n');
       passed += report.checks - report.failures.filter((f) => f.line > 0).length;

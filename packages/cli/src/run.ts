@@ -3,11 +3,12 @@
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
 import { existsSync, statSync } from 'node:fs';
-import { FileArchiveSource } from './file-source.js';
+import { FileArchiveSource, readInputFile } from './file-source.js';
 import { join } from 'node:path';
 import {
   addressFromBigInt,
   BackendRegistry,
+  escapeName,
   formatAddress,
   JITLinkError,
   isArchive,
@@ -118,8 +119,11 @@ class Timer {
   }
 }
 
-/** The summed size of the object and archive files named (files that cannot be found count 0: reading them reports it). */
-/** The named input files' sizes by path (one `stat` each), and their total. */
+/**
+ * The named input files' sizes by path (one `stat` each), and their total.
+ * Only regular files count: the others, and files that cannot be found, are
+ * reported when they are opened.
+ */
 function namedInputSizes(inputs: CliOptions['inputs']): { total: number; sizes: Map<string, number> } {
   let total = 0;
   const sizes = new Map<string, number>();
@@ -127,9 +131,11 @@ function namedInputSizes(inputs: CliOptions['inputs']): { total: number; sizes: 
     if (input.kind === 'jd' || input.kind === 'alias' || input.kind === 'sectcreate') continue;
     try {
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
-      const size = statSync(path).size;
-      sizes.set(path, size);
-      total += size;
+      const stats = statSync(path);
+      // Only regular files' sizes: FileArchiveSource then skips its fstat, and refuses the others.
+      if (!stats.isFile()) continue;
+      sizes.set(path, stats.size);
+      total += stats.size;
     } catch {
       // reported when the input is read
     }
@@ -146,15 +152,6 @@ function resolveLibrary(name: string, searchPaths: readonly string[]): string {
     'InvalidArgument',
     `library -l${name} not found (searched for lib${name}.a in: ${searchPaths.length ? searchPaths.join(', ') : 'no -L directories'})`,
   );
-}
-
-/** A whole file (errors name it, as for every input). */
-function readWholeFile(source: FileArchiveSource): Uint8Array {
-  try {
-    return source.read(0, source.size);
-  } finally {
-    source.close();
-  }
 }
 
 export async function runJitlink(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
@@ -176,7 +173,9 @@ export async function runJitlink(argv: readonly string[], io: CliIO = defaultIO)
     return await link(options, io);
   } catch (e) {
     const err = toError(e);
-    io.stderr(`jitlink: error: ${err.message}\n`);
+    // JITLinkErrors are escaped already; anything else (a system error quoting a path) is escaped here.
+    // Several errors joined are one per line.
+    io.stderr(`jitlink: error: ${err.message.split('\n').map(escapeName).join('\n')}\n`);
     if (options?.verbose && err.stack) io.stderr(err.stack + '\n');
     return 1;
   }
@@ -306,7 +305,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       }
       if (input.kind === 'sectcreate') {
         const spec = parseSectCreate(input.value);
-        const content = readWholeFile(new FileArchiveSource(spec.file));
+        const content = readInputFile(spec.file);
         units.push(
           layer.add(
             current,
@@ -349,7 +348,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
           ),
         );
       } else {
-        const bytes = whole ?? readWholeFile(source);
+        const bytes = whole ?? source.readAllAndClose();
         const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
