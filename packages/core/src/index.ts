@@ -16,5 +16,6 @@ export * from './memory-manager.js';
 export * from './merge.js';
 export * from './names.js';
 export * from './printer.js';
+export * from './support.js';
 export * from './triple.js';
 export * from './partial-object.js';
