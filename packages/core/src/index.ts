@@ -14,6 +14,7 @@ export * from './link.js';
 export * from './memory-flags.js';
 export * from './memory-manager.js';
 export * from './merge.js';
+export * from './names.js';
 export * from './printer.js';
 export * from './support.js';
 export * from './triple.js';
