@@ -17,3 +17,5 @@ export * from './merge.js';
 export * from './printer.js';
 export * from './triple.js';
 export * from './partial-object.js';
+export * from './edge-kind-info.js';
+export * from './table-manager.js';
