@@ -13,7 +13,20 @@
  * to the r_addend of R_X86_64_PLT32 / GOTPCRELX / REX_GOTPCRELX. Relaxation
  * relies on that: it only rewrites instructions whose addend is 0.
  */
-import { EdgeKinds, edgeKindNamer, type EdgeKind, type EdgeKindNamer } from '@jitlink/core';
+import {
+  edgeKindInfo,
+  edgeKindNamer,
+  EdgeKinds,
+  edgeKindTable,
+  eitherRange,
+  RANGE_64,
+  signedRange,
+  unsignedRange,
+  type EdgeKind,
+  type EdgeKindInfo,
+  type EdgeKindNamer,
+  type FixupRange,
+} from '@jitlink/core';
 
 const F = EdgeKinds.FirstRelocation;
 
@@ -85,19 +98,149 @@ export const X86_64EdgeKinds = {
 
 export type X86_64EdgeKindName = keyof typeof X86_64EdgeKinds;
 
-const KIND_NAMES: string[] = [];
-for (const [name, kind] of Object.entries(X86_64EdgeKinds)) KIND_NAMES[kind - F] = name;
+/** How applyFixup computes a kind's value (EdgeKindInfo.formula). */
+export const X86_64Formula = {
+  /** T + A */
+  Pointer: 0,
+  /** T - P + A */
+  Delta: 1,
+  /** P - T + A */
+  NegDelta: 2,
+  /** T - GOT + A */
+  DeltaFromGOT: 3,
+  /** Z + A */
+  Size: 4,
+  /** T - (P + 4) + A */
+  PCRel: 5,
+  /** None: the GOT/PLT pass rewrites the edge into another kind before fixups. */
+  Lowered: 6,
+  /** None: thread-local storage is not supported yet. */
+  Unsupported: 7,
+} as const;
+
+/** Advice for absolute 32-bit relocations that do not fit. */
+export const ABSOLUTE_32_ADVICE = 'rebuild with -fPIC or -fPIE, or place the code below 2 GiB';
+const PC_RELATIVE_32_ADVICE =
+  'the target is more than 2 GiB from the fixup; allocate the linked memory within 2 GiB of its targets, or rebuild with -mcmodel=large';
+
+const INT32 = signedRange(32);
+const UINT32 = unsignedRange(32);
+/** TLS placeholders: no value fits. */
+const NONE: FixupRange = { min: 0, max: -1, name: '—' };
+
+const K = X86_64EdgeKinds;
+const Fm = X86_64Formula;
+const GOT = 'GOT';
+
+function row(
+  name: X86_64EdgeKindName,
+  width: number,
+  formula: number,
+  value: string,
+  range: FixupRange,
+  extra: Partial<Pick<EdgeKindInfo, 'request' | 'advice'>> = {},
+): EdgeKindInfo {
+  return { kind: K[name], name, width, formula, value, range, ...extra };
+}
+
+/**
+ * The x86-64 kinds' facts, one row per kind, indexed by `kind - EdgeKinds.FirstRelocation`:
+ * what applyFixup computes and checks, the width the ELF mapping checks, the
+ * GOT requests the GOT/PLT pass lowers, and the README's table
+ * (`npm run docs -w @jitlink/arch-x86-64`).
+ */
+export const X86_64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable(X86_64EdgeKinds, [
+  row('Pointer64', 8, Fm.Pointer, 'T + A', RANGE_64),
+  row('Pointer32', 4, Fm.Pointer, 'T + A', UINT32, { advice: ABSOLUTE_32_ADVICE }),
+  row('Pointer32Signed', 4, Fm.Pointer, 'T + A', INT32, { advice: ABSOLUTE_32_ADVICE }),
+  row('Pointer16', 2, Fm.Pointer, 'T + A', eitherRange(16)),
+  row('Pointer8', 1, Fm.Pointer, 'T + A', eitherRange(8)),
+  row('Delta64', 8, Fm.Delta, 'T − P + A', RANGE_64),
+  row('Delta32', 4, Fm.Delta, 'T − P + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('Delta16', 2, Fm.Delta, 'T − P + A', signedRange(16)),
+  row('Delta8', 1, Fm.Delta, 'T − P + A', signedRange(8)),
+  row('NegDelta64', 8, Fm.NegDelta, 'P − T + A', RANGE_64),
+  row('NegDelta32', 4, Fm.NegDelta, 'P − T + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('Delta64FromGOT', 8, Fm.DeltaFromGOT, 'T − GOT + A', RANGE_64),
+  row('Size64', 8, Fm.Size, 'Z + A', RANGE_64),
+  row('Size32', 4, Fm.Size, 'Z + A', UINT32),
+  row('PCRel32', 4, Fm.PCRel, 'T − (P + 4) + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('BranchPCRel32', 4, Fm.PCRel, 'T − (P + 4) + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('BranchPCRel32ToPtrJumpStub', 4, Fm.PCRel, 'T − (P + 4) + A, T a stub that is never bypassed', INT32, {
+    advice: PC_RELATIVE_32_ADVICE,
+  }),
+  row(
+    'BranchPCRel32ToPtrJumpStubBypassable',
+    4,
+    Fm.PCRel,
+    'T − (P + 4) + A; external/absolute T gets a stub, bypassed when in range',
+    INT32,
+    { advice: PC_RELATIVE_32_ADVICE },
+  ),
+  row('RequestGOTAndTransformToDelta32', 4, Fm.Lowered, "becomes Delta32 to T's GOT entry", INT32, {
+    request: { table: GOT, becomes: K.Delta32 },
+  }),
+  row('RequestGOTAndTransformToDelta64', 8, Fm.Lowered, "becomes Delta64 to T's GOT entry", RANGE_64, {
+    request: { table: GOT, becomes: K.Delta64 },
+  }),
+  row(
+    'RequestGOTAndTransformToDelta64FromGOT',
+    8,
+    Fm.Lowered,
+    "becomes Delta64FromGOT to T's GOT entry",
+    RANGE_64,
+    { request: { table: GOT, becomes: K.Delta64FromGOT } },
+  ),
+  row('PCRel32GOTLoadRelaxable', 4, Fm.PCRel, 'T − (P + 4) + A, T a GOT entry (no REX prefix)', INT32, {
+    advice: PC_RELATIVE_32_ADVICE,
+  }),
+  row('PCRel32GOTLoadREXRelaxable', 4, Fm.PCRel, 'T − (P + 4) + A, T a GOT entry (REX prefix)', INT32, {
+    advice: PC_RELATIVE_32_ADVICE,
+  }),
+  row(
+    'RequestGOTAndTransformToPCRel32GOTLoadRelaxable',
+    4,
+    Fm.Lowered,
+    "becomes PCRel32GOTLoadRelaxable to T's GOT entry",
+    INT32,
+    { request: { table: GOT, becomes: K.PCRel32GOTLoadRelaxable } },
+  ),
+  row(
+    'RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable',
+    4,
+    Fm.Lowered,
+    "becomes PCRel32GOTLoadREXRelaxable to T's GOT entry",
+    INT32,
+    { request: { table: GOT, becomes: K.PCRel32GOTLoadREXRelaxable } },
+  ),
+  row('PCRel32TLVPLoadREXRelaxable', 4, Fm.Unsupported, 'placeholder: `UnsupportedFeature`', NONE),
+  row(
+    'RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable',
+    4,
+    Fm.Unsupported,
+    'placeholder: `UnsupportedFeature`',
+    NONE,
+  ),
+  row(
+    'RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable',
+    4,
+    Fm.Unsupported,
+    'placeholder: `UnsupportedFeature`',
+    NONE,
+  ),
+]);
+
+/** The row for an x86-64 kind; undefined for core's generic kinds and unknown numbers. */
+export function x86_64EdgeKindInfo(kind: EdgeKind): EdgeKindInfo | undefined {
+  return edgeKindInfo(X86_64_EDGE_KIND_INFO, kind);
+}
 
 /** Names x86-64 kinds (and core's generic kinds): e.g. "Delta32". */
-export const getX86_64EdgeKindName: EdgeKindNamer = edgeKindNamer(KIND_NAMES);
+export const getX86_64EdgeKindName: EdgeKindNamer = edgeKindNamer(X86_64_EDGE_KIND_INFO.map((r) => r.name));
 
 /** True for the thread-local-storage placeholder kinds. */
 export function isX86_64TLSEdgeKind(kind: EdgeKind): boolean {
-  return (
-    kind === X86_64EdgeKinds.PCRel32TLVPLoadREXRelaxable ||
-    kind === X86_64EdgeKinds.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable ||
-    kind === X86_64EdgeKinds.RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable
-  );
+  return x86_64EdgeKindInfo(kind)?.formula === X86_64Formula.Unsupported;
 }
 
 /** Pointer size in bytes. */
