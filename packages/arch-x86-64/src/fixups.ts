@@ -6,6 +6,7 @@
  * is allocated unless a fixup fails.
  */
 import {
+  EdgeKinds,
   fitsRange,
   formatAddress,
   formatHex,
@@ -17,7 +18,7 @@ import {
   type LinkGraph,
 } from '@jitlink/core';
 import { tlsNotSupported } from './diagnostics.js';
-import { getX86_64EdgeKindName, x86_64EdgeKindInfo, X86_64Formula as Fm } from './edge-kinds.js';
+import { getX86_64EdgeKindName, X86_64_EDGE_KIND_INFO, X86_64Formula as Fm } from './edge-kinds.js';
 import { findGOTBase } from './got-plt.js';
 
 export { ABSOLUTE_32_ADVICE } from './edge-kinds.js';
@@ -31,7 +32,8 @@ export function applyFixup(
   view: DataView,
 ): void {
   const offset = edge.offset;
-  const info = x86_64EdgeKindInfo(edge.kind);
+  // The kind's row (indexed directly: this runs for every edge of every link).
+  const info: EdgeKindInfo | undefined = X86_64_EDGE_KIND_INFO[edge.kind - EdgeKinds.FirstRelocation];
   if (info === undefined || info.formula >= Fm.Lowered) {
     throw unfixableKind(graph, block, edge, info);
   }

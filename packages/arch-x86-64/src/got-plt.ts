@@ -24,6 +24,7 @@
  *   is never redirected: a pointer to a stub is no pointer to the data.
  */
 import {
+  EdgeKinds,
   fitsRange,
   JITLinkError,
   Linkage,
@@ -43,6 +44,7 @@ import { tlsNotSupported } from './diagnostics.js';
 import {
   getX86_64EdgeKindName,
   x86_64EdgeKindInfo,
+  X86_64_EDGE_KIND_INFO,
   X86_64EdgeKinds as K,
   X86_64Formula,
 } from './edge-kinds.js';
@@ -106,6 +108,33 @@ export function findGOTBase(graph: LinkGraph): Symbol | undefined {
   });
   return found;
 }
+
+const F = EdgeKinds.FirstRelocation;
+
+/** What the GOT/PLT pass does with an edge. */
+const Action = {
+  None: 0,
+  /** Measures from the GOT base: define it. */
+  GOTRelative: 1,
+  /** A GOT request: lower it to the entry (EdgeKindInfo.request). */
+  GOTRequest: 2,
+  /** May be a non-PIC function address: give it a stub for redirection. */
+  AbsolutePointer32: 3,
+  /** A call that goes through a stub unless its callee is defined here. */
+  StubCall: 4,
+  /** TLS: not supported yet. */
+  Unsupported: 5,
+} as const;
+
+/** The pass's action per kind (index kind - FirstRelocation), read from the edge-kind table once. */
+const EDGE_ACTIONS: readonly number[] = X86_64_EDGE_KIND_INFO.map((info) => {
+  if (info.request?.table === 'GOT') return Action.GOTRequest;
+  if (info.formula === X86_64Formula.DeltaFromGOT) return Action.GOTRelative;
+  if (info.formula === X86_64Formula.Unsupported) return Action.Unsupported;
+  if (info.kind === K.Pointer32 || info.kind === K.Pointer32Signed) return Action.AbsolutePointer32;
+  if (info.kind === K.BranchPCRel32ToPtrJumpStubBypassable) return Action.StubCall;
+  return Action.None;
+});
 
 /**
  * Builds GOT entries and jump stubs for one graph (one builder per link; the
@@ -183,14 +212,27 @@ export class GOTAndStubsBuilder {
   /** Lowers every Request* and stub-call edge in the graph (the post-prune pass). */
   run(): void {
     const graph = this.graph;
-    visitExistingEdges(graph, (block, i, kind) => this.visitEdge(block, i, kind), [this.got, this.stubs]);
+    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs]);
     if (this.needsGOTBase || graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
   }
 
-  private visitEdge(block: Block, i: number, kind: EdgeKind): void {
-    switch (kind) {
-      case K.Pointer32:
-      case K.Pointer32Signed: {
+  // A property, not a method: the walk calls it for every edge, without a wrapper.
+  private readonly visitEdge = (block: Block, i: number, kind: EdgeKind): void => {
+    switch (EDGE_ACTIONS[kind - F] ?? Action.None) {
+      case Action.None:
+        return;
+      case Action.GOTRelative:
+        this.needsGOTBase = true;
+        return;
+      case Action.GOTRequest: {
+        // Point the edge at the target's entry, as the kind it becomes.
+        const becomes = x86_64EdgeKindInfo(kind)!.request!.becomes;
+        block.setEdgeTarget(i, this.got.getOrCreateEntry(block.edgeTarget(i)));
+        block.setEdgeKind(i, becomes);
+        if (EDGE_ACTIONS[becomes - F] === Action.GOTRelative) this.needsGOTBase = true;
+        return;
+      }
+      case Action.AbsolutePointer32: {
         const target = block.edgeTarget(i);
         if (!target.isDefined() && block.edgeAddend(i) === 0) {
           this.hasExternalPointer32 = true;
@@ -200,7 +242,7 @@ export class GOTAndStubsBuilder {
         }
         return;
       }
-      case K.BranchPCRel32ToPtrJumpStubBypassable: {
+      case Action.StubCall: {
         const target = block.edgeTarget(i);
         if (target.isDefined()) {
           if (!isStub(target)) block.setEdgeKind(i, K.BranchPCRel32);
@@ -209,27 +251,15 @@ export class GOTAndStubsBuilder {
         }
         return;
       }
-      default: {
-        const info = x86_64EdgeKindInfo(kind);
-        if (info === undefined) return;
-        if (info.formula === X86_64Formula.DeltaFromGOT) this.needsGOTBase = true;
-        if (info.request !== undefined) {
-          // A GOT request: point the edge at the target's entry, as the kind it becomes.
-          block.setEdgeTarget(i, this.got.getOrCreateEntry(block.edgeTarget(i)));
-          block.setEdgeKind(i, info.request.becomes);
-          if (x86_64EdgeKindInfo(info.request.becomes)!.formula === X86_64Formula.DeltaFromGOT)
-            this.needsGOTBase = true;
-        } else if (info.formula === X86_64Formula.Unsupported) {
-          throw tlsNotSupported(
-            getX86_64EdgeKindName(kind),
-            this.graph.name,
-            block.section.name,
-            block.address + block.edgeOffset(i),
-          );
-        }
-      }
+      case Action.Unsupported:
+        throw tlsNotSupported(
+          getX86_64EdgeKindName(kind),
+          this.graph.name,
+          block.section.name,
+          block.address + block.edgeOffset(i),
+        );
     }
-  }
+  };
 
   /**
    * The pre-fixup pass for non-PIC code: Pointer32 / Pointer32Signed edges to
