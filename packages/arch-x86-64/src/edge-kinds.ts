@@ -31,68 +31,52 @@ import {
 const F = EdgeKinds.FirstRelocation;
 
 export const X86_64EdgeKinds = {
-  /** T + A, written as 64 bits. */
+  // Width, range and value of each kind: X86_64_EDGE_KIND_INFO below (the
+  // README's table is generated from it). Comments here say only what the
+  // table does not.
   Pointer64: F,
-  /** T + A, must fit uint32. */
   Pointer32: F + 1,
-  /** T + A, must fit int32 (sign-extended by the instruction). */
+  /** Sign-extended by the instruction. */
   Pointer32Signed: F + 2,
-  /** T + A, must fit 16 bits (int16 or uint16, as GNU ld's bitfield check). */
+  /** Either signed or unsigned, as GNU ld's bitfield check. */
   Pointer16: F + 3,
-  /** T + A, must fit 8 bits (int8 or uint8). */
   Pointer8: F + 4,
-  /** T - P + A, 64 bits. */
   Delta64: F + 5,
-  /** T - P + A, must fit int32. */
   Delta32: F + 6,
-  /** T - P + A, must fit int16. */
   Delta16: F + 7,
-  /** T - P + A, must fit int8. */
   Delta8: F + 8,
-  /** P - T + A, 64 bits. */
   NegDelta64: F + 9,
-  /** P - T + A, must fit int32. */
   NegDelta32: F + 10,
-  /** T - GOT + A, 64 bits. */
   Delta64FromGOT: F + 11,
-  /** Z + A (size of the target symbol), 64 bits. */
+  /** The target symbol's size. */
   Size64: F + 12,
-  /** Z + A (size of the target symbol), must fit uint32. */
   Size32: F + 13,
-  /** T - (P + 4) + A, must fit int32: a RIP-relative data displacement. */
+  /** A RIP-relative data displacement. */
   PCRel32: F + 14,
-  /** T - (P + 4) + A, must fit int32: the displacement of a call or jmp. */
+  /** The displacement of a call or jmp. */
   BranchPCRel32: F + 15,
-  /** T - (P + 4) + A, must fit int32, where T is a pointer jump stub that must not be bypassed. */
+  /** T is a pointer jump stub that must not be bypassed. */
   BranchPCRel32ToPtrJumpStub: F + 16,
   /**
-   * T - (P + 4) + A, must fit int32. Before the GOT/PLT pass T is the real
-   * callee; the pass points external and absolute callees at a jump stub, and
-   * relaxation bypasses the stub when the callee is within int32 range.
+   * Before the GOT/PLT pass T is the real callee; the pass points external
+   * and absolute callees at a jump stub, and relaxation bypasses the stub
+   * when the callee is within int32 range.
    */
   BranchPCRel32ToPtrJumpStubBypassable: F + 17,
-  /** Requests a GOT entry for T, then becomes Delta32 to the entry: GOTentry - P + A. */
   RequestGOTAndTransformToDelta32: F + 18,
-  /** Requests a GOT entry for T, then becomes Delta64 to the entry: GOTentry - P + A. */
   RequestGOTAndTransformToDelta64: F + 19,
-  /** Requests a GOT entry for T, then becomes Delta64FromGOT to the entry: GOTentry - GOT + A. */
   RequestGOTAndTransformToDelta64FromGOT: F + 20,
-  /**
-   * T - (P + 4) + A, must fit int32, where T is a GOT entry loaded by an
-   * instruction without a REX prefix (mov, call *, jmp *, ...). Relaxable.
-   */
+  /** T is a GOT entry loaded by an instruction without a REX prefix (mov, call *, jmp *, ...). Relaxable. */
   PCRel32GOTLoadRelaxable: F + 21,
   /** As PCRel32GOTLoadRelaxable, for an instruction with a REX prefix (only mov is relaxed). */
   PCRel32GOTLoadREXRelaxable: F + 22,
-  /** Requests a GOT entry for T, then becomes PCRel32GOTLoadRelaxable to the entry. */
   RequestGOTAndTransformToPCRel32GOTLoadRelaxable: F + 23,
-  /** Requests a GOT entry for T, then becomes PCRel32GOTLoadREXRelaxable to the entry. */
   RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 24,
   /** Thread-local variable pointer load (MachO TLV). Not supported yet: reported as UnsupportedFeature. */
   PCRel32TLVPLoadREXRelaxable: F + 25,
-  /** Requests a thread-local variable pointer. Not supported yet: reported as UnsupportedFeature. */
+  /** Requests a thread-local variable pointer. Not supported yet. */
   RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable: F + 26,
-  /** Requests a TLS descriptor in the GOT. Not supported yet: reported as UnsupportedFeature. */
+  /** Requests a TLS descriptor in the GOT. Not supported yet. */
   RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 27,
 } as const satisfies Record<string, EdgeKind>;
 
