@@ -79,8 +79,8 @@ export interface TableFormat {
 export type EdgeVisitor = (block: Block, edgeIndex: number, kind: EdgeKind) => void;
 
 /**
- * Calls `visit` for each edge of each block that exists when it starts (table
- * blocks created meanwhile are not visited). While it runs, the given tables
+ * Calls `visit` for each edge that exists when it starts (edges of entries
+ * made meanwhile are not visited, even in a table block that existed). While it runs, the given tables
  * grow their blocks' content in place and set it once at the end, instead of
  * after each new entry.
  */
@@ -93,9 +93,12 @@ export function visitExistingEdges(
   try {
     // Index loops: per-graph passes mostly run before V8 optimizes them (docs/ARCHITECTURE.md).
     const blocks = graph.blockList();
+    // Counted up front: a table block that exists already gains edges as entries are made.
+    const counts = new Uint32Array(blocks.length);
+    for (let b = 0; b < blocks.length; b++) counts[b] = blocks[b]!.edgeCount;
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b]!;
-      const edgeCount = block.edgeCount;
+      const edgeCount = counts[b]!;
       for (let i = 0; i < edgeCount; i++) visit(block, i, block.edgeKind(i));
     }
   } finally {
@@ -169,7 +172,9 @@ export class TableManager {
     if (known !== undefined) return known;
     const { entrySize } = this.format;
     const offset = this.used;
-    if (this.reserved >= entrySize) {
+    // A reserved slot is already inside the block (whose size must not change after layout).
+    const reservedSlot = this.reserved >= entrySize;
+    if (reservedSlot) {
       this.reserved -= entrySize;
     } else if (this.layoutFixed) {
       throw new JITLinkError(
@@ -184,7 +189,7 @@ export class TableManager {
     const block = this.getBlock();
     this.bytes.set(this.format.template, offset);
     this.used = offset + entrySize;
-    if (this.trimmed) {
+    if (this.trimmed && !reservedSlot) {
       // The new entry's symbol must lie inside the block's content.
       block.setMutableContent(this.bytes);
       this.trimmed = false;

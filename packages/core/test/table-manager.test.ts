@@ -172,7 +172,11 @@ describe('visitExistingEdges', () => {
 
 describe('entries made after layout (veneers)', () => {
   /** A target whose passes reserve veneers, fix the layout, then make them in pre-fixup. */
-  function veneerTarget(reserve: number, make: string[], seen: { error?: unknown }): LinkTarget {
+  function veneerTarget(
+    reserve: number,
+    make: string[],
+    seen: { error?: unknown; sizes?: number[] },
+  ): LinkTarget {
     return {
       applyFixup: toyTarget.applyFixup,
       addDefaultPasses(_graph, config) {
@@ -183,17 +187,21 @@ describe('entries made after layout (veneers)', () => {
         });
         config.postAllocationPasses.push(() => veneers!.fixLayout());
         config.preFixupPasses.push((graph) => {
-          const block = graph.findSectionByName('.text')!.blocks.values().next().value!;
-          for (let i = 0; i < block.edgeCount; i++) {
-            const target = block.edgeTarget(i);
-            if (!make.includes(target.name!)) continue;
-            try {
-              block.setEdgeTarget(i, veneers!.getOrCreateEntry(target));
-            } catch (error) {
-              seen.error = error;
-              throw error;
-            }
-          }
+          visitExistingEdges(
+            graph,
+            (block, i) => {
+              const target = block.edgeTarget(i);
+              if (!make.includes(target.name!)) return;
+              try {
+                block.setEdgeTarget(i, veneers!.getOrCreateEntry(target));
+              } catch (error) {
+                seen.error = error;
+                throw error;
+              }
+              (seen.sizes ??= []).push(veneers!.block!.size);
+            },
+            [veneers!],
+          );
         });
       },
     };
@@ -210,8 +218,10 @@ describe('entries made after layout (veneers)', () => {
         ['near', 0x20000],
       ]),
     );
-    const seen = {};
+    const seen: { sizes?: number[] } = {};
     await link(graph, ctx, veneerTarget(2, ['far'], seen));
+    // Made after layout, the entry never changed the block's size.
+    expect(seen.sizes).toEqual([16, 16]);
     expect(ctx.failures).toEqual([]);
     const table = graph.findSectionByName('$__VENEERS')!;
     const [tableBlock] = [...table.blocks];
