@@ -110,7 +110,7 @@ const PC_RELATIVE_32_ADVICE =
 const INT32 = signedRange(32);
 const UINT32 = unsignedRange(32);
 /** TLS placeholders: no value fits. */
-const NONE: FixupRange = { min: 0, max: -1, name: '—' };
+const NONE: FixupRange = { min: 0, max: -1, multipleOf: 1, name: '—' };
 
 const K = X86_64EdgeKinds;
 const Fm = X86_64Formula;

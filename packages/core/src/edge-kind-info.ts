@@ -14,35 +14,56 @@ export interface FixupRange {
   readonly min: number;
   /** Largest value that fits. */
   readonly max: number;
-  /** For messages and docs: "int32", "uint32", "int16 or uint16", "64 bits". */
+  /**
+   * The value must be a multiple of this (1 for byte-granular fields; e.g. 4
+   * for an AArch64 branch, whose field holds the offset divided by 4).
+   */
+  readonly multipleOf: number;
+  /** For messages and docs: "int32", "uint32", "int16 or uint16", "64 bits", "int28, multiple of 4". */
   readonly name: string;
 }
 
-/** A field of `bits` bits holding a two's-complement value. */
-export function signedRange(bits: number): FixupRange {
-  return { min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1, name: `int${bits}` };
+function named(name: string, multipleOf: number): string {
+  return multipleOf === 1 ? name : `${name}, multiple of ${multipleOf}`;
 }
 
-/** A field of `bits` bits holding an unsigned value. */
-export function unsignedRange(bits: number): FixupRange {
-  return { min: 0, max: 2 ** bits - 1, name: `uint${bits}` };
+/** A field holding a two's-complement value of `bits` bits (a multiple of `multipleOf`). */
+export function signedRange(bits: number, multipleOf = 1): FixupRange {
+  return {
+    min: -(2 ** (bits - 1)),
+    max: 2 ** (bits - 1) - 1,
+    multipleOf,
+    name: named(`int${bits}`, multipleOf),
+  };
+}
+
+/** A field holding an unsigned value of `bits` bits (a multiple of `multipleOf`). */
+export function unsignedRange(bits: number, multipleOf = 1): FixupRange {
+  return { min: 0, max: 2 ** bits - 1, multipleOf, name: named(`uint${bits}`, multipleOf) };
 }
 
 /** A field of `bits` bits that may hold either a signed or an unsigned value (GNU ld's "bitfield" check). */
 export function eitherRange(bits: number): FixupRange {
-  return { min: -(2 ** (bits - 1)), max: 2 ** bits - 1, name: `int${bits} or uint${bits}` };
+  return { min: -(2 ** (bits - 1)), max: 2 ** bits - 1, multipleOf: 1, name: `int${bits} or uint${bits}` };
 }
 
 /**
  * A 64-bit field: every value jitlink computes exactly (within 2^53 of zero,
  * read as signed) fits; a value beyond that would have been rounded.
  */
-export const RANGE_64: FixupRange = { min: -MAX_EXACT_ADDRESS, max: MAX_EXACT_ADDRESS, name: '64 bits' };
+export const RANGE_64: FixupRange = {
+  min: -MAX_EXACT_ADDRESS,
+  max: MAX_EXACT_ADDRESS,
+  multipleOf: 1,
+  name: '64 bits',
+};
 
 /** True when `value` fits `range`. */
 export function fitsRange(range: FixupRange, value: number): boolean {
   // Written so that NaN fails.
-  return value >= range.min && value <= range.max;
+  return (
+    value >= range.min && value <= range.max && (range.multipleOf === 1 || value % range.multipleOf === 0)
+  );
 }
 
 /**

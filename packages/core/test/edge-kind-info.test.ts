@@ -45,6 +45,15 @@ describe('edge-kind tables', () => {
     expect(fitsRange(RANGE_64, 2 ** 53)).toBe(true);
     expect(fitsRange(RANGE_64, 2 ** 53 + 2)).toBe(false);
     expect(fitsRange(RANGE_64, NaN)).toBe(false);
+    // An AArch64 branch: a 26-bit field of offsets / 4.
+    const branch = signedRange(28, 4);
+    expect(branch.name).toBe('int28, multiple of 4');
+    expect(fitsRange(branch, 0x7ff_fffc)).toBe(true);
+    expect(fitsRange(branch, -0x800_0000)).toBe(true);
+    expect(fitsRange(branch, 0x800_0000)).toBe(false);
+    expect(fitsRange(branch, 6)).toBe(false);
+    expect(fitsRange(unsignedRange(15, 8), 0x7ff8)).toBe(true);
+    expect(fitsRange(unsignedRange(15, 8), 0x7ff4)).toBe(false);
   });
 
   it('renders a padded Markdown table', () => {
