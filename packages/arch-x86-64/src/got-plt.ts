@@ -212,8 +212,11 @@ export class GOTAndStubsBuilder {
   /** Lowers every Request* and stub-call edge in the graph (the post-prune pass). */
   run(): void {
     const graph = this.graph;
+    // Code that names the GOT (GOTPC32/64: -mcmodel=large) gets its base before any
+    // entry, so that it is the first symbol of `$__GOT`, where findGOTBase looks first.
+    if (graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
     visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs]);
-    if (this.needsGOTBase || graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
+    if (this.needsGOTBase) this.defineGOTBase();
   }
 
   // A property, not a method: the walk calls it for every edge, without a wrapper.

@@ -206,6 +206,9 @@ describe('GOT base (_GLOBAL_OFFSET_TABLE_)', () => {
     expect(readLE(bytesOf(entryA), 0, 8)).toBe(BigInt(FAR));
     // The base is the start of the GOT: every entry sits at or above it.
     for (const e of gotEntries(graph)) expect(e.address).toBeGreaterThanOrEqual(got.address);
+    // Defined before the entries, it is the first symbol findGOTBase meets.
+    expect([...graph.findSectionByName(GOT_SECTION_NAME)!.symbols][0]).toBe(got);
+    expect(findGOTBase(graph)).toBe(got);
   });
 
   it('creates the GOT base for GOT-relative edges even without the external', async () => {
