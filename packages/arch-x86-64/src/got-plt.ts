@@ -164,6 +164,8 @@ export class GOTAndStubsBuilder {
 
   /** The jump stub for `target`, created (with its GOT entry) on first request. */
   getStub(target: Symbol): Symbol {
+    // The GOT entry first, so `$__GOT` precedes `$__STUBS` as it always has.
+    this.got.getOrCreateEntry(target);
     return this.stubs.getOrCreateEntry(target);
   }
 
@@ -240,7 +242,7 @@ export class GOTAndStubsBuilder {
         if (!target.isDefined() && block.edgeAddend(i) === 0) {
           this.hasExternalPointer32 = true;
           if (target.name !== undefined && classifyMangledName(target.name) === 'function') {
-            this.stubs.getOrCreateEntry(target);
+            this.getStub(target);
           }
         }
         return;
@@ -250,7 +252,7 @@ export class GOTAndStubsBuilder {
         if (target.isDefined()) {
           if (!isStub(target)) block.setEdgeKind(i, K.BranchPCRel32);
         } else {
-          block.setEdgeTarget(i, this.stubs.getOrCreateEntry(target));
+          block.setEdgeTarget(i, this.getStub(target));
         }
         return;
       }
