@@ -19,3 +19,5 @@ export * from './printer.js';
 export * from './support.js';
 export * from './triple.js';
 export * from './partial-object.js';
+export * from './edge-kind-info.js';
+export * from './table-manager.js';
