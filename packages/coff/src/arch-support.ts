@@ -49,6 +49,8 @@ export interface CoffArchSupport {
    * offset for a relocation it rejects.
    */
   addRelocationEdge(rel: CoffRelocation, target: Symbol, site: CoffRelocationSite): void;
+  /** The bytes of a function that returns at once (for runtime hooks such as mingw's `__main`). */
+  readonly returnInstruction: Uint8Array;
   /** Fixups and the architecture's default passes (tables, COFF edge lowering). */
   readonly target: LinkTarget;
   readonly tools?: BackendTools;

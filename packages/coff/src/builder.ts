@@ -44,6 +44,10 @@ import { parseCoff, type CoffFile, type CoffSection, type CoffSymbol } from './r
 
 /** Name of the graph section that holds common symbols. */
 export const COFF_COMMON_SECTION_NAME = '__common';
+/** Section of the functions the COFF platform supplies to each graph that calls them. */
+export const COFF_RUNTIME_SECTION_NAME = '$__COFF_RUNTIME';
+/** mingw's constructor hook, called at the start of `main`. */
+export const MINGW_MAIN_HOOK = '__main';
 /** Prefix of dllimport references: `__imp_f` holds the address of `f`. */
 export const IMPORT_PREFIX = '__imp_';
 
@@ -155,6 +159,24 @@ class CoffGraphBuilder {
     this.buildRelocations();
     this.keepUnwindInfoWithFunctions();
     this.markRoots();
+    this.defineRuntimeHooks();
+  }
+
+  /**
+   * mingw's `main` first calls `__main`, which in a static link runs the
+   * `.ctors` list; a JIT'd graph has no libgcc to provide it, and its
+   * initializers are the platform's to run, so it becomes a weak function
+   * that returns at once.
+   */
+  private defineRuntimeHooks(): void {
+    const graph = this.graph;
+    const ref = graph.findExternalSymbol(MINGW_MAIN_HOOK);
+    if (ref === undefined) return;
+    const section =
+      graph.findSectionByName(COFF_RUNTIME_SECTION_NAME) ?? graph.createSection(COFF_RUNTIME_SECTION_NAME, MemProt.Read | MemProt.Exec);
+    const block = graph.createContentBlock(section, this.arch.returnInstruction, 0, 16, 0);
+    graph.makeDefined(ref, block, 0, block.size, Linkage.Weak, Scope.Hidden, false);
+    ref.callable = true;
   }
 
   private buildSections(): void {

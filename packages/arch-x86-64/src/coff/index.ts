@@ -207,6 +207,7 @@ export const x86_64Coff: CoffArchSupport = {
   getEdgeKindName: getX86_64EdgeKindName,
   relocationTypeName: x86_64CoffRelocationTypeName,
   addRelocationEdge: addX86_64CoffRelocationEdge,
+  returnInstruction: Uint8Array.of(0xc3),
   target: coffX86_64Target,
   tools: x86_64Tools,
 };
