@@ -5,7 +5,7 @@
 #
 #   OUTDIR/clang-19-coff-x86_64/<O0|O2>/<program>.obj   clang-19 -target x86_64-pc-windows-msvc
 #   OUTDIR/mingw-coff-x86_64/<O0|O2>/<program>.obj      x86_64-w64-mingw32-gcc (package gcc-mingw-w64-x86-64)
-#   OUTDIR/clang-19-coff-x86_64/bigobj/<program>.obj    the same with -Wa,-mbig-obj
+#   OUTDIR/mingw-coff-x86_64/bigobj/<program>.obj       mingw gcc -O2 -Wa,-mbig-obj (clang writes bigobj only past 65279 sections)
 #   OUTDIR/asm/x86_64-coff/<name>.obj + <name>.s        assembly tests with '# jitlink-check:' lines
 #
 # -mno-incremental-linker-compatible keeps clang's COFF output free of timestamps,
@@ -23,7 +23,8 @@ for tool in clang-19 llvm-mc-19 x86_64-w64-mingw32-gcc; do
 done
 
 PROGRAMS=(compute hello)
-CLANG_COFF=(clang-19 -target x86_64-pc-windows-msvc -mno-incremental-linker-compatible)
+# --dependent-lib gives the objects the /DEFAULTLIB directive an MSVC build has.
+CLANG_COFF=(clang-19 -target x86_64-pc-windows-msvc -mno-incremental-linker-compatible -Xclang --dependent-lib=msvcrt)
 rm -rf "$OUT/clang-19-coff-x86_64" "$OUT/mingw-coff-x86_64" "$OUT/asm/x86_64-coff"
 for opt in O0 O2; do
   mkdir -p "$OUT/clang-19-coff-x86_64/$opt" "$OUT/mingw-coff-x86_64/$opt"
@@ -33,9 +34,9 @@ for opt in O0 O2; do
     (cd "$SRC/coff" && x86_64-w64-mingw32-gcc "-$opt" -c "$p.c" -o "$OUT/mingw-coff-x86_64/$opt/$p.obj")
   done
 done
-mkdir -p "$OUT/clang-19-coff-x86_64/bigobj"
+mkdir -p "$OUT/mingw-coff-x86_64/bigobj"
 for p in "${PROGRAMS[@]}"; do
-  "${CLANG_COFF[@]}" -O2 -Wa,-mbig-obj -c "$SRC/coff/$p.c" -o "$OUT/clang-19-coff-x86_64/bigobj/$p.obj"
+  (cd "$SRC/coff" && x86_64-w64-mingw32-gcc -O2 -Wa,-mbig-obj -c "$p.c" -o "$OUT/mingw-coff-x86_64/bigobj/$p.obj")
 done
 
 mkdir -p "$OUT/asm/x86_64-coff"
