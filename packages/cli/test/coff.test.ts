@@ -5,7 +5,8 @@
  * COMDAT selection kind links two objects as LLVM defines it.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, requireOrSkip } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
@@ -71,4 +72,24 @@ test('llvm-jitlink-19 passes the same relocation checks once given the __ImageBa
     });
     expect({ name, output: r.stdout + r.stderr, status: r.status }).toEqual({ name, output: '', status: 0 });
   }
+});
+
+test('-entry runs a pure-C COFF x86-64 function through the Microsoft x64 bridge, as its Linux build computes it', async () => {
+  const gcc = spawnSync('gcc', ['--version']).status === 0;
+  if (!requireOrSkip(gcc, 'gcc is not installed')) return;
+  // The Linux build: the same source, called with argc (no program name, as the command passes it).
+  const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+  const driver = join(scratch, 'driver.c');
+  writeFileSync(driver, 'int compute(int);\nint main(int argc, char **argv) { (void)argv; return compute(argc - 1) & 0xff; }\n');
+  const native = join(scratch, 'compute');
+  expect(spawnSync('gcc', ['-O1', driver, join(REPO_ROOT, 'test-corpus/src/coff/compute.c'), '-o', native]).status).toBe(0);
+  const argLists = [[], ['a', 'b', 'c'], ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']];
+  const objects = compiled.filter((o) => o.endsWith('/compute.obj'));
+  expect(objects.length).toBeGreaterThanOrEqual(5);
+  for (const args of argLists) {
+    const expected = spawnSync(native, args).status;
+    const runs = await mapLimit(objects, 2, async (o) => ({ o, r: await runCli(['-entry', 'compute', join(OBJ, o), '-args', ...args]) }));
+    for (const { o, r } of runs) expect({ o, args, code: r.code, stderr: r.stderr }).toEqual({ o, args, code: expected, stderr: '' });
+  }
+  rmSync(scratch, { recursive: true });
 });

@@ -3,7 +3,7 @@
  * architecture package: the COFF package reads containers, the architecture
  * says what each IMAGE_REL_<arch>_* type means.
  */
-import type { BackendTools, Block, EdgeKindNamer, LinkGraph, LinkTarget, Symbol } from '@jitlink/core';
+import type { BackendTools, Block, EdgeKindNamer, LinkGraph, LinkTarget, Section, Symbol } from '@jitlink/core';
 
 /** One relocation entry (COFF relocations carry no addend: it is in the patched bytes). */
 export interface CoffRelocation {
@@ -51,6 +51,12 @@ export interface CoffArchSupport {
   addRelocationEdge(rel: CoffRelocation, target: Symbol, site: CoffRelocationSite): void;
   /** The bytes of a function that returns at once (for runtime hooks such as mingw's `__main`). */
   readonly returnInstruction: Uint8Array;
+  /**
+   * Where COFF code runs on a host of another calling convention (x86-64
+   * Linux): adds to `section` a function `name` that the host calls with its
+   * own convention and that calls `target` with the COFF one.
+   */
+  addHostEntryBridge?(graph: LinkGraph, section: Section, target: Symbol, name: string): Symbol;
   /** Fixups and the architecture's default passes (tables, COFF edge lowering). */
   readonly target: LinkTarget;
   readonly tools?: BackendTools;

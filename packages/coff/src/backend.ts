@@ -4,6 +4,7 @@ import type { CoffArchSupport } from './arch-support.js';
 import { createCoffLinkGraph } from './builder.js';
 import { coffFormatSniffer } from './identify.js';
 import { defineImageBase } from './image-base.js';
+import { createHostEntryBridge } from './bridge.js';
 
 /** Composes the generic COFF builder with an architecture package into a backend for `registerBackend`. */
 export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
@@ -30,6 +31,8 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
     createLinkGraph(bytes, options) {
       return createCoffLinkGraph(bytes, arch, { name: checkIdentity(options) });
     },
+    hostEntryBridge:
+      arch.addHostEntryBridge === undefined ? undefined : (entryName) => createHostEntryBridge(arch, entryName),
     addDefaultPasses(graph, config) {
       config.postAllocationPasses.push(defineImageBase);
       target.addDefaultPasses?.(graph, config);
