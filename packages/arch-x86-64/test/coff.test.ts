@@ -10,6 +10,8 @@ import { DATA, TEXT, writeCoff, type TestSection } from '../../coff/test/coff-wr
 import { linkGraph, readLE } from './helpers.js';
 
 const backend = createCoffBackend(x86_64Coff);
+/** Without host-call thunks: calls to externals go straight to them (through stubs when far). */
+const plainBackend = createCoffBackend({ ...x86_64Coff, addHostCallThunk: undefined });
 const BASE = 0x1000_0000;
 const EXT = 0x7f00_0000_0000;
 
@@ -17,7 +19,10 @@ const EXT = 0x7f00_0000_0000;
  * .text: 64 bytes of 0xcc with `f` at 0; .data: 64 bytes with `d` at 8.
  * Relocations in .text at `offset` against symbol 1 (d), 2 (ext) or 3 (__imp_ext).
  */
-function object(relocations: { offset: number; symbolIndex: number; type: number; addend?: number; width?: number; call?: boolean }[]): LinkGraph {
+function object(
+  relocations: { offset: number; symbolIndex: number; type: number; addend?: number; width?: number; call?: boolean }[],
+  plain = false,
+): LinkGraph {
   const text = new Uint8Array(64).fill(0xcc);
   const view = new DataView(text.buffer);
   for (const r of relocations) {
@@ -37,14 +42,14 @@ function object(relocations: { offset: number; symbolIndex: number; type: number
     { name: 'ext', value: 0, sectionNumber: 0, type: 0x20, storageClass: IMAGE_SYM_CLASS_EXTERNAL },
     { name: '__imp_ext', value: 0, sectionNumber: 0, storageClass: IMAGE_SYM_CLASS_EXTERNAL },
   ]);
-  return backend.createLinkGraph(bytes, { name: 'rel.obj', identity: { format: 'coff', arch: 'x86_64', bits: 64, endianness: 'little', description: 'COFF object' } });
+  return (plain ? plainBackend : backend).createLinkGraph(bytes, { name: 'rel.obj', identity: { format: 'coff', arch: 'x86_64', bits: 64, endianness: 'little', description: 'COFF object' } });
 }
 
-async function link(graph: LinkGraph): Promise<{ text: Block; data: Block }> {
+async function link(graph: LinkGraph, plain = false): Promise<{ text: Block; data: Block }> {
   const outcome = await linkGraph(graph, {
     memory: new SlabMemoryManager({ size: 0x10_0000, baseAddress: BASE }),
     symbols: new Map([['ext', EXT]]),
-    target: backend,
+    target: plain ? plainBackend : backend,
   });
   if (outcome.error) throw outcome.error;
   const info = getCoffGraphInfo(graph)!;
@@ -78,17 +83,17 @@ describe('IMAGE_REL_AMD64_* fixups', () => {
   });
 
   it('REL32 of a call to a far external goes through a stub', async () => {
-    const text = object([{ offset: 1, symbolIndex: 2, type: R.REL32, call: true }]);
-    const b = await link(text);
+    const text = object([{ offset: 1, symbolIndex: 2, type: R.REL32, call: true }], true);
+    const b = await link(text, true);
     const target = b.text.address + 5 + Number(BigInt.asIntN(32, readLE(b.text.getContent(), 1, 4)));
     expect(target).not.toBe(EXT);
     expect(text.findSectionByName('$__STUBS')!.blocks.size).toBe(1);
   });
 
   it('REL32 to __imp_ext reads ext\'s address from an import table entry', async () => {
-    const graph = object([{ offset: 8, symbolIndex: 3, type: R.REL32 }]);
+    const graph = object([{ offset: 8, symbolIndex: 3, type: R.REL32 }], true);
     expect(graph.findExternalSymbol('__imp_ext')).toBeUndefined();
-    const b = await link(graph);
+    const b = await link(graph, true);
     const entry = b.text.address + 12 + Number(BigInt.asIntN(32, readLE(b.text.getContent(), 8, 4)));
     const got = graph.findSectionByName('$__GOT')!;
     const [gotBlock] = [...got.blocks];
@@ -121,5 +126,29 @@ describe('IMAGE_REL_AMD64_* fixups', () => {
     expect(error).toBeInstanceOf(JITLinkError);
     expect((error as JITLinkError).code).toBe('UnsupportedRelocation');
     expect((error as JITLinkError).message).toMatch(new RegExp(`^rel\\.obj, section \\.text, offset 0x[0-9a-f]+: IMAGE_REL_AMD64_${name} is not supported`));
+  });
+});
+
+/** The host function a host-call thunk calls (its movabs immediate). */
+function thunkTarget(graph: LinkGraph, address: number): bigint {
+  const [thunk] = [...graph.findSectionByName('$__COFF_HOST_THUNKS')!.blocks].filter((blk) => blk.address === address);
+  return readLE(thunk!.getContent(), 129, 8);
+}
+
+describe('calls from COFF code to host functions', () => {
+  it('a call to a function no COFF object defines goes through a Microsoft-to-System-V thunk', async () => {
+    const graph = object([{ offset: 1, symbolIndex: 2, type: R.REL32, call: true }]);
+    const b = await link(graph);
+    const callee = b.text.address + 5 + Number(BigInt.asIntN(32, readLE(b.text.getContent(), 1, 4)));
+    expect(thunkTarget(graph, callee)).toBe(BigInt(EXT));
+  });
+
+  it('an import table entry holds the thunk', async () => {
+    const graph = object([{ offset: 8, symbolIndex: 3, type: R.REL32 }]);
+    const b = await link(graph);
+    const entry = b.text.address + 12 + Number(BigInt.asIntN(32, readLE(b.text.getContent(), 8, 4)));
+    const [gotBlock] = [...graph.findSectionByName('$__GOT')!.blocks];
+    const thunk = Number(readLE(gotBlock!.getContent(), entry - gotBlock!.address, 8));
+    expect(thunkTarget(graph, thunk)).toBe(BigInt(EXT));
   });
 });

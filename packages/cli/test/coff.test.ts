@@ -93,3 +93,20 @@ test('-entry runs a pure-C COFF x86-64 function through the Microsoft x64 bridge
   }
   rmSync(scratch, { recursive: true });
 });
+
+test('a COFF program printing through printf and putchar prints what its Linux build prints', async () => {
+  const gcc = spawnSync('gcc', ['--version']).status === 0;
+  if (!requireOrSkip(gcc, 'gcc is not installed')) return;
+  const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+  const native = join(scratch, 'hello');
+  expect(spawnSync('gcc', ['-O1', join(REPO_ROOT, 'test-corpus/src/coff/hello.c'), '-o', native]).status).toBe(0);
+  const expected = spawnSync(native, [], { encoding: 'utf8' });
+  expect(expected.stdout).toContain('gamma (14)');
+  const objects = compiled.filter((o) => o.endsWith('/hello.obj'));
+  expect(objects.length).toBeGreaterThanOrEqual(5);
+  const runs = await mapLimit(objects, 2, async (o) => ({ o, r: await runCli([join(OBJ, o)]) }));
+  for (const { o, r } of runs) {
+    expect({ o, stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ o, stdout: expected.stdout, stderr: '', code: expected.status });
+  }
+  rmSync(scratch, { recursive: true });
+});

@@ -57,6 +57,8 @@ export interface CoffArchSupport {
    * own convention and that calls `target` with the COFF one.
    */
   addHostEntryBridge?(graph: LinkGraph, section: Section, target: Symbol, name: string): Symbol;
+  /** The other way: adds to `section` a thunk COFF code calls to call the host function `target`. */
+  addHostCallThunk?(graph: LinkGraph, section: Section, target: Symbol): Symbol;
   /** Fixups and the architecture's default passes (tables, COFF edge lowering). */
   readonly target: LinkTarget;
   readonly tools?: BackendTools;

@@ -1,10 +1,11 @@
 /** A LinkGraphBackend for COFF objects of one architecture. */
-import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
+import { JITLinkError, Scope, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
 import type { CoffArchSupport } from './arch-support.js';
 import { createCoffLinkGraph } from './builder.js';
 import { coffFormatSniffer } from './identify.js';
 import { defineImageBase } from './image-base.js';
 import { createHostEntryBridge } from './bridge.js';
+import { createHostCallThunkPass } from './host-thunks.js';
 
 /** Composes the generic COFF builder with an architecture package into a backend for `registerBackend`. */
 export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
@@ -21,6 +22,9 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
     }
     return name;
   };
+  // Names COFF objects read by this backend define: any other function a COFF graph calls is the host's.
+  const coffDefined = new Set<string>();
+  const hostCallThunks = createHostCallThunkPass(arch, (name) => coffDefined.has(name));
   return {
     ...arch.tools,
     name: `COFF/${arch.arch}`,
@@ -29,13 +33,19 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
     sniffer: coffFormatSniffer,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
-      return createCoffLinkGraph(bytes, arch, { name: checkIdentity(options) });
+      const graph = createCoffLinkGraph(bytes, arch, { name: checkIdentity(options) });
+      graph.forEachDefinedSymbol((s) => {
+        if (s.name !== undefined && s.scope !== Scope.Local) coffDefined.add(s.name);
+      });
+      return graph;
     },
     hostEntryBridge:
       arch.addHostEntryBridge === undefined ? undefined : (entryName) => createHostEntryBridge(arch, entryName),
     addDefaultPasses(graph, config) {
       config.postAllocationPasses.push(defineImageBase);
       target.addDefaultPasses?.(graph, config);
+      // Before the table passes, so that import table entries and stubs hold the thunks.
+      config.postPrunePasses.unshift(hostCallThunks);
     },
   };
 }

@@ -254,9 +254,14 @@ class CoffGraphBuilder {
           this.symbols[cs.index] = this.addCommon(cs);
           continue;
         }
-        this.symbols[cs.index] = this.external(cs.name);
+        const ext = this.external(cs.name);
+        if (cs.type >> 4 === IMAGE_SYM_DTYPE_FUNCTION) ext.callable = true;
+        this.symbols[cs.index] = ext;
         if (cs.name.startsWith(IMPORT_PREFIX) && cs.name.length > IMPORT_PREFIX.length) {
-          this.imports.set(cs.index, this.external(cs.name.slice(IMPORT_PREFIX.length)));
+          // Import address table entries are taken to hold functions (data imports from the host are rare).
+          const imported = this.external(cs.name.slice(IMPORT_PREFIX.length));
+          imported.callable = true;
+          this.imports.set(cs.index, imported);
         }
         continue;
       }

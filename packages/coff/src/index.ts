@@ -18,3 +18,4 @@ export { coffFormatSniffer, coffArchName } from './identify.js';
 export { defineImageBase, graphImageBase, IMAGE_BASE_SYMBOL_NAME } from './image-base.js';
 export { createCoffBackend } from './backend.js';
 export { createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME } from './bridge.js';
+export { createHostCallThunkPass, HOST_THUNKS_SECTION_NAME } from './host-thunks.js';
