@@ -462,6 +462,9 @@ for arch in "${!ASM_TRIPLE[@]}"; do
   done
 done
 
+# COFF objects (clang-19 for Windows targets, mingw gcc): their own script.
+bash "$HERE/build-coff.sh" "$OUT"
+
 objs_total=$(find "$OUT" -name '*.o' | wc -l)
 size=$(du -sh "$OUT" | cut -f1)
 echo "build.sh: OK: $objs_total objects, $n_run native runs match expected/, $size in $OUT, $(($(date +%s) - start))s"

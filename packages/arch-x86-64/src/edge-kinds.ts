@@ -78,6 +78,15 @@ export const X86_64EdgeKinds = {
   RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable: F + 26,
   /** Requests a TLS descriptor in the GOT. Not supported yet. */
   RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 27,
+  /**
+   * COFF: T - ImageBase + A, must fit uint32 (an image-relative address). The
+   * COFF lowering pass turns it into Pointer32 once `__ImageBase` is known.
+   */
+  Pointer32NB: F + 28,
+  /** COFF: T - S + A, must fit uint32, where S is the start of T's section (block). Lowered to Pointer32. */
+  SectionRelative32: F + 29,
+  /** COFF: the 1-based number of T's section, 16 bits (only debug records use it). Written by the lowering pass. */
+  SectionIndex16: F + 30,
 } as const satisfies Record<string, EdgeKind>;
 
 export type X86_64EdgeKindName = keyof typeof X86_64EdgeKinds;
