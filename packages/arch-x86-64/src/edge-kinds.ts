@@ -221,6 +221,10 @@ export const X86_64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable(X86_
     'placeholder: `UnsupportedFeature`',
     NONE,
   ),
+  // COFF's image- and section-relative kinds: the COFF pre-fixup pass (coff/index.ts) lowers them.
+  row('Pointer32NB', 4, Fm.Lowered, 'T − ImageBase + A; becomes Pointer32 before fixups (COFF)', UINT32),
+  row('SectionRelative32', 4, Fm.Lowered, "T − (start of T's block) + A; becomes Pointer32 before fixups (COFF)", UINT32),
+  row('SectionIndex16', 2, Fm.Lowered, "1-based number of T's section, written by the COFF pass (COFF)", unsignedRange(16)),
 ]);
 
 /** The row for an x86-64 kind; undefined for core's generic kinds and unknown numbers. */
