@@ -24,6 +24,8 @@ import {
 } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { createMachOBackend } from '@jitlink/macho';
+import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
 import {
   absoluteSymbols,
   ExecutionSession,
@@ -37,6 +39,7 @@ import {
   type ObjectUnit,
 } from '@jitlink/orc';
 import { ElfPlatform } from '@jitlink/orc/elf';
+import { DarwinNameGenerator, MachOPlatform } from '@jitlink/orc/macho';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
 import { mergeObjectsSharingSections } from './aggregate-sections.js';
 import { CheckRecorder } from './check.js';
@@ -78,6 +81,7 @@ export const VERSION = '0.1.0';
 export function createDefaultRegistry(): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register(createElfBackend(x86_64Elf));
+  registry.register(createMachOBackend(x86_64MachO));
   return registry;
 }
 
@@ -259,6 +263,8 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   const willRun = !options.noexec;
   // The platform also defines atexit/__cxa_atexit/__dso_handle, which -noexec links need too.
   const platform = await ElfPlatform.create(layer, main, executor);
+  // MachO objects run as llvm-jitlink runs them on Linux: Darwin names map to the host's, initializers run.
+  const machoPlatform = MachOPlatform.create(layer, executor);
 
   // Inputs, in command-line order; -jd switches the dylib that later inputs go to.
   const dylibs: JITDylib[] = [main];
@@ -401,9 +407,11 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   }
   if (!options.noProcessSyms) {
     // The entry point must come from the linked code, never from this process (Node's own main).
-    const notFromProcess = new Set([options.entry, 'main']);
-    for (const d of dylibs)
+    const notFromProcess = new Set([options.entry, 'main', '_' + options.entry, '_main']);
+    for (const d of dylibs) {
       d.addGenerator(new ProcessSymbolsGenerator(executor, (n) => !notFromProcess.has(n)));
+      d.addGenerator(new DarwinNameGenerator(executor, (n) => !notFromProcess.has(n)));
+    }
   }
   if (options.phonyExternals) for (const d of dylibs) d.addGenerator(new PhonyExternalsGenerator());
 
@@ -419,8 +427,11 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
       // Every object named on the command line is linked, as a static linker would
       // (archive members only when something needs them).
       await session.materialize(units.map((u) => u.record!));
-      const hasEntry = options.noexec ? dylibs.some((d) => d.symbols.has(options.entry)) : true;
-      if (hasEntry) entryAddress = await session.lookupOne(searchOrder, options.entry);
+      // MachO objects name the entry point with Darwin's leading underscore (_main).
+      const defines = (name: string) => dylibs.some((d) => d.symbols.get(name)?.record !== undefined);
+      const entry = !defines(options.entry) && defines('_' + options.entry) ? '_' + options.entry : options.entry;
+      const hasEntry = options.noexec ? dylibs.some((d) => d.symbols.has(entry)) : true;
+      if (hasEntry) entryAddress = await session.lookupOne(searchOrder, entry);
     });
     if (errors.length > 0) throw errors[0];
     checks?.run(options, io.stderr);
@@ -464,7 +475,9 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     if (willRun && entryAddress !== undefined) {
       await timer.time('run', async () => {
         await platform.runInitializers();
+        await machoPlatform.runInitializers();
         exitCode = await executor.runAsMain(entryAddress!, options.programArgs);
+        await machoPlatform.runFinalizers();
         await platform.runFinalizers();
       });
     }

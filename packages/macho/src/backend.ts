@@ -1,0 +1,32 @@
+/** A LinkGraphBackend for MachO objects of one architecture. */
+import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
+import type { MachOArchSupport } from './arch-support.js';
+import { createMachOLinkGraph } from './builder.js';
+import { machoFormatSniffer } from './identify.js';
+
+/** Composes the generic MachO builder with an architecture package into a backend for `registerBackend`. */
+export function createMachOBackend(arch: MachOArchSupport): LinkGraphBackend {
+  const target = arch.target;
+  const backend: LinkGraphBackend = {
+    name: `MachO/${arch.arch}`,
+    format: 'macho',
+    arch: arch.arch,
+    sniffer: machoFormatSniffer,
+    applyFixup: target.applyFixup.bind(target),
+    createLinkGraph(bytes, options: CreateLinkGraphOptions & { identity: ObjectIdentity }) {
+      const name = options.name ?? '<memory>';
+      const identity = options.identity;
+      if (identity.format !== 'macho' || identity.arch !== arch.arch) {
+        throw new JITLinkError('UnsupportedArchitecture', `${identity.description} for ${identity.arch} cannot be read by the MachO/${arch.arch} backend`, {
+          file: name,
+        });
+      }
+      // A universal file: the slice the sniffer chose.
+      const slice = identity.slice;
+      const object = slice === undefined ? bytes : bytes.subarray(slice.offset, slice.offset + slice.size);
+      return createMachOLinkGraph(object, arch, { name });
+    },
+  };
+  if (target.addDefaultPasses !== undefined) backend.addDefaultPasses = target.addDefaultPasses.bind(target);
+  return backend;
+}
