@@ -343,6 +343,9 @@ for arch in "${!ASM_TRIPLE[@]}"; do
   done
 done
 
+# The MachO corpus (x86_64 and arm64 objects, assembly tests, a universal file) has its own script.
+if [[ $OUT == "$HERE/obj" ]]; then bash "$HERE/build-macho.sh"; else bash "$HERE/build-macho.sh" "$OUT-macho"; fi
+
 objs_total=$(find "$OUT" -name '*.o' | wc -l)
 size=$(du -sh "$OUT" | cut -f1)
 echo "build.sh: OK: $objs_total objects, $n_run native runs match expected/, $size in $OUT, $(($(date +%s) - start))s"
