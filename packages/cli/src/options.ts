@@ -47,6 +47,8 @@ export interface CliOptions {
   addSelfRelocations: boolean;
   /** Shared libraries loaded into the process before linking. */
   preload: string[];
+  /** -triple: the slice taken from universal MachO files. */
+  triple?: string;
   /** Diagnostics (-show-addrs, -show-graphs, -show-times, -show-sizes) as one JSON document on stdout. */
   json: boolean;
   verbose: boolean;
@@ -94,6 +96,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'slab-page-size', kind: 'value', group: 'JITLink', valueName: 'bytes', help: 'Set page size for slab (requires -slab-allocate; default 4096)' },
   // Options of this command only.
   { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes beyond which linking works for memory rather than speed, building graphs of at most half of it ahead of their links (default 32Mb; suffixes Kb, Mb, Gb)' },
+  { name: 'triple', kind: 'value', group: 'jitlink-ts', valueName: 'triple', help: "Architecture slice to link from universal MachO files, named by a target triple or an architecture (e.g. arm64-apple-macosx, x86_64)" },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
   { name: 'verbose', kind: 'flag', group: 'jitlink-ts', help: 'Print stack traces with errors' },
   // LLVM's "Generic Options".
@@ -292,6 +295,9 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         break;
       case 'graph-budget':
         opts.graphBudget = parseSize(value!, 'graph budget');
+        break;
+      case 'triple':
+        opts.triple = value!;
         break;
       case 'json':
         opts.json = on;

@@ -356,7 +356,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
         );
       } else {
         const bytes = whole ?? readWholeFile(source);
-        const graph = building(() => registry.createLinkGraph(bytes, { name: path }));
+        const graph = building(() => registry.createLinkGraph(bytes, { name: path, arch: options.triple }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
           harnessGraphs.push(graph);
