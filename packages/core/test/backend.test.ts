@@ -148,6 +148,11 @@ describe('backend registry and createLinkGraph', () => {
         'x.o',
         'x.o: ELF/x86_64 object: install @jitlink/elf and @jitlink/arch-x86-64 (0.1.0 or later), and register the backend they compose',
       ],
+      [
+        machoHeader(0xfeedfacf, 0x01000007),
+        'mx.o',
+        'mx.o: MachO/x86_64 object: install @jitlink/macho and @jitlink/arch-x86-64 (0.2.0 or later), and register the backend they compose',
+      ],
       // Planned: installing packages would not help yet.
       [
         elfHeader({ cls: 2, data: 1, machine: 183 }),
@@ -155,9 +160,9 @@ describe('backend registry and createLinkGraph', () => {
         'a.o: ELF/aarch64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/arch-arm64 (with @jitlink/elf)',
       ],
       [
-        machoHeader(0xfeedfacf, 0x01000007),
+        machoHeader(0xfeedfacf, 0x0100000c),
         'm.o',
-        'm.o: MachO/x86_64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/macho (with @jitlink/arch-x86-64)',
+        'm.o: MachO/arm64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/macho (with @jitlink/arch-arm64)',
       ],
       [
         coff,
