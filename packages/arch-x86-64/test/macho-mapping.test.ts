@@ -48,6 +48,12 @@ describe('X86_64_RELOC_* become the shared x86-64 kinds', () => {
     // Delta32 is T - P + A; the displacement is (_data + 4) - (P + 4 + N) for N bytes of immediate.
     expect(edgesOf(g, '_store4_anon')[0]).toEqual(['Delta32', '_data', 4 - 4 - 4]);
     expect(edgesOf(g, '_store1_anon')[0]).toEqual(['Delta32', '_data', 4 - 4 - 1]);
+    // The first byte of a section without symbols: its block's anonymous start symbol; the
+    // displacement field alone (P + 4 + stored) would point 4 bytes before the section.
+    const [kind, target, addend] = edgesOf(g, '_store4_section')[0]!;
+    expect([kind, target, addend]).toEqual(['Delta32', undefined, 0 - 4 - 4]);
+    const anon = g.findSectionByName('__DATA,__anon')!;
+    expect(blockOf(g, '_store4_section').block.edges.some((e) => e.target.isDefined() && e.target.block.section === anon && e.target.offset === 0)).toBe(true);
     // With a symbol: _data + 2 - (P + 4 + 2).
     expect(edgesOf(g, '_store2')[0]).toEqual(['Delta32', '_data', 2 - 4 - 2]);
   });

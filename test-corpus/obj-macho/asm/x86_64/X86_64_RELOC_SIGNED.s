@@ -51,6 +51,20 @@ _store4:
 _store4_anon:
         movl    $0x12345678, Ldata_plus_4(%rip)
 
+# A section without symbols: references to its temporary labels are relocations of the section
+# (non-extern), whose targets the linker finds by address. SIGNED_4 to its first byte: only the end
+# of the immediate keeps the address inside the section.
+# jitlink-check: decode_operand(_store4_section, 3) = (*{8}_anon_data_ptr) - next_pc(_store4_section)
+        .globl  _store4_section
+_store4_section:
+        movl    $0x12345678, Lanon_start(%rip)
+
+# SIGNED to a temporary label of the section without symbols.
+# jitlink-check: decode_operand(_lea_section, 4) = ((*{8}_anon_data_ptr) + 4) - next_pc(_lea_section)
+        .globl  _lea_section
+_lea_section:
+        leaq    Lanon_plus_4(%rip), %rax
+
 # SIGNED_1 to an address.
 # jitlink-check: decode_operand(_store1_anon, 3) = (_data + 4) - next_pc(_store1_anon)
         .globl  _store1_anon
@@ -64,6 +78,20 @@ _store1_anon:
 _data:
         .long   0
 Ldata_plus_4:
+        .long   0
+
+
+# The address of the section without symbols, for the checks above.
+        .globl  _anon_data_ptr
+        .p2align 3
+_anon_data_ptr:
+        .quad   Lanon_start
+
+        .section __DATA,__anon
+        .p2align 3
+Lanon_start:
+        .long   0
+Lanon_plus_4:
         .long   0
 
 .subsections_via_symbols
