@@ -4,7 +4,7 @@
  * relocation targets; the architecture package says what each relocation
  * type means and which edge it becomes.
  */
-import type { Block, EdgeKindNamer, LinkGraph, LinkTarget, Symbol } from '@jitlink/core';
+import type { BackendTools, Block, EdgeKindNamer, LinkGraph, LinkTarget, Symbol } from '@jitlink/core';
 import type { MachORawRelocation } from './read/file.js';
 
 export type MachORelocation = MachORawRelocation;
@@ -52,4 +52,6 @@ export interface MachOArchSupport {
   addRelocationEdges(relocations: readonly MachORelocation[], index: number, context: MachORelocationContext): number;
   /** Fixups and default passes (GOT/stub builders, relaxation, eh-frame handling). */
   readonly target: LinkTarget;
+  /** What the architecture supplies to tools (decoder, table lookup...): copied onto the backend, so its members must not rely on `this`. */
+  readonly tools?: BackendTools;
 }

@@ -8,6 +8,8 @@ import { machoFormatSniffer } from './identify.js';
 export function createMachOBackend(arch: MachOArchSupport): LinkGraphBackend {
   const target = arch.target;
   const backend: LinkGraphBackend = {
+    // The architecture's tools (decoder, table lookup...) become the backend's.
+    ...arch.tools,
     name: `MachO/${arch.arch}`,
     format: 'macho',
     arch: arch.arch,

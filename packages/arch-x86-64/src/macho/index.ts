@@ -19,6 +19,7 @@ import { tlsNotSupported } from '../diagnostics.js';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { addX86_64Passes } from '../passes.js';
+import { x86_64Tools } from '../tools.js';
 
 export const CPU_TYPE_X86_64 = 0x01000007;
 
@@ -222,4 +223,5 @@ export const x86_64MachO: MachOArchSupport = {
   relocationTypeName: x86_64MachORelocationTypeName,
   addRelocationEdges: addX86_64MachORelocationEdges,
   target: machoX86_64Target,
+  tools: x86_64Tools,
 };
