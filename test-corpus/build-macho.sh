@@ -16,16 +16,18 @@ SRC=$HERE/src/macho
 OUT=${1:-$HERE/obj-macho}
 EXPECTED=$HERE/expected/macho
 UPDATE_EXPECTED=${UPDATE_EXPECTED:-0}
-for tool in clang-19 llvm-mc-19 llvm-lipo-19; do
+for tool in clang-19 clang++-19 llvm-mc-19 llvm-lipo-19; do
   command -v "$tool" >/dev/null || { echo "build-macho.sh: $tool not found" >&2; exit 1; }
 done
 
 # program -> sources (and arguments of the run)
-declare -A SOURCES=([hello]="hello.c" [args]="args.c" [ctors]="ctors.c" [multi]="multi_main.c multi_util.c")
-declare -A ARGS=([hello]="" [args]="alpha be gamma" [ctors]="" [multi]="")
+declare -A SOURCES=([hello]="hello.c" [args]="args.c" [ctors]="ctors.c" [multi]="multi_main.c multi_util.c" [shapes]="shapes.cpp")
+declare -A ARGS=([hello]="" [args]="alpha be gamma" [ctors]="" [multi]="" [shapes]="")
 # Darwin defaults to stack protection, whose guard symbol an x86-64 Linux process lacks; commons as C
 # compilers for macOS make them.
-FLAGS="-std=gnu11 -Wall -fno-stack-protector -fcommon"
+FLAGS="-Wall -fno-stack-protector -fcommon"
+# C and C++ sources: the compiler and language flags for each.
+compiler() { [[ $1 == *.cpp ]] && echo "clang++-19 -std=c++17 -fno-exceptions" || echo "clang-19 -std=gnu11"; }
 TARGETS=(x86_64 arm64)
 VARIANTS=(O0 O2)
 
@@ -38,19 +40,19 @@ for p in "${!SOURCES[@]}"; do
     for v in "${VARIANTS[@]}"; do
       mkdir -p "$OUT/$t/$v/$p"
       for s in ${SOURCES[$p]}; do
-        # shellcheck disable=SC2086
-        clang-19 -target "$t-apple-macos11" -c -$v $FLAGS "$SRC/$s" -o "$OUT/$t/$v/$p/${s%.c}.o"
+        # shellcheck disable=SC2046,SC2086
+        $(compiler "$s") -target "$t-apple-macos11" -c -$v $FLAGS "$SRC/$s" -o "$OUT/$t/$v/$p/${s%.*}.o"
       done
     done
   done
   # The native Linux build of the same sources gives the expected output.
   objs=()
   for s in ${SOURCES[$p]}; do
-    # shellcheck disable=SC2086
-    clang-19 -c -O2 $FLAGS "$SRC/$s" -o "$native/${s%.c}.o"
-    objs+=("$native/${s%.c}.o")
+    # shellcheck disable=SC2046,SC2086
+    $(compiler "$s") -c -O2 $FLAGS "$SRC/$s" -o "$native/${s%.*}.o"
+    objs+=("$native/${s%.*}.o")
   done
-  clang-19 "${objs[@]}" -o "$native/$p"
+  clang++-19 "${objs[@]}" -o "$native/$p"
   status=0
   # shellcheck disable=SC2086
   "$native/$p" ${ARGS[$p]} >"$native/$p.stdout" || status=$?

@@ -1,6 +1,7 @@
 /**
  * MachO through the jitlink command: clang-19 x86_64-apple-macos11 programs
- * run in this Linux process and print what their native builds print; the
+ * (C, and C++ with static constructors and destructors) run in this Linux
+ * process and print what their native builds print; the
  * MachO assembly tests pass their checks here and under llvm-jitlink-19;
  * every object of the MachO corpus links under -noexec; dead-stripping of
  * subsections shows in -show-graphs; universal files by -triple.
@@ -21,6 +22,7 @@ const PROGRAMS: { name: string; objects: string[]; args: string[] }[] = [
   { name: 'args', objects: ['args.o'], args: ['alpha', 'be', 'gamma'] },
   { name: 'ctors', objects: ['ctors.o'], args: [] },
   { name: 'multi', objects: ['multi_main.o', 'multi_util.o'], args: [] },
+  { name: 'shapes', objects: ['shapes.o'], args: [] },
 ];
 const VARIANTS = ['O0', 'O2'];
 
