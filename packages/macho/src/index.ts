@@ -21,4 +21,5 @@ export {
   type MachOGraphInfo,
 } from './builder.js';
 export { createMachOBackend } from './backend.js';
+export { readMachODefinitions } from './definitions.js';
 export { machoFormatSniffer } from './identify.js';

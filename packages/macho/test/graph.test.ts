@@ -1,7 +1,9 @@
 /** Graph building with MachO semantics, on corpus objects (relocations recorded, not interpreted). */
-import { Linkage, Scope, type LinkGraph, type Section } from '@jitlink/core';
-import { createMachOLinkGraph, getMachOGraphInfo } from '../src/index.js';
-import { corpusObject, recordingArch } from './helpers.js';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { graphDefinitions, Linkage, Scope, type LinkGraph, type Section } from '@jitlink/core';
+import { createMachOLinkGraph, getMachOGraphInfo, readMachODefinitions } from '../src/index.js';
+import { CORPUS, corpusObject, recordingArch } from './helpers.js';
 
 function build(rel: string): LinkGraph {
   return createMachOLinkGraph(corpusObject(rel), recordingArch(), { name: rel });
@@ -73,5 +75,27 @@ describe('symbols', () => {
     expect(getMachOGraphInfo(graph)!.platform).toBe('macos');
     expect(graph.triple).toBe('x86_64-apple-macosx');
     expect(graph.format).toBe('macho');
+  });
+});
+
+describe('definitions read without a graph', () => {
+  const x86 = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? x86(p) : n.endsWith('.o') ? [relative(CORPUS, p)] : [];
+    });
+  const objects = [...x86(join(CORPUS, 'x86_64')), ...x86(join(CORPUS, 'asm'))];
+
+  test.each(objects)('%s: the same as the graph\'s', (rel) => {
+    const definitions = readMachODefinitions(corpusObject(rel), recordingArch(), rel);
+    expect(definitions).toEqual(graphDefinitions(build(rel)));
+    expect(definitions.size).toBeGreaterThan(0);
+  });
+
+  test('hidden, weak, callable and common flags', () => {
+    const util = readMachODefinitions(corpusObject('x86_64/O2/multi/multi_util.o'), recordingArch(), 'multi_util.o');
+    expect(util.get('_hidden_step')).toMatchObject({ hidden: true, weak: false, callable: false });
+    expect(util.get('_weak_value')).toMatchObject({ hidden: false, weak: true, callable: true });
+    expect(util.get('_shared_common')).toEqual({ hidden: false, weak: true, callable: false, common: { size: 4, alignment: 4 } });
   });
 });

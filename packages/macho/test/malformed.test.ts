@@ -2,8 +2,8 @@
  * Malformed MachO input gives a typed JITLinkError naming the file, section
  * and offset; mutated objects never give anything else (fuzzing).
  */
-import { JITLinkError, type LinkGraph } from '@jitlink/core';
-import { createMachOLinkGraph, machoFormatSniffer, parseMachO, type MachOFile } from '../src/index.js';
+import { graphDefinitions, JITLinkError, type LinkGraph } from '@jitlink/core';
+import { createMachOLinkGraph, machoFormatSniffer, parseMachO, readMachODefinitions, type MachOFile } from '../src/index.js';
 import { corpusObject, recordingArch } from './helpers.js';
 
 const FILE = 'hello.o';
@@ -130,7 +130,14 @@ describe('fuzzing: mutated objects only ever throw JITLinkError', () => {
           if (!(e instanceof JITLinkError)) throw new Error(`mutation ${i} threw a non-JITLinkError: ${(e as Error).stack}`);
           rejected++;
         }
-        if (graph !== undefined) expect(graph.name).toBe('fuzz.o');
+        if (graph !== undefined) {
+          expect(graph.name).toBe('fuzz.o');
+          // Definitions read without a graph: the same ones whenever the graph builds.
+          const slice = bytes.subarray(0, bytes.length);
+          const identity = machoFormatSniffer.sniff(slice, { file: 'fuzz.o', arch: 'x86_64' })!;
+          const thin = identity.slice ? slice.subarray(identity.slice.offset, identity.slice.offset + identity.slice.size) : slice;
+          expect(readMachODefinitions(thin, recordingArch(), 'fuzz.o')).toEqual(graphDefinitions(graph));
+        }
       }
       expect(rejected).toBeGreaterThan(100);
     },
