@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the MachO corpus: clang-19 objects of the MachO C programs for
 # x86_64-apple-macos11 and arm64-apple-macos11 (sources in src/macho declare
-# their prototypes: no system headers), the MachO assembly tests of
+# their prototypes: no system headers), a static library of one of them, the MachO assembly tests of
 # src/asm/x86_64-macho (copied beside their objects as check files), and a
 # universal file made with llvm-lipo-19. Each program is also built and run
 # natively, and its output compared with expected/macho/<program>.stdout|exit.
@@ -16,7 +16,7 @@ SRC=$HERE/src/macho
 OUT=${1:-$HERE/obj-macho}
 EXPECTED=$HERE/expected/macho
 UPDATE_EXPECTED=${UPDATE_EXPECTED:-0}
-for tool in clang-19 clang++-19 llvm-mc-19 llvm-lipo-19; do
+for tool in clang-19 clang++-19 llvm-mc-19 llvm-lipo-19 llvm-ar-19; do
   command -v "$tool" >/dev/null || { echo "build-macho.sh: $tool not found" >&2; exit 1; }
 done
 
@@ -74,6 +74,9 @@ for s in "$HERE/src/asm/x86_64-macho"/*.s; do
   llvm-mc-19 -filetype=obj -triple=x86_64-apple-macos11 "$s" -o "$OUT/asm/x86_64/$b.o"
   cp "$s" "$OUT/asm/x86_64/$b.s"
 done
+
+# A static library of MachO members (llvm-ar's default, deterministic GNU format with its symbol index).
+llvm-ar-19 rc "$OUT/x86_64/O2/multi/libmulti_util.a" "$OUT/x86_64/O2/multi/multi_util.o"
 
 # A universal file holding both architectures of hello.
 mkdir -p "$OUT/universal"

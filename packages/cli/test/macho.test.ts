@@ -119,6 +119,13 @@ describe('subsections and dead-stripping in -show-graphs', () => {
   });
 });
 
+test('archive members are MachO objects too: linked when the program needs them', async () => {
+  const dir = join(CORPUS, 'x86_64/O2/multi');
+  const r = await runCli([join(dir, 'multi_main.o'), '-L', dir, '-lmulti_util']);
+  expect(r.stdout).toBe(readFileSync(join(EXPECTED, 'multi.stdout'), 'utf8'));
+  expect(r.code).toBe(0);
+});
+
 describe('universal files', () => {
   const fat = join(CORPUS, 'universal/hello.o');
   test('-triple chooses the slice that runs', async () => {
