@@ -21,8 +21,12 @@ for tool in clang-19 clang++-19 llvm-mc-19 llvm-lipo-19 llvm-ar-19; do
 done
 
 # program -> sources (and arguments of the run)
-declare -A SOURCES=([hello]="hello.c" [args]="args.c" [ctors]="ctors.c" [multi]="multi_main.c multi_util.c" [shapes]="shapes.cpp")
-declare -A ARGS=([hello]="" [args]="alpha be gamma" [ctors]="" [multi]="" [shapes]="")
+declare -A SOURCES=([hello]="hello.c" [args]="args.c" [ctors]="ctors.c" [multi]="multi_main.c multi_util.c" [shapes]="shapes.cpp"
+  [exceptions]="exceptions.cpp")
+declare -A ARGS=([hello]="" [args]="alpha be gamma" [ctors]="" [multi]="" [shapes]="" [exceptions]="")
+# Per-program flags for the MachO and the native builds.
+declare -A MACHO_EXTRA=([exceptions]="-fexceptions -femit-dwarf-unwind=always")
+declare -A NATIVE_EXTRA=([exceptions]="-fexceptions")
 # Darwin defaults to stack protection, whose guard symbol an x86-64 Linux process lacks; commons as C
 # compilers for macOS make them.
 FLAGS="-Wall -fno-stack-protector -fcommon"
@@ -41,7 +45,7 @@ for p in "${!SOURCES[@]}"; do
       mkdir -p "$OUT/$t/$v/$p"
       for s in ${SOURCES[$p]}; do
         # shellcheck disable=SC2046,SC2086
-        $(compiler "$s") -target "$t-apple-macos11" -c -$v $FLAGS "$SRC/$s" -o "$OUT/$t/$v/$p/${s%.*}.o"
+        $(compiler "$s") -target "$t-apple-macos11" -c -$v $FLAGS ${MACHO_EXTRA[$p]:-} "$SRC/$s" -o "$OUT/$t/$v/$p/${s%.*}.o"
       done
     done
   done
@@ -49,7 +53,7 @@ for p in "${!SOURCES[@]}"; do
   objs=()
   for s in ${SOURCES[$p]}; do
     # shellcheck disable=SC2046,SC2086
-    $(compiler "$s") -c -O2 $FLAGS "$SRC/$s" -o "$native/${s%.*}.o"
+    $(compiler "$s") -c -O2 $FLAGS ${NATIVE_EXTRA[$p]:-} "$SRC/$s" -o "$native/${s%.*}.o"
     objs+=("$native/${s%.*}.o")
   done
   clang++-19 "${objs[@]}" -o "$native/$p"

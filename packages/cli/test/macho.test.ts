@@ -1,6 +1,6 @@
 /**
  * MachO through the jitlink command: clang-19 x86_64-apple-macos11 programs
- * (C, and C++ with static constructors and destructors) run in this Linux
+ * (C, and C++ with static constructors and destructors and exceptions) run in this Linux
  * process and print what their native builds print; the
  * MachO assembly tests pass their checks here and under llvm-jitlink-19;
  * every object of the MachO corpus links under -noexec; dead-stripping of
@@ -23,6 +23,7 @@ const PROGRAMS: { name: string; objects: string[]; args: string[] }[] = [
   { name: 'ctors', objects: ['ctors.o'], args: [] },
   { name: 'multi', objects: ['multi_main.o', 'multi_util.o'], args: [] },
   { name: 'shapes', objects: ['shapes.o'], args: [] },
+  { name: 'exceptions', objects: ['exceptions.o'], args: [] },
 ];
 const VARIANTS = ['O0', 'O2'];
 

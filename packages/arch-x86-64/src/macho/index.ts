@@ -7,6 +7,7 @@
 import type { MachOArchSupport, MachORelocation, MachORelocationContext } from '@jitlink/macho';
 import {
   createEHFrameEdgeFixerPass,
+  createEHFrameNullTerminatorPass,
   createEHFrameSplitterPass,
   JITLinkError,
   type EdgeKind,
@@ -201,6 +202,8 @@ export function addMachOX86_64Passes(_graph: LinkGraph, config: PassConfiguratio
       negDelta32: K.NegDelta32,
       requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
     }),
+    // Registered with the host's unwinder (libgcc's __register_frame), which stops at a zero word.
+    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
   );
   addX86_64Passes(config);
 }

@@ -9,6 +9,9 @@ import { JITLinkError, readAddress64, type ExecutorProcessControl, type LinkGrap
 import { getMachOGraphInfo } from '@jitlink/macho';
 import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, MaterializationResponsibility, ResourceTracker } from '../session.js';
 import type { ObjectLinkingLayer, Plugin } from '../object-linking-layer.js';
+import { DEREGISTER_EH_FRAME, REGISTER_EH_FRAME } from '../eh-frame-services.js';
+
+const EH_FRAME_SECTION = '__TEXT,__eh_frame';
 
 /** Host symbols are weak, as process symbols are: linked definitions win. */
 const HOST_FLAGS = { hidden: false, weak: true, callable: true };
@@ -68,7 +71,19 @@ export class MachOPlatform implements Plugin {
     if (getMachOGraphInfo(graph) === undefined) return;
     const objectOrder = mr.record.seq;
     const tracker = mr.tracker;
+    config.postAllocationPasses.push((g) => this.registerEHFrame(g));
     config.postFixupPasses.push((g) => this.recordTables(g, objectOrder, tracker));
+  }
+
+  /** DWARF unwind records go to the host's unwinder, as the ELF platform registers .eh_frame. */
+  private registerEHFrame(graph: LinkGraph): void {
+    const section = graph.findSectionByName(EH_FRAME_SECTION);
+    if (!section || section.blocks.size === 0) return;
+    const range = section.range();
+    graph.allocActions.push({
+      finalize: { fn: REGISTER_EH_FRAME, args: [range.start, range.size] },
+      dealloc: { fn: DEREGISTER_EH_FRAME, args: [range.start, range.size] },
+    });
   }
 
   private recordTables(graph: LinkGraph, objectOrder: number, tracker: ResourceTracker): void {
