@@ -3,7 +3,9 @@
  * and clang-19 objects of the MachO corpus; relocation errors; fuzzing with
  * the real relocation mapping.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { JITLinkError, type Block, type LinkGraph } from '@jitlink/core';
 import { createMachOLinkGraph, parseMachO, readRelocations } from '@jitlink/macho';
@@ -124,6 +126,27 @@ describe('relocation errors', () => {
     view.setUint32(e + 4, view.getUint32(e + 4, true) | (1 << 24), true);
     expect(() => build(rel, bytes)).toThrow(JITLinkError);
   });
+});
+
+test('X86_64_RELOC_TLV (thread-local variables) is UnsupportedFeature, naming the relocation and where it is', () => {
+  const clang = spawnSync('clang-19', ['--version']).status === 0;
+  if (!clang) {
+    if (process.env.CI === 'true') throw new Error('clang-19 is required under CI');
+    console.warn('skipped: clang-19 is not installed (apt-get install clang-19)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'jitlink-tlv-'));
+  writeFileSync(join(dir, 'tlv.c'), '__thread int counter;\nint bump(void) { return ++counter; }\n');
+  execFileSync('clang-19', ['-target', 'x86_64-apple-macos11', '-O2', '-c', join(dir, 'tlv.c'), '-o', join(dir, 'tlv.o')]);
+  let error: JITLinkError | undefined;
+  try {
+    build('tlv.o', new Uint8Array(readFileSync(join(dir, 'tlv.o'))));
+  } catch (e) {
+    error = e as JITLinkError;
+  }
+  expect(error).toBeInstanceOf(JITLinkError);
+  expect(error!.code).toBe('UnsupportedFeature');
+  expect(error!.message).toMatch(/thread-local storage is not yet supported: X86_64_RELOC_TLV in tlv\.o section __TEXT,__text at offset 0x[0-9a-f]+/);
 });
 
 /** Small deterministic generator (xorshift32). */
