@@ -115,7 +115,7 @@ describe('option parsing', () => {
       r.stdout.indexOf('JITLink Options:'),
       r.stdout.indexOf('jitlink-ts Options:'),
     );
-    const names = [...jitlink.matchAll(/^ {2}-(\S+)/gm)].map((m) => m[1]!);
+    const names = [...jitlink.matchAll(/^ {2}-([\w-]+)/gm)].map((m) => m[1]!);
     for (const n of [
       'alias',
       'sectcreate',
@@ -130,6 +130,9 @@ describe('option parsing', () => {
       'add-self-relocations',
       'check-name',
       'harness',
+      'oop-executor',
+      'oop-executor-connect',
+      'use-shared-memory',
     ]) {
       expect(names).toContain(n);
     }

@@ -4,17 +4,33 @@
  * jitlink-executor-aarch64-qemu, a wrapper running it under qemu-aarch64.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JITLinkError } from '@jitlink/core';
 import { connectExecutor, type ConnectExecutorOptions } from '../connect.js';
 import type { RemoteExecutorProcessControl } from '../remote-control.js';
 
-/** Path of the built executor for `arch` ("x86_64", "aarch64"; default: this machine's), or undefined when it was not built. */
-export function nativeExecutorPath(arch?: string): string | undefined {
+/**
+ * This package's dist/native folder, from this module's URL; undefined where
+ * a bundler compiled the module as CommonJS and `import.meta.url` is gone
+ * (such a caller passes the folder itself).
+ */
+function packageNativeDir(): string | undefined {
+  const url = import.meta.url as string | undefined;
+  return typeof url === 'string' ? fileURLToPath(new URL('../native/', url)) : undefined;
+}
+
+/**
+ * Path of the built executor for `arch` ("x86_64", "aarch64"; default: this
+ * machine's) in `dir` (default: this package's dist/native), or undefined
+ * when it was not built.
+ */
+export function nativeExecutorPath(arch?: string, dir: string | undefined = packageNativeDir()): string | undefined {
+  if (dir === undefined) return undefined;
   const host = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
   const want = arch ?? host;
   const name = want === host ? `jitlink-executor-${want}` : `jitlink-executor-${want}-qemu`;
-  const file = fileURLToPath(new URL(`../native/${name}`, import.meta.url));
+  const file = join(dir, name);
   return existsSync(file) ? file : undefined;
 }
 
@@ -26,8 +42,8 @@ export const LLVM_JITLINK_EXECUTOR = '/usr/lib/llvm-19/bin/llvm-jitlink-executor
  * jitlink-executor for this machine, else Debian's llvm-jitlink-executor;
  * undefined when neither exists.
  */
-export function defaultExecutorPath(): string | undefined {
-  return nativeExecutorPath() ?? (existsSync(LLVM_JITLINK_EXECUTOR) ? LLVM_JITLINK_EXECUTOR : undefined);
+export function defaultExecutorPath(dir?: string): string | undefined {
+  return nativeExecutorPath(undefined, dir ?? packageNativeDir()) ?? (existsSync(LLVM_JITLINK_EXECUTOR) ? LLVM_JITLINK_EXECUTOR : undefined);
 }
 
 /** The jitlink command's executor options, with llvm-jitlink's spellings. */
@@ -38,6 +54,8 @@ export interface ExecutorCommandOptions {
   oopExecutorConnect?: string;
   /** `-use-shared-memory`. */
   useSharedMemory?: boolean;
+  /** Where the built executors lie, for callers bundled without `import.meta.url` (default: this package's dist/native). */
+  executorDir?: string;
 }
 
 /**
@@ -58,7 +76,7 @@ export async function connectExecutorForCommand(
     return undefined;
   }
   if (oopExecutorConnect !== undefined) return connectExecutor({ ...rest, connect: oopExecutorConnect, useSharedMemory });
-  const path = oopExecutor === true ? defaultExecutorPath() : oopExecutor;
+  const path = oopExecutor === true ? defaultExecutorPath(options.executorDir) : oopExecutor;
   if (path === undefined) {
     throw new JITLinkError(
       'InvalidArgument',
