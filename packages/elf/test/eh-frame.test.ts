@@ -12,8 +12,15 @@ import {
   type Block,
   type LinkGraph,
 } from '@jitlink/core';
-import { createElfLinkGraph, discardElfComdatGroup, getElfComdatGroups, parseElf, sectionContent } from '../src/index.js';
-import { corpusObjDir, corpusObjects, genericArch, readObject } from './helpers.js';
+import {
+  createElfLinkGraph,
+  discardElfComdatGroup,
+  getElfComdatGroups,
+  parseElf,
+  sectionContent,
+} from '../src/index.js';
+import { corpusObjDir, corpusObjects, corpusPresent, genericArch, readObject } from './helpers.js';
+import { debianLibrary, file, needs, tool } from '@jitlink/test-support';
 
 // Edge kinds of the test architecture: R_X86_64_64 -> Pointer64, R_X86_64_PC32 -> Delta32.
 const K = { pointer32: 10, pointer64: 11, delta32: 12, delta64: 13, negDelta32: 14 };
@@ -42,7 +49,7 @@ function countRecords(bytes: Uint8Array): { cies: number; fdes: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let cies = 0;
   let fdes = 0;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const length = view.getUint32(at, true);
     if (length !== 0) {
       if (view.getUint32(at + 4, true) === 0) cies++;
@@ -75,9 +82,7 @@ function keepAliveSources(graph: LinkGraph): Map<Block, Block[]> {
 }
 
 const objects = corpusObjects();
-const describeCorpus = objects.length > 0 ? describe : describe.skip;
-
-describeCorpus('eh-frame passes on test-corpus objects', () => {
+needs(corpusPresent).describe('eh-frame passes on test-corpus objects', () => {
   test('every object: one block per record, CIE pointer and pc-begin edges, a keep-alive per FDE', () => {
     let checked = 0;
     for (const p of objects) {
@@ -108,7 +113,7 @@ describeCorpus('eh-frame passes on test-corpus objects', () => {
   });
 
   const fsec = path.join(corpusObjDir, 'gcc/O2-pic-small-fsec/multi/ops.o');
-  (fs.existsSync(fsec) ? test : test.skip)('an FDE lives exactly as long as its function; fixups give correct pointers', () => {
+  needs(file(fsec)).test('an FDE lives exactly as long as its function; fixups give correct pointers', () => {
     const graph = build(fsec);
     runEHPasses(graph);
     createEHFrameNullTerminatorPass('.eh_frame')(graph);
@@ -149,32 +154,37 @@ describeCorpus('eh-frame passes on test-corpus objects', () => {
   });
 
   const cxx = path.join(corpusObjDir, 'gcc/O2-pic-small/cxx/shapes.o');
-  (fs.existsSync(cxx) ? test : test.skip)('C++: personality and LSDA pointers have edges; discarded COMDAT functions lose their FDEs', () => {
-    const graph = build(cxx);
-    const groups = getElfComdatGroups(graph);
-    const textGroups = groups.filter((g) => g.sections.some((s) => s.name.startsWith('.text.')));
-    expect(textGroups.length).toBeGreaterThan(0);
-    const fdesBefore = ehBlocksAfterPasses(build(cxx)).filter(isFDE).length;
+  needs(file(cxx)).test(
+    'C++: personality and LSDA pointers have edges; discarded COMDAT functions lose their FDEs',
+    () => {
+      const graph = build(cxx);
+      const groups = getElfComdatGroups(graph);
+      const textGroups = groups.filter((g) => g.sections.some((s) => s.name.startsWith('.text.')));
+      expect(textGroups.length).toBeGreaterThan(0);
+      const fdesBefore = ehBlocksAfterPasses(build(cxx)).filter(isFDE).length;
 
-    for (const g of textGroups) discardElfComdatGroup(graph, g);
-    runEHPasses(graph);
-    const cies = ehBlocks(graph).filter((b) => !isFDE(b));
-    // A CIE with augmentation "zPLR" has an edge for its personality pointer.
-    const withPersonality = cies.filter((c) => new TextDecoder().decode(c.getContent().subarray(9, 13)) === 'zPLR');
-    expect(withPersonality.length).toBeGreaterThan(0);
-    for (const c of withPersonality) expect(c.edges.length).toBe(1);
-    // FDEs of functions with landing pads: CIE pointer, pc-begin and LSDA edges.
-    const fdeRelocationCounts = ehBlocks(graph)
-      .filter(isFDE)
-      .map((b) => b.edges.filter((e) => e.kind !== EdgeKinds.KeepAlive).length);
-    expect(fdeRelocationCounts).toContain(3);
-    markAllSymbolsLive(graph);
-    prune(graph);
-    const fdesAfter = ehBlocks(graph).filter(isFDE).length;
-    expect(fdesAfter).toBeLessThan(fdesBefore);
-    expect(fdesAfter).toBeGreaterThan(0);
-    for (const b of graph.blocks()) for (const e of b.edges) expect(e.target.inGraph).toBe(true);
-  });
+      for (const g of textGroups) discardElfComdatGroup(graph, g);
+      runEHPasses(graph);
+      const cies = ehBlocks(graph).filter((b) => !isFDE(b));
+      // A CIE with augmentation "zPLR" has an edge for its personality pointer.
+      const withPersonality = cies.filter(
+        (c) => new TextDecoder().decode(c.getContent().subarray(9, 13)) === 'zPLR',
+      );
+      expect(withPersonality.length).toBeGreaterThan(0);
+      for (const c of withPersonality) expect(c.edges.length).toBe(1);
+      // FDEs of functions with landing pads: CIE pointer, pc-begin and LSDA edges.
+      const fdeRelocationCounts = ehBlocks(graph)
+        .filter(isFDE)
+        .map((b) => b.edges.filter((e) => e.kind !== EdgeKinds.KeepAlive).length);
+      expect(fdeRelocationCounts).toContain(3);
+      markAllSymbolsLive(graph);
+      prune(graph);
+      const fdesAfter = ehBlocks(graph).filter(isFDE).length;
+      expect(fdesAfter).toBeLessThan(fdesBefore);
+      expect(fdesAfter).toBeGreaterThan(0);
+      for (const b of graph.blocks()) for (const e of b.edges) expect(e.target.inGraph).toBe(true);
+    },
+  );
 });
 
 function ehBlocksAfterPasses(graph: LinkGraph): Block[] {
@@ -183,24 +193,27 @@ function ehBlocksAfterPasses(graph: LinkGraph): Block[] {
 }
 
 const sqliteArchive = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
-(fs.existsSync(sqliteArchive) ? test : test.skip)('every member of Debian libsqlite3.a: eh-frame records split and fixed', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-eh-'));
-  try {
-    execFileSync('ar', ['x', sqliteArchive], { cwd: dir });
-    let fdes = 0;
-    let expectedFdes = 0;
-    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.o'))) {
-      const p = path.join(dir, f);
-      const elf = parseElf(readObject(p), p);
-      const sec = elf.sections.find((s) => s.name === '.eh_frame');
-      if (sec !== undefined) expectedFdes += countRecords(sectionContent(elf, sec)).fdes;
-      const graph = build(p);
-      runEHPasses(graph);
-      if (graph.findSectionByName('.eh_frame')) fdes += ehBlocks(graph).filter(isFDE).length;
+needs(debianLibrary('libsqlite3.a'), tool('ar', 'binutils')).test(
+  'every member of Debian libsqlite3.a: eh-frame records split and fixed',
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-eh-'));
+    try {
+      execFileSync('ar', ['x', sqliteArchive], { cwd: dir });
+      let fdes = 0;
+      let expectedFdes = 0;
+      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.o'))) {
+        const p = path.join(dir, f);
+        const elf = parseElf(readObject(p), p);
+        const sec = elf.sections.find((s) => s.name === '.eh_frame');
+        if (sec !== undefined) expectedFdes += countRecords(sectionContent(elf, sec)).fdes;
+        const graph = build(p);
+        runEHPasses(graph);
+        if (graph.findSectionByName('.eh_frame')) fdes += ehBlocks(graph).filter(isFDE).length;
+      }
+      expect(fdes).toBeGreaterThan(1000);
+      expect(fdes).toBe(expectedFdes);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    expect(fdes).toBeGreaterThan(1000);
-    expect(fdes).toBe(expectedFdes);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { file, needs } from '@jitlink/test-support';
 import { computeSegmentLayout, prune, Scope, type LinkGraph, type Symbol } from '@jitlink/core';
 import {
   createElfLinkGraph,
@@ -28,7 +29,11 @@ const TEXT = SHF_ALLOC | SHF_EXECINSTR;
 const DATA = SHF_ALLOC | SHF_WRITE;
 
 function build(name: string, input: Omit<WriterInput, 'bits' | 'endianness' | 'machine'>): LinkGraph {
-  return createElfLinkGraph(writeElf({ bits: 64, endianness: 'little', machine: 62, ...input }), genericArch(), { name });
+  return createElfLinkGraph(
+    writeElf({ bits: 64, endianness: 'little', machine: 62, ...input }),
+    genericArch(),
+    { name },
+  );
 }
 
 function named(graph: LinkGraph, name: string): Symbol[] {
@@ -44,7 +49,13 @@ function objects(): { main: LinkGraph; items: LinkGraph; user: LinkGraph } {
     sections: [
       { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
       { name: '.text', type: SHT_PROGBITS, flags: TEXT, content: new Uint8Array(16) },
-      { name: 'my_items', type: SHT_PROGBITS, flags: SHF_ALLOC, content: new Uint8Array(32).fill(1), align: 16 },
+      {
+        name: 'my_items',
+        type: SHT_PROGBITS,
+        flags: SHF_ALLOC,
+        content: new Uint8Array(32).fill(1),
+        align: 16,
+      },
       { name: '.init_array.101', type: 14, flags: DATA, content: new Uint8Array(8), align: 8 },
       { name: '.text.inl', type: SHT_PROGBITS, flags: TEXT | SHF_GROUP, content: new Uint8Array(4) },
     ],
@@ -66,7 +77,13 @@ function objects(): { main: LinkGraph; items: LinkGraph; user: LinkGraph } {
     sections: [
       { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
       { name: '.text', type: SHT_PROGBITS, flags: TEXT, content: new Uint8Array(8) },
-      { name: 'my_items', type: SHT_PROGBITS, flags: SHF_ALLOC, content: new Uint8Array(48).fill(2), align: 16 },
+      {
+        name: 'my_items',
+        type: SHT_PROGBITS,
+        flags: SHF_ALLOC,
+        content: new Uint8Array(48).fill(2),
+        align: 16,
+      },
       { name: '.tdata', type: SHT_PROGBITS, flags: DATA | SHF_TLS, content: new Uint8Array(4) },
       { name: '.text.inl', type: SHT_PROGBITS, flags: TEXT | SHF_GROUP, content: new Uint8Array(4) },
     ],
@@ -178,7 +195,7 @@ describe('mergeElfLinkGraphs + defineSectionBoundarySymbols', () => {
 });
 
 const sectionsDir = path.join(corpusObjDir, 'gcc/O2-pic-small/sections');
-(fs.existsSync(sectionsDir) ? test : test.skip)('corpus: both objects of `sections` merge into one my_items of 5 items', () => {
+needs(file(sectionsDir)).test('corpus: both objects of `sections` merge into one my_items of 5 items', () => {
   const [first, ...rest] = fs
     .readdirSync(sectionsDir)
     .filter((f) => f.endsWith('.o'))

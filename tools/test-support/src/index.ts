@@ -42,6 +42,22 @@ export function file(path: string, install?: string): Prerequisite {
   return { what: `${path}${install ? ` (${install})` : ''}`, available: once(`file:${path}`, () => existsSync(path)) };
 }
 
+/** Where Debian installs static libraries, and the package that installs each one the tests read. */
+export const DEBIAN_LIB_DIR = '/usr/lib/x86_64-linux-gnu';
+const DEBIAN_PACKAGES: Record<string, string> = {
+  'libsqlite3.a': 'libsqlite3-dev',
+  'libsqlite3.so': 'libsqlite3-dev',
+  'liblua5.4.a': 'liblua5.4-dev',
+  'libz.a': 'zlib1g-dev',
+  'libz.so': 'zlib1g-dev',
+};
+
+/** A library of Debian's development packages (`libz.a`, ...) in DEBIAN_LIB_DIR. */
+export function debianLibrary(name: string): Prerequisite & { path: string } {
+  const path = `${DEBIAN_LIB_DIR}/${name}`;
+  return { ...file(path, DEBIAN_PACKAGES[name] ? `apt-get install ${DEBIAN_PACKAGES[name]}` : undefined), path };
+}
+
 /** This process runs on `platform`/`arch` (e.g. 'linux'/'x64': in-process JIT code runs there). */
 export function platform(os: NodeJS.Platform, arch: string): Prerequisite {
   return { what: `a ${arch} ${os} host (this is ${process.arch} ${process.platform})`, available: () => process.platform === os && process.arch === arch };
