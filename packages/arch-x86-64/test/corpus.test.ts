@@ -33,7 +33,8 @@ function findObjects(dir: string): string[] {
     if (statSync(path).isDirectory()) {
       if (dir === CORPUS && name === 'asm') continue;
       out.push(...findObjects(path));
-    } else if (name.endsWith('.o')) out.push(path);
+    }
+    else if (name.endsWith('.o')) out.push(path);
   }
   return out;
 }

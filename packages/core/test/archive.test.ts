@@ -528,35 +528,34 @@ describe('crafted inputs stay linear', () => {
 
 // ---- Real archives ---------------------------------------------------------
 
-for (const libName of ['libsqlite3.a', 'liblua5.4.a', 'libz.a'])
-  describe(`Debian ${libName}`, () => {
-    const lib = debianLibrary(libName);
-    const path = lib.path;
+for (const libName of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) describe(`Debian ${libName}`, () => {
+  const lib = debianLibrary(libName);
+  const path = lib.path;
 
-    needs(lib, ar).test('members equal `ar t`, contents equal `ar p`', () => {
-      const archive = parseArchive(readFileSync(path), libName);
-      expect(archive.format).toBe('gnu');
-      expect(archive.members.map((m) => m.name)).toEqual(lines(run('ar', ['t', path])));
-      // `ar p` with no names prints every member's contents in order.
-      const all = run('ar', ['p', path]);
-      expect(Buffer.from(concat(archive.members.map((m) => m.data))).equals(all)).toBe(true);
-      const sample = archive.members[Math.floor(archive.members.length / 2)]!;
-      expect(Buffer.from(sample.data).equals(run('ar', ['p', path, sample.name]))).toBe(true);
-    });
-
-    needs(lib, nm, llvmNm).test('symbol index agrees with nm --print-armap and llvm-nm --print-armap', () => {
-      const archive = parseArchive(readFileSync(path), libName);
-      const sample: Record<string, [string, string]> = {
-        'libsqlite3.a': ['sqlite3_open', 'main.o'],
-        'liblua5.4.a': ['lua_newstate', 'lstate.o'],
-        'libz.a': ['crc32', 'crc32.o'],
-      };
-      const [symbol, memberName] = sample[libName]!;
-      expect(archive.findMemberDefining(symbol)?.name).toBe(memberName);
-      expectIndexMatches(archive, armap('nm', path));
-      expectIndexMatches(archive, armap('llvm-nm-19', path));
-    });
+  needs(lib, ar).test('members equal `ar t`, contents equal `ar p`', () => {
+    const archive = parseArchive(readFileSync(path), libName);
+    expect(archive.format).toBe('gnu');
+    expect(archive.members.map((m) => m.name)).toEqual(lines(run('ar', ['t', path])));
+    // `ar p` with no names prints every member's contents in order.
+    const all = run('ar', ['p', path]);
+    expect(Buffer.from(concat(archive.members.map((m) => m.data))).equals(all)).toBe(true);
+    const sample = archive.members[Math.floor(archive.members.length / 2)]!;
+    expect(Buffer.from(sample.data).equals(run('ar', ['p', path, sample.name]))).toBe(true);
   });
+
+  needs(lib, nm, llvmNm).test('symbol index agrees with nm --print-armap and llvm-nm --print-armap', () => {
+    const archive = parseArchive(readFileSync(path), libName);
+    const sample: Record<string, [string, string]> = {
+      'libsqlite3.a': ['sqlite3_open', 'main.o'],
+      'liblua5.4.a': ['lua_newstate', 'lstate.o'],
+      'libz.a': ['crc32', 'crc32.o'],
+    };
+    const [symbol, memberName] = sample[libName]!;
+    expect(archive.findMemberDefining(symbol)?.name).toBe(memberName);
+    expectIndexMatches(archive, armap('nm', path));
+    expectIndexMatches(archive, armap('llvm-nm-19', path));
+  });
+});
 
 // ---- Archives written by ar / llvm-ar ------------------------------------
 
@@ -679,14 +678,7 @@ function expectSameFromSource(bytes: Uint8Array, name: string): void {
       const a = parse();
       return {
         format: a.format,
-        members: a.members.map((m) => [
-          m.name,
-          m.index,
-          m.headerOffset,
-          m.offset,
-          m.size,
-          Buffer.from(m.data).toString('hex'),
-        ]),
+        members: a.members.map((m) => [m.name, m.index, m.headerOffset, m.offset, m.size, Buffer.from(m.data).toString('hex')]),
         index: [...a.symbolIndex].map(([symbol, m]) => [symbol, m.index]),
       };
     } catch (e) {
@@ -694,34 +686,28 @@ function expectSameFromSource(bytes: Uint8Array, name: string): void {
       return { error: [e.code, e.file, e.offset, e.detail] };
     }
   };
-  expect(outcome(() => parseArchive(sourceOf(bytes), name))).toEqual(
-    outcome(() => parseArchive(bytes, name)),
-  );
+  expect(outcome(() => parseArchive(sourceOf(bytes), name))).toEqual(outcome(() => parseArchive(bytes, name)));
 }
 
 describe('archives read through an ArchiveSource', () => {
-  for (const libName of ['libsqlite3.a', 'liblua5.4.a', 'libz.a'])
-    needs(debianLibrary(libName)).test(
-      `Debian ${libName}: same archive; parsing reads headers and the index only`,
-      () => {
-        const path = debianLibrary(libName).path;
-        const bytes = new Uint8Array(readFileSync(path));
-        expectSameFromSource(bytes, libName);
-        const source = sourceOf(bytes);
-        const archive = parseArchive(source, libName);
-        expect(archive.bytes).toBeUndefined();
-        const contents = archive.members.reduce((n, m) => n + m.size, 0);
-        expect(source.bytesRead).toBeLessThan(bytes.length - contents + 8);
-        // Contents are read when asked for, and each access reads them anew.
-        const before = source.bytesRead;
-        const member = archive.members[0]!;
-        const first = member.data;
-        const second = member.data;
-        expect(source.bytesRead).toBe(before + 2 * member.size);
-        expect(first).toEqual(bytes.subarray(member.offset, member.offset + member.size));
-        expect(second).not.toBe(first);
-      },
-    );
+  for (const libName of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) needs(debianLibrary(libName)).test(`Debian ${libName}: same archive; parsing reads headers and the index only`, () => {
+    const path = debianLibrary(libName).path;
+    const bytes = new Uint8Array(readFileSync(path));
+    expectSameFromSource(bytes, libName);
+    const source = sourceOf(bytes);
+    const archive = parseArchive(source, libName);
+    expect(archive.bytes).toBeUndefined();
+    const contents = archive.members.reduce((n, m) => n + m.size, 0);
+    expect(source.bytesRead).toBeLessThan(bytes.length - contents + 8);
+    // Contents are read when asked for, and each access reads them anew.
+    const before = source.bytesRead;
+    const member = archive.members[0]!;
+    const first = member.data;
+    const second = member.data;
+    expect(source.bytesRead).toBe(before + 2 * member.size);
+    expect(first).toEqual(bytes.subarray(member.offset, member.offset + member.size));
+    expect(second).not.toBe(first);
+  });
 
   test('hand-built GNU and BSD archives', () => {
     expectSameFromSource(gnuArchive({ members: smallMembers }), 'gnu.a');

@@ -53,11 +53,7 @@ function record(section: Bytes, body: (b: Bytes, recordStart: number) => void, p
   return start;
 }
 
-function cie(
-  section: Bytes,
-  augmentation: string,
-  augData: (b: Bytes, fieldOffset: () => number) => void,
-): number {
+function cie(section: Bytes, augmentation: string, augData: (b: Bytes, fieldOffset: () => number) => void): number {
   return record(section, (b, start) => {
     b.u32(0).u8(1).str(augmentation).u8(1).u8(0x78).u8(16);
     if (augmentation.startsWith('z')) {
@@ -83,12 +79,7 @@ const EH_BASE = 0x100000;
 
 /** A graph with `n` 16-byte functions and an eh-frame with one CIE ("zR", pcrel sdata4) and one FDE each, no edges. */
 function fixture(n: number, padTo = 8, fdePadding = 0): Fixture {
-  const graph = new LinkGraph({
-    name: 'cfi.o',
-    triple: 'x86_64-apple-macosx',
-    pointerSize: 8,
-    endianness: 'little',
-  });
+  const graph = new LinkGraph({ name: 'cfi.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
   const text = graph.createSection('__text', MemProt.Read | MemProt.Exec);
   const functions: Block[] = [];
   for (let i = 0; i < n; i++) {
@@ -101,16 +92,12 @@ function fixture(n: number, padTo = 8, fdePadding = 0): Fixture {
   const fdeOffsets: number[] = [];
   for (let i = 0; i < n; i++) {
     fdeOffsets.push(
-      record(
-        s,
-        (b, start) => {
-          b.u32(start + 4 - cieOffset); // CIE pointer: distance back to the CIE
-          b.i32(TEXT_BASE + 16 * i - (EH_BASE + start + 8)); // pc-begin, pcrel
-          b.u32(16).u8(0); // pc-range, empty augmentation data
-          for (let k = 0; k < fdePadding * i; k++) b.u8(0); // DW_CFA_nop: records of varied sizes
-        },
-        padTo,
-      ),
+      record(s, (b, start) => {
+        b.u32(start + 4 - cieOffset); // CIE pointer: distance back to the CIE
+        b.i32(TEXT_BASE + 16 * i - (EH_BASE + start + 8)); // pc-begin, pcrel
+        b.u32(16).u8(0); // pc-range, empty augmentation data
+        for (let k = 0; k < fdePadding * i; k++) b.u8(0); // DW_CFA_nop: records of varied sizes
+      }, padTo),
     );
   }
   const eh = graph.createSection(EH, MemProt.Read);
@@ -179,14 +166,11 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     runPasses(graph);
     for (const b of records(graph)) expect([b.alignment, b.alignmentOffset]).toEqual([4, 0]);
     createEHFrameNullTerminatorPass(EH)(graph);
-    for (const name of ['f0', 'f2', 'f5'])
-      [...graph.definedSymbols()].find((s) => s.name === name)!.live = true;
+    for (const name of ['f0', 'f2', 'f5']) [...graph.definedSymbols()].find((s) => s.name === name)!.live = true;
     prune(graph);
     const layout = computeSegmentLayout(graph);
     const segment = layout.segments.find((seg) => seg.blocks.some((b) => b.section.name === EH))!;
-    const eh = segment.blocks
-      .map((b, i) => ({ b, offset: segment.offsets[i]! }))
-      .filter((x) => x.b.section.name === EH);
+    const eh = segment.blocks.map((b, i) => ({ b, offset: segment.offsets[i]! })).filter((x) => x.b.section.name === EH);
     expect(eh).toHaveLength(5); // CIE, three FDEs, terminator
     for (let i = 1; i < eh.length; i++) expect(eh[i]!.offset).toBe(eh[i - 1]!.offset + eh[i - 1]!.b.size);
   });
@@ -213,12 +197,7 @@ describe('eh-frame passes on hand-made records without relocations', () => {
   });
 
   test('personality (absptr) and LSDA (pcrel) pointers get edges', () => {
-    const graph = new LinkGraph({
-      name: 'cxx.o',
-      triple: 'x86_64-apple-macosx',
-      pointerSize: 8,
-      endianness: 'little',
-    });
+    const graph = new LinkGraph({ name: 'cxx.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
     const text = graph.createSection('__text', MemProt.Read | MemProt.Exec);
     const fn = graph.createContentBlock(text, new Uint8Array(32), 0x1000, 16, 0);
     graph.addDefinedSymbol(fn, 0, 'f', 32, 0, 0, true, false);
@@ -244,9 +223,7 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     graph.createContentBlock(eh, Uint8Array.from(s.out), base, 8, 0);
     runPasses(graph);
     const [cieBlock, fde] = records(graph);
-    expect(cieBlock!.edges.map((e) => [e.kind, e.target.name])).toEqual([
-      [K.pointer64, '___gxx_personality_v0'],
-    ]);
+    expect(cieBlock!.edges.map((e) => [e.kind, e.target.name])).toEqual([[K.pointer64, '___gxx_personality_v0']]);
     const lsdaEdge = fde!.edges.find((e) => e.offset === 17)!;
     expect(lsdaEdge.kind).toBe(K.delta32);
     expect(lsdaEdge.target.block).toBe(lsda);
@@ -285,12 +262,7 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     expect(err.detail).toMatch(/augmentation/);
 
     // Truncated length field.
-    const g = new LinkGraph({
-      name: 't.o',
-      triple: 'x86_64-unknown-linux-gnu',
-      pointerSize: 8,
-      endianness: 'little',
-    });
+    const g = new LinkGraph({ name: 't.o', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
     g.createContentBlock(g.createSection(EH, MemProt.Read), new Uint8Array([0, 0]), 0, 1, 0);
     err = catchError(() => createEHFrameSplitterPass(EH)(g));
     expect(err.detail).toMatch(/truncated/);
@@ -309,12 +281,7 @@ describe('non-PIC exception tables re-encoded through GOT entries', () => {
    * read backwards from its base.
    */
   function nonPicGraph(localPersonality = false, allLocalTypes = false) {
-    const graph = new LinkGraph({
-      name: 'nopic.o',
-      triple: 'x86_64-unknown-linux-gnu',
-      pointerSize: 8,
-      endianness: 'little',
-    });
+    const graph = new LinkGraph({ name: 'nopic.o', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
     const text = graph.createSection('.text', MemProt.Read | MemProt.Exec);
     const fn = graph.createContentBlock(text, new Uint8Array(32), 0x1000, 16, 0);
     graph.addDefinedSymbol(fn, 0, 'f', 32, 0, 0, true, true);
@@ -322,16 +289,7 @@ describe('non-PIC exception tables re-encoded through GOT entries', () => {
     const localType = graph.createContentBlock(data, new Uint8Array(16), 0x2000, 8, 0);
     const localTypeSym = graph.addDefinedSymbol(localType, 0, '_ZTI8AppError', 16, 0, 0, false, false);
     const personality = localPersonality
-      ? graph.addDefinedSymbol(
-          graph.createContentBlock(text, new Uint8Array(1), 0x1100, 1, 0),
-          0,
-          'my_personality',
-          1,
-          0,
-          0,
-          true,
-          false,
-        )
+      ? graph.addDefinedSymbol(graph.createContentBlock(text, new Uint8Array(1), 0x1100, 1, 0), 0, 'my_personality', 1, 0, 0, true, false)
       : graph.addExternalSymbol('__gxx_personality_v0', 0);
     const externalType = allLocalTypes ? localTypeSym : graph.addExternalSymbol('_ZTISt12out_of_range', 0);
 
@@ -390,9 +348,7 @@ describe('non-PIC exception tables re-encoded through GOT entries', () => {
     run(graph);
     const [cieBlock] = records(graph);
     expect(cieBlock!.getContent()[personalityField - 1]).toBe(0x9b);
-    expect(cieBlock!.edges.map((e) => [e.offset, e.kind, e.target.name])).toEqual([
-      [personalityField, REQUEST, '__gxx_personality_v0'],
-    ]);
+    expect(cieBlock!.edges.map((e) => [e.offset, e.kind, e.target.name])).toEqual([[personalityField, REQUEST, '__gxx_personality_v0']]);
     expect(lsdaBlock.getContent()[1]).toBe(0x9b);
     expect(lsdaBlock.edges.map((e) => [e.offset - tableStart, e.kind, e.target.name])).toEqual([
       [0, REQUEST, '_ZTI8AppError'],

@@ -26,8 +26,7 @@ export const toyTarget: LinkTarget = {
     if (edge.kind === Pointer64) writeAddress64(view, edge.offset, target + edge.addend, true);
     else if (edge.kind === Delta32) {
       const value = target - fixup + edge.addend;
-      if (value < -0x8000_0000 || value > 0x7fff_ffff)
-        throw new JITLinkError('FixupOutOfRange', 'Delta32 out of range');
+      if (value < -0x8000_0000 || value > 0x7fff_ffff) throw new JITLinkError('FixupOutOfRange', 'Delta32 out of range');
       view.setInt32(edge.offset, value, true);
     } else throw new JITLinkError('UnsupportedRelocation', `kind ${edge.kind}`);
   },

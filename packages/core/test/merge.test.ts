@@ -53,16 +53,11 @@ describe('mergeLinkGraphs', () => {
 
     mergeLinkGraphs(a, b);
 
-    expect([...a.sections()].sort((x, y) => x.ordinal - y.ordinal).map((s) => s.name)).toEqual([
-      '.text',
-      'items',
-      '.data',
-    ]);
+    expect([...a.sections()].sort((x, y) => x.ordinal - y.ordinal).map((s) => s.name)).toEqual(['.text', 'items', '.data']);
     expect(blocksByAddress(aItems)).toEqual([a2, b2, b3]);
     expect(blocksByAddress(aText)).toEqual([a1, b4]);
     expect(a.findSectionByName('.data')!.blocks).toEqual(new Set([b1]));
-    for (const blk of [b1, b2, b3, b4])
-      expect(blk.section.name).toBe(a.findSectionByName(blk.section.name)!.name);
+    for (const blk of [b1, b2, b3, b4]) expect(blk.section.name).toBe(a.findSectionByName(blk.section.name)!.name);
     // Relative addresses and alignment of the moved blocks are preserved.
     expect(b3.address - b2.address).toBe(0x20);
     expect(b2.address % 16).toBe(0);
@@ -149,16 +144,7 @@ describe('mergeLinkGraphs', () => {
     const aWeakBlock = a.createContentBlock(aData, bytes(4, 1), 0, 4, 0);
     const aWeak = a.addDefinedSymbol(aWeakBlock, 0, 'config', 4, Linkage.Weak, Scope.Default, false, false);
     const aBothBlock = a.createContentBlock(aData, bytes(4, 2), 8, 4, 0);
-    const aBoth = a.addDefinedSymbol(
-      aBothBlock,
-      0,
-      'inline_fn',
-      4,
-      Linkage.Weak,
-      Scope.Default,
-      false,
-      false,
-    );
+    const aBoth = a.addDefinedSymbol(aBothBlock, 0, 'inline_fn', 4, Linkage.Weak, Scope.Default, false, false);
     const aText = a.createSection('.text', RX);
     const aCode = a.createContentBlock(aText, bytes(16, 0), 0x10, 1, 0);
     a.addDefinedSymbol(aCode, 0, 'main', 16, Linkage.Strong, Scope.Default, true, true);
@@ -168,16 +154,7 @@ describe('mergeLinkGraphs', () => {
     const b = toyGraph('b.o');
     const bData = b.createSection('.data', RW);
     const bStrongBlock = b.createContentBlock(bData, bytes(4, 3), 0, 4, 0);
-    const bStrong = b.addDefinedSymbol(
-      bStrongBlock,
-      0,
-      'config',
-      4,
-      Linkage.Strong,
-      Scope.Default,
-      false,
-      false,
-    );
+    const bStrong = b.addDefinedSymbol(bStrongBlock, 0, 'config', 4, Linkage.Strong, Scope.Default, false, false);
     const bBothBlock = b.createContentBlock(bData, bytes(4, 4), 8, 4, 0);
     const bBoth = b.addDefinedSymbol(bBothBlock, 0, 'inline_fn', 4, Linkage.Weak, Scope.Default, false, true);
     const bText = b.createSection('.text', RX);
@@ -249,19 +226,9 @@ describe('mergeLinkGraphs', () => {
     expect(b.allocActions).toEqual([]);
     expect(a.requiresLow32BitAddresses).toBe(true);
 
-    const big = new LinkGraph({
-      name: 'big.o',
-      triple: 'x86_64-unknown-linux-gnu',
-      pointerSize: 8,
-      endianness: 'big',
-    });
+    const big = new LinkGraph({ name: 'big.o', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'big' });
     expect(caught(() => mergeLinkGraphs(a, big)).code).toBe('InvalidGraphOperation');
-    const other = new LinkGraph({
-      name: 'arm.o',
-      triple: 'aarch64-unknown-linux-gnu',
-      pointerSize: 8,
-      endianness: 'little',
-    });
+    const other = new LinkGraph({ name: 'arm.o', triple: 'aarch64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
     expect(caught(() => mergeLinkGraphs(a, other)).message).toMatch(/arm\.o/);
     expect(caught(() => mergeLinkGraphs(a, a)).code).toBe('InvalidGraphOperation');
   });

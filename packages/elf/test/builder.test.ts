@@ -68,24 +68,13 @@ describe('hand-made objects in every class and byte order', () => {
         expect(graph.pointerSize).toBe(bits / 8);
         expect(graph.endianness).toBe(endianness);
         const f = symbolNamed(graph, 'f')!;
-        expect([f.offset, f.size, f.callable, f.scope, f.linkage]).toEqual([
-          4,
-          4,
-          true,
-          Scope.Default,
-          Linkage.Strong,
-        ]);
+        expect([f.offset, f.size, f.callable, f.scope, f.linkage]).toEqual([4, 4, true, Scope.Default, Linkage.Strong]);
         expect(f.block.section.prot).toBe(MemProt.Read | MemProt.Exec);
         const buf = symbolNamed(graph, 'buf')!;
         expect(buf.block.isZeroFill()).toBe(true);
         expect(buf.block.size).toBe(64);
         expect(buf.block.alignment).toBe(16);
-        const edges = [...f.block.edges].map((e) => [
-          e.kind - EdgeKinds.FirstRelocation,
-          e.offset,
-          e.target.describe(),
-          e.addend,
-        ]);
+        const edges = [...f.block.edges].map((e) => [e.kind - EdgeKinds.FirstRelocation, e.offset, e.target.describe(), e.addend]);
         expect(edges).toEqual([
           // REL: the addend is read from the bytes in place, in the object's byte order.
           [1, 0, 'ext', endianness === 'big' ? 0x10 : 0x1000_0000],
@@ -102,18 +91,8 @@ describe('hand-made objects in every class and byte order', () => {
       endianness: 'little',
       machine: 62,
       sections: [
-        {
-          name: '.text.dup',
-          type: SHT_PROGBITS,
-          flags: SHF_ALLOC | SHF_EXECINSTR,
-          content: new Uint8Array(4),
-        },
-        {
-          name: '.text.dup',
-          type: SHT_PROGBITS,
-          flags: SHF_ALLOC | SHF_EXECINSTR,
-          content: new Uint8Array(8),
-        },
+        { name: '.text.dup', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) },
+        { name: '.text.dup', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(8) },
       ],
       symbols: [],
     });
@@ -132,17 +111,9 @@ describe('hand-made objects in every class and byte order', () => {
     const backend = createElfBackend(arch);
     expect([backend.name, backend.format, backend.arch]).toEqual(['ELF/x86_64', 'elf', 'x86_64']);
     const bytes = writeElf({ bits: 64, endianness: 'little', machine: 183, sections: [], symbols: [] });
-    const identity = {
-      format: 'elf' as const,
-      arch: 'aarch64',
-      bits: 64 as const,
-      endianness: 'little' as const,
-      description: 'ELF64',
-    };
+    const identity = { format: 'elf' as const, arch: 'aarch64', bits: 64 as const, endianness: 'little' as const, description: 'ELF64' };
     expect(() => backend.createLinkGraph(bytes, { name: 'a.o', identity })).toThrow(/aarch64/);
-    expect(() => createElfLinkGraph(bytes, arch, { name: 'a.o' })).toThrow(
-      expect.objectContaining({ code: 'UnsupportedArchitecture' }),
-    );
+    expect(() => createElfLinkGraph(bytes, arch, { name: 'a.o' })).toThrow(expect.objectContaining({ code: 'UnsupportedArchitecture' }));
   });
 });
 
@@ -155,12 +126,7 @@ describe('COMDAT groups', () => {
       sections: [
         { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
         { name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(16) },
-        {
-          name: '.text.inl',
-          type: SHT_PROGBITS,
-          flags: SHF_ALLOC | SHF_EXECINSTR | SHF_GROUP,
-          content: new Uint8Array(8),
-        },
+        { name: '.text.inl', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR | SHF_GROUP, content: new Uint8Array(8) },
         { name: '.eh_frame', type: SHT_PROGBITS, flags: SHF_ALLOC, content: new Uint8Array(16) },
       ],
       symbols: [
@@ -180,11 +146,7 @@ describe('COMDAT groups', () => {
     const groups = getElfComdatGroups(graph);
     expect(groups).toHaveLength(1);
     const group = groups[0]!;
-    expect([group.signature, group.isComdat, group.sections.map((s) => s.name)]).toEqual([
-      'inl',
-      true,
-      ['.text.inl'],
-    ]);
+    expect([group.signature, group.isComdat, group.sections.map((s) => s.name)]).toEqual(['inl', true, ['.text.inl']]);
     expect(symbolNamed(graph, 'inl')!.linkage).toBe(Linkage.Weak);
     expect(symbolNamed(graph, 'main')!.linkage).toBe(Linkage.Strong);
 
@@ -208,9 +170,7 @@ describe('COMDAT groups', () => {
     const main = symbolNamed(graph, 'main')!;
     const sectionSym = [...graph.findSectionByName('.text.inl')!.symbols].find((s) => s.name === undefined)!;
     main.block.addEdge(EdgeKinds.FirstRelocation, 8, sectionSym, 0);
-    expect(() => discardElfComdatGroup(graph, getElfComdatGroups(graph)[0]!)).toThrow(
-      /discarded COMDAT group inl/,
-    );
+    expect(() => discardElfComdatGroup(graph, getElfComdatGroups(graph)[0]!)).toThrow(/discarded COMDAT group inl/);
   });
 
   const cxx = corpus('gcc/O2-pic-small/cxx/shapes.o');
@@ -218,9 +178,7 @@ describe('COMDAT groups', () => {
     const graph = createElfLinkGraph(readObject(cxx), genericArch(), { name: cxx });
     const groups = getElfComdatGroups(graph);
     expect(groups.map((g) => g.signature)).toContain('_ZNK5Shape5sidesEv');
-    for (const g of groups)
-      for (const s of g.sections)
-        for (const sym of s.symbols) if (sym.scope !== Scope.Local) expect(sym.linkage).toBe(Linkage.Weak);
+    for (const g of groups) for (const s of g.sections) for (const sym of s.symbols) if (sym.scope !== Scope.Local) expect(sym.linkage).toBe(Linkage.Weak);
     for (const g of groups) discardElfComdatGroup(graph, g);
     expect(symbolNamed(graph, '_ZNK5Shape5sidesEv')!.isExternal()).toBe(true);
     for (const b of graph.blocks()) for (const e of b.edges) expect(e.target.inGraph).toBe(true);
@@ -229,31 +187,21 @@ describe('COMDAT groups', () => {
 
 describe('symbols', () => {
   const commons = corpus('gcc/O0-pic-small/commons/commons_main.o');
-  ifExists(commons)(
-    'common symbols: zero-fill blocks in .common with alignment st_value and size st_size',
-    () => {
-      const graph = createElfLinkGraph(readObject(commons), genericArch(), { name: commons });
-      const table = symbolNamed(graph, 'counter_table')!;
-      expect(table.block.section.name).toBe('.common');
-      expect(table.block.section.prot).toBe(MemProt.Read | MemProt.Write);
-      expect([table.block.isZeroFill(), table.block.size, table.block.alignment, table.linkage]).toEqual([
-        true,
-        64,
-        32,
-        Linkage.Weak,
-      ]);
-      expect(symbolNamed(graph, 'common_total')!.block.alignment).toBe(8);
-    },
-  );
+  ifExists(commons)('common symbols: zero-fill blocks in .common with alignment st_value and size st_size', () => {
+    const graph = createElfLinkGraph(readObject(commons), genericArch(), { name: commons });
+    const table = symbolNamed(graph, 'counter_table')!;
+    expect(table.block.section.name).toBe('.common');
+    expect(table.block.section.prot).toBe(MemProt.Read | MemProt.Write);
+    expect([table.block.isZeroFill(), table.block.size, table.block.alignment, table.linkage]).toEqual([true, 64, 32, Linkage.Weak]);
+    expect(symbolNamed(graph, 'common_total')!.block.alignment).toBe(8);
+  });
 
   test('STV_INTERNAL definitions are hidden (crafted)', () => {
     const bytes = writeElf({
       bits: 64,
       endianness: 'little',
       machine: 62,
-      sections: [
-        { name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) },
-      ],
+      sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) }],
       symbols: [
         { name: 'internal_fn', type: STT_FUNC, bind: STB_GLOBAL, visibility: STV_INTERNAL, section: '.text' },
         { name: 'hidden_fn', type: STT_FUNC, bind: STB_GLOBAL, visibility: 2, section: '.text' },
@@ -273,30 +221,26 @@ describe('symbols', () => {
   });
 
   const lua = '/usr/lib/x86_64-linux-gnu/liblua5.4.a';
-  needs(debianLibrary('liblua5.4.a'), tool('ar', 'binutils')).test(
-    'Debian liblua5.4.a: every member builds, STV_INTERNAL definitions become hidden',
-    () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-lua-'));
-      try {
-        execFileSync('ar', ['x', lua], { cwd: dir });
-        let internal = 0;
-        for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.o'))) {
-          const p = path.join(dir, f);
-          const bytes = readObject(p);
-          const graph = createElfLinkGraph(bytes, genericArch(), { name: p });
-          for (const sym of parseElf(bytes, p).symbols) {
-            if (sym.visibility !== STV_INTERNAL || sym.sectionIndex === 0 || sym.binding === STB_LOCAL)
-              continue;
-            expect(symbolNamed(graph, sym.name)!.scope).toBe(Scope.Hidden);
-            internal++;
-          }
+  needs(debianLibrary(lua), tool('ar', 'binutils')).test('Debian liblua5.4.a: every member builds, STV_INTERNAL definitions become hidden', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-lua-'));
+    try {
+      execFileSync('ar', ['x', lua], { cwd: dir });
+      let internal = 0;
+      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.o'))) {
+        const p = path.join(dir, f);
+        const bytes = readObject(p);
+        const graph = createElfLinkGraph(bytes, genericArch(), { name: p });
+        for (const sym of parseElf(bytes, p).symbols) {
+          if (sym.visibility !== STV_INTERNAL || sym.sectionIndex === 0 || sym.binding === STB_LOCAL) continue;
+          expect(symbolNamed(graph, sym.name)!.scope).toBe(Scope.Hidden);
+          internal++;
         }
-        expect(internal).toBeGreaterThan(10);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
       }
-    },
-  );
+      expect(internal).toBeGreaterThan(10);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   const sections = corpus('gcc/O2-pic-small/sections/sections_main.o');
   ifExists(sections)('__start_X / __stop_X are defined at the start and end of section X', () => {
@@ -320,28 +264,13 @@ describe('symbols', () => {
 describe('initializer sections', () => {
   test('priorities and kinds', () => {
     expect(initializerSectionInfo('.init_array')).toEqual({ kind: 'init', priority: 65535, legacy: false });
-    expect(initializerSectionInfo('.init_array.00101')).toEqual({
-      kind: 'init',
-      priority: 101,
-      legacy: false,
-    });
+    expect(initializerSectionInfo('.init_array.00101')).toEqual({ kind: 'init', priority: 101, legacy: false });
     expect(initializerSectionInfo('.fini_array.200')).toEqual({ kind: 'fini', priority: 200, legacy: false });
-    expect(initializerSectionInfo('.preinit_array')).toEqual({
-      kind: 'preinit',
-      priority: 65535,
-      legacy: false,
-    });
+    expect(initializerSectionInfo('.preinit_array')).toEqual({ kind: 'preinit', priority: 65535, legacy: false });
     expect(initializerSectionInfo('.ctors')).toEqual({ kind: 'init', priority: 65535, legacy: true });
     expect(initializerSectionInfo('.ctors.65434')).toEqual({ kind: 'init', priority: 101, legacy: true });
     expect(initializerSectionInfo('.dtors.65434')).toEqual({ kind: 'fini', priority: 101, legacy: true });
-    for (const n of [
-      '.init_arrayx',
-      '.init_array.',
-      '.init_array.x1',
-      '.init_array.70000',
-      '.text',
-      '.preinit_array.5',
-    ]) {
+    for (const n of ['.init_arrayx', '.init_array.', '.init_array.x1', '.init_array.70000', '.text', '.preinit_array.5']) {
       expect(initializerSectionInfo(n)).toBeUndefined();
     }
     const order = ['.init_array', '.ctors.65434', '.init_array.101', '.ctors', '.init_array.65535']

@@ -20,14 +20,7 @@ import {
   STT_OBJECT,
 } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
-import {
-  corpusObjDir,
-  corpusObjects,
-  corpusPresent,
-  countingSource,
-  genericArch,
-  readObject,
-} from './helpers.js';
+import { corpusObjDir, corpusObjects, corpusPresent, countingSource, genericArch, readObject } from './helpers.js';
 import { debianLibrary, needs } from '@jitlink/test-support';
 
 /** `bytes` as readElfDefinitions sees them when only readElfSymbolScanRanges' ranges were read. */
@@ -57,12 +50,7 @@ describe('readElfDefinitions', () => {
         { name: '.data', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_WRITE, content: new Uint8Array(8) },
         { name: '.bss', type: SHT_NOBITS, flags: SHF_ALLOC | SHF_WRITE, size: 32 },
         { name: '.comment', type: SHT_PROGBITS, flags: 0, content: new Uint8Array(4) },
-        {
-          name: '.text.inl',
-          type: SHT_PROGBITS,
-          flags: SHF_ALLOC | SHF_EXECINSTR | SHF_GROUP,
-          content: new Uint8Array(4),
-        },
+        { name: '.text.inl', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR | SHF_GROUP, content: new Uint8Array(4) },
         { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
       ],
       symbols: [
@@ -96,9 +84,7 @@ describe('readElfDefinitions', () => {
       bits: 64,
       endianness: 'little',
       machine: 62,
-      sections: [
-        { name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) },
-      ],
+      sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) }],
       symbols: [{ name: 'past_end', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', value: 8 }],
     });
     const expected = /symbol #1 \(past_end\) value 0x8 is outside its section \.text/;
@@ -109,33 +95,28 @@ describe('readElfDefinitions', () => {
   const objects = corpusObjects();
   needs(corpusPresent).test(`every object of test-corpus/obj (${objects.length})`, () => {
     let definitions = 0;
-    for (const p of objects)
-      definitions += expectSameDefinitions(readObject(p), path.relative(corpusObjDir, p));
+    for (const p of objects) definitions += expectSameDefinitions(readObject(p), path.relative(corpusObjDir, p));
     expect(definitions).toBeGreaterThan(100);
   });
 
-  for (const lib of ['libsqlite3.a', 'liblua5.4.a', 'libz.a'])
-    needs(debianLibrary(lib)).test(`every member of Debian ${lib}`, () => {
-      const archive = parseArchive(readObject(debianLibrary(lib).path), lib);
-      let definitions = 0;
-      for (const member of archive.members)
-        definitions += expectSameDefinitions(member.data, `${lib}(${member.name})`);
-      expect(definitions).toBeGreaterThan(10);
-    });
+  for (const lib of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) needs(debianLibrary(lib)).test(`every member of Debian ${lib}`, () => {
+    const file = debianLibrary(lib).path;
+    const archive = parseArchive(readObject(file), lib);
+    let definitions = 0;
+    for (const member of archive.members) definitions += expectSameDefinitions(member.data, `${lib}(${member.name})`);
+    expect(definitions).toBeGreaterThan(10);
+  });
 
-  needs(debianLibrary('libsqlite3.a')).test(
-    'Debian libsqlite3.a: the ranges read for definitions are a small share of each member',
-    () => {
-      const file = debianLibrary('libsqlite3.a').path;
-      let read = 0;
-      let total = 0;
-      for (const member of parseArchive(readObject(file), 'libsqlite3.a').members) {
-        const source = countingSource(member.data);
-        readElfSymbolScanRanges(new PartialObject(source));
-        read += source.bytesRead;
-        total += member.size;
-      }
-      expect(read).toBeLessThan(total * 0.35);
-    },
-  );
+  needs(debianLibrary('libsqlite3.a')).test('Debian libsqlite3.a: the ranges read for definitions are a small share of each member', () => {
+    const file = debianLibrary('libsqlite3.a').path;
+    let read = 0;
+    let total = 0;
+    for (const member of parseArchive(readObject(file), 'libsqlite3.a').members) {
+      const source = countingSource(member.data);
+      readElfSymbolScanRanges(new PartialObject(source));
+      read += source.bytesRead;
+      total += member.size;
+    }
+    expect(read).toBeLessThan(total * 0.35);
+  });
 });

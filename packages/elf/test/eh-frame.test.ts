@@ -12,13 +12,7 @@ import {
   type Block,
   type LinkGraph,
 } from '@jitlink/core';
-import {
-  createElfLinkGraph,
-  discardElfComdatGroup,
-  getElfComdatGroups,
-  parseElf,
-  sectionContent,
-} from '../src/index.js';
+import { createElfLinkGraph, discardElfComdatGroup, getElfComdatGroups, parseElf, sectionContent } from '../src/index.js';
 import { corpusObjDir, corpusObjects, corpusPresent, genericArch, readObject } from './helpers.js';
 import { debianLibrary, file, needs, tool } from '@jitlink/test-support';
 
@@ -49,7 +43,7 @@ function countRecords(bytes: Uint8Array): { cies: number; fdes: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let cies = 0;
   let fdes = 0;
-  for (let at = 0; at < bytes.length;) {
+  for (let at = 0; at < bytes.length; ) {
     const length = view.getUint32(at, true);
     if (length !== 0) {
       if (view.getUint32(at + 4, true) === 0) cies++;
@@ -82,7 +76,9 @@ function keepAliveSources(graph: LinkGraph): Map<Block, Block[]> {
 }
 
 const objects = corpusObjects();
-needs(corpusPresent).describe('eh-frame passes on test-corpus objects', () => {
+const describeCorpus = needs(corpusPresent).describe;
+
+describeCorpus('eh-frame passes on test-corpus objects', () => {
   test('every object: one block per record, CIE pointer and pc-begin edges, a keep-alive per FDE', () => {
     let checked = 0;
     for (const p of objects) {
@@ -154,37 +150,32 @@ needs(corpusPresent).describe('eh-frame passes on test-corpus objects', () => {
   });
 
   const cxx = path.join(corpusObjDir, 'gcc/O2-pic-small/cxx/shapes.o');
-  needs(file(cxx)).test(
-    'C++: personality and LSDA pointers have edges; discarded COMDAT functions lose their FDEs',
-    () => {
-      const graph = build(cxx);
-      const groups = getElfComdatGroups(graph);
-      const textGroups = groups.filter((g) => g.sections.some((s) => s.name.startsWith('.text.')));
-      expect(textGroups.length).toBeGreaterThan(0);
-      const fdesBefore = ehBlocksAfterPasses(build(cxx)).filter(isFDE).length;
+  needs(file(cxx)).test('C++: personality and LSDA pointers have edges; discarded COMDAT functions lose their FDEs', () => {
+    const graph = build(cxx);
+    const groups = getElfComdatGroups(graph);
+    const textGroups = groups.filter((g) => g.sections.some((s) => s.name.startsWith('.text.')));
+    expect(textGroups.length).toBeGreaterThan(0);
+    const fdesBefore = ehBlocksAfterPasses(build(cxx)).filter(isFDE).length;
 
-      for (const g of textGroups) discardElfComdatGroup(graph, g);
-      runEHPasses(graph);
-      const cies = ehBlocks(graph).filter((b) => !isFDE(b));
-      // A CIE with augmentation "zPLR" has an edge for its personality pointer.
-      const withPersonality = cies.filter(
-        (c) => new TextDecoder().decode(c.getContent().subarray(9, 13)) === 'zPLR',
-      );
-      expect(withPersonality.length).toBeGreaterThan(0);
-      for (const c of withPersonality) expect(c.edges.length).toBe(1);
-      // FDEs of functions with landing pads: CIE pointer, pc-begin and LSDA edges.
-      const fdeRelocationCounts = ehBlocks(graph)
-        .filter(isFDE)
-        .map((b) => b.edges.filter((e) => e.kind !== EdgeKinds.KeepAlive).length);
-      expect(fdeRelocationCounts).toContain(3);
-      markAllSymbolsLive(graph);
-      prune(graph);
-      const fdesAfter = ehBlocks(graph).filter(isFDE).length;
-      expect(fdesAfter).toBeLessThan(fdesBefore);
-      expect(fdesAfter).toBeGreaterThan(0);
-      for (const b of graph.blocks()) for (const e of b.edges) expect(e.target.inGraph).toBe(true);
-    },
-  );
+    for (const g of textGroups) discardElfComdatGroup(graph, g);
+    runEHPasses(graph);
+    const cies = ehBlocks(graph).filter((b) => !isFDE(b));
+    // A CIE with augmentation "zPLR" has an edge for its personality pointer.
+    const withPersonality = cies.filter((c) => new TextDecoder().decode(c.getContent().subarray(9, 13)) === 'zPLR');
+    expect(withPersonality.length).toBeGreaterThan(0);
+    for (const c of withPersonality) expect(c.edges.length).toBe(1);
+    // FDEs of functions with landing pads: CIE pointer, pc-begin and LSDA edges.
+    const fdeRelocationCounts = ehBlocks(graph)
+      .filter(isFDE)
+      .map((b) => b.edges.filter((e) => e.kind !== EdgeKinds.KeepAlive).length);
+    expect(fdeRelocationCounts).toContain(3);
+    markAllSymbolsLive(graph);
+    prune(graph);
+    const fdesAfter = ehBlocks(graph).filter(isFDE).length;
+    expect(fdesAfter).toBeLessThan(fdesBefore);
+    expect(fdesAfter).toBeGreaterThan(0);
+    for (const b of graph.blocks()) for (const e of b.edges) expect(e.target.inGraph).toBe(true);
+  });
 });
 
 function ehBlocksAfterPasses(graph: LinkGraph): Block[] {
@@ -193,27 +184,24 @@ function ehBlocksAfterPasses(graph: LinkGraph): Block[] {
 }
 
 const sqliteArchive = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
-needs(debianLibrary('libsqlite3.a'), tool('ar', 'binutils')).test(
-  'every member of Debian libsqlite3.a: eh-frame records split and fixed',
-  () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-eh-'));
-    try {
-      execFileSync('ar', ['x', sqliteArchive], { cwd: dir });
-      let fdes = 0;
-      let expectedFdes = 0;
-      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.o'))) {
-        const p = path.join(dir, f);
-        const elf = parseElf(readObject(p), p);
-        const sec = elf.sections.find((s) => s.name === '.eh_frame');
-        if (sec !== undefined) expectedFdes += countRecords(sectionContent(elf, sec)).fdes;
-        const graph = build(p);
-        runEHPasses(graph);
-        if (graph.findSectionByName('.eh_frame')) fdes += ehBlocks(graph).filter(isFDE).length;
-      }
-      expect(fdes).toBeGreaterThan(1000);
-      expect(fdes).toBe(expectedFdes);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+needs(debianLibrary(sqliteArchive), tool('ar', 'binutils')).test('every member of Debian libsqlite3.a: eh-frame records split and fixed', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-eh-'));
+  try {
+    execFileSync('ar', ['x', sqliteArchive], { cwd: dir });
+    let fdes = 0;
+    let expectedFdes = 0;
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.o'))) {
+      const p = path.join(dir, f);
+      const elf = parseElf(readObject(p), p);
+      const sec = elf.sections.find((s) => s.name === '.eh_frame');
+      if (sec !== undefined) expectedFdes += countRecords(sectionContent(elf, sec)).fdes;
+      const graph = build(p);
+      runEHPasses(graph);
+      if (graph.findSectionByName('.eh_frame')) fdes += ehBlocks(graph).filter(isFDE).length;
     }
-  },
-);
+    expect(fdes).toBeGreaterThan(1000);
+    expect(fdes).toBe(expectedFdes);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -48,91 +48,24 @@ export function writeElf(input: WriterInput): Uint8Array {
   const le = input.endianness === 'little';
   const relocs = input.relocations ?? [];
   // Section list: null, user sections, relocation sections, .symtab, .strtab, .shstrtab.
-  type Out = {
-    name: string;
-    type: number;
-    flags: number;
-    data: Uint8Array;
-    size: number;
-    align: number;
-    link: number;
-    info: number;
-    entsize: number;
-  };
-  const out: Out[] = [
-    { name: '', type: 0, flags: 0, data: new Uint8Array(0), size: 0, align: 0, link: 0, info: 0, entsize: 0 },
-  ];
+  type Out = { name: string; type: number; flags: number; data: Uint8Array; size: number; align: number; link: number; info: number; entsize: number };
+  const out: Out[] = [{ name: '', type: 0, flags: 0, data: new Uint8Array(0), size: 0, align: 0, link: 0, info: 0, entsize: 0 }];
   const indexOf = (name: string): number => {
     const i = out.findIndex((s) => s.name === name);
     if (i < 0) throw new Error(`no section ${name}`);
     return i;
   };
   for (const s of input.sections) {
-    out.push({
-      name: s.name,
-      type: s.type,
-      flags: s.flags,
-      data: s.content ?? new Uint8Array(0),
-      size: s.size ?? s.content?.length ?? 0,
-      align: s.align ?? 1,
-      link: 0,
-      info: 0,
-      entsize: 0,
-    });
+    out.push({ name: s.name, type: s.type, flags: s.flags, data: s.content ?? new Uint8Array(0), size: s.size ?? s.content?.length ?? 0, align: s.align ?? 1, link: 0, info: 0, entsize: 0 });
   }
   const relGroups = new Map<string, WriterRelocation[]>();
-  for (const r of relocs)
-    relGroups.set(`${r.rel ? '.rel' : '.rela'}${r.section}`, [
-      ...(relGroups.get(`${r.rel ? '.rel' : '.rela'}${r.section}`) ?? []),
-      r,
-    ]);
+  for (const r of relocs) relGroups.set(`${r.rel ? '.rel' : '.rela'}${r.section}`, [...(relGroups.get(`${r.rel ? '.rel' : '.rela'}${r.section}`) ?? []), r]);
   const relFirst = out.length;
-  for (const name of relGroups.keys())
-    out.push({
-      name,
-      type: name.startsWith('.rela') ? 4 : 9,
-      flags: 0x40,
-      data: new Uint8Array(0),
-      size: 0,
-      align: is64 ? 8 : 4,
-      link: 0,
-      info: 0,
-      entsize: 0,
-    });
+  for (const name of relGroups.keys()) out.push({ name, type: name.startsWith('.rela') ? 4 : 9, flags: 0x40, data: new Uint8Array(0), size: 0, align: is64 ? 8 : 4, link: 0, info: 0, entsize: 0 });
   const symtabIndex = out.length;
-  out.push({
-    name: '.symtab',
-    type: 2,
-    flags: 0,
-    data: new Uint8Array(0),
-    size: 0,
-    align: is64 ? 8 : 4,
-    link: symtabIndex + 1,
-    info: 1,
-    entsize: is64 ? 24 : 16,
-  });
-  out.push({
-    name: '.strtab',
-    type: 3,
-    flags: 0,
-    data: new Uint8Array(0),
-    size: 0,
-    align: 1,
-    link: 0,
-    info: 0,
-    entsize: 0,
-  });
-  out.push({
-    name: '.shstrtab',
-    type: 3,
-    flags: 0,
-    data: new Uint8Array(0),
-    size: 0,
-    align: 1,
-    link: 0,
-    info: 0,
-    entsize: 0,
-  });
+  out.push({ name: '.symtab', type: 2, flags: 0, data: new Uint8Array(0), size: 0, align: is64 ? 8 : 4, link: symtabIndex + 1, info: 1, entsize: is64 ? 24 : 16 });
+  out.push({ name: '.strtab', type: 3, flags: 0, data: new Uint8Array(0), size: 0, align: 1, link: 0, info: 0, entsize: 0 });
+  out.push({ name: '.shstrtab', type: 3, flags: 0, data: new Uint8Array(0), size: 0, align: 1, link: 0, info: 0, entsize: 0 });
 
   const strtab = (names: string[]): { data: Uint8Array; offsets: number[] } => {
     const bytes: number[] = [0];
@@ -153,8 +86,7 @@ export function writeElf(input: WriterInput): Uint8Array {
       u8: (at: number, v: number) => view.setUint8(at, v),
       u16: (at: number, v: number) => view.setUint16(at, v, le),
       u32: (at: number, v: number) => view.setUint32(at, v >>> 0, le),
-      word: (at: number, v: number) =>
-        is64 ? view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), le) : view.setUint32(at, v >>> 0, le),
+      word: (at: number, v: number) => (is64 ? view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), le) : view.setUint32(at, v >>> 0, le)),
     };
   };
 

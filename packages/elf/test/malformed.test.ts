@@ -1,11 +1,5 @@
 import * as path from 'node:path';
-import {
-  graphDefinitions,
-  JITLinkError,
-  PartialObject,
-  type LinkGraph,
-  type ObjectDefinitions,
-} from '@jitlink/core';
+import { graphDefinitions, JITLinkError, PartialObject, type LinkGraph, type ObjectDefinitions } from '@jitlink/core';
 import {
   createElfLinkGraph,
   parseElf,
@@ -20,15 +14,8 @@ import {
   type ElfFile,
 } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
+import { corpusObjDir, countingSource, definitionsOutcome, genericArch, prng, readObject } from './helpers.js';
 import { file, needs } from '@jitlink/test-support';
-import {
-  corpusObjDir,
-  countingSource,
-  definitionsOutcome,
-  genericArch,
-  prng,
-  readObject,
-} from './helpers.js';
 
 const FILE = 'bad.o';
 
@@ -332,9 +319,7 @@ describe('fuzzing: mutated objects only ever throw JITLinkError', () => {
         definitions = readElfDefinitions(bytes, genericArch(), FILE);
       } catch (e) {
         if (!(e instanceof JITLinkError)) {
-          throw new Error(
-            `mutation ${i}: readElfDefinitions threw a non-JITLinkError: ${(e as Error).stack}`,
-          );
+          throw new Error(`mutation ${i}: readElfDefinitions threw a non-JITLinkError: ${(e as Error).stack}`);
         }
       }
       if (graph !== undefined) expect(definitions).toEqual(graphDefinitions(graph));

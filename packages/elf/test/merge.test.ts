@@ -29,11 +29,7 @@ const TEXT = SHF_ALLOC | SHF_EXECINSTR;
 const DATA = SHF_ALLOC | SHF_WRITE;
 
 function build(name: string, input: Omit<WriterInput, 'bits' | 'endianness' | 'machine'>): LinkGraph {
-  return createElfLinkGraph(
-    writeElf({ bits: 64, endianness: 'little', machine: 62, ...input }),
-    genericArch(),
-    { name },
-  );
+  return createElfLinkGraph(writeElf({ bits: 64, endianness: 'little', machine: 62, ...input }), genericArch(), { name });
 }
 
 function named(graph: LinkGraph, name: string): Symbol[] {
@@ -49,13 +45,7 @@ function objects(): { main: LinkGraph; items: LinkGraph; user: LinkGraph } {
     sections: [
       { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
       { name: '.text', type: SHT_PROGBITS, flags: TEXT, content: new Uint8Array(16) },
-      {
-        name: 'my_items',
-        type: SHT_PROGBITS,
-        flags: SHF_ALLOC,
-        content: new Uint8Array(32).fill(1),
-        align: 16,
-      },
+      { name: 'my_items', type: SHT_PROGBITS, flags: SHF_ALLOC, content: new Uint8Array(32).fill(1), align: 16 },
       { name: '.init_array.101', type: 14, flags: DATA, content: new Uint8Array(8), align: 8 },
       { name: '.text.inl', type: SHT_PROGBITS, flags: TEXT | SHF_GROUP, content: new Uint8Array(4) },
     ],
@@ -77,13 +67,7 @@ function objects(): { main: LinkGraph; items: LinkGraph; user: LinkGraph } {
     sections: [
       { name: '.group', type: SHT_GROUP, flags: 0, groupMembers: ['.text.inl'], groupSignature: 'inl' },
       { name: '.text', type: SHT_PROGBITS, flags: TEXT, content: new Uint8Array(8) },
-      {
-        name: 'my_items',
-        type: SHT_PROGBITS,
-        flags: SHF_ALLOC,
-        content: new Uint8Array(48).fill(2),
-        align: 16,
-      },
+      { name: 'my_items', type: SHT_PROGBITS, flags: SHF_ALLOC, content: new Uint8Array(48).fill(2), align: 16 },
       { name: '.tdata', type: SHT_PROGBITS, flags: DATA | SHF_TLS, content: new Uint8Array(4) },
       { name: '.text.inl', type: SHT_PROGBITS, flags: TEXT | SHF_GROUP, content: new Uint8Array(4) },
     ],
