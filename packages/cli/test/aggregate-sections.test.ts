@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { file, needs } from '@jitlink/test-support';
 import { join } from 'node:path';
 import { getElfGraphInfo } from '@jitlink/elf';
 import { mergeObjectsSharingSections } from '../src/aggregate-sections.js';
@@ -12,7 +13,7 @@ const objectsOf = (program: string): string[] =>
     .sort()
     .map((f) => join(variantDir, program, f));
 
-(existsSync(variantDir) ? describe : describe.skip)('mergeObjectsSharingSections', () => {
+needs(file(variantDir)).describe('mergeObjectsSharingSections', () => {
   const registry = createDefaultRegistry();
   const load = (path: string) => {
     const b = readFileSync(path);

@@ -38,11 +38,3 @@ export function corpora(): Corpus[] {
   }
   return list;
 }
-
-/** In CI a missing tool or input fails the test; elsewhere the case is skipped with a printed reason. */
-export function requireOrSkip(condition: boolean, reason: string): boolean {
-  if (condition) return true;
-  if (process.env.CI === 'true') throw new Error(`required for this test under CI: ${reason}`);
-  console.warn(`skipped: ${reason}`);
-  return false;
-}

@@ -1,23 +1,18 @@
 /** Archives read from their files on demand. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JITLinkError, parseArchive } from '@jitlink/core';
 import { FileArchiveSource } from '../src/file-source.js';
 import { runJitlink } from '../src/run.js';
+import { debianLibrary, needs } from '@jitlink/test-support';
 
 const LIBZ = '/usr/lib/x86_64-linux-gnu/libz.a';
 
-function haveLibz(): boolean {
-  if (existsSync(LIBZ)) return true;
-  if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${LIBZ}`);
-  console.warn(`skipping: ${LIBZ} is not available`);
-  return false;
-}
+const libz = needs(debianLibrary(LIBZ));
 
 describe('FileArchiveSource', () => {
-  test('reads exact ranges; an archive parsed from it equals one parsed from its bytes', () => {
-    if (!haveLibz()) return;
+  libz.test('reads exact ranges; an archive parsed from it equals one parsed from its bytes', () => {
     const bytes = new Uint8Array(readFileSync(LIBZ));
     const source = new FileArchiveSource(LIBZ);
     try {
@@ -56,8 +51,7 @@ describe('FileArchiveSource', () => {
     }
   });
 
-  test('the command reports the total size of its inputs before linking', async () => {
-    if (!haveLibz()) return;
+  libz.test('the command reports the total size of its inputs before linking', async () => {
     const hello = join(__dirname, '../../../test-corpus/obj/clang-19/O2-pic-small/hello/hello.o');
     const sizes: number[] = [];
     const code = await runJitlink(['-noexec', hello, LIBZ], {

@@ -2,13 +2,14 @@
  * `jitlink graph`: DOT, SVG and HTML pictures of a corpus object's LinkGraph,
  * checked in headless Chromium against counts taken from the graph itself.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LinkGraph } from '@jitlink/core';
 import { createDefaultRegistry } from '../src/run.js';
-import { REPO_ROOT, requireOrSkip } from './corpus.js';
+import { file, have } from '@jitlink/test-support';
+import { REPO_ROOT } from './corpus.js';
 import { runCli } from './run-cli.js';
 
 const OBJ = join(REPO_ROOT, 'test-corpus/obj/clang-19/O2-pic-small');
@@ -85,7 +86,7 @@ describe('jitlink graph', () => {
     expect(svg).toMatch(/^<\?xml[\s\S]*<svg /);
     expect((svg.match(/<g id="[^"]*" class="node"/g) ?? []).length).toBe(all.nodes);
 
-    if (!requireOrSkip(existsSync(CHROMIUM), `${CHROMIUM} is not installed (apt-get install chromium)`)) return;
+    if (!have(file(CHROMIUM, 'apt-get install chromium'))) return;
     const { chromium } = await import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'jitlink-chromium-'));
     const context = await chromium.launchPersistentContext(profile, {

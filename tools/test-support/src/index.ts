@@ -50,12 +50,14 @@ const DEBIAN_PACKAGES: Record<string, string> = {
   'liblua5.4.a': 'liblua5.4-dev',
   'libz.a': 'zlib1g-dev',
   'libz.so': 'zlib1g-dev',
+  'libsqlite3.so.0': 'libsqlite3-0',
 };
 
-/** A library of Debian's development packages (`libz.a`, ...) in DEBIAN_LIB_DIR. */
-export function debianLibrary(name: string): Prerequisite & { path: string } {
-  const path = `${DEBIAN_LIB_DIR}/${name}`;
-  return { ...file(path, DEBIAN_PACKAGES[name] ? `apt-get install ${DEBIAN_PACKAGES[name]}` : undefined), path };
+/** A library Debian installs (`libz.a`, ...): its name in DEBIAN_LIB_DIR, or a path. */
+export function debianLibrary(nameOrPath: string): Prerequisite & { path: string } {
+  const path = nameOrPath.includes('/') ? nameOrPath : `${DEBIAN_LIB_DIR}/${nameOrPath}`;
+  const debianPackage = DEBIAN_PACKAGES[path.slice(path.lastIndexOf('/') + 1)];
+  return { ...file(path, debianPackage ? `apt-get install ${debianPackage}` : undefined), path };
 }
 
 /** This process runs on `platform`/`arch` (e.g. 'linux'/'x64': in-process JIT code runs there). */
