@@ -60,9 +60,12 @@ export function debianLibrary(nameOrPath: string): Prerequisite & { path: string
   return { ...file(path, debianPackage ? `apt-get install ${debianPackage}` : undefined), path };
 }
 
-/** This process runs on `platform`/`arch` (e.g. 'linux'/'x64': in-process JIT code runs there). */
-export function platform(os: NodeJS.Platform, arch: string): Prerequisite {
-  return { what: `a ${arch} ${os} host (this is ${process.arch} ${process.platform})`, available: () => process.platform === os && process.arch === arch };
+/** This process runs on `os` (and `arch`, if given): e.g. in-process JIT code runs on x64 Linux only. */
+export function platform(os: NodeJS.Platform, arch?: string): Prerequisite {
+  return {
+    what: `a${arch ? ` ${arch}` : ''} ${os} host (this is ${process.arch} ${process.platform})`,
+    available: () => process.platform === os && (arch === undefined || process.arch === arch),
+  };
 }
 
 /** Any other condition, described by `what`. */
