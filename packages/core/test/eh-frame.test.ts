@@ -136,6 +136,10 @@ describe('eh-frame passes on hand-made records without relocations', () => {
       const cieEdge = fde.edges.find((e) => e.offset === 4)!;
       expect(cieEdge.kind).toBe(K.negDelta32);
       expect(cieEdge.target.block).toBe(cieBlock);
+      // The edge leads to the CIE's first byte, and P - (T + A) is the CIE pointer the record holds.
+      expect(cieEdge.target.address + cieEdge.addend).toBe(cieBlock.address);
+      const ciePointer = new DataView(fde.getContent().buffer, fde.getContent().byteOffset).getUint32(4, true);
+      expect(fde.address + 4 - (cieEdge.target.address + cieEdge.addend)).toBe(ciePointer);
       const pcBegin = fde.edges.find((e) => e.offset === 8)!;
       expect(pcBegin.kind).toBe(K.delta32);
       expect(pcBegin.target.name).toBe(`f${i}`);
