@@ -89,7 +89,9 @@ function reported(name: string, lacking: string[]): string {
 }
 
 type TestFn = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
-type EachFn = (table: readonly unknown[]) => (name: string, fn: (...args: any[]) => any, timeout?: number) => void;
+type EachFn = <Row extends readonly unknown[]>(
+  table: readonly Row[],
+) => (name: string, fn: (...args: Row) => unknown, timeout?: number) => void;
 
 export interface Gated {
   test: TestFn & { each: EachFn };
@@ -111,9 +113,11 @@ export function needs(...list: Prerequisite[]): Gated {
     else test.skip(reported(name, lacking), fn, timeout);
   }) as Gated['test'];
   gatedTest.each = (table) => (name, fn, timeout) => {
-    if (lacking.length === 0) test.each(table as unknown[][])(name, fn, timeout);
-    else if (underCI()) test.each(table as unknown[][])(name, () => { throw missingError(lacking); });
-    else test.skip.each(table as unknown[][])(reported(name, lacking), fn, timeout);
+    const rows = table as unknown as unknown[][];
+    const body = fn as unknown as (...args: unknown[]) => unknown;
+    if (lacking.length === 0) test.each(rows)(name, body, timeout);
+    else if (underCI()) test.each(rows)(name, () => { throw missingError(lacking); });
+    else test.skip.each(rows)(reported(name, lacking), body, timeout);
   };
   const gatedDescribe = (name: string, body: () => void): void => {
     if (lacking.length === 0) describe(name, body);
