@@ -6,7 +6,7 @@
  *
  *   const objdump = needs(tool('llvm-objdump-19'));
  *   objdump.test('decodes like llvm-objdump', () => { ... });
- *   needs(file(LIBZ, 'zlib1g-dev')).describe('Debian libz.a', () => { ... });
+ *   needs(debianLibrary('libz.a')).describe('Debian libz.a', () => { ... });
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
