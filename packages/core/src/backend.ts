@@ -9,8 +9,9 @@ import { JITLinkError } from './errors.js';
 import type { LinkGraph } from './graph.js';
 import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
-import { identifyObject, type ObjectIdentity } from './identify.js';
-import { archOfTriple, objectFormatOfTriple, type ObjectFormat } from './triple.js';
+import { identifyObject, type FormatSniffer, type ObjectIdentity } from './identify.js';
+import { describeFormat, missingBackendAdvice } from './support.js';
+import { archOfTriple, type ObjectFormat } from './triple.js';
 import type { ByteSource } from './archive.js';
 import { PartialObject } from './partial-object.js';
 
@@ -27,6 +28,11 @@ export interface LinkGraphBackend extends LinkTarget {
   readonly format: ObjectFormat;
   /** LLVM-style architecture name, e.g. "x86_64", "aarch64". */
   readonly arch: string;
+  /**
+   * Reads this format's headers (registered with the backend): format
+   * packages own their headers, and a third party's format needs one.
+   */
+  readonly sniffer?: FormatSniffer;
   createLinkGraph(
     bytes: Uint8Array,
     options: CreateLinkGraphOptions & { identity: ObjectIdentity },
@@ -54,41 +60,43 @@ export interface LinkGraphBackend extends LinkTarget {
   ): void;
 }
 
-/** identifyObject reads no further than this into an object, universal MachO files aside. */
+/** Sniffers read no further than this into an object (FormatSniffer), universal MachO files aside. */
 const IDENTIFICATION_BYTES = 64;
 
 function isUniversalMachO(head: Uint8Array): boolean {
   return head[0] === 0xca && head[1] === 0xfe && head[2] === 0xba && (head[3] === 0xbe || head[3] === 0xbf);
 }
 
-/** Packages that provide each format and architecture, for "install ..." messages. */
-const FORMAT_PACKAGES: Record<ObjectFormat, string> = {
-  elf: '@jitlink/elf',
-  macho: '@jitlink/macho',
-  coff: '@jitlink/coff',
-};
-const ARCH_PACKAGES: Record<string, string> = {
-  x86_64: '@jitlink/arch-x86-64',
-  aarch64: '@jitlink/arch-arm64',
-  arm64: '@jitlink/arch-arm64',
-};
-
-const FORMAT_NAMES: Record<ObjectFormat, string> = { elf: 'ELF', macho: 'MachO', coff: 'COFF' };
-
-export function describeFormat(format: ObjectFormat): string {
-  return FORMAT_NAMES[format];
-}
-
 export class BackendRegistry {
   private readonly backends = new Map<string, LinkGraphBackend>();
+  /** Consulted in order: the latest registered first. */
+  private sniffers: FormatSniffer[] = [];
 
   private static key(format: ObjectFormat, arch: string): string {
     return `${format}/${arch}`;
   }
 
-  /** Registers (or replaces) the backend for its format and architecture. */
+  /** Registers (or replaces) the backend for its format and architecture, and its format's sniffer. */
   register(backend: LinkGraphBackend): void {
     this.backends.set(BackendRegistry.key(backend.format, backend.arch), backend);
+    if (backend.sniffer !== undefined) this.registerSniffer(backend.sniffer);
+  }
+
+  /**
+   * Registers (or replaces, by name) a sniffer, consulted before the others
+   * and before the built-in recognition of ELF, MachO and COFF.
+   */
+  registerSniffer(sniffer: FormatSniffer): void {
+    this.sniffers = [sniffer, ...this.sniffers.filter((s) => s.name !== sniffer.name)];
+  }
+
+  unregisterSniffer(sniffer: FormatSniffer): void {
+    this.sniffers = this.sniffers.filter((s) => s !== sniffer);
+  }
+
+  /** The format and architecture of an object, by the registered sniffers or the built-in ones. */
+  identify(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): ObjectIdentity {
+    return identifyObject(bytes, options.name, options.arch, this.sniffers);
   }
 
   unregister(backend: LinkGraphBackend): void {
@@ -104,27 +112,29 @@ export class BackendRegistry {
     return [...this.backends.values()];
   }
 
-  /** The backend for a format and architecture, or an error saying which packages provide it. */
+  /**
+   * The backend for a format and architecture, or an error saying what would
+   * bring one: which packages, whether they exist yet (KNOWN_BACKENDS).
+   */
   require(format: ObjectFormat, arch: string, file?: string): LinkGraphBackend {
     const backend = this.find(format, arch);
     if (backend) return backend;
-    const formatPkg = FORMAT_PACKAGES[format];
-    const archPkg = ARCH_PACKAGES[arch];
-    const what = `${FORMAT_NAMES[format]}/${arch} object`;
-    const advice = archPkg
-      ? `install ${formatPkg} and ${archPkg}, and register the backend they compose`
-      : `no @jitlink package supports ${arch} yet; a backend for it can be registered with registerBackend()`;
-    throw new JITLinkError('MissingBackend', `${what}: ${advice}`, file === undefined ? {} : { file });
+    const what = `${describeFormat(format)}/${arch} object`;
+    throw new JITLinkError(
+      'MissingBackend',
+      `${what}: ${missingBackendAdvice(format, arch)}`,
+      file === undefined ? {} : { file },
+    );
   }
 
-  /** The backend that links `graph`, chosen by its triple. */
+  /** The backend that links `graph`, chosen by its format and the architecture of its triple. */
   forGraph(graph: LinkGraph): LinkGraphBackend {
-    return this.require(objectFormatOfTriple(graph.triple), archOfTriple(graph.triple), graph.name);
+    return this.require(graph.format, archOfTriple(graph.triple), graph.name);
   }
 
   /** Sniffs the object's format and architecture and builds its LinkGraph. */
   createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): LinkGraph {
-    const identity = identifyObject(bytes, options.name, options.arch);
+    const identity = this.identify(bytes, options);
     const backend = this.require(identity.format, identity.arch, options.name);
     return backend.createLinkGraph(bytes, { ...options, identity });
   }
@@ -146,7 +156,7 @@ export class BackendRegistry {
     const partial = new PartialObject(object);
     partial.read(0, IDENTIFICATION_BYTES);
     if (!isUniversalMachO(partial.bytes)) {
-      const identity = identifyObject(partial.bytes, options.name, options.arch);
+      const identity = this.identify(partial.bytes, options);
       const backend = this.require(identity.format, identity.arch, options.name);
       if (backend.readDefinitions !== undefined && backend.readDefinitionRanges !== undefined) {
         backend.readDefinitionRanges(partial, { ...options, identity });
@@ -157,7 +167,7 @@ export class BackendRegistry {
   }
 
   private readDefinitionsOf(bytes: Uint8Array, options: CreateLinkGraphOptions): ObjectDefinitions {
-    const identity = identifyObject(bytes, options.name, options.arch);
+    const identity = this.identify(bytes, options);
     const backend = this.require(identity.format, identity.arch, options.name);
     if (backend.readDefinitions !== undefined)
       return backend.readDefinitions(bytes, { ...options, identity });
@@ -170,6 +180,11 @@ export const defaultBackendRegistry = new BackendRegistry();
 
 export function registerBackend(backend: LinkGraphBackend): void {
   defaultBackendRegistry.register(backend);
+}
+
+/** Registers a sniffer with the default registry, e.g. for a format core does not know. */
+export function registerFormatSniffer(sniffer: FormatSniffer): void {
+  defaultBackendRegistry.registerSniffer(sniffer);
 }
 
 /** Builds a LinkGraph from an in-memory object file of any registered format and architecture. */

@@ -32,11 +32,6 @@ export function definitionFlags(hidden: boolean, weak: boolean, callable: boolea
   return SHARED_FLAGS[(hidden ? 1 : 0) | (weak ? 2 : 0) | (callable ? 4 : 0)]!;
 }
 
-/** Names of the sections that hold common symbols, per object format. */
-export function isCommonSectionName(name: string): boolean {
-  return name === '.common' || name === '__common';
-}
-
 /** The definitions of a graph: its named, non-local defined and absolute symbols. */
 export function graphDefinitions(graph: LinkGraph): ObjectDefinitions {
   const definitions: ObjectDefinitions = new Map();
@@ -46,7 +41,7 @@ export function graphDefinitions(graph: LinkGraph): ObjectDefinitions {
     const weak = sym.linkage === Linkage.Weak;
     definitions.set(
       sym.name,
-      isCommonSectionName(sym.block.section.name)
+      sym.block.section.holdsCommonSymbols
         ? { hidden, weak, callable: sym.callable, common: { size: sym.size, alignment: sym.block.alignment } }
         : definitionFlags(hidden, weak, sym.callable),
     );

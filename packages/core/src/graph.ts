@@ -420,6 +420,11 @@ export class Section {
   ordinal: number;
   readonly blocks = new Set<Block>();
   readonly symbols = new Set<Symbol>();
+  /**
+   * Holds common symbols (set by LinkGraph.addCommonSymbol): whatever the
+   * format calls such a section, its definitions are reported as common.
+   */
+  holdsCommonSymbols = false;
 
   /** @internal Use LinkGraph.createSection. */
   constructor(name: string, prot: MemProt, lifetime: MemLifetime, ordinal: number) {
@@ -462,6 +467,8 @@ export interface LinkGraphOptions {
   endianness: Endianness;
   /** Prints this graph's architecture-specific edge kinds. */
   getEdgeKindName?: EdgeKindNamer;
+  /** The object format; by default the one used on the triple's platform (objectFormatOfTriple). */
+  format?: ObjectFormat;
 }
 
 const textEncoder = new TextEncoder();
@@ -494,7 +501,7 @@ export class LinkGraph {
     }
     this.name = options.name;
     this.triple = options.triple;
-    this.format = objectFormatOfTriple(options.triple);
+    this.format = options.format ?? objectFormatOfTriple(options.triple);
     this.pointerSize = options.pointerSize;
     this.endianness = options.endianness;
     this.getEdgeKindName = options.getEdgeKindName ?? genericEdgeKindName;
@@ -806,6 +813,7 @@ export class LinkGraph {
     isLive: boolean,
   ): Symbol {
     const block = this.createZeroFillBlock(section, size, address, alignment, 0);
+    section.holdsCommonSymbols = true;
     return this.addDefinedSymbol(block, 0, name, size, Linkage.Weak, scope, false, isLive);
   }
 

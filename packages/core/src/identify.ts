@@ -1,6 +1,11 @@
 /**
- * Header sniffing: which object format and machine a buffer holds. Reads only
- * the few header bytes needed to dispatch; each format package parses the rest.
+ * Header sniffing: which object format and machine a buffer holds, so that
+ * the registry can pick a backend, or say which packages would bring one.
+ * Format packages own their headers: they register a FormatSniffer (a
+ * backend carries its format's) that reads the header and names the
+ * architecture. What is built in here is the fallback for formats whose
+ * package is not installed: the magic numbers, and just enough of the header
+ * (byte order, machine) to name the packages in a hint.
  */
 import { JITLinkError } from './errors.js';
 import type { Endianness } from './graph.js';
@@ -21,19 +26,38 @@ export interface ObjectIdentity {
   bigobj?: boolean;
 }
 
+/**
+ * Recognises the objects of one format: reads the header and returns the
+ * identity, `undefined` for bytes that are not of its format, or throws a
+ * JITLinkError for a header of its format that is malformed or names
+ * something that cannot be linked (an executable, say). It may look only at
+ * the first 64 bytes (when an object held elsewhere is read in part, only
+ * those have been read; the rest are zeros).
+ */
+export interface FormatSniffer {
+  /** Names the sniffer; registering another of the same name replaces it. */
+  readonly name: string;
+  sniff(bytes: Uint8Array, context: SniffContext): ObjectIdentity | undefined;
+}
+
+export interface SniffContext {
+  /** The object's name, for error messages. */
+  file?: string;
+  /** For containers of several architectures: the one wanted. */
+  arch?: string;
+}
+
+// Hint-only: e_machine names for the architectures core's hints name, so that an
+// object gets a useful message when @jitlink/elf is not installed. @jitlink/elf
+// names every machine (its sniffer replaces this one when a backend is registered).
 const ELF_MACHINES: Record<number, string> = {
-  3: 'i386',
-  8: 'mips',
-  20: 'ppc',
-  21: 'ppc64',
-  22: 's390x',
-  40: 'arm',
   62: 'x86_64',
   183: 'aarch64',
-  243: 'riscv',
-  258: 'loongarch',
 };
 
+// Core names MachO CPUs itself: choosing a universal file's slice by architecture
+// happens here, before any format package is involved. (Until @jitlink/macho
+// registers a sniffer, this is also what reads thin MachO headers.)
 const MACHO_CPUS: Record<number, string> = {
   0x7: 'i386',
   0x01000007: 'x86_64',
@@ -42,6 +66,7 @@ const MACHO_CPUS: Record<number, string> = {
   0x0200000c: 'arm64_32',
 };
 
+// COFF objects have no magic number: a known machine field is how they are recognised.
 const COFF_MACHINES: Record<number, string> = {
   0x14c: 'i386',
   0x8664: 'x86_64',
@@ -57,8 +82,22 @@ function fail(file: string | undefined, detail: string, offset = 0): never {
   throw new JITLinkError('UnsupportedFormat', detail, { file, offset });
 }
 
-export function identifyObject(bytes: Uint8Array, file?: string, wantedArch?: string): ObjectIdentity {
+/**
+ * The format and architecture of an object: the first of `sniffers` that
+ * recognises it (format packages' and third parties'), else the built-in
+ * recognition of ELF, MachO (universal too) and COFF (bigobj too) headers.
+ */
+export function identifyObject(
+  bytes: Uint8Array,
+  file?: string,
+  wantedArch?: string,
+  sniffers: readonly FormatSniffer[] = [],
+): ObjectIdentity {
   if (bytes.length < 4) fail(file, `file too small to be an object file (${bytes.length} bytes)`);
+  for (const sniffer of sniffers) {
+    const identity = sniffer.sniff(bytes, { file, arch: wantedArch });
+    if (identity !== undefined) return identity;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const b0 = bytes[0]!, b1 = bytes[1]!, b2 = bytes[2]!, b3 = bytes[3]!;
 
@@ -78,7 +117,7 @@ export function identifyObject(bytes: Uint8Array, file?: string, wantedArch?: st
   if (magicBE === 0xcafebabe || magicBE === 0xcafebabf) {
     const count = bytes.length >= 8 ? view.getUint32(4, false) : 0;
     // Java class files share the magic; their next field (a version) is >= 45.
-    if (count > 0 && count < 45) return identifyUniversal(bytes, view, file, magicBE === 0xcafebabf, wantedArch);
+    if (count > 0 && count < 45) return identifyUniversal(bytes, view, file, magicBE === 0xcafebabf, wantedArch, sniffers);
   }
 
   // COFF: bigobj or import header first (0x0000, 0xffff), else a machine field.
@@ -97,27 +136,20 @@ export function identifyObject(bytes: Uint8Array, file?: string, wantedArch?: st
   fail(file, 'unrecognized object file format (not ELF, MachO or COFF)');
 }
 
+/** Class, byte order and machine: enough to name the packages (the rest is @jitlink/elf's). */
 function identifyElf(bytes: Uint8Array, view: DataView, file: string | undefined): ObjectIdentity {
-  if (bytes.length < 52) fail(file, 'truncated ELF header');
+  if (bytes.length < 20) fail(file, 'truncated ELF header');
   const cls = bytes[4];
   const data = bytes[5];
   if (cls !== 1 && cls !== 2) fail(file, `invalid ELF class ${cls}`, 4);
   if (data !== 1 && data !== 2) fail(file, `invalid ELF data encoding ${data}`, 5);
-  if (cls === 2 && bytes.length < 64) fail(file, 'truncated ELF64 header');
   const le = data === 1;
-  const type = view.getUint16(16, le);
   const machine = view.getUint16(18, le);
   const bits = cls === 1 ? 32 : 64;
-  let arch = ELF_MACHINES[machine] ?? `unknown-elf-machine-${machine}`;
-  if (arch === 'riscv' || arch === 'loongarch') arch += bits;
-  if (arch === 'ppc64' && le) arch = 'ppc64le';
-  if (arch === 'aarch64' && !le) arch = 'aarch64_be';
-  if (type !== 1) {
-    const kinds: Record<number, string> = { 2: 'an executable', 3: 'a shared object or PIE', 4: 'a core file' };
-    fail(file, `is ${kinds[type] ?? `ELF type ${type}`}, not a relocatable object (ET_REL)`, 16);
-  }
+  const known = ELF_MACHINES[machine];
+  const arch = known !== undefined && le ? known : `unknown-elf-machine-${machine}`;
   const endianness = le ? 'little' : 'big';
-  return { format: 'elf', arch, bits, endianness, description: `ELF${bits} ${endianness}-endian relocatable` };
+  return { format: 'elf', arch, bits, endianness, description: `ELF${bits} ${endianness}-endian object` };
 }
 
 function identifyMachO(view: DataView, file: string | undefined, le: boolean): ObjectIdentity {
@@ -137,6 +169,7 @@ function identifyUniversal(
   file: string | undefined,
   is64: boolean,
   wantedArch: string | undefined,
+  sniffers: readonly FormatSniffer[],
 ): ObjectIdentity {
   const count = view.getUint32(4, false);
   const entrySize = is64 ? 32 : 20;
@@ -156,7 +189,7 @@ function identifyUniversal(
     const have = slices.map((s) => s.arch).join(', ');
     fail(file, wantedArch ? `universal MachO has no ${wantedArch} slice (has ${have})` : `universal MachO holds several architectures (${have}): choose one`);
   }
-  const inner = identifyObject(bytes.subarray(chosen.offset, chosen.offset + chosen.size), file);
+  const inner = identifyObject(bytes.subarray(chosen.offset, chosen.offset + chosen.size), file, undefined, sniffers);
   if (inner.format !== 'macho') fail(file, `universal MachO slice for ${chosen.arch} is not a MachO object`, chosen.offset);
   return { ...inner, slice: { offset: chosen.offset, size: chosen.size }, slices };
 }

@@ -15,5 +15,6 @@ export * from './memory-flags.js';
 export * from './memory-manager.js';
 export * from './merge.js';
 export * from './printer.js';
+export * from './support.js';
 export * from './triple.js';
 export * from './partial-object.js';

@@ -24,7 +24,8 @@ export interface MergeLinkGraphsOptions {
  *
  * - Blocks of `from` keep their relative addresses but are shifted above every
  *   block of `into`, so address-ordered layout places `into`'s blocks first.
- * - Sections of `from` join the same-named section of `into`, or are created
+ * - Sections of `from` join the same-named section of `into` (of the same
+ *   lifetime, and both holding common symbols or neither), or are created
  *   in `into` after its own sections, in `from`'s order.
  * - Non-local (default or hidden scope) names are bound across the graphs: an
  *   external resolved by a definition in the other graph is replaced by it,
@@ -95,6 +96,8 @@ export function mergeLinkGraphs(into: LinkGraph, from: LinkGraph, options: Merge
     const mergeable =
       existing !== undefined &&
       existing.lifetime === section.lifetime &&
+      // Common symbols are known by their section: never mix them with other definitions.
+      existing.holdsCommonSymbols === section.holdsCommonSymbols &&
       (options.canMergeSections?.(existing, section) ?? true);
     sectionPlan.push({ from: section, target: mergeable ? existing : undefined });
   }
@@ -117,6 +120,7 @@ export function mergeLinkGraphs(into: LinkGraph, from: LinkGraph, options: Merge
     let target = plan.target;
     if (target === undefined) target = into.createSection(uniqueSectionName(into, source.name, from.name), source.prot, source.lifetime);
     else target.prot |= source.prot;
+    target.holdsCommonSymbols ||= source.holdsCommonSymbols;
     for (const block of source.blocks) {
       block.section = target;
       block.address += shift;

@@ -1,5 +1,9 @@
 /** Target triples ("arch-vendor-os[-environment]") and what follows from them. */
-export type ObjectFormat = 'elf' | 'macho' | 'coff';
+/**
+ * An object format: the three core recognises, or the name of a format a
+ * third-party sniffer recognises (registerFormatSniffer).
+ */
+export type ObjectFormat = 'elf' | 'macho' | 'coff' | (string & {});
 
 export interface Triple {
   arch: string;

@@ -1,14 +1,33 @@
 import {
   BackendRegistry,
+  createLinkGraph,
+  defaultBackendRegistry,
   definitionFlags,
   identifyObject,
   JITLinkError,
+  KNOWN_BACKENDS,
   LinkGraph,
+  missingBackendAdvice,
   parseArchive,
+  registerBackend,
+  registerFormatSniffer,
   type ByteSource,
+  type FormatSniffer,
   type LinkGraphBackend,
 } from '../src/index.js';
-import { toyTarget } from './helpers.js';
+import { toyGraph, toyTarget } from './helpers.js';
+
+/** A made-up format: "TOY!" then one byte naming the architecture (1 = x86_64). */
+function toyObject(): Uint8Array {
+  return new Uint8Array([0x54, 0x4f, 0x59, 0x21, 1, 0, 0, 0]);
+}
+const toySniffer: FormatSniffer = {
+  name: 'toy',
+  sniff(bytes) {
+    if (bytes[0] !== 0x54 || bytes[1] !== 0x4f || bytes[2] !== 0x59 || bytes[3] !== 0x21) return undefined;
+    return { format: 'toy', arch: bytes[4] === 1 ? 'x86_64' : 'unknown', bits: 64, endianness: 'little', description: 'toy object' };
+  },
+};
 
 function elfHeader(opts: { cls: 1 | 2; data: 1 | 2; type?: number; machine: number }): Uint8Array {
   const b = new Uint8Array(64);
@@ -33,10 +52,10 @@ describe('identifyObject', () => {
   test.each([
     [elfHeader({ cls: 2, data: 1, machine: 62 }), 'elf', 'x86_64', 64, 'little'],
     [elfHeader({ cls: 2, data: 1, machine: 183 }), 'elf', 'aarch64', 64, 'little'],
-    [elfHeader({ cls: 2, data: 2, machine: 183 }), 'elf', 'aarch64_be', 64, 'big'],
-    [elfHeader({ cls: 1, data: 1, machine: 3 }), 'elf', 'i386', 32, 'little'],
-    [elfHeader({ cls: 2, data: 1, machine: 243 }), 'elf', 'riscv64', 64, 'little'],
-    [elfHeader({ cls: 2, data: 2, machine: 21 }), 'elf', 'ppc64', 64, 'big'],
+    // Built in, core names only the machines its hints name (@jitlink/elf's sniffer names the rest).
+    [elfHeader({ cls: 2, data: 2, machine: 183 }), 'elf', 'unknown-elf-machine-183', 64, 'big'],
+    [elfHeader({ cls: 1, data: 1, machine: 3 }), 'elf', 'unknown-elf-machine-3', 32, 'little'],
+    [elfHeader({ cls: 2, data: 1, machine: 243 }), 'elf', 'unknown-elf-machine-243', 64, 'little'],
     [machoHeader(0xfeedfacf, 0x01000007), 'macho', 'x86_64', 64, 'little'],
     [machoHeader(0xfeedfacf, 0x0100000c), 'macho', 'arm64', 64, 'little'],
   ])('%#: %s %s', (bytes, format, arch, bits, endianness) => {
@@ -98,8 +117,8 @@ describe('identifyObject', () => {
       [new TextEncoder().encode('!<arch>\nxxxxxxxx'), /static archive/],
       [new TextEncoder().encode('!<thin>\nxxxxxxxx'), /thin archive/],
       [new Uint8Array([0x42, 0x43, 0xc0, 0xde, 0, 0]), /bitcode/],
-      [elfHeader({ cls: 2, data: 1, type: 3, machine: 62 }), /shared object/],
-      [elfHeader({ cls: 2, data: 1, machine: 62 }).subarray(0, 40), /truncated ELF header/],
+      [elfHeader({ cls: 2, data: 1, machine: 62 }).subarray(0, 18), /truncated ELF header/],
+      [elfHeader({ cls: 3 as 2, data: 1, machine: 62 }), /invalid ELF class 3/],
       [new Uint8Array(64).fill(0x55), /unrecognized object file format/],
     ];
     for (const [bytes, pattern] of cases) {
@@ -117,52 +136,138 @@ describe('identifyObject', () => {
 });
 
 describe('backend registry and createLinkGraph', () => {
-  test('says which packages to install when no backend is registered', () => {
+  test('says what would bring a backend, or that none exists yet (exact messages)', () => {
     const registry = new BackendRegistry();
-    const arm = elfHeader({ cls: 2, data: 1, machine: 183 });
-    expect(() => registry.createLinkGraph(arm, { name: 'a.o' })).toThrow(
-      'a.o: ELF/aarch64 object: install @jitlink/elf and @jitlink/arch-arm64, and register the backend they compose',
-    );
-    const macho = machoHeader(0xfeedfacf, 0x01000007);
-    expect(() => registry.createLinkGraph(macho, { name: 'm.o' })).toThrow(
-      /MachO\/x86_64 object: install @jitlink\/macho and @jitlink\/arch-x86-64/,
-    );
-    const riscv = elfHeader({ cls: 2, data: 1, machine: 243 });
-    expect(() => registry.createLinkGraph(riscv, { name: 'r.o' })).toThrow(
-      /no @jitlink package supports riscv64 yet/,
-    );
+    const coff = new Uint8Array(20);
+    new DataView(coff.buffer).setUint16(0, 0x8664, true);
+    registry.registerSniffer(toySniffer);
+    const cases: [Uint8Array, string, string][] = [
+      // Supported: the packages exist; the backend they compose is not registered.
+      [
+        elfHeader({ cls: 2, data: 1, machine: 62 }),
+        'x.o',
+        'x.o: ELF/x86_64 object: install @jitlink/elf and @jitlink/arch-x86-64 (0.1.0 or later), and register the backend they compose',
+      ],
+      // Planned: installing packages would not help yet.
+      [
+        elfHeader({ cls: 2, data: 1, machine: 183 }),
+        'a.o',
+        'a.o: ELF/aarch64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/arch-arm64 (with @jitlink/elf)',
+      ],
+      [
+        machoHeader(0xfeedfacf, 0x01000007),
+        'm.o',
+        'm.o: MachO/x86_64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/macho (with @jitlink/arch-x86-64)',
+      ],
+      [
+        coff,
+        'c.obj',
+        'c.obj: COFF/x86_64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/coff (with @jitlink/arch-x86-64)',
+      ],
+      [
+        elfHeader({ cls: 2, data: 1, machine: 9999 }),
+        'u.o',
+        'u.o: ELF/unknown-elf-machine-9999 object: no @jitlink package supports this machine, and none is planned; a backend for it can be registered with registerBackend()',
+      ],
+      // A format a registered sniffer knows, whose backend is missing.
+      [
+        toyObject(),
+        't.toy',
+        't.toy: toy/x86_64 object: no backend for toy/x86_64 is registered; register one with registerBackend()',
+      ],
+    ];
+    for (const [bytes, name, message] of cases) {
+      let error: unknown;
+      try {
+        registry.createLinkGraph(bytes, { name });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(JITLinkError);
+      expect((error as JITLinkError).code).toBe('MissingBackend');
+      expect((error as JITLinkError).message).toBe(message);
+    }
   });
 
-  test('third-party backends register through the public API and receive the identity', () => {
-    const registry = new BackendRegistry();
+  test('the hint follows the table: every known pair gets install advice once it has a version', () => {
+    for (const known of KNOWN_BACKENDS) {
+      const advice = missingBackendAdvice(known.format, known.arch);
+      if (known.since !== undefined) expect(advice).toBe(`install ${known.packages.join(' and ')} (${known.since} or later), and register the backend they compose`);
+      else expect(advice).toMatch(new RegExp(`^not supported yet .* planned in ${known.plannedIn}`));
+    }
+  });
+
+  test('a third-party sniffer for a made-up format reaches its backend (default registry)', () => {
     let seen: unknown;
     const backend: LinkGraphBackend = {
       ...toyTarget,
-      name: 'ELF/riscv64 (test)',
-      format: 'elf',
-      arch: 'riscv64',
+      name: 'toy/x86_64',
+      format: 'toy',
+      arch: 'x86_64',
       createLinkGraph(_bytes, options) {
         seen = options.identity;
         return new LinkGraph({
           name: options.name ?? '?',
-          triple: 'riscv64-unknown-linux-gnu',
+          triple: 'x86_64-unknown-unknown',
+          format: 'toy',
           pointerSize: 8,
           endianness: 'little',
         });
       },
     };
+    registerFormatSniffer(toySniffer);
+    registerBackend(backend);
+    try {
+      const g = createLinkGraph(toyObject(), { name: 't.toy' });
+      expect(g.name).toBe('t.toy');
+      expect(g.format).toBe('toy');
+      expect(seen).toEqual({ format: 'toy', arch: 'x86_64', bits: 64, endianness: 'little', description: 'toy object' });
+      expect(defaultBackendRegistry.forGraph(g)).toBe(backend);
+      // Other formats still reach the built-in recognition.
+      expect(defaultBackendRegistry.identify(elfHeader({ cls: 2, data: 1, machine: 62 }))).toMatchObject({ format: 'elf', arch: 'x86_64' });
+    } finally {
+      defaultBackendRegistry.unregister(backend);
+      defaultBackendRegistry.unregisterSniffer(toySniffer);
+    }
+    expect(() => createLinkGraph(toyObject(), { name: 't.toy' })).toThrow(/unrecognized object file format/);
+  });
+
+  test('sniffers: the latest registered first, before the built-in ones; one per name; errors pass through', () => {
+    const registry = new BackendRegistry();
+    const elfBytes = elfHeader({ cls: 2, data: 1, machine: 243 });
+    const claimElf = (arch: string): FormatSniffer => ({
+      name: 'elf',
+      sniff: (bytes) => (bytes[0] === 0x7f ? { format: 'elf', arch, bits: 64, endianness: 'little', description: arch } : undefined),
+    });
+    expect(registry.identify(elfBytes).arch).toBe('unknown-elf-machine-243');
+    registry.registerSniffer(claimElf('riscv64'));
+    expect(registry.identify(elfBytes).arch).toBe('riscv64');
+    registry.registerSniffer(claimElf('riscv64-again'));
+    expect(registry.identify(elfBytes).arch).toBe('riscv64-again');
+    // A backend brings its format's sniffer.
+    const backend: LinkGraphBackend = {
+      ...toyTarget,
+      name: 'ELF/riscv64 (test)',
+      format: 'elf',
+      arch: 'riscv64',
+      sniffer: claimElf('riscv64'),
+      createLinkGraph: () => toyGraph('r.o'),
+    };
     registry.register(backend);
-    const g = registry.createLinkGraph(elfHeader({ cls: 2, data: 1, machine: 243 }), { name: 'r.o' });
-    expect(g.name).toBe('r.o');
-    expect(seen).toMatchObject({ format: 'elf', arch: 'riscv64' });
-    expect(registry.forGraph(g)).toBe(backend);
-    registry.unregister(backend);
-    expect(registry.find('elf', 'riscv64')).toBeUndefined();
+    expect(registry.createLinkGraph(elfBytes, { name: 'r.o' }).name).toBe('r.o');
+    const strict: FormatSniffer = {
+      name: 'strict-elf',
+      sniff: (_bytes, { file }) => {
+        throw new JITLinkError('MalformedObject', 'bad header', { file, offset: 4 });
+      },
+    };
+    registry.registerSniffer(strict);
+    expect(() => registry.createLinkGraph(elfBytes, { name: 'r.o' })).toThrow('r.o, offset 0x4: bad header');
   });
 
   describe('definitions of an object held elsewhere (a ByteSource)', () => {
     // A 4 KiB object whose definitions a toy backend reads from bytes 64..72.
-    const object = elfHeader({ cls: 2, data: 1, machine: 243 });
+    const object = elfHeader({ cls: 2, data: 1, machine: 62 });
     const whole = new Uint8Array(4096);
     whole.set(object);
     whole.set([1, 2, 3, 4, 5, 6, 7, 8], 64);
@@ -176,9 +281,9 @@ describe('backend registry and createLinkGraph', () => {
     };
     const backend = (withRanges: boolean): LinkGraphBackend => ({
       ...toyTarget,
-      name: 'ELF/riscv64 (test)',
+      name: 'ELF/x86_64 (test)',
       format: 'elf',
-      arch: 'riscv64',
+      arch: 'x86_64',
       createLinkGraph: () => {
         throw new Error('not built');
       },

@@ -1,5 +1,6 @@
 import {
   computeSegmentLayout,
+  graphDefinitions,
   JITLinkError,
   LinkGraph,
   Linkage,
@@ -270,5 +271,35 @@ describe('mergeLinkGraphs', () => {
       expect(a.findSectionByName('.text')!.blocks.size).toBe(2 * n);
       return operations;
     }, 2000);
+  });
+});
+
+describe('common symbols are known by their section, whatever its name', () => {
+  test('addCommonSymbol marks the section; definitions report its symbols as common, also after a merge', () => {
+    const a = toyGraph('a.o');
+    const commons = a.createSection('commons-of-a-made-up-format', MemProt.Read | MemProt.Write);
+    const data = a.createSection('.bss', MemProt.Read | MemProt.Write);
+    a.addCommonSymbol('counter', Scope.Default, commons, 0x1000, 8, 8, false);
+    a.addDefinedSymbol(a.createZeroFillBlock(data, 4, 0x2000, 4, 0), 0, 'plain', 4, Linkage.Strong, Scope.Default, false, false);
+    expect(commons.holdsCommonSymbols).toBe(true);
+    expect(data.holdsCommonSymbols).toBe(false);
+    const definitions = graphDefinitions(a);
+    expect(definitions.get('counter')).toEqual({ hidden: false, weak: true, callable: false, common: { size: 8, alignment: 8 } });
+    expect(definitions.get('plain')?.common).toBeUndefined();
+
+    const b = toyGraph('b.o');
+    const bCommons = b.createSection('commons-of-a-made-up-format', MemProt.Read | MemProt.Write);
+    b.addCommonSymbol('other', Scope.Default, bCommons, 0x1000, 16, 16, false);
+    const c = toyGraph('c.o');
+    c.addCommonSymbol('third', Scope.Default, c.createSection('.bss', MemProt.Read | MemProt.Write), 0x1000, 4, 4, false);
+    mergeLinkGraphs(a, b);
+    mergeLinkGraphs(a, c);
+    const merged = graphDefinitions(a);
+    expect(merged.get('other')?.common).toEqual({ size: 16, alignment: 16 });
+    // A section of commons is not merged into one of other definitions of the same name.
+    expect(merged.get('third')?.common).toEqual({ size: 4, alignment: 4 });
+    expect(merged.get('plain')?.common).toBeUndefined();
+    expect(a.findSectionByName('.bss')?.holdsCommonSymbols).toBe(false);
+    expect(a.findSectionByName('commons-of-a-made-up-format')?.symbols.size).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type 
 import type { ElfArchSupport } from './arch-support.js';
 import { createElfLinkGraph } from './builder.js';
 import { readElfDefinitions } from './definitions.js';
+import { elfFormatSniffer } from './identify.js';
 import { readElfSymbolScanRanges } from './reader.js';
 
 /**
@@ -28,6 +29,7 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
     name: `ELF/${arch.arch}`,
     format: 'elf',
     arch: arch.arch,
+    sniffer: elfFormatSniffer,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
       const name = checkIdentity(options);

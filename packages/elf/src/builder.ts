@@ -15,7 +15,6 @@ import {
 } from '@jitlink/core';
 import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from './arch-support.js';
 import {
-  ET_REL,
   SHF_ALLOC,
   SHF_EXECINSTR,
   SHF_GNU_RETAIN,
@@ -44,6 +43,7 @@ import {
   STV_HIDDEN,
   STV_INTERNAL,
 } from './constants.js';
+import { checkElfRelocatable } from './identify.js';
 import { initializerSectionInfo } from './initializers.js';
 import { parseElf, readRelocation, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
 
@@ -176,12 +176,7 @@ export function comdatMembership(elf: ElfFile): Uint8Array {
 export function checkElfObjectHeader(elf: ElfFile, arch: ElfArchSupport): void {
   const file = elf.fileName;
   const { header } = elf;
-  if (header.type !== ET_REL) {
-    throw new JITLinkError('UnsupportedFormat', `ELF type ${header.type} is not a relocatable object (ET_REL)`, {
-      file,
-      offset: 16,
-    });
-  }
+  checkElfRelocatable(header, file);
   if (header.machine !== arch.machine) {
     throw new JITLinkError(
       'UnsupportedArchitecture',

@@ -30,6 +30,7 @@ export {
 export { discardElfComdatGroup } from './comdat.js';
 export { readElfDefinitions } from './definitions.js';
 export { createElfBackend } from './backend.js';
+export { elfFormatSniffer, elfArchName, checkElfRelocatable } from './identify.js';
 export {
   initializerSectionInfo,
   compareInitializerSections,

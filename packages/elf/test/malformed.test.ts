@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { graphDefinitions, JITLinkError, PartialObject, type LinkGraph, type ObjectDefinitions } from '@jitlink/core';
 import {
   createElfLinkGraph,
+  elfFormatSniffer,
   parseElf,
   readElfDefinitions,
   readElfSymbolScanRanges,
@@ -18,6 +19,16 @@ import { corpusObjDir, countingSource, definitionsOutcome, genericArch, prng, re
 import { file, needs } from '@jitlink/test-support';
 
 const FILE = 'bad.o';
+
+/** What the ELF sniffer makes of `bytes`: the identity, or the error's code and message (anything else fails the test). */
+function sniffOutcome(bytes: Uint8Array): unknown {
+  try {
+    return elfFormatSniffer.sniff(bytes, { file: FILE });
+  } catch (e) {
+    if (!(e instanceof JITLinkError)) throw new Error(`the sniffer threw a non-JITLinkError: ${(e as Error).stack}`);
+    return { code: e.code, message: e.message };
+  }
+}
 
 /** A small valid object; `names` renames its three symbols (function, data, undefined). */
 function sample(names: readonly [string, string, string] = ['f', 'd', 'ext']): Uint8Array {
@@ -323,6 +334,12 @@ describe('fuzzing: mutated objects only ever throw JITLinkError', () => {
         }
       }
       if (graph !== undefined) expect(definitions).toEqual(graphDefinitions(graph));
+      // Identification reads the header alone: from its first 64 bytes, the outcome it has from the whole file.
+      const head = new Uint8Array(bytes.length);
+      head.set(bytes.subarray(0, 64));
+      const identified = sniffOutcome(bytes);
+      expect(sniffOutcome(head)).toEqual(identified);
+      if (graph !== undefined) expect(identified).toMatchObject({ format: 'elf', arch: 'x86_64' });
       // From the ranges readElfSymbolScanRanges reads, the same outcome as from the whole file.
       const partial = new PartialObject(countingSource(bytes));
       readElfSymbolScanRanges(partial);

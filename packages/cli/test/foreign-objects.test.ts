@@ -1,0 +1,61 @@
+/**
+ * Objects the command has no backend for, built by clang-19 for other
+ * targets from a corpus source: the message says whether the pair is
+ * supported by a package to install, planned (not linked by this version),
+ * or supported by nothing. When a backend lands, its pair's message here
+ * changes with the table in @jitlink/core.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, requireOrSkip } from './corpus.js';
+import { mapLimit, runCli } from './run-cli.js';
+
+// No #include: it compiles for every target without a sysroot.
+const SOURCE = join(REPO_ROOT, 'test-corpus/src/weak/weak_defaults.c');
+const scratch = mkdtempSync(join(tmpdir(), 'jitlink-foreign-'));
+
+function clangPresent(): boolean {
+  try {
+    execFileSync('clang-19', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const PLANNED = 'not supported yet by this version of jitlink-ts; the backend is planned in';
+const cases: [target: string, message: string][] = [
+  ['aarch64-linux-gnu', `ELF/aarch64 object: ${PLANNED} @jitlink/arch-arm64 (with @jitlink/elf)`],
+  ['x86_64-apple-macos11', `MachO/x86_64 object: ${PLANNED} @jitlink/macho (with @jitlink/arch-x86-64)`],
+  ['arm64-apple-macos11', `MachO/arm64 object: ${PLANNED} @jitlink/macho (with @jitlink/arch-arm64)`],
+  ['x86_64-pc-windows-msvc', `COFF/x86_64 object: ${PLANNED} @jitlink/coff (with @jitlink/arch-x86-64)`],
+  [
+    'riscv64-linux-gnu',
+    'ELF/riscv64 object: no @jitlink package supports riscv64 in ELF objects, and none is planned; a backend for it can be registered with registerBackend()',
+  ],
+];
+
+test('objects of other targets get the advice of the support table, exactly', async () => {
+  if (!requireOrSkip(clangPresent(), 'clang-19 is not installed (apt-get install clang-19)')) return;
+  const results = await mapLimit(cases, 2, async ([target, message]) => {
+    const object = join(scratch, `${target}.o`);
+    execFileSync('clang-19', [`--target=${target}`, '-c', SOURCE, '-o', object]);
+    const r = await runCli(['-noexec', object]);
+    return { r, expected: `jitlink: error: ${object}: ${message}\n` };
+  });
+  for (const { r, expected } of results) {
+    expect(r.stderr).toBe(expected);
+    expect(r.code).toBe(1);
+  }
+});
+
+test('an ELF shared object is refused when identified, naming the type field', async () => {
+  if (!requireOrSkip(clangPresent(), 'clang-19 is not installed (apt-get install clang-19)')) return;
+  const library = join(scratch, 'weak_defaults.so');
+  execFileSync('clang-19', ['-shared', '-fPIC', '-nostdlib', SOURCE, '-o', library]);
+  const r = await runCli(['-noexec', library]);
+  expect(r.stderr).toBe(`jitlink: error: ${library}, offset 0x10: is a shared object or PIE, not a relocatable object (ET_REL)\n`);
+  expect(r.code).toBe(1);
+});

@@ -1,0 +1,127 @@
+/** Relocation sections (SHT_RELA, SHT_REL) and their entries. */
+import { addressFromHalves } from '@jitlink/core';
+import {
+  ELF32_REL_SIZE,
+  ELF32_RELA_SIZE,
+  ELF64_REL_SIZE,
+  ELF64_RELA_SIZE,
+  SHN_UNDEF,
+  SHT_RELA,
+} from '../constants.js';
+import { malformed, TWO_32 } from './fields.js';
+import type { ElfFile } from './file.js';
+import type { ElfSectionHeader } from './sections.js';
+
+export interface ElfRelocationSection {
+  section: ElfSectionHeader;
+  /** True for SHT_RELA, false for SHT_REL. */
+  isRela: boolean;
+  /** sh_info: index of the section the relocations apply to. */
+  targetIndex: number;
+  entrySize: number;
+  count: number;
+}
+
+/** Receives one decoded relocation entry (reused between calls). */
+export interface ElfRawRelocation {
+  type: number;
+  offset: number;
+  symbolIndex: number;
+  addend: number;
+}
+
+export function readRelocationSection(elf: ElfFile, sec: ElfSectionHeader): ElfRelocationSection {
+  const is64 = elf.header.bits === 64;
+  const isRela = sec.type === SHT_RELA;
+  const entSize = isRela
+    ? is64
+      ? ELF64_RELA_SIZE
+      : ELF32_RELA_SIZE
+    : is64
+      ? ELF64_REL_SIZE
+      : ELF32_REL_SIZE;
+  if (sec.entrySize !== entSize) {
+    malformed(
+      elf.fileName,
+      `relocation entry size ${sec.entrySize}, expected ${entSize}`,
+      sec.name,
+      sec.headerOffset,
+    );
+  }
+  if (sec.size % entSize !== 0) {
+    malformed(
+      elf.fileName,
+      `relocation section size 0x${sec.size.toString(16)} is not a multiple of ${entSize}`,
+      sec.name,
+      sec.headerOffset,
+    );
+  }
+  if (sec.info === SHN_UNDEF || sec.info >= elf.sections.length) {
+    malformed(
+      elf.fileName,
+      `relocations apply to section index ${sec.info}, which does not exist`,
+      sec.name,
+      sec.headerOffset,
+    );
+  }
+  if (sec.size > 0 && (elf.symbolTable === undefined || sec.link !== elf.symbolTable.index)) {
+    malformed(elf.fileName, `sh_link ${sec.link} does not name the symbol table`, sec.name, sec.headerOffset);
+  }
+  return { section: sec, isRela, targetIndex: sec.info, entrySize: entSize, count: sec.size / entSize };
+}
+
+/**
+ * Decodes relocation `index` of `relSec` into `out` (no allocation) and returns
+ * the file offset of the entry. The symbol index is checked against the symbol
+ * table; the offset is not checked against the target section (the caller knows
+ * the section). For SHT_REL, `out.addend` is 0.
+ */
+export function readRelocation(
+  elf: ElfFile,
+  relSec: ElfRelocationSection,
+  index: number,
+  out: ElfRawRelocation,
+): number {
+  const view = elf.view;
+  const le = elf.header.endianness === 'little';
+  const at = relSec.section.offset + index * relSec.entrySize;
+  if (elf.header.bits === 64) {
+    const offLo = view.getUint32(le ? at : at + 4, le);
+    const offHi = view.getUint32(le ? at + 4 : at, le);
+    // Offsets of 2^53 and above are never inside a section; report them as out of range.
+    out.offset = offHi === 0 ? offLo : offHi >= 0x20_0000 ? Number.MAX_SAFE_INTEGER : offHi * TWO_32 + offLo;
+    const infoLo = view.getUint32(le ? at + 8 : at + 12, le);
+    const infoHi = view.getUint32(le ? at + 12 : at + 8, le);
+    out.type = infoLo;
+    out.symbolIndex = infoHi;
+    if (relSec.isRela) {
+      const aLo = view.getUint32(le ? at + 16 : at + 20, le);
+      const aHi = view.getUint32(le ? at + 20 : at + 16, le);
+      const addend = addressFromHalves(aHi, aLo);
+      if (addend === undefined) {
+        malformed(
+          elf.fileName,
+          `relocation addend is outside the exactly representable range`,
+          relSec.section.name,
+          at + 16,
+        );
+      }
+      out.addend = addend;
+    } else out.addend = 0;
+  } else {
+    out.offset = view.getUint32(at, le);
+    const info = view.getUint32(at + 4, le);
+    out.type = info & 0xff;
+    out.symbolIndex = info >>> 8;
+    out.addend = relSec.isRela ? view.getInt32(at + 8, le) : 0;
+  }
+  if (out.symbolIndex >= elf.symbols.length) {
+    malformed(
+      elf.fileName,
+      `relocation symbol index ${out.symbolIndex} is out of range (${elf.symbols.length} symbols)`,
+      relSec.section.name,
+      at,
+    );
+  }
+  return at;
+}
