@@ -25,3 +25,5 @@ export { addX86_64Passes, x86_64LinkTarget } from './passes.js';
 export { tlsNotSupported } from './diagnostics.js';
 export { classifyMangledName, type MangledNameKind } from './cxx-names.js';
 export { decodeX86_64Instruction, x86_64InstructionDecoder } from './decode.js';
+export { addX86_64SelfRelocations } from './self-relocations.js';
+export { x86_64Tools } from './tools.js';

@@ -1,56 +1,47 @@
 /**
  * -check support: records every linked graph after fixups (symbols, section
  * addresses, final block bytes, and the GOT entries and stubs built for
- * each target symbol) and evaluates check files against that record, as
- * llvm-jitlink does. Works the same for -noexec slab links, whose memory is
- * only simulated, because it reads the graphs' post-fixup content.
+ * each target symbol, as the graph's backend finds them) and evaluates check
+ * files against that record, as llvm-jitlink does. Works the same for -noexec
+ * slab links, whose memory is only simulated, because it reads the graphs'
+ * post-fixup content.
  */
 import { readFileSync } from 'node:fs';
 import {
-  archOfTriple,
   formatCheckFailure,
   JITLinkError,
   LinkedGraphsCheckerContext,
   runCheckFile,
   toBigInt,
   toError,
+  type BackendRegistry,
   type GraphCheckTables,
-  type InstructionDecoder,
   type LinkGraph,
+  type TableEntryKind,
 } from '@jitlink/core';
-import {
-  GOT_SECTION_NAME,
-  gotEntryTarget,
-  STUBS_SECTION_NAME,
-  stubGOTEntry,
-  x86_64InstructionDecoder,
-} from '@jitlink/arch-x86-64';
-import { aarch64InstructionDecoder } from '@jitlink/arch-arm64';
 import type { ObjectLinkingLayer } from '@jitlink/orc';
 
-/** Instruction decoders by triple architecture. */
-const DECODERS: Readonly<Record<string, InstructionDecoder>> = {
-  x86_64: x86_64InstructionDecoder,
-  amd64: x86_64InstructionDecoder,
-  aarch64: aarch64InstructionDecoder,
-  arm64: aarch64InstructionDecoder,
-  aarch64_be: aarch64InstructionDecoder,
-};
-
-/** GOT entries and stubs of an x86-64 graph, by target symbol name (after fixups). */
-export function x86_64CheckTables(graph: LinkGraph): GraphCheckTables {
-  const gotEntries = new Map<string, bigint>();
-  const stubs = new Map<string, bigint>();
-  for (const sym of graph.findSectionByName(GOT_SECTION_NAME)?.symbols ?? []) {
-    const target = gotEntryTarget(sym);
-    if (target?.name !== undefined) gotEntries.set(target.name, toBigInt(sym.address));
+/**
+ * The graph's GOT entries and stubs by target symbol name (after fixups), as
+ * its backend finds them: each name the graph refers to or defines is looked up.
+ */
+export function graphCheckTables(graph: LinkGraph, registry: BackendRegistry): GraphCheckTables {
+  const backend = registry.forTriple(graph.triple, graph.format);
+  if (backend?.findTableEntry === undefined) return {};
+  const find = backend.findTableEntry;
+  const names = new Set<string>();
+  for (const symbols of [graph.externalSymbols(), graph.absoluteSymbols(), graph.definedSymbols()]) {
+    for (const sym of symbols) if (sym.name !== undefined) names.add(sym.name);
   }
-  for (const sym of graph.findSectionByName(STUBS_SECTION_NAME)?.symbols ?? []) {
-    const entry = stubGOTEntry(sym);
-    const target = entry === undefined ? undefined : gotEntryTarget(entry);
-    if (target?.name !== undefined) stubs.set(target.name, toBigInt(sym.address));
-  }
-  return { gotEntries, stubs };
+  const table = (kind: TableEntryKind): Map<string, bigint> => {
+    const entries = new Map<string, bigint>();
+    for (const name of names) {
+      const entry = find(graph, kind, name);
+      if (entry !== undefined) entries.set(name, toBigInt(entry.address));
+    }
+    return entries;
+  };
+  return { gotEntries: table('got'), stubs: table('stub') };
 }
 
 export interface CheckOptions {
@@ -63,8 +54,11 @@ export interface CheckOptions {
 export class CheckRecorder {
   readonly context = new LinkedGraphsCheckerContext();
 
+  private readonly registry: BackendRegistry;
+
   /** Installs the post-fixup recording pass on every graph `layer` links. */
   constructor(layer: ObjectLinkingLayer) {
+    this.registry = layer.registry;
     layer.addPlugin({
       modifyPassConfig: (_mr, _graph, config) => {
         config.postFixupPasses.push((graph) => this.record(graph));
@@ -76,9 +70,9 @@ export class CheckRecorder {
   }
 
   record(graph: LinkGraph): void {
-    const arch = archOfTriple(graph.triple);
-    if (this.context.decoder === undefined) this.context.decoder = DECODERS[arch];
-    this.context.recordGraph(graph, arch === 'x86_64' || arch === 'amd64' ? x86_64CheckTables(graph) : {});
+    // decode_operand and next_pc decode with the first graph's architecture.
+    this.context.decoder ??= this.registry.forTriple(graph.triple, graph.format)?.instructionDecoder;
+    this.context.recordGraph(graph, graphCheckTables(graph, this.registry));
   }
 
   /**

@@ -1,4 +1,5 @@
-export { runJitlink, createDefaultRegistry, VERSION, type CliIO } from './run.js';
+export { runJitlink, VERSION, type CliIO } from './run.js';
+export { createDefaultRegistry } from './backends.js';
 export { parseOptions, helpText, nearestOption, parseSize, parseAddress, OPTION_SPECS, UsageError, type CliOptions, type Input } from './options.js';
 export { parseAlias, parseSectCreate, type AliasSpec, type SectCreateSpec } from './options.js';
 export { describeGraph, type GraphDescription, type SectionDescription, type BlockDescription, type EdgeDescription, type SymbolDescription, type OutsideSymbolDescription } from './graph/model.js';

@@ -4,18 +4,15 @@
  * -show-sizes, -show-relocated-section-contents and -show-init-es/-show-entry-es.
  */
 import {
-  EdgeKinds,
   formatAddress,
   JITLinkError,
   LinkGraph,
   Linkage,
   MemProt,
   Scope,
-  type Block,
+  type BackendRegistry,
   type LinkGraphPass,
-  type Symbol,
 } from '@jitlink/core';
-import { decodeX86_64Instruction, getX86_64EdgeKindName, X86_64EdgeKinds } from '@jitlink/arch-x86-64';
 import { hideGraphDefinitions, SymbolState, type ExecutionSession } from '@jitlink/orc';
 import type { SectCreateSpec } from './options.js';
 
@@ -25,8 +22,13 @@ import type { SectCreateSpec } from './options.js';
  * A graph holding one read-only section with `content`, and the requested
  * symbols at offsets in it (llvm-jitlink names the graph orc_sectcreate_<section>).
  */
-export function sectCreateGraph(spec: SectCreateSpec, content: Uint8Array, triple: string): LinkGraph {
-  const graph = new LinkGraph({ name: `orc_sectcreate_${spec.section}`, triple, pointerSize: 8, endianness: 'little', getEdgeKindName: getX86_64EdgeKindName });
+export function sectCreateGraph(spec: SectCreateSpec, content: Uint8Array, triple: string, registry: BackendRegistry): LinkGraph {
+  // Pointer size, byte order and edge-kind names of the triple, as its backend gives them.
+  const format = registry.forTriple(triple)?.graphFormat?.(triple);
+  if (format === undefined) {
+    throw new JITLinkError('MissingBackend', `-sectcreate ${spec.section}: no registered backend gives the graph format of ${triple}`);
+  }
+  const graph = new LinkGraph({ name: `orc_sectcreate_${spec.section}`, triple, ...format });
   const section = graph.createSection(spec.section, MemProt.Read);
   const block = graph.createContentBlock(section, content, 0, 16, 0);
   // An anonymous symbol spanning the content keeps it live and visible to -show-relocated-section-contents.
@@ -48,57 +50,13 @@ export const makeDefinitionsHidden: (graph: LinkGraph) => void = hideGraphDefini
 // ---- -add-self-relocations ----
 
 /**
- * For x86-64: in each callable symbol's code, a RIP-relative operand whose
- * address is the symbol itself and that has no relocation gets a Delta32
- * edge to the symbol (addend -4), so a pointer a function forms to itself
- * follows the symbol if it is moved or redirected. Other architectures
- * already carry these relocations. Instructions the decoder does not know
- * end the scan of that function (best effort, as in LLVM).
+ * A pass giving a function's unrelocated references to itself an edge, so
+ * that a pointer a function forms to itself follows the symbol (best effort,
+ * as in LLVM). The graph's backend does it; architectures whose objects
+ * already carry these relocations have nothing to add.
  */
-export const addSelfRelocations: LinkGraphPass = (graph) => {
-  if (!graph.triple.startsWith('x86_64')) return;
-  for (const sym of [...graph.definedSymbols()]) {
-    if (!sym.callable || sym.block.isZeroFill()) continue;
-    addSelfRelocationsToSymbol(sym);
-  }
-};
-
-function addSelfRelocationsToSymbol(sym: Symbol): void {
-  const block: Block = sym.block;
-  const content = block.getContent();
-  const start = sym.offset;
-  const end = sym.size > 0 ? Math.min(content.length, start + sym.size) : content.length;
-  const existing = new Set<number>();
-  for (let i = 0; i < block.edgeCount; i++) {
-    if (block.edgeKind(i) >= EdgeKinds.FirstRelocation) existing.add(block.edgeOffset(i));
-  }
-  const symAddress = BigInt(sym.address);
-  let at = start;
-  while (at < end) {
-    let inst;
-    try {
-      inst = decodeX86_64Instruction(content.subarray(at, end), BigInt(block.address + at));
-    } catch {
-      return;
-    }
-    const next = at + inst.size;
-    const ops = inst.operands;
-    for (let i = 0; i + 3 < ops.length; i++) {
-      const base = ops[i];
-      if (typeof base !== 'object' || base.register !== 'rip') continue;
-      const disp = ops[i + 3];
-      if (typeof disp !== 'bigint') continue;
-      // The displacement must be the instruction's last four bytes (no immediate after it).
-      const fieldOffset = next - 4;
-      const field = (content[fieldOffset]! | (content[fieldOffset + 1]! << 8) | (content[fieldOffset + 2]! << 16) | (content[fieldOffset + 3]! << 24));
-      if (BigInt(field) !== disp) continue;
-      const target = BigInt(block.address + next) + disp;
-      if (target !== symAddress || existing.has(fieldOffset)) continue;
-      block.appendEdge(X86_64EdgeKinds.Delta32, fieldOffset, sym, -4);
-      existing.add(fieldOffset);
-    }
-    at = next;
-  }
+export function addSelfRelocations(registry: BackendRegistry): LinkGraphPass {
+  return (graph) => registry.forTriple(graph.triple, graph.format)?.addSelfRelocations?.(graph);
 }
 
 // ---- -show-sizes ----

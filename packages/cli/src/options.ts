@@ -157,8 +157,8 @@ export function parseAddress(text: string, what: string): bigint {
   return value;
 }
 
-export function parseOptions(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = {
+function defaultOptions(): CliOptions {
+  return {
     inputs: [],
     programArgs: [],
     entry: 'main',
@@ -182,164 +182,147 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     help: false,
     version: false,
   };
-  const searchPaths: string[] = [];
-  let harness = false;
+}
 
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (word === '--') {
-      for (const rest of argv.slice(i + 1)) opts.inputs.push({ kind: 'file', value: rest, harness });
-      break;
-    }
-    if (!word.startsWith('-') || word === '-') {
-      opts.inputs.push({ kind: 'file', value: word, harness });
-      continue;
-    }
-    const body = word.startsWith('--') ? word.slice(2) : word.slice(1);
-    const eq = body.indexOf('=');
-    let name = eq >= 0 ? body.slice(0, eq) : body;
-    let inlineValue = eq >= 0 ? body.slice(eq + 1) : undefined;
+/** The options being parsed, with what earlier words put in effect for later inputs. */
+interface ParseState {
+  opts: CliOptions;
+  /** -L directories so far. */
+  searchPaths: string[];
+  /** After -harness, inputs are harness objects. */
+  harness: boolean;
+}
 
-    if (name === 'args') {
-      opts.programArgs = argv.slice(i + 1) as string[];
-      break;
-    }
-    if (name === 'harness') {
-      harness = true;
-      continue;
-    }
-    // Joined prefix forms: -L/dir, -lname, -hidden-lname.
-    if (!SPEC_BY_NAME.has(name) && inlineValue === undefined) {
-      const prefix = ['hidden-l', 'L', 'l'].find((p) => name.startsWith(p) && name.length > p.length);
-      if (prefix) {
-        inlineValue = name.slice(prefix.length);
-        name = prefix;
-      }
-    }
-    if (name === 'h') name = 'help';
-    const spec = SPEC_BY_NAME.get(name);
-    if (!spec) {
-      const near = nearestOption(name);
-      throw new UsageError(`unknown option '${word}'${near ? `; did you mean '-${near}'?` : ''} (see --help)`);
-    }
-    let value: string | undefined;
-    if (spec.kind === 'flag') {
-      if (inlineValue !== undefined && !/^(true|false|1|0)$/i.test(inlineValue)) {
-        throw new UsageError(`option '-${name}' takes no value`);
-      }
-    } else {
-      value = inlineValue ?? argv[++i];
-      if (value === undefined) throw new UsageError(`option '-${name}' needs a value (${spec.valueName ?? 'value'})`);
-    }
-    const on = inlineValue === undefined || /^(true|1)$/i.test(inlineValue);
+type BooleanField = { [K in keyof CliOptions]: CliOptions[K] extends boolean ? K : never }[keyof CliOptions];
 
-    switch (name) {
-      case 'noexec':
-        opts.noexec = on;
-        break;
-      case 'entry':
-        opts.entry = value!;
-        break;
-      case 'abs': {
-        const at = value!.indexOf('=');
-        if (at <= 0) throw new UsageError(`-abs expects name=address, got '${value}'`);
-        opts.absolutes.push({ name: value!.slice(0, at), address: parseAddress(value!.slice(at + 1), `address for ${value!.slice(0, at)}`) });
-        break;
-      }
-      case 'phony-externals':
-        opts.phonyExternals = on;
-        break;
-      case 'no-process-syms':
-        opts.noProcessSyms = on;
-        break;
-      case 'L':
-        searchPaths.push(value!);
-        break;
-      case 'l':
-        opts.inputs.push({ kind: 'library', value: value!, searchPaths: [...searchPaths], harness });
-        break;
-      case 'hidden-l':
-        opts.inputs.push({ kind: 'library', value: value!, searchPaths: [...searchPaths], harness, hidden: true });
-        break;
-      case 'load_hidden':
-        opts.inputs.push({ kind: 'file', value: value!, harness, hidden: true });
-        break;
-      case 'alias':
-        parseAlias(value!);
-        opts.inputs.push({ kind: 'alias', value: value! });
-        break;
-      case 'sectcreate':
-        parseSectCreate(value!);
-        opts.inputs.push({ kind: 'sectcreate', value: value! });
-        break;
-      case 'preload':
-        opts.preload.push(value!);
-        break;
-      case 'add-self-relocations':
-        opts.addSelfRelocations = on;
-        break;
-      case 'show-sizes':
-        opts.showSizes = on;
-        break;
-      case 'show-relocated-section-contents':
-        opts.showRelocatedSectionContents = on;
-        break;
-      case 'show-init-es':
-        opts.showInitES = on;
-        break;
-      case 'show-entry-es':
-        opts.showEntryES = on;
-        break;
-      case 'graph-budget':
-        opts.graphBudget = parseSize(value!, 'graph budget');
-        break;
-      case 'json':
-        opts.json = on;
-        break;
-      case 'jd':
-        opts.inputs.push({ kind: 'jd', value: value! });
-        break;
-      case 'slab-allocate':
-        opts.slabAllocate = parseSize(value!, 'slab size');
-        break;
-      case 'slab-address':
-        opts.slabAddress = parseAddress(value!, 'slab address');
-        break;
-      case 'slab-page-size':
-        opts.slabPageSize = parseSize(value!, 'slab page size');
-        break;
-      case 'show-graphs':
-        opts.showGraphs.push(value!);
-        break;
-      case 'check':
-        opts.checkFiles.push(value!);
-        break;
-      case 'check-name':
-        opts.checkName = value!;
-        break;
-      case 'show-addrs':
-        opts.showAddrs = on;
-        break;
-      case 'show-times':
-        opts.showTimes = on;
-        break;
-      case 'verbose':
-        opts.verbose = on;
-        break;
-      case 'help':
-        opts.help = true;
-        break;
-      case 'version':
-        opts.version = true;
-        break;
-    }
+/** Flags, with the field each sets (`-flag`, or `-flag=true|false|1|0`). */
+const FLAG_FIELDS: Readonly<Record<string, BooleanField>> = {
+  noexec: 'noexec',
+  'phony-externals': 'phonyExternals',
+  'no-process-syms': 'noProcessSyms',
+  'add-self-relocations': 'addSelfRelocations',
+  'show-addrs': 'showAddrs',
+  'show-times': 'showTimes',
+  'show-sizes': 'showSizes',
+  'show-relocated-section-contents': 'showRelocatedSectionContents',
+  'show-init-es': 'showInitES',
+  'show-entry-es': 'showEntryES',
+  json: 'json',
+  verbose: 'verbose',
+  help: 'help',
+  version: 'version',
+};
+
+/** Options with a value, with what each does with it. */
+const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState) => void>> = {
+  entry: (v, { opts }) => void (opts.entry = v),
+  abs: (v, { opts }) => {
+    const at = v.indexOf('=');
+    if (at <= 0) throw new UsageError(`-abs expects name=address, got '${v}'`);
+    opts.absolutes.push({ name: v.slice(0, at), address: parseAddress(v.slice(at + 1), `address for ${v.slice(0, at)}`) });
+  },
+  L: (v, state) => void state.searchPaths.push(v),
+  l: (v, { opts, harness }) => void opts.inputs.push({ kind: 'library', value: v, harness }),
+  'hidden-l': (v, { opts, harness }) => void opts.inputs.push({ kind: 'library', value: v, harness, hidden: true }),
+  load_hidden: (v, { opts, harness }) => void opts.inputs.push({ kind: 'file', value: v, harness, hidden: true }),
+  // -alias and -sectcreate are checked now and applied in command-line order with the inputs.
+  alias: (v, { opts }) => {
+    parseAlias(v);
+    opts.inputs.push({ kind: 'alias', value: v });
+  },
+  sectcreate: (v, { opts }) => {
+    parseSectCreate(v);
+    opts.inputs.push({ kind: 'sectcreate', value: v });
+  },
+  jd: (v, { opts }) => void opts.inputs.push({ kind: 'jd', value: v }),
+  preload: (v, { opts }) => void opts.preload.push(v),
+  'graph-budget': (v, { opts }) => void (opts.graphBudget = parseSize(v, 'graph budget')),
+  'slab-allocate': (v, { opts }) => void (opts.slabAllocate = parseSize(v, 'slab size')),
+  'slab-address': (v, { opts }) => void (opts.slabAddress = parseAddress(v, 'slab address')),
+  'slab-page-size': (v, { opts }) => void (opts.slabPageSize = parseSize(v, 'slab page size')),
+  'show-graphs': (v, { opts }) => void opts.showGraphs.push(v),
+  check: (v, { opts }) => void opts.checkFiles.push(v),
+  'check-name': (v, { opts }) => void (opts.checkName = v),
+};
+
+/**
+ * An option word's name and its value given after '=' (`-name=value`), with
+ * the joined forms -L/dir, -lname and -hidden-lname split, and -h as -help.
+ */
+function splitOptionWord(word: string): { name: string; inlineValue: string | undefined } {
+  const body = word.startsWith('--') ? word.slice(2) : word.slice(1);
+  const eq = body.indexOf('=');
+  const name = eq >= 0 ? body.slice(0, eq) : body;
+  const inlineValue = eq >= 0 ? body.slice(eq + 1) : undefined;
+  if (!SPEC_BY_NAME.has(name) && inlineValue === undefined) {
+    const prefix = ['hidden-l', 'L', 'l'].find((p) => name.startsWith(p) && name.length > p.length);
+    if (prefix) return { name: prefix, inlineValue: name.slice(prefix.length) };
   }
+  return { name: name === 'h' ? 'help' : name, inlineValue };
+}
+
+/**
+ * Applies the option word at `argv[i]` (with its value, inline or the next
+ * word); returns the index of the last word it used.
+ */
+function applyOption(argv: readonly string[], i: number, state: ParseState): number {
+  const word = argv[i]!;
+  const { name, inlineValue } = splitOptionWord(word);
+  const spec = SPEC_BY_NAME.get(name);
+  if (!spec) {
+    const near = nearestOption(name);
+    throw new UsageError(`unknown option '${word}'${near ? `; did you mean '-${near}'?` : ''} (see --help)`);
+  }
+  if (spec.kind === 'flag') {
+    if (inlineValue !== undefined && !/^(true|false|1|0)$/i.test(inlineValue)) {
+      throw new UsageError(`option '-${name}' takes no value`);
+    }
+    const field = FLAG_FIELDS[name];
+    if (field !== undefined) state.opts[field] = inlineValue === undefined || /^(true|1)$/i.test(inlineValue);
+    return i;
+  }
+  const value = inlineValue ?? argv[i + 1];
+  if (value === undefined) throw new UsageError(`option '-${name}' needs a value (${spec.valueName ?? 'value'})`);
+  VALUE_HANDLERS[name]!(value, state);
+  return inlineValue === undefined ? i + 1 : i;
+}
+
+/** Checks across options, once all are read. */
+function finishOptions({ opts, searchPaths }: ParseState): CliOptions {
   // -L given after -l applies too, as with llvm-jitlink's search of all -L paths.
   for (const input of opts.inputs) if (input.kind === 'library') input.searchPaths = [...searchPaths];
   if ((opts.slabAddress !== undefined || opts.slabPageSize !== undefined) && opts.slabAllocate === undefined) {
     throw new UsageError('-slab-address and -slab-page-size need -slab-allocate');
   }
   return opts;
+}
+
+export function parseOptions(argv: readonly string[]): CliOptions {
+  const state: ParseState = { opts: defaultOptions(), searchPaths: [], harness: false };
+  const { opts } = state;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      for (const rest of argv.slice(i + 1)) opts.inputs.push({ kind: 'file', value: rest, harness: state.harness });
+      break;
+    }
+    if (!word.startsWith('-') || word === '-') {
+      opts.inputs.push({ kind: 'file', value: word, harness: state.harness });
+      continue;
+    }
+    const { name } = splitOptionWord(word);
+    // -args: the rest is the program's argv; -harness: later inputs are the harness.
+    if (name === 'args') {
+      opts.programArgs = argv.slice(i + 1) as string[];
+      break;
+    }
+    if (name === 'harness') {
+      state.harness = true;
+      continue;
+    }
+    i = applyOption(argv, i, state);
+  }
+  return finishOptions(state);
 }
 
 export interface AliasSpec {

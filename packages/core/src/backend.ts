@@ -6,12 +6,14 @@
  * own through the same API.
  */
 import { JITLinkError } from './errors.js';
-import type { LinkGraph } from './graph.js';
+import type { EdgeKindNamer } from './edge-kinds.js';
+import type { Endianness, LinkGraph, Symbol } from './graph.js';
+import type { InstructionDecoder } from './check/types.js';
 import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
 import { identifyObject, type FormatSniffer, type ObjectIdentity } from './identify.js';
 import { describeFormat, missingBackendAdvice } from './support.js';
-import { archOfTriple, type ObjectFormat } from './triple.js';
+import { archOfTriple, objectFormatOfTriple, type ObjectFormat } from './triple.js';
 import type { ByteSource } from './archive.js';
 import { PartialObject } from './partial-object.js';
 
@@ -22,7 +24,41 @@ export interface CreateLinkGraphOptions {
   arch?: string;
 }
 
-export interface LinkGraphBackend extends LinkTarget {
+/** What a graph of a triple is made of, for graphs built by hand (such as a tool's section of raw bytes). */
+export interface GraphFormat {
+  pointerSize: 4 | 8;
+  endianness: Endianness;
+  getEdgeKindName: EdgeKindNamer;
+}
+
+/** The linker-made table entries a graph can hold for a target symbol. */
+export type TableEntryKind = 'got' | 'stub';
+
+/**
+ * What an architecture supplies beyond linking, for tools (jitlink-check,
+ * llvm-jitlink's -sectcreate and -add-self-relocations). Every member is
+ * optional: a tool says when the backend of a graph lacks what it needs.
+ */
+export interface BackendTools {
+  /** Pointer size, byte order and edge-kind names of graphs for `triple`. */
+  graphFormat?(triple: string): GraphFormat;
+  /** Decodes instructions for jitlink-check's `decode_operand` and `next_pc`. */
+  readonly instructionDecoder?: InstructionDecoder;
+  /**
+   * After the link's table passes: the graph's GOT entry for `targetName`, or
+   * its stub (the entry point calls to `targetName` jump through).
+   */
+  findTableEntry?(graph: LinkGraph, kind: TableEntryKind, targetName: string): Symbol | undefined;
+  /**
+   * A pass for llvm-jitlink's -add-self-relocations: gives a function's
+   * unrelocated references to itself an edge, so that pointers a function
+   * forms to itself follow the symbol. Architectures whose objects always
+   * carry these relocations leave it out.
+   */
+  addSelfRelocations?(graph: LinkGraph): void;
+}
+
+export interface LinkGraphBackend extends LinkTarget, BackendTools {
   /** A short name, e.g. "ELF/x86_64". */
   readonly name: string;
   readonly format: ObjectFormat;
@@ -125,6 +161,15 @@ export class BackendRegistry {
       `${what}: ${missingBackendAdvice(format, arch)}`,
       file === undefined ? {} : { file },
     );
+  }
+
+  /**
+   * The backend for a triple's architecture and format (by default the
+   * format used on the triple's platform; pass a graph's own `format`), if
+   * one is registered.
+   */
+  forTriple(triple: string, format: ObjectFormat = objectFormatOfTriple(triple)): LinkGraphBackend | undefined {
+    return this.find(format, archOfTriple(triple));
   }
 
   /** The backend that links `graph`, chosen by its format and the architecture of its triple. */

@@ -232,6 +232,25 @@ describe('backend registry and createLinkGraph', () => {
     expect(() => createLinkGraph(toyObject(), { name: 't.toy' })).toThrow(/unrecognized object file format/);
   });
 
+  test("forTriple: the backend of a triple's architecture, in its platform's format or the one given", () => {
+    const registry = new BackendRegistry();
+    const backend = (format: string): LinkGraphBackend => ({
+      ...toyTarget,
+      name: `${format}/x86_64`,
+      format,
+      arch: 'x86_64',
+      createLinkGraph: () => toyGraph(),
+    });
+    const elf = backend('elf');
+    const toy = backend('toy');
+    registry.register(elf);
+    registry.register(toy);
+    expect(registry.forTriple('x86_64-unknown-linux-gnu')).toBe(elf);
+    expect(registry.forTriple('x86_64-unknown-linux-gnu', 'toy')).toBe(toy);
+    expect(registry.forTriple('x86_64-apple-darwin')).toBeUndefined();
+    expect(registry.forTriple('aarch64-unknown-linux-gnu')).toBeUndefined();
+  });
+
   test('sniffers: the latest registered first, before the built-in ones; one per name; errors pass through', () => {
     const registry = new BackendRegistry();
     const elfBytes = elfHeader({ cls: 2, data: 1, machine: 243 });

@@ -3,7 +3,7 @@
  * architecture package. The ELF package reads containers; the architecture
  * package says what each relocation type means.
  */
-import type { Block, EdgeKindNamer, Endianness, LinkGraph, LinkTarget, Symbol } from '@jitlink/core';
+import type { BackendTools, Block, EdgeKindNamer, Endianness, LinkGraph, LinkTarget, Symbol } from '@jitlink/core';
 
 /** One relocation entry, decoded from SHT_RELA or SHT_REL. */
 export interface ElfRelocation {
@@ -52,4 +52,6 @@ export interface ElfArchSupport {
   readImplicitAddend?(type: number, content: Uint8Array, offset: number, endianness: Endianness): number;
   /** Fixups and default passes (GOT/PLT builders, relaxation, eh-frame handling). */
   readonly target: LinkTarget;
+  /** What the architecture supplies to tools (decoder, table lookup...): copied onto the backend, so its members must not rely on `this`. */
+  readonly tools?: BackendTools;
 }

@@ -26,6 +26,8 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
     return name;
   };
   const backend: LinkGraphBackend = {
+    // The architecture's tools (decoder, table lookup...) become the backend's.
+    ...arch.tools,
     name: `ELF/${arch.arch}`,
     format: 'elf',
     arch: arch.arch,

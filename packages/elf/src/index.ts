@@ -43,3 +43,4 @@ export {
   defineSectionBoundarySymbols,
   sectionOfBoundarySymbol,
 } from './merge.js';
+export { mergeObjectsSharingSections } from './shared-sections.js';

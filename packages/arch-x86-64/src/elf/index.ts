@@ -21,6 +21,7 @@ import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { GOT_SYMBOL_NAME } from '../got-plt.js';
 import { addX86_64Passes } from '../passes.js';
+import { x86_64Tools } from '../tools.js';
 
 export const EM_X86_64 = 62;
 
@@ -287,4 +288,5 @@ export const x86_64Elf: ElfArchSupport = {
   relocationTypeName: x86_64RelocationTypeName,
   addRelocationEdge: addX86_64RelocationEdge,
   target: elfX86_64Target,
+  tools: x86_64Tools,
 };

@@ -1,12 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { file, needs } from '@jitlink/test-support';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { getElfGraphInfo } from '@jitlink/elf';
-import { mergeObjectsSharingSections } from '../src/aggregate-sections.js';
-import { createDefaultRegistry } from '../src/run.js';
-import { REPO_ROOT } from './corpus.js';
+import { LinkGraph, Linkage, MemProt, Scope } from '@jitlink/core';
+import { createElfLinkGraph, getElfGraphInfo, mergeObjectsSharingSections } from '../src/index.js';
+import { corpusObjDir, genericArch, readObject } from './helpers.js';
+import { file, needs } from '@jitlink/test-support';
 
-const variantDir = join(REPO_ROOT, 'test-corpus/obj/gcc/O0-pic-small');
+const variantDir = join(corpusObjDir, 'gcc/O0-pic-small');
 const objectsOf = (program: string): string[] =>
   readdirSync(join(variantDir, program))
     .filter((f) => f.endsWith('.o'))
@@ -14,11 +13,7 @@ const objectsOf = (program: string): string[] =>
     .map((f) => join(variantDir, program, f));
 
 needs(file(variantDir)).describe('mergeObjectsSharingSections', () => {
-  const registry = createDefaultRegistry();
-  const load = (path: string) => {
-    const b = readFileSync(path);
-    return registry.createLinkGraph(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), { name: path });
-  };
+  const load = (path: string) => createElfLinkGraph(readObject(path), genericArch(), { name: path });
 
   test('objects sharing my_items are merged into the first; the others keep their place', () => {
     const [hello] = objectsOf('hello');
@@ -41,5 +36,16 @@ needs(file(variantDir)).describe('mergeObjectsSharingSections', () => {
     const result = mergeObjectsSharingSections(graphs);
     expect(result).toHaveLength(graphs.length);
     result.forEach((g, i) => expect(g).toBe(graphs[i]));
+  });
+
+  test('graphs not built from ELF objects take no part', () => {
+    const sections = objectsOf('sections').map(load);
+    const byHand = new LinkGraph({ name: 'by-hand', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
+    const block = byHand.createContentBlock(byHand.createSection('my_items', MemProt.Read), new Uint8Array(8), 0, 8, 0);
+    byHand.addDefinedSymbol(block, 0, 'item', 8, Linkage.Strong, Scope.Default, false, true);
+    byHand.addExternalSymbol('__start_my_items', 0);
+    const result = mergeObjectsSharingSections([...sections, byHand]);
+    expect(result).toEqual([sections[0], byHand]);
+    expect(result[0]!.findSectionByName('my_items')!.blocks.size).toBe(sections.length);
   });
 });

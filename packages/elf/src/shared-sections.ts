@@ -2,15 +2,13 @@
  * Objects that share a section reached through `__start_X` / `__stop_X` must
  * be linked as one graph: a static linker defines those symbols around the
  * concatenation of every object's section X, while each graph alone would
- * only see its own part.
+ * only see its own part. Linkers of ELF objects (such as the jitlink command)
+ * pass the objects they are given together through
+ * `mergeObjectsSharingSections` before adding them.
  */
 import type { LinkGraph } from '@jitlink/core';
-import {
-  defineSectionBoundarySymbols,
-  getElfGraphInfo,
-  mergeElfLinkGraphs,
-  sectionOfBoundarySymbol,
-} from '@jitlink/elf';
+import { getElfGraphInfo } from './builder.js';
+import { defineSectionBoundarySymbols, mergeElfLinkGraphs, sectionOfBoundarySymbol } from './merge.js';
 
 /** Section names X for which the graph refers to `__start_X` or `__stop_X` (defined by the builder, or external). */
 function boundarySections(graph: LinkGraph): Set<string> {
@@ -40,8 +38,9 @@ function sectionNames(graph: LinkGraph): Set<string> {
  * the boundary symbols around the merged sections. Returns the graphs to link,
  * in the original order (a merged group takes its first member's place).
  */
-export function mergeObjectsSharingSections(graphs: LinkGraph[]): LinkGraph[] {
-  const referenced = graphs.map(boundarySections);
+export function mergeObjectsSharingSections(graphs: readonly LinkGraph[]): LinkGraph[] {
+  // Only ELF graphs take part (other formats name their section boundaries otherwise).
+  const referenced = graphs.map((g) => (getElfGraphInfo(g) === undefined ? new Set<string>() : boundarySections(g)));
   const wanted = new Set<string>();
   for (const names of referenced) for (const n of names) wanted.add(n);
   if (wanted.size === 0) return graphs.slice();
@@ -59,7 +58,7 @@ export function mergeObjectsSharingSections(graphs: LinkGraph[]): LinkGraph[] {
   for (let i = 0; i < graphs.length; i++) {
     const uses = new Set<string>();
     for (const n of referenced[i]!) uses.add(n);
-    for (const n of sectionNames(graphs[i]!)) if (wanted.has(n)) uses.add(n);
+    if (getElfGraphInfo(graphs[i]!) !== undefined) for (const n of sectionNames(graphs[i]!)) if (wanted.has(n)) uses.add(n);
     for (const n of uses) {
       const other = firstUser.get(n);
       if (other === undefined) firstUser.set(n, i);

@@ -1,0 +1,15 @@
+/**
+ * The backends this command links with: the only module of the command that
+ * names an object format or architecture. Everything else asks the registry,
+ * by a graph's triple, for what the backend supplies.
+ */
+import { BackendRegistry } from '@jitlink/core';
+import { createElfBackend } from '@jitlink/elf';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+
+/** Backends this command knows. */
+export function createDefaultRegistry(): BackendRegistry {
+  const registry = new BackendRegistry();
+  registry.register(createElfBackend(x86_64Elf));
+  return registry;
+}
