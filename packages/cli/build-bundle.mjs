@@ -24,7 +24,17 @@ if (process.argv[2] === '--train') {
 async function bundle() {
   const koffiEntry = fileURLToPath(new URL('./src/koffi-entry.cjs', import.meta.url));
   // charset 'ascii' (esbuild's default, stated because the launcher relies on it): it reads the bundle as Latin-1.
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', charset: 'ascii' };
+  // empty-import-meta: @jitlink/executor-remote reads import.meta.url only where it is an ES module; the
+  // command passes it the folder of its executors instead (steps/session.ts).
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+    logOverride: { 'empty-import-meta': 'silent' },
+    charset: 'ascii',
+  };
   await build({
     ...common,
     entryPoints: ['src/command.ts'],

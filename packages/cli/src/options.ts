@@ -47,6 +47,12 @@ export interface CliOptions {
   addSelfRelocations: boolean;
   /** Shared libraries loaded into the process before linking. */
   preload: string[];
+  /** -oop-executor (true: the default executor) or -oop-executor=<path>: run the code in a child process. */
+  oopExecutor?: string | true;
+  /** -oop-executor-connect=<host>:<port>: run the code in an executor listening there. */
+  oopExecutorConnect?: string;
+  /** -use-shared-memory: an out-of-process executor's memory is shared with this process, not copied. */
+  useSharedMemory: boolean;
   /** Diagnostics (-show-addrs, -show-graphs, -show-times, -show-sizes) as one JSON document on stdout. */
   json: boolean;
   verbose: boolean;
@@ -54,7 +60,8 @@ export interface CliOptions {
   version: boolean;
 }
 
-type Kind = 'flag' | 'value' | 'list';
+/** 'optional-value': a value only after '=' (`-oop-executor`, `-oop-executor=<path>`). */
+type Kind = 'flag' | 'value' | 'optional-value' | 'list';
 interface OptionSpec {
   name: string;
   kind: Kind;
@@ -79,9 +86,12 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'load_hidden', kind: 'list', group: 'JITLink', valueName: 'path', help: 'Link against library X with hidden visibility' },
   { name: 'no-process-syms', kind: 'flag', group: 'JITLink', help: 'Do not resolve to jitlink process symbols (libc etc.)' },
   { name: 'noexec', kind: 'flag', group: 'JITLink', help: 'Do not execute loaded code (every named object is still linked)' },
+  { name: 'oop-executor', kind: 'optional-value', group: 'JITLink', valueName: 'path', help: 'Run the code in a child executor process (default: jitlink-executor, else llvm-jitlink-executor)' },
+  { name: 'oop-executor-connect', kind: 'value', group: 'JITLink', valueName: 'host:port', help: 'Run the code in the executor listening at <host>:<port>' },
   { name: 'phony-externals', kind: 'flag', group: 'JITLink', help: 'Resolve all otherwise unresolved externals to null' },
   { name: 'preload', kind: 'list', group: 'JITLink', valueName: 'lib', help: 'Pre-load dynamic libraries into the process before linking' },
   { name: 'sectcreate', kind: 'list', group: 'JITLink', valueName: 'sect,file[@sym=off,...]', help: 'Add the content of <file> to a new section <sect>, with optional symbols at offsets' },
+  { name: 'use-shared-memory', kind: 'flag', group: 'JITLink', help: 'Use shared memory to transfer generated code and data to an out-of-process executor' },
   { name: 'show-addrs', kind: 'flag', group: 'JITLink', help: 'Print registered symbol addresses' },
   { name: 'show-entry-es', kind: 'flag', group: 'JITLink', help: 'Print ExecutionSession state after resolving entry point' },
   { name: 'show-graphs', kind: 'list', group: 'JITLink', valueName: 'regex', help: 'Print the link graphs of all files matching the regex after fixups have been applied' },
@@ -177,6 +187,7 @@ function defaultOptions(): CliOptions {
     showEntryES: false,
     addSelfRelocations: false,
     preload: [],
+    useSharedMemory: false,
     json: false,
     verbose: false,
     help: false,
@@ -201,6 +212,7 @@ const FLAG_FIELDS: Readonly<Record<string, BooleanField>> = {
   'phony-externals': 'phonyExternals',
   'no-process-syms': 'noProcessSyms',
   'add-self-relocations': 'addSelfRelocations',
+  'use-shared-memory': 'useSharedMemory',
   'show-addrs': 'showAddrs',
   'show-times': 'showTimes',
   'show-sizes': 'showSizes',
@@ -236,6 +248,8 @@ const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState)
   },
   jd: (v, { opts }) => void opts.inputs.push({ kind: 'jd', value: v }),
   preload: (v, { opts }) => void opts.preload.push(v),
+  'oop-executor': (v, { opts }) => void (opts.oopExecutor = v === '' ? true : v),
+  'oop-executor-connect': (v, { opts }) => void (opts.oopExecutorConnect = v),
   'graph-budget': (v, { opts }) => void (opts.graphBudget = parseSize(v, 'graph budget')),
   'slab-allocate': (v, { opts }) => void (opts.slabAllocate = parseSize(v, 'slab size')),
   'slab-address': (v, { opts }) => void (opts.slabAddress = parseAddress(v, 'slab address')),
@@ -281,6 +295,10 @@ function applyOption(argv: readonly string[], i: number, state: ParseState): num
     if (field !== undefined) state.opts[field] = inlineValue === undefined || /^(true|1)$/i.test(inlineValue);
     return i;
   }
+  if (spec.kind === 'optional-value') {
+    VALUE_HANDLERS[name]!(inlineValue ?? '', state);
+    return i;
+  }
   const value = inlineValue ?? argv[i + 1];
   if (value === undefined) throw new UsageError(`option '-${name}' needs a value (${spec.valueName ?? 'value'})`);
   VALUE_HANDLERS[name]!(value, state);
@@ -295,6 +313,13 @@ function finishOptions({ opts, searchPaths }: ParseState): CliOptions {
     throw new UsageError('-slab-address and -slab-page-size need -slab-allocate');
   }
   return opts;
+}
+
+/** How --help shows an option's value: none, ` <value>`, or `[=<value>]` when the value is optional. */
+function optionValueHead(spec: OptionSpec): string {
+  if (spec.kind === 'flag') return '';
+  const value = `<${spec.valueName ?? 'value'}>`;
+  return spec.kind === 'optional-value' ? `[=${value}]` : ` ${value}`;
 }
 
 export function parseOptions(argv: readonly string[]): CliOptions {
@@ -397,7 +422,7 @@ export function helpText(): string {
     'OPTIONS:',
   ];
   const rows = [
-    ...OPTION_SPECS.map((s) => ({ group: s.group, name: s.name, head: `-${s.name}${s.kind === 'flag' ? '' : ` <${s.valueName ?? 'value'}>`}`, help: s.help })),
+    ...OPTION_SPECS.map((s) => ({ group: s.group, name: s.name, head: `-${s.name}${optionValueHead(s)}`, help: s.help })),
     { group: 'JITLink', name: 'harness', head: '-harness <files>...', help: 'Test harness files: their definitions override the test set\'s' },
   ];
   for (const group of ['Generic', 'JITLink', 'jitlink-ts']) {

@@ -119,7 +119,7 @@ describe('option parsing', () => {
       r.stdout.indexOf('JITLink Options:'),
       r.stdout.indexOf('jitlink-ts Options:'),
     );
-    const names = [...jitlink.matchAll(/^ {2}-(\S+)/gm)].map((m) => m[1]!);
+    const names = [...jitlink.matchAll(/^ {2}-([\w-]+)/gm)].map((m) => m[1]!);
     for (const n of [
       'alias',
       'sectcreate',
@@ -134,6 +134,9 @@ describe('option parsing', () => {
       'add-self-relocations',
       'check-name',
       'harness',
+      'oop-executor',
+      'oop-executor-connect',
+      'use-shared-memory',
     ]) {
       expect(names).toContain(n);
     }

@@ -158,6 +158,23 @@ function measureOrc(objectsDir, timeMs) {
   return { ok: true, ...JSON.parse(r.stdout) };
 }
 
+/**
+ * Out of process, copying against shared memory (remote-memory.mjs, in a
+ * process of its own); its failure (no C compiler, no libsqlite3.a) is
+ * reported, not fatal.
+ */
+function measureRemoteMemory() {
+  process.stderr.write('remote memory managers: measuring...');
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'remote-memory.mjs');
+  const r = spawnSync(process.execPath, [script, '--json', '--runs', '10'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  process.stderr.write(' done\n');
+  if (r.status !== 0) {
+    const firstLine = (r.stderr || r.stdout).split('\n').find((l) => l.trim()) ?? `exit ${r.status}`;
+    return { ok: false, error: firstLine.trim() };
+  }
+  return { ok: true, ...JSON.parse(r.stdout) };
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -222,8 +239,18 @@ async function main() {
     }
     const orcWorkload = workloads.find((w) => w.id === 'orc-1000');
     const orcThroughput = orcWorkload ? measureOrc(orcWorkload.objectsDir, opts.orcTimeMs) : undefined;
-    const report = { date: new Date().toISOString().slice(0, 10), machine, results, orcThroughput };
+    const remoteMemory = opts.only === undefined || opts.only.includes('remote-memory') ? measureRemoteMemory() : undefined;
+    const report = { date: new Date().toISOString().slice(0, 10), machine, results, orcThroughput, remoteMemory };
     process.stdout.write(terminalTable(results) + '\n');
+    if (remoteMemory?.ok) {
+      process.stdout.write('\nsqlite driver out of process (jitlink-executor), link and run:\n');
+      for (const name of ['copying', 'shared memory']) {
+        const m = remoteMemory[name];
+        process.stdout.write(`  ${name.padEnd(14)} ${m.medianMs.toFixed(1).padStart(8)} ms median   ${(m.bytesSent / 1e6).toFixed(2)} MB sent\n`);
+      }
+    } else if (remoteMemory) {
+      process.stdout.write(`\nremote memory managers: not measured (${remoteMemory.error})\n`);
+    }
     const summary = terminalSummary(report);
     if (summary) process.stdout.write('\n' + summary + '\n');
     if (opts.write) {

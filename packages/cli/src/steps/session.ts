@@ -15,6 +15,8 @@ import {
 } from '@jitlink/core';
 import { ExecutionSession, ObjectLinkingLayer, type JITDylib } from '@jitlink/orc';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
+import { connectExecutorForCommand } from '@jitlink/executor-remote/native';
+import { dirname, join } from 'node:path';
 import type { CliOptions } from '../options.js';
 import { createDefaultRegistry } from '../backends.js';
 import { addSelfRelocations } from '../link-extras.js';
@@ -31,14 +33,43 @@ export interface LinkSession {
 }
 
 /**
- * The executor: this process. Every choice of executor (another process, its
- * connection and memory) belongs here, so that the rest of the command sees
- * only an ExecutorProcessControl.
+ * The executor: this process, or another one (-oop-executor[=<path>],
+ * -oop-executor-connect=<host>:<port>, with -use-shared-memory). Every choice
+ * of executor belongs here, so that the rest of the command sees only an
+ * ExecutorProcessControl.
  */
-async function createExecutor(options: CliOptions): Promise<ExecutorProcessControl> {
-  const executor = new SelfExecutorProcessControl();
-  for (const lib of options.preload) await executor.loadLibrary(lib);
+async function createExecutor(options: CliOptions, registry: BackendRegistry): Promise<ExecutorProcessControl> {
+  const remote = await connectExecutorForCommand(
+    {
+      oopExecutor: options.oopExecutor,
+      oopExecutorConnect: options.oopExecutorConnect,
+      useSharedMemory: options.useSharedMemory,
+      executorDir: bundledExecutorDir(),
+    },
+    { registry },
+  );
+  const executor = remote ?? new SelfExecutorProcessControl();
+  try {
+    for (const lib of options.preload) await executor.loadLibrary(lib);
+  } catch (e) {
+    await executor.dispose();
+    throw e;
+  }
   return executor;
+}
+
+/**
+ * Where @jitlink/executor-remote's build put its executors, for the bundled
+ * command (CommonJS, where that package's own `import.meta.url` is gone);
+ * undefined as an ES module, where the package finds them itself.
+ */
+function bundledExecutorDir(): string | undefined {
+  if (typeof require !== 'function') return undefined;
+  try {
+    return join(dirname(require.resolve('@jitlink/executor-remote/package.json')), 'dist', 'native');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The executor's memory, or a simulated slab (-slab-allocate; its addresses only with -noexec). */
@@ -62,13 +93,13 @@ function combineObservers(observers: readonly (LinkObserver | undefined)[]): Lin
 }
 
 export async function openSession(options: CliOptions, observers: readonly (LinkObserver | undefined)[]): Promise<LinkSession> {
-  const executor = await createExecutor(options);
+  const registry = createDefaultRegistry();
+  const executor = await createExecutor(options, registry);
   try {
     const memoryManager = memoryManagerFor(options, executor);
     const session = new ExecutionSession(executor);
     const errors: Error[] = [];
     session.errorReporter = (e) => errors.push(e);
-    const registry = createDefaultRegistry();
     const layer = new ObjectLinkingLayer(session, {
       memoryManager,
       registry,

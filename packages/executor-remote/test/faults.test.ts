@@ -1,0 +1,129 @@
+/**
+ * Faults: an executor that dies, lies or speaks another protocol gives one
+ * clear error; the controller frees its side and nothing hangs. Bounds here
+ * limit how long a child may take to fail, never how fast the linker is.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { JITLinkError } from '@jitlink/core';
+import { createServer, type Server } from 'node:net';
+import { connectTcp, spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
+import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, prerequisite, runCorpusProgram, startExecutor } from './helpers.js';
+
+const hostile = path.join(__dirname, 'fixtures/hostile-executor.cjs');
+
+/** Rejects if `promise` has not settled within `ms` (a hang). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+async function startHostile(mode: string, options: { setupTimeoutMs?: number; maxMessageSize?: number } = {}) {
+  return spawnExecutor(process.execPath, { args: [hostile, mode], stdio: 'pipe', ...options });
+}
+
+const describeLinux = prerequisite(process.platform === 'linux', 'needs Linux') ? describe : describe.skip;
+
+describeLinux('a malformed or hostile executor', () => {
+  it.each([
+    ['truncated', /executor .*node.* closed the connection \(exit status 0\) during setup/],
+    ['oversized', /section message header, offset 0x0: message size 1099511627776 exceeds the limit/],
+    ['bad-opcode', /unknown opcode 9 \(not the simple remote EPC protocol\?\)/],
+    ['not-epc', /message header, offset 0x0: (message size|unknown opcode)/],
+    ['exit-after-setup', /closed the connection \(exit status 3\) during open of ""/],
+  ])('%s: one clear error', async (mode, message) => {
+    const error = await within(startHostile(mode), 10_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JITLinkError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('silent: no setup message within the bound, and the child is killed', async () => {
+    const error = await within(startHostile('silent', { setupTimeoutMs: 500 }), 10_000).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/sent no setup message within 500 ms/);
+  });
+
+  it('a malformed result fails the call, names the call, and later calls fail with the same error', async () => {
+    const { control, child } = await within(startHostile('bad-reserve-result'), 10_000);
+    const error = await within(control.reserve(4096), 10_000).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/section result of reserve of 0x1000 bytes, offset 0x1: truncated reserved address: needs 8 bytes, 2 left/);
+    await within(control.dispose(), 10_000);
+    expect(child!.exitCode !== null || child!.signalCode !== null).toBe(true);
+  });
+
+  it('a hangup with an error fails pending calls with its reason', async () => {
+    const { control } = await within(startHostile('hangup-error'), 10_000);
+    const error = await within(control.reserve(4096), 10_000).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/hung up: out of patience/);
+    await expect(control.lookupSymbols(['x'])).rejects.toBe(error);
+    await within(control.dispose(), 10_000);
+  });
+});
+
+/** A TCP server that greets each connection with `greeting` (or says nothing). */
+async function server(greeting: string | undefined): Promise<{ server: Server; port: number }> {
+  const srv = createServer((socket) => {
+    socket.on('error', () => {});
+    if (greeting !== undefined) socket.write(greeting);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return { server: srv, port: (srv.address() as { port: number }).port };
+}
+
+describe('a TCP peer that is not an executor', () => {
+  it('another protocol: one clear error', async () => {
+    const { server: srv, port } = await server('220 smtp.example.com ESMTP Postfix\r\n'.repeat(4));
+    try {
+      const error = await within(connectTcp(`127.0.0.1:${port}`), 10_000).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(new RegExp(`executor at 127.0.0.1:${port}, section message header, offset 0x0: (message size \\d+ exceeds|unknown opcode)`));
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('a silent peer: the setup wait is bounded', async () => {
+    const { server: srv, port } = await server(undefined);
+    try {
+      const error = await within(connectTcp(`127.0.0.1:${port}`, { setupTimeoutMs: 300 }), 10_000).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/sent no setup message within 300 ms/);
+    } finally {
+      srv.close();
+    }
+  });
+});
+
+const describeLlvm = prerequisite(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR}`) ? describe : describe.skip;
+
+describeLlvm('the executor killed', () => {
+  it('mid-link: the link fails with one error naming the signal, and the controller lets go', async () => {
+    const started = await startExecutor(LLVM_EXECUTOR);
+    const control: RemoteExecutorProcessControl = started.control;
+    const finalize = control.finalizeMemory.bind(control);
+    control.finalizeMemory = async (...args) => {
+      if (args[1].includes('sqlite_driver')) started.child!.kill('SIGKILL');
+      return finalize(...args);
+    };
+    const error = await within(runCorpusProgram(control, corpusProgram('sqlite_driver'), 'clang-19/O2-pic-small'), 20_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/closed the connection \(killed by SIGKILL\) during (finalize|reserve|lookup|deallocate)/);
+    expect(started.child!.signalCode).toBe('SIGKILL');
+  });
+
+  it.each([
+    ['llvm-jitlink-executor', LLVM_EXECUTOR],
+    ['jitlink-executor', OUR_EXECUTOR],
+  ])('mid-run (%s): the running call fails with one error naming the signal', async (_, executorPath) => {
+    if (!prerequisite(existsSync(executorPath), `${executorPath} not built`)) return;
+    const { control, child } = await startExecutor(executorPath);
+    const sleep = (await control.lookupSymbols(['sleep'])).get('sleep')!;
+    const running = control.runAsIntFunction(sleep, 60);
+    setTimeout(() => child!.kill('SIGKILL'), 200);
+    const error = await within(running, 20_000).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/closed the connection \(killed by SIGKILL\) during call of 0x/);
+    await within(control.dispose(), 10_000);
+  });
+});
