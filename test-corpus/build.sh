@@ -9,6 +9,8 @@
 #   UPDATE_EXPECTED=1   rewrite expected/*.stdout|exit and manifest.json from
 #                       this build instead of failing when they differ
 #   KEEP_NATIVE=DIR     keep the native executables and their outputs in DIR
+#   CORPUS_ARCHES="x86_64 aarch64"  which object trees to rebuild (default both;
+#                       the assembly tests are always rebuilt)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,11 +20,14 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 UPDATE_EXPECTED=${UPDATE_EXPECTED:-0}
+CORPUS_ARCHES=" ${CORPUS_ARCHES:-x86_64 aarch64} "
 
 # Toolchains. The directory name of a compiler in the object tree is its key.
 COMPILERS=(gcc clang-19)
 declare -A CC=([gcc]=gcc-12 [clang-19]=clang-19)
 declare -A CXX=([gcc]=g++-12 [clang-19]=clang++-19)
+# Extra compiler flags by compiler key (cross targets).
+declare -A TARGET_FLAGS=([clang-19-aarch64]=--target=aarch64-linux-gnu)
 
 LIBDIR=/usr/lib/x86_64-linux-gnu
 
@@ -156,10 +161,10 @@ compile_one() { # <compiler-key> <variant> <program> <source>
   local flags; flags=$(variant_flags "$v")
   if [[ $s == *.cpp ]]; then tool=${CXX[$ck]}; std=-std=c++17; else tool=${CC[$ck]}; std=-std=gnu11; fi
   local repro=(-ffile-prefix-map="$SRC"=. -fdebug-prefix-map="$SRC"=.)
-  [[ $ck == gcc ]] && repro+=(-frandom-seed="$obj")
+  [[ $ck == gcc* ]] && repro+=(-frandom-seed="$obj")
   mkdir -p "$OUT/$ck/$v/$p"
   # shellcheck disable=SC2086
-  (cd "$SRC" && "$tool" $std -c $flags ${CFLAGS_EXTRA[$p]} -Wall "${repro[@]}" \
+  (cd "$SRC" && "$tool" ${TARGET_FLAGS[$ck]:-} $std -c $flags ${CFLAGS_EXTRA[$p]} -Wall "${repro[@]}" \
     "$s" -o "$OUT/$ck/$v/$obj")
 }
 
@@ -181,6 +186,9 @@ native_one() { # <compiler-key> <variant> <program>
 
 # ---------------------------------------------------------------------------
 start=$(date +%s)
+mismatch=0
+n_run=0
+if [[ $CORPUS_ARCHES == *" x86_64 "* ]]; then
 rm -rf "${COMPILERS[@]/#/$OUT/}" "$OUT/expected" "$OUT/manifest.json"
 
 n_obj=0
@@ -327,16 +335,107 @@ if ! cmp -s "$OUT/manifest.json" "$HERE/manifest.json"; then
     exit 1
   fi
 fi
+fi # x86_64
+
+# ---------------------------------------------------------------------------
+# AArch64: the C and C++ programs (not the drivers, whose archives are x86-64)
+# cross-compiled by both compilers into OUTDIR/<compiler>-aarch64/<variant>/,
+# linked natively with the cross gcc and run under qemu-aarch64 against the
+# same expected outputs. Without the cross tools this part is skipped with a
+# message, and fails under CI=true.
+A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls cxx)
+A64_C_MATRIX=(O0-pic-small O0-nopic-small O2-pic-small O2-nopic-small O2-pic-tiny O0-nopic-large O2-nopic-large)
+A64_CXX_MATRIX=(O0-pic-small O2-pic-small O2-nopic-small)
+A64_COMPILERS=(gcc-aarch64 clang-19-aarch64)
+A64_SYSROOT=/usr/aarch64-linux-gnu
+CC[gcc-aarch64]=aarch64-linux-gnu-gcc-12; CXX[gcc-aarch64]=aarch64-linux-gnu-g++-12
+CC[clang-19-aarch64]=clang-19; CXX[clang-19-aarch64]=clang++-19
+a64_missing=""
+for tool in aarch64-linux-gnu-gcc-12 aarch64-linux-gnu-g++-12 qemu-aarch64; do
+  command -v "$tool" >/dev/null || a64_missing+=" $tool"
+done
+[[ -d $A64_SYSROOT/lib ]] || a64_missing+=" $A64_SYSROOT (libc6-dev-arm64-cross)"
+a64_variants() { # <program>
+  if [[ $1 == cxx ]]; then echo "${A64_CXX_MATRIX[*]}"
+  elif [[ $1 == tls ]]; then echo "O2-pic-small"
+  elif [[ $1 == bss_big ]]; then echo "${A64_C_MATRIX[*]/O2-pic-tiny/}" # 48 MiB of data: beyond the tiny model's 1 MiB
+  else echo "${A64_C_MATRIX[*]}"; fi
+}
+a64_native_one() { # <compiler-key> <variant> <program>
+  local ck=$1 v=$2 p=$3 s objs=() libs=() tool=aarch64-linux-gnu-gcc-12 pie
+  for s in ${SOURCES[$p]}; do objs+=("$OUT/$ck/$v/$(obj_name "$s" "$p")"); done
+  for s in ${LIBS[$p]}; do libs+=("-l$s"); done
+  [[ ${LANGUAGE[$p]} == c++ ]] && tool=aarch64-linux-gnu-g++-12
+  if [[ $v == *-nopic-* ]]; then pie=-no-pie; else pie=-pie; fi
+  local dir=$TMP/native/$ck/$v
+  mkdir -p "$dir"
+  "$tool" $pie "${objs[@]}" "${libs[@]}" -o "$dir/$p"
+  local rc=0
+  # shellcheck disable=SC2086
+  (cd "$dir" && qemu-aarch64 -L "$A64_SYSROOT" "./$p" ${ARGS[$p]}) >"$dir/$p.stdout" 2>"$dir/$p.stderr" </dev/null || rc=$?
+  echo "$rc" >"$dir/$p.exit"
+}
+if [[ $CORPUS_ARCHES != *" aarch64 "* ]]; then
+  :
+elif [[ -n $a64_missing ]]; then
+  if [[ ${CI:-} == true ]]; then
+    echo "build.sh: aarch64 corpus needs:$a64_missing (apt-get install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user)" >&2
+    exit 1
+  fi
+  echo "build.sh: skipping the aarch64 corpus, missing:$a64_missing" >&2
+else
+  rm -rf "${A64_COMPILERS[@]/#/$OUT/}"
+  n_a64=0
+  for p in "${A64_PROGRAMS[@]}"; do
+    for ck in "${A64_COMPILERS[@]}"; do
+      for v in $(a64_variants "$p"); do
+        for s in ${SOURCES[$p]}; do
+          run_job_logged "compile $ck/$v $s" compile_one "$ck" "$v" "$p" "$s"
+          n_a64=$((n_a64 + 1))
+        done
+      done
+    done
+  done
+  finish_jobs
+  for p in "${A64_PROGRAMS[@]}"; do
+    [[ ${NATIVE[$p]} == 1 ]] || continue
+    for ck in "${A64_COMPILERS[@]}"; do
+      for v in $(a64_variants "$p"); do
+        run_job_logged "qemu link/run $ck/$v $p" a64_native_one "$ck" "$v" "$p"
+        n_run=$((n_run + 1))
+      done
+    done
+  done
+  finish_jobs
+  for p in "${A64_PROGRAMS[@]}"; do
+    [[ ${NATIVE[$p]} == 1 ]] || continue
+    for ck in "${A64_COMPILERS[@]}"; do
+      for v in $(a64_variants "$p"); do
+        got=$TMP/native/$ck/$v/$p
+        if ! cmp -s "$got.stdout" "$HERE/expected/$p.stdout" || ! cmp -s "$got.exit" "$HERE/expected/$p.exit"; then
+          echo "MISMATCH $p ($ck/$v under qemu-aarch64): exit $(cat "$got.exit")" >&2
+          diff "$HERE/expected/$p.stdout" "$got.stdout" | head -20 >&2 || true
+          mismatch=1
+        fi
+      done
+    done
+  done
+  [[ $mismatch == 0 ]] || { echo "build.sh: aarch64 outputs do not match test-corpus/expected" >&2; exit 1; }
+  echo "build.sh: aarch64: compiled $n_a64 objects; native runs under qemu-aarch64 match expected/"
+fi
 
 # ---------------------------------------------------------------------------
 # Assembly tests in llvm-jitlink's style (with '# jitlink-check:' lines): each
 # src/asm/<arch>/<name>.s is assembled to OUTDIR/asm/<arch>/<name>.o, and the
 # source is copied next to it as the check file.
-declare -A ASM_TRIPLE=([x86_64]=x86_64-unknown-linux-gnu)
+declare -A ASM_TRIPLE=([x86_64]=x86_64-unknown-linux-gnu [aarch64]=aarch64-unknown-linux-gnu
+  [aarch64_be]=aarch64_be-unknown-linux-gnu)
+# Big-endian aarch64 assembles the aarch64 sources (instructions are little-endian on both).
+declare -A ASM_SOURCES=([aarch64_be]=aarch64)
 command -v llvm-mc-19 >/dev/null || { echo "build.sh: llvm-mc-19 not found" >&2; exit 1; }
 for arch in "${!ASM_TRIPLE[@]}"; do
   mkdir -p "$OUT/asm/$arch"
-  for s in "$SRC/asm/$arch"/*.s; do
+  for s in "$SRC/asm/${ASM_SOURCES[$arch]:-$arch}"/*.s; do
     b=$(basename "$s" .s)
     llvm-mc-19 -filetype=obj -triple="${ASM_TRIPLE[$arch]}" "$s" -o "$OUT/asm/$arch/$b.o"
     cp "$s" "$OUT/asm/$arch/$b.s"

@@ -4,3 +4,37 @@ export {
   decodeAArch64Instruction,
   decodeAArch64Word,
 } from './decode.js';
+export {
+  AArch64EdgeKinds,
+  AARCH64_POINTER_SIZE,
+  AARCH64_TLS_RELOCATIONS,
+  aarch64EdgeKindInfo,
+  aarch64EdgeKinds,
+  aarch64TLSRelocationKind,
+  getAArch64EdgeKindName,
+  isAArch64TLSEdgeKind,
+  type AArch64EdgeKindInfo,
+  type AArch64EdgeKindName,
+  type FixupSite,
+} from './edge-kinds.js';
+export { applyFixup } from './fixups.js';
+export { tlsNotSupported } from './diagnostics.js';
+export {
+  AArch64GOTAndStubs,
+  aarch64CheckTables,
+  aarch64TableSymbols,
+  buildAArch64GOTAndStubs,
+  findGOTBase,
+  gotEntryTarget,
+  isStub,
+  stubGOTEntry,
+  GOT_ENTRY_SIZE,
+  GOT_SECTION_NAME,
+  GOT_SYMBOL_NAME,
+  STUB_SIZE,
+  STUBS_SECTION_NAME,
+} from './got-plt.js';
+export { addAArch64Passes, aarch64LinkTarget } from './passes.js';
+export { bypassReachableStubs } from './relax.js';
+export * as aarch64Encoders from './encoders.js';
+export { aarch64Tools } from './tools.js';

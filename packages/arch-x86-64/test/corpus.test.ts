@@ -22,7 +22,7 @@ const SLAB_BASE = 0x1000_0000;
 const EXTERNALS_BASE = 0x7000_0000;
 
 /**
- * Compiled objects of the corpus. The assembly tests under asm/ are left out:
+ * Compiled x86-64 objects of the corpus. The assembly tests under asm/ are left out:
  * their relocations need the addresses their check files choose (-abs, slab
  * address), and packages/cli/test/check.test.ts links them that way.
  */
@@ -31,7 +31,8 @@ function findObjects(dir: string): string[] {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
-      if (dir === CORPUS && name === 'asm') continue;
+      // Other architectures' trees (e.g. gcc-aarch64) are linked by their own packages.
+      if (dir === CORPUS && (name === 'asm' || name.endsWith('-aarch64'))) continue;
       out.push(...findObjects(path));
     }
     else if (name.endsWith('.o')) out.push(path);

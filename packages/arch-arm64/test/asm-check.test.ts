@@ -1,0 +1,127 @@
+/**
+ * The assembly tests of test-corpus/obj/asm/aarch64 (one per R_AARCH64_*
+ * relocation type), linked into a slab at 0x10000 and verified with their
+ * `# jitlink-check:` lines; and the same command line under llvm-jitlink-19
+ * wherever it supports the relocation, so the expected values are LLVM's too.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aarch64BEElf } from '../src/elf/index.js';
+import { CORPUS, linkObject, runChecks } from './helpers.js';
+
+const ASM = join(CORPUS, 'asm/aarch64');
+
+const FAR = { extern_far: 0x1000_0000_0000 };
+const BIG = { ext_big: 0x1f_5678_9abc_def0 };
+
+interface Case {
+  name: string;
+  abs: Record<string, number>;
+  /** llvm-jitlink-19 rejects this relocation. */
+  llvmGap?: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'ABS64', abs: FAR },
+  { name: 'ABS32', abs: { extern_low: 0x12345678 } },
+  { name: 'ABS16', abs: { extern16: 0xbeef }, llvmGap: true },
+  { name: 'PREL64', abs: FAR },
+  { name: 'PREL32', abs: {} },
+  { name: 'PREL16', abs: {} },
+  { name: 'CALL26', abs: FAR },
+  { name: 'JUMP26', abs: FAR },
+  { name: 'ADR_PREL_PG_HI21', abs: {} },
+  { name: 'ADR_PREL_PG_HI21_NC', abs: {}, llvmGap: true },
+  { name: 'ADR_PREL_LO21', abs: {} },
+  { name: 'ADD_ABS_LO12_NC', abs: {} },
+  { name: 'LDST8_ABS_LO12_NC', abs: {} },
+  { name: 'LDST16_ABS_LO12_NC', abs: {} },
+  { name: 'LDST32_ABS_LO12_NC', abs: {} },
+  { name: 'LDST64_ABS_LO12_NC', abs: {} },
+  { name: 'LDST128_ABS_LO12_NC', abs: {} },
+  { name: 'ADR_GOT_PAGE', abs: FAR },
+  { name: 'LD64_GOT_LO12_NC', abs: FAR },
+  { name: 'LD64_GOTPAGE_LO15', abs: FAR, llvmGap: true },
+  { name: 'GOT_LD_PREL19', abs: FAR, llvmGap: true },
+  { name: 'LD_PREL_LO19', abs: {} },
+  { name: 'CONDBR19', abs: {} },
+  { name: 'TSTBR14', abs: {} },
+  { name: 'MOVW_UABS_G0', abs: { extern16: 0xbeef }, llvmGap: true },
+  { name: 'MOVW_UABS_G0_NC', abs: BIG },
+  { name: 'MOVW_UABS_G1', abs: { ext_g1: 0x12345678 }, llvmGap: true },
+  { name: 'MOVW_UABS_G1_NC', abs: BIG },
+  { name: 'MOVW_UABS_G2', abs: { ext_g2: 0x1234_5678_9abc }, llvmGap: true },
+  { name: 'MOVW_UABS_G2_NC', abs: BIG },
+  { name: 'MOVW_UABS_G3', abs: BIG },
+  { name: 'MOVW_SABS_G0', abs: { ext_neg: -0x1235 }, llvmGap: true },
+  { name: 'MOVW_SABS_G1', abs: { ext_neg1: -0x12345678 }, llvmGap: true },
+  { name: 'MOVW_SABS_G2', abs: { ext_neg2: -0x1234_5678_9abc }, llvmGap: true },
+  { name: 'MOVW_PREL_G0', abs: {}, llvmGap: true },
+  { name: 'MOVW_PREL_G0_NC', abs: BIG, llvmGap: true },
+  { name: 'MOVW_PREL_G1', abs: { ext_g1: 0x12345678 }, llvmGap: true },
+  { name: 'MOVW_PREL_G1_NC', abs: BIG, llvmGap: true },
+  { name: 'MOVW_PREL_G2', abs: { ext_g2: 0x1234_5678_9abc }, llvmGap: true },
+  { name: 'MOVW_PREL_G2_NC', abs: BIG, llvmGap: true },
+  { name: 'MOVW_PREL_G3', abs: BIG, llvmGap: true },
+];
+
+const paths = (c: Case) => ({ s: join(ASM, `R_AARCH64_${c.name}.s`), o: join(ASM, `R_AARCH64_${c.name}.o`) });
+
+function hasTool(name: string): boolean {
+  const found = spawnSync(name, ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!found) {
+    if (process.env.CI === 'true') throw new Error(`${name} is required under CI`);
+    console.warn(`skipping comparisons with ${name}: not installed`);
+  }
+  return found;
+}
+const haveJitlink = hasTool('llvm-jitlink-19');
+
+/** `-abs` arguments: addresses as unsigned 64-bit hex, as on a command line. */
+const absArgs = (abs: Record<string, number>) =>
+  Object.entries(abs).flatMap(([name, a]) => ['-abs', `${name}=0x${BigInt.asUintN(64, BigInt(a)).toString(16)}`]);
+
+describe('jitlink-check on the aarch64 relocation tests', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('R_AARCH64_%s passes its checks', async (_name, c) => {
+    const { s, o } = paths(c);
+    const { error, checker } = await linkObject(o, { absolutes: c.abs, slabSize: 100 * 1024 });
+    expect(error).toBeUndefined();
+    const { failures, checks } = runChecks(checker, s);
+    expect(failures).toEqual([]);
+    expect(checks).toBeGreaterThan(0);
+  });
+
+  // llvm-jitlink-19 does not read big-endian aarch64 objects ("Object is not a relocatable ELF file").
+  // Check files that read instruction words as memory (`(*{4}insn)[hi:lo]`) are left out: the checker
+  // reads memory in the target's byte order, and instructions are little-endian on aarch64_be too.
+  const BE_CASES = CASES.filter((c) => !readFileSync(paths(c).s, 'utf8').includes('(*{4}'));
+  it('runs most relocation tests big-endian', () => expect(BE_CASES.length).toBeGreaterThanOrEqual(CASES.length - 5));
+  it.each(BE_CASES.map((c) => [c.name, c] as const))('big-endian R_AARCH64_%s passes the same checks', async (_name, c) => {
+    const { s } = paths(c);
+    const o = join(CORPUS, 'asm/aarch64_be', `R_AARCH64_${c.name}.o`);
+    const { error, checker, graph } = await linkObject(o, { absolutes: c.abs, slabSize: 100 * 1024, elf: aarch64BEElf });
+    expect(error).toBeUndefined();
+    expect(graph.endianness).toBe('big');
+    const { failures, checks } = runChecks(checker, s);
+    expect(failures).toEqual([]);
+    expect(checks).toBeGreaterThan(0);
+  });
+
+  (haveJitlink ? it.each : it.skip.each)(CASES.map((c) => [c.name, c] as const))(
+    'llvm-jitlink-19 agrees on R_AARCH64_%s (or rejects a relocation it does not support)',
+    (name, c) => {
+      const { s, o } = paths(c);
+      const args = ['-noexec', '-slab-allocate', '100Kb', '-slab-address', '0x10000', '-slab-page-size', '4096'];
+      const llvm = spawnSync('llvm-jitlink-19', [...args, ...absArgs(c.abs), '-check', s, o], { encoding: 'utf8' });
+      if (c.llvmGap) {
+        expect(llvm.stderr).toContain(`Unsupported aarch64 relocation:`);
+        expect(llvm.stderr).toContain(`R_AARCH64_${name}`);
+        expect(llvm.status).not.toBe(0);
+      } else {
+        expect(llvm.stderr).toBe('');
+        expect(llvm.status).toBe(0);
+      }
+    },
+  );
+});

@@ -1,0 +1,30 @@
+# R_AARCH64_LDST128_ABS_LO12_NC: 128-bit load/store: low 12 bits of the address, divided by 16.
+# Linked by the tests with:
+#   jitlink -noexec -slab-allocate 100Kb -slab-address 0x10000 -slab-page-size 4096 \
+#     -check R_AARCH64_LDST128_ABS_LO12_NC.s R_AARCH64_LDST128_ABS_LO12_NC.o
+
+        .text
+        .globl  main
+        .p2align 2
+        .type   main,@function
+main:
+        mov     w0, wzr
+        ret
+        .size   main, .-main
+
+# jitlink-check: decode_operand(test_ldst128, 2) = (named_data + 16)[11:4]
+        .globl  test_ldst128
+        .p2align 2
+        .type   test_ldst128,@function
+test_ldst128:
+        ldr    q0, [x0, :lo12:named_data+16]
+        .size   test_ldst128, .-test_ldst128
+
+        .data
+        .space  0x1234
+        .globl  named_data
+        .p2align 4
+        .type   named_data,@object
+named_data:
+        .space  32
+        .size   named_data, 32

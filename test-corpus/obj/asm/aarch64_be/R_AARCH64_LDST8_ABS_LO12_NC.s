@@ -1,0 +1,30 @@
+# R_AARCH64_LDST8_ABS_LO12_NC: 8-bit load/store: low 12 bits of the address, divided by 1.
+# Linked by the tests with:
+#   jitlink -noexec -slab-allocate 100Kb -slab-address 0x10000 -slab-page-size 4096 \
+#     -check R_AARCH64_LDST8_ABS_LO12_NC.s R_AARCH64_LDST8_ABS_LO12_NC.o
+
+        .text
+        .globl  main
+        .p2align 2
+        .type   main,@function
+main:
+        mov     w0, wzr
+        ret
+        .size   main, .-main
+
+# jitlink-check: decode_operand(test_ldst8, 2) = (named_data + 16)[11:0]
+        .globl  test_ldst8
+        .p2align 2
+        .type   test_ldst8,@function
+test_ldst8:
+        ldrb    w0, [x0, :lo12:named_data+16]
+        .size   test_ldst8, .-test_ldst8
+
+        .data
+        .space  0x1234
+        .globl  named_data
+        .p2align 4
+        .type   named_data,@object
+named_data:
+        .space  32
+        .size   named_data, 32
