@@ -1,6 +1,7 @@
 /** Reading the test corpus manifest (test-corpus/obj, or a rebuild of it). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { condition, have } from '@jitlink/test-support';
 
 export interface CorpusProgram {
   name: string;
@@ -37,4 +38,9 @@ export function corpora(): Corpus[] {
     list.push(load(rebuilt, 'rebuilt'));
   }
   return list;
+}
+
+/** A check inside a test, through @jitlink/test-support's `have`: false with the reason printed; under CI=true an error. */
+export function requireOrSkip(ok: boolean, reason: string): boolean {
+  return have(condition(reason, ok));
 }

@@ -3,7 +3,7 @@
  * standalone HTML page. With --linked the graph is first linked into a
  * simulated slab (no code runs) so blocks show their final addresses.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import {
   BackendRegistry,
   isArchive,
@@ -16,6 +16,7 @@ import {
   type LinkGraph,
   type LookupRequest,
 } from '@jitlink/core';
+import { readInputFile } from '../file-source.js';
 import { UsageError } from '../options.js';
 import { linkGraphToDot, type DotOptions } from './dot.js';
 
@@ -38,7 +39,9 @@ export const GRAPH_HELP = `USAGE: jitlink graph <object> [options]
 
 Draws the object's link graph: sections as frames, blocks as boxes (address,
 size, alignment, symbols), edges as arrows labelled with fixup offset, kind,
-target and addend; external and absolute symbols as separate nodes.
+target and addend (the edges from one block to one target as one arrow with
+their count; the HTML page lists each); external and absolute symbols as
+separate nodes.
 
   --format dot|svg|html   - Output format (default: from -o's extension, else dot)
   -o <file>               - Write to <file> instead of stdout
@@ -132,7 +135,9 @@ export interface GraphRendering {
   text: string;
   blocks: number;
   nodes: number;
+  /** Edges drawn; parallel edges share an arrow. */
   edges: number;
+  arrows: number;
 }
 
 /** Builds the picture of one object's graph. */
@@ -141,13 +146,14 @@ export async function renderObjectGraph(bytes: Uint8Array, name: string, registr
   const graph = registry.createLinkGraph(bytes, { name });
   if (options.linked) await linkForPicture(graph, registry);
   const dotOptions: DotOptions = { section: options.section, symbol: options.symbol, collapse: options.collapse };
-  const { dot, nodeCount, edgeCount, blockCount } = linkGraphToDot(graph, dotOptions);
-  const counts = { blocks: blockCount, nodes: nodeCount, edges: edgeCount };
-  if (options.format === 'dot') return { text: dot, ...counts };
+  const drawn = linkGraphToDot(graph, dotOptions);
+  const counts = { blocks: drawn.blockCount, nodes: drawn.nodeCount, edges: drawn.edgeCount, arrows: drawn.arrowCount };
+  if (options.format === 'dot') return { text: drawn.dot, ...counts };
   const { dotToSvg, svgToHtml } = await import('./render.js');
-  const svg = await dotToSvg(dot);
+  const svg = await dotToSvg(drawn.dot);
   if (options.format === 'svg') return { text: svg, ...counts };
-  return { text: svgToHtml(svg, `${name}${options.linked ? ' (linked)' : ''}`, counts), ...counts };
+  const html = svgToHtml(svg, `${name}${options.linked ? ' (linked)' : ''}`, { blocks: counts.blocks, nodes: counts.nodes, arrows: counts.arrows, edges: drawn.edges });
+  return { text: html, ...counts };
 }
 
 export async function runGraphCommand(argv: readonly string[], registry: BackendRegistry, io: { stdout: (t: string) => void }): Promise<number> {
@@ -156,13 +162,7 @@ export async function runGraphCommand(argv: readonly string[], registry: Backend
     io.stdout(GRAPH_HELP);
     return 0;
   }
-  let bytes: Uint8Array;
-  try {
-    const buf = readFileSync(options.input);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    throw new JITLinkError('InvalidArgument', `cannot read ${options.input}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`);
-  }
+  const bytes = readInputFile(options.input);
   const rendering = await renderObjectGraph(bytes, options.input, registry, options);
   if (options.output) writeFileSync(options.output, rendering.text);
   else io.stdout(rendering.text);
