@@ -44,3 +44,4 @@ export {
   sectionOfBoundarySymbol,
 } from './merge.js';
 export { mergeObjectsSharingSections } from './shared-sections.js';
+export { writeTLSModule, type TLSModuleImage } from './tls-module.js';

@@ -41,3 +41,4 @@ export {
   type InProcessJITMemory,
   type SelfExecutorOptions,
 } from './self-executor.js';
+export { loadTLSModule, type LoadedTLSModule } from './tls.js';
