@@ -81,6 +81,27 @@ export const X86_64EdgeKinds = {
   RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable: F + 26,
   /** Requests a TLS descriptor in the GOT. Not supported yet: reported as UnsupportedFeature. */
   RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 27,
+  // ELF thread-local storage. "TLS block" is the thread-local block of the
+  // module holding T (see @jitlink/elf's ThreadLocalResolver); these kinds are
+  // lowered before fixups (see elf/tls.ts), once the modules are loaded.
+  /** The module id of T's TLS block, 64 bits (R_X86_64_DTPMOD64; first word of a TLSGD/TLSLD pair). */
+  TLSModuleId64: F + 28,
+  /** T's offset in its TLS block + A, 64 bits (R_X86_64_DTPOFF64). */
+  DTPOff64: F + 29,
+  /** T's offset in its TLS block + A, must fit int32 (R_X86_64_DTPOFF32). */
+  DTPOff32: F + 30,
+  /** T's offset from the thread pointer + A, 64 bits (R_X86_64_TPOFF64). */
+  TPOff64: F + 31,
+  /** T's offset from the thread pointer + A, must fit int32 (R_X86_64_TPOFF32). */
+  TPOff32: F + 32,
+  /** Requests a TLSGD pair {module id, offset} for T, then becomes Delta32 to it (R_X86_64_TLSGD). */
+  RequestTLSGDAndTransformToDelta32: F + 33,
+  /** Requests the module's TLSLD pair {module id, 0}, then becomes Delta32 to it (R_X86_64_TLSLD). */
+  RequestTLSLDAndTransformToDelta32: F + 34,
+  /** Requests a GOT entry holding T's thread-pointer offset, then becomes Delta32 to it (R_X86_64_GOTTPOFF). */
+  RequestGOTTPOffAndTransformToDelta32: F + 35,
+  /** Requests a TLS descriptor {resolver, offset} for T, then becomes Delta32 to it (R_X86_64_GOTPC32_TLSDESC). */
+  RequestTLSDescAndTransformToDelta32: F + 36,
 } as const satisfies Record<string, EdgeKind>;
 
 export type X86_64EdgeKindName = keyof typeof X86_64EdgeKinds;

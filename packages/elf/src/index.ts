@@ -44,4 +44,11 @@ export {
   sectionOfBoundarySymbol,
 } from './merge.js';
 export { mergeObjectsSharingSections } from './shared-sections.js';
-export { writeTLSModule, type TLSModuleImage } from './tls-module.js';
+export {
+  getThreadLocalResolver,
+  setThreadLocalResolver,
+  writeTLSModule,
+  type ThreadLocalLocation,
+  type ThreadLocalResolver,
+  type TLSModuleImage,
+} from './tls-module.js';
