@@ -11,6 +11,7 @@
  *
  * Platform-neutral: bytes only; the executor writes and loads them.
  */
+import type { ThreadLocalImage } from '@jitlink/core';
 
 const EHDR_SIZE = 64;
 const PHDR_SIZE = 56;
@@ -31,16 +32,8 @@ const DT_SYMENT = 11;
 const DT_FLAGS = 30;
 const DF_STATIC_TLS = 0x10;
 
-export interface TLSModuleImage {
-  /** Initialized part (.tdata), copied into each thread's block. */
-  initImage: Uint8Array;
-  /** Whole block size: initImage.length plus the zero-filled .tbss. */
-  memorySize: number;
-  /** Block alignment (a power of two). */
-  alignment: number;
-  /** ELF e_machine: 62 (x86-64) or 183 (AArch64). */
-  machine: number;
-}
+/** The image of a TLS block (core's ThreadLocalImage). */
+export type TLSModuleImage = ThreadLocalImage;
 
 function alignTo(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
