@@ -134,8 +134,8 @@ if (objects.length === 0) {
 const describeCorpus = objects.length > 0 ? describe : describe.skip;
 
 describeCorpus('corpus objects', () => {
-  const nonTLS = objects.filter((o) => programOf(o) !== 'tls');
-  const tls = objects.filter((o) => programOf(o) === 'tls');
+  const nonTLS = objects.filter((o) => !programOf(o).startsWith('tls'));
+  const tls = objects.filter((o) => programOf(o).startsWith('tls'));
 
   it(`links all ${nonTLS.length} non-TLS objects`, async () => {
     const failures: string[] = [];
@@ -146,20 +146,14 @@ describeCorpus('corpus objects', () => {
     expect(failures).toEqual([]);
   });
 
-  it('reports thread-local storage as an unsupported feature', async () => {
+  it('asks for a platform with TLS support when a thread-local object is linked without one', async () => {
     expect(tls.length).toBeGreaterThan(0);
-    let tlsErrors = 0;
     for (const path of tls) {
       const { error } = await linkObject(path);
-      if (error === undefined) continue;
       expect(error).toBeInstanceOf(JITLinkError);
       expect((error as JITLinkError).code).toBe('UnsupportedFeature');
-      expect(error.message).toMatch(
-        /^thread-local storage is not yet supported: R_X86_64_[A-Z0-9_]+ in \S+\.o section \.\S+ at offset 0x[0-9a-f]+$/,
-      );
-      tlsErrors++;
+      expect(error!.message).toMatch(/thread-local storage needs a platform with TLS support/);
     }
-    expect(tlsErrors).toBeGreaterThan(0);
   });
 });
 

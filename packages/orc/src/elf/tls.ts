@@ -7,7 +7,7 @@
  * accesses — maps a template address to {module id, offset in block, offset
  * from the thread pointer}. Removing the graph's resources unloads the module.
  */
-import { JITLinkError, type ExecutorProcessControl, type LinkGraph } from '@jitlink/core';
+import { JITLinkError, type ExecutorProcessControl, type LinkGraph, type LoadedThreadLocalModule } from '@jitlink/core';
 import { getElfGraphInfo, type ThreadLocalLocation, type ThreadLocalResolver } from '@jitlink/elf';
 
 interface TemplateRange {
@@ -22,6 +22,9 @@ const MACHINES: Record<string, number> = { x86_64: 62, aarch64: 183 };
 
 export class ElfThreadLocalStorage implements ThreadLocalResolver {
   private readonly ranges: TemplateRange[] = [];
+  /** For executors that run nothing (-noexec): module ids and static offsets handed out here. */
+  private simulatedModules = 0;
+  private simulatedStaticSize = 0;
 
   constructor(private readonly executor: ExecutorProcessControl) {}
 
@@ -33,6 +36,12 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
       }
     }
     return undefined;
+  }
+
+  private simulate(size: number, alignment: number): LoadedThreadLocalModule {
+    // Static TLS blocks lie below the thread pointer (x86-64 variant II layout).
+    this.simulatedStaticSize = Math.ceil((this.simulatedStaticSize + size) / alignment) * alignment;
+    return { moduleId: ++this.simulatedModules + 1, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
   }
 
   /** Post-allocation: loads the graph's TLS block; returns its unloader, or undefined without TLS. */
@@ -64,14 +73,11 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
     blocks.forEach((block, i) => {
       if (!block.isZeroFill()) initImage.set(block.getContent(), placed[i]!.imageOffset);
     });
-    if (!this.executor.loadThreadLocalModule) {
-      throw new JITLinkError('UnsupportedFeature', 'this executor does not support thread-local storage', { file: graph.name });
-    }
     const arch = this.executor.triple.split('-')[0] ?? '';
-    const loaded = await this.executor.loadThreadLocalModule(
-      { initImage, memorySize: Math.max(size, 1), alignment, machine: MACHINES[arch] ?? 62 },
-      graph.name,
-    );
+    const image = { initImage, memorySize: Math.max(size, 1), alignment, machine: MACHINES[arch] ?? 62 };
+    const loaded = this.executor.loadThreadLocalModule
+      ? await this.executor.loadThreadLocalModule(image, graph.name)
+      : this.simulate(image.memorySize, alignment);
     const mine = placed.map((p) => ({ ...p, moduleId: loaded.moduleId, threadPointerOffset: loaded.threadPointerOffset }));
     this.ranges.push(...mine);
     return async () => {
