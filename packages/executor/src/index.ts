@@ -42,3 +42,17 @@ export {
   type SelfExecutorOptions,
 } from './self-executor.js';
 export { loadTLSModule, type LoadedTLSModule } from './tls.js';
+export {
+  JSFunctions,
+  cArray,
+  cFunction,
+  cGlobal,
+  cStruct,
+  parseCSignature,
+  type CArrayElement,
+  type CFunction,
+  type CGlobal,
+  type CSignature,
+  type CType,
+  type JSFunctionSymbol,
+} from './ffi.js';
