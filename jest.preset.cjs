@@ -10,6 +10,8 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
   moduleNameMapper: {
+    // Test prerequisites and shared checks (tools/test-support).
+    '^@jitlink/test-support$': path.join(__dirname, 'tools/test-support/src/index.ts'),
     '^@jitlink/([a-z0-9-]+)$': `${packages}/$1/src/index.ts`,
     '^@jitlink/([a-z0-9-]+)/([a-z0-9-]+)$': `${packages}/$1/src/$2/index.ts`,
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -5,6 +5,7 @@
  * wherever it supports the relocation, so the expected values are LLVM's too.
  */
 import { spawnSync } from 'node:child_process';
+import { needs, tool } from '@jitlink/test-support';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aarch64BEElf } from '../src/elf/index.js';
@@ -68,15 +69,7 @@ const CASES: Case[] = [
 
 const paths = (c: Case) => ({ s: join(ASM, `R_AARCH64_${c.name}.s`), o: join(ASM, `R_AARCH64_${c.name}.o`) });
 
-function hasTool(name: string): boolean {
-  const found = spawnSync(name, ['--version'], { encoding: 'utf8' }).status === 0;
-  if (!found) {
-    if (process.env.CI === 'true') throw new Error(`${name} is required under CI`);
-    console.warn(`skipping comparisons with ${name}: not installed`);
-  }
-  return found;
-}
-const haveJitlink = hasTool('llvm-jitlink-19');
+const withJitlink = needs(tool('llvm-jitlink-19', 'llvm-19'));
 
 /** `-abs` arguments: addresses as unsigned 64-bit hex, as on a command line. */
 const absArgs = (abs: Record<string, number>) =>
@@ -108,7 +101,7 @@ describe('jitlink-check on the aarch64 relocation tests', () => {
     expect(checks).toBeGreaterThan(0);
   });
 
-  (haveJitlink ? it.each : it.skip.each)(CASES.map((c) => [c.name, c] as const))(
+  withJitlink.it.each(CASES.map((c) => [c.name, c] as const))(
     'llvm-jitlink-19 agrees on R_AARCH64_%s (or rejects a relocation it does not support)',
     (name, c) => {
       const { s, o } = paths(c);

@@ -14,17 +14,9 @@ import { join } from 'node:path';
 import { JITLinkError, type DecodedInstruction, type DecodedOperand } from '@jitlink/core';
 import { decodeAArch64Instruction } from '../src/index.js';
 import { FORMS } from './forms.js';
+import { needs, tool } from '@jitlink/test-support';
 
-/** Whether an LLVM tool is installed; without it the comparison fails under CI and is skipped (with a reason) elsewhere. */
-function llvmTool(name: string): boolean {
-  const found = spawnSync(name, ['--version'], { encoding: 'utf8' }).status === 0;
-  if (!found) {
-    if (process.env.CI === 'true') throw new Error(`${name} is required under CI`);
-    console.warn(`skipping comparisons with ${name}: not installed`);
-  }
-  return found;
-}
-const haveTools = llvmTool('llvm-mc-19') && llvmTool('llvm-objdump-19') && llvmTool('llvm-objcopy-19');
+const llvmTools = needs(tool('llvm-mc-19', 'llvm-19'), tool('llvm-objdump-19', 'llvm-19'), tool('llvm-objcopy-19', 'llvm-19'));
 
 const CONDITIONS = [
   'eq',
@@ -274,7 +266,7 @@ function random32(seed: number): () => number {
   };
 }
 
-(haveTools ? describe : describe.skip)('AArch64 decoder against llvm-objdump-19', () => {
+llvmTools.describe('AArch64 decoder against llvm-objdump-19', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'jitlink-arm64-decode-'));

@@ -137,7 +137,7 @@ function unfixableKind(
   if (info?.formula === Fm.Lowered) {
     return new JITLinkError(
       'InvalidGraphOperation',
-      `${describeFixup(block, edge)}: ${info.name} must be lowered by the x86-64 GOT/PLT pass before fixups`,
+      `${describeFixup(block, edge)}: ${info.name} must be lowered before fixups (by the GOT/PLT pass, or for COFF kinds the COFF pass)`,
       { file: graph.name, section: block.section.name },
     );
   }

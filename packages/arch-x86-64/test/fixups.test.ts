@@ -8,7 +8,7 @@ import {
   type Block,
   type Symbol,
 } from '@jitlink/core';
-import { applyFixup, getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../src/index.js';
+import { applyFixup, findGOTBase, getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../src/index.js';
 import { absolute, codeBlock, linkGraph, linkOk, readLE, x86Graph } from './helpers.js';
 
 const FIXUP_OFFSET = 4;
@@ -22,6 +22,8 @@ interface Case {
   /** The target: an absolute address relative to the memory base, or 'local' (in the fixup's block, at offset 12). */
   target: (base: number) => number | 'local';
   formula: (T: bigint, P: bigint, A: bigint, Z: bigint, GOT: bigint) => bigint;
+  /** The formula uses GOT, the GOT base the GOT/PLT pass defines. */
+  relativeToGOT?: boolean;
 }
 
 const SIZE = 0x1234;
@@ -131,6 +133,15 @@ const cases: Case[] = [
     formula: (T, P, A) => P - T + A,
   },
   {
+    name: 'Delta64FromGOT',
+    kind: K.Delta64FromGOT,
+    width: 8,
+    addend: 0x18,
+    target: (b) => b + 0x12_3456_0000,
+    formula: (T, _P, A, _Z, GOT) => T - GOT + A,
+    relativeToGOT: true,
+  },
+  {
     name: 'Size64',
     kind: K.Size64,
     width: 8,
@@ -193,7 +204,13 @@ function build(c: Case, base: number): Built {
 function expected(c: Case, built: Built): bigint {
   const T = BigInt(built.target.address);
   const P = BigInt(built.block.address + FIXUP_OFFSET);
-  return BigInt.asUintN(c.width * 8, c.formula(T, P, BigInt(c.addend), BigInt(SIZE), 0n));
+  let GOT = 0n;
+  if (c.relativeToGOT) {
+    const got = findGOTBase(built.graph);
+    expect(got).toBeDefined();
+    GOT = BigInt(got!.address);
+  }
+  return BigInt.asUintN(c.width * 8, c.formula(T, P, BigInt(c.addend), BigInt(SIZE), GOT));
 }
 
 describe.each([
@@ -355,7 +372,7 @@ describe('invalid edges', () => {
 
   it('rejects GOT requests that were not lowered', () => {
     expect(direct(K.RequestGOTAndTransformToDelta32, 0)).toThrow(
-      /must be lowered by the x86-64 GOT\/PLT pass/,
+      /must be lowered before fixups \(by the GOT\/PLT pass/,
     );
   });
 

@@ -74,6 +74,33 @@ describe('GOT load relaxation', () => {
     expect(s.code.edges[0]!.offset).toBe(1);
   });
 
+  it('relaxes jmp exactly while the target is within int32 of the end of the 5-byte jmp', async () => {
+    // The relaxed jmp's displacement starts one byte before the GOT load's: it is relative to
+    // disp + 3, not disp + 4. Targets one byte beyond either end must keep the GOT load.
+    const memory = () => new SlabMemoryManager({ size: 0x10_0000, baseAddress: 0x1_0000_0000 });
+    const jmpSite = () => site([0xff, 0x25, 0, 0, 0, 0], 2, K.RequestGOTAndTransformToPCRel32GOTLoadRelaxable, true);
+    const probe = jmpSite();
+    await linkOk(probe.graph, { memory: memory(), symbols: new Map([['ext_data', FAR]]) });
+    const end = probe.code.address + 5;
+    for (const [target, relaxed] of [
+      [end + 0x7fff_ffff, true],
+      [end + 0x8000_0000, false],
+      [end - 0x8000_0000, true],
+      [end - 0x8000_0001, false],
+    ] as const) {
+      const s = jmpSite();
+      await linkOk(s.graph, { memory: memory(), symbols: new Map([['ext_data', target]]) });
+      expect(s.code.address).toBe(probe.code.address);
+      const c = s.code.getContent();
+      if (relaxed) {
+        expect([c[0], c[5]]).toEqual([0xe9, 0x90]);
+        expect(i32(c, 1)).toBe(target - end);
+      } else {
+        expect(hex(c.subarray(0, 2))).toBe('ff 25');
+      }
+    }
+  });
+
   it('keeps test/binop forms as GOT loads', async () => {
     // 48 85 05 <disp32>   testq %rax, foo@GOTPCREL(%rip)
     const s = site([0x48, 0x85, 0x05, 0, 0, 0, 0], 3, K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable);

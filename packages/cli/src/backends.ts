@@ -8,12 +8,15 @@ import { createCoffBackend } from '@jitlink/coff';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Coff } from '@jitlink/arch-x86-64/coff';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { createMachOBackend } from '@jitlink/macho';
+import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
 import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
 
 /** Backends this command knows. */
 export function createDefaultRegistry(): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register(createElfBackend(x86_64Elf));
+  registry.register(createMachOBackend(x86_64MachO));
   registry.register(createElfBackend(aarch64Elf));
   registry.register(createElfBackend(aarch64BEElf));
   registry.register(createCoffBackend(x86_64Coff));

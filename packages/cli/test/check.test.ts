@@ -5,6 +5,7 @@
  * llvm-objdump-19 on linked bytes.
  */
 import { spawnSync } from 'node:child_process';
+import { needs, tool } from '@jitlink/test-support';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,17 +56,8 @@ const CASES: Case[] = [
 
 const checkArgs = (c: Case) => [...SLAB, ...c.abs, '-check', join(ASM, `${c.name}.s`), join(ASM, `${c.name}.o`)];
 
-/** Whether an LLVM tool is installed; without it the comparison fails under CI and is skipped (with a reason) elsewhere. */
-function llvmTool(name: string): boolean {
-  const found = spawnSync(name, ['--version'], { encoding: 'utf8' }).status === 0;
-  if (!found) {
-    if (process.env.CI === 'true') throw new Error(`${name} is required under CI`);
-    console.warn(`skipping comparisons with ${name}: not installed`);
-  }
-  return found;
-}
-const haveJitlink = llvmTool('llvm-jitlink-19');
-const haveObjdump = llvmTool('llvm-objdump-19') && llvmTool('llvm-mc-19');
+const withJitlink = needs(tool('llvm-jitlink-19', 'llvm-19'));
+const withObjdump = needs(tool('llvm-objdump-19', 'llvm-19'), tool('llvm-mc-19', 'llvm-19'));
 
 describe('jitlink -check on the x86-64 relocation tests', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s passes its checks', async (_name, c) => {
@@ -74,7 +66,7 @@ describe('jitlink -check on the x86-64 relocation tests', () => {
     expect(result.code).toBe(0);
   });
 
-  (haveJitlink ? it.each : it.skip.each)(CASES.map((c) => [c.name, c] as const))(
+  withJitlink.it.each(CASES.map((c) => [c.name, c] as const))(
     'llvm-jitlink-19 agrees on %s (or rejects a relocation it is known not to support)',
     (_name, c) => {
       const llvm = spawnSync('llvm-jitlink-19', checkArgs(c), { encoding: 'utf8' });
@@ -163,7 +155,7 @@ function memoryDisplacement(operands: DecodedOperand[]): bigint | undefined {
   return undefined;
 }
 
-(haveObjdump ? describe : describe.skip)('x86-64 decoder against llvm-objdump-19 on linked bytes', () => {
+withObjdump.describe('x86-64 decoder against llvm-objdump-19 on linked bytes', () => {
   it('agrees on length, branch displacement, memory displacement and immediate of every form in decode_forms', async () => {
     const registry = createDefaultRegistry();
     const session = new ExecutionSession();

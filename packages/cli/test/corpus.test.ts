@@ -3,9 +3,10 @@
  * the jitlink command and compares stdout and exit code with the natively
  * linked program's (test-corpus/expected).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpora, requireOrSkip, type CorpusProgram } from './corpus.js';
+import { debianLibrary, needs } from '@jitlink/test-support';
+import { corpora, type CorpusProgram } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
 
 /** Command line for a program: harness programs run as llvm-jitlink's harness example does. */
@@ -21,9 +22,8 @@ for (const corpus of corpora()) {
   describe(`corpus (${corpus.label}: ${corpus.root})`, () => {
     for (const program of corpus.programs) {
       for (const [compiler, variants] of Object.entries(program.variants).filter(([, v]) => v.length > 0)) {
-        test(`${program.name} built by ${compiler}: ${variants.length} variants run as natively linked`, async () => {
-          const archivesPresent = program.archives.every((a) => existsSync(a));
-          if (!requireOrSkip(archivesPresent, `${program.name} needs ${program.archives.join(', ')} (apt-get install libsqlite3-dev liblua5.4-dev zlib1g-dev)`)) return;
+        const withArchives = needs(...program.archives.map(debianLibrary));
+        withArchives.test(`${program.name} built by ${compiler}: ${variants.length} variants run as natively linked`, async () => {
           const expectedStdout = readFileSync(join(corpus.root, program.expected.stdout), 'utf8');
           const results = await mapLimit(variants, 2, async (variant) => {
             const r = await runCli(commandLine(program, join(corpus.root, compiler, variant)));
@@ -35,8 +35,9 @@ for (const corpus of corpora()) {
               if (r.code === 0 || !r.stderr.includes(program.expectLinkError) || !/^jitlink: error: /.test(r.stderr)) {
                 failures.push(`${variant}: expected a clear ${program.expectLinkError} error, got code ${r.code}: ${r.stderr.slice(0, 300)}`);
               }
-            } else if (r.stdout !== expectedStdout || r.code !== program.expected.exit) {
-              failures.push(`${variant}: exit ${r.code ?? r.signal} (want ${program.expected.exit}); stderr: ${r.stderr.slice(0, 300)}; stdout differs: ${r.stdout !== expectedStdout}`);
+            } else if (r.stdout !== expectedStdout || r.code !== program.expected.exit || r.stderr !== '') {
+              // Natively linked, no corpus program writes to stderr (build.sh checks that): nor may the JIT run.
+              failures.push(`${variant}: exit ${r.code ?? r.signal} (want ${program.expected.exit}); stderr (want none): ${r.stderr.slice(0, 300)}; stdout differs: ${r.stdout !== expectedStdout}`);
             }
           }
           expect(failures).toEqual([]);

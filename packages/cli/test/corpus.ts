@@ -1,6 +1,7 @@
 /** Reading the test corpus manifest (test-corpus/obj, or a rebuild of it). */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { condition, have } from '@jitlink/test-support';
 
 export interface CorpusProgram {
   name: string;
@@ -39,10 +40,7 @@ export function corpora(): Corpus[] {
   return list;
 }
 
-/** In CI a missing tool or input fails the test; elsewhere the case is skipped with a printed reason. */
-export function requireOrSkip(condition: boolean, reason: string): boolean {
-  if (condition) return true;
-  if (process.env.CI === 'true') throw new Error(`required for this test under CI: ${reason}`);
-  console.warn(`skipped: ${reason}`);
-  return false;
+/** A check inside a test, through @jitlink/test-support's `have`: false with the reason printed; under CI=true an error. */
+export function requireOrSkip(ok: boolean, reason: string): boolean {
+  return have(condition(reason, ok));
 }

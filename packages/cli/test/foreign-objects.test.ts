@@ -9,25 +9,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, requireOrSkip } from './corpus.js';
+import { needs, tool } from '@jitlink/test-support';
+import { REPO_ROOT } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
 
 // No #include: it compiles for every target without a sysroot.
 const SOURCE = join(REPO_ROOT, 'test-corpus/src/weak/weak_defaults.c');
 const scratch = mkdtempSync(join(tmpdir(), 'jitlink-foreign-'));
 
-function clangPresent(): boolean {
-  try {
-    execFileSync('clang-19', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const withClang = needs(tool('clang-19', 'apt-get install clang-19'));
 
 const PLANNED = 'not supported yet by this version of jitlink-ts; the backend is planned in';
 const cases: [target: string, message: string][] = [
-  ['x86_64-apple-macos11', `MachO/x86_64 object: ${PLANNED} @jitlink/macho (with @jitlink/arch-x86-64)`],
   ['arm64-apple-macos11', `MachO/arm64 object: ${PLANNED} @jitlink/macho (with @jitlink/arch-arm64)`],
   ['aarch64-pc-windows-msvc', `COFF/aarch64 object: ${PLANNED} @jitlink/arch-arm64 (with @jitlink/coff)`],
   [
@@ -36,8 +29,7 @@ const cases: [target: string, message: string][] = [
   ],
 ];
 
-test('objects of other targets get the advice of the support table, exactly', async () => {
-  if (!requireOrSkip(clangPresent(), 'clang-19 is not installed (apt-get install clang-19)')) return;
+withClang.test('objects of other targets get the advice of the support table, exactly', async () => {
   const results = await mapLimit(cases, 2, async ([target, message]) => {
     const object = join(scratch, `${target}.o`);
     execFileSync('clang-19', [`--target=${target}`, '-c', SOURCE, '-o', object]);
@@ -50,8 +42,7 @@ test('objects of other targets get the advice of the support table, exactly', as
   }
 });
 
-test('an ELF shared object is refused when identified, naming the type field', async () => {
-  if (!requireOrSkip(clangPresent(), 'clang-19 is not installed (apt-get install clang-19)')) return;
+withClang.test('an ELF shared object is refused when identified, naming the type field', async () => {
   const library = join(scratch, 'weak_defaults.so');
   execFileSync('clang-19', ['-shared', '-fPIC', '-nostdlib', SOURCE, '-o', library]);
   const r = await runCli(['-noexec', library]);

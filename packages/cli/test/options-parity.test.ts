@@ -1,7 +1,7 @@
 /**
  * llvm-jitlink's options, each with a real input: spelling, meaning and output.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkGraph, Linkage, MemProt, Scope } from '@jitlink/core';
@@ -9,7 +9,8 @@ import { X86_64EdgeKinds, getX86_64EdgeKindName } from '@jitlink/arch-x86-64';
 import { nearestOption, parseAlias, parseOptions, parseSectCreate } from '../src/options.js';
 import { addSelfRelocations } from '../src/link-extras.js';
 import { createDefaultRegistry } from '../src/backends.js';
-import { REPO_ROOT, requireOrSkip } from './corpus.js';
+import { debianLibrary, needs } from '@jitlink/test-support';
+import { REPO_ROOT } from './corpus.js';
 import { runCli } from './run-cli.js';
 
 const OBJ = join(REPO_ROOT, 'test-corpus/obj/clang-19/O2-pic-small');
@@ -18,6 +19,9 @@ const ZLIB_DRIVER = join(OBJ, 'zlib_driver/zlib_driver.o');
 const SQLITE_DRIVER = join(OBJ, 'sqlite_driver/sqlite_driver.o');
 const LIBZ = '/usr/lib/x86_64-linux-gnu/libz.a';
 const LIBSQLITE_SO = '/usr/lib/x86_64-linux-gnu/libsqlite3.so.0';
+const withLibz = needs(debianLibrary(LIBZ));
+const withLibsqlite = needs(debianLibrary('libsqlite3.a'));
+const withLibsqliteSo = needs(debianLibrary(LIBSQLITE_SO));
 const SLAB = ['-noexec', '-slab-allocate', '1Mb', '-slab-address', '0x7000000000', '-slab-page-size', '4096'];
 /** The corpus program's exit code (its main returns a checksum-like value). */
 function expectedExit(program: string): number {
@@ -175,8 +179,7 @@ describe('options at work', () => {
     expect(missing.stderr).toBe(`jitlink: error: cannot read ${join(scratch, 'absent.bin')}: No such file or directory\n`);
   });
 
-  test('-load_hidden and -hidden-l: archive members are visible only inside their JITDylib', async () => {
-    if (!requireOrSkip(existsSync(LIBZ), `${LIBZ} (zlib1g-dev) is not installed`)) return;
+  withLibz.test('-load_hidden and -hidden-l: archive members are visible only inside their JITDylib', async () => {
     // Same dylib: the program links against the hidden members and runs.
     const same = await runCli(['-load_hidden', LIBZ, ZLIB_DRIVER]);
     expect(same.code).toBe(expectedExit('zlib_driver'));
@@ -211,9 +214,8 @@ describe('options at work', () => {
     expect(plain.stderr).not.toMatch(/\bdeflate\b/);
   });
 
-  test('-graph-budget: beyond it (archives read on demand, members built when linked) the program runs the same', async () => {
-    const libsqlite = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
-    if (!requireOrSkip(existsSync(libsqlite), `${libsqlite} (libsqlite3-dev) is not installed`)) return;
+  withLibsqlite.test('-graph-budget: beyond it (archives read on demand, members built when linked) the program runs the same', async () => {
+    const libsqlite = debianLibrary('libsqlite3.a').path;
     const expected = readFileSync(join(REPO_ROOT, 'test-corpus/obj/expected/sqlite_driver.stdout'), 'utf8');
     for (const budget of ['1', '64Kb']) {
       const r = await runCli(['-graph-budget', budget, SQLITE_DRIVER, libsqlite, '-args', 'prog']);
@@ -224,8 +226,7 @@ describe('options at work', () => {
     expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/invalid graph budget 'lots'/)]);
   });
 
-  test('-preload loads a shared library whose symbols the JIT code then uses', async () => {
-    if (!requireOrSkip(existsSync(LIBSQLITE_SO), `${LIBSQLITE_SO} (libsqlite3-dev) is not installed`)) return;
+  withLibsqliteSo.test('-preload loads a shared library whose symbols the JIT code then uses', async () => {
     const without = await runCli(['-noexec', SQLITE_DRIVER]);
     expect(without.code).toBe(1);
     expect(without.stderr).toMatch(/symbols not found: \[ sqlite3_open/);

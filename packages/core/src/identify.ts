@@ -55,9 +55,9 @@ const ELF_MACHINES: Record<number, string> = {
   183: 'aarch64',
 };
 
-// Core names MachO CPUs itself: choosing a universal file's slice by architecture
-// happens here, before any format package is involved. (Until @jitlink/macho
-// registers a sniffer, this is also what reads thin MachO headers.)
+// Hint-only, like ELF_MACHINES: when @jitlink/macho is not installed, core still
+// names a MachO object's CPU (and a universal file's slices) in its advice. With
+// a MachO backend registered, its sniffer reads thin and universal headers first.
 const MACHO_CPUS: Record<number, string> = {
   0x7: 'i386',
   0x01000007: 'x86_64',

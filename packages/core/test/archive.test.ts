@@ -1,35 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { debianLibrary, have, needs, tool } from '@jitlink/test-support';
 import { Archive, JITLinkError, parseArchive, type ArchiveSource } from '../src/index.js';
 
-const LIB_DIR = '/usr/lib/x86_64-linux-gnu';
-
-/**
- * Checks that an external tool or input file a test needs is present. On CI a
- * missing prerequisite fails the test; elsewhere the case is skipped with a reason.
- */
-function prerequisite(available: boolean, what: string): boolean {
-  if (available) return true;
-  if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${what}`);
-  console.warn(`skipping: ${what} is not available`);
-  return false;
-}
-
-const toolCache = new Map<string, boolean>();
-function haveTool(tool: string): boolean {
-  let found = toolCache.get(tool);
-  if (found === undefined) {
-    found = !spawnSync(tool, ['--version'], { stdio: 'ignore' }).error;
-    toolCache.set(tool, found);
-  }
-  return prerequisite(found, `tool "${tool}"`);
-}
-
-function haveFile(path: string): boolean {
-  return prerequisite(existsSync(path), `file ${path}`);
-}
+const ar = tool('ar', 'binutils');
+const nm = tool('nm', 'binutils');
+const llvmAr = tool('llvm-ar-19', 'llvm-19');
+const llvmNm = tool('llvm-nm-19', 'llvm-19');
+const libz = debianLibrary('libz.a');
 
 function run(tool: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Buffer {
   const result = spawnSync(tool, args, { cwd: options.cwd, env: options.env, maxBuffer: 256 * 1024 * 1024 });
@@ -508,36 +488,51 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
 });
 
 describe('crafted inputs stay linear', () => {
-  test('many members sharing one very long name, many index entries sharing one very long symbol', () => {
-    const longName = 'n'.repeat(500_000);
-    const shared = Array.from({ length: 10_000 }, () => member('/0', encoder.encode('ab')));
-    const gnu = concat([MAGIC, member('//', encoder.encode(`${longName}/\n`)), ...shared]);
-    const started = performance.now();
-    const archive = parseArchive(gnu, 'shared-names.a');
-    expect(archive.members.length).toBe(10_000);
-    expect(archive.members[9_999]!.name).toBe(longName);
+  /** Characters the parser decodes while `fn` runs: a shared name decoded once per use would cost members × its length. */
+  function decodedCharacters(fn: () => void): number {
+    const decode = jest.spyOn(TextDecoder.prototype, 'decode');
+    try {
+      fn();
+      return decode.mock.results.reduce((n, r) => n + (r.value as string).length, 0);
+    } finally {
+      decode.mockRestore();
+    }
+  }
 
-    const entries = 50_000;
-    const memberOffset = 8 + 60 + 12 + 4 + entries * 8 + 4 + 500_002;
+  test('many members sharing one very long name, many index entries sharing one very long symbol', () => {
+    const longName = 'n'.repeat(50_000);
+    const shared = Array.from({ length: 2_000 }, () => member('/0', encoder.encode('ab')));
+    const gnu = concat([MAGIC, member('//', encoder.encode(`${longName}/\n`)), ...shared]);
+    const gnuDecoded = decodedCharacters(() => {
+      const archive = parseArchive(gnu, 'shared-names.a');
+      expect(archive.members.length).toBe(2_000);
+      expect(archive.members[1_999]!.name).toBe(longName);
+    });
+    expect(gnuDecoded).toBeLessThanOrEqual(2 * gnu.length);
+
+    const entries = 5_000;
+    const memberOffset = 8 + 60 + 12 + 4 + entries * 8 + 4 + 50_002;
     const pairs = Array.from({ length: entries * 2 }, (_, i) => (i % 2 === 0 ? 0 : memberOffset));
     const strings = encoder.encode(`${longName}\0\0`);
     const body = concat([le32([entries * 8]), le32(pairs), le32([strings.length]), strings]);
     const bsdIndex = member('#1/12', concat([encoder.encode('__.SYMDEF\0\0\0'), body]));
     expect(8 + bsdIndex.length).toBe(memberOffset);
     const bsd = concat([MAGIC, bsdIndex, member('#1/4', encoder.encode('x.o\0data'))]);
-    const bsdArchive = parseArchive(bsd, 'shared-symbols.a');
-    expect(bsdArchive.findMemberDefining(longName)?.name).toBe('x.o');
-    expect(performance.now() - started).toBeLessThan(5000);
+    const bsdDecoded = decodedCharacters(() => {
+      const bsdArchive = parseArchive(bsd, 'shared-symbols.a');
+      expect(bsdArchive.findMemberDefining(longName)?.name).toBe('x.o');
+    });
+    expect(bsdDecoded).toBeLessThanOrEqual(2 * bsd.length);
   });
 });
 
 // ---- Real archives ---------------------------------------------------------
 
-describe.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('Debian %s', (libName) => {
-  const path = join(LIB_DIR, libName);
+for (const libName of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) describe(`Debian ${libName}`, () => {
+  const lib = debianLibrary(libName);
+  const path = lib.path;
 
-  test('members equal `ar t`, contents equal `ar p`', () => {
-    if (!haveFile(path) || !haveTool('ar')) return;
+  needs(lib, ar).test('members equal `ar t`, contents equal `ar p`', () => {
     const archive = parseArchive(readFileSync(path), libName);
     expect(archive.format).toBe('gnu');
     expect(archive.members.map((m) => m.name)).toEqual(lines(run('ar', ['t', path])));
@@ -548,8 +543,7 @@ describe.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('Debian %s', (libName) 
     expect(Buffer.from(sample.data).equals(run('ar', ['p', path, sample.name]))).toBe(true);
   });
 
-  test('symbol index agrees with nm --print-armap and llvm-nm --print-armap', () => {
-    if (!haveFile(path)) return;
+  needs(lib, nm, llvmNm).test('symbol index agrees with nm --print-armap and llvm-nm --print-armap', () => {
     const archive = parseArchive(readFileSync(path), libName);
     const sample: Record<string, [string, string]> = {
       'libsqlite3.a': ['sqlite3_open', 'main.o'],
@@ -558,8 +552,8 @@ describe.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('Debian %s', (libName) 
     };
     const [symbol, memberName] = sample[libName]!;
     expect(archive.findMemberDefining(symbol)?.name).toBe(memberName);
-    if (haveTool('nm')) expectIndexMatches(archive, armap('nm', path));
-    if (haveTool('llvm-nm-19')) expectIndexMatches(archive, armap('llvm-nm-19', path));
+    expectIndexMatches(archive, armap('nm', path));
+    expectIndexMatches(archive, armap('llvm-nm-19', path));
   });
 });
 
@@ -571,10 +565,9 @@ describe('archives written by ar and llvm-ar', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'jitlink-archive-'));
-    const libz = join(LIB_DIR, 'libz.a');
-    if (existsSync(libz)) {
+    if (libz.available()) {
       // Real objects taken from libz.a, renamed to need long names, plus an odd-sized text member.
-      const archive = parseArchive(readFileSync(libz), 'libz.a');
+      const archive = parseArchive(readFileSync(libz.path), 'libz.a');
       for (const name of ['adler32.o', 'crc32.o', 'compress.o']) {
         const m = archive.members.find((x) => x.name === name)!;
         inputs.push({ file: `member_with_a_long_name_${name}`, data: m.data });
@@ -614,27 +607,24 @@ describe('archives written by ar and llvm-ar', () => {
     if (inputs.length > 1) {
       expect(archive.findMemberDefining('adler32')?.name).toBe('member_with_a_long_name_adler32.o');
       expect(archive.findMemberDefining('crc32')?.name).toBe('member_with_a_long_name_crc32.o');
-      if (haveTool(nmTool)) expectIndexMatches(archive, armap(nmTool, join(dir, out)));
+      expectIndexMatches(archive, armap(nmTool, join(dir, out)));
     }
     return archive;
   }
 
-  test('GNU ar rcs: "/" index and "//" long names', () => {
-    if (!haveFile(join(LIB_DIR, 'libz.a')) || !haveTool('ar')) return;
+  needs(libz, ar, nm).test('GNU ar rcs: "/" index and "//" long names', () => {
     const bytes = build('ar', ['rcs'], 'gnu.a');
     expect(new TextDecoder().decode(bytes.subarray(8, 10))).toBe('/ ');
     check(bytes, 'gnu.a', 'gnu', 'ar', 'nm');
   });
 
-  test('llvm-ar --format=bsd: __.SYMDEF index and #1/ long names', () => {
-    if (!haveFile(join(LIB_DIR, 'libz.a')) || !haveTool('llvm-ar-19')) return;
+  needs(libz, llvmAr, llvmNm).test('llvm-ar --format=bsd: __.SYMDEF index and #1/ long names', () => {
     const bytes = build('llvm-ar-19', ['--format=bsd', 'rcs'], 'bsd.a');
     expect(new TextDecoder().decode(bytes.subarray(68, 77))).toBe('__.SYMDEF');
     check(bytes, 'bsd.a', 'bsd', 'llvm-ar-19', 'llvm-nm-19');
   });
 
-  test('llvm-ar 64-bit indexes: /SYM64/ and __.SYMDEF_64', () => {
-    if (!haveFile(join(LIB_DIR, 'libz.a')) || !haveTool('llvm-ar-19')) return;
+  needs(libz, llvmAr, llvmNm).test('llvm-ar 64-bit indexes: /SYM64/ and __.SYMDEF_64', () => {
     // SYM64_THRESHOLD makes llvm-ar write 64-bit symbol tables for small archives.
     const gnu64 = build('llvm-ar-19', ['--format=gnu', 'rcs'], 'gnu64.a', { SYM64_THRESHOLD: '0' });
     expect(new TextDecoder().decode(gnu64.subarray(8, 15))).toBe('/SYM64/');
@@ -644,8 +634,7 @@ describe('archives written by ar and llvm-ar', () => {
     check(darwin64, 'darwin64.a', 'bsd', 'llvm-ar-19', 'llvm-nm-19');
   });
 
-  test('thin archives are rejected with a clear error', () => {
-    if (!haveTool('ar')) return;
+  needs(ar).test('thin archives are rejected with a clear error', () => {
     const bytes = build('ar', ['rcsT'], 'thin.a');
     const err = expectJITLinkError(() => parseArchive(bytes, 'thin.a'), 'UnsupportedFormat', 'thin.a', 0);
     expect(err.message).toMatch(/thin archives are not supported/);
@@ -701,9 +690,8 @@ function expectSameFromSource(bytes: Uint8Array, name: string): void {
 }
 
 describe('archives read through an ArchiveSource', () => {
-  test.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('Debian %s: same archive; parsing reads headers and the index only', (libName) => {
-    const path = join(LIB_DIR, libName);
-    if (!haveFile(path)) return;
+  for (const libName of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) needs(debianLibrary(libName)).test(`Debian ${libName}: same archive; parsing reads headers and the index only`, () => {
+    const path = debianLibrary(libName).path;
     const bytes = new Uint8Array(readFileSync(path));
     expectSameFromSource(bytes, libName);
     const source = sourceOf(bytes);
@@ -730,12 +718,11 @@ describe('archives read through an ArchiveSource', () => {
 describe('fuzzing', () => {
   test('random mutations and truncations only ever throw JITLinkError', () => {
     const bases: Uint8Array[] = [gnuArchive({ members: smallMembers }), bsdArchive(smallMembers)];
-    const libz = join(LIB_DIR, 'libz.a');
-    if (existsSync(libz)) {
+    if (have(libz)) {
       // The start of libz.a: its index, long-name handling and first members.
-      const real = parseArchive(readFileSync(libz), 'libz.a');
+      const real = parseArchive(readFileSync(libz.path), 'libz.a');
       const cut = real.members[2]!.offset + real.members[2]!.size;
-      bases.push(readFileSync(libz).subarray(0, cut + (cut & 1)));
+      bases.push(readFileSync(libz.path).subarray(0, cut + (cut & 1)));
     }
     const interesting = [0x00, 0x20, 0x2f, 0x30, 0x39, 0x0a, 0x60, 0x23, 0x31, 0xff];
     const random = prng(0x6a69746c);

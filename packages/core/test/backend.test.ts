@@ -149,15 +149,20 @@ describe('backend registry and createLinkGraph', () => {
         'x.o: ELF/x86_64 object: install @jitlink/elf and @jitlink/arch-x86-64 (0.1.0 or later), and register the backend they compose',
       ],
       [
+        machoHeader(0xfeedfacf, 0x01000007),
+        'mx.o',
+        'mx.o: MachO/x86_64 object: install @jitlink/macho and @jitlink/arch-x86-64 (0.2.0 or later), and register the backend they compose',
+      ],
+      [
         elfHeader({ cls: 2, data: 1, machine: 183 }),
         'a.o',
         'a.o: ELF/aarch64 object: install @jitlink/elf and @jitlink/arch-arm64 (0.2.0 or later), and register the backend they compose',
       ],
       // Planned: installing packages would not help yet.
       [
-        machoHeader(0xfeedfacf, 0x01000007),
+        machoHeader(0xfeedfacf, 0x0100000c),
         'm.o',
-        'm.o: MachO/x86_64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/macho (with @jitlink/arch-x86-64)',
+        'm.o: MachO/arm64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/macho (with @jitlink/arch-arm64)',
       ],
       [
         coff,

@@ -2,6 +2,7 @@ import {
   InMemoryMemoryManager,
   JITLinkError,
   link,
+  prune,
   Linkage,
   MemLifetime,
   MemProt,
@@ -383,5 +384,25 @@ describe('layout', () => {
     const ctx = recordingContext(new InMemoryMemoryManager(), new Map([['printf', 2 ** 60]]));
     await link(smallProgram(), ctx, toyTarget);
     expect(ctx.failures[0]!.message).toMatch(/inexact address for printf/);
+  });
+});
+
+describe('prune', () => {
+  test('removes dead absolute symbols; keeps live ones and those a live block refers to', () => {
+    const g = toyGraph('abs.o');
+    const text = g.createSection('.text', RX);
+    const mainBlock = g.createContentBlock(text, new Uint8Array(16), 0, 16, 0);
+    g.addDefinedSymbol(mainBlock, 0, 'main', 16, Linkage.Strong, Scope.Default, true, true);
+    const deadBlock = g.createContentBlock(text, new Uint8Array(8), 16, 4, 0);
+    g.addDefinedSymbol(deadBlock, 0, 'dead_fn', 8, Linkage.Strong, Scope.Local, true, false);
+    g.addAbsoluteSymbol('kept_live', 0x1000, 0, Linkage.Strong, Scope.Default, true);
+    const referenced = g.addAbsoluteSymbol('referenced', 0x2000, 0, Linkage.Strong, Scope.Default, false);
+    const onlyFromDead = g.addAbsoluteSymbol('only_from_dead', 0x3000, 0, Linkage.Strong, Scope.Default, false);
+    g.addAbsoluteSymbol('unreferenced', 0x4000, 0, Linkage.Strong, Scope.Default, false);
+    mainBlock.addEdge(Pointer64, 0, referenced, 0);
+    deadBlock.addEdge(Pointer64, 0, onlyFromDead, 0);
+    prune(g);
+    expect([...g.absoluteSymbols()].map((s) => s.name).sort()).toEqual(['kept_live', 'referenced']);
+    expect([...g.definedSymbols()].map((s) => s.name)).toEqual(['main']);
   });
 });

@@ -27,9 +27,10 @@ import {
 } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
 import { corpusObjDir, genericArch, readObject } from './helpers.js';
+import { debianLibrary, file, needs, tool } from '@jitlink/test-support';
 
 const corpus = (rel: string): string => path.join(corpusObjDir, rel);
-const ifExists = (p: string) => (fs.existsSync(p) ? test : test.skip);
+const ifExists = (p: string) => needs(file(p)).test;
 
 function symbolNamed(graph: LinkGraph, name: string): Symbol | undefined {
   for (const s of graph.definedSymbols()) if (s.name === name) return s;
@@ -220,7 +221,7 @@ describe('symbols', () => {
   });
 
   const lua = '/usr/lib/x86_64-linux-gnu/liblua5.4.a';
-  ifExists(lua)('Debian liblua5.4.a: every member builds, STV_INTERNAL definitions become hidden', () => {
+  needs(debianLibrary(lua), tool('ar', 'binutils')).test('Debian liblua5.4.a: every member builds, STV_INTERNAL definitions become hidden', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-lua-'));
     try {
       execFileSync('ar', ['x', lua], { cwd: dir });

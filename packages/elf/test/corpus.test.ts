@@ -12,12 +12,11 @@ import {
   SHT_STRTAB,
   SHT_SYMTAB,
 } from '../src/index.js';
-import { corpusObjDir, corpusObjects, genericArch, readObject } from './helpers.js';
+import { corpusObjDir, corpusObjects, corpusPresent, genericArch, readObject } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 const objects = corpusObjects();
-const describeCorpus = objects.length > 0 ? describe : describe.skip;
-
-describeCorpus('every object of test-corpus/obj', () => {
+needs(corpusPresent).describe('every object of test-corpus/obj', () => {
   test.each(objects.map((p) => [path.relative(corpusObjDir, p), p]))('%s', (_name, p) => {
     const bytes = readObject(p);
     const elf = parseElf(bytes, p);

@@ -1,5 +1,4 @@
 /** readElfDefinitions gives what the graph built from the same bytes defines. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { graphDefinitions, parseArchive, PartialObject } from '@jitlink/core';
 import {
@@ -21,7 +20,8 @@ import {
   STT_OBJECT,
 } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
-import { corpusObjDir, corpusObjects, countingSource, genericArch, prerequisite, readObject } from './helpers.js';
+import { corpusObjDir, corpusObjects, corpusPresent, countingSource, genericArch, readObject } from './helpers.js';
+import { debianLibrary, needs } from '@jitlink/test-support';
 
 /** `bytes` as readElfDefinitions sees them when only readElfSymbolScanRanges' ranges were read. */
 function partialBytes(bytes: Uint8Array): Uint8Array {
@@ -93,25 +93,22 @@ describe('readElfDefinitions', () => {
   });
 
   const objects = corpusObjects();
-  test(`every object of test-corpus/obj (${objects.length})`, () => {
-    if (!prerequisite(objects.length > 0, `objects in ${corpusObjDir}`)) return;
+  needs(corpusPresent).test(`every object of test-corpus/obj (${objects.length})`, () => {
     let definitions = 0;
     for (const p of objects) definitions += expectSameDefinitions(readObject(p), path.relative(corpusObjDir, p));
     expect(definitions).toBeGreaterThan(100);
   });
 
-  test.each(['libsqlite3.a', 'liblua5.4.a', 'libz.a'])('every member of Debian %s', (lib) => {
-    const file = path.join('/usr/lib/x86_64-linux-gnu', lib);
-    if (!prerequisite(fs.existsSync(file), `file ${file}`)) return;
+  for (const lib of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) needs(debianLibrary(lib)).test(`every member of Debian ${lib}`, () => {
+    const file = debianLibrary(lib).path;
     const archive = parseArchive(readObject(file), lib);
     let definitions = 0;
     for (const member of archive.members) definitions += expectSameDefinitions(member.data, `${lib}(${member.name})`);
     expect(definitions).toBeGreaterThan(10);
   });
 
-  test('Debian libsqlite3.a: the ranges read for definitions are a small share of each member', () => {
-    const file = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
-    if (!prerequisite(fs.existsSync(file), `file ${file}`)) return;
+  needs(debianLibrary('libsqlite3.a')).test('Debian libsqlite3.a: the ranges read for definitions are a small share of each member', () => {
+    const file = debianLibrary('libsqlite3.a').path;
     let read = 0;
     let total = 0;
     for (const member of parseArchive(readObject(file), 'libsqlite3.a').members) {

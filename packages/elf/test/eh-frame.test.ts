@@ -13,7 +13,8 @@ import {
   type LinkGraph,
 } from '@jitlink/core';
 import { createElfLinkGraph, discardElfComdatGroup, getElfComdatGroups, parseElf, sectionContent } from '../src/index.js';
-import { corpusObjDir, corpusObjects, genericArch, readObject } from './helpers.js';
+import { corpusObjDir, corpusObjects, corpusPresent, genericArch, readObject } from './helpers.js';
+import { debianLibrary, file, needs, tool } from '@jitlink/test-support';
 
 // Edge kinds of the test architecture: R_X86_64_64 -> Pointer64, R_X86_64_PC32 -> Delta32.
 const K = { pointer32: 10, pointer64: 11, delta32: 12, delta64: 13, negDelta32: 14 };
@@ -75,7 +76,7 @@ function keepAliveSources(graph: LinkGraph): Map<Block, Block[]> {
 }
 
 const objects = corpusObjects();
-const describeCorpus = objects.length > 0 ? describe : describe.skip;
+const describeCorpus = needs(corpusPresent).describe;
 
 describeCorpus('eh-frame passes on test-corpus objects', () => {
   test('every object: one block per record, CIE pointer and pc-begin edges, a keep-alive per FDE', () => {
@@ -108,7 +109,7 @@ describeCorpus('eh-frame passes on test-corpus objects', () => {
   });
 
   const fsec = path.join(corpusObjDir, 'gcc/O2-pic-small-fsec/multi/ops.o');
-  (fs.existsSync(fsec) ? test : test.skip)('an FDE lives exactly as long as its function; fixups give correct pointers', () => {
+  needs(file(fsec)).test('an FDE lives exactly as long as its function; fixups give correct pointers', () => {
     const graph = build(fsec);
     runEHPasses(graph);
     createEHFrameNullTerminatorPass('.eh_frame')(graph);
@@ -149,7 +150,7 @@ describeCorpus('eh-frame passes on test-corpus objects', () => {
   });
 
   const cxx = path.join(corpusObjDir, 'gcc/O2-pic-small/cxx/shapes.o');
-  (fs.existsSync(cxx) ? test : test.skip)('C++: personality and LSDA pointers have edges; discarded COMDAT functions lose their FDEs', () => {
+  needs(file(cxx)).test('C++: personality and LSDA pointers have edges; discarded COMDAT functions lose their FDEs', () => {
     const graph = build(cxx);
     const groups = getElfComdatGroups(graph);
     const textGroups = groups.filter((g) => g.sections.some((s) => s.name.startsWith('.text.')));
@@ -183,7 +184,7 @@ function ehBlocksAfterPasses(graph: LinkGraph): Block[] {
 }
 
 const sqliteArchive = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
-(fs.existsSync(sqliteArchive) ? test : test.skip)('every member of Debian libsqlite3.a: eh-frame records split and fixed', () => {
+needs(debianLibrary(sqliteArchive), tool('ar', 'binutils')).test('every member of Debian libsqlite3.a: eh-frame records split and fixed', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlink-elf-eh-'));
   try {
     execFileSync('ar', ['x', sqliteArchive], { cwd: dir });

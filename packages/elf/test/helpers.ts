@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EdgeKinds, JITLinkError, type ByteSource } from '@jitlink/core';
 import type { ElfArchSupport } from '../src/index.js';
+import { condition } from '@jitlink/test-support';
 
 export interface GenericArch extends ElfArchSupport {
   /** Relocations seen, in order, as "type@offset". */
@@ -87,13 +88,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** True when `available`; otherwise a failure under CI=true, else a skip with the reason printed. */
-export function prerequisite(available: boolean, what: string): boolean {
-  if (available) return true;
-  if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${what}`);
-  console.warn(`skipping: ${what} is not available`);
-  return false;
-}
+/** The committed corpus, as a test prerequisite. */
+export const corpusPresent = condition(`objects in ${corpusObjDir}`, () => corpusObjects().length > 0);
 
 /** A source over `bytes` that counts the bytes read from it. */
 export function countingSource(bytes: Uint8Array): ByteSource & { bytesRead: number } {

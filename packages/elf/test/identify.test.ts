@@ -120,7 +120,7 @@ describe('an ELF backend brings the ELF sniffer to the registry', () => {
 
   test('other machines are named by @jitlink/elf and get the table\'s advice', () => {
     expect(failure(() => registry.createLinkGraph(object(183), { name: 'a.o' })).message).toBe(
-      'a.o: ELF/aarch64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/arch-arm64 (with @jitlink/elf)',
+      'a.o: ELF/aarch64 object: install @jitlink/elf and @jitlink/arch-arm64 (0.2.0 or later), and register the backend they compose',
     );
     expect(failure(() => registry.createLinkGraph(object(243), { name: 'r.o' })).message).toBe(
       'r.o: ELF/riscv64 object: no @jitlink package supports riscv64 in ELF objects, and none is planned; a backend for it can be registered with registerBackend()',

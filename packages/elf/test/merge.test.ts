@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { file, needs } from '@jitlink/test-support';
 import { computeSegmentLayout, prune, Scope, type LinkGraph, type Symbol } from '@jitlink/core';
 import {
   createElfLinkGraph,
@@ -178,7 +179,7 @@ describe('mergeElfLinkGraphs + defineSectionBoundarySymbols', () => {
 });
 
 const sectionsDir = path.join(corpusObjDir, 'gcc/O2-pic-small/sections');
-(fs.existsSync(sectionsDir) ? test : test.skip)('corpus: both objects of `sections` merge into one my_items of 5 items', () => {
+needs(file(sectionsDir)).test('corpus: both objects of `sections` merge into one my_items of 5 items', () => {
   const [first, ...rest] = fs
     .readdirSync(sectionsDir)
     .filter((f) => f.endsWith('.o'))

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LinkGraph, Linkage, MemProt, Scope } from '@jitlink/core';
 import { createElfLinkGraph, getElfGraphInfo, mergeObjectsSharingSections } from '../src/index.js';
 import { corpusObjDir, genericArch, readObject } from './helpers.js';
+import { file, needs } from '@jitlink/test-support';
 
 const variantDir = join(corpusObjDir, 'gcc/O0-pic-small');
 const objectsOf = (program: string): string[] =>
@@ -11,7 +12,7 @@ const objectsOf = (program: string): string[] =>
     .sort()
     .map((f) => join(variantDir, program, f));
 
-describe('mergeObjectsSharingSections', () => {
+needs(file(variantDir)).describe('mergeObjectsSharingSections', () => {
   const load = (path: string) => createElfLinkGraph(readObject(path), genericArch(), { name: path });
 
   test('objects sharing my_items are merged into the first; the others keep their place', () => {

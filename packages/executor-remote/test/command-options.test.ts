@@ -5,10 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isX64Linux, OUR_EXECUTOR, prerequisite } from './helpers.js';
+import { isX64Linux, OUR_EXECUTOR, requirement } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 const dist = path.resolve(__dirname, '../dist/native/index.js');
-const ok = prerequisite(isX64Linux && existsSync(dist) && existsSync(OUR_EXECUTOR), `needs the built package (${dist}) and ${OUR_EXECUTOR}`);
+const ok = requirement(isX64Linux && existsSync(dist) && existsSync(OUR_EXECUTOR), `needs the built package (${dist}) and ${OUR_EXECUTOR}`);
 
 function run(script: string): { stdout: string; stderr: string; status: number | null } {
   // Plain text: no colours from console.log, whatever the parent's terminal settings.
@@ -18,7 +19,7 @@ function run(script: string): { stdout: string; stderr: string; status: number |
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-(ok ? describe : describe.skip)('connectExecutorForCommand', () => {
+needs(ok).describe('connectExecutorForCommand', () => {
   it('finds the built executor for -oop-executor and runs code in it, with and without shared memory', () => {
     const r = run(`
       import { connectExecutorForCommand, nativeExecutorPath, defaultExecutorPath } from ${JSON.stringify(dist)};

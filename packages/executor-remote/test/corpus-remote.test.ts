@@ -3,7 +3,7 @@
  * executor and this package's C executor — print what they print in
  * process and exit with the same status.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import {
   corpusProgram,
   expectedOf,
@@ -12,10 +12,11 @@ import {
   isX64Linux,
   LLVM_EXECUTOR,
   OUR_EXECUTOR,
-  prerequisite,
+  requirement,
   runCorpusProgram,
   startExecutor,
 } from './helpers.js';
+import { needs, have, file, type Prerequisite } from '@jitlink/test-support';
 
 const cases: [string, string][] = [
   ['hello', 'clang-19/O2-pic-small'],
@@ -33,16 +34,16 @@ const cases: [string, string][] = [
   ['sqlite_driver', 'clang-19/O2-pic-small'],
 ];
 
-const executors: [string, string, boolean][] = [
+const executors: [string, string, Prerequisite][] = [
   [
     'llvm-jitlink-executor',
     LLVM_EXECUTOR,
-    prerequisite(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR} (package llvm-19)`),
+    requirement(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR} (package llvm-19)`),
   ],
   [
     'jitlink-executor',
     OUR_EXECUTOR,
-    prerequisite(
+    requirement(
       isX64Linux && haveOurExecutor,
       `needs x86-64 Linux and ${OUR_EXECUTOR} (npm run build, with a C compiler)`,
     ),
@@ -51,10 +52,10 @@ const executors: [string, string, boolean][] = [
 
 for (const [label, executorPath, ok] of executors) {
   for (const memory of ['copying', 'shared-memory'] as const) {
-    (ok ? describe : describe.skip)(`corpus programs in ${label} over pipes, ${memory} manager`, () => {
+    needs(ok).describe(`corpus programs in ${label} over pipes, ${memory} manager`, () => {
       it.each(cases)('%s (%s) prints what it prints in process', async (name, variant) => {
         const program = corpusProgram(name);
-        for (const a of program.archives) if (!prerequisite(existsSync(a), `${a} missing`)) return;
+        for (const a of program.archives) if (!have(file(a))) return;
         const executor = await startExecutor(executorPath, { useSharedMemory: memory === 'shared-memory' });
         expect(executor.control.memoryManager.constructor.name).toBe(
           memory === 'copying' ? 'RemoteMemoryManager' : 'SharedMemoryManager',

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemLifetime, MemProt, allocGroup } from '@jitlink/core';
 import { spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
-import { corpus, corpusProgram, expectedOf, haveLlvmExecutor, haveOurExecutor, isX64Linux, LLVM_EXECUTOR, OUR_AARCH64_EXECUTOR, OUR_EXECUTOR, prerequisite } from './helpers.js';
+import { corpus, corpusProgram, expectedOf, haveLlvmExecutor, haveOurExecutor, isX64Linux, LLVM_EXECUTOR, OUR_AARCH64_EXECUTOR, OUR_EXECUTOR, requirement } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 const RX = allocGroup(MemProt.Read | MemProt.Exec, MemLifetime.Standard);
 const RW = allocGroup(MemProt.Read | MemProt.Write, MemLifetime.Standard);
@@ -44,12 +45,12 @@ async function placeAndCall(control: RemoteExecutorProcessControl, arch: string)
   await allocation.deallocate();
 }
 
-const qemuOk = prerequisite(
+const qemuOk = requirement(
   isX64Linux && existsSync('/usr/bin/qemu-aarch64') && existsSync('/usr/aarch64-linux-gnu/lib') && existsSync(OUR_AARCH64_EXECUTOR),
   `needs qemu-aarch64 (qemu-user), /usr/aarch64-linux-gnu (libc6-dev-arm64-cross) and ${OUR_AARCH64_EXECUTOR} (npm run build with aarch64-linux-gnu-gcc)`,
 );
 
-(qemuOk ? describe : describe.skip)('jitlink-executor for AArch64 under qemu-aarch64', () => {
+needs(qemuOk).describe('jitlink-executor for AArch64 under qemu-aarch64', () => {
   it.each(['copy', 'shared'] as const)('announces aarch64, places an AArch64 function and runs it (%s memory)', async (memory) => {
     const { control, child } = await spawnExecutor(OUR_AARCH64_EXECUTOR, { stdio: 'pipe', useSharedMemory: memory === 'shared' });
     try {
@@ -75,12 +76,12 @@ const qemuOk = prerequisite(
   });
 });
 
-const crossOk = prerequisite(
-  qemuOk && existsSync('/usr/bin/aarch64-linux-gnu-gcc') && existsSync('/usr/bin/llvm-jitlink-19'),
+const crossOk = requirement(
+  qemuOk.available() && existsSync('/usr/bin/aarch64-linux-gnu-gcc') && existsSync('/usr/bin/llvm-jitlink-19'),
   'needs aarch64-linux-gnu-gcc and llvm-jitlink-19 besides qemu-aarch64',
 );
 
-(crossOk ? describe : describe.skip)('llvm-jitlink-19 on x86-64 linking AArch64 objects into jitlink-executor under qemu', () => {
+needs(crossOk).describe('llvm-jitlink-19 on x86-64 linking AArch64 objects into jitlink-executor under qemu', () => {
   // Single-object programs, compiled here from the corpus sources by the cross compiler.
   it.each(['hello', 'bss_big'])('%s', (name) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'jitlink-a64-'));
@@ -102,7 +103,7 @@ for (const [label, executorPath, ok] of [
   ['jitlink-executor', OUR_EXECUTOR, isX64Linux && haveOurExecutor],
   ['llvm-jitlink-executor', LLVM_EXECUTOR, isX64Linux && haveLlvmExecutor],
 ] as const) {
-  (prerequisite(ok, `needs ${executorPath}`) ? describe : describe.skip)(`${label} (x86-64)`, () => {
+  needs(requirement(ok, `needs ${executorPath}`)).describe(`${label} (x86-64)`, () => {
     it.each(['copy', 'shared'] as const)('places an x86-64 function and runs it (%s memory)', async (memory) => {
       const { control } = await spawnExecutor(executorPath, { stdio: 'pipe', useSharedMemory: memory === 'shared' });
       try {

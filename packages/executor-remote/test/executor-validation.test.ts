@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { BootstrapNames, MessageDecoder, Opcode, SPSWriter, decodeSetup, encodeMessage, type ExecutorInfo } from '../src/index.js';
-import { haveOurExecutor, isX64Linux, OUR_EXECUTOR, prerequisite } from './helpers.js';
+import { haveOurExecutor, isX64Linux, OUR_EXECUTOR, requirement } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 interface Session {
   info: ExecutorInfo;
@@ -49,9 +50,9 @@ function call(s: Session, name: string, args: Uint8Array, seq = 1): void {
   s.send(encodeMessage(Opcode.CallWrapper, seq, s.info.bootstrapSymbols.get(name)!, args));
 }
 
-const ok = prerequisite(isX64Linux && haveOurExecutor, `needs ${OUR_EXECUTOR} (npm run build)`);
+const ok = requirement(isX64Linux && haveOurExecutor, `needs ${OUR_EXECUTOR} (npm run build)`);
 
-(ok ? describe : describe.skip)('jitlink-executor validates every message', () => {
+needs(ok).describe('jitlink-executor validates every message', () => {
   const cases: [string, (s: Session) => void, RegExp][] = [
     ['a size below the header', (s) => s.send(new Uint8Array(32).fill(0)), /message size out of range/],
     ['an oversized message', (s) => s.send(encodeMessage(Opcode.CallWrapper, 1, 0, new Uint8Array(0)).map((b, i) => (i === 5 ? 0x7f : b))), /message size out of range/],

@@ -3,12 +3,12 @@
  * clear error; the controller frees its side and nothing hangs. Bounds here
  * limit how long a child may take to fail, never how fast the linker is.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { JITLinkError } from '@jitlink/core';
 import { createServer, type Server } from 'node:net';
 import { connectTcp, spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
-import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, prerequisite, runCorpusProgram, startExecutor } from './helpers.js';
+import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, requirement, runCorpusProgram, startExecutor } from './helpers.js';
+import { needs, have, file } from '@jitlink/test-support';
 
 const hostile = path.join(__dirname, 'fixtures/hostile-executor.cjs');
 
@@ -27,7 +27,7 @@ async function startHostile(mode: string, options: { setupTimeoutMs?: number; ma
   return spawnExecutor(process.execPath, { args: [hostile, mode], stdio: 'pipe', ...options });
 }
 
-const describeLinux = prerequisite(process.platform === 'linux', 'needs Linux') ? describe : describe.skip;
+const describeLinux = needs(requirement(process.platform === 'linux', 'needs Linux')).describe;
 
 describeLinux('a malformed or hostile executor', () => {
   it.each([
@@ -96,7 +96,7 @@ describe('a TCP peer that is not an executor', () => {
   });
 });
 
-const describeLlvm = prerequisite(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR}`) ? describe : describe.skip;
+const describeLlvm = needs(requirement(isX64Linux && haveLlvmExecutor, `needs x86-64 Linux and ${LLVM_EXECUTOR}`)).describe;
 
 describeLlvm('the executor killed', () => {
   it('mid-link: the link fails with one error naming the signal, and the controller lets go', async () => {
@@ -117,7 +117,7 @@ describeLlvm('the executor killed', () => {
     ['llvm-jitlink-executor', LLVM_EXECUTOR],
     ['jitlink-executor', OUR_EXECUTOR],
   ])('mid-run (%s): the running call fails with one error naming the signal', async (_, executorPath) => {
-    if (!prerequisite(existsSync(executorPath), `${executorPath} not built`)) return;
+    if (!have(file(executorPath))) return;
     const { control, child } = await startExecutor(executorPath);
     const sleep = (await control.lookupSymbols(['sleep'])).get('sleep')!;
     const running = control.runAsIntFunction(sleep, 60);

@@ -10,17 +10,15 @@ import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { ExecutionSession, ObjectLinkingLayer, type ObjectUnit, ProcessSymbolsGenerator, StaticLibraryDefinitionGenerator } from '@jitlink/orc';
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { spawnExecutor, type ConnectExecutorOptions, type ConnectedExecutor } from '../src/index.js';
+import { condition, type Prerequisite } from '@jitlink/test-support';
 
 export const corpus = path.resolve(__dirname, '../../../test-corpus');
 export const isX64Linux = process.platform === 'linux' && process.arch === 'x64';
 export const LLVM_EXECUTOR = '/usr/lib/llvm-19/bin/llvm-jitlink-executor';
 
-/** Prints why a group of tests cannot run; under CI=true a missing prerequisite is a failure. */
-export function prerequisite(ok: boolean, reason: string): boolean {
-  if (ok) return true;
-  if (process.env.CI === 'true') throw new Error(`prerequisite missing under CI: ${reason}`);
-  console.log(`skipped: ${reason}`);
-  return false;
+/** A condition these tests need, as a test-support prerequisite (skipped with the reason; under CI=true, a failure). */
+export function requirement(ok: boolean, reason: string): Prerequisite {
+  return condition(reason.replace(/^needs /, ''), ok);
 }
 
 export interface CorpusProgram {

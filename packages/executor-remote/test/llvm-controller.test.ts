@@ -13,12 +13,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { corpus, corpusProgram, expectedOf, haveOurExecutor, isX64Linux, OUR_EXECUTOR, prerequisite } from './helpers.js';
+import { corpus, corpusProgram, expectedOf, haveOurExecutor, isX64Linux, OUR_EXECUTOR, requirement } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 const LLVM_JITLINK = '/usr/bin/llvm-jitlink-19';
-const ok = prerequisite(isX64Linux && haveOurExecutor && existsSync(LLVM_JITLINK), `needs ${LLVM_JITLINK} and ${OUR_EXECUTOR}`);
+const ok = requirement(isX64Linux && haveOurExecutor && existsSync(LLVM_JITLINK), `needs ${LLVM_JITLINK} and ${OUR_EXECUTOR}`);
 
-(ok ? describe : describe.skip)('llvm-jitlink-19 --oop-executor=jitlink-executor', () => {
+needs(ok).describe('llvm-jitlink-19 --oop-executor=jitlink-executor', () => {
   it.each(['hello', 'bss_big'])('%s (clang-19/O2-pic-small)', (name) => {
     const program = corpusProgram(name);
     const objects = program.objects.map((o) => path.join(corpus, 'obj/clang-19/O2-pic-small', o));

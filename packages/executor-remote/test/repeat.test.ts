@@ -4,7 +4,8 @@
  * executor crashes on it).
  */
 import { existsSync } from 'node:fs';
-import { corpusProgram, expectedOf, haveLlvmExecutor, haveOurExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, prerequisite, runCorpusProgram, startExecutor } from './helpers.js';
+import { corpusProgram, expectedOf, haveLlvmExecutor, haveOurExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, requirement, runCorpusProgram, startExecutor } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 const SQLITE = '/usr/lib/x86_64-linux-gnu/libsqlite3.a';
 
@@ -12,7 +13,7 @@ for (const [label, path, ok] of [
   ['llvm-jitlink-executor', LLVM_EXECUTOR, haveLlvmExecutor],
   ['jitlink-executor', OUR_EXECUTOR, haveOurExecutor],
 ] as const) {
-  (prerequisite(isX64Linux && ok && existsSync(SQLITE), `needs ${path} and ${SQLITE} (libsqlite3-dev)`) ? describe : describe.skip)(label, () => {
+  needs(requirement(isX64Linux && ok && existsSync(SQLITE), `needs ${path} and ${SQLITE} (libsqlite3-dev)`)).describe(label, () => {
     it('runs the sqlite driver 20 times with the right output each time', async () => {
       const program = corpusProgram('sqlite_driver');
       const expected = expectedOf(program);

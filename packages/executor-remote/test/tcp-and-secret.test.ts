@@ -14,10 +14,11 @@ import {
   isX64Linux,
   LLVM_EXECUTOR,
   OUR_EXECUTOR,
-  prerequisite,
+  requirement,
   runCorpusProgram,
   x86Registry,
 } from './helpers.js';
+import { needs } from '@jitlink/test-support';
 
 interface Listening {
   child: ChildProcess;
@@ -61,7 +62,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const describeOurs = prerequisite(isX64Linux && haveOurExecutor, `needs ${OUR_EXECUTOR} (npm run build)`) ? describe : describe.skip;
+const describeOurs = needs(requirement(isX64Linux && haveOurExecutor, `needs ${OUR_EXECUTOR} (npm run build)`)).describe;
 
 describeOurs('jitlink-executor over TCP', () => {
   it('binds 127.0.0.1 when no host is given', async () => {
@@ -145,7 +146,7 @@ for (const [label, ok] of [
   ['jitlink-executor', isX64Linux && haveOurExecutor],
   ['llvm-jitlink-executor', isX64Linux && haveLlvmExecutor],
 ] as const) {
-  (prerequisite(ok, `needs the ${label} executor`) ? describe : describe.skip)(`corpus programs in ${label} over TCP`, () => {
+  needs(requirement(ok, `needs the ${label} executor`)).describe(`corpus programs in ${label} over TCP`, () => {
     it.each(tcpCases)('%s (%s) prints what it prints in process', async (name, variant) => {
       const l = label === 'jitlink-executor' ? await listen('127.0.0.1:0') : await listenLlvm();
       try {

@@ -2,7 +2,8 @@
  * End to end: relocatable objects from the test corpus, built by gcc and
  * clang, linked by the ELF and x86-64 packages into this process and run.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { file, needs } from '@jitlink/test-support';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import koffi from 'koffi';
@@ -10,11 +11,10 @@ import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { link, type JITLinkAllocation, type JITLinkContext, type LinkGraph } from '@jitlink/core';
 import { InProcessMemoryManager, ProcessSymbols, TWO_GIB, flushCStdio, runAsMain } from '../src/index.js';
-import { isX64Linux, permsAt } from './helpers.js';
+import { isX64Linux, permsAt, x64Linux } from './helpers.js';
 
 const corpus = path.resolve(__dirname, '../../../test-corpus');
-const haveCorpus = existsSync(path.join(corpus, 'obj/gcc/O2-pic-small/args/args.o'));
-const describeCorpus = isX64Linux && haveCorpus ? describe : describe.skip;
+const describeCorpus = needs(x64Linux, file(path.join(corpus, 'obj/gcc/O2-pic-small/args/args.o'))).describe;
 
 const libc = isX64Linux ? koffi.load('libc.so.6') : undefined;
 const dup = libc?.func('int dup(int)');

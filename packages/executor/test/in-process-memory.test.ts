@@ -28,7 +28,7 @@ const managers: [
   ['DualMappedMemoryManager', (options) => new DualMappedMemoryManager(options)],
 ];
 
-describeX64.each(managers)('%s', (_name, create) => {
+for (const [name, create] of managers) describeX64(name, () => {
   let manager: InProcessMemoryManager | DualMappedMemoryManager;
   afterEach(async () => {
     await manager.dispose();

@@ -13,9 +13,8 @@ import {
   type LinkTarget,
 } from '@jitlink/core';
 import { InProcessMemoryManager, ProcessSymbols, callIntPtr, runAsMain } from '../src/index.js';
-import { ARGC_PLUS_STRLEN_ARGV1, isX64Linux, permsAt } from './helpers.js';
+import { ARGC_PLUS_STRLEN_ARGV1, describeX64, permsAt } from './helpers.js';
 
-const describeX64 = isX64Linux ? describe : describe.skip;
 
 const Pointer64 = EdgeKinds.FirstRelocation;
 const PCRel32 = EdgeKinds.FirstRelocation + 1;

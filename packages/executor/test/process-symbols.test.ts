@@ -1,8 +1,9 @@
 import { JITLinkError, SymbolLookupFlags } from '@jitlink/core';
 import { ProcessSymbols, SelfExecutorProcessControl, callIntPtr, hostTriple } from '../src/index.js';
 import { permsAt } from './helpers.js';
+import { needs, platform } from '@jitlink/test-support';
 
-const describeLinux = process.platform === 'linux' ? describe : describe.skip;
+const describeLinux = needs(platform('linux')).describe;
 
 describeLinux('ProcessSymbols', () => {
   it('finds C library, math and C++ library symbols', () => {

@@ -12,9 +12,8 @@ import {
   runFinalizers,
   runInitializers,
 } from '../src/index.js';
-import { RETURN_42, RO, RW, RX, isX64Linux } from './helpers.js';
+import { RETURN_42, RO, RW, RX, describeX64 } from './helpers.js';
 
-const describeX64 = isX64Linux ? describe : describe.skip;
 
 /** x86-64: `void f(long *p) { *p = 7; }`. */
 const STORE_7_AT_ARG0 = Uint8Array.of(0x48, 0xc7, 0x07, 0x07, 0x00, 0x00, 0x00, 0xc3);

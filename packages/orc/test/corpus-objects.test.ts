@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { BackendRegistry, parseArchive, Scope, SlabMemoryManager, type LinkGraph } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { existsSync } from 'node:fs';
+import { debianLibrary, needs } from '@jitlink/test-support';
 import {
   ExecutionSession,
   ObjectLinkingLayer,
@@ -50,6 +50,19 @@ function recordGraphBuilds(registry: BackendRegistry): string[] {
     return createLinkGraph(bytes, options);
   };
   return built;
+}
+
+/** A GNU archive of `members` (short names) without a symbol index, as `ar rcS` writes it. */
+function archiveWithoutIndex(members: [string, Uint8Array][]): Uint8Array {
+  const encoder = new TextEncoder();
+  const parts: number[] = [...encoder.encode('!<arch>\n')];
+  for (const [name, data] of members) {
+    const field = (v: string | number, width: number) => String(v).padEnd(width);
+    parts.push(...encoder.encode(`${field(`${name}/`, 16)}${field(0, 12)}${field(0, 6)}${field(0, 6)}${field(644, 8)}${field(data.length, 10)}\`\n`));
+    parts.push(...data);
+    if (data.length % 2 === 1) parts.push(0x0a);
+  }
+  return new Uint8Array(parts);
 }
 
 const noopPlugin = { notifyFailed: () => undefined, notifyRemovingResources: () => undefined, notifyTransferringResources: () => undefined };
@@ -204,15 +217,9 @@ describe('ORC layer with corpus objects', () => {
   });
 
   const libz = '/usr/lib/x86_64-linux-gnu/libz.a';
-  const haveLibz = (): boolean => {
-    if (existsSync(libz)) return true;
-    if (process.env.CI === 'true') throw new Error(`missing test prerequisite: ${libz}`);
-    console.warn(`skipping: ${libz} is not available`);
-    return false;
-  };
+  const withLibz = needs(debianLibrary(libz));
 
-  test('within the graph budget, archive members are built when loaded and counted until linked', async () => {
-    if (!haveLibz()) return;
+  withLibz.test('within the graph budget, archive members are built when loaded and counted until linked', async () => {
     const { session, layer, registry } = setup();
     const built = recordGraphBuilds(registry);
     const lib = session.createJITDylib('zlib');
@@ -227,8 +234,7 @@ describe('ORC layer with corpus objects', () => {
     expect(layer.liveGraphBytes).toBe(0);
   });
 
-  test('beyond the graph budget, archive members are registered from their symbol tables; hideDefinitions hides them', async () => {
-    if (!haveLibz()) return;
+  withLibz.test('beyond the graph budget, archive members are registered from their symbol tables; hideDefinitions hides them', async () => {
     const { session, layer, main, registry, graphs } = setup(0);
     const built = recordGraphBuilds(registry);
     const lib = session.createJITDylib('zlib');
@@ -243,8 +249,7 @@ describe('ORC layer with corpus objects', () => {
     await expect(session.lookup([lib], ['crc32'], { fromDylib: main })).rejects.toThrow(/symbols not found: \[ crc32 \]/);
   });
 
-  test('beyond the graph budget, members of an archive read on demand are registered from the ranges their definitions lie in', async () => {
-    if (!haveLibz()) return;
+  withLibz.test('beyond the graph budget, members of an archive read on demand are registered from the ranges their definitions lie in', async () => {
     const { session, layer, registry } = setup(0);
     const built = recordGraphBuilds(registry);
     const bytes = new Uint8Array(readFileSync(libz));
@@ -280,28 +285,19 @@ describe('ORC layer with corpus objects', () => {
     expect(built).toEqual(['libz.a(crc32.o)']);
   });
 
-  test('an archive without a symbol index is indexed from its members definitions', async () => {
-    if (!haveLibz()) return;
+  withLibz.test('an archive without a symbol index is indexed from its members definitions', async () => {
     const indexed = parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a');
     // The same members with no index, and a member that is not an object.
-    const encoder = new TextEncoder();
-    const parts: number[] = [...encoder.encode('!<arch>\n')];
-    const members: [string, Uint8Array][] = [
-      ['README', encoder.encode('not an object\n')],
+    const parts = archiveWithoutIndex([
+      ['README', new TextEncoder().encode('not an object\n')],
       ...indexed.members.map((m): [string, Uint8Array] => [m.name, m.data]),
-    ];
-    for (const [name, data] of members) {
-      const field = (v: string | number, width: number) => String(v).padEnd(width);
-      parts.push(...encoder.encode(`${field(`${name}/`, 16)}${field(0, 12)}${field(0, 6)}${field(0, 6)}${field(644, 8)}${field(data.length, 10)}\`\n`));
-      parts.push(...data);
-      if (data.length % 2 === 1) parts.push(0x0a);
-    }
-    const bare = parseArchive(new Uint8Array(parts), 'libz-noindex.a');
+    ]);
+    const bare = parseArchive(parts, 'libz-noindex.a');
     expect(bare.hasSymbolIndex).toBe(false);
     for (const budget of [undefined, 0]) {
       const { session, layer } = setup(budget);
       const lib = session.createJITDylib('zlib');
-      const archive = parseArchive(new Uint8Array(parts), 'libz-noindex.a');
+      const archive = parseArchive(parts, 'libz-noindex.a');
       lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive));
       lib.addGenerator(new PhonyExternalsGenerator());
       expect(archive.symbolIndexSource).toBe('built');
@@ -309,6 +305,36 @@ describe('ORC layer with corpus objects', () => {
       expect(archive.findMemberDefining('deflate')?.name).toBe(indexed.findMemberDefining('deflate')!.name);
       expect(await session.lookupOne([lib], 'crc32')).toBeGreaterThan(0);
     }
+  });
+
+  // Beyond the graph budget graphs are built when linked, not when added: a transform must still reach them.
+  test('beyond the graph budget, the transformGraph of an object added by its bytes applies to the graph linked', async () => {
+    const { session, layer, main, graphs } = setup(0);
+    const transformed: LinkGraph[] = [];
+    layer.addLazily(main, { bytes: read('multi/ops.o'), name: 'ops.o', transformGraph: (g) => void transformed.push(g) });
+    expect(layer.overGraphBudget()).toBe(false);
+    expect(layer.overGraphBudget(1)).toBe(true);
+    main.addGenerator(new PhonyExternalsGenerator());
+    await session.lookupOne([main], 'op_add');
+    expect(transformed).toHaveLength(1);
+    expect(graphs.get('ops.o')).toBe(transformed[0]);
+  });
+
+  test('beyond the graph budget, the transformGraph of an archive generator applies to each member linked', async () => {
+    const { session, layer, main, graphs } = setup(0);
+    const archive = parseArchive(
+      archiveWithoutIndex([
+        ['ops.o', read('multi/ops.o')],
+        ['tables.o', read('multi/tables.o')],
+      ]),
+      'multi.a',
+    );
+    const transformed: LinkGraph[] = [];
+    main.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive, { transformGraph: (g) => void transformed.push(g) }));
+    main.addGenerator(new PhonyExternalsGenerator());
+    await session.lookupOne([main], 'describe_table');
+    expect(transformed.map((g) => g.name).sort()).toEqual(['multi.a(ops.o)', 'multi.a(tables.o)']);
+    for (const g of transformed) expect(graphs.get(g.name)).toBe(g);
   });
 
   test('oneTaskAtATime: tasks run in order, each after the microtasks the one before queued', async () => {

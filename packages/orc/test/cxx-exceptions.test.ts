@@ -9,22 +9,37 @@
  * contiguous after dead FDEs are stripped (libgcc stops at a zero word), and
  * non-PIC personality pointers, type-table entries and function addresses
  * that point into libstdc++ (beyond 4 GiB) must still work.
+ *
+ * Each variant runs in a child process (cxx-exceptions-child.mjs): an abort
+ * in the unwinder then fails that variant's test, with the child's signal and
+ * stderr, instead of ending the whole test run without a name.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import koffi from 'koffi';
-import { BackendRegistry, type ExecutorProcessControl } from '@jitlink/core';
-import { createElfBackend } from '@jitlink/elf';
-import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { SelfExecutorProcessControl, flushCStdio } from '@jitlink/executor';
-import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator } from '../src/index.js';
-import { ElfPlatform } from '../src/elf/index.js';
+import { condition, file, needs, platform } from '@jitlink/test-support';
 
 const corpus = path.resolve(__dirname, '../../../test-corpus');
-const isX64Linux = process.platform === 'linux' && process.arch === 'x64';
-const haveCorpus = existsSync(path.join(corpus, 'obj/gcc/O0-nopic-small/cxx/main.o'));
-const describeCorpus = isX64Linux && haveCorpus ? describe : describe.skip;
+const packages = path.resolve(__dirname, '../..');
+/** Links and runs one variant in a process of its own: a crash there fails that variant's test, named. */
+const CHILD = path.join(__dirname, 'cxx-exceptions-child.mjs');
+/** Whether `pkg`'s dist/ was built after the last change to its src/ (the child runs dist/). */
+function builtAfterSources(pkg: string): boolean {
+  const built = path.join(packages, pkg, 'dist/.tsbuildinfo');
+  if (!file(built).available()) return false;
+  const sources = readdirSync(path.join(packages, pkg, 'src'), { recursive: true, withFileTypes: true });
+  const newest = Math.max(...sources.filter((e) => e.isFile()).map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs));
+  return newest <= statSync(built).mtimeMs;
+}
+const built = condition(
+  'packages built after their last change (npm run build): the child process imports their dist/',
+  () => ['core', 'elf', 'arch-x86-64', 'executor', 'orc'].every(builtAfterSources),
+);
+const describeCorpus = needs(
+  platform('linux', 'x64'),
+  file(path.join(corpus, 'obj/gcc/O0-nopic-small/cxx/main.o')),
+  built,
+).describe;
 
 interface ProgramSpec {
   objects: string[];
@@ -38,77 +53,23 @@ function cxxSpec(): ProgramSpec {
   return manifest.programs.find((p) => p.name === 'cxx')!;
 }
 
-/** Runs `fn` with file descriptor 1 sent to a file; returns what was written. */
-async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: T; output: string }> {
-  const libc = koffi.load('libc.so.6');
-  const dup = libc.func('int dup(int)');
-  const dup2 = libc.func('int dup2(int, int)');
-  const close = libc.func('int close(int)');
-  const dir = mkdtempSync(path.join(tmpdir(), 'jitlink-cxx-'));
-  const file = path.join(dir, 'out');
-  const fd = openSync(file, 'w');
-  flushCStdio();
-  const saved = dup(1) as number;
-  try {
-    dup2(fd, 1);
-    const result = await fn();
-    flushCStdio();
-    return { result, output: readFileSync(file, 'utf8') };
-  } finally {
-    dup2(saved, 1);
-    close(saved);
-    closeSync(fd);
-    rmSync(dir, { recursive: true });
-  }
-}
-
-async function runProgram(
-  objectDir: string,
-  objects: string[],
-  args: string[],
-): Promise<{ exit: number; stdout: string }> {
-  const executor = new SelfExecutorProcessControl();
-  const session = new ExecutionSession(executor as ExecutorProcessControl);
-  const errors: Error[] = [];
-  session.errorReporter = (e) => errors.push(e);
-  const registry = new BackendRegistry();
-  registry.register(createElfBackend(x86_64Elf));
-  const layer = new ObjectLinkingLayer(session, { memoryManager: executor.memoryManager, registry });
-  const dylib = session.createJITDylib('main');
-  const platform = await ElfPlatform.create(layer, dylib, executor);
-  for (const object of objects) {
-    const file = path.join(objectDir, path.basename(object));
-    layer.add(dylib, readFileSync(file), { name: file });
-  }
-  dylib.addGenerator(new ProcessSymbolsGenerator(executor, (n) => n !== 'main'));
-  try {
-    const main = await session.lookupOne([dylib], 'main');
-    if (errors.length > 0) throw errors[0];
-    const { result, output } = await captureStdout(async () => {
-      await platform.runInitializers();
-      const exit = await executor.runAsMain(main, args);
-      await platform.runFinalizers();
-      return exit;
-    });
-    return { exit: result, stdout: output };
-  } finally {
-    await session.endSession();
-    await executor.dispose();
-  }
-}
-
 describeCorpus('C++ exceptions in linked code', () => {
-  const spec = haveCorpus ? cxxSpec() : undefined;
+  const spec = cxxSpec();
   const variants = ['O0-pic-small', 'O2-pic-small', 'O0-nopic-small', 'O2-nopic-small'].flatMap((v) =>
     ['gcc', 'clang-19'].map((c) => `${c}/${v}`),
   );
 
-  it.each(variants)('cxx (%s) prints the expected output and exit code', async (variant) => {
-    const expected = readFileSync(path.join(corpus, spec!.expected.stdout), 'utf8');
-    const { exit, stdout } = await runProgram(path.join(corpus, 'obj', variant, 'cxx'), spec!.objects, [
-      'prog',
-    ]);
-    expect(stdout).toBe(expected);
-    expect(exit).toBe(spec!.expected.exit);
+  it.each(variants)('cxx (%s) prints the expected output and exit code', (variant) => {
+    const expected = readFileSync(path.join(corpus, spec.expected.stdout), 'utf8');
+    const objectDir = path.join(corpus, 'obj', variant, 'cxx');
+    const child = spawnSync(process.execPath, [CHILD, objectDir, JSON.stringify(spec.objects), 'prog'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (child.error) throw child.error;
+    // A crash first, with what the child printed: the exit code alone does not say why.
+    expect({ signal: child.signal, stderr: child.stderr }).toEqual({ signal: null, stderr: '' });
+    expect(child.stdout).toBe(expected);
+    expect(child.status).toBe(spec.expected.exit);
   });
 });

@@ -173,7 +173,7 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
         current.addGenerator(new StaticLibraryDefinitionGenerator(layer, file.archive, { hideDefinitions: input.hidden === true }));
       } else {
-        const graph = clock.building(() => registry.createLinkGraph(file.bytes, { name: path }));
+        const graph = clock.building(() => registry.createLinkGraph(file.bytes, { name: path, arch: options.triple }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
           harnessGraphs.push(graph);

@@ -1,9 +1,11 @@
 /**
  * Platform: static initializers and finalizers, exit handlers and unwind
  * registration for the linked code. It also defines atexit, __cxa_atexit and
- * __dso_handle, which -noexec links need too.
+ * __dso_handle, which -noexec links need too. MachO objects run as
+ * llvm-jitlink runs them on Linux: their initializer tables run too.
  */
 import { ElfPlatform } from '@jitlink/orc/elf';
+import { MachOPlatform } from '@jitlink/orc/macho';
 import type { LinkSession } from './session.js';
 
 export interface Platform {
@@ -12,5 +14,16 @@ export interface Platform {
 }
 
 export async function setUpPlatform(ls: LinkSession): Promise<Platform> {
-  return ElfPlatform.create(ls.layer, ls.main, ls.executor);
+  const elf = await ElfPlatform.create(ls.layer, ls.main, ls.executor);
+  const macho = MachOPlatform.create(ls.layer, ls.executor);
+  return {
+    async runInitializers() {
+      await elf.runInitializers();
+      await macho.runInitializers();
+    },
+    async runFinalizers() {
+      await macho.runFinalizers();
+      await elf.runFinalizers();
+    },
+  };
 }

@@ -29,11 +29,14 @@ export async function linkInputs(options: CliOptions, ls: LinkSession, inputs: L
     // Every object named on the command line is linked, as a static linker would
     // (archive members only when something needs them).
     await ls.session.materialize(inputs.units.map((u) => u.record!));
-    const hasEntry = options.noexec ? inputs.dylibs.some((d) => d.symbols.has(options.entry)) : true;
-    if (hasEntry) entryAddress = await ls.session.lookupOne(inputs.dylibs, options.entry);
+    // MachO objects name the entry point with Darwin's leading underscore (_main).
+    const defines = (name: string) => inputs.dylibs.some((d) => d.symbols.get(name)?.record !== undefined);
+    const entry = !defines(options.entry) && defines('_' + options.entry) ? '_' + options.entry : options.entry;
+    const hasEntry = options.noexec ? inputs.dylibs.some((d) => d.symbols.has(entry)) : true;
+    if (hasEntry) entryAddress = await ls.session.lookupOne(inputs.dylibs, entry);
     const backend = entryGraph === undefined ? undefined : ls.registry.forTriple(entryGraph.triple, entryGraph.format);
     if (!options.noexec && backend?.hostEntryBridge !== undefined) {
-      const bridge = backend.hostEntryBridge(options.entry);
+      const bridge = backend.hostEntryBridge(entry);
       ls.layer.add(ls.main, bridge.graph);
       entryAddress = await ls.session.lookupOne([ls.main, ...inputs.dylibs.filter((d) => d !== ls.main)], bridge.symbol);
     }

@@ -5,6 +5,7 @@
  */
 import { addressFromBigInt, JITLinkError } from '@jitlink/core';
 import { absoluteSymbols, PhonyExternalsGenerator, ProcessSymbolsGenerator, reexports, type JITDylib } from '@jitlink/orc';
+import { DarwinNameGenerator } from '@jitlink/orc/macho';
 import { parseAlias, type CliOptions } from '../options.js';
 import type { LoadedInputs } from './inputs.js';
 import type { LinkSession } from './session.js';
@@ -32,8 +33,12 @@ export function defineSymbols(options: CliOptions, ls: LinkSession, inputs: Load
   }
   if (!options.noProcessSyms) {
     // The entry point must come from the linked code, never from this process (Node's own main).
-    const notFromProcess = new Set([options.entry, 'main']);
-    for (const d of dylibs) d.addGenerator(new ProcessSymbolsGenerator(ls.executor, (n) => !notFromProcess.has(n)));
+    const notFromProcess = new Set([options.entry, 'main', '_' + options.entry, '_main']);
+    for (const d of dylibs) {
+      d.addGenerator(new ProcessSymbolsGenerator(ls.executor, (n) => !notFromProcess.has(n)));
+      // MachO objects name C symbols with Darwin's leading underscore: _printf is the host's printf.
+      d.addGenerator(new DarwinNameGenerator(ls.executor, (n) => !notFromProcess.has(n)));
+    }
   }
   if (options.phonyExternals) for (const d of dylibs) d.addGenerator(new PhonyExternalsGenerator());
 }

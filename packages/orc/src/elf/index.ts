@@ -22,9 +22,9 @@ interface InitializerTable {
   tracker: ResourceTracker;
 }
 
-/** Name of the executor service that registers an .eh_frame section with the unwinder. */
-export const REGISTER_EH_FRAME = 'registerEHFrame';
-export const DEREGISTER_EH_FRAME = 'deregisterEHFrame';
+/** The executor services that register an .eh_frame section with the unwinder (shared with the MachO platform). */
+export { REGISTER_EH_FRAME, DEREGISTER_EH_FRAME } from '../eh-frame-services.js';
+import { REGISTER_EH_FRAME, DEREGISTER_EH_FRAME } from '../eh-frame-services.js';
 
 export class ElfPlatform implements Plugin {
   private readonly pendingInit: InitializerTable[] = [];

@@ -1,0 +1,230 @@
+/**
+ * MachO/x86-64: maps X86_64_RELOC_* relocations onto the shared x86-64 edge
+ * kinds (see the package README for the table) and supplies the MachO
+ * default passes. Targets of non-extern relocations are found by address
+ * through the MachO builder.
+ */
+import type { MachOArchSupport, MachORelocation, MachORelocationContext } from '@jitlink/macho';
+import {
+  createEHFrameEdgeFixerPass,
+  createEHFrameNullTerminatorPass,
+  createEHFrameSplitterPass,
+  JITLinkError,
+  type EdgeKind,
+  type LinkGraph,
+  type LinkTarget,
+  type PassConfiguration,
+  type Symbol,
+} from '@jitlink/core';
+import { tlsNotSupported } from '../diagnostics.js';
+import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
+import { applyFixup } from '../fixups.js';
+import { addX86_64Passes } from '../passes.js';
+import { x86_64Tools } from '../tools.js';
+
+export const CPU_TYPE_X86_64 = 0x01000007;
+
+/** X86_64_RELOC_* numbers. */
+export const X86_64_RELOC = {
+  UNSIGNED: 0,
+  SIGNED: 1,
+  BRANCH: 2,
+  GOT_LOAD: 3,
+  GOT: 4,
+  SUBTRACTOR: 5,
+  SIGNED_1: 6,
+  SIGNED_2: 7,
+  SIGNED_4: 8,
+  TLV: 9,
+} as const;
+
+const NAMES: string[] = [];
+for (const [key, value] of Object.entries(X86_64_RELOC)) NAMES[value] = `X86_64_RELOC_${key}`;
+
+export function x86_64MachORelocationTypeName(type: number): string {
+  return NAMES[type] ?? `unknown relocation type ${type}`;
+}
+
+function describe(rel: MachORelocation): string {
+  return `${x86_64MachORelocationTypeName(rel.type)} (pcrel=${rel.pcrel ? 1 : 0}, length=${rel.length}, extern=${rel.extern ? 1 : 0})`;
+}
+
+function unsupported(rel: MachORelocation, ctx: MachORelocationContext): never {
+  throw new JITLinkError('UnsupportedRelocation', `unsupported relocation ${describe(rel)} at offset 0x${rel.address.toString(16)} of ${ctx.sectionName}`, {
+    file: ctx.file,
+    section: ctx.sectionName,
+    offset: rel.entryOffset,
+  });
+}
+
+function readInt32(ctx: MachORelocationContext): number {
+  const c = ctx.block.getContent();
+  return new DataView(c.buffer, c.byteOffset, c.byteLength).getInt32(ctx.offsetInBlock, true);
+}
+
+/** The 64-bit implicit addend, exact or an error. */
+function readInt64(ctx: MachORelocationContext, rel: MachORelocation): number {
+  const c = ctx.block.getContent();
+  const v = new DataView(c.buffer, c.byteOffset, c.byteLength).getBigInt64(ctx.offsetInBlock, true);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) ctx.error(rel, `implicit addend ${v} is not representable`);
+  return Number(v);
+}
+
+/**
+ * The target and addend of a relocation whose implicit value names an address:
+ * extern → the symbol, addend = the stored value; otherwise the symbol covering
+ * the address, addend = the distance from it.
+ */
+function targetOf(rel: MachORelocation, ctx: MachORelocationContext, stored: number, addressOf: (stored: number) => number): [Symbol, number] {
+  if (rel.extern) return [ctx.symbolByIndex(rel.symbolNumber, rel), stored];
+  const address = addressOf(stored);
+  const sym = ctx.symbolByAddress(rel.symbolNumber, address, rel);
+  return [sym, address - sym.address];
+}
+
+function requirePCRel32(rel: MachORelocation, ctx: MachORelocationContext): void {
+  if (!rel.pcrel || rel.length !== 2) unsupported(rel, ctx);
+}
+
+/** Adds the edge(s) for relocations[index]; returns the entries consumed. */
+export function addX86_64MachORelocationEdges(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): number {
+  const rel = relocations[index]!;
+  const { block, offsetInBlock: offset, fixupAddress: P } = ctx;
+  let kind: EdgeKind;
+  let target: Symbol;
+  let addend: number;
+  switch (rel.type) {
+    case X86_64_RELOC.UNSIGNED: {
+      if (rel.pcrel || (rel.length !== 3 && rel.length !== 2)) unsupported(rel, ctx);
+      const stored = rel.length === 3 ? readInt64(ctx, rel) : readInt32(ctx) >>> 0;
+      [target, addend] = targetOf(rel, ctx, stored, (v) => v);
+      kind = rel.length === 3 ? K.Pointer64 : K.Pointer32;
+      break;
+    }
+    case X86_64_RELOC.SIGNED:
+    case X86_64_RELOC.SIGNED_1:
+    case X86_64_RELOC.SIGNED_2:
+    case X86_64_RELOC.SIGNED_4: {
+      requirePCRel32(rel, ctx);
+      // SIGNED_N: N bytes of immediate follow the displacement, so the PC is P + 4 + N.
+      const n = rel.type === X86_64_RELOC.SIGNED ? 0 : 1 << (rel.type - X86_64_RELOC.SIGNED_1);
+      if (rel.extern) {
+        // The stored value already carries -N: T - (P + 4) + stored.
+        target = ctx.symbolByIndex(rel.symbolNumber, rel);
+        addend = readInt32(ctx) - 4;
+      } else {
+        const address = P + 4 + n + readInt32(ctx);
+        target = ctx.symbolByAddress(rel.symbolNumber, address, rel);
+        addend = address - target.address - 4 - n;
+      }
+      kind = K.Delta32;
+      break;
+    }
+    case X86_64_RELOC.BRANCH:
+      requirePCRel32(rel, ctx);
+      [target, addend] = targetOf(rel, ctx, readInt32(ctx), (v) => P + 4 + v);
+      kind = K.BranchPCRel32ToPtrJumpStubBypassable;
+      break;
+    case X86_64_RELOC.GOT_LOAD:
+      requirePCRel32(rel, ctx);
+      if (!rel.extern) ctx.error(rel, 'X86_64_RELOC_GOT_LOAD must be extern');
+      target = ctx.symbolByIndex(rel.symbolNumber, rel);
+      addend = readInt32(ctx);
+      // movq foo@GOTPCREL(%rip): relaxable to leaq when foo is in range.
+      kind = K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable;
+      break;
+    case X86_64_RELOC.GOT:
+      requirePCRel32(rel, ctx);
+      if (!rel.extern) ctx.error(rel, 'X86_64_RELOC_GOT must be extern');
+      target = ctx.symbolByIndex(rel.symbolNumber, rel);
+      addend = readInt32(ctx) - 4;
+      kind = K.RequestGOTAndTransformToDelta32;
+      break;
+    case X86_64_RELOC.SUBTRACTOR:
+      addSubtractor(relocations, index, ctx);
+      return 2;
+    case X86_64_RELOC.TLV:
+      throw tlsNotSupported(x86_64MachORelocationTypeName(rel.type), ctx.file, ctx.sectionName, rel.address);
+    default:
+      unsupported(rel, ctx);
+  }
+  block.appendEdge(kind, offset, target, addend);
+  return 1;
+}
+
+/**
+ * SUBTRACTOR (B) followed by UNSIGNED (A) at the same address: the field
+ * becomes A - B + stored. One of A and B must lie in the patched block; the
+ * edge targets the other (Delta from B's block, NegDelta from A's).
+ */
+function addSubtractor(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): void {
+  const sub = relocations[index]!;
+  const next = relocations[index + 1];
+  if (next === undefined || next.type !== X86_64_RELOC.UNSIGNED || next.address !== sub.address) {
+    ctx.error(sub, 'X86_64_RELOC_SUBTRACTOR is not followed by its X86_64_RELOC_UNSIGNED partner at the same address');
+  }
+  if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
+    ctx.error(sub, `X86_64_RELOC_SUBTRACTOR pair has mismatched or pc-relative fields (${describe(sub)}, ${describe(next)})`);
+  }
+  const is64 = sub.length === 3;
+  let stored = is64 ? readInt64(ctx, sub) : readInt32(ctx);
+  const from = sub.extern ? ctx.symbolByIndex(sub.symbolNumber, sub) : undefined;
+  if (from === undefined) ctx.error(sub, 'X86_64_RELOC_SUBTRACTOR must be extern');
+  let to: Symbol;
+  if (next.extern) to = ctx.symbolByIndex(next.symbolNumber, next);
+  else {
+    // Without a symbol for A, the stored value holds A's address plus the addend: find A by it.
+    to = ctx.symbolByAddress(next.symbolNumber, stored, next);
+    stored -= to.address;
+  }
+  const P = ctx.fixupAddress;
+  const block = ctx.block;
+  if (from.isDefined() && from.block === block) {
+    ctx.block.appendEdge(is64 ? K.Delta64 : K.Delta32, ctx.offsetInBlock, to, stored + (P - from.address));
+  } else if (to.isDefined() && to.block === block) {
+    ctx.block.appendEdge(is64 ? K.NegDelta64 : K.NegDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
+  } else {
+    ctx.error(sub, `X86_64_RELOC_SUBTRACTOR must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
+  }
+}
+
+const EH_FRAME_SECTION = '__TEXT,__eh_frame';
+
+/** MachO/x86-64 default passes: eh-frame records, GOT/stubs, relaxation. */
+export function addMachOX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
+  config.prePrunePasses.push(
+    createEHFrameSplitterPass(EH_FRAME_SECTION),
+    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
+      pointer32: K.Pointer32,
+      pointer64: K.Pointer64,
+      delta32: K.Delta32,
+      delta64: K.Delta64,
+      negDelta32: K.NegDelta32,
+      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+    }),
+    // Registered with the host's unwinder (libgcc's __register_frame), which stops at a zero word.
+    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
+  );
+  addX86_64Passes(config);
+}
+
+export const machoX86_64Target: LinkTarget = {
+  applyFixup,
+  addDefaultPasses: addMachOX86_64Passes,
+};
+
+/** The x86-64 half of the MachO/x86-64 backend: pass it to `createMachOBackend`. */
+export const x86_64MachO: MachOArchSupport = {
+  cpuType: CPU_TYPE_X86_64,
+  arch: 'x86_64',
+  packageName: '@jitlink/arch-x86-64',
+  triple(platform, minOS) {
+    const os = platform === undefined || platform === 'macos' ? 'macosx' : platform;
+    return `x86_64-apple-${os}${minOS ?? ''}`;
+  },
+  getEdgeKindName: getX86_64EdgeKindName,
+  relocationTypeName: x86_64MachORelocationTypeName,
+  addRelocationEdges: addX86_64MachORelocationEdges,
+  target: machoX86_64Target,
+  tools: x86_64Tools,
+};

@@ -1,0 +1,156 @@
+/**
+ * MachO through the jitlink command: clang-19 x86_64-apple-macos11 programs
+ * (C, and C++ with static constructors and destructors and exceptions) run in this Linux
+ * process and print what their native builds print; the
+ * MachO assembly tests pass their checks here and under llvm-jitlink-19;
+ * every object of the MachO corpus links under -noexec; dead-stripping of
+ * subsections shows in -show-graphs; universal files by -triple.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, requireOrSkip } from './corpus.js';
+import { mapLimit, runCli } from './run-cli.js';
+
+const CORPUS = join(REPO_ROOT, 'test-corpus/obj-macho');
+const EXPECTED = join(REPO_ROOT, 'test-corpus/expected/macho');
+const ASM = join(CORPUS, 'asm/x86_64');
+
+const PROGRAMS: { name: string; objects: string[]; args: string[] }[] = [
+  { name: 'hello', objects: ['hello.o'], args: [] },
+  { name: 'args', objects: ['args.o'], args: ['alpha', 'be', 'gamma'] },
+  { name: 'ctors', objects: ['ctors.o'], args: [] },
+  { name: 'multi', objects: ['multi_main.o', 'multi_util.o'], args: [] },
+  { name: 'shapes', objects: ['shapes.o'], args: [] },
+  { name: 'exceptions', objects: ['exceptions.o'], args: [] },
+];
+const VARIANTS = ['O0', 'O2'];
+
+describe('MachO x86_64 programs run in-process on Linux', () => {
+  const cases = PROGRAMS.flatMap((p) => VARIANTS.map((v) => [`${v}/${p.name}`, p, v] as const));
+  test.each(cases)('%s prints what its native build prints', async (_label, p, v) => {
+    const objects = p.objects.map((o) => join(CORPUS, 'x86_64', v, p.name, o));
+    // llvm-jitlink passes no program name: give one, as the native run has.
+    const args = p.args.length > 0 ? ['-args', p.name, ...p.args] : [];
+    const r = await runCli([...objects, ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(EXPECTED, `${p.name}.stdout`), 'utf8'));
+    expect(r.code).toBe(Number(readFileSync(join(EXPECTED, `${p.name}.exit`), 'utf8')));
+  });
+});
+
+const SLAB = ['-noexec', '-slab-allocate', '100Kb', '-slab-address', '0x7fff0000', '-slab-page-size', '4096'];
+const ABS = ['-abs', '_extern_near=0x7ff00000', '-abs', '_extern_far=0x100000000000'];
+const asmTests = readdirSync(ASM)
+  .filter((f) => f.endsWith('.s'))
+  .map((f) => f.slice(0, -2))
+  .sort();
+const checkArgs = (name: string) => [...SLAB, ...ABS, '-check', join(ASM, `${name}.s`), join(ASM, `${name}.o`)];
+
+function llvmJitlink(): boolean {
+  const found = spawnSync('llvm-jitlink-19', ['--version'], { encoding: 'utf8' }).status === 0;
+  return requireOrSkip(found, 'llvm-jitlink-19 is not installed (apt-get install llvm-19)');
+}
+
+describe('MachO assembly tests (one per X86_64_RELOC type, subsections, linker options)', () => {
+  test('there is one per relocation type', () => {
+    for (const t of ['UNSIGNED', 'SIGNED', 'BRANCH', 'GOT_LOAD', 'GOT', 'SUBTRACTOR']) expect(asmTests).toContain(`X86_64_RELOC_${t}`);
+  });
+
+  test.each(asmTests)('%s passes its checks', async (name) => {
+    const r = await runCli(checkArgs(name));
+    expect(r.stderr).toMatch(/^jitlink-check: \d+ checks? passed\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  test('llvm-jitlink-19 passes the same check files', () => {
+    if (!llvmJitlink()) return;
+    for (const name of asmTests) {
+      const r = spawnSync('llvm-jitlink-19', checkArgs(name), { encoding: 'utf8' });
+      expect({ name, stderr: r.stderr, status: r.status }).toEqual({ name, stderr: '', status: 0 });
+    }
+  });
+});
+
+describe('every MachO x86_64 corpus object links under -noexec', () => {
+  const objects = PROGRAMS.flatMap((p) => VARIANTS.flatMap((v) => p.objects.map((o) => join(CORPUS, 'x86_64', v, p.name, o))));
+  test('ours and llvm-jitlink-19', async () => {
+    const results = await mapLimit(objects, 2, (o) => runCli(['-noexec', '-phony-externals', o]));
+    results.forEach((r, i) => expect({ object: objects[i], stderr: r.stderr, code: r.code }).toEqual({ object: objects[i], stderr: '', code: 0 }));
+    if (!llvmJitlink()) return;
+    for (const o of objects) {
+      const r = spawnSync('llvm-jitlink-19', ['-noexec', '-phony-externals', o], { encoding: 'utf8' });
+      expect({ object: o, stderr: r.stderr, status: r.status }).toEqual({ object: o, stderr: '', status: 0 });
+    }
+  });
+});
+
+describe('subsections and dead-stripping in -show-graphs', () => {
+  /** Blocks printed per section of the graph. */
+  function blocks(shown: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    let section = '';
+    for (const line of shown.split('\n')) {
+      const s = /^section (\S+) /.exec(line);
+      if (s) out[(section = s[1]!)] = [];
+      const b = /^ {2}block 0x[0-9a-f]+ size = (0x[0-9a-f]+)/.exec(line);
+      if (b) out[section]!.push(b[1]!);
+    }
+    return out;
+  }
+
+  test('with subsections, the unused local function and its string are stripped', async () => {
+    const r = await runCli(['-noexec', '-show-graphs', '.*', join(ASM, 'subsections.o')]);
+    expect(r.code).toBe(0);
+    const shown = blocks(r.stdout);
+    // _main (with its alternate entry) and _helper; _unused_local is gone, and so is "unused".
+    expect(shown['__TEXT,__text']).toEqual(['0x0000000f', '0x00000001']);
+    expect(shown['__TEXT,__cstring']).toEqual(['0x00000005']);
+    expect(r.stdout).not.toContain('_unused_local');
+  });
+
+  test('without them, the section is one block and nothing in it is stripped', async () => {
+    const r = await runCli(['-noexec', '-show-graphs', '.*', join(ASM, 'no_subsections.o')]);
+    expect(r.code).toBe(0);
+    const shown = blocks(r.stdout);
+    expect(shown['__TEXT,__text']).toEqual(['0x00000018']);
+    // Both strings stay: the whole text block, unused function included, refers to them.
+    expect(shown['__TEXT,__cstring']).toEqual(['0x00000005', '0x00000007']);
+  });
+});
+
+test('archive members are MachO objects too: linked when the program needs them', async () => {
+  const dir = join(CORPUS, 'x86_64/O2/multi');
+  const r = await runCli([join(dir, 'multi_main.o'), '-L', dir, '-lmulti_util']);
+  expect(r.stdout).toBe(readFileSync(join(EXPECTED, 'multi.stdout'), 'utf8'));
+  expect(r.code).toBe(0);
+});
+
+describe('universal files', () => {
+  const fat = join(CORPUS, 'universal/hello.o');
+  test('-triple chooses the slice that runs', async () => {
+    const r = await runCli(['-triple', 'x86_64-apple-macosx', fat]);
+    expect(r.stdout).toBe('hello, world!\n');
+    expect(r.code).toBe(0);
+  });
+  test('without -triple, or with a slice not present: the slices are listed', async () => {
+    const none = await runCli([fat]);
+    expect(none.stderr).toBe(
+      `jitlink: error: ${fat}, offset 0x0: universal MachO file holds several architectures (x86_64, arm64): choose one with -triple\n`,
+    );
+    const absent = await runCli(['-triple', 'i386-apple-macosx', fat]);
+    expect(absent.stderr).toBe(`jitlink: error: ${fat}, offset 0x0: universal MachO file has no i386 slice (slices present: x86_64, arm64)\n`);
+    expect(absent.code).toBe(1);
+  });
+});
+
+test('a clang-19 MachO object of another corpus source links (it got the planned-backend advice before)', async () => {
+  const found = spawnSync('clang-19', ['--version']).status === 0;
+  if (!requireOrSkip(found, 'clang-19 is not installed (apt-get install clang-19)')) return;
+  const object = join(mkdtempSync(join(tmpdir(), 'jitlink-macho-')), 'weak_defaults.o');
+  execFileSync('clang-19', ['--target=x86_64-apple-macos11', '-c', join(REPO_ROOT, 'test-corpus/src/weak/weak_defaults.c'), '-o', object]);
+  const r = await runCli(['-noexec', object]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+});

@@ -1,0 +1,25 @@
+export type { MachOArchSupport, MachORelocation, MachORelocationContext } from './arch-support.js';
+export * from './constants.js';
+export {
+  parseMachO,
+  readMachOHeader,
+  readRelocations,
+  type MachOFile,
+  type MachOHeader,
+  type MachOSection,
+  type MachOSymbol,
+  type MachORawRelocation,
+  type MachOBuildVersion,
+} from './read/file.js';
+export { isUniversalMachO, readUniversalSlices, selectUniversalSlice, machoCpuName, type UniversalSlice } from './read/universal.js';
+export {
+  createMachOLinkGraph,
+  buildMachOLinkGraph,
+  getMachOGraphInfo,
+  isLoadedMachOSection,
+  type CreateMachOLinkGraphOptions,
+  type MachOGraphInfo,
+} from './builder.js';
+export { createMachOBackend } from './backend.js';
+export { readMachODefinitions } from './definitions.js';
+export { machoFormatSniffer } from './identify.js';

@@ -1,0 +1,101 @@
+/** Graph building with MachO semantics, on corpus objects (relocations recorded, not interpreted). */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { graphDefinitions, Linkage, Scope, type LinkGraph, type Section } from '@jitlink/core';
+import { createMachOLinkGraph, getMachOGraphInfo, readMachODefinitions } from '../src/index.js';
+import { CORPUS, corpusObject, recordingArch } from './helpers.js';
+
+function build(rel: string): LinkGraph {
+  return createMachOLinkGraph(corpusObject(rel), recordingArch(), { name: rel });
+}
+
+function names(section: Section): (string | undefined)[][] {
+  return [...section.blocks]
+    .sort((a, b) => a.address - b.address)
+    .map((b) => [...section.symbols].filter((s) => s.block === b && s.name !== undefined).sort((x, y) => x.offset - y.offset).map((s) => s.name));
+}
+
+function symbol(graph: LinkGraph, name: string) {
+  return [...graph.definedSymbols()].find((s) => s.name === name)!;
+}
+
+describe('subsections', () => {
+  test('with MH_SUBSECTIONS_VIA_SYMBOLS each symbol starts a block; an alternate entry does not', () => {
+    const graph = build('asm/x86_64/subsections.o');
+    expect(getMachOGraphInfo(graph)!.subsectionsViaSymbols).toBe(true);
+    expect(names(graph.findSectionByName('__TEXT,__text')!)).toEqual([['_main', '_main_alt'], ['_helper'], ['_unused_local']]);
+    expect(symbol(graph, '_main').size).toBe(symbol(graph, '_main_alt').offset);
+  });
+
+  test('without it a section is one block', () => {
+    const graph = build('asm/x86_64/no_subsections.o');
+    expect(getMachOGraphInfo(graph)!.subsectionsViaSymbols).toBe(false);
+    expect(names(graph.findSectionByName('__TEXT,__text')!)).toEqual([['_main', '_main_alt', '_helper', '_unused_local']]);
+  });
+
+  test.each(['subsections', 'no_subsections'])('%s: cstring sections are split per string', (name) => {
+    const graph = build(`asm/x86_64/${name}.o`);
+    const blocks = [...graph.findSectionByName('__TEXT,__cstring')!.blocks].sort((a, b) => a.address - b.address);
+    expect(blocks.map((b) => new TextDecoder().decode(b.getContent()))).toEqual(['used\0', 'unused\0']);
+  });
+});
+
+describe('symbols', () => {
+  test('private externs are hidden, weak definitions weak, locals local', () => {
+    const graph = build('x86_64/O2/multi/multi_util.o');
+    expect(symbol(graph, '_hidden_step').scope).toBe(Scope.Hidden);
+    expect(symbol(graph, '_weak_value').linkage).toBe(Linkage.Weak);
+    expect(symbol(graph, '_bump')).toMatchObject({ scope: Scope.Default, linkage: Linkage.Strong, callable: true });
+    expect(symbol(graph, '_counter').callable).toBe(false);
+  });
+
+  test('weak references are weak externals; commons are zero-fill definitions of their size and alignment', () => {
+    const graph = build('x86_64/O2/multi/multi_main.o');
+    expect(graph.findExternalSymbol('_optional_hook')!.linkage).toBe(Linkage.Weak);
+    expect(graph.findExternalSymbol('_printf')!.linkage).toBe(Linkage.Strong);
+    const common = symbol(graph, '_shared_common');
+    expect(common.block.section.holdsCommonSymbols).toBe(true);
+    expect(common.block.isZeroFill()).toBe(true);
+    expect(common.block.size).toBe(4);
+    expect(common.block.alignment).toBe(4);
+  });
+
+  test('__mod_init_func tables are live and known to the platform', () => {
+    const graph = build('x86_64/O2/ctors/ctors.o');
+    const info = getMachOGraphInfo(graph)!;
+    expect(info.initSections.map((s) => s.name)).toEqual(['__DATA,__mod_init_func']);
+    const table = info.initSections[0]!;
+    expect([...table.symbols].some((s) => s.live)).toBe(true);
+  });
+
+  test('zero-fill sections get zero-fill blocks; compact unwind is not loaded', () => {
+    const graph = build('x86_64/O2/ctors/ctors.o');
+    expect([...graph.findSectionByName('__DATA,__bss')!.blocks].every((b) => b.isZeroFill())).toBe(true);
+    expect(graph.findSectionByName('__LD,__compact_unwind')).toBeUndefined();
+    expect(getMachOGraphInfo(graph)!.platform).toBe('macos');
+    expect(graph.triple).toBe('x86_64-apple-macosx');
+    expect(graph.format).toBe('macho');
+  });
+});
+
+describe('definitions read without a graph', () => {
+  const x86 = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? x86(p) : n.endsWith('.o') ? [relative(CORPUS, p)] : [];
+    });
+  const objects = [...x86(join(CORPUS, 'x86_64')), ...x86(join(CORPUS, 'asm'))];
+
+  test.each(objects)('%s: the same as the graph\'s', (rel) => {
+    const definitions = readMachODefinitions(corpusObject(rel), recordingArch(), rel);
+    expect(definitions).toEqual(graphDefinitions(build(rel)));
+    expect(definitions.size).toBeGreaterThan(0);
+  });
+
+  test('hidden, weak, callable and common flags', () => {
+    const util = readMachODefinitions(corpusObject('x86_64/O2/multi/multi_util.o'), recordingArch(), 'multi_util.o');
+    expect(util.get('_hidden_step')).toMatchObject({ hidden: true, weak: false, callable: false });
+    expect(util.get('_weak_value')).toMatchObject({ hidden: false, weak: true, callable: true });
+    expect(util.get('_shared_common')).toEqual({ hidden: false, weak: true, callable: false, common: { size: 4, alignment: 4 } });
+  });
+});
