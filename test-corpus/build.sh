@@ -73,7 +73,7 @@ DRIVER_MATRIX=(O0-nopic-small O2-pic-small)
 
 # ---------------------------------------------------------------------------
 # Programs. Sources are relative to src/; object names are <program>/<base>.o.
-PROGRAMS=(hello args multi commons weak ctors bss_big sections tls cxx
+PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads cxx
   sqlite_driver lua_driver zlib_driver harness)
 declare -A LANGUAGE SOURCES CFLAGS_EXTRA LIBS ARCHIVES ARGS VARIANTS_gcc VARIANTS_clang NATIVE LINK_ERROR HARNESS_SOURCES
 
@@ -98,7 +98,12 @@ SOURCES[bss_big]="bss_big.c"
 SOURCES[sections]="sections/sections_main.c sections/sections_extra.c"
 SOURCES[tls]="tls.c"
 VARIANTS_gcc[tls]="O2-pic-small"; VARIANTS_clang[tls]="O2-pic-small"
-LINK_ERROR[tls]="TLS"
+# Thread-locals in two objects, used from the main thread and two pthreads:
+# -fPIC gives TLSGD/TLSLD/DTPOFF32, -fPIE and -fno-pic GOTTPOFF/TPOFF32.
+SOURCES[tls_threads]="tls_threads/main.c tls_threads/vars.c"
+LIBS[tls_threads]="pthread"
+VARIANTS_gcc[tls_threads]="O2-pic-small O2-pie-small O2-nopic-small"
+VARIANTS_clang[tls_threads]="O2-pic-small O2-pie-small O2-nopic-small"
 SOURCES[cxx]="cxx/main.cpp cxx/shapes.cpp cxx/errors.cpp cxx/registry.cpp"
 LANGUAGE[cxx]=c++
 LIBS[cxx]="stdc++ m"

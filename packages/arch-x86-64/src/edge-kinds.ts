@@ -87,6 +87,27 @@ export const X86_64EdgeKinds = {
   SectionRelative32: F + 29,
   /** COFF: the 1-based number of T's section, 16 bits (only debug records use it). Written by the lowering pass. */
   SectionIndex16: F + 30,
+  // ELF thread-local storage. "TLS block" is the thread-local block of the
+  // module holding T (see @jitlink/elf's ThreadLocalResolver); these kinds are
+  // lowered before fixups (see elf/tls.ts), once the modules are loaded.
+  /** The module id of T's TLS block, 64 bits (R_X86_64_DTPMOD64; first word of a TLSGD/TLSLD pair). */
+  TLSModuleId64: F + 31,
+  /** T's offset in its TLS block + A, 64 bits (R_X86_64_DTPOFF64). */
+  DTPOff64: F + 32,
+  /** T's offset in its TLS block + A, must fit int32 (R_X86_64_DTPOFF32). */
+  DTPOff32: F + 33,
+  /** T's offset from the thread pointer + A, 64 bits (R_X86_64_TPOFF64). */
+  TPOff64: F + 34,
+  /** T's offset from the thread pointer + A, must fit int32 (R_X86_64_TPOFF32). */
+  TPOff32: F + 35,
+  /** Requests a TLSGD pair {module id, offset} for T, then becomes Delta32 to it (R_X86_64_TLSGD). */
+  RequestTLSGDAndTransformToDelta32: F + 36,
+  /** Requests the module's TLSLD pair {module id, 0}, then becomes Delta32 to it (R_X86_64_TLSLD). */
+  RequestTLSLDAndTransformToDelta32: F + 37,
+  /** Requests a GOT entry holding T's thread-pointer offset, then becomes Delta32 to it (R_X86_64_GOTTPOFF). */
+  RequestGOTTPOffAndTransformToDelta32: F + 38,
+  /** Requests a TLS descriptor {resolver, offset} for T, then becomes Delta32 to it (R_X86_64_GOTPC32_TLSDESC). */
+  RequestTLSDescAndTransformToDelta32: F + 39,
 } as const satisfies Record<string, EdgeKind>;
 
 export type X86_64EdgeKindName = keyof typeof X86_64EdgeKinds;
@@ -225,6 +246,16 @@ export const X86_64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable(X86_
   row('Pointer32NB', 4, Fm.Lowered, 'T − ImageBase + A; becomes Pointer32 before fixups (COFF)', UINT32),
   row('SectionRelative32', 4, Fm.Lowered, "T − (start of T's block) + A; becomes Pointer32 before fixups (COFF)", UINT32),
   row('SectionIndex16', 2, Fm.Lowered, "1-based number of T's section, written by the COFF pass (COFF)", unsignedRange(16)),
+  // ELF TLS: lowered before fixups (elf/tls.ts) through the platform's ThreadLocalResolver.
+  row('TLSModuleId64', 8, Fm.Lowered, "module id of T's TLS block; becomes Pointer64", RANGE_64),
+  row('DTPOff64', 8, Fm.Lowered, "T's offset in its TLS block + A; becomes Pointer64", RANGE_64),
+  row('DTPOff32', 4, Fm.Lowered, "T's offset in its TLS block + A; becomes Pointer32Signed", INT32),
+  row('TPOff64', 8, Fm.Lowered, "T's offset from the thread pointer + A; becomes Pointer64", RANGE_64),
+  row('TPOff32', 4, Fm.Lowered, "T's offset from the thread pointer + A; becomes Pointer32Signed", INT32),
+  row('RequestTLSGDAndTransformToDelta32', 4, Fm.Lowered, "becomes Delta32 to T's TLSGD pair", INT32),
+  row('RequestTLSLDAndTransformToDelta32', 4, Fm.Lowered, "becomes Delta32 to the module's TLSLD pair", INT32),
+  row('RequestGOTTPOffAndTransformToDelta32', 4, Fm.Lowered, "becomes Delta32 to T's thread-pointer-offset GOT entry", INT32),
+  row('RequestTLSDescAndTransformToDelta32', 4, Fm.Lowered, "becomes Delta32 to T's TLS descriptor", INT32),
 ]);
 
 /** The row for an x86-64 kind; undefined for core's generic kinds and unknown numbers. */

@@ -99,28 +99,33 @@ describe('R_X86_64_* to edge kinds', () => {
   });
 
   it.each([
-    R_X86_64.TLSGD,
-    R_X86_64.TLSLD,
-    R_X86_64.DTPOFF32,
-    R_X86_64.DTPOFF64,
-    R_X86_64.DTPMOD64,
-    R_X86_64.GOTTPOFF,
-    R_X86_64.TPOFF32,
-    R_X86_64.TPOFF64,
-    R_X86_64.GOTPC32_TLSDESC,
-    R_X86_64.TLSDESC_CALL,
-  ])('reports TLS relocation %i as unsupported', (type) => {
+    [R_X86_64.TLSGD, K.RequestTLSGDAndTransformToDelta32],
+    [R_X86_64.TLSLD, K.RequestTLSLDAndTransformToDelta32],
+    [R_X86_64.DTPOFF32, K.DTPOff32],
+    [R_X86_64.DTPOFF64, K.DTPOff64],
+    [R_X86_64.DTPMOD64, K.TLSModuleId64],
+    [R_X86_64.GOTTPOFF, K.RequestGOTTPOffAndTransformToDelta32],
+    [R_X86_64.CODE_4_GOTTPOFF, K.RequestGOTTPOffAndTransformToDelta32],
+    [R_X86_64.TPOFF32, K.TPOff32],
+    [R_X86_64.TPOFF64, K.TPOff64],
+    [R_X86_64.GOTPC32_TLSDESC, K.RequestTLSDescAndTransformToDelta32],
+    [R_X86_64.CODE_4_GOTPC32_TLSDESC, K.RequestTLSDescAndTransformToDelta32],
+  ])('maps TLS relocation %i to its thread-local kind', (type, kind) => {
+    const { site, ext, block } = setup();
+    x86_64Elf.addRelocationEdge(rel(type), ext, site);
+    expect(block.edges.map((e) => [e.kind, e.offset, e.addend])).toEqual([[kind, 8, -4]]);
+  });
+
+  it('adds no edge for R_X86_64_TLSDESC_CALL (the call needs no fixup)', () => {
+    const { site, ext, block } = setup();
+    x86_64Elf.addRelocationEdge(rel(R_X86_64.TLSDESC_CALL), ext, site);
+    expect(block.edgeCount).toBe(0);
+  });
+
+  it('reports R_X86_64_TLSDESC (a dynamic relocation) as unsupported', () => {
     const { site, ext } = setup();
-    let error: unknown;
-    try {
-      x86_64Elf.addRelocationEdge(rel(type), ext, site);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(JITLinkError);
-    expect((error as JITLinkError).code).toBe('UnsupportedFeature');
-    expect((error as JITLinkError).message).toBe(
-      `thread-local storage is not yet supported: ${x86_64RelocationTypeName(type)} in map.o section .text at offset 0x8`,
+    expect(() => x86_64Elf.addRelocationEdge(rel(R_X86_64.TLSDESC), ext, site)).toThrow(
+      'thread-local storage is not yet supported: R_X86_64_TLSDESC in map.o section .text at offset 0x8',
     );
   });
 

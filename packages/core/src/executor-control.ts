@@ -21,10 +21,34 @@ export interface ExecutorProcessControl {
   callVoid(address: TargetAddress, args?: readonly TargetAddress[]): Promise<void>;
   /** Creates the exit-handler services for a session (see JITRuntimeServices). */
   createRuntimeServices?(): Promise<JITRuntimeServices>;
+  /**
+   * Loads a thread-local storage block (an ELF PT_TLS image) so that every
+   * thread of the executor, existing and future, gets its own copy; returns
+   * its module id and its static offset from the thread pointer.
+   */
+  loadThreadLocalModule?(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/** A thread-local storage block's initial image (see ExecutorProcessControl.loadThreadLocalModule). */
+export interface ThreadLocalImage {
+  /** Initialized part (.tdata). */
+  initImage: Uint8Array;
+  /** Whole block size, the zero-filled .tbss included. */
+  memorySize: number;
+  alignment: number;
+  /** ELF e_machine of the code using it. */
+  machine: number;
+}
+
+export interface LoadedThreadLocalModule {
+  moduleId: number;
+  threadPointerOffset: number;
+  /** Frees the block in every thread. */
+  unload(): Promise<void>;
 }
 
 /**

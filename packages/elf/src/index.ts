@@ -44,3 +44,11 @@ export {
   sectionOfBoundarySymbol,
 } from './merge.js';
 export { mergeObjectsSharingSections } from './shared-sections.js';
+export {
+  getThreadLocalResolver,
+  setThreadLocalResolver,
+  writeTLSModule,
+  type ThreadLocalLocation,
+  type ThreadLocalResolver,
+  type TLSModuleImage,
+} from './tls-module.js';

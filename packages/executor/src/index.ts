@@ -41,6 +41,7 @@ export {
   type InProcessJITMemory,
   type SelfExecutorOptions,
 } from './self-executor.js';
+export { loadTLSModule, type LoadedTLSModule } from './tls.js';
 export {
   JSFunctions,
   cArray,

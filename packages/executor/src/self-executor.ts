@@ -6,6 +6,8 @@ import {
   JITLinkError,
   type ExecutorProcessControl,
   type JITRuntimeServices,
+  type LoadedThreadLocalModule,
+  type ThreadLocalImage,
   type TargetAddress,
 } from '@jitlink/core';
 import { DualMappedMemoryManager } from './dual-mapped-memory-manager.js';
@@ -13,6 +15,7 @@ import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './me
 import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
+import { loadTLSModule } from './tls.js';
 import {
   callVoid,
   flushCStdio,
@@ -96,6 +99,11 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
   private readonly runtimeServices: InProcessRuntimeServices[] = [];
 
   /** atexit/__cxa_atexit capture and a __dso_handle for a session's linked code. */
+  async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
+    const loaded = loadTLSModule(image, name);
+    return { ...loaded, unload: async () => loaded.unload() };
+  }
+
   async createRuntimeServices(): Promise<JITRuntimeServices> {
     const services = new InProcessRuntimeServices(this.createDsoHandle());
     this.runtimeServices.push(services);

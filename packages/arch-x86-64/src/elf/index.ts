@@ -22,6 +22,7 @@ import { applyFixup } from '../fixups.js';
 import { GOT_SYMBOL_NAME } from '../got-plt.js';
 import { addX86_64Passes } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
+import { buildX86_64TLSEntries, lowerX86_64TLSEdges } from './tls.js';
 
 export const EM_X86_64 = 62;
 
@@ -85,13 +86,9 @@ export function x86_64RelocationTypeName(type: number): string {
   return RELOCATION_NAMES[type] ?? `unknown relocation type ${type}`;
 }
 
-function isTLSRelocation(type: number): boolean {
-  return (
-    (type >= R_X86_64.DTPMOD64 && type <= R_X86_64.TPOFF32) ||
-    (type >= R_X86_64.GOTPC32_TLSDESC && type <= R_X86_64.TLSDESC) ||
-    type === R_X86_64.CODE_4_GOTTPOFF ||
-    type === R_X86_64.CODE_4_GOTPC32_TLSDESC
-  );
+/** TLS relocations the linker cannot map: R_X86_64_TLSDESC is a dynamic relocation, no object has it. */
+function isUnmappedTLSRelocation(type: number): boolean {
+  return type === R_X86_64.TLSDESC;
 }
 
 /** The GOT base symbol of the graph, for relocations that measure from it regardless of their symbol. */
@@ -109,7 +106,9 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
   const type = rel.type;
   if (type === R_X86_64.NONE) return;
   const { graph, block } = site;
-  if (isTLSRelocation(type)) {
+  // The marker on a TLS descriptor's call: the call needs no fixup.
+  if (type === R_X86_64.TLSDESC_CALL) return;
+  if (isUnmappedTLSRelocation(type)) {
     throw tlsNotSupported(x86_64RelocationTypeName(type), site.file, block.section.name, rel.offset);
   }
 
@@ -196,6 +195,36 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
     case R_X86_64.SIZE64:
       kind = K.Size64;
       break;
+    // Thread-local storage (elf/tls.ts builds the entries and lowers the values).
+    case R_X86_64.TLSGD:
+      kind = K.RequestTLSGDAndTransformToDelta32;
+      break;
+    case R_X86_64.TLSLD:
+      kind = K.RequestTLSLDAndTransformToDelta32;
+      break;
+    case R_X86_64.GOTTPOFF:
+    case R_X86_64.CODE_4_GOTTPOFF:
+      kind = K.RequestGOTTPOffAndTransformToDelta32;
+      break;
+    case R_X86_64.GOTPC32_TLSDESC:
+    case R_X86_64.CODE_4_GOTPC32_TLSDESC:
+      kind = K.RequestTLSDescAndTransformToDelta32;
+      break;
+    case R_X86_64.DTPMOD64:
+      kind = K.TLSModuleId64;
+      break;
+    case R_X86_64.DTPOFF32:
+      kind = K.DTPOff32;
+      break;
+    case R_X86_64.DTPOFF64:
+      kind = K.DTPOff64;
+      break;
+    case R_X86_64.TPOFF32:
+      kind = K.TPOff32;
+      break;
+    case R_X86_64.TPOFF64:
+      kind = K.TPOff64;
+      break;
     default:
       throw new JITLinkError(
         'UnsupportedRelocation',
@@ -238,6 +267,8 @@ export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration)
     createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
   );
   addX86_64Passes(config);
+  config.postPrunePasses.push(buildX86_64TLSEntries);
+  config.preFixupPasses.push(lowerX86_64TLSEdges);
 }
 
 /** ELF/x86-64 fixups and default passes. */

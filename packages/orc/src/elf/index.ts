@@ -5,7 +5,8 @@
  * __dso_handle), and registration of .eh_frame with the executor's unwinder.
  */
 import { JITLinkError, readAddress64, type ExecutorProcessControl, type JITRuntimeServices, type LinkGraph, type PassConfiguration, type TargetAddress } from '@jitlink/core';
-import { getElfGraphInfo, initializerSectionInfo, type InitializerSectionInfo } from '@jitlink/elf';
+import { getElfGraphInfo, initializerSectionInfo, setThreadLocalResolver, type InitializerSectionInfo } from '@jitlink/elf';
+import { ElfThreadLocalStorage } from './tls.js';
 import type { MaterializationResponsibility } from '../session.js';
 import type { JITDylib, ResourceTracker } from '../session.js';
 import type { ObjectLinkingLayer, Plugin } from '../object-linking-layer.js';
@@ -30,11 +31,16 @@ export class ElfPlatform implements Plugin {
   private readonly pendingFini: InitializerTable[] = [];
   private runtime: JITRuntimeServices | undefined;
   private finalized = false;
+  private readonly tls: ElfThreadLocalStorage;
+  /** Unloaders of the TLS modules of linked graphs, by the tracker owning them. */
+  private readonly tlsModules: { tracker: ResourceTracker; unload: () => Promise<void> }[] = [];
 
   private constructor(
     readonly layer: ObjectLinkingLayer,
     readonly executor: ExecutorProcessControl,
-  ) {}
+  ) {
+    this.tls = new ElfThreadLocalStorage(executor);
+  }
 
   /**
    * Installs the platform on `layer` and defines its runtime symbols
@@ -54,6 +60,11 @@ export class ElfPlatform implements Plugin {
     const objectOrder = mr.record.seq;
     const tracker = mr.tracker;
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
+    setThreadLocalResolver(graph, this.tls);
+    config.postAllocationPasses.push(async (g) => {
+      const unload = await this.tls.load(g);
+      if (unload) this.tlsModules.push({ tracker, unload });
+    });
     config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
   }
 
@@ -128,9 +139,12 @@ export class ElfPlatform implements Plugin {
     for (const list of [this.pendingInit, this.pendingFini]) {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === key) list.splice(i, 1);
     }
+    for (let i = this.tlsModules.length - 1; i >= 0; i--) {
+      if (this.tlsModules[i]!.tracker === key) void this.tlsModules.splice(i, 1)[0]!.unload();
+    }
   }
 
   notifyTransferringResources(dst: ResourceTracker, src: ResourceTracker): void {
-    for (const t of [...this.pendingInit, ...this.pendingFini]) if (t.tracker === src) t.tracker = dst;
+    for (const t of [...this.pendingInit, ...this.pendingFini, ...this.tlsModules]) if (t.tracker === src) t.tracker = dst;
   }
 }

@@ -1,0 +1,90 @@
+/**
+ * In-process thread-local storage: a linked graph's TLS image becomes a tiny
+ * shared object (`writeTLSModule` of @jitlink/elf) loaded with the system's
+ * dlopen, so glibc owns the per-thread copies (see docs/ARCHITECTURE.md,
+ * "Thread-local storage"). This module writes it to a temporary file, loads
+ * it, and reports its module id and its static offset from the thread
+ * pointer.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import koffi from 'koffi';
+import { JITLinkError } from '@jitlink/core';
+import { cProto, getLibC, RTLD_DEFAULT, toPointer } from './native.js';
+import { writeTLSModule, type TLSModuleImage } from '@jitlink/elf';
+
+const RTLD_NOW = 0x2;
+const RTLD_LOCAL = 0;
+/** dlinfo request: the module id of the object's TLS block. */
+const RTLD_DI_TLS_MODID = 9;
+
+export interface LoadedTLSModule {
+  /** The loader's module id (the first word of a TLSGD/TLSLD GOT pair). */
+  moduleId: number;
+  /** Offset of the block from the thread pointer (%fs:0), the same in every thread. */
+  threadPointerOffset: number;
+  /** dlcloses the module: the loader frees every thread's copy. */
+  unload(): void;
+}
+
+interface TLSNative {
+  dlopen(path: string, flags: number): number;
+  dlclose(handle: number): number;
+  dlerror(): string | null;
+  dlinfo(handle: number, request: number, out: BigUint64Array): number;
+  tlsGetAddr(index: BigUint64Array): number;
+  pthreadSelf(): number;
+}
+
+let native: TLSNative | undefined;
+function getNative(): TLSNative {
+  if (native) return native;
+  const lib = koffi.load('libc.so.6');
+  // Versioned in ld.so (GLIBC_2.3): reached through dlsym rather than by name.
+  const tlsGetAddr = getLibC().dlsym(RTLD_DEFAULT, '__tls_get_addr');
+  if (!tlsGetAddr) throw new JITLinkError('UnsupportedFeature', 'this process has no __tls_get_addr');
+  const tlsGetAddrProto = cProto('intptr_t (uint64_t *index)');
+  native = {
+    dlopen: lib.func('intptr_t dlopen(const char *path, int flags)') as TLSNative['dlopen'],
+    dlclose: lib.func('int dlclose(intptr_t handle)') as TLSNative['dlclose'],
+    dlerror: lib.func('const char *dlerror(void)') as TLSNative['dlerror'],
+    dlinfo: lib.func('int dlinfo(intptr_t handle, int request, _Out_ uint64_t *out)') as TLSNative['dlinfo'],
+    tlsGetAddr: (index) => koffi.call(toPointer(tlsGetAddr), tlsGetAddrProto, index) as number,
+    // glibc x86-64: pthread_t is the thread control block, which %fs:0 points at.
+    pthreadSelf: lib.func('uintptr_t pthread_self(void)') as TLSNative['pthreadSelf'],
+  };
+  return native;
+}
+
+let counter = 0;
+
+/** Loads `image` as a TLS module of this process. */
+export function loadTLSModule(image: TLSModuleImage, name: string): LoadedTLSModule {
+  const n = getNative();
+  const dir = mkdtempSync(join(tmpdir(), 'jitlink-tls-'));
+  const path = join(dir, `tls-${process.pid}-${counter++}.so`);
+  writeFileSync(path, writeTLSModule(image));
+  let handle: number;
+  try {
+    handle = n.dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!handle) {
+    throw new JITLinkError('UnsupportedFeature', `${name}: the thread-local storage block could not be loaded: ${n.dlerror() ?? 'dlopen failed'}`);
+  }
+  const out = new BigUint64Array(1);
+  if (n.dlinfo(handle, RTLD_DI_TLS_MODID, out) !== 0 || out[0] === 0n) {
+    n.dlclose(handle);
+    throw new JITLinkError('UnsupportedFeature', `${name}: the loader gave the thread-local storage block no module id`);
+  }
+  const moduleId = Number(out[0]);
+  const block = n.tlsGetAddr(new BigUint64Array([out[0], 0n]));
+  const threadPointerOffset = block - n.pthreadSelf();
+  return {
+    moduleId,
+    threadPointerOffset,
+    unload: () => void n.dlclose(handle),
+  };
+}
