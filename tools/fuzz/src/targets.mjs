@@ -39,8 +39,8 @@ async function guarded(what, step) {
 }
 
 /** Links `graph` into a 64 MiB slab (as -noexec -slab-allocate 64Mb): nothing runs, externals resolve to one address. */
-async function linkInSlab(graph) {
-  const memory = new SlabMemoryManager({ size: 64 * 1024 * 1024, baseAddress: 0x7f00_0000_0000, pageSize: 4096 });
+export async function linkInSlab(graph, size = 64 * 1024 * 1024) {
+  const memory = new SlabMemoryManager({ size, baseAddress: 0x7f00_0000_0000, pageSize: 4096 });
   let failure;
   const context = {
     getMemoryManager: () => memory,

@@ -9,7 +9,10 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { caseArb, fuzz, judge, regressions } from '../src/engine.mjs';
 import { applyMutations } from '../src/mutate.mjs';
-import { targets } from '../src/targets.mjs';
+import { linkInSlab, targets } from '../src/targets.mjs';
+import { JITLinkError } from '@jitlink/core';
+import { createElfLinkGraph } from '@jitlink/elf';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 
 const CASES = { elf: 3000, archive: 1500 };
 
@@ -64,4 +67,11 @@ test('a .bss size of 2^36 is rejected without reserving it', async () => {
   const verdict = await judge(targets.elf, bytes);
   assert.equal(verdict.failure, undefined, verdict.failure?.message);
   assert.equal(verdict.outcome, 'rejected');
+  // A slab large enough for it: the working-memory cap refuses it before anything is reserved.
+  const graph = createElfLinkGraph(bytes, x86_64Elf, { name: 'bss.o' });
+  await assert.rejects(linkInSlab(graph, 2 ** 40), (e) => {
+    assert.ok(e instanceof JITLinkError, String(e));
+    assert.match(e.message, /^bss\.o: needs 6871947\d+ bytes of working memory, over the limit of 1073741824 \(0 already reserved\)$/);
+    return true;
+  });
 });
