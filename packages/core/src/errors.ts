@@ -14,6 +14,7 @@ export type JITLinkErrorCode =
   | 'DuplicateDefinition'
   | 'AddressNotRepresentable'
   | 'AllocationFailed'
+  | 'LimitExceeded'
   | 'InvalidGraphOperation'
   | 'InvalidArgument'
   | 'LinkFailed';
