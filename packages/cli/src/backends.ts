@@ -6,10 +6,13 @@
 import { BackendRegistry } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
 
 /** Backends this command knows. */
 export function createDefaultRegistry(): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register(createElfBackend(x86_64Elf));
+  registry.register(createElfBackend(aarch64Elf));
+  registry.register(createElfBackend(aarch64BEElf));
   return registry;
 }

@@ -3,5 +3,5 @@ export { createDefaultRegistry } from './backends.js';
 export { parseOptions, helpText, nearestOption, parseSize, parseAddress, OPTION_SPECS, UsageError, type CliOptions, type Input } from './options.js';
 export { parseAlias, parseSectCreate, type AliasSpec, type SectCreateSpec } from './options.js';
 export { describeGraph, type GraphDescription, type SectionDescription, type BlockDescription, type EdgeDescription, type SymbolDescription, type OutsideSymbolDescription } from './graph/model.js';
-export { linkGraphToDot, descriptionToDot, type DotOptions, type DotResult } from './graph/dot.js';
+export { linkGraphToDot, descriptionToDot, type DotOptions, type DotResult, type DrawnEdge } from './graph/dot.js';
 export { addSelfRelocations, makeDefinitionsHidden, relocatedSectionContents, sectCreateGraph, sessionState, sessionStateText } from './link-extras.js';

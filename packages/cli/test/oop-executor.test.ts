@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOptions } from '../src/options.js';
-import { REPO_ROOT } from './corpus.js';
-import { runCli } from './run-cli.js';
+import { corpora, REPO_ROOT } from './corpus.js';
+import { mapLimit, runCli } from './run-cli.js';
 
 const HELLO = join(REPO_ROOT, 'test-corpus/obj/clang-19/O2-pic-small/hello/hello.o');
 const ARGS = join(REPO_ROOT, 'test-corpus/obj/clang-19/O2-pic-small/args/args.o');
 const OUR_EXECUTOR = join(REPO_ROOT, 'packages/executor-remote/dist/native/jitlink-executor-x86_64');
 const LLVM_EXECUTOR = '/usr/lib/llvm-19/bin/llvm-jitlink-executor';
+// The aarch64 build of jitlink-executor, run by a wrapper under qemu-aarch64.
+const AARCH64_EXECUTOR = join(REPO_ROOT, 'packages/executor-remote/dist/native/jitlink-executor-aarch64-qemu');
+const AARCH64_HELLO = join(REPO_ROOT, 'test-corpus/obj/clang-19-aarch64/O2-pic-small/hello/hello.o');
 
 describe('out-of-process executor options', () => {
   test('spellings: -oop-executor with and without a path, -oop-executor-connect, -use-shared-memory', () => {
@@ -73,4 +76,36 @@ describe('out-of-process executor options', () => {
       executor.kill('SIGKILL');
     }
   }, 60_000);
+
+  test('aarch64 code is not run in this x86-64 process: one line says where it can run', async () => {
+    const r = await runCli([AARCH64_HELLO]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      /^jitlink: error: .*hello\.o: aarch64 code cannot run in this x86_64 executor \(link it with -noexec, or run it with -oop-executor=<an aarch64 executor>\)\n$/,
+    );
+    expect((await runCli(['-noexec', AARCH64_HELLO])).code).toBe(0);
+  });
+
+  // Programs with Debian's x86-64 archives or thread-locals are left to their own tests.
+  test('the aarch64 corpus programs run in the aarch64 jitlink-executor under qemu with the native output', async () => {
+    if (!existsSync(AARCH64_EXECUTOR)) throw new Error('the aarch64 jitlink-executor was not built (needs aarch64-linux-gnu-gcc)');
+    const corpus = corpora()[0]!;
+    const cases = corpus.programs
+      .filter((p) => p.archives.length === 0 && p.expectLinkError === undefined && !p.harnessObjects)
+      .flatMap((p) =>
+        ['clang-19-aarch64', 'gcc-aarch64'].flatMap((tree) =>
+          ['O2-pic-small', 'O0-nopic-small']
+            .map((variant) => ({ p, dir: join(corpus.root, tree, variant) }))
+            .filter(({ p, dir }) => p.objects.every((o) => existsSync(join(dir, o)))),
+        ),
+      );
+    const results = await mapLimit(cases, 2, async ({ p, dir }) => {
+      const args = [`-oop-executor=${AARCH64_EXECUTOR}`, ...p.objects.map((o) => join(dir, o)), '-args', 'prog', ...p.args];
+      return { label: `${dir} ${p.name}`, r: await runCli(args, 120_000), stdout: readFileSync(join(corpus.root, p.expected.stdout), 'utf8'), exit: p.expected.exit };
+    });
+    const wrong = results.filter(({ r, stdout, exit }) => r.stdout !== stdout || r.code !== exit || r.stderr !== '');
+    expect(wrong.map(({ label, r }) => `${label}: exit ${r.code} ${r.stderr.slice(0, 200)}`)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(30);
+  }, 600_000);
 });

@@ -148,12 +148,12 @@ describe('backend registry and createLinkGraph', () => {
         'x.o',
         'x.o: ELF/x86_64 object: install @jitlink/elf and @jitlink/arch-x86-64 (0.1.0 or later), and register the backend they compose',
       ],
-      // Planned: installing packages would not help yet.
       [
         elfHeader({ cls: 2, data: 1, machine: 183 }),
         'a.o',
-        'a.o: ELF/aarch64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/arch-arm64 (with @jitlink/elf)',
+        'a.o: ELF/aarch64 object: install @jitlink/elf and @jitlink/arch-arm64 (0.2.0 or later), and register the backend they compose',
       ],
+      // Planned: installing packages would not help yet.
       [
         machoHeader(0xfeedfacf, 0x01000007),
         'm.o',

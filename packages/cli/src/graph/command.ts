@@ -38,7 +38,9 @@ export const GRAPH_HELP = `USAGE: jitlink graph <object> [options]
 
 Draws the object's link graph: sections as frames, blocks as boxes (address,
 size, alignment, symbols), edges as arrows labelled with fixup offset, kind,
-target and addend; external and absolute symbols as separate nodes.
+target and addend (the edges from one block to one target as one arrow with
+their count; the HTML page lists each); external and absolute symbols as
+separate nodes.
 
   --format dot|svg|html   - Output format (default: from -o's extension, else dot)
   -o <file>               - Write to <file> instead of stdout
@@ -132,7 +134,9 @@ export interface GraphRendering {
   text: string;
   blocks: number;
   nodes: number;
+  /** Edges drawn; parallel edges share an arrow. */
   edges: number;
+  arrows: number;
 }
 
 /** Builds the picture of one object's graph. */
@@ -141,13 +145,14 @@ export async function renderObjectGraph(bytes: Uint8Array, name: string, registr
   const graph = registry.createLinkGraph(bytes, { name });
   if (options.linked) await linkForPicture(graph, registry);
   const dotOptions: DotOptions = { section: options.section, symbol: options.symbol, collapse: options.collapse };
-  const { dot, nodeCount, edgeCount, blockCount } = linkGraphToDot(graph, dotOptions);
-  const counts = { blocks: blockCount, nodes: nodeCount, edges: edgeCount };
-  if (options.format === 'dot') return { text: dot, ...counts };
+  const drawn = linkGraphToDot(graph, dotOptions);
+  const counts = { blocks: drawn.blockCount, nodes: drawn.nodeCount, edges: drawn.edgeCount, arrows: drawn.arrowCount };
+  if (options.format === 'dot') return { text: drawn.dot, ...counts };
   const { dotToSvg, svgToHtml } = await import('./render.js');
-  const svg = await dotToSvg(dot);
+  const svg = await dotToSvg(drawn.dot);
   if (options.format === 'svg') return { text: svg, ...counts };
-  return { text: svgToHtml(svg, `${name}${options.linked ? ' (linked)' : ''}`, counts), ...counts };
+  const html = svgToHtml(svg, `${name}${options.linked ? ' (linked)' : ''}`, { blocks: counts.blocks, nodes: counts.nodes, arrows: counts.arrows, edges: drawn.edges });
+  return { text: html, ...counts };
 }
 
 export async function runGraphCommand(argv: readonly string[], registry: BackendRegistry, io: { stdout: (t: string) => void }): Promise<number> {

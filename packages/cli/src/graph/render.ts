@@ -1,5 +1,6 @@
 /** SVG (WebAssembly Graphviz, no system Graphviz needed) and a standalone HTML page. */
 import { JITLinkError } from '@jitlink/core';
+import { edgeTargetText, hex, signedHex, type DrawnEdge } from './dot.js';
 
 /** Lays out DOT with @viz-js/viz and returns the SVG. */
 export async function dotToSvg(dot: string): Promise<string> {
@@ -16,8 +17,30 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A self-contained page: the SVG inline, a legend, and a search box that highlights matching nodes. */
-export function svgToHtml(svg: string, title: string, counts: { blocks: number; nodes: number; edges: number }): string {
+export interface HtmlContents {
+  blocks: number;
+  nodes: number;
+  arrows: number;
+  /** Every drawn edge: the details list them one per row, parallel ones included. */
+  edges: readonly DrawnEdge[];
+}
+
+/** One table row per edge; `data-arrow` ties it to the arrow that draws it. */
+function edgeRows(edges: readonly DrawnEdge[]): string {
+  return edges
+    .map(({ fromName, edge, arrow }) => {
+      const cells = [fromName, hex(edge.offset), edge.kind, edgeTargetText(edge), signedHex(edge.addend)];
+      return `<tr data-arrow="${escapeHtml(arrow)}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    })
+    .join('\n');
+}
+
+/**
+ * A self-contained page: the SVG inline, a legend, a search box that
+ * highlights matching nodes, and the details: every edge in a table (an arrow
+ * may draw several); clicking an arrow marks its edges there.
+ */
+export function svgToHtml(svg: string, title: string, contents: HtmlContents): string {
   const body = svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/^<!DOCTYPE[^>]*>\s*/, '');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -36,6 +59,14 @@ export function svgToHtml(svg: string, title: string, counts: { blocks: number; 
   g.node.match > polygon, g.node.match > ellipse, g.node.match > path { fill: #ffe380; }
   g.node.dim, g.edge.dim { opacity: 0.25; }
   #count { font-size: 13px; color: #42526e; }
+  g.edge { cursor: pointer; }
+  g.edge.match > path { stroke: #de350b; }
+  #details { padding: 0 12px 12px; }
+  #details summary { cursor: pointer; font-size: 14px; }
+  #details table { border-collapse: collapse; font: 12px monospace; margin-top: 6px; }
+  #details th, #details td { text-align: left; padding: 1px 10px 1px 0; }
+  #details tr.match { background: #ffe380; }
+  #details tr.dim { opacity: 0.4; }
 </style>
 </head>
 <body>
@@ -45,15 +76,24 @@ export function svgToHtml(svg: string, title: string, counts: { blocks: number; 
     <span><i class="box"></i>block (address, size, alignment, symbols)</span>
     <span><i class="box ellipse"></i>external symbol</span>
     <span><i class="box diamond"></i>absolute symbol</span>
-    <span>&rarr; edge: @fixup-offset kind target &plusmn; addend</span>
+    <span>&rarr; edge: @fixup-offset kind target &plusmn; addend; <b>n edges</b>: parallel edges, listed below</span>
     <span>frames: sections</span>
   </div>
-  <label>Search <input id="search" type="search" placeholder="symbol, address, edge kind"></label>
-  <span id="count">${counts.blocks} blocks, ${counts.nodes} nodes, ${counts.edges} edges</span>
+  <label>Search <input id="search" type="search" size="30" placeholder="symbol, address, edge kind"></label>
+  <span id="count">${contents.blocks} blocks, ${contents.nodes} nodes, ${contents.edges.length} edges in ${contents.arrows} arrows</span>
 </header>
 <div id="graph">
 ${body}
 </div>
+<details id="details">
+<summary>Edges (${contents.edges.length})</summary>
+<table>
+<thead><tr><th>from</th><th>fixup</th><th>kind</th><th>target</th><th>addend</th></tr></thead>
+<tbody>
+${edgeRows(contents.edges)}
+</tbody>
+</table>
+</details>
 <script>
   const input = document.getElementById('search');
   const count = document.getElementById('count');
@@ -67,10 +107,29 @@ ${body}
       g.classList.toggle('match', match);
       g.classList.toggle('dim', q !== '' && !match);
     }
+    for (const row of document.querySelectorAll('#details tbody tr')) {
+      const match = q !== '' && row.textContent.toLowerCase().includes(q);
+      row.classList.toggle('match', match);
+      row.classList.toggle('dim', q !== '' && !match);
+    }
     count.textContent = q === '' ? initial : hits + ' matching nodes';
     const first = document.querySelector('#graph g.node.match');
     if (first) first.scrollIntoView({ block: 'center', inline: 'center' });
   });
+  // Clicking an arrow opens the details at the edges it draws.
+  for (const g of document.querySelectorAll('#graph g.edge')) {
+    g.addEventListener('click', () => {
+      for (const e of document.querySelectorAll('#graph g.edge')) e.classList.toggle('match', e === g);
+      let first = null;
+      for (const row of document.querySelectorAll('#details tbody tr')) {
+        const match = row.dataset.arrow === g.id;
+        row.classList.toggle('match', match);
+        if (match && !first) first = row;
+      }
+      document.getElementById('details').open = true;
+      if (first) first.scrollIntoView({ block: 'center' });
+    });
+  }
 </script>
 </body>
 </html>

@@ -5,6 +5,7 @@
  */
 import {
   addressFromBigInt,
+  archOfTriple,
   JITLinkError,
   SlabMemoryManager,
   toError,
@@ -13,7 +14,7 @@ import {
   type JITLinkMemoryManager,
   type LinkObserver,
 } from '@jitlink/core';
-import { ExecutionSession, ObjectLinkingLayer, type JITDylib } from '@jitlink/orc';
+import { ExecutionSession, ObjectLinkingLayer, type JITDylib, type Plugin } from '@jitlink/orc';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
 import { connectExecutorForCommand } from '@jitlink/executor-remote/native';
 import { dirname, join } from 'node:path';
@@ -85,6 +86,29 @@ function memoryManagerFor(options: CliOptions, executor: ExecutorProcessControl)
   });
 }
 
+/**
+ * A plugin that fails the link of a graph whose architecture is not the
+ * executor's: its initializers and entry point would run as the executor's
+ * instructions (an aarch64 object in an x86-64 process crashes it).
+ */
+function refuseCodeForAnotherExecutor(executorTriple: string): Plugin {
+  const executorArch = archOfTriple(executorTriple);
+  return {
+    modifyPassConfig: (_mr, graph) => {
+      const arch = archOfTriple(graph.triple);
+      if (arch !== executorArch) {
+        throw new JITLinkError(
+          'UnsupportedFeature',
+          `${graph.name}: ${arch} code cannot run in this ${executorArch} executor (link it with -noexec, or run it with -oop-executor=<an ${arch} executor>)`,
+        );
+      }
+    },
+    notifyFailed: () => undefined,
+    notifyRemovingResources: () => undefined,
+    notifyTransferringResources: () => undefined,
+  };
+}
+
 /** One observer that forwards to each of `observers`. */
 function combineObservers(observers: readonly (LinkObserver | undefined)[]): LinkObserver | undefined {
   const present = observers.filter((o) => o !== undefined);
@@ -106,6 +130,8 @@ export async function openSession(options: CliOptions, observers: readonly (Link
       observer: combineObservers(observers),
       graphBudget: options.graphBudget,
     });
+    // Code for another architecture is linked (-noexec, -check), never run here.
+    if (!options.noexec) layer.addPlugin(refuseCodeForAnotherExecutor(executor.triple));
     if (options.addSelfRelocations) {
       const pass = addSelfRelocations(registry);
       layer.addPlugin({
