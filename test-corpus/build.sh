@@ -162,6 +162,8 @@ compile_one() { # <compiler-key> <variant> <program> <source>
   if [[ $s == *.cpp ]]; then tool=${CXX[$ck]}; std=-std=c++17; else tool=${CC[$ck]}; std=-std=gnu11; fi
   local repro=(-ffile-prefix-map="$SRC"=. -fdebug-prefix-map="$SRC"=.)
   [[ $ck == gcc* ]] && repro+=(-frandom-seed="$obj")
+  # The arm64 headers' multiarch part (lua5.4-deb-multiarch.h) comes with the arm64 archives.
+  [[ $ck == *-aarch64 ]] && repro+=(-I"$A64_DEBIAN/usr/include/aarch64-linux-gnu")
   mkdir -p "$OUT/$ck/$v/$p"
   # shellcheck disable=SC2086
   (cd "$SRC" && "$tool" ${TARGET_FLAGS[$ck]:-} $std -c $flags ${CFLAGS_EXTRA[$p]} -Wall "${repro[@]}" \
@@ -338,12 +340,18 @@ fi
 fi # x86_64
 
 # ---------------------------------------------------------------------------
-# AArch64: the C and C++ programs (not the drivers, whose archives are x86-64)
-# cross-compiled by both compilers into OUTDIR/<compiler>-aarch64/<variant>/,
-# linked natively with the cross gcc and run under qemu-aarch64 against the
-# same expected outputs. Without the cross tools this part is skipped with a
-# message, and fails under CI=true.
-A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls cxx)
+# AArch64: the C and C++ programs and the drivers (against Debian's arm64
+# archives, unpacked by fetch-debian-arm64.sh into JITLINK_DEBIAN_ARM64,
+# default test-corpus/debian-arm64) cross-compiled by both compilers into
+# OUTDIR/<compiler>-aarch64/<variant>/, linked natively with the cross gcc and
+# run under qemu-aarch64 against the same expected outputs. Without the cross
+# tools or the archives this part is skipped with a message, and fails under
+# CI=true.
+A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls cxx sqlite_driver lua_driver zlib_driver)
+A64_DEBIAN=${JITLINK_DEBIAN_ARM64:-$HERE/debian-arm64}
+A64_LIBDIR=$A64_DEBIAN/usr/lib/aarch64-linux-gnu
+declare -A A64_ARCHIVES=([sqlite_driver]=$A64_LIBDIR/libsqlite3.a [lua_driver]=$A64_LIBDIR/liblua5.4.a
+  [zlib_driver]=$A64_LIBDIR/libz.a)
 A64_C_MATRIX=(O0-pic-small O0-nopic-small O2-pic-small O2-nopic-small O2-pic-tiny O0-nopic-large O2-nopic-large)
 A64_CXX_MATRIX=(O0-pic-small O2-pic-small O2-nopic-small)
 A64_COMPILERS=(gcc-aarch64 clang-19-aarch64)
@@ -355,9 +363,13 @@ for tool in aarch64-linux-gnu-gcc-12 aarch64-linux-gnu-g++-12 qemu-aarch64; do
   command -v "$tool" >/dev/null || a64_missing+=" $tool"
 done
 [[ -d $A64_SYSROOT/lib ]] || a64_missing+=" $A64_SYSROOT (libc6-dev-arm64-cross)"
+for f in "${A64_ARCHIVES[@]}"; do
+  [[ -e $f ]] || a64_missing+=" $f (bash test-corpus/fetch-debian-arm64.sh)"
+done
 a64_variants() { # <program>
   if [[ $1 == cxx ]]; then echo "${A64_CXX_MATRIX[*]}"
   elif [[ $1 == tls ]]; then echo "O2-pic-small"
+  elif [[ -n ${A64_ARCHIVES[$1]:-} ]]; then echo "${DRIVER_MATRIX[*]}"
   elif [[ $1 == bss_big ]]; then echo "${A64_C_MATRIX[*]/O2-pic-tiny/}" # 48 MiB of data: beyond the tiny model's 1 MiB
   else echo "${A64_C_MATRIX[*]}"; fi
 }
@@ -369,7 +381,7 @@ a64_native_one() { # <compiler-key> <variant> <program>
   if [[ $v == *-nopic-* ]]; then pie=-no-pie; else pie=-pie; fi
   local dir=$TMP/native/$ck/$v
   mkdir -p "$dir"
-  "$tool" $pie "${objs[@]}" "${libs[@]}" -o "$dir/$p"
+  "$tool" $pie "${objs[@]}" ${A64_ARCHIVES[$p]:-} "${libs[@]}" -o "$dir/$p"
   local rc=0
   # shellcheck disable=SC2086
   (cd "$dir" && qemu-aarch64 -L "$A64_SYSROOT" "./$p" ${ARGS[$p]}) >"$dir/$p.stdout" 2>"$dir/$p.stderr" </dev/null || rc=$?
@@ -425,6 +437,14 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# Objects that JavaScript calls into (no main): src/ffi/<name>.c is compiled
+# with clang-19 for x86-64 to OUTDIR/ffi/<name>.o.
+mkdir -p "$OUT/ffi"
+for c in "$SRC/ffi"/*.c; do
+  clang-19 --target=x86_64-linux-gnu -O2 -fPIC -c "$c" -o "$OUT/ffi/$(basename "$c" .c).o"
+done
+
+# ---------------------------------------------------------------------------
 # Assembly tests in llvm-jitlink's style (with '# jitlink-check:' lines): each
 # src/asm/<arch>/<name>.s is assembled to OUTDIR/asm/<arch>/<name>.o, and the
 # source is copied next to it as the check file.
@@ -441,6 +461,9 @@ for arch in "${!ASM_TRIPLE[@]}"; do
     cp "$s" "$OUT/asm/$arch/$b.s"
   done
 done
+
+# COFF objects (clang-19 for Windows targets, mingw gcc): their own script.
+bash "$HERE/build-coff.sh" "$OUT"
 
 objs_total=$(find "$OUT" -name '*.o' | wc -l)
 size=$(du -sh "$OUT" | cut -f1)

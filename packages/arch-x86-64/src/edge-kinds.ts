@@ -13,91 +13,231 @@
  * to the r_addend of R_X86_64_PLT32 / GOTPCRELX / REX_GOTPCRELX. Relaxation
  * relies on that: it only rewrites instructions whose addend is 0.
  */
-import { EdgeKinds, edgeKindNamer, type EdgeKind, type EdgeKindNamer } from '@jitlink/core';
+import {
+  edgeKindInfo,
+  edgeKindNamer,
+  EdgeKinds,
+  edgeKindTable,
+  eitherRange,
+  RANGE_64,
+  signedRange,
+  unsignedRange,
+  type EdgeKind,
+  type EdgeKindInfo,
+  type EdgeKindNamer,
+  type FixupRange,
+} from '@jitlink/core';
 
 const F = EdgeKinds.FirstRelocation;
 
 export const X86_64EdgeKinds = {
-  /** T + A, written as 64 bits. */
+  // Width, range and value of each kind: X86_64_EDGE_KIND_INFO below (the
+  // README's table is generated from it). Comments here say only what the
+  // table does not.
   Pointer64: F,
-  /** T + A, must fit uint32. */
   Pointer32: F + 1,
-  /** T + A, must fit int32 (sign-extended by the instruction). */
+  /** Sign-extended by the instruction. */
   Pointer32Signed: F + 2,
-  /** T + A, must fit 16 bits (int16 or uint16, as GNU ld's bitfield check). */
+  /** Either signed or unsigned, as GNU ld's bitfield check. */
   Pointer16: F + 3,
-  /** T + A, must fit 8 bits (int8 or uint8). */
   Pointer8: F + 4,
-  /** T - P + A, 64 bits. */
   Delta64: F + 5,
-  /** T - P + A, must fit int32. */
   Delta32: F + 6,
-  /** T - P + A, must fit int16. */
   Delta16: F + 7,
-  /** T - P + A, must fit int8. */
   Delta8: F + 8,
-  /** P - T + A, 64 bits. */
   NegDelta64: F + 9,
-  /** P - T + A, must fit int32. */
   NegDelta32: F + 10,
-  /** T - GOT + A, 64 bits. */
   Delta64FromGOT: F + 11,
-  /** Z + A (size of the target symbol), 64 bits. */
+  /** The target symbol's size. */
   Size64: F + 12,
-  /** Z + A (size of the target symbol), must fit uint32. */
   Size32: F + 13,
-  /** T - (P + 4) + A, must fit int32: a RIP-relative data displacement. */
+  /** A RIP-relative data displacement. */
   PCRel32: F + 14,
-  /** T - (P + 4) + A, must fit int32: the displacement of a call or jmp. */
+  /** The displacement of a call or jmp. */
   BranchPCRel32: F + 15,
-  /** T - (P + 4) + A, must fit int32, where T is a pointer jump stub that must not be bypassed. */
+  /** T is a pointer jump stub that must not be bypassed. */
   BranchPCRel32ToPtrJumpStub: F + 16,
   /**
-   * T - (P + 4) + A, must fit int32. Before the GOT/PLT pass T is the real
-   * callee; the pass points external and absolute callees at a jump stub, and
-   * relaxation bypasses the stub when the callee is within int32 range.
+   * Before the GOT/PLT pass T is the real callee; the pass points external
+   * and absolute callees at a jump stub, and relaxation bypasses the stub
+   * when the callee is within int32 range.
    */
   BranchPCRel32ToPtrJumpStubBypassable: F + 17,
-  /** Requests a GOT entry for T, then becomes Delta32 to the entry: GOTentry - P + A. */
   RequestGOTAndTransformToDelta32: F + 18,
-  /** Requests a GOT entry for T, then becomes Delta64 to the entry: GOTentry - P + A. */
   RequestGOTAndTransformToDelta64: F + 19,
-  /** Requests a GOT entry for T, then becomes Delta64FromGOT to the entry: GOTentry - GOT + A. */
   RequestGOTAndTransformToDelta64FromGOT: F + 20,
-  /**
-   * T - (P + 4) + A, must fit int32, where T is a GOT entry loaded by an
-   * instruction without a REX prefix (mov, call *, jmp *, ...). Relaxable.
-   */
+  /** T is a GOT entry loaded by an instruction without a REX prefix (mov, call *, jmp *, ...). Relaxable. */
   PCRel32GOTLoadRelaxable: F + 21,
   /** As PCRel32GOTLoadRelaxable, for an instruction with a REX prefix (only mov is relaxed). */
   PCRel32GOTLoadREXRelaxable: F + 22,
-  /** Requests a GOT entry for T, then becomes PCRel32GOTLoadRelaxable to the entry. */
   RequestGOTAndTransformToPCRel32GOTLoadRelaxable: F + 23,
-  /** Requests a GOT entry for T, then becomes PCRel32GOTLoadREXRelaxable to the entry. */
   RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 24,
   /** Thread-local variable pointer load (MachO TLV). Not supported yet: reported as UnsupportedFeature. */
   PCRel32TLVPLoadREXRelaxable: F + 25,
-  /** Requests a thread-local variable pointer. Not supported yet: reported as UnsupportedFeature. */
+  /** Requests a thread-local variable pointer. Not supported yet. */
   RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable: F + 26,
-  /** Requests a TLS descriptor in the GOT. Not supported yet: reported as UnsupportedFeature. */
+  /** Requests a TLS descriptor in the GOT. Not supported yet. */
   RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 27,
+  /**
+   * COFF: T - ImageBase + A, must fit uint32 (an image-relative address). The
+   * COFF lowering pass turns it into Pointer32 once `__ImageBase` is known.
+   */
+  Pointer32NB: F + 28,
+  /** COFF: T - S + A, must fit uint32, where S is the start of T's section (block). Lowered to Pointer32. */
+  SectionRelative32: F + 29,
+  /** COFF: the 1-based number of T's section, 16 bits (only debug records use it). Written by the lowering pass. */
+  SectionIndex16: F + 30,
 } as const satisfies Record<string, EdgeKind>;
 
 export type X86_64EdgeKindName = keyof typeof X86_64EdgeKinds;
 
-const KIND_NAMES: string[] = [];
-for (const [name, kind] of Object.entries(X86_64EdgeKinds)) KIND_NAMES[kind - F] = name;
+/** How applyFixup computes a kind's value (EdgeKindInfo.formula). */
+export const X86_64Formula = {
+  /** T + A */
+  Pointer: 0,
+  /** T - P + A */
+  Delta: 1,
+  /** P - T + A */
+  NegDelta: 2,
+  /** T - GOT + A */
+  DeltaFromGOT: 3,
+  /** Z + A */
+  Size: 4,
+  /** T - (P + 4) + A */
+  PCRel: 5,
+  /** None: the GOT/PLT pass rewrites the edge into another kind before fixups. */
+  Lowered: 6,
+  /** None: thread-local storage is not supported yet. */
+  Unsupported: 7,
+} as const;
+
+/** Advice for absolute 32-bit relocations that do not fit. */
+export const ABSOLUTE_32_ADVICE = 'rebuild with -fPIC or -fPIE, or place the code below 2 GiB';
+const PC_RELATIVE_32_ADVICE =
+  'the target is more than 2 GiB from the fixup; allocate the linked memory within 2 GiB of its targets, or rebuild with -mcmodel=large';
+
+const INT32 = signedRange(32);
+const UINT32 = unsignedRange(32);
+/** TLS placeholders: no value fits. */
+const NONE: FixupRange = { min: 0, max: -1, multipleOf: 1, name: '—' };
+
+const K = X86_64EdgeKinds;
+const Fm = X86_64Formula;
+const GOT = 'GOT';
+
+function row(
+  name: X86_64EdgeKindName,
+  width: number,
+  formula: number,
+  value: string,
+  range: FixupRange,
+  extra: Partial<Pick<EdgeKindInfo, 'request' | 'advice'>> = {},
+): EdgeKindInfo {
+  return { kind: K[name], name, width, formula, value, range, ...extra };
+}
+
+/**
+ * The x86-64 kinds' facts, one row per kind, indexed by `kind - EdgeKinds.FirstRelocation`:
+ * what applyFixup computes and checks, the width the ELF mapping checks, the
+ * GOT requests the GOT/PLT pass lowers, and the README's table
+ * (`npm run docs -w @jitlink/arch-x86-64`).
+ */
+export const X86_64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable(X86_64EdgeKinds, [
+  row('Pointer64', 8, Fm.Pointer, 'T + A', RANGE_64),
+  row('Pointer32', 4, Fm.Pointer, 'T + A', UINT32, { advice: ABSOLUTE_32_ADVICE }),
+  row('Pointer32Signed', 4, Fm.Pointer, 'T + A', INT32, { advice: ABSOLUTE_32_ADVICE }),
+  row('Pointer16', 2, Fm.Pointer, 'T + A', eitherRange(16)),
+  row('Pointer8', 1, Fm.Pointer, 'T + A', eitherRange(8)),
+  row('Delta64', 8, Fm.Delta, 'T − P + A', RANGE_64),
+  row('Delta32', 4, Fm.Delta, 'T − P + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('Delta16', 2, Fm.Delta, 'T − P + A', signedRange(16)),
+  row('Delta8', 1, Fm.Delta, 'T − P + A', signedRange(8)),
+  row('NegDelta64', 8, Fm.NegDelta, 'P − T + A', RANGE_64),
+  row('NegDelta32', 4, Fm.NegDelta, 'P − T + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('Delta64FromGOT', 8, Fm.DeltaFromGOT, 'T − GOT + A', RANGE_64),
+  row('Size64', 8, Fm.Size, 'Z + A', RANGE_64),
+  row('Size32', 4, Fm.Size, 'Z + A', UINT32),
+  row('PCRel32', 4, Fm.PCRel, 'T − (P + 4) + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('BranchPCRel32', 4, Fm.PCRel, 'T − (P + 4) + A', INT32, { advice: PC_RELATIVE_32_ADVICE }),
+  row('BranchPCRel32ToPtrJumpStub', 4, Fm.PCRel, 'T − (P + 4) + A, T a stub that is never bypassed', INT32, {
+    advice: PC_RELATIVE_32_ADVICE,
+  }),
+  row(
+    'BranchPCRel32ToPtrJumpStubBypassable',
+    4,
+    Fm.PCRel,
+    'T − (P + 4) + A; external/absolute T gets a stub, bypassed when in range',
+    INT32,
+    { advice: PC_RELATIVE_32_ADVICE },
+  ),
+  row('RequestGOTAndTransformToDelta32', 4, Fm.Lowered, "becomes Delta32 to T's GOT entry", INT32, {
+    request: { table: GOT, becomes: K.Delta32 },
+  }),
+  row('RequestGOTAndTransformToDelta64', 8, Fm.Lowered, "becomes Delta64 to T's GOT entry", RANGE_64, {
+    request: { table: GOT, becomes: K.Delta64 },
+  }),
+  row(
+    'RequestGOTAndTransformToDelta64FromGOT',
+    8,
+    Fm.Lowered,
+    "becomes Delta64FromGOT to T's GOT entry",
+    RANGE_64,
+    { request: { table: GOT, becomes: K.Delta64FromGOT } },
+  ),
+  row('PCRel32GOTLoadRelaxable', 4, Fm.PCRel, 'T − (P + 4) + A, T a GOT entry (no REX prefix)', INT32, {
+    advice: PC_RELATIVE_32_ADVICE,
+  }),
+  row('PCRel32GOTLoadREXRelaxable', 4, Fm.PCRel, 'T − (P + 4) + A, T a GOT entry (REX prefix)', INT32, {
+    advice: PC_RELATIVE_32_ADVICE,
+  }),
+  row(
+    'RequestGOTAndTransformToPCRel32GOTLoadRelaxable',
+    4,
+    Fm.Lowered,
+    "becomes PCRel32GOTLoadRelaxable to T's GOT entry",
+    INT32,
+    { request: { table: GOT, becomes: K.PCRel32GOTLoadRelaxable } },
+  ),
+  row(
+    'RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable',
+    4,
+    Fm.Lowered,
+    "becomes PCRel32GOTLoadREXRelaxable to T's GOT entry",
+    INT32,
+    { request: { table: GOT, becomes: K.PCRel32GOTLoadREXRelaxable } },
+  ),
+  row('PCRel32TLVPLoadREXRelaxable', 4, Fm.Unsupported, 'placeholder: `UnsupportedFeature`', NONE),
+  row(
+    'RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable',
+    4,
+    Fm.Unsupported,
+    'placeholder: `UnsupportedFeature`',
+    NONE,
+  ),
+  row(
+    'RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable',
+    4,
+    Fm.Unsupported,
+    'placeholder: `UnsupportedFeature`',
+    NONE,
+  ),
+  // COFF's image- and section-relative kinds: the COFF pre-fixup pass (coff/index.ts) lowers them.
+  row('Pointer32NB', 4, Fm.Lowered, 'T − ImageBase + A; becomes Pointer32 before fixups (COFF)', UINT32),
+  row('SectionRelative32', 4, Fm.Lowered, "T − (start of T's block) + A; becomes Pointer32 before fixups (COFF)", UINT32),
+  row('SectionIndex16', 2, Fm.Lowered, "1-based number of T's section, written by the COFF pass (COFF)", unsignedRange(16)),
+]);
+
+/** The row for an x86-64 kind; undefined for core's generic kinds and unknown numbers. */
+export function x86_64EdgeKindInfo(kind: EdgeKind): EdgeKindInfo | undefined {
+  return edgeKindInfo(X86_64_EDGE_KIND_INFO, kind);
+}
 
 /** Names x86-64 kinds (and core's generic kinds): e.g. "Delta32". */
-export const getX86_64EdgeKindName: EdgeKindNamer = edgeKindNamer(KIND_NAMES);
+export const getX86_64EdgeKindName: EdgeKindNamer = edgeKindNamer(X86_64_EDGE_KIND_INFO.map((r) => r.name));
 
 /** True for the thread-local-storage placeholder kinds. */
 export function isX86_64TLSEdgeKind(kind: EdgeKind): boolean {
-  return (
-    kind === X86_64EdgeKinds.PCRel32TLVPLoadREXRelaxable ||
-    kind === X86_64EdgeKinds.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable ||
-    kind === X86_64EdgeKinds.RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable
-  );
+  return x86_64EdgeKindInfo(kind)?.formula === X86_64Formula.Unsupported;
 }
 
 /** Pointer size in bytes. */

@@ -24,19 +24,30 @@
  *   is never redirected: a pointer to a stub is no pointer to the data.
  */
 import {
+  EdgeKinds,
+  fitsRange,
   JITLinkError,
   Linkage,
   MemProt,
   Scope,
+  TableManager,
+  visitExistingEdges,
   type Block,
   type EdgeKind,
   type LinkGraph,
   type Section,
   type Symbol,
+  type TableFormat,
 } from '@jitlink/core';
 import { classifyMangledName } from './cxx-names.js';
 import { tlsNotSupported } from './diagnostics.js';
-import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from './edge-kinds.js';
+import {
+  getX86_64EdgeKindName,
+  x86_64EdgeKindInfo,
+  X86_64_EDGE_KIND_INFO,
+  X86_64EdgeKinds as K,
+  X86_64Formula,
+} from './edge-kinds.js';
 
 export const GOT_SECTION_NAME = '$__GOT';
 export const STUBS_SECTION_NAME = '$__STUBS';
@@ -46,148 +57,126 @@ export const STUB_SIZE = 6;
 
 /** `jmp *0(%rip)`: the disp32 at offset 2 is filled by the stub's PCRel32 edge. */
 const STUB_TEMPLATE = new Uint8Array([0xff, 0x25, 0x00, 0x00, 0x00, 0x00]);
-/** Content of every GOT entry before fixups (shared: blocks copy it before any write). */
-const NULL_POINTER = new Uint8Array(GOT_ENTRY_SIZE);
 const EMPTY = new Uint8Array(0);
 
-const gotBases = new WeakMap<LinkGraph, Symbol>();
+/** The GOT table: 8-byte entries, each a Pointer64 edge to its target. */
+const GOT_FORMAT: TableFormat = {
+  sectionName: GOT_SECTION_NAME,
+  sectionProt: MemProt.Read | MemProt.Write,
+  entrySize: GOT_ENTRY_SIZE,
+  alignment: GOT_ENTRY_SIZE,
+  template: new Uint8Array(GOT_ENTRY_SIZE),
+  callable: false,
+  // After the zero-size GOT base block (address 0), if there is one.
+  blockAddress: GOT_ENTRY_SIZE,
+  addEntryEdges(block, offset, target) {
+    block.appendEdge(K.Pointer64, offset, target, 0);
+  },
+};
+
+/** The stub table: `jmp *entry(%rip)`, the disp32 a PCRel32 edge to the target's GOT entry in `got`. */
+function stubFormat(got: TableManager): TableFormat {
+  return {
+    sectionName: STUBS_SECTION_NAME,
+    sectionProt: MemProt.Read | MemProt.Exec,
+    entrySize: STUB_SIZE,
+    alignment: 1,
+    template: STUB_TEMPLATE,
+    callable: true,
+    addEntryEdges(block, offset, target) {
+      block.appendEdge(K.PCRel32, offset + 2, got.getOrCreateEntry(target), 0);
+    },
+  };
+}
 
 /**
- * The symbol whose address is the graph's GOT base: the one the GOT/PLT pass
- * defined, else a defined or absolute `_GLOBAL_OFFSET_TABLE_` (for graphs built
- * by hand).
+ * The symbol whose address is the graph's GOT base: the `_GLOBAL_OFFSET_TABLE_`
+ * the GOT/PLT pass defined in `$__GOT`, else an absolute or defined one
+ * (graphs built by hand). Only Delta64FromGOT fixups (-mcmodel=large code) ask.
  */
 export function findGOTBase(graph: LinkGraph): Symbol | undefined {
-  const known = gotBases.get(graph);
-  if (known !== undefined && known.inGraph) return known;
+  const section = graph.findSectionByName(GOT_SECTION_NAME);
+  if (section !== undefined) {
+    for (const sym of section.symbols) if (sym.name === GOT_SYMBOL_NAME) return sym;
+  }
   for (const sym of graph.absoluteSymbols()) {
-    if (sym.name === GOT_SYMBOL_NAME) return remember(graph, sym);
+    if (sym.name === GOT_SYMBOL_NAME) return sym;
   }
-  for (const sym of graph.definedSymbols()) {
-    if (sym.name === GOT_SYMBOL_NAME) return remember(graph, sym);
-  }
-  return undefined;
+  let found: Symbol | undefined;
+  graph.forEachDefinedSymbol((sym) => {
+    if (found === undefined && sym.name === GOT_SYMBOL_NAME) found = sym;
+  });
+  return found;
 }
 
-function remember(graph: LinkGraph, sym: Symbol): Symbol {
-  gotBases.set(graph, sym);
-  return sym;
-}
+const F = EdgeKinds.FirstRelocation;
+
+/** What the GOT/PLT pass does with an edge. */
+const Action = {
+  None: 0,
+  /** Measures from the GOT base: define it. */
+  GOTRelative: 1,
+  /** A GOT request: lower it to the entry (EdgeKindInfo.request). */
+  GOTRequest: 2,
+  /** May be a non-PIC function address: give it a stub for redirection. */
+  AbsolutePointer32: 3,
+  /** A call that goes through a stub unless its callee is defined here. */
+  StubCall: 4,
+  /** TLS: not supported yet. */
+  Unsupported: 5,
+} as const;
+
+/** The pass's action per kind (index kind - FirstRelocation), read from the edge-kind table once. */
+const EDGE_ACTIONS: readonly number[] = X86_64_EDGE_KIND_INFO.map((info) => {
+  if (info.request?.table === 'GOT') return Action.GOTRequest;
+  if (info.formula === X86_64Formula.DeltaFromGOT) return Action.GOTRelative;
+  if (info.formula === X86_64Formula.Unsupported) return Action.Unsupported;
+  if (info.kind === K.Pointer32 || info.kind === K.Pointer32Signed) return Action.AbsolutePointer32;
+  if (info.kind === K.BranchPCRel32ToPtrJumpStubBypassable) return Action.StubCall;
+  return Action.None;
+});
 
 /**
- * One growing table block: fixed-size entries appended one after another,
- * each with its own symbol. A graph's GOT entries share one block, and so do
- * its stubs (a graph linking against libc and a few other objects needs
- * thousands; a block each tripled the graph's blocks).
- */
-class TableBlock {
-  readonly block: Block;
-  private bytes: Uint8Array;
-  private used = 0;
-  /**
-   * While entries are appended the block's content is the whole buffer, so
-   * that a new entry's symbol lies inside it; sync() trims it to the entries.
-   */
-  private trimmed = true;
-
-  constructor(
-    graph: LinkGraph,
-    section: Section,
-    address: number,
-    private readonly entrySize: number,
-    alignment: number,
-    private readonly template: Uint8Array,
-  ) {
-    this.bytes = new Uint8Array(entrySize * 16);
-    this.block = graph.createMutableContentBlock(section, this.bytes.subarray(0, 0), address, alignment, 0);
-  }
-
-  /** Appends an entry (its content is the template) and returns its offset in the block. */
-  append(): number {
-    const offset = this.used;
-    if (offset + this.entrySize > this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes.subarray(0, offset));
-      this.bytes = grown;
-      this.trimmed = true;
-    }
-    if (this.trimmed) {
-      this.block.setMutableContent(this.bytes);
-      this.trimmed = false;
-    }
-    this.bytes.set(this.template, offset);
-    this.used = offset + this.entrySize;
-    return offset;
-  }
-
-  /** Trims the block's content to the entries appended so far. */
-  sync(): void {
-    if (this.trimmed) return;
-    this.block.setMutableContent(this.bytes.subarray(0, this.used));
-    this.trimmed = true;
-  }
-}
-
-/**
- * Builds GOT entries and jump stubs for one graph; keyed by target symbol.
- * Entries are anonymous symbols in one table block per section (see TableBlock).
+ * Builds GOT entries and jump stubs for one graph (one builder per link; the
+ * x86-64 passes create it). Entries are anonymous symbols in one table block
+ * per section, made by core's TableManager.
  */
 export class GOTAndStubsBuilder {
-  private gotTable: TableBlock | undefined;
-  private stubTable: TableBlock | undefined;
-  private readonly gotEntries = new Map<Symbol, Symbol>();
-  private readonly stubs = new Map<Symbol, Symbol>();
-  /** Inside run(): table contents are synced once at its end rather than after every entry. */
-  private batching = false;
+  /** The GOT: one entry per target symbol. */
+  readonly got: TableManager;
+  /** The jump stubs: one per external or absolute callee. */
+  readonly stubs: TableManager;
+  private gotBase: Symbol | undefined;
+  /** run() saw a Pointer32/Pointer32Signed edge (addend 0) to an external symbol. */
+  private hasExternalPointer32 = false;
+  /** run() saw an edge that measures from the GOT base. */
+  private needsGOTBase = false;
 
-  constructor(private readonly graph: LinkGraph) {}
+  constructor(private readonly graph: LinkGraph) {
+    this.got = new TableManager(graph, GOT_FORMAT);
+    this.stubs = new TableManager(graph, stubFormat(this.got));
+  }
 
   /** The GOT entry for `target`, created on first request. */
   getGOTEntry(target: Symbol): Symbol {
-    let entry = this.gotEntries.get(target);
-    if (entry !== undefined) return entry;
-    // The table sits after the zero-size GOT base block (address 0), if there is one.
-    const table = (this.gotTable ??= new TableBlock(
-      this.graph,
-      this.getGOTSection(),
-      GOT_ENTRY_SIZE,
-      GOT_ENTRY_SIZE,
-      GOT_ENTRY_SIZE,
-      NULL_POINTER,
-    ));
-    const offset = table.append();
-    table.block.appendEdge(K.Pointer64, offset, target, 0);
-    entry = this.graph.addAnonymousSymbol(table.block, offset, GOT_ENTRY_SIZE, false, true);
-    this.gotEntries.set(target, entry);
-    if (!this.batching) table.sync();
-    return entry;
+    return this.got.getOrCreateEntry(target);
   }
 
   /** The jump stub for `target`, created (with its GOT entry) on first request. */
   getStub(target: Symbol): Symbol {
-    let stub = this.stubs.get(target);
-    if (stub !== undefined) return stub;
-    const entry = this.getGOTEntry(target);
-    if (this.stubTable === undefined) {
-      const section =
-        this.graph.findSectionByName(STUBS_SECTION_NAME) ??
-        this.graph.createSection(STUBS_SECTION_NAME, MemProt.Read | MemProt.Exec);
-      this.stubTable = new TableBlock(this.graph, section, 0, STUB_SIZE, 1, STUB_TEMPLATE);
-    }
-    const table = this.stubTable;
-    const offset = table.append();
-    table.block.appendEdge(K.PCRel32, offset + 2, entry, 0);
-    stub = this.graph.addAnonymousSymbol(table.block, offset, STUB_SIZE, true, true);
-    this.stubs.set(target, stub);
-    if (!this.batching) table.sync();
-    return stub;
+    // The GOT entry first, so `$__GOT` precedes `$__STUBS` as it always has.
+    this.got.getOrCreateEntry(target);
+    return this.stubs.getOrCreateEntry(target);
   }
 
-  private getGOTSection(): Section {
-    return (
-      this.graph.findSectionByName(GOT_SECTION_NAME) ??
-      this.graph.createSection(GOT_SECTION_NAME, MemProt.Read | MemProt.Write)
-    );
+  /** The GOT entry made for `target`, if any (jitlink-check's got_addr). */
+  findGOTEntry(target: Symbol): Symbol | undefined {
+    return this.got.findEntry(target);
+  }
+
+  /** The stub made for `target`, if any (jitlink-check's stub_addr). */
+  findStub(target: Symbol): Symbol | undefined {
+    return this.stubs.findEntry(target);
   }
 
   /**
@@ -195,17 +184,20 @@ export class GOTAndStubsBuilder {
    * needed). An external `_GLOBAL_OFFSET_TABLE_` becomes that definition.
    */
   defineGOTBase(): Symbol {
+    if (this.gotBase !== undefined) return this.gotBase;
     const existing = findGOTBase(this.graph);
-    if (existing !== undefined) return existing;
-    const section = this.getGOTSection();
-    const block = this.graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
-    const external = this.graph.findExternalSymbol(GOT_SYMBOL_NAME);
-    let base: Symbol;
+    if (existing !== undefined) return (this.gotBase = existing);
+    const graph = this.graph;
+    const section: Section =
+      graph.findSectionByName(GOT_SECTION_NAME) ??
+      graph.createSection(GOT_SECTION_NAME, GOT_FORMAT.sectionProt);
+    const block = graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
+    const external = graph.findExternalSymbol(GOT_SYMBOL_NAME);
     if (external !== undefined) {
-      this.graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
-      base = external;
+      graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
+      this.gotBase = external;
     } else {
-      base = this.graph.addDefinedSymbol(
+      this.gotBase = graph.addDefinedSymbol(
         block,
         0,
         GOT_SYMBOL_NAME,
@@ -216,92 +208,73 @@ export class GOTAndStubsBuilder {
         true,
       );
     }
-    return remember(this.graph, base);
+    return this.gotBase;
   }
 
-  /** Points edge `i` of `block` at its target's GOT entry, as an edge of `kind`. */
-  private lowerToGOTEntry(block: Block, i: number, kind: EdgeKind): void {
-    block.setEdgeTarget(i, this.getGOTEntry(block.edgeTarget(i)));
-    block.setEdgeKind(i, kind);
-  }
-
-  /** Lowers every Request* and stub-call edge in the graph. */
+  /** Lowers every Request* and stub-call edge in the graph (the post-prune pass). */
   run(): void {
-    this.batching = true;
-    try {
-      this.lowerEdges();
-    } finally {
-      this.batching = false;
-      this.gotTable?.sync();
-      this.stubTable?.sync();
-    }
+    const graph = this.graph;
+    // Code that names the GOT (GOTPC32/64: -mcmodel=large) gets its base before any
+    // entry, so that it is the first symbol of `$__GOT`, where findGOTBase looks first.
+    if (graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
+    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs]);
+    if (this.needsGOTBase) this.defineGOTBase();
   }
 
-  private lowerEdges(): void {
-    const graph = this.graph;
-    let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
-    let hasExternalPointer32 = false;
-    const blocks: Block[] = graph.blockList();
-    for (let b = 0; b < blocks.length; b++) {
-      const block = blocks[b]!;
-      const edgeCount = block.edgeCount;
-      for (let i = 0; i < edgeCount; i++) {
-        switch (block.edgeKind(i)) {
-          case K.RequestGOTAndTransformToDelta32:
-            this.lowerToGOTEntry(block, i, K.Delta32);
-            break;
-          case K.RequestGOTAndTransformToDelta64:
-            this.lowerToGOTEntry(block, i, K.Delta64);
-            break;
-          case K.RequestGOTAndTransformToDelta64FromGOT:
-            this.lowerToGOTEntry(block, i, K.Delta64FromGOT);
-            needsGOTBase = true;
-            break;
-          case K.RequestGOTAndTransformToPCRel32GOTLoadRelaxable:
-            this.lowerToGOTEntry(block, i, K.PCRel32GOTLoadRelaxable);
-            break;
-          case K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable:
-            this.lowerToGOTEntry(block, i, K.PCRel32GOTLoadREXRelaxable);
-            break;
-          case K.Delta64FromGOT:
-            needsGOTBase = true;
-            break;
-          case K.Pointer32:
-          case K.Pointer32Signed: {
-            const target = block.edgeTarget(i);
-            if (!target.isDefined() && block.edgeAddend(i) === 0) {
-              hasExternalPointer32 = true;
-              if (target.name !== undefined && classifyMangledName(target.name) === 'function') {
-                this.getStub(target);
-              }
-            }
-            break;
-          }
-          case K.BranchPCRel32ToPtrJumpStubBypassable: {
-            const target = block.edgeTarget(i);
-            if (target.isDefined()) {
-              if (!isStub(target)) block.setEdgeKind(i, K.BranchPCRel32);
-            } else {
-              block.setEdgeTarget(i, this.getStub(target));
-            }
-            break;
-          }
-          case K.PCRel32TLVPLoadREXRelaxable:
-          case K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable:
-          case K.RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable:
-            throw tlsNotSupported(
-              getX86_64EdgeKindName(block.edgeKind(i)),
-              graph.name,
-              block.section.name,
-              block.address + block.edgeOffset(i),
-            );
-          default:
-            break;
-        }
+  // A property, not a method: the walk calls it for every edge, without a wrapper.
+  private readonly visitEdge = (block: Block, i: number, kind: EdgeKind): void => {
+    switch (EDGE_ACTIONS[kind - F] ?? Action.None) {
+      case Action.None:
+        return;
+      case Action.GOTRelative:
+        this.needsGOTBase = true;
+        return;
+      case Action.GOTRequest: {
+        // Point the edge at the target's entry, as the kind it becomes.
+        const becomes = x86_64EdgeKindInfo(kind)!.request!.becomes;
+        block.setEdgeTarget(i, this.got.getOrCreateEntry(block.edgeTarget(i)));
+        block.setEdgeKind(i, becomes);
+        if (EDGE_ACTIONS[becomes - F] === Action.GOTRelative) this.needsGOTBase = true;
+        return;
       }
+      case Action.AbsolutePointer32: {
+        const target = block.edgeTarget(i);
+        if (!target.isDefined() && block.edgeAddend(i) === 0) {
+          this.hasExternalPointer32 = true;
+          if (target.name !== undefined && classifyMangledName(target.name) === 'function') {
+            this.getStub(target);
+          }
+        }
+        return;
+      }
+      case Action.StubCall: {
+        const target = block.edgeTarget(i);
+        if (target.isDefined()) {
+          if (!isStub(target)) block.setEdgeKind(i, K.BranchPCRel32);
+        } else {
+          block.setEdgeTarget(i, this.getStub(target));
+        }
+        return;
+      }
+      case Action.Unsupported:
+        throw tlsNotSupported(
+          getX86_64EdgeKindName(kind),
+          this.graph.name,
+          block.section.name,
+          block.address + block.edgeOffset(i),
+        );
     }
-    if (needsGOTBase) this.defineGOTBase();
-    if (hasExternalPointer32) graphsWithExternalPointer32.add(graph);
+  };
+
+  /**
+   * The pre-fixup pass for non-PIC code: Pointer32 / Pointer32Signed edges to
+   * an external function that run() gave a stub, whose resolved address does
+   * not fit the field, are pointed at the stub instead.
+   */
+  redirectUnreachableFunctionPointers(): void {
+    // Only non-PIC code has such edges; run() noted whether this graph does.
+    if (!this.hasExternalPointer32 || this.stubs.size === 0) return;
+    redirectPointers(this.graph, (target) => this.stubs.findEntry(target));
   }
 }
 
@@ -352,56 +325,59 @@ function edgeIndexAt(block: Block, offset: number, guess: number): number {
   return -1;
 }
 
-const UINT32_MAX = 0xffff_ffff;
-
-/** Graphs in which buildGOTAndStubs saw a Pointer32/Pointer32Signed edge to an external symbol. */
-const graphsWithExternalPointer32 = new WeakSet<LinkGraph>();
-
 /**
- * The pre-fixup pass for non-PIC code: Pointer32 / Pointer32Signed edges to
- * an external function that the GOT/stub pass gave a stub, whose resolved
- * address does not fit the field, are pointed at the stub instead. Acts only
- * on graphs where buildGOTAndStubs found such edges (it runs after it).
+ * Points Pointer32 / Pointer32Signed edges (addend 0) to external symbols
+ * whose resolved address does not fit the field at their stub, if `stubOf`
+ * gives one.
  */
-export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
-  const section = graph.findSectionByName(STUBS_SECTION_NAME);
-  // Only non-PIC code has such edges; buildGOTAndStubs noted whether this graph does.
-  if (section === undefined || !graphsWithExternalPointer32.has(graph)) return;
-  let stubsByTarget: Map<Symbol, Symbol> | undefined;
-  for (const block of graph.blockList()) {
+function redirectPointers(graph: LinkGraph, stubOf: (target: Symbol) => Symbol | undefined): void {
+  const blocks = graph.blockList();
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
     const edgeCount = block.edgeCount;
     for (let i = 0; i < edgeCount; i++) {
       const kind = block.edgeKind(i);
       if (kind !== K.Pointer32 && kind !== K.Pointer32Signed) continue;
       const target = block.edgeTarget(i);
       if (target.isDefined() || block.edgeAddend(i) !== 0) continue;
-      const value = target.address;
-      const fits =
-        kind === K.Pointer32
-          ? value >= 0 && value <= UINT32_MAX
-          : value >= -0x8000_0000 && value <= 0x7fff_ffff;
-      if (fits) continue;
-      if (stubsByTarget === undefined) {
-        stubsByTarget = new Map();
-        for (const sym of section.symbols) {
-          const entry = stubGOTEntry(sym);
-          const entryTarget = entry === undefined ? undefined : gotEntryTarget(entry);
-          if (entryTarget !== undefined) stubsByTarget.set(entryTarget, sym);
-        }
-      }
-      const stub = stubsByTarget.get(target);
+      if (fitsRange(x86_64EdgeKindInfo(kind)!.range, target.address)) continue;
+      const stub = stubOf(target);
       if (stub !== undefined) block.setEdgeTarget(i, stub);
     }
   }
 }
 
-/** The post-prune pass: builds the GOT, the jump stubs and the GOT base for `graph`. */
-export function buildGOTAndStubs(graph: LinkGraph): void {
+/**
+ * The pre-fixup redirection of unreachable function pointers (see
+ * GOTAndStubsBuilder.redirectUnreachableFunctionPointers) for a graph whose
+ * stubs were built by another builder: finds the stubs by reading `$__STUBS`.
+ */
+export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
+  const section = graph.findSectionByName(STUBS_SECTION_NAME);
+  if (section === undefined) return;
+  let stubsByTarget: Map<Symbol, Symbol> | undefined;
+  redirectPointers(graph, (target) => {
+    if (stubsByTarget === undefined) {
+      stubsByTarget = new Map();
+      for (const sym of section.symbols) {
+        const entry = stubGOTEntry(sym);
+        const entryTarget = entry === undefined ? undefined : gotEntryTarget(entry);
+        if (entryTarget !== undefined) stubsByTarget.set(entryTarget, sym);
+      }
+    }
+    return stubsByTarget.get(target);
+  });
+}
+
+/** Builds the GOT, the jump stubs and the GOT base for `graph`; returns the builder (its tables, for lookups). */
+export function buildGOTAndStubs(graph: LinkGraph): GOTAndStubsBuilder {
   if (graph.pointerSize !== 8) {
     throw new JITLinkError(
       'InvalidArgument',
       `x86-64 GOT/PLT pass run on a ${graph.pointerSize * 8}-bit graph ${graph.name}`,
     );
   }
-  new GOTAndStubsBuilder(graph).run();
+  const builder = new GOTAndStubsBuilder(graph);
+  builder.run();
+  return builder;
 }

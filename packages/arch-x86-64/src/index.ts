@@ -3,9 +3,13 @@ export {
   X86_64_POINTER_SIZE,
   getX86_64EdgeKindName,
   isX86_64TLSEdgeKind,
+  x86_64EdgeKindInfo,
+  X86_64_EDGE_KIND_INFO,
+  X86_64Formula,
+  ABSOLUTE_32_ADVICE,
   type X86_64EdgeKindName,
 } from './edge-kinds.js';
-export { applyFixup, ABSOLUTE_32_ADVICE } from './fixups.js';
+export { applyFixup } from './fixups.js';
 export {
   buildGOTAndStubs,
   findGOTBase,

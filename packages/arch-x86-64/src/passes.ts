@@ -1,13 +1,20 @@
 /** The format-independent x86-64 passes and LinkTarget. */
-import type { LinkTarget, PassConfiguration } from '@jitlink/core';
+import type { LinkGraph, LinkTarget, PassConfiguration } from '@jitlink/core';
 import { applyFixup } from './fixups.js';
-import { buildGOTAndStubs, redirectUnreachableFunctionPointers } from './got-plt.js';
+import { buildGOTAndStubs, type GOTAndStubsBuilder } from './got-plt.js';
 import { optimizeGOTAndStubAccesses } from './relax.js';
 
-/** Adds GOT/stub construction (post-prune), then canonical-stub redirection and relaxation (pre-fixup). */
+/**
+ * Adds GOT/stub construction (post-prune), then canonical-stub redirection
+ * and relaxation (pre-fixup). Call it once per link (as `addDefaultPasses`
+ * does): the passes share a GOTAndStubsBuilder that lives as long as the link.
+ */
 export function addX86_64Passes(config: PassConfiguration): void {
-  config.postPrunePasses.push(buildGOTAndStubs);
-  config.preFixupPasses.push(redirectUnreachableFunctionPointers, optimizeGOTAndStubAccesses);
+  let tables: GOTAndStubsBuilder | undefined;
+  config.postPrunePasses.push((graph: LinkGraph) => {
+    tables = buildGOTAndStubs(graph);
+  });
+  config.preFixupPasses.push(() => tables?.redirectUnreachableFunctionPointers(), optimizeGOTAndStubAccesses);
 }
 
 /**

@@ -16,15 +16,15 @@
  * The GOT entries and stubs stay allocated; they are simply no longer used by
  * the relaxed sites.
  */
-import type { Block, LinkGraph, Symbol } from '@jitlink/core';
-import { X86_64EdgeKinds as K } from './edge-kinds.js';
+import { fitsRange, type Block, type LinkGraph, type Symbol } from '@jitlink/core';
+import { x86_64EdgeKindInfo, X86_64EdgeKinds as K } from './edge-kinds.js';
 import { gotEntryTarget, stubGOTEntry } from './got-plt.js';
 
-const INT32_MIN = -0x8000_0000;
-const INT32_MAX = 0x7fff_ffff;
+/** Relaxed sites become PCRel32 or BranchPCRel32 edges: both take this range. */
+const PCREL32_RANGE = x86_64EdgeKindInfo(K.PCRel32)!.range;
 
-function fitsInt32(value: number): boolean {
-  return value >= INT32_MIN && value <= INT32_MAX;
+function fitsPCRel32(value: number): boolean {
+  return fitsRange(PCREL32_RANGE, value);
 }
 
 /** The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the targets are in range. */
@@ -61,7 +61,7 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number): boolean
 
   if (opcode === 0x8b && (modrm & 0xc7) === 0x05) {
     // mov disp(%rip), %reg -> lea disp(%rip), %reg
-    if (!fitsInt32(targetAddress - (fixupAddress + 4))) return false;
+    if (!fitsPCRel32(targetAddress - (fixupAddress + 4))) return false;
     block.getMutableContent(graph)[offset - 2] = 0x8d;
     retarget(block, i, K.PCRel32, target, offset);
     return true;
@@ -69,7 +69,7 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number): boolean
   if (isREX || opcode !== 0xff) return false;
   if (modrm === 0x15) {
     // call *disp(%rip) -> addr32 call target: the displacement stays at the same offset.
-    if (!fitsInt32(targetAddress - (fixupAddress + 4))) return false;
+    if (!fitsPCRel32(targetAddress - (fixupAddress + 4))) return false;
     const content = block.getMutableContent(graph);
     content[offset - 2] = 0x67;
     content[offset - 1] = 0xe8;
@@ -78,7 +78,7 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number): boolean
   }
   if (modrm === 0x25) {
     // jmp *disp(%rip) -> jmp target; nop: the displacement moves one byte back.
-    if (!fitsInt32(targetAddress - (fixupAddress + 3))) return false;
+    if (!fitsPCRel32(targetAddress - (fixupAddress + 3))) return false;
     const content = block.getMutableContent(graph);
     content[offset - 2] = 0xe9;
     content[offset + 3] = 0x90;
@@ -95,7 +95,7 @@ export function bypassStub(block: Block, i: number): boolean {
   const target = entry === undefined ? stub : gotEntryTarget(entry);
   if (target === undefined) return false;
   const offset = block.edgeOffset(i);
-  if (!fitsInt32(target.address - (block.address + offset + 4) + block.edgeAddend(i))) return false;
+  if (!fitsPCRel32(target.address - (block.address + offset + 4) + block.edgeAddend(i))) return false;
   retarget(block, i, K.BranchPCRel32, target, offset);
   return true;
 }

@@ -355,7 +355,7 @@ describe('invalid edges', () => {
 
   it('rejects GOT requests that were not lowered', () => {
     expect(direct(K.RequestGOTAndTransformToDelta32, 0)).toThrow(
-      /must be lowered by the x86-64 GOT\/PLT pass/,
+      /must be lowered before fixups \(by the GOT\/PLT pass/,
     );
   });
 

@@ -206,6 +206,9 @@ describe('GOT base (_GLOBAL_OFFSET_TABLE_)', () => {
     expect(readLE(bytesOf(entryA), 0, 8)).toBe(BigInt(FAR));
     // The base is the start of the GOT: every entry sits at or above it.
     for (const e of gotEntries(graph)) expect(e.address).toBeGreaterThanOrEqual(got.address);
+    // Defined before the entries, it is the first symbol findGOTBase meets.
+    expect([...graph.findSectionByName(GOT_SECTION_NAME)!.symbols][0]).toBe(got);
+    expect(findGOTBase(graph)).toBe(got);
   });
 
   it('creates the GOT base for GOT-relative edges even without the external', async () => {
@@ -294,5 +297,37 @@ describe('canonical stubs for non-PIC function addresses', () => {
       expect((error as JITLinkError).code).toBe('FixupOutOfRange');
       expect(graph.findSectionByName(STUBS_SECTION_NAME)?.blocks.size ?? 0).toBe(0);
     }
+  });
+});
+
+describe('per-link state', () => {
+  it('two links in flight at once keep their own GOT, stubs and redirections', async () => {
+    const ENDL = '_ZSt4endlIcSt11char_traitsIcEERSt13basic_ostreamIT_T0_ES6_';
+    // Non-PIC: an absolute 32-bit function address beyond 4 GiB, redirected to a stub.
+    const nonPic = x86Graph('nonpic.o');
+    const np = codeBlock(nonPic, new Array(4).fill(0)).block;
+    np.addEdge(K.Pointer32, 0, nonPic.addExternalSymbol(ENDL, 0), 0);
+    // PIC: a call through a stub and a GOT load of the same name, nothing to redirect.
+    const pic = x86Graph('pic.o');
+    const p = codeBlock(pic, new Array(8).fill(0)).block;
+    const endl = pic.addExternalSymbol(ENDL, 0);
+    p.addEdge(K.BranchPCRel32ToPtrJumpStubBypassable, 0, endl, 0);
+    p.addEdge(K.RequestGOTAndTransformToDelta32, 4, endl, -4);
+    const symbols = new Map([[ENDL, FAR]]);
+    // Both are between their post-prune and pre-fixup passes at once (allocation awaits).
+    await Promise.all([linkOk(nonPic, { symbols }), linkOk(pic, { symbols })]);
+
+    const [npStub] = stubSymbols(nonPic);
+    expect(stubSymbols(nonPic)).toHaveLength(1);
+    expect(np.edges[0]!.target).toBe(npStub);
+    expect(Number(readLE(np.getContent(), 0, 4))).toBe(npStub!.address);
+    expect(gotEntries(nonPic).every((e) => e.block.section.name === GOT_SECTION_NAME)).toBe(true);
+
+    const [picStub] = stubSymbols(pic);
+    expect(stubSymbols(pic)).toHaveLength(1);
+    expect(gotEntries(pic)).toHaveLength(1);
+    expect(p.edges[0]!.target).toBe(picStub);
+    expect(p.edges[1]!.target).toBe(gotEntries(pic)[0]);
+    expect(readLE(bytesOf(gotEntries(pic)[0]!), 0, 8)).toBe(BigInt(FAR));
   });
 });

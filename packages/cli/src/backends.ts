@@ -4,7 +4,9 @@
  * by a graph's triple, for what the backend supplies.
  */
 import { BackendRegistry } from '@jitlink/core';
+import { createCoffBackend } from '@jitlink/coff';
 import { createElfBackend } from '@jitlink/elf';
+import { x86_64Coff } from '@jitlink/arch-x86-64/coff';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
 
@@ -14,5 +16,6 @@ export function createDefaultRegistry(): BackendRegistry {
   registry.register(createElfBackend(x86_64Elf));
   registry.register(createElfBackend(aarch64Elf));
   registry.register(createElfBackend(aarch64BEElf));
+  registry.register(createCoffBackend(x86_64Coff));
   return registry;
 }

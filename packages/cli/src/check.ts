@@ -6,20 +6,19 @@
  * slab links, whose memory is only simulated, because it reads the graphs'
  * post-fixup content.
  */
-import { readFileSync } from 'node:fs';
 import {
   formatCheckFailure,
   JITLinkError,
   LinkedGraphsCheckerContext,
   runCheckFile,
   toBigInt,
-  toError,
   type BackendRegistry,
   type GraphCheckTables,
   type LinkGraph,
   type TableEntryKind,
 } from '@jitlink/core';
 import type { ObjectLinkingLayer } from '@jitlink/orc';
+import { readInputFile } from './file-source.js';
 
 /**
  * The graph's GOT entries and stubs by target symbol name (after fixups), as
@@ -85,12 +84,7 @@ export class CheckRecorder {
     let passed = 0;
     const failedFiles: string[] = [];
     for (const file of options.checkFiles) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new JITLinkError('InvalidArgument', `cannot read check file ${file}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`);
-      }
+      const text = new TextDecoder().decode(readInputFile(file, 'check file'));
       const report = runCheckFile(text, this.context, { file, checkName: options.checkName });
       for (const failure of report.failures) stderr(formatCheckFailure(failure) + '\n');
       passed += report.checks - report.failures.filter((f) => f.line > 0).length;

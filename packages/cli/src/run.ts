@@ -2,7 +2,7 @@
  * The jitlink command: links objects and archives into this process (or a
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
-import { JITLinkError, toError, type LinkObserver } from '@jitlink/core';
+import { escapeName, JITLinkError, toError, type LinkObserver } from '@jitlink/core';
 import { createDefaultRegistry } from './backends.js';
 import { helpText, parseOptions, type CliOptions } from './options.js';
 import { installChecks, installHarness } from './steps/check-harness.js';
@@ -55,7 +55,9 @@ export async function runJitlink(argv: readonly string[], io: CliIO = defaultIO)
     return await link(options, io);
   } catch (e) {
     const err = toError(e);
-    io.stderr(`jitlink: error: ${err.message}\n`);
+    // JITLinkErrors are escaped already; anything else (a system error quoting a path) is escaped here.
+    // Several errors joined are one per line.
+    io.stderr(`jitlink: error: ${err.message.split('\n').map(escapeName).join('\n')}\n`);
     if (options?.verbose && err.stack) io.stderr(err.stack + '\n');
     return 1;
   }

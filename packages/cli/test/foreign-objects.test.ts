@@ -29,7 +29,7 @@ const PLANNED = 'not supported yet by this version of jitlink-ts; the backend is
 const cases: [target: string, message: string][] = [
   ['x86_64-apple-macos11', `MachO/x86_64 object: ${PLANNED} @jitlink/macho (with @jitlink/arch-x86-64)`],
   ['arm64-apple-macos11', `MachO/arm64 object: ${PLANNED} @jitlink/macho (with @jitlink/arch-arm64)`],
-  ['x86_64-pc-windows-msvc', `COFF/x86_64 object: ${PLANNED} @jitlink/coff (with @jitlink/arch-x86-64)`],
+  ['aarch64-pc-windows-msvc', `COFF/aarch64 object: ${PLANNED} @jitlink/arch-arm64 (with @jitlink/coff)`],
   [
     'riscv64-linux-gnu',
     'ELF/riscv64 object: no @jitlink package supports riscv64 in ELF objects, and none is planned; a backend for it can be registered with registerBackend()',

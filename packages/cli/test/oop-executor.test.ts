@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseOptions } from '../src/options.js';
 import { corpora, REPO_ROOT } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
@@ -12,6 +12,10 @@ const LLVM_EXECUTOR = '/usr/lib/llvm-19/bin/llvm-jitlink-executor';
 // The aarch64 build of jitlink-executor, run by a wrapper under qemu-aarch64.
 const AARCH64_EXECUTOR = join(REPO_ROOT, 'packages/executor-remote/dist/native/jitlink-executor-aarch64-qemu');
 const AARCH64_HELLO = join(REPO_ROOT, 'test-corpus/obj/clang-19-aarch64/O2-pic-small/hello/hello.o');
+// Debian's arm64 archives, unpacked by test-corpus/fetch-debian-arm64.sh.
+const ARM64_LIBDIR = join(process.env.JITLINK_DEBIAN_ARM64 ?? join(REPO_ROOT, 'test-corpus/debian-arm64'), 'usr/lib/aarch64-linux-gnu');
+/** The arm64 build of an x86-64 archive the manifest names (same file name). */
+const arm64Archive = (archive: string) => join(ARM64_LIBDIR, basename(archive));
 
 describe('out-of-process executor options', () => {
   test('spellings: -oop-executor with and without a path, -oop-executor-connect, -use-shared-memory', () => {
@@ -87,12 +91,13 @@ describe('out-of-process executor options', () => {
     expect((await runCli(['-noexec', AARCH64_HELLO])).code).toBe(0);
   });
 
-  // Programs with Debian's x86-64 archives or thread-locals are left to their own tests.
-  test('the aarch64 corpus programs run in the aarch64 jitlink-executor under qemu with the native output', async () => {
+  // Programs with thread-locals are left to their own tests; the drivers link Debian's arm64 archives.
+  test('the aarch64 corpus programs, the Debian-archive drivers included, run in the aarch64 jitlink-executor under qemu with the native output', async () => {
     if (!existsSync(AARCH64_EXECUTOR)) throw new Error('the aarch64 jitlink-executor was not built (needs aarch64-linux-gnu-gcc)');
+    if (!existsSync(join(ARM64_LIBDIR, 'libsqlite3.a'))) throw new Error(`Debian's arm64 archives are missing in ${ARM64_LIBDIR}: bash test-corpus/fetch-debian-arm64.sh`);
     const corpus = corpora()[0]!;
     const cases = corpus.programs
-      .filter((p) => p.archives.length === 0 && p.expectLinkError === undefined && !p.harnessObjects)
+      .filter((p) => p.expectLinkError === undefined && !p.harnessObjects)
       .flatMap((p) =>
         ['clang-19-aarch64', 'gcc-aarch64'].flatMap((tree) =>
           ['O2-pic-small', 'O0-nopic-small']
@@ -101,11 +106,28 @@ describe('out-of-process executor options', () => {
         ),
       );
     const results = await mapLimit(cases, 2, async ({ p, dir }) => {
-      const args = [`-oop-executor=${AARCH64_EXECUTOR}`, ...p.objects.map((o) => join(dir, o)), '-args', 'prog', ...p.args];
+      const args = [`-oop-executor=${AARCH64_EXECUTOR}`, ...p.objects.map((o) => join(dir, o)), ...p.archives.map(arm64Archive), '-args', 'prog', ...p.args];
       return { label: `${dir} ${p.name}`, r: await runCli(args, 120_000), stdout: readFileSync(join(corpus.root, p.expected.stdout), 'utf8'), exit: p.expected.exit };
     });
     const wrong = results.filter(({ r, stdout, exit }) => r.stdout !== stdout || r.code !== exit || r.stderr !== '');
     expect(wrong.map(({ label, r }) => `${label}: exit ${r.code} ${r.stderr.slice(0, 200)}`)).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(30);
-  }, 600_000);
+    expect(results.length).toBeGreaterThanOrEqual(40);
+    expect(results.filter(({ label }) => /_driver$/.test(label)).length).toBe(12);
+  }, 900_000);
+
+  test('the Debian-archive drivers for aarch64 link under -noexec into a slab at a fixed address', async () => {
+    if (!existsSync(join(ARM64_LIBDIR, 'libsqlite3.a'))) throw new Error(`Debian's arm64 archives are missing in ${ARM64_LIBDIR}: bash test-corpus/fetch-debian-arm64.sh`);
+    const drivers = corpora()[0]!.programs.filter((p) => p.archives.length > 0);
+    expect(drivers.map((p) => p.name).sort()).toEqual(['lua_driver', 'sqlite_driver', 'zlib_driver']);
+    for (const p of drivers) {
+      for (const tree of ['clang-19-aarch64', 'gcc-aarch64']) {
+        const objects = p.objects.map((o) => join(REPO_ROOT, 'test-corpus/obj', tree, 'O2-pic-small', o));
+        const args = ['-noexec', '-slab-allocate', '64Mb', '-slab-address', '0x10000000', '-phony-externals', '-show-addrs', ...objects, ...p.archives.map(arm64Archive)];
+        const r = await runCli(args, 120_000);
+        expect(`${tree} ${p.name}: ${r.code} ${r.stderr}`).toBe(`${tree} ${p.name}: 0 `);
+        // The entry point lies in the slab.
+        expect(r.stdout).toMatch(/main: main = 0x0000000010[0-9a-f]{6}/);
+      }
+    }
+  }, 300_000);
 });

@@ -7,6 +7,7 @@
  * JITLinkError naming the archive file and the byte offset concerned.
  */
 import { JITLinkError } from './errors.js';
+import { decodeName } from './names.js';
 
 export type ArchiveFormat = 'gnu' | 'bsd';
 
@@ -68,8 +69,6 @@ const CHAR_NEWLINE = 0x0a;
 const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
 const CHAR_BACKTICK = 0x60;
-
-const textDecoder = new TextDecoder('utf-8');
 
 export class Archive {
   readonly fileName: string;
@@ -224,7 +223,7 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
         );
       }
       const nameBytes = read(dataOffset, nameLength);
-      name = decodeString(nameBytes, 0, trimTrailingNuls(nameBytes, 0, nameLength));
+      name = decodeName(nameBytes, 0, trimTrailingNuls(nameBytes, 0, nameLength));
       dataOffset += nameLength;
       dataSize -= nameLength;
     } else {
@@ -299,7 +298,7 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
         fail(`member "${name}": long name at table offset ${nameOffset} is not terminated`, headerOffset);
       }
       if (stop > start && bytes[stop - 1] === CHAR_SLASH) stop--;
-      const longName = decodeString(bytes, start, stop);
+      const longName = decodeName(bytes, start, stop);
       longNameCache.set(nameOffset, longName);
       return longName;
     }
@@ -433,7 +432,7 @@ function parseSymbolIndex(
       } else {
         const nameEnd = bytes.indexOf(0, namePos);
         if (nameEnd < 0 || nameEnd >= end) fail(`${what}: symbol name ${i} is not NUL-terminated`, namePos);
-        symbol = decodeString(bytes, namePos, nameEnd);
+        symbol = decodeName(bytes, namePos, nameEnd);
         namePos = nameEnd + 1;
       }
       const target = wordSize === 4 ? view.getUint32(entryOffset, false) : readU64(entryOffset, false);
@@ -489,7 +488,7 @@ function parseSymbolIndex(
       const nameEnd = bytes.indexOf(0, nameStart);
       if (nameEnd < 0 || nameEnd >= stringsEnd)
         fail(`${what}: entry ${i} name is not NUL-terminated`, entryOffset);
-      symbol = decodeString(bytes, nameStart, nameEnd);
+      symbol = decodeName(bytes, nameStart, nameEnd);
       names.set(strx, symbol);
     }
     const member = memberAt(read(entryOffset + wordSize), entryOffset, symbol);
@@ -528,7 +527,7 @@ function bsdSpecialKind(name: string): SpecialMember['kind'] | undefined {
 function headerName(bytes: Uint8Array, headerOffset: number): string {
   let end = headerOffset + NAME_SIZE;
   while (end > headerOffset && bytes[end - 1] === CHAR_SPACE) end--;
-  return decodeString(bytes, headerOffset, end);
+  return decodeName(bytes, headerOffset, end);
 }
 
 /** A left-aligned, space-padded decimal field; -1 when it holds anything else or nothing. */
@@ -576,19 +575,4 @@ const NON_ASCII = /[\u0080-\uffff]/;
 function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
   const text = latin1Decoder.decode(bytes.subarray(start, end));
   return NON_ASCII.test(text) ? undefined : text;
-}
-
-function decodeString(bytes: Uint8Array, start: number, end: number): string {
-  // Names are nearly always ASCII; skip the decoder for short ASCII runs.
-  if (end - start <= 64) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (bytes[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  }
-  return textDecoder.decode(bytes.subarray(start, end));
 }

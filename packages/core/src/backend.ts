@@ -59,6 +59,13 @@ export interface BackendTools {
    * carry these relocations leave it out.
    */
   addSelfRelocations?(graph: LinkGraph): void;
+  /**
+   * For formats whose code follows another calling convention than the
+   * host's (COFF x86-64 code on Linux): a graph defining `symbol`, a function
+   * the host calls with its own convention to call `entryName`. Integer and
+   * pointer arguments only.
+   */
+  hostEntryBridge?(entryName: string): { graph: LinkGraph; symbol: string };
 }
 
 export interface LinkGraphBackend extends LinkTarget, BackendTools {

@@ -16,6 +16,7 @@ import { EdgeKinds, type EdgeKind } from './edge-kinds.js';
 import { JITLinkError } from './errors.js';
 import type { Block, Edge, LinkGraph, Section, Symbol } from './graph.js';
 import type { LinkGraphPass } from './link.js';
+import { decodeName } from './names.js';
 
 /** Edge kinds the edge fixer creates for fields that have no relocation yet. */
 export interface EHFrameEdgeKinds {
@@ -269,12 +270,9 @@ class RecordCursor {
     }
   }
   cstring(what: string): string {
-    let s = '';
-    for (;;) {
-      const c = this.u8(what);
-      if (c === 0) return s;
-      s += String.fromCharCode(c);
-    }
+    const start = this.at;
+    while (this.u8(what) !== 0);
+    return decodeName(this.content, start, this.at - 1);
   }
 }
 

@@ -1,7 +1,10 @@
 /**
  * Every failure jitlink reports is a JITLinkError: a typed error with a stable
  * `code`, and where known the input file, section and byte offset it concerns.
+ * Its message is one printable line whatever names from the file it quotes.
  */
+import { escapeName } from './names.js';
+
 export type JITLinkErrorCode =
   | 'MalformedObject'
   | 'UnsupportedFormat'
@@ -20,9 +23,9 @@ export type JITLinkErrorCode =
   | 'LinkFailed';
 
 export interface JITLinkErrorLocation {
-  /** Input file (object, archive member) the error concerns. */
+  /** Input file (object, archive member) the error concerns (as given: the message escapes it). */
   file?: string;
-  /** Section name, when the error concerns one. */
+  /** Section name, when the error concerns one (as read: the message escapes it). */
   section?: string;
   /** Byte offset within the file (or within `section` when `offsetIn` is 'section'). */
   offset?: number;
@@ -34,14 +37,17 @@ export class JITLinkError extends Error {
   readonly file: string | undefined;
   readonly section: string | undefined;
   readonly offset: number | undefined;
-  /** The message without the location prefix. */
+  /** The message without the location prefix (escaped as the message is). */
   readonly detail: string;
 
   constructor(code: JITLinkErrorCode, detail: string, location: JITLinkErrorLocation = {}, options?: { cause?: unknown }) {
-    super(formatMessage(detail, location), options);
+    // Names from files reach messages through `detail`, `file` and `section`:
+    // escaping here keeps every message one printable line (see escapeName).
+    const escaped = escapeName(detail);
+    super(formatMessage(escaped, location), options);
     this.name = 'JITLinkError';
     this.code = code;
-    this.detail = detail;
+    this.detail = escaped;
     this.file = location.file;
     this.section = location.section;
     this.offset = location.offset;
@@ -50,8 +56,8 @@ export class JITLinkError extends Error {
 
 function formatMessage(detail: string, loc: JITLinkErrorLocation): string {
   const parts: string[] = [];
-  if (loc.file !== undefined) parts.push(loc.file);
-  if (loc.section !== undefined) parts.push(`section ${loc.section}`);
+  if (loc.file !== undefined) parts.push(escapeName(loc.file));
+  if (loc.section !== undefined) parts.push(`section ${escapeName(loc.section)}`);
   if (loc.offset !== undefined) {
     const where = loc.offsetIn === 'section' ? 'section offset' : 'offset';
     parts.push(`${where} 0x${loc.offset.toString(16)}`);

@@ -162,7 +162,7 @@ describe('backend registry and createLinkGraph', () => {
       [
         coff,
         'c.obj',
-        'c.obj: COFF/x86_64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/coff (with @jitlink/arch-x86-64)',
+        'c.obj: COFF/x86_64 object: install @jitlink/coff and @jitlink/arch-x86-64 (0.2.0 or later), and register the backend they compose',
       ],
       [
         elfHeader({ cls: 2, data: 1, machine: 9999 }),

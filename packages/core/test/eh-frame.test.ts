@@ -255,6 +255,16 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     expect(err.offset).toBe(f.cieOffset);
     expect(err.detail).toMatch(/augmentation/);
 
+    // An augmentation character that is a byte not UTF-8: shown escaped, exactly.
+    f = fixture(1);
+    const augmentation = f.ehBlock.getMutableContent(f.graph);
+    augmentation[f.cieOffset + 10] = 0x9d;
+    err = catchError(() => runPasses(f.graph));
+    const text = [...augmentation.subarray(f.cieOffset + 9, augmentation.indexOf(0, f.cieOffset + 9))];
+    expect(err.detail).toBe(
+      `CIE augmentation character '\\x9d' in "${text.map((c) => (c === 0x9d ? '\\x9d' : String.fromCharCode(c))).join('')}" is not supported`,
+    );
+
     // Truncated length field.
     const g = new LinkGraph({ name: 't.o', triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little' });
     g.createContentBlock(g.createSection(EH, MemProt.Read), new Uint8Array([0, 0]), 0, 1, 0);

@@ -41,3 +41,17 @@ export {
   type InProcessJITMemory,
   type SelfExecutorOptions,
 } from './self-executor.js';
+export {
+  JSFunctions,
+  cArray,
+  cFunction,
+  cGlobal,
+  cStruct,
+  parseCSignature,
+  type CArrayElement,
+  type CFunction,
+  type CGlobal,
+  type CSignature,
+  type CType,
+  type JSFunctionSymbol,
+} from './ffi.js';

@@ -18,6 +18,19 @@ function checkArgs(address: TargetAddress, args: readonly (number | bigint)[]): 
       `at most ${MAX_CALL_ARGUMENTS} arguments can be passed, got ${args.length}`,
     );
   }
+  // koffi would truncate 2.5 to 2: integer arguments must be integers that fit intptr_t.
+  args.forEach((arg, i) => {
+    const ok =
+      typeof arg === 'bigint'
+        ? arg >= -(1n << 63n) && arg < 1n << 64n
+        : Number.isSafeInteger(arg);
+    if (!ok) {
+      throw new JITLinkError(
+        'InvalidArgument',
+        `argument ${i + 1} (${String(arg)}) is not an integer; use cFunction with a C signature for other types`,
+      );
+    }
+  });
 }
 
 /** Calls `void f(intptr_t...)` at `address`. */

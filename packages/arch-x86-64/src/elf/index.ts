@@ -17,7 +17,7 @@ import {
   type Symbol,
 } from '@jitlink/core';
 import { tlsNotSupported } from '../diagnostics.js';
-import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
+import { getX86_64EdgeKindName, x86_64EdgeKindInfo, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { GOT_SYMBOL_NAME } from '../got-plt.js';
 import { addX86_64Passes } from '../passes.js';
@@ -85,30 +85,6 @@ export function x86_64RelocationTypeName(type: number): string {
   return RELOCATION_NAMES[type] ?? `unknown relocation type ${type}`;
 }
 
-/** Bytes patched by each mapped relocation type. */
-function relocationWidth(type: number): number {
-  switch (type) {
-    case R_X86_64._64:
-    case R_X86_64.PC64:
-    case R_X86_64.GOTOFF64:
-    case R_X86_64.GOT64:
-    case R_X86_64.GOTPCREL64:
-    case R_X86_64.GOTPC64:
-    case R_X86_64.GOTPLT64:
-    case R_X86_64.PLTOFF64:
-    case R_X86_64.SIZE64:
-      return 8;
-    case R_X86_64._16:
-    case R_X86_64.PC16:
-      return 2;
-    case R_X86_64._8:
-    case R_X86_64.PC8:
-      return 1;
-    default:
-      return 4;
-  }
-}
-
 function isTLSRelocation(type: number): boolean {
   return (
     (type >= R_X86_64.DTPMOD64 && type <= R_X86_64.TPOFF32) ||
@@ -138,16 +114,6 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
   }
 
   const offset = site.offsetInBlock;
-  const width = relocationWidth(type);
-  if (block.isZeroFill() || offset < 0 || offset + width > block.size) {
-    throw new JITLinkError(
-      'MalformedObject',
-      `${x86_64RelocationTypeName(type)} at offset 0x${rel.offset.toString(16)} patches ${width} bytes outside ` +
-        `${block.section.name} (size 0x${block.size.toString(16)}${block.isZeroFill() ? ', no content' : ''})`,
-      { file: site.file, section: site.relocationSection, offset: site.entryOffset },
-    );
-  }
-
   let kind: EdgeKind;
   let addend = rel.addend;
   let edgeTarget = target;
@@ -237,6 +203,16 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
           `of ${block.section.name}`,
         { file: site.file, section: site.relocationSection, offset: site.entryOffset },
       );
+  }
+  // The patched field is as wide as the kind's (one table says both).
+  const width = x86_64EdgeKindInfo(kind)!.width;
+  if (block.isZeroFill() || offset < 0 || offset + width > block.size) {
+    throw new JITLinkError(
+      'MalformedObject',
+      `${x86_64RelocationTypeName(type)} at offset 0x${rel.offset.toString(16)} patches ${width} bytes outside ` +
+        `${block.section.name} (size 0x${block.size.toString(16)}${block.isZeroFill() ? ', no content' : ''})`,
+      { file: site.file, section: site.relocationSection, offset: site.entryOffset },
+    );
   }
   block.appendEdge(kind, offset, edgeTarget, addend);
 }

@@ -3,7 +3,7 @@
  * standalone HTML page. With --linked the graph is first linked into a
  * simulated slab (no code runs) so blocks show their final addresses.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import {
   BackendRegistry,
   isArchive,
@@ -16,6 +16,7 @@ import {
   type LinkGraph,
   type LookupRequest,
 } from '@jitlink/core';
+import { readInputFile } from '../file-source.js';
 import { UsageError } from '../options.js';
 import { linkGraphToDot, type DotOptions } from './dot.js';
 
@@ -161,13 +162,7 @@ export async function runGraphCommand(argv: readonly string[], registry: Backend
     io.stdout(GRAPH_HELP);
     return 0;
   }
-  let bytes: Uint8Array;
-  try {
-    const buf = readFileSync(options.input);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    throw new JITLinkError('InvalidArgument', `cannot read ${options.input}: ${(e as NodeJS.ErrnoException).code ?? toError(e).message}`);
-  }
+  const bytes = readInputFile(options.input);
   const rendering = await renderObjectGraph(bytes, options.input, registry, options);
   if (options.output) writeFileSync(options.output, rendering.text);
   else io.stdout(rendering.text);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isArchive, JITLinkError, parseArchive, type Archive, type LinkGraph } from '@jitlink/core';
 import { mergeObjectsSharingSections } from '@jitlink/elf';
 import { StaticLibraryDefinitionGenerator, type JITDylib, type ObjectUnit } from '@jitlink/orc';
-import { FileArchiveSource } from '../file-source.js';
+import { FileArchiveSource, readInputFile } from '../file-source.js';
 import { makeDefinitionsHidden, sectCreateGraph } from '../link-extras.js';
 import { parseSectCreate, type CliOptions } from '../options.js';
 import { nowMs, type Timer } from '../timer.js';
@@ -33,7 +33,11 @@ export interface LoadedInputs {
   close(): void;
 }
 
-/** The named input files' sizes by path (one `stat` each), and their total. */
+/**
+ * The named input files' sizes by path (one `stat` each), and their total.
+ * Only regular files count: the others, and files that cannot be found, are
+ * reported when they are opened.
+ */
 function namedInputSizes(inputs: CliOptions['inputs']): { total: number; sizes: Map<string, number> } {
   let total = 0;
   const sizes = new Map<string, number>();
@@ -41,9 +45,11 @@ function namedInputSizes(inputs: CliOptions['inputs']): { total: number; sizes: 
     if (input.kind === 'jd' || input.kind === 'alias' || input.kind === 'sectcreate') continue;
     try {
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
-      const size = statSync(path).size;
-      sizes.set(path, size);
-      total += size;
+      const stats = statSync(path);
+      // Only regular files' sizes: FileArchiveSource then skips its fstat, and refuses the others.
+      if (!stats.isFile()) continue;
+      sizes.set(path, stats.size);
+      total += stats.size;
     } catch {
       // reported when the input is read
     }
@@ -60,15 +66,6 @@ function resolveLibrary(name: string, searchPaths: readonly string[]): string {
     'InvalidArgument',
     `library -l${name} not found (searched for lib${name}.a in: ${searchPaths.length ? searchPaths.join(', ') : 'no -L directories'})`,
   );
-}
-
-/** A whole file (errors name it, as for every input). */
-function readWholeFile(source: FileArchiveSource): Uint8Array {
-  try {
-    return source.read(0, source.size);
-  } finally {
-    source.close();
-  }
 }
 
 type OpenedInput =
@@ -97,7 +94,7 @@ function openInput(path: string, size: number | undefined, onDemand: boolean): O
   } finally {
     if (whole !== undefined) source.close();
   }
-  if (!isArchive(magic)) return { kind: 'object', bytes: whole ?? readWholeFile(source) };
+  if (!isArchive(magic)) return { kind: 'object', bytes: whole ?? source.readAllAndClose() };
   // Within an archive read whole, one read of the file is faster.
   if (whole !== undefined) return { kind: 'archive', archive: parseArchive(whole, path) };
   try {
@@ -165,7 +162,7 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
       }
       if (input.kind === 'sectcreate') {
         const spec = parseSectCreate(input.value);
-        const content = readWholeFile(new FileArchiveSource(spec.file));
+        const content = readInputFile(spec.file);
         units.push(layer.add(current, clock.building(() => sectCreateGraph(spec, content, ls.executor.triple, registry))));
         continue;
       }

@@ -1,33 +1,17 @@
 /** String tables: names decoded from SHT_STRTAB sections, whole tables decoded once. */
+import { decodeName } from '@jitlink/core';
 import { SHT_STRTAB } from '../constants.js';
 import { malformed, numbered } from './fields.js';
 import type { ElfFile } from './file.js';
 import type { ElfSectionHeader } from './sections.js';
 
-const utf8 = new TextDecoder('utf-8');
 // For ASCII tables only (where it equals UTF-8): one native call for the whole table.
 const latin1 = new TextDecoder('latin1');
 // (That decoder maps 0x80-0x9f above U+00FF, so test for any character past ASCII.)
 const NON_ASCII = /[\u0080-\uffff]/;
 
-
-/**
- * Decodes bytes[start, end) as a name: String.fromCharCode for ASCII, which is nearly
- * every symbol and section name; UTF-8 decoding otherwise.
- */
-export function decodeName(bytes: Uint8Array, start: number, end: number): string {
-  let i = start;
-  for (; i < end; i++) if (bytes[i]! >= 0x80) break;
-  if (i < end) return utf8.decode(bytes.subarray(start, end));
-  // One call builds the string flat; appending a character at a time allocated a string per character.
-  if (end - start <= 8192)
-    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  let s = '';
-  for (let at = start; at < end; at += 8192) {
-    s += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 8192)) as unknown as number[]);
-  }
-  return s;
-}
+// Names are decoded by core's decodeName, which keeps bytes that are not UTF-8 for messages to show.
+export { decodeName };
 
 /** Reads the NUL-terminated string at `offset` of string table `strtab`. */
 export function readString(

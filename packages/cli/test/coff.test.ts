@@ -1,0 +1,112 @@
+/**
+ * COFF x86-64 through the command: every COFF object of the corpus links
+ * under -noexec with no extra flags, the assembly tests' check files pass
+ * (and, where llvm-jitlink-19 links the case, pass under it too), and each
+ * COMDAT selection kind links two objects as LLVM defines it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, requireOrSkip } from './corpus.js';
+import { mapLimit, runCli } from './run-cli.js';
+
+const OBJ = join(REPO_ROOT, 'test-corpus/obj');
+const ASM = join(OBJ, 'asm/x86_64-coff');
+
+const compiled = ['clang-19-coff-x86_64', 'mingw-coff-x86_64'].flatMap((compiler) =>
+  readdirSync(join(OBJ, compiler)).flatMap((variant) =>
+    readdirSync(join(OBJ, compiler, variant))
+      .filter((f) => f.endsWith('.obj'))
+      .map((f) => `${compiler}/${variant}/${f}`),
+  ),
+);
+
+test('every compiled COFF object of the corpus links under -noexec with no extra flags', async () => {
+  expect(compiled.length).toBeGreaterThanOrEqual(10);
+  const results = await mapLimit(compiled, 2, async (o) => ({ o, r: await runCli(['-noexec', join(OBJ, o)]) }));
+  for (const { o, r } of results) {
+    expect({ o, stderr: r.stderr, code: r.code }).toEqual({ o, stderr: '', code: 0 });
+  }
+});
+
+const checks: [name: string, objects: string[]][] = [
+  ['relocs', ['relocs']],
+  ['addr32', ['addr32']],
+  ...['discard', 'same_size', 'same_contents', 'largest', 'associative'].map(
+    (k): [string, string[]] => [`comdat_${k}_a`, [`comdat_${k}_a`, `comdat_${k}_b`]],
+  ),
+];
+
+test.each(checks)('%s: its check file passes', async (name, objects) => {
+  const r = await runCli(['-noexec', '-check', join(ASM, `${name}.s`), ...objects.map((o) => join(ASM, `${o}.obj`))]);
+  expect(r.stderr).toMatch(/^jitlink-check: \d+ checks? passed\n$/);
+  expect(r.code).toBe(0);
+});
+
+test('COMDAT NODUPLICATES: a second definition is an error naming both objects', async () => {
+  const a = join(ASM, 'comdat_one_only_a.obj');
+  const b = join(ASM, 'comdat_one_only_b.obj');
+  const r = await runCli(['-noexec', a, b]);
+  expect(r.stderr).toBe(`jitlink: error: duplicate definition of symbol shared: defined in ${a} and in ${b}\n`);
+  expect(r.code).toBe(1);
+});
+
+test('COMDAT NEWEST is refused with a message naming the symbol', async () => {
+  const a = join(ASM, 'comdat_newest_a.obj');
+  const r = await runCli(['-noexec', a, join(ASM, 'comdat_newest_b.obj')]);
+  expect(r.stderr).toMatch(/symbol #\d+ \(shared\) leads a COMDAT with selection NEWEST/);
+  expect(r.code).toBe(1);
+});
+
+test('llvm-jitlink-19 passes the same relocation checks once given the __ImageBase it lacks', () => {
+  const present = spawnSync('llvm-jitlink-19', ['--version']).status === 0;
+  if (!requireOrSkip(present, 'llvm-jitlink-19 is not installed (apt-get install llvm-19)')) return;
+  // Without the phony __ImageBase, llvm-jitlink-19 fails: "Symbols not found: [ __ImageBase ]".
+  const bare = spawnSync('llvm-jitlink-19', ['-noexec', join(ASM, 'relocs.obj')], { encoding: 'utf8' });
+  expect(bare.stderr).toMatch(/Symbols not found: \[ __ImageBase \]/);
+  const slab = ['-noexec', '-slab-allocate', '100Kb', '-slab-address', '0x10000', '-slab-page-size', '4096', '-abs', '__ImageBase=0x10000'];
+  for (const [name, objects] of [checks[0]!, checks[checks.length - 1]!]) {
+    const r = spawnSync('llvm-jitlink-19', [...slab, '-check', join(ASM, `${name}.s`), ...objects.map((o) => join(ASM, `${o}.obj`))], {
+      encoding: 'utf8',
+    });
+    expect({ name, output: r.stdout + r.stderr, status: r.status }).toEqual({ name, output: '', status: 0 });
+  }
+});
+
+test('-entry runs a pure-C COFF x86-64 function through the Microsoft x64 bridge, as its Linux build computes it', async () => {
+  const gcc = spawnSync('gcc', ['--version']).status === 0;
+  if (!requireOrSkip(gcc, 'gcc is not installed')) return;
+  // The Linux build: the same source, called with argc (no program name, as the command passes it).
+  const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+  const driver = join(scratch, 'driver.c');
+  writeFileSync(driver, 'int compute(int);\nint main(int argc, char **argv) { (void)argv; return compute(argc - 1) & 0xff; }\n');
+  const native = join(scratch, 'compute');
+  expect(spawnSync('gcc', ['-O1', driver, join(REPO_ROOT, 'test-corpus/src/coff/compute.c'), '-o', native]).status).toBe(0);
+  const argLists = [[], ['a', 'b', 'c'], ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']];
+  const objects = compiled.filter((o) => o.endsWith('/compute.obj'));
+  expect(objects.length).toBeGreaterThanOrEqual(5);
+  for (const args of argLists) {
+    const expected = spawnSync(native, args).status;
+    const runs = await mapLimit(objects, 2, async (o) => ({ o, r: await runCli(['-entry', 'compute', join(OBJ, o), '-args', ...args]) }));
+    for (const { o, r } of runs) expect({ o, args, code: r.code, stderr: r.stderr }).toEqual({ o, args, code: expected, stderr: '' });
+  }
+  rmSync(scratch, { recursive: true });
+});
+
+test('a COFF program printing through printf and putchar prints what its Linux build prints', async () => {
+  const gcc = spawnSync('gcc', ['--version']).status === 0;
+  if (!requireOrSkip(gcc, 'gcc is not installed')) return;
+  const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+  const native = join(scratch, 'hello');
+  expect(spawnSync('gcc', ['-O1', join(REPO_ROOT, 'test-corpus/src/coff/hello.c'), '-o', native]).status).toBe(0);
+  const expected = spawnSync(native, [], { encoding: 'utf8' });
+  expect(expected.stdout).toContain('gamma (14)');
+  const objects = compiled.filter((o) => o.endsWith('/hello.obj'));
+  expect(objects.length).toBeGreaterThanOrEqual(5);
+  const runs = await mapLimit(objects, 2, async (o) => ({ o, r: await runCli([join(OBJ, o)]) }));
+  for (const { o, r } of runs) {
+    expect({ o, stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ o, stdout: expected.stdout, stderr: '', code: expected.status });
+  }
+  rmSync(scratch, { recursive: true });
+});

@@ -1,0 +1,51 @@
+/** A LinkGraphBackend for COFF objects of one architecture. */
+import { JITLinkError, Scope, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
+import type { CoffArchSupport } from './arch-support.js';
+import { createCoffLinkGraph } from './builder.js';
+import { coffFormatSniffer } from './identify.js';
+import { defineImageBase } from './image-base.js';
+import { createHostEntryBridge } from './bridge.js';
+import { createHostCallThunkPass } from './host-thunks.js';
+
+/** Composes the generic COFF builder with an architecture package into a backend for `registerBackend`. */
+export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
+  const target = arch.target;
+  const checkIdentity = (options: CreateLinkGraphOptions & { identity: ObjectIdentity }): string => {
+    const name = options.name ?? '<memory>';
+    const identity = options.identity;
+    if (identity.format !== 'coff' || identity.arch !== arch.arch) {
+      throw new JITLinkError(
+        'UnsupportedArchitecture',
+        `${identity.description} for ${identity.arch} cannot be read by the COFF/${arch.arch} backend`,
+        { file: name },
+      );
+    }
+    return name;
+  };
+  // Names COFF objects read by this backend define: any other function a COFF graph calls is the host's.
+  const coffDefined = new Set<string>();
+  const hostCallThunks = createHostCallThunkPass(arch, (name) => coffDefined.has(name));
+  return {
+    ...arch.tools,
+    name: `COFF/${arch.arch}`,
+    format: 'coff',
+    arch: arch.arch,
+    sniffer: coffFormatSniffer,
+    applyFixup: target.applyFixup.bind(target),
+    createLinkGraph(bytes, options) {
+      const graph = createCoffLinkGraph(bytes, arch, { name: checkIdentity(options) });
+      graph.forEachDefinedSymbol((s) => {
+        if (s.name !== undefined && s.scope !== Scope.Local) coffDefined.add(s.name);
+      });
+      return graph;
+    },
+    hostEntryBridge:
+      arch.addHostEntryBridge === undefined ? undefined : (entryName) => createHostEntryBridge(arch, entryName),
+    addDefaultPasses(graph, config) {
+      config.postAllocationPasses.push(defineImageBase);
+      target.addDefaultPasses?.(graph, config);
+      // Before the table passes, so that import table entries and stubs hold the thunks.
+      config.postPrunePasses.unshift(hostCallThunks);
+    },
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * Tables of fixed-size entries built by link passes: GOT entries, PLT/jump
+ * stubs, branch-range veneers, TLS descriptors. The architecture says what
+ * an entry is (size, alignment, bytes, the edges it gets); the manager keeps
+ * one entry per target symbol, all of a graph's entries in ONE block of the
+ * table's section, each entry an anonymous symbol at its offset with its own
+ * edges. (A block per entry, as LLVM makes, tripled the blocks of graphs with
+ * thousands of external callees; see docs/performance.md.)
+ *
+ * A manager belongs to one link: create it in the pass that needs it (or in
+ * `addDefaultPasses`, which runs once per link) and keep it in that closure.
+ * Nothing is kept per graph anywhere else.
+ *
+ * @example A GOT and jump stubs through it (x86-64's, in short):
+ * ```ts
+ * const got = new TableManager(graph, {
+ *   sectionName: '$__GOT', sectionProt: MemProt.Read | MemProt.Write,
+ *   entrySize: 8, alignment: 8, template: new Uint8Array(8), callable: false,
+ *   addEntryEdges: (block, offset, target) => block.appendEdge(K.Pointer64, offset, target, 0),
+ * });
+ * const stubs = new TableManager(graph, {
+ *   sectionName: '$__STUBS', sectionProt: MemProt.Read | MemProt.Exec,
+ *   entrySize: 6, alignment: 1, template: JMP_RIP_TEMPLATE, callable: true,
+ *   // The stub's edge targets the GOT entry for the same symbol.
+ *   addEntryEdges: (block, offset, target) =>
+ *     block.appendEdge(K.PCRel32, offset + 2, got.getOrCreateEntry(target), 0),
+ * });
+ * visitExistingEdges(graph, (block, i, kind) => {
+ *   if (kind === K.RequestGOTAndTransformToDelta32) {
+ *     block.setEdgeTarget(i, got.getOrCreateEntry(block.edgeTarget(i)));
+ *     block.setEdgeKind(i, K.Delta32);
+ *   }
+ * }, [got, stubs]);
+ * got.findEntry(puts); // the entry symbol, for jitlink-check's got_addr
+ * ```
+ *
+ * @example Entries made after layout (branch-range veneers): reserve room
+ * before allocation, fix the layout in a post-allocation pass, then create
+ * entries where a branch turns out to be out of range.
+ * ```ts
+ * veneers.reserve(countOfBranchesToFarTargets);          // post-prune
+ * veneers.fixLayout();                                     // post-allocation
+ * const veneer = veneers.getOrCreateEntry(far);            // pre-fixup: fills a reserved slot
+ * ```
+ */
+import type { EdgeKind } from './edge-kinds.js';
+import { JITLinkError } from './errors.js';
+import type { Block, LinkGraph, Section, Symbol } from './graph.js';
+import type { MemProt } from './memory-flags.js';
+
+/** What an architecture supplies for one kind of table. */
+export interface TableFormat {
+  /** Section holding the table; found or created (with `sectionProt`) on first use. */
+  readonly sectionName: string;
+  readonly sectionProt: MemProt;
+  /** Bytes per entry. */
+  readonly entrySize: number;
+  /** Alignment of the table block (a power of two; entries are `entrySize` apart). */
+  readonly alignment: number;
+  /** Each entry's bytes before fixups (`entrySize` long; copied, never written). */
+  readonly template: Uint8Array;
+  /** Whether entry symbols are callable (stubs, veneers) or data (GOT entries). */
+  readonly callable: boolean;
+  /**
+   * The table block's address before layout (default 0): layout orders a
+   * section's blocks by address, so e.g. 8 places the table after a
+   * zero-size block at 0.
+   */
+  readonly blockAddress?: number;
+  /**
+   * Adds the edge(s) of a new entry for `target`, at `offset` (the entry's
+   * start) in `block`. Called once per entry, in creation order, so the
+   * edges of entry k follow those of entry k - 1.
+   */
+  addEntryEdges(block: Block, offset: number, target: Symbol): void;
+}
+
+/** Called for every edge of every block by `visitExistingEdges`. */
+export type EdgeVisitor = (block: Block, edgeIndex: number, kind: EdgeKind) => void;
+
+/**
+ * Calls `visit` for each edge that exists when it starts (edges of entries
+ * made meanwhile are not visited, even in a table block that existed). While it runs, the given tables
+ * grow their blocks' content in place and set it once at the end, instead of
+ * after each new entry.
+ */
+export function visitExistingEdges(
+  graph: LinkGraph,
+  visit: EdgeVisitor,
+  tables: readonly TableManager[] = [],
+): void {
+  for (let t = 0; t < tables.length; t++) tables[t]!.beginBatch();
+  try {
+    // Index loops: per-graph passes mostly run before V8 optimizes them (docs/ARCHITECTURE.md).
+    const blocks = graph.blockList();
+    // Counted up front: a table block that exists already gains edges as entries are made.
+    const counts = new Uint32Array(blocks.length);
+    for (let b = 0; b < blocks.length; b++) counts[b] = blocks[b]!.edgeCount;
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
+      const edgeCount = counts[b]!;
+      for (let i = 0; i < edgeCount; i++) visit(block, i, block.edgeKind(i));
+    }
+  } finally {
+    for (let t = 0; t < tables.length; t++) tables[t]!.endBatch();
+  }
+}
+
+const INITIAL_ENTRIES = 16;
+
+/**
+ * One table (e.g. a graph's GOT) for one link: an entry per target symbol,
+ * created on first request, all in one block. See the module comment for an
+ * example.
+ */
+export class TableManager {
+  private readonly entries = new Map<Symbol, Symbol>();
+  private tableBlock: Block | undefined;
+  private bytes: Uint8Array = new Uint8Array(0);
+  /** Bytes of the entries made so far. */
+  private used = 0;
+  /** Bytes reserved beyond `used` (part of the block's size). */
+  private reserved = 0;
+  private batching = 0;
+  /**
+   * While entries are appended the block's content is the whole buffer, so
+   * that a new entry's symbol lies inside it; `syncContent` trims it.
+   */
+  private trimmed = true;
+  private layoutFixed = false;
+
+  constructor(
+    readonly graph: LinkGraph,
+    readonly format: TableFormat,
+  ) {
+    if (format.template.length !== format.entrySize || format.entrySize <= 0) {
+      throw new JITLinkError(
+        'InvalidArgument',
+        `table ${format.sectionName}: template of ${format.template.length} bytes for ${format.entrySize}-byte entries`,
+      );
+    }
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The block holding the entries (created with the first entry or reservation). */
+  get block(): Block | undefined {
+    return this.tableBlock;
+  }
+
+  /** The table's section, if it exists. */
+  get section(): Section | undefined {
+    return this.tableBlock?.section ?? this.graph.findSectionByName(this.format.sectionName);
+  }
+
+  /** The entry for `target`, if one was made. */
+  findEntry(target: Symbol): Symbol | undefined {
+    return this.entries.get(target);
+  }
+
+  /** Calls `fn` with each entry and its target, in creation order. */
+  forEachEntry(fn: (entry: Symbol, target: Symbol) => void): void {
+    this.entries.forEach(fn);
+  }
+
+  /** The entry for `target`, made on first request (its bytes the template, its edges from the format). */
+  getOrCreateEntry(target: Symbol): Symbol {
+    const known = this.entries.get(target);
+    if (known !== undefined) return known;
+    const { entrySize } = this.format;
+    const offset = this.used;
+    // A reserved slot is already inside the block (whose size must not change after layout).
+    const reservedSlot = this.reserved >= entrySize;
+    if (reservedSlot) {
+      this.reserved -= entrySize;
+    } else if (this.layoutFixed) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `table ${this.format.sectionName} of graph ${this.graph.name} is full: its layout is fixed and no ` +
+          `reserved entry is left for ${target.describe()} (reserve() before allocation)`,
+        { file: this.graph.name, section: this.format.sectionName },
+      );
+    } else {
+      this.grow(offset + entrySize);
+    }
+    const block = this.getBlock();
+    this.bytes.set(this.format.template, offset);
+    this.used = offset + entrySize;
+    if (this.trimmed && !reservedSlot) {
+      // The new entry's symbol must lie inside the block's content.
+      block.setMutableContent(this.bytes);
+      this.trimmed = false;
+    }
+    this.format.addEntryEdges(block, offset, target);
+    const entry = this.graph.addAnonymousSymbol(block, offset, entrySize, this.format.callable, true);
+    this.entries.set(target, entry);
+    if (this.batching === 0) this.syncContent();
+    return entry;
+  }
+
+  /**
+   * Makes room for `count` more entries in the block without making them, so
+   * that entries can still be made after layout (see fixLayout). The room is
+   * part of the block from now on, whether used or not.
+   */
+  reserve(count: number): void {
+    if (this.layoutFixed) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `table ${this.format.sectionName}: reserve() after its layout was fixed`,
+        { file: this.graph.name, section: this.format.sectionName },
+      );
+    }
+    if (!Number.isInteger(count) || count <= 0) return;
+    const extra = count * this.format.entrySize;
+    this.grow(this.used + this.reserved + extra);
+    this.reserved += extra;
+    // Reserved bytes hold the template too, so an unused slot is a harmless entry.
+    for (
+      let o = this.used + this.reserved - extra;
+      o < this.used + this.reserved;
+      o += this.format.entrySize
+    ) {
+      this.bytes.set(this.format.template, o);
+    }
+    this.getBlock().setMutableContent(this.bytes.subarray(0, this.used + this.reserved));
+    this.trimmed = true;
+  }
+
+  /**
+   * Declares the block's size final (call it once addresses are assigned):
+   * from then on new entries only fill reserved room, and a request beyond it
+   * is an error rather than a block that grows under its neighbours.
+   */
+  fixLayout(): void {
+    this.syncContent();
+    this.layoutFixed = true;
+  }
+
+  /** @internal Used by visitExistingEdges; nests. */
+  beginBatch(): void {
+    this.batching++;
+  }
+
+  /** @internal Used by visitExistingEdges. */
+  endBatch(): void {
+    if (--this.batching === 0) this.syncContent();
+  }
+
+  private grow(needed: number): void {
+    if (needed <= this.bytes.length) return;
+    let length = Math.max(this.bytes.length * 2, this.format.entrySize * INITIAL_ENTRIES);
+    while (length < needed) length *= 2;
+    const grown = new Uint8Array(length);
+    grown.set(this.bytes.subarray(0, this.used + this.reserved));
+    this.bytes = grown;
+    this.trimmed = true;
+  }
+
+  private getBlock(): Block {
+    if (this.tableBlock !== undefined) return this.tableBlock;
+    const { sectionName, sectionProt, alignment, blockAddress } = this.format;
+    const section =
+      this.graph.findSectionByName(sectionName) ?? this.graph.createSection(sectionName, sectionProt);
+    this.tableBlock = this.graph.createMutableContentBlock(
+      section,
+      this.bytes.subarray(0, 0),
+      blockAddress ?? 0,
+      alignment,
+      0,
+    );
+    return this.tableBlock;
+  }
+
+  /** Sets the block's content to the entries made and the room reserved. */
+  private syncContent(): void {
+    if (this.trimmed || this.tableBlock === undefined) return;
+    this.tableBlock.setMutableContent(this.bytes.subarray(0, this.used + this.reserved));
+    this.trimmed = true;
+  }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Rebuilds the COFF part of the corpus (called by build.sh, or on its own):
+#
+#   bash test-corpus/build-coff.sh [OUTDIR]
+#
+#   OUTDIR/clang-19-coff-x86_64/<O0|O2>/<program>.obj   clang-19 -target x86_64-pc-windows-msvc
+#   OUTDIR/mingw-coff-x86_64/<O0|O2>/<program>.obj      x86_64-w64-mingw32-gcc (package gcc-mingw-w64-x86-64)
+#   OUTDIR/mingw-coff-x86_64/bigobj/<program>.obj       mingw gcc -O2 -Wa,-mbig-obj (clang writes bigobj only past 65279 sections)
+#   OUTDIR/asm/x86_64-coff/<name>.obj + <name>.s        assembly tests with '# jitlink-check:' lines
+#
+# -mno-incremental-linker-compatible keeps clang's COFF output free of timestamps,
+# so rebuilds are byte-identical.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$HERE/src
+OUT=${1:-$HERE/obj}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+for tool in clang-19 llvm-mc-19 x86_64-w64-mingw32-gcc; do
+  command -v "$tool" >/dev/null || { echo "build-coff.sh: $tool not found" >&2; exit 1; }
+done
+
+PROGRAMS=(compute hello)
+# --dependent-lib gives the objects the /DEFAULTLIB directive an MSVC build has.
+CLANG_COFF=(clang-19 -target x86_64-pc-windows-msvc -mno-incremental-linker-compatible -Xclang --dependent-lib=msvcrt)
+rm -rf "$OUT/clang-19-coff-x86_64" "$OUT/mingw-coff-x86_64" "$OUT/asm/x86_64-coff"
+for opt in O0 O2; do
+  mkdir -p "$OUT/clang-19-coff-x86_64/$opt" "$OUT/mingw-coff-x86_64/$opt"
+  for p in "${PROGRAMS[@]}"; do
+    "${CLANG_COFF[@]}" "-$opt" -c "$SRC/coff/$p.c" -o "$OUT/clang-19-coff-x86_64/$opt/$p.obj"
+    # Without a timestamp or a file path that differs between checkouts.
+    (cd "$SRC/coff" && x86_64-w64-mingw32-gcc "-$opt" -c "$p.c" -o "$OUT/mingw-coff-x86_64/$opt/$p.obj")
+  done
+done
+mkdir -p "$OUT/mingw-coff-x86_64/bigobj"
+for p in "${PROGRAMS[@]}"; do
+  (cd "$SRC/coff" && x86_64-w64-mingw32-gcc -O2 -Wa,-mbig-obj -c "$p.c" -o "$OUT/mingw-coff-x86_64/bigobj/$p.obj")
+done
+
+mkdir -p "$OUT/asm/x86_64-coff"
+for s in "$SRC/asm/x86_64-coff"/*.s; do
+  b=$(basename "$s" .s)
+  llvm-mc-19 -filetype=obj -triple=x86_64-pc-windows-msvc "$s" -o "$OUT/asm/x86_64-coff/$b.obj"
+  cp "$s" "$OUT/asm/x86_64-coff/$b.s"
+done
+echo "build-coff.sh: OK: $(find "$OUT" -name '*.obj' | wc -l) COFF objects"

@@ -1,0 +1,27 @@
+# COMDAT selection "discard": this object and comdat_discard_b.obj both define
+# `shared` in a COMDAT section. Linked by the tests with:
+#   jitlink -noexec -check comdat_discard_a.s comdat_discard_a.obj comdat_discard_b.obj
+
+        .text
+        .globl  main
+        .def    main; .scl 2; .type 32; .endef
+main:
+        movl    shared(%rip), %eax
+        retq
+
+        .section .data$shared,"dw",discard,shared
+        .globl  shared
+        .p2align 2
+shared:
+        .long   1
+
+        .data
+        .globl  ref_a
+        .p2align 3
+ref_a:
+        .quad   shared
+
+# The first object's copy is kept, and both objects refer to it.
+# jitlink-check: *{4}shared = 1
+# jitlink-check: *{8}ref_a = shared
+# jitlink-check: *{8}ref_b = shared
