@@ -5,6 +5,7 @@
  * architecture packages compose into backends; third parties register their
  * own through the same API.
  */
+import type { InputLimits } from './limits.js';
 import { JITLinkError } from './errors.js';
 import type { EdgeKindNamer } from './edge-kinds.js';
 import type { Endianness, LinkGraph, Symbol } from './graph.js';
@@ -22,6 +23,8 @@ export interface CreateLinkGraphOptions {
   name?: string;
   /** For universal (fat) MachO files: which architecture slice to use. */
   arch?: string;
+  /** Caps on the input's size, sections and relocations. */
+  limits?: InputLimits;
 }
 
 /** What a graph of a triple is made of, for graphs built by hand (such as a tool's section of raw bytes). */

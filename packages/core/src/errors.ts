@@ -17,6 +17,7 @@ export type JITLinkErrorCode =
   | 'DuplicateDefinition'
   | 'AddressNotRepresentable'
   | 'AllocationFailed'
+  | 'LimitExceeded'
   | 'InvalidGraphOperation'
   | 'InvalidArgument'
   | 'LinkFailed';

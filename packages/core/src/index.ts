@@ -10,6 +10,7 @@ export * from './executor-control.js';
 export * from './graph.js';
 export * from './identify.js';
 export * from './layout.js';
+export * from './limits.js';
 export * from './link.js';
 export * from './memory-flags.js';
 export * from './memory-manager.js';

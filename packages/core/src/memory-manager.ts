@@ -86,6 +86,9 @@ export function validateSegmentsRequest(request: SegmentsRequest): void {
   }
 }
 
+/** Default cap on the working memory a simulated manager holds at once: 1 GiB. */
+export const DEFAULT_MAX_RESERVED_BYTES = 1024 * 1024 * 1024;
+
 export interface SimulatedMemoryOptions {
   /** Address of the first byte handed out. */
   baseAddress?: TargetAddress;
@@ -93,6 +96,12 @@ export interface SimulatedMemoryOptions {
   pageSize?: number;
   /** Total bytes available; allocation fails beyond it. */
   size?: number;
+  /**
+   * Most bytes of working memory held at once across live allocations
+   * (default DEFAULT_MAX_RESERVED_BYTES). Checked before any memory is
+   * reserved, so a huge zero-fill section fails cleanly instead of reserving it.
+   */
+  maxReservedBytes?: number;
   /**
    * Runs allocation actions. Without it actions are recorded (see
    * `finalizedActions`) but nothing is executed, as under -noexec.
@@ -109,6 +118,9 @@ export class SimulatedMemoryManager implements JITLinkMemoryManager {
   readonly baseAddress: TargetAddress;
   readonly pageSize: number;
   readonly size: number;
+  readonly maxReservedBytes: number;
+  /** Bytes of working memory held by live allocations. */
+  reservedBytes = 0;
   private nextAddress: TargetAddress;
   private readonly runAction: SimulatedMemoryOptions['runAction'];
   /** Allocations not yet deallocated. */
@@ -120,6 +132,7 @@ export class SimulatedMemoryManager implements JITLinkMemoryManager {
     this.baseAddress = options.baseAddress ?? 0x1_0000_0000;
     this.pageSize = options.pageSize ?? 0x1000;
     this.size = options.size ?? Number.MAX_SAFE_INTEGER;
+    this.maxReservedBytes = options.maxReservedBytes ?? DEFAULT_MAX_RESERVED_BYTES;
     this.runAction = options.runAction;
     if (!isPowerOfTwo(this.pageSize)) {
       throw new JITLinkError('InvalidArgument', `page size ${this.pageSize} is not a power of two`);
@@ -137,19 +150,29 @@ export class SimulatedMemoryManager implements JITLinkMemoryManager {
 
   async allocate(_dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
     validateSegmentsRequest(request);
+    // Lay out and check every limit first: nothing is reserved for a request that fails.
     let cursor = this.nextAddress;
-    const segments: AllocatedSegment[] = [];
+    let total = 0;
+    const starts: TargetAddress[] = [];
     for (const seg of request.segments) {
       const start = alignUp(cursor, Math.max(this.pageSize, seg.alignment));
-      const total = seg.contentSize + seg.zeroFillSize;
-      segments.push({ group: seg.group, targetAddress: start, workingMemory: new Uint8Array(total) });
-      cursor = alignUp(start + total, this.pageSize);
+      const size = seg.contentSize + seg.zeroFillSize;
+      starts.push(start);
+      total += size;
+      cursor = alignUp(start + size, this.pageSize);
     }
-    if (cursor - this.baseAddress > this.size) {
+    if (!Number.isSafeInteger(cursor) || cursor - this.baseAddress > this.size) {
       throw new JITLinkError(
         'AllocationFailed',
         `${request.graphName}: needs ${cursor - this.nextAddress} bytes but only ` +
           `${this.size - (this.nextAddress - this.baseAddress)} remain in the slab at ${formatAddress(this.baseAddress)}`,
+      );
+    }
+    if (this.reservedBytes + total > this.maxReservedBytes) {
+      throw new JITLinkError(
+        'AllocationFailed',
+        `${request.graphName}: needs ${total} bytes of working memory, over the limit of ${this.maxReservedBytes} ` +
+          `(${this.reservedBytes} already reserved)`,
       );
     }
     if (request.requiresLow32BitAddresses && cursor > 0x8000_0000) {
@@ -158,9 +181,15 @@ export class SimulatedMemoryManager implements JITLinkMemoryManager {
         `${request.graphName}: needs memory below 2 GiB (absolute 32-bit relocations), but the slab is at ${formatAddress(this.baseAddress)}`,
       );
     }
+    const segments: AllocatedSegment[] = request.segments.map((seg, i) => ({
+      group: seg.group,
+      targetAddress: starts[i]!,
+      workingMemory: new Uint8Array(seg.contentSize + seg.zeroFillSize),
+    }));
+    this.reservedBytes += total;
     this.nextAddress = cursor;
     this.liveAllocations++;
-    return new SimulatedAllocation(this, segments);
+    return new SimulatedAllocation(this, segments, total);
   }
 
   /** @internal */
@@ -180,6 +209,7 @@ class SimulatedAllocation implements JITLinkAllocation {
   constructor(
     private readonly manager: SimulatedMemoryManager,
     segments: AllocatedSegment[],
+    private readonly reserved: number,
   ) {
     this.segments = segments;
   }
@@ -209,6 +239,7 @@ class SimulatedAllocation implements JITLinkAllocation {
     const wasFinalized = this.state === 'finalized';
     this.state = 'deallocated';
     this.manager.liveAllocations--;
+    this.manager.reservedBytes -= this.reserved;
     if (wasFinalized) await this.manager.run([...this.actions].reverse(), 'dealloc');
   }
 }
@@ -218,7 +249,7 @@ class SimulatedAllocation implements JITLinkAllocation {
  * -slab-address and -slab-page-size: one slab of `size` bytes at `baseAddress`.
  */
 export class SlabMemoryManager extends SimulatedMemoryManager {
-  constructor(options: { size: number; baseAddress?: TargetAddress; pageSize?: number; runAction?: SimulatedMemoryOptions['runAction'] }) {
+  constructor(options: SimulatedMemoryOptions & { size: number }) {
     super(options);
   }
 }

@@ -35,7 +35,7 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
       const name = checkIdentity(options);
-      return createElfLinkGraph(bytes, arch, { name });
+      return createElfLinkGraph(bytes, arch, { name, limits: options.limits });
     },
     readDefinitions(bytes, options) {
       return readElfDefinitions(bytes, arch, checkIdentity(options));

@@ -4,12 +4,14 @@
  */
 import {
   alignUp,
+  checkLimit,
   JITLinkError,
   LinkGraph,
   Linkage,
   MemProt,
   Scope,
   type Block,
+  type InputLimits,
   type Section,
   type Symbol,
 } from '@jitlink/core';
@@ -50,6 +52,8 @@ import { parseElf, readRelocation, sectionContent, type ElfFile, type ElfSection
 export interface CreateElfLinkGraphOptions {
   /** Graph name, usually the file name; used in every error message. */
   name: string;
+  /** Caps on the object's size, section count and relocation count. */
+  limits?: InputLimits;
 }
 
 /** A section group (SHT_GROUP) of the object, as built into the graph. */
@@ -114,7 +118,13 @@ const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * for unsupported relocations.
  */
 export function createElfLinkGraph(bytes: Uint8Array, arch: ElfArchSupport, options: CreateElfLinkGraphOptions): LinkGraph {
+  const limits = options.limits ?? {};
+  checkLimit(options.name, 'input bytes', bytes.length, limits.maxInputBytes);
   const elf = parseElf(bytes, options.name);
+  checkLimit(options.name, 'sections', elf.sections.length, limits.maxSections);
+  let relocations = 0;
+  for (const r of elf.relocationSections) relocations += r.count;
+  checkLimit(options.name, 'relocations', relocations, limits.maxRelocations);
   return buildElfLinkGraph(elf, arch);
 }
 

@@ -1,0 +1,22 @@
+/**
+ * Caps on what one input may ask of the linker, checked by the format readers
+ * before they build anything: a damaged or hostile object fails with a
+ * LimitExceeded error instead of consuming time and memory.
+ */
+import { JITLinkError } from './errors.js';
+
+export interface InputLimits {
+  /** Largest input file, in bytes. */
+  maxInputBytes?: number;
+  /** Most sections in one object. */
+  maxSections?: number;
+  /** Most relocation entries in one object, all sections together. */
+  maxRelocations?: number;
+}
+
+/** Throws a LimitExceeded error naming `file` when `count` of `what` is over `limit` (no limit when undefined). */
+export function checkLimit(file: string, what: 'input bytes' | 'sections' | 'relocations', count: number, limit: number | undefined): void {
+  if (limit !== undefined && count > limit) {
+    throw new JITLinkError('LimitExceeded', `${count} ${what} exceed the limit of ${limit}`, { file });
+  }
+}

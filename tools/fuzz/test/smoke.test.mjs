@@ -1,0 +1,77 @@
+/**
+ * The bounded fuzz smoke run: a fixed seed and a few thousand cases per
+ * target, then every saved regression input. Any outcome but a JITLinkError
+ * or a clean link fails.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { caseArb, fuzz, judge, regressions } from '../src/engine.mjs';
+import { applyMutations } from '../src/mutate.mjs';
+import { linkInSlab, targets } from '../src/targets.mjs';
+import { JITLinkError } from '@jitlink/core';
+import { createElfLinkGraph } from '@jitlink/elf';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+
+const CASES = { elf: 3000, archive: 1500 };
+
+for (const [name, target] of Object.entries(targets)) {
+  test(`${name}: ${CASES[name]} structure-aware mutations from the corpus seeds only give JITLinkErrors or clean links`, async () => {
+    const seeds = target.seeds();
+    if (seeds.length === 0) {
+      const reason = `${name}: no seeds (test-corpus/obj missing)`;
+      if (process.env.CI === 'true') assert.fail(reason);
+      console.log(`skipped: ${reason}`);
+      return;
+    }
+    const failures = [];
+    const counts = await fuzz(name, { seed: 0x5eed, cases: CASES[name], seeds, onFailure: (f) => failures.push(`${f.base.name} ${JSON.stringify(f.mutations)}: ${f.failure.message}`) });
+    assert.deepEqual(failures, []);
+    assert.equal(counts.cases, CASES[name]);
+    // The mutations reach past the first checks: some cases are rejected, some still link.
+    assert.ok(counts.rejected > CASES[name] / 20, JSON.stringify(counts));
+    assert.ok(counts.linked > CASES[name] / 20, JSON.stringify(counts));
+  });
+
+  test(`${name}: every saved regression input gives a JITLinkError or a clean link`, async () => {
+    for (const file of regressions(name)) {
+      const verdict = await judge(target, new Uint8Array(fs.readFileSync(file)));
+      assert.equal(verdict.failure, undefined, `${file}: ${verdict.failure?.message}`);
+    }
+  });
+}
+
+test('elf: fast-check property with shrinking, 300 runs', async () => {
+  const seeds = targets.elf.seeds(4);
+  assert.ok(seeds.length > 0 || process.env.CI !== 'true', 'no ELF seeds');
+  if (seeds.length === 0) return;
+  await fc.assert(
+    fc.asyncProperty(caseArb(seeds.length), async (c) => {
+      const verdict = await judge(targets.elf, applyMutations(seeds[c.seed], c.mutations));
+      if (verdict.failure) throw verdict.failure;
+    }),
+    { seed: 42, numRuns: 300 },
+  );
+});
+
+test('a .bss size of 2^36 is rejected without reserving it', async () => {
+  const seed = targets.elf.seeds(40).find((s) => s.nobits.length > 0);
+  if (!seed) {
+    if (process.env.CI === 'true') assert.fail('no corpus seed with a NOBITS section');
+    console.log('skipped: no corpus seed with a NOBITS section');
+    return;
+  }
+  const bytes = seed.bytes.slice();
+  new DataView(bytes.buffer).setBigUint64(seed.nobits[0] + 32, 1n << 36n, true);
+  const verdict = await judge(targets.elf, bytes);
+  assert.equal(verdict.failure, undefined, verdict.failure?.message);
+  assert.equal(verdict.outcome, 'rejected');
+  // A slab large enough for it: the working-memory cap refuses it before anything is reserved.
+  const graph = createElfLinkGraph(bytes, x86_64Elf, { name: 'bss.o' });
+  await assert.rejects(linkInSlab(graph, 2 ** 40), (e) => {
+    assert.ok(e instanceof JITLinkError, String(e));
+    assert.match(e.message, /^bss\.o: needs 6871947\d+ bytes of working memory, over the limit of 1073741824 \(0 already reserved\)$/);
+    return true;
+  });
+});
