@@ -42,6 +42,12 @@ export interface ThreadLocalImage {
   alignment: number;
   /** ELF e_machine of the code using it. */
   machine: number;
+  /**
+   * The ELF relocation type that asks the loader for a TLS block's offset
+   * from the thread pointer on that machine (R_X86_64_TPOFF64,
+   * R_AARCH64_TLS_TPREL64): a module with one is placed in static TLS.
+   */
+  threadPointerRelocation: number;
 }
 
 export interface LoadedThreadLocalModule {

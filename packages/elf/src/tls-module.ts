@@ -1,6 +1,6 @@
 /**
  * Thread-local storage of linked ELF code, owned by the system's dynamic
- * loader: `writeTLSModule` builds a minimal x86-64/AArch64 ELF shared object
+ * loader: `writeTLSModule` builds a minimal ELF shared object
  * whose only content is a PT_TLS segment holding a graph's TLS image (its
  * .tdata bytes, then .tbss as zero fill). Loaded with dlopen, the loader
  * gives it a module id, copies the image into every thread's TLS block —
@@ -24,8 +24,6 @@ const DT_STRTAB = 5;
 const DT_RELA = 7;
 const DT_RELASZ = 8;
 const DT_RELAENT = 9;
-const R_X86_64_TPOFF64 = 18;
-const R_AARCH64_TLS_TPREL64 = 1030;
 const DT_SYMTAB = 6;
 const DT_STRSZ = 10;
 const DT_SYMENT = 11;
@@ -45,7 +43,7 @@ export function writeTLSModule(image: TLSModuleImage): Uint8Array {
   const hashOff = EHDR_SIZE + PHDR_SIZE * phnum; // nbucket=1, nchain=1, bucket[0]=0, chain[0]=0
   const symOff = hashOff + 16; // one null symbol
   const strOff = symOff + 24; // "\0"
-  // One TPOFF64 relocation against the module's own block: glibc places a
+  // One thread-pointer-offset relocation against the module's own block: glibc places a
   // dlopen'ed block in the static TLS surplus only when a relocation needs
   // its thread-pointer offset (DF_STATIC_TLS alone does not).
   const relaOff = alignTo(strOff + 1, 8);
@@ -103,7 +101,7 @@ export function writeTLSModule(image: TLSModuleImage): Uint8Array {
     u64(dynOff + i * 16 + 8, val);
   });
   u64(relaOff, slotOff);
-  u64(relaOff + 8, image.machine === 183 ? R_AARCH64_TLS_TPREL64 : R_X86_64_TPOFF64);
+  u64(relaOff + 8, image.threadPointerRelocation);
   bytes.set(image.initImage, tlsOff);
   return bytes;
 }

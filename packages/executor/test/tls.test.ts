@@ -10,8 +10,9 @@ const pthreadSelf = koffi.load('libc.so.6').func('uintptr_t pthread_self(void)')
 describe('loadTLSModule', () => {
   it("gives each module an id and a static block holding the image in this thread's copy", () => {
     const initImage = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const a = loadTLSModule({ initImage, memorySize: 64, alignment: 16, machine: 62 }, 'a.o');
-    const b = loadTLSModule({ initImage: new Uint8Array([42]), memorySize: 32, alignment: 32, machine: 62 }, 'b.o');
+    // x86-64: R_X86_64_TPOFF64 places the module in static TLS.
+    const a = loadTLSModule({ initImage, memorySize: 64, alignment: 16, machine: 62, threadPointerRelocation: 18 }, 'a.o');
+    const b = loadTLSModule({ initImage: new Uint8Array([42]), memorySize: 32, alignment: 32, machine: 62, threadPointerRelocation: 18 }, 'b.o');
     try {
       expect(a.moduleId).toBeGreaterThan(1);
       expect(b.moduleId).not.toBe(a.moduleId);

@@ -18,7 +18,11 @@ interface TemplateRange {
   threadPointerOffset: number;
 }
 
-const MACHINES: Record<string, number> = { x86_64: 62, aarch64: 183 };
+/** ELF e_machine and the relocation asking for a block's thread-pointer offset (TPOFF64 / TLS_TPREL64), by architecture. */
+const TLS_MODULE_MACHINES: Record<string, { machine: number; threadPointerRelocation: number }> = {
+  x86_64: { machine: 62, threadPointerRelocation: 18 },
+  aarch64: { machine: 183, threadPointerRelocation: 1030 },
+};
 
 export class ElfThreadLocalStorage implements ThreadLocalResolver {
   private readonly ranges: TemplateRange[] = [];
@@ -74,7 +78,7 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
       if (!block.isZeroFill()) initImage.set(block.getContent(), placed[i]!.imageOffset);
     });
     const arch = this.executor.triple.split('-')[0] ?? '';
-    const image = { initImage, memorySize: Math.max(size, 1), alignment, machine: MACHINES[arch] ?? 62 };
+    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...(TLS_MODULE_MACHINES[arch] ?? TLS_MODULE_MACHINES.x86_64!) };
     const loaded = this.executor.loadThreadLocalModule
       ? await this.executor.loadThreadLocalModule(image, graph.name)
       : this.simulate(image.memorySize, alignment);
