@@ -9,6 +9,7 @@ import { needs, tool } from '@jitlink/test-support';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aarch64BEElf } from '../src/elf/index.js';
+import { VENEERS_SECTION_NAME } from '../src/index.js';
 import { CORPUS, linkObject, runChecks } from './helpers.js';
 
 const ASM = join(CORPUS, 'asm/aarch64');
@@ -117,4 +118,29 @@ describe('jitlink-check on the aarch64 relocation tests', () => {
       }
     },
   );
+});
+
+describe('branch range-extension veneers (test-corpus/src/asm/aarch64/veneer.s)', () => {
+  const s = join(ASM, 'veneer.s');
+  const slabSize = 160 * 1024 * 1024;
+
+  it('routes a BL to a callee beyond ±128 MiB through a veneer that reaches it', async () => {
+    const { error, checker, graph } = await linkObject(join(ASM, 'veneer.o'), { slabSize });
+    expect(error).toBeUndefined();
+    const veneers = graph.findSectionByName(VENEERS_SECTION_NAME);
+    expect(veneers?.symbols.size).toBe(1);
+    const { failures, checks } = runChecks(checker, s);
+    expect(failures).toEqual([]);
+    expect(checks).toBe(5);
+  });
+
+  it('passes the same checks big-endian', async () => {
+    const o = join(CORPUS, 'asm/aarch64_be', 'veneer.o');
+    const { error, checker } = await linkObject(o, { slabSize, elf: aarch64BEElf });
+    expect(error).toBeUndefined();
+    const { failures } = runChecks(checker, s);
+    // Only the two checks that read the veneer's (little-endian) instruction words as big-endian memory differ.
+    expect(failures).toHaveLength(2);
+    for (const f of failures) expect(f).toContain('*{4}');
+  });
 });
