@@ -134,6 +134,13 @@ describe('branch range-extension veneers (test-corpus/src/asm/aarch64/veneer.s)'
     expect(checks).toBe(5);
   });
 
+  withJitlink.it('llvm-jitlink-19 has no veneers: the same link fails with its Branch26PCRel range error', () => {
+    const args = ['-noexec', '-slab-allocate', '160Mb', '-slab-address', '0x10000', '-slab-page-size', '4096'];
+    const llvm = spawnSync('llvm-jitlink-19', [...args, '-check', s, join(ASM, 'veneer.o')], { encoding: 'utf8' });
+    expect(llvm.stderr).toContain('relocation target "far_func" at address 0x8811000 is out of range of Branch26PCRel fixup');
+    expect(llvm.status).not.toBe(0);
+  });
+
   it('passes the same checks big-endian', async () => {
     const o = join(CORPUS, 'asm/aarch64_be', 'veneer.o');
     const { error, checker } = await linkObject(o, { slabSize, elf: aarch64BEElf });

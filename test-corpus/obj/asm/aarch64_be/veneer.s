@@ -40,6 +40,8 @@ call_near:
 
         .section .text.gap,"ax",@nobits
         .p2align 4
+# Global, so that the gap is not dead-stripped.
+        .globl  gap
 gap:
         .space  0x8800000
 
