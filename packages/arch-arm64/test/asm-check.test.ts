@@ -9,6 +9,7 @@ import { needs, tool } from '@jitlink/test-support';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aarch64BEElf } from '../src/elf/index.js';
+import { JITLinkError } from '@jitlink/core';
 import { VENEERS_SECTION_NAME } from '../src/index.js';
 import { CORPUS, linkObject, runChecks } from './helpers.js';
 
@@ -139,6 +140,15 @@ describe('branch range-extension veneers (test-corpus/src/asm/aarch64/veneer.s)'
     const llvm = spawnSync('llvm-jitlink-19', [...args, '-check', s, join(ASM, 'veneer.o')], { encoding: 'utf8' });
     expect(llvm.stderr).toContain('relocation target "far_func" at address 0x8811000 is out of range of Branch26PCRel fixup');
     expect(llvm.status).not.toBe(0);
+  });
+
+  it('keeps the range error when the veneer itself is out of reach (veneer_unreachable.s)', async () => {
+    const { error } = await linkObject(join(ASM, 'veneer_unreachable.o'), { slabSize });
+    expect(error).toBeInstanceOf(JITLinkError);
+    expect((error as JITLinkError).code).toBe('FixupOutOfRange');
+    expect(error!.message).toContain('Branch26PCRel fixup at 0x0000000008811000');
+    expect(error!.message).toContain(`in ${VENEERS_SECTION_NAME} at 0x0000000000010008`);
+    expect(error!.message).toContain('out of range of ±128 MiB');
   });
 
   it('passes the same checks big-endian', async () => {
