@@ -6,7 +6,8 @@
  */
 import type { LinkGraph, Symbol } from '@jitlink/core';
 import { AArch64EdgeKinds as K } from './edge-kinds.js';
-import { gotEntryTarget, isStub, stubGOTEntry, STUBS_SECTION_NAME } from './got-plt.js';
+import { isADRP, page } from './encoders.js';
+import { GOT_SECTION_NAME, gotEntryTarget, isStub, stubGOTEntry, STUBS_SECTION_NAME } from './got-plt.js';
 
 const BRANCH26_REACH = 2 ** 27;
 
@@ -30,6 +31,52 @@ export function bypassReachableStubs(graph: LinkGraph): void {
       if (callee === undefined) continue;
       const delta = callee.address - (block.address + block.edgeOffset(i)) + block.edgeAddend(i);
       if (delta >= -BRANCH26_REACH && delta < BRANCH26_REACH && delta % 4 === 0) block.setEdgeTarget(i, callee);
+    }
+  }
+}
+
+const PAGE21_REACH = 2 ** 32;
+/** `ldr Xt, [Xn, #imm]` (64-bit, unsigned offset). */
+const isLDR64UnsignedImm = (w: number): boolean => (w & 0xffc00000) >>> 0 === 0xf9400000;
+
+/**
+ * Pre-fixup relaxation of GOT loads: `adrp Xn, entry@PAGE` followed at the
+ * next word by `ldr Xt, [Xn, entry@PAGEOFF]` becomes `adrp Xn, T@PAGE;
+ * add Xt, Xn, T@PAGEOFF` when the target's page is within ADRP's ±4 GiB,
+ * saving the load (the GOT entry stays, unused). Only adjacent pairs through
+ * the same register are rewritten, so no other instruction can observe Xn
+ * between them.
+ */
+export function relaxGOTLoads(graph: LinkGraph): void {
+  if (graph.findSectionByName(GOT_SECTION_NAME) === undefined) return;
+  const blocks = graph.blockList();
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
+    // Stubs keep their shape (jitlink-check finds a stub's target through its GOT entry).
+    if (block.section.name === STUBS_SECTION_NAME) continue;
+    const count = block.edgeCount;
+    for (let i = 0; i < count; i++) {
+      if (block.edgeKind(i) !== K.Page21 || block.edgeAddend(i) !== 0) continue;
+      const entry = block.edgeTarget(i);
+      const target = gotEntryTarget(entry);
+      if (target === undefined) continue;
+      const offset = block.edgeOffset(i);
+      let j = -1;
+      for (let k = 0; k < count; k++) {
+        if (block.edgeOffset(k) === offset + 4 && block.edgeKind(k) === K.PageOffset12 && block.edgeTarget(k) === entry && block.edgeAddend(k) === 0) j = k;
+      }
+      if (j < 0) continue;
+      const content = block.getMutableContent(graph);
+      const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+      const adrp = view.getUint32(offset, true);
+      const ldr = view.getUint32(offset + 4, true);
+      if (!isADRP(adrp) || !isLDR64UnsignedImm(ldr) || ((ldr >>> 5) & 31) !== (adrp & 31)) continue;
+      const pageDelta = page(target.address) - page(block.address + offset);
+      if (pageDelta < -PAGE21_REACH || pageDelta >= PAGE21_REACH) continue;
+      // add Xt, Xn, #0 (the PageOffset12 fixup fills the low 12 bits, unscaled for ADD).
+      view.setUint32(offset + 4, (0x91000000 | (ldr & 0x3ff)) >>> 0, true);
+      block.setEdgeTarget(i, target);
+      block.setEdgeTarget(j, target);
     }
   }
 }

@@ -161,3 +161,13 @@ describe('branch range-extension veneers (test-corpus/src/asm/aarch64/veneer.s)'
     for (const f of failures) expect(f).toContain('*{4}');
   });
 });
+
+describe('GOT-load relaxation (test-corpus/src/asm/aarch64/got_relax.s)', () => {
+  it('turns an ADRP + LDR of a GOT entry into ADRP + ADD of a target in reach, and keeps the far load', async () => {
+    const { error, checker } = await linkObject(join(ASM, 'got_relax.o'), { absolutes: FAR, slabSize: 100 * 1024 });
+    expect(error).toBeUndefined();
+    const { failures, checks } = runChecks(checker, join(ASM, 'got_relax.s'));
+    expect(failures).toEqual([]);
+    expect(checks).toBe(5);
+  });
+});
