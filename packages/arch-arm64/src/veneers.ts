@@ -18,12 +18,12 @@
  * of range) with core's TableManager, its layout fixed after allocation,
  * and slots filled in pre-fixup only for branches that do not reach.
  */
-import { MemProt, TableManager, visitExistingEdges, type Block, type LinkGraph, type PassConfiguration, type Symbol } from '@jitlink/core';
-import { AArch64EdgeKinds as K } from './edge-kinds.js';
+import { fitsRange, MemProt, TableManager, visitExistingEdges, type Block, type LinkGraph, type PassConfiguration, type Symbol } from '@jitlink/core';
+import { aarch64EdgeKindInfo, AArch64EdgeKinds as K } from './edge-kinds.js';
 
 export const VENEERS_SECTION_NAME = '$__VENEERS';
 export const VENEER_SIZE = 16;
-const BRANCH26_REACH = 2 ** 27;
+const BRANCH26_RANGE = aarch64EdgeKindInfo(K.Branch26PCRel)!.range;
 
 /** ldr x16, #8; br x16; .quad 0 (the literal filled by the entry's Pointer64 edge). */
 const VENEER_TEMPLATE = new Uint8Array(VENEER_SIZE);
@@ -52,7 +52,7 @@ function mayBeOutOfRange(block: Block, target: Symbol): boolean {
 
 function inReach(block: Block, i: number, target: Symbol): boolean {
   const delta = target.address - (block.address + block.edgeOffset(i)) + block.edgeAddend(i);
-  return delta >= -BRANCH26_REACH && delta < BRANCH26_REACH;
+  return fitsRange(BRANCH26_RANGE, delta);
 }
 
 /** True when `sym` is a veneer built by this module. */
