@@ -64,6 +64,8 @@ export const AArch64EdgeKinds = {
   /** ELF TLS descriptors: not supported yet. */
   RequestTLSDescEntryAndTransformToPage21: F + 28,
   RequestTLSDescEntryAndTransformToPageOffset12: F + 29,
+  /** MachO `.quad sym@GOT`: an absolute pointer to T's GOT entry. */
+  RequestGOTAndTransformToPointer64: F + 30,
 } as const satisfies Record<string, EdgeKind>;
 
 export type AArch64EdgeKindName = keyof typeof AArch64EdgeKinds;
@@ -180,8 +182,8 @@ function row(
 }
 
 /** A GOT request: lowered to `becomes`, targeting T's GOT entry; it has the width and range of what it becomes. */
-function request(name: AArch64EdgeKindName, becomes: AArch64EdgeKindName, via: string, fixupRange: FixupRange): EdgeKindInfo {
-  return row(name, 4, Fm.Lowered, `becomes ${becomes} to ${via}`, fixupRange, { request: { table: GOT, becomes: K[becomes] } });
+function request(name: AArch64EdgeKindName, becomes: AArch64EdgeKindName, via: string, fixupRange: FixupRange, width = 4): EdgeKindInfo {
+  return row(name, width, Fm.Lowered, `becomes ${becomes} to ${via}`, fixupRange, { request: { table: GOT, becomes: K[becomes] } });
 }
 
 const BRANCH_ADVICE = 'calls between sections get a veneer; a branch within one section must be within ±128 MiB';
@@ -227,6 +229,7 @@ export const AARCH64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable({ .
   request('RequestTLVPAndTransformToPageOffset12', 'PageOffset12', 'a GOT entry holding the address of TLV descriptor T', PAGE_OFFSET),
   row('RequestTLSDescEntryAndTransformToPage21', 4, Fm.Unsupported, 'TLS descriptor: `UnsupportedFeature`', NONE),
   row('RequestTLSDescEntryAndTransformToPageOffset12', 4, Fm.Unsupported, 'TLS descriptor: `UnsupportedFeature`', NONE),
+  request('RequestGOTAndTransformToPointer64', 'Pointer64', "T's GOT entry", RANGE_64, 8),
   ...AARCH64_TLS_RELOCATIONS.map(
     (name, i): EdgeKindInfo => ({
       kind: FIRST_AARCH64_TLS_RELOCATION_KIND + i,

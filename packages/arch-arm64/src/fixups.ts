@@ -138,11 +138,18 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
     const value = formula === Fm.Pointer ? T + A : formula === Fm.Delta ? T - P + A : P - T + A;
     const little = graph.endianness === 'little';
     if (info.width === 8) {
-      if (!(value < MAX_EXACT_ADDRESS && value >= -MAX_EXACT_ADDRESS)) {
-        throw outOfRange(graph, block, edge, value, 'the exactly representable 64-bit range (2^53 either side of zero)');
+      if (value < MAX_EXACT_ADDRESS && value >= -MAX_EXACT_ADDRESS) {
+        writeAddress64(view, offset, value, little);
+        return;
       }
-      writeAddress64(view, offset, value, little);
-      return;
+      // A large addend (MachO arm64 C++ type_info names carry 2^63, the non-unique-RTTI bit) is exact
+      // as a double; the sum is not: compute it modulo 2^64.
+      if (Number.isInteger(T) && Number.isInteger(A)) {
+        const exact = formula === Fm.Pointer ? BigInt(T) + BigInt(A) : formula === Fm.Delta ? BigInt(T) - BigInt(P) + BigInt(A) : BigInt(P) - BigInt(T) + BigInt(A);
+        view.setBigUint64(offset, BigInt.asUintN(64, exact), little);
+        return;
+      }
+      throw outOfRange(graph, block, edge, value, 'the exactly representable 64-bit range (2^53 either side of zero)');
     }
     check(graph, block, edge, value, info.range, info.advice);
     if (info.width === 4) view.setUint32(offset, value >>> 0, little);
