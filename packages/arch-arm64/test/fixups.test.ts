@@ -108,8 +108,11 @@ describe('data kinds', () => {
     expectError(() => fix(kind, new Uint8Array(8), T), 'FixupOutOfRange', name, range, 'fixups.o', 'section .text', 'targeting target');
   });
 
-  it('Pointer64 beyond 2^53 is FixupOutOfRange', () => {
-    expectError(() => fix(K.Pointer64, new Uint8Array(8), 2 ** 53 - 1, 1), 'FixupOutOfRange', 'exactly representable');
+  it('64-bit values beyond 2^53 are computed exactly from exact operands', () => {
+    expect(readLE(fix(K.Pointer64, new Uint8Array(8), 2 ** 53 - 1, 1))).toBe(2n ** 53n);
+    // MachO arm64 C++ type_info names: the name's address with bit 63 set (an addend of -2^63).
+    expect(readLE(fix(K.Pointer64, new Uint8Array(8), 0x1_2345_6789, -(2 ** 63)))).toBe(0x8000_0001_2345_6789n);
+    expect(readLE(fix(K.Delta64, new Uint8Array(8), P + 0x10, -(2 ** 63)))).toBe(0x8000_0000_0000_0010n);
   });
 });
 
