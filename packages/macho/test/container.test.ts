@@ -37,7 +37,7 @@ describe('thin MachO objects of the corpus', () => {
   test.each(thin)('%s: header, sections and symbols', (rel) => {
     const m = parseMachO(corpusObject(rel), rel);
     expect(m.header.fileType).toBe(MH_OBJECT);
-    expect(m.header.cpuType).toBe(rel.startsWith('arm64/') ? CPU_TYPE_ARM64 : CPU_TYPE_X86_64);
+    expect(m.header.cpuType).toBe(rel.startsWith('arm64/') || rel.startsWith('asm/arm64/') ? CPU_TYPE_ARM64 : CPU_TYPE_X86_64);
     expect(m.sections.map((s) => s.fullName)).toContain('__TEXT,__text');
     expect(m.symbols.some((s) => s.name === (rel.includes('multi_util') ? '_bump' : '_main'))).toBe(true);
     expect(m.buildVersion).toMatchObject({ platform: 'macos', minOS: '11.0.0' });
