@@ -68,10 +68,12 @@ export function relaxGOTLoads(graph: LinkGraph, tables?: AArch64GOTAndStubs): vo
       const target = targets !== undefined ? targets.get(entry) : gotEntryTarget(entry);
       if (target === undefined) continue;
       const offset = block.edgeOffset(i);
-      let j = -1;
-      for (let k = 0; k < count; k++) {
-        if (block.edgeOffset(k) === offset + 4 && block.edgeKind(k) === K.PageOffset12 && block.edgeTarget(k) === entry && block.edgeAddend(k) === 0) j = k;
-      }
+      const isPair = (k: number): boolean =>
+        block.edgeOffset(k) === offset + 4 && block.edgeKind(k) === K.PageOffset12 && block.edgeTarget(k) === entry && block.edgeAddend(k) === 0;
+      // The pair's edge is usually the next one (ELF lists relocations by offset) or the previous
+      // one (MachO lists them last to first); only otherwise are the block's edges searched.
+      let j = i + 1 < count && isPair(i + 1) ? i + 1 : i > 0 && isPair(i - 1) ? i - 1 : -1;
+      for (let k = 0; j < 0 && k < count; k++) if (isPair(k)) j = k;
       if (j < 0) continue;
       const content = block.getMutableContent(graph);
       const view = new DataView(content.buffer, content.byteOffset, content.byteLength);

@@ -10,6 +10,7 @@ import {
   SlabMemoryManager,
   toBigInt,
   type JITLinkContext,
+  type LinkTarget,
   type LookupRequest,
   type LookupResult,
 } from '@jitlink/core';
@@ -40,6 +41,8 @@ export interface SlabLinkOptions {
   slabSize?: number;
   /** The ELF support to build with (default aarch64Elf). */
   elf?: ElfArchSupport;
+  /** The target to link with (default elfAArch64Target). */
+  target?: LinkTarget;
 }
 
 export interface SlabLinkResult {
@@ -86,7 +89,7 @@ export async function linkGraphInSlab(graph: LinkGraph, options: SlabLinkOptions
       config.postFixupPasses.push((g) => checker.recordGraph(g, aarch64CheckTables(g)));
     },
   };
-  await link(graph, context, elfAArch64Target);
+  await link(graph, context, options.target ?? elfAArch64Target);
   return result;
 }
 

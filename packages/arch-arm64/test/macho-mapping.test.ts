@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph } from '@jitlink/core';
 import { createMachOLinkGraph, parseMachO, readRelocations, type MachORelocation, type MachORelocationContext } from '@jitlink/macho';
-import { addArm64MachORelocationEdges, ARM64_RELOC, arm64MachO } from '../src/macho/index.js';
-import { aarch64Graph } from './helpers.js';
+import { decodeAArch64Word } from '../src/index.js';
+import { addArm64MachORelocationEdges, ARM64_RELOC, arm64MachO, machoArm64Target } from '../src/macho/index.js';
+import { aarch64Graph, linkGraphInSlab } from './helpers.js';
 
 const CORPUS = resolve(__dirname, '../../../test-corpus/obj-macho');
 const read = (rel: string) => new Uint8Array(readFileSync(join(CORPUS, rel)));
@@ -88,6 +89,27 @@ describe('ARM64_RELOC_* become the AArch64 kinds', () => {
     const addends = g.blockList().flatMap((b) => b.edges.filter((e) => e.addend === -(2 ** 63)).map((e) => e.target.name));
     expect(addends.length).toBeGreaterThan(0);
     expect(addends.every((n) => n?.startsWith('__ZTS'))).toBe(true);
+  });
+});
+
+describe('the AArch64 passes on MachO graphs', () => {
+  test('a TLVP load of a descriptor within 4 GiB is relaxed into an ADD of its address (MachO lists the pair last to first)', async () => {
+    const graph = build('asm/arm64/ARM64_RELOC_TLVP_LOAD_PAGE21.o');
+    const { error, checker } = await linkGraphInSlab(graph, {
+      target: machoArm64Target,
+      absolutes: { _extern_far: 0x1000_0000_0000, __tlv_bootstrap: 0x2000_0000_0000 },
+    });
+    expect(error).toBeUndefined();
+    const word = (name: string, offset: number) => {
+      const bytes = checker.contentAt(checker.symbolAddress(name)! + BigInt(offset))!;
+      return decodeAArch64Word(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true));
+    };
+    const counter = checker.symbolAddress('_counter')!;
+    const local = word('_tlv_load', 4);
+    expect(local.mnemonic).toBe('add');
+    expect(local.operands[2]).toBe(counter & 0xfffn);
+    // The far one keeps its load of the GOT entry.
+    expect(word('_tlv_load_extern', 4).mnemonic).toBe('ldr');
   });
 });
 
