@@ -5,8 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph } from '@jitlink/core';
-import { createMachOLinkGraph, parseMachO, readRelocations, type MachORelocation, type MachORelocationContext } from '@jitlink/macho';
+import { graphDefinitions, JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph } from '@jitlink/core';
+import {
+  createMachOLinkGraph,
+  parseMachO,
+  readMachODefinitions,
+  readRelocations,
+  type MachORelocation,
+  type MachORelocationContext,
+} from '@jitlink/macho';
 import { decodeAArch64Word } from '../src/index.js';
 import { addArm64MachORelocationEdges, ARM64_RELOC, arm64MachO, machoArm64Target } from '../src/macho/index.js';
 import { aarch64Graph, linkGraphInSlab } from './helpers.js';
@@ -81,6 +88,14 @@ describe('ARM64_RELOC_* become the AArch64 kinds', () => {
   test('every clang-19 arm64 object of the corpus builds', () => {
     for (const rel of ['hello/hello.o', 'args/args.o', 'ctors/ctors.o', 'multi/multi_main.o', 'multi/multi_util.o', 'shapes/shapes.o', 'exceptions/exceptions.o']) {
       for (const v of ['O0', 'O2']) expect(build(`arm64/${v}/${rel}`).blockList().length).toBeGreaterThan(0);
+    }
+  });
+
+  test('the definitions scan (archive indexes) gives what the graph defines', () => {
+    for (const rel of ['O2/shapes/shapes.o', 'O0/multi/multi_util.o', 'O2/ctors/ctors.o']) {
+      const definitions = readMachODefinitions(read(`arm64/${rel}`), arm64MachO, rel);
+      expect(definitions).toEqual(graphDefinitions(build(`arm64/${rel}`)));
+      expect(definitions.size).toBeGreaterThan(0);
     }
   });
 
