@@ -89,6 +89,7 @@ done
 
 # A static library of MachO members (llvm-ar's default, deterministic GNU format with its symbol index).
 llvm-ar-19 rc "$OUT/x86_64/O2/multi/libmulti_util.a" "$OUT/x86_64/O2/multi/multi_util.o"
+llvm-ar-19 rc "$OUT/arm64/O2/multi/libmulti_util.a" "$OUT/arm64/O2/multi/multi_util.o"
 
 # A universal file holding both architectures of hello.
 mkdir -p "$OUT/universal"

@@ -201,6 +201,14 @@ describe('MachO arm64', () => {
     }
   });
 
+  test('archive members are arm64 MachO objects too: linked when the program needs them', async () => {
+    const dir = join(CORPUS, 'arm64/O2/multi');
+    const r = await runCli(['-noexec', '-phony-externals', '-show-addrs', join(dir, 'multi_main.o'), '-L', dir, '-lmulti_util']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/_bump = 0x[0-9a-f]{16}/);
+  });
+
   test('-triple chooses the arm64 slice of a universal file', async () => {
     const r = await runCli(['-noexec', '-triple', 'arm64-apple-macosx', '-show-graphs', '.*', join(CORPUS, 'universal/hello.o')]);
     expect(r.stderr).toBe('');
