@@ -644,7 +644,15 @@ static void write_uints(rd_t *r, buf_t *out, size_t width) {
   r->pos = start;
   for (uint64_t i = 0; i < n; i++) {
     uint64_t a = get_u64(r);
-    memcpy((void *)(uintptr_t)a, r->p + r->pos, width);
+    if (width == 8 && a % 8 == 0) {
+      /* Aligned pointer stores are single stores that running threads see
+         whole: redirectable calls are re-pointed this way while code runs. */
+      uint64_t v;
+      memcpy(&v, r->p + r->pos, 8);
+      __atomic_store_n((uint64_t *)(uintptr_t)a, v, __ATOMIC_RELEASE);
+    } else {
+      memcpy((void *)(uintptr_t)a, r->p + r->pos, width);
+    }
     r->pos += width;
   }
 }

@@ -148,6 +148,17 @@ export function integerArgsSignature(result: string, arity: number): string {
   return `${result} (${new Array<string>(arity).fill('intptr_t').join(', ')})`;
 }
 
+/**
+ * Stores `value` at the 8-byte aligned `address` with one atomic store, so
+ * that threads running JIT'd code see the old or the new pointer, never a
+ * mix. The range must be mapped writable.
+ */
+export function storePointer(address: TargetAddress, value: TargetAddress): void {
+  if (address % 8 !== 0) throw new JITLinkError('InvalidArgument', `pointer store at ${formatAddress(address)} is not 8-byte aligned`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new JITLinkError('InvalidArgument', `not a pointer value: ${value}`);
+  Atomics.store(new BigUint64Array(koffi.view(toPointer(address), 8) as ArrayBuffer), 0, BigInt(value));
+}
+
 /** A copy of `length` bytes at `address`; the range must be mapped readable. */
 export function readMemory(address: TargetAddress, length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0)
