@@ -132,6 +132,13 @@ export class ElfPlatform implements Plugin {
     await this.executor.flushOutput?.();
   }
 
+  /** Forgets the pending initializers and finalizers of what `tracker` holds (they will not run). */
+  discardInitializers(tracker: ResourceTracker): void {
+    for (const list of [this.pendingInit, this.pendingFini]) {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === tracker) list.splice(i, 1);
+    }
+  }
+
   notifyFailed(): void {}
 
   notifyRemovingResources(key: ResourceTracker): void {
