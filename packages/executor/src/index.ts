@@ -22,6 +22,7 @@ export {
   flushCStdio,
   runAsMain,
   runAsMainOnThread,
+  exitProcessNow,
   runAtExitHandlers,
   runFinalizers,
   runFunctions,

@@ -54,6 +54,7 @@ export interface LibC {
   calloc(count: number, size: number): number;
   free(ptr: number): void;
   strerror(errnum: number): string;
+  _exit(status: number): void;
 }
 
 let libc: LibC | undefined;
@@ -87,6 +88,7 @@ export function getLibC(): LibC {
     calloc: f('intptr_t calloc(size_t count, size_t size)') as LibC['calloc'],
     free: f('void free(intptr_t ptr)') as LibC['free'],
     strerror: f('const char *strerror(int errnum)') as LibC['strerror'],
+    _exit: f('void _exit(int status)') as LibC['_exit'],
   };
   return libc;
 }

@@ -97,6 +97,17 @@ export function runAsMainOnThread(address: TargetAddress, args: readonly string[
   });
 }
 
+/**
+ * Ends this process at once with `status` after flushing C stdio, without
+ * waiting for anything: the way to stop a program running on a thread of its
+ * own (runAsMainOnThread) that would otherwise keep the process alive.
+ */
+export function exitProcessNow(status: number): never {
+  flushCStdio();
+  getLibC()._exit(status);
+  throw new Error('_exit returned');
+}
+
 /** One calloc'd block: argv's pointer table (NULL-terminated), then the NUL-terminated strings. Free with libc free. */
 function allocateArgv(args: readonly string[]): number {
   const encoder = new TextEncoder();

@@ -88,6 +88,8 @@ export class LiveObjects implements Plugin {
   /** Retired code a reported safe point has released (freed on the next task). */
   private releasable: ResourceTracker[] = [];
   private keys = 0;
+  /** Objects whose replaced code is never freed (a thread may stay in it: the entry point's loop). */
+  private readonly keepCode = new Set<string>();
 
   constructor(
     readonly layer: ObjectLinkingLayer,
@@ -189,7 +191,7 @@ export class LiveObjects implements Plugin {
     object.version = version;
     object.functions = functions;
     object.kept = halves.layout.kept;
-    this.retired.push(previous.code);
+    if (!this.keepCode.has(name)) this.retired.push(previous.code);
     const initializers = this.options.initializers;
     if (options.initializers === 'run') await initializers?.runInitializers();
     else for (const t of [object.code, ...object.lasting.slice(previous.lasting)]) initializers?.discardInitializers(t);
@@ -201,6 +203,23 @@ export class LiveObjects implements Plugin {
       dropped,
       keptData: [...halves.layout.boundToEarlier].map((n) => (n.startsWith(`__live.${object.key}.`) ? n.slice(object.key.length + 8) : n)),
     };
+  }
+
+  /**
+   * Never frees replaced versions of `name`'s code (until the session ends):
+   * for an object a thread never leaves, such as the one whose main loops.
+   * Its new functions are still called through the stubs.
+   */
+  keepReplacedCode(name: string): void {
+    this.keepCode.add(name);
+  }
+
+  /** The replaceable object that defines function `fn`, if any. */
+  definerOf(fn: string): string | undefined {
+    for (const [name, object] of this.objects) {
+      for (const f of object.functions.values()) if (f.stubName === fn) return name;
+    }
+    return undefined;
   }
 
   /**
