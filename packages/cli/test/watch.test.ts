@@ -75,38 +75,62 @@ describe('--watch options', () => {
   });
 });
 
-inProcess.describe('jitlink --watch, in process', () => {
-  test('a rebuilt object replaces the running one: new code runs, state survives, Ctrl-C runs exit handlers', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jitlink-watch-'));
-    copyFileSync(join(LIVE, 'driver.o'), join(dir, 'driver.o'));
-    copyFileSync(join(LIVE, 'tick_v1.o'), join(dir, 'tick.o'));
-    const run = new Running(['--watch', 'driver.o', 'tick.o'], dir);
-    try {
-      await run.until('three ticks', (r) => r.ticks().length >= 3);
-      rebuildAs(join(dir, 'tick.o'), readFileSync(join(LIVE, 'tick_v2.o')));
-      await run.until('the replacement', (r) => r.stderr.includes('jitlink: tick.o (version 2): replaced compute, bump\n'));
-      const replacedAt = run.ticks().length;
-      await run.until('three ticks of the new version', (r) => r.ticks().length >= replacedAt + 3);
-      rebuildAs(join(dir, 'tick.o'), readFileSync(join(LIVE, 'tick_resize.o')));
-      await run.until('the refusal', (r) => r.stderr.includes('refused'));
-      const refusedAt = run.ticks().length;
-      await run.until('ticks after the refusal', (r) => r.ticks().length >= refusedAt + 2);
-      run.interrupt();
-      expect(await run.exited).toEqual({ code: 130, signal: null });
-    } finally {
-      run.kill();
-    }
-    const ticks = run.ticks();
-    expect(ticks[0]).toMatchObject({ compute: 20, saved: 20, table: 20 });
-    expect(ticks.at(-1)).toMatchObject({ compute: 30, saved: 30, table: 30 });
-    // One process throughout: the counter never restarts.
-    ticks.forEach((t, i) => expect([t.tick, t.counter]).toEqual([i, i + 1]));
-    expect(run.stderr).toContain(
-      'jitlink: replacement of tick.o refused, the old version keeps running: cannot keep the data of tick.o: counter changed size (8 -> 4 bytes)\n',
-    );
-    expect(run.stdout).toMatch(/^exit handlers ran after \d+ ticks$/m);
-  }, 300_000);
+const EXECUTORS = join(REPO_ROOT, 'packages/executor-remote/dist/native');
+/** Where the program runs: this process, or an executor (which cannot call back, so safe_point.o defines the safe point). */
+const WHERE = [
+  { name: 'in process', args: [], objects: LIVE, extra: [], gate: inProcess },
+  {
+    name: 'in the x86-64 jitlink-executor',
+    args: ['-oop-executor'],
+    objects: LIVE,
+    extra: ['safe_point.o'],
+    gate: needs(platform('linux', 'x64'), file(join(LIVE, 'tick_v2.o')), file(CLI), file(join(EXECUTORS, 'jitlink-executor-x86_64'))),
+  },
+  {
+    name: 'in the aarch64 jitlink-executor under qemu',
+    args: [`-oop-executor=${join(EXECUTORS, 'jitlink-executor-aarch64-qemu')}`],
+    objects: join(REPO_ROOT, 'test-corpus/obj/live-aarch64'),
+    extra: ['safe_point.o'],
+    gate: needs(tool('qemu-aarch64'), file(CLI), file(join(EXECUTORS, 'jitlink-executor-aarch64-qemu'))),
+  },
+];
 
+for (const where of WHERE) {
+  where.gate.describe(`jitlink --watch, ${where.name}`, () => {
+    test('a rebuilt object replaces the running one: new code runs, state survives, Ctrl-C runs exit handlers', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'jitlink-watch-'));
+      for (const o of ['driver.o', ...where.extra]) copyFileSync(join(where.objects, o), join(dir, o));
+      copyFileSync(join(where.objects, 'tick_v1.o'), join(dir, 'tick.o'));
+      const run = new Running(['--watch', ...where.args, 'driver.o', ...where.extra, 'tick.o'], dir);
+      try {
+        await run.until('three ticks', (r) => r.ticks().length >= 3);
+        rebuildAs(join(dir, 'tick.o'), readFileSync(join(where.objects, 'tick_v2.o')));
+        await run.until('the replacement', (r) => r.stderr.includes('jitlink: tick.o (version 2): replaced compute, bump\n'));
+        const replacedAt = run.ticks().length;
+        await run.until('three ticks of the new version', (r) => r.ticks().length >= replacedAt + 3);
+        rebuildAs(join(dir, 'tick.o'), readFileSync(join(where.objects, 'tick_resize.o')));
+        await run.until('the refusal', (r) => r.stderr.includes('refused'));
+        const refusedAt = run.ticks().length;
+        await run.until('ticks after the refusal', (r) => r.ticks().length >= refusedAt + 2);
+        run.interrupt();
+        expect(await run.exited).toEqual({ code: 130, signal: null });
+      } finally {
+        run.kill();
+      }
+      const ticks = run.ticks();
+      expect(ticks[0]).toMatchObject({ compute: 20, saved: 20, table: 20 });
+      expect(ticks.at(-1)).toMatchObject({ compute: 30, saved: 30, table: 30 });
+      // One process throughout: the counter never restarts.
+      ticks.forEach((t, i) => expect([t.tick, t.counter]).toEqual([i, i + 1]));
+      expect(run.stderr).toContain(
+        'jitlink: replacement of tick.o refused, the old version keeps running: cannot keep the data of tick.o: counter changed size (8 -> 4 bytes)\n',
+      );
+      expect(run.stdout).toMatch(/^exit handlers ran after \d+ ticks$/m);
+    }, 300_000);
+  });
+}
+
+inProcess.describe('jitlink --watch, sources', () => {
   needs(tool('gcc')).test('a source edited on disk is recompiled with --compile and replaces the running code', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jitlink-watch-src-'));
     copyFileSync(join(LIVE, 'driver.o'), join(dir, 'driver.o'));

@@ -6,7 +6,7 @@
  * Ctrl-C ends the program as exit() would: exit handlers and finalizers run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { JITLinkError, toError } from '@jitlink/core';
@@ -28,7 +28,11 @@ interface WatchedInput {
   /** The object linked: the input itself, or the compiler's output for a source. */
   object: string;
   source: boolean;
+  /** The input's file as last read: a poll that finds it otherwise triggers a replacement. */
+  seen?: Stats;
 }
+
+const sameFile = (a: Stats, b: Stats) => a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
 
 /** Compiles a source input; throws with the compiler's output when it fails. */
 function compile(options: CliOptions, input: WatchedInput): void {
@@ -53,7 +57,10 @@ export async function watchAndRun(options: CliOptions, ls: LinkSession, platform
   const watched: WatchedInput[] = [];
   let onInterrupt: (() => void) | undefined;
   try {
-    for (const input of inputs) if (input.source) compile(options, input);
+    for (const input of inputs) {
+      input.seen = statSync(input.path);
+      if (input.source) compile(options, input);
+    }
     // A program calls jitlink_safe_point() where no thread is in replaceable code: replaced code is freed then.
     if (ls.executor instanceof SelfExecutorProcessControl) {
       callbacks = new JSFunctions();
@@ -73,11 +80,6 @@ export async function watchAndRun(options: CliOptions, ls: LinkSession, platform
     await platform.runInitializers();
 
     const executor = ls.executor;
-    const running =
-      executor instanceof SelfExecutorProcessControl
-        ? executor.runAsMainOnThread(entry, options.programArgs)
-        : executor.runAsMain(entry, options.programArgs);
-
     let replacing = Promise.resolve();
     const replaceInput = async (input: WatchedInput): Promise<void> => {
       try {
@@ -91,19 +93,28 @@ export async function watchAndRun(options: CliOptions, ls: LinkSession, platform
         io.stderr(`jitlink: ${toError(e).message}\n`);
       }
     };
+    // Compared with the file as it was read, not as the first poll finds it: a change made
+    // while the program starts counts too.
     for (const input of inputs) {
-      watchFile(input.path, { interval: POLL_MS }, (now: Stats, before: Stats) => {
-        if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
-        if (now.size === 0) return; // being rewritten: the next poll sees it whole
+      watchFile(input.path, { interval: POLL_MS }, (now: Stats) => {
+        if (now.size === 0 || (input.seen !== undefined && sameFile(now, input.seen))) return; // size 0: being rewritten
+        input.seen = now;
         replacing = replacing.then(() => replaceInput(input));
       });
       watched.push(input);
     }
+    const running =
+      executor instanceof SelfExecutorProcessControl
+        ? executor.runAsMainOnThread(entry, options.programArgs)
+        : executor.runAsMain(entry, options.programArgs);
     onInterrupt = () => {
       io.stderr('jitlink: interrupted: running exit handlers\n');
       // The program's thread never returns: end the process without waiting for it.
       const end = () => (executor instanceof SelfExecutorProcessControl ? exitProcessNow(130) : process.exit(130));
-      void platform.runFinalizers().then(end, end);
+      void platform.runFinalizers().then(end, (e: unknown) => {
+        io.stderr(`jitlink: ${toError(e).message}\n`);
+        end();
+      });
     };
     process.once('SIGINT', onInterrupt);
 
