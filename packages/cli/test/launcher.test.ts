@@ -26,6 +26,21 @@ test('the build writes a code cache that V8 accepts', () => {
   expect(r.stdout).toBe('used');
 });
 
+test('a link in this process loads no more than it uses: koffi\'s native module alone, not the remote executor', () => {
+  const r = spawnSync(process.execPath, [join(DIST, 'jitlink.cjs'), HELLO], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NODE_DEBUG: 'module' },
+  });
+  expect(r.stdout).toBe('hello, world!\n');
+  expect(r.status).toBe(0);
+  const loaded = [...r.stderr.matchAll(/^MODULE \d+: load (?:built-in module (\S+)|"([^"]+)")/gm)].map((m) => m[1] ?? m[2]);
+  expect(loaded).toContainEqual(expect.stringMatching(/koffi\/build\/koffi\/linux_x64\/koffi\.node$/));
+  // The remote executor's modules (sockets, child processes, HMAC) and koffi's own entry (its installer tooling).
+  for (const unused of ['node:net', 'node:child_process', 'node:crypto', 'node:https', 'node:zlib']) expect(loaded).not.toContain(unused);
+  expect(loaded).not.toContainEqual(expect.stringMatching(/koffi\/index\.js$/));
+});
+
 describe('a copy of the command', () => {
   // Inside the package, so that the bundle still finds koffi in node_modules.
   let dir: string;
