@@ -7,6 +7,8 @@
 #   OUTDIR/mingw-coff-x86_64/<O0|O2>/<program>.obj      x86_64-w64-mingw32-gcc (package gcc-mingw-w64-x86-64)
 #   OUTDIR/mingw-coff-x86_64/bigobj/<program>.obj       mingw gcc -O2 -Wa,-mbig-obj (clang writes bigobj only past 65279 sections)
 #   OUTDIR/asm/x86_64-coff/<name>.obj + <name>.s        assembly tests with '# jitlink-check:' lines
+#   OUTDIR/clang-19-coff-aarch64/<O0|O2>/<program>.obj  clang-19 -target aarch64-pc-windows-msvc
+#   OUTDIR/asm/aarch64-coff/<name>.obj + <name>.s       one assembly test per IMAGE_REL_ARM64_* type
 #
 # -mno-incremental-linker-compatible keeps clang's COFF output free of timestamps,
 # so rebuilds are byte-identical.
@@ -25,11 +27,13 @@ done
 PROGRAMS=(compute hello)
 # --dependent-lib gives the objects the /DEFAULTLIB directive an MSVC build has.
 CLANG_COFF=(clang-19 -target x86_64-pc-windows-msvc -mno-incremental-linker-compatible -Xclang --dependent-lib=msvcrt)
-rm -rf "$OUT/clang-19-coff-x86_64" "$OUT/mingw-coff-x86_64" "$OUT/asm/x86_64-coff"
+CLANG_COFF_ARM64=(clang-19 -target aarch64-pc-windows-msvc -mno-incremental-linker-compatible -Xclang --dependent-lib=msvcrt)
+rm -rf "$OUT/clang-19-coff-x86_64" "$OUT/mingw-coff-x86_64" "$OUT/asm/x86_64-coff" "$OUT/clang-19-coff-aarch64" "$OUT/asm/aarch64-coff"
 for opt in O0 O2; do
-  mkdir -p "$OUT/clang-19-coff-x86_64/$opt" "$OUT/mingw-coff-x86_64/$opt"
+  mkdir -p "$OUT/clang-19-coff-x86_64/$opt" "$OUT/mingw-coff-x86_64/$opt" "$OUT/clang-19-coff-aarch64/$opt"
   for p in "${PROGRAMS[@]}"; do
     "${CLANG_COFF[@]}" "-$opt" -c "$SRC/coff/$p.c" -o "$OUT/clang-19-coff-x86_64/$opt/$p.obj"
+    "${CLANG_COFF_ARM64[@]}" "-$opt" -c "$SRC/coff/$p.c" -o "$OUT/clang-19-coff-aarch64/$opt/$p.obj"
     # Without a timestamp or a file path that differs between checkouts.
     (cd "$SRC/coff" && x86_64-w64-mingw32-gcc "-$opt" -c "$p.c" -o "$OUT/mingw-coff-x86_64/$opt/$p.obj")
   done
@@ -44,5 +48,11 @@ for s in "$SRC/asm/x86_64-coff"/*.s; do
   b=$(basename "$s" .s)
   llvm-mc-19 -filetype=obj -triple=x86_64-pc-windows-msvc "$s" -o "$OUT/asm/x86_64-coff/$b.obj"
   cp "$s" "$OUT/asm/x86_64-coff/$b.s"
+done
+mkdir -p "$OUT/asm/aarch64-coff"
+for s in "$SRC/asm/aarch64-coff"/*.s; do
+  b=$(basename "$s" .s)
+  llvm-mc-19 -filetype=obj -triple=aarch64-windows "$s" -o "$OUT/asm/aarch64-coff/$b.obj"
+  cp "$s" "$OUT/asm/aarch64-coff/$b.s"
 done
 echo "build-coff.sh: OK: $(find "$OUT" -name '*.obj' | wc -l) COFF objects"
