@@ -5,6 +5,7 @@
 #
 #   OUTDIR/clang-19-coff-x86_64/<O0|O2>/<program>.obj   clang-19 -target x86_64-pc-windows-msvc
 #   OUTDIR/mingw-coff-x86_64/<O0|O2>/<program>.obj      x86_64-w64-mingw32-gcc (package gcc-mingw-w64-x86-64)
+#   OUTDIR/{clang-19,mingw}-coff-x86_64/O2/init_{a,b}.obj  initializer tables (src/coff/init)
 #   OUTDIR/mingw-coff-x86_64/bigobj/<program>.obj       mingw gcc -O2 -Wa,-mbig-obj (clang writes bigobj only past 65279 sections)
 #   OUTDIR/asm/x86_64-coff/<name>.obj + <name>.s        assembly tests with '# jitlink-check:' lines
 #   OUTDIR/clang-19-coff-aarch64/<O0|O2>/<program>.obj  clang-19 -target aarch64-pc-windows-msvc
@@ -37,6 +38,11 @@ for opt in O0 O2; do
     # Without a timestamp or a file path that differs between checkouts.
     (cd "$SRC/coff" && x86_64-w64-mingw32-gcc "-$opt" -c "$p.c" -o "$OUT/mingw-coff-x86_64/$opt/$p.obj")
   done
+done
+# Initializer tables across two objects (src/coff/init): -O2 only.
+for p in init_a init_b; do
+  "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/init/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/$p.obj"
+  (cd "$SRC/coff/init" && x86_64-w64-mingw32-gcc -O2 -c "$p.c" -o "$OUT/mingw-coff-x86_64/O2/$p.obj")
 done
 mkdir -p "$OUT/mingw-coff-x86_64/bigobj"
 for p in "${PROGRAMS[@]}"; do

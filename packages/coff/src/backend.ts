@@ -4,7 +4,7 @@ import type { CoffArchSupport } from './arch-support.js';
 import { createCoffLinkGraph } from './builder.js';
 import { coffFormatSniffer } from './identify.js';
 import { defineImageBase } from './image-base.js';
-import { createHostEntryBridge } from './bridge.js';
+import { createHostCallBridge, createHostEntryBridge } from './bridge.js';
 import { createHostCallThunkPass } from './host-thunks.js';
 
 /** Composes the generic COFF builder with an architecture package into a backend for `registerBackend`. */
@@ -41,6 +41,7 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
     },
     hostEntryBridge:
       arch.addHostEntryBridge === undefined ? undefined : (entryName) => createHostEntryBridge(arch, entryName),
+    hostCallBridge: arch.addHostPointerCallBridge === undefined ? undefined : () => createHostCallBridge(arch),
     addDefaultPasses(graph, config) {
       config.postAllocationPasses.push(defineImageBase);
       target.addDefaultPasses?.(graph, config);

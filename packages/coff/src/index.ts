@@ -17,5 +17,6 @@ export {
 export { coffFormatSniffer, coffArchName } from './identify.js';
 export { defineImageBase, graphImageBase, IMAGE_BASE_SYMBOL_NAME } from './image-base.js';
 export { createCoffBackend } from './backend.js';
-export { createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME } from './bridge.js';
+export { createHostCallBridge, createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME, HOST_CALL_BRIDGE_NAME } from './bridge.js';
+export { coffInitializerPhase, type CoffInitializerPhase } from './initializers.js';
 export { createHostCallThunkPass, HOST_THUNKS_SECTION_NAME } from './host-thunks.js';

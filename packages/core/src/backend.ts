@@ -66,6 +66,13 @@ export interface BackendTools {
    * pointer arguments only.
    */
   hostEntryBridge?(entryName: string): { graph: LinkGraph; symbol: string };
+  /**
+   * The same for functions known only by address (initializer tables): a
+   * graph defining `symbol`, a function the host calls with its own
+   * convention and one argument, the address of a function of this format's
+   * convention that takes no arguments, which it calls.
+   */
+  hostCallBridge?(): { graph: LinkGraph; symbol: string };
 }
 
 export interface LinkGraphBackend extends LinkTarget, BackendTools {

@@ -18,9 +18,9 @@ import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { addX86_64Passes } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
-import { addX86_64HostToMicrosoftBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
+import { addX86_64HostToMicrosoftBridge, addX86_64HostToMicrosoftPointerBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
 
-export { addX86_64HostToMicrosoftBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
+export { addX86_64HostToMicrosoftBridge, addX86_64HostToMicrosoftPointerBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
 
 export const IMAGE_FILE_MACHINE_AMD64 = 0x8664;
 
@@ -214,6 +214,7 @@ export const x86_64Coff: CoffArchSupport = {
   addRelocationEdge: addX86_64CoffRelocationEdge,
   returnInstruction: Uint8Array.of(0xc3),
   addHostEntryBridge: addX86_64HostToMicrosoftBridge,
+  addHostPointerCallBridge: addX86_64HostToMicrosoftPointerBridge,
   addHostCallThunk: addX86_64MicrosoftToHostThunk,
   target: coffX86_64Target,
   tools: x86_64Tools,

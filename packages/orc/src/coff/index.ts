@@ -1,0 +1,128 @@
+/**
+ * COFF platform support: runs the initializer tables of linked COFF graphs
+ * (`.CRT$XI*`, then `.CRT$XC*`, each in section-name order, then mingw's
+ * `.ctors` in reverse) before the entry point, as the C runtime of a PE image
+ * would. COFF code follows its own calling convention, so each entry is
+ * called through the backend's host call bridge, linked on first use.
+ */
+import { coffInitializerPhase } from '@jitlink/coff';
+import {
+  JITLinkError,
+  readAddress64,
+  type ExecutorProcessControl,
+  type LinkGraph,
+  type PassConfiguration,
+  type TargetAddress,
+} from '@jitlink/core';
+import type { JITDylib, MaterializationResponsibility, ResourceTracker } from '../session.js';
+import type { ObjectLinkingLayer, Plugin } from '../object-linking-layer.js';
+
+interface InitializerTable {
+  phase: number;
+  orderName: string;
+  reversed: boolean;
+  objectOrder: number;
+  triple: string;
+  /** Entries in address order (null entries left out, as the C runtime skips them). */
+  functions: TargetAddress[];
+  tracker: ResourceTracker;
+}
+
+/** Runs the initializers of linked COFF graphs. */
+export class CoffPlatform implements Plugin {
+  private readonly pending: InitializerTable[] = [];
+  /** The host call bridge's address, per triple, once linked. */
+  private readonly bridges = new Map<string, TargetAddress>();
+
+  private constructor(
+    readonly layer: ObjectLinkingLayer,
+    /** Where the host call bridge is linked. */
+    readonly dylib: JITDylib,
+    readonly executor: ExecutorProcessControl,
+  ) {}
+
+  /** Installs the platform on `layer`. */
+  static create(layer: ObjectLinkingLayer, dylib: JITDylib, executor: ExecutorProcessControl): CoffPlatform {
+    const platform = new CoffPlatform(layer, dylib, executor);
+    layer.addPlugin(platform);
+    return platform;
+  }
+
+  modifyPassConfig(mr: MaterializationResponsibility, graph: LinkGraph, config: PassConfiguration): void {
+    if (graph.format !== 'coff') return;
+    const objectOrder = mr.record.seq;
+    const tracker = mr.tracker;
+    config.postFixupPasses.push((g) => this.recordTables(g, objectOrder, tracker));
+  }
+
+  private recordTables(graph: LinkGraph, objectOrder: number, tracker: ResourceTracker): void {
+    for (const section of graph.sectionList()) {
+      const phase = coffInitializerPhase(section.name);
+      if (phase === undefined || section.blocks.size === 0) continue;
+      const functions: TargetAddress[] = [];
+      for (const block of [...section.blocks].sort((a, b) => a.address - b.address)) {
+        const content = block.getContent();
+        const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+        for (let off = 0; off + graph.pointerSize <= content.length; off += graph.pointerSize) {
+          const fn = graph.pointerSize === 8 ? readAddress64(view, off, true) : view.getUint32(off, true);
+          if (fn === undefined) {
+            throw new JITLinkError('MalformedObject', 'initializer entry is not a valid address', {
+              file: graph.name,
+              section: section.name,
+              offset: off,
+              offsetIn: 'section',
+            });
+          }
+          if (fn !== 0) functions.push(fn);
+        }
+      }
+      if (functions.length > 0) this.pending.push({ ...phase, objectOrder, triple: graph.triple, functions, tracker });
+    }
+  }
+
+  /** Runs the initializers of every COFF graph linked since the last call, in the C runtime's order. */
+  async runInitializers(): Promise<void> {
+    const tables = this.pending.splice(0).sort(
+      (a, b) => a.phase - b.phase || compareNames(a.orderName, b.orderName) || a.objectOrder - b.objectOrder,
+    );
+    const calls: { triple: string; fn: TargetAddress }[] = [];
+    for (let i = 0; i < tables.length; ) {
+      // A reversed phase (.ctors) runs as one list, from its end.
+      let j = i;
+      while (j < tables.length && tables[j]!.phase === tables[i]!.phase) j++;
+      const phase = tables.slice(i, j).flatMap((t) => t.functions.map((fn) => ({ triple: t.triple, fn })));
+      calls.push(...(tables[i]!.reversed ? phase.reverse() : phase));
+      i = j;
+    }
+    for (const { triple, fn } of calls) await this.executor.callVoid(await this.bridge(triple), [fn]);
+  }
+
+  private async bridge(triple: string): Promise<TargetAddress> {
+    const known = this.bridges.get(triple);
+    if (known !== undefined) return known;
+    const backend = this.layer.registry.forTriple(triple, 'coff');
+    if (backend?.hostCallBridge === undefined) {
+      throw new JITLinkError('UnsupportedFeature', `initializers of COFF code for ${triple} cannot be run on this host (no host call bridge)`);
+    }
+    const { graph, symbol } = backend.hostCallBridge();
+    this.layer.add(this.dylib, graph);
+    const address = await this.layer.session.lookupOne([this.dylib], symbol);
+    this.bridges.set(triple, address);
+    return address;
+  }
+
+  notifyFailed(): void {}
+
+  notifyRemovingResources(key: ResourceTracker): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.tracker === key) this.pending.splice(i, 1);
+  }
+
+  notifyTransferringResources(dst: ResourceTracker, src: ResourceTracker): void {
+    for (const t of this.pending) if (t.tracker === src) t.tracker = dst;
+  }
+}
+
+/** Byte order of section names, as the static linker sorts them (not locale order). */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
