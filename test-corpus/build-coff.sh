@@ -6,6 +6,9 @@
 #   OUTDIR/clang-19-coff-x86_64/<O0|O2>/<program>.obj   clang-19 -target x86_64-pc-windows-msvc
 #   OUTDIR/mingw-coff-x86_64/<O0|O2>/<program>.obj      x86_64-w64-mingw32-gcc (package gcc-mingw-w64-x86-64)
 #   OUTDIR/{clang-19,mingw}-coff-x86_64/O2/init_{a,b}.obj  initializer tables (src/coff/init)
+#   OUTDIR/{clang-19,mingw}-coff-x86_64/O2/archive_*.obj  src/coff/archive; its members also in
+#   OUTDIR/archive-coff/{clang-19-x86_64.lib,mingw-x86_64.a}  (llvm-ar-19, x86_64-w64-mingw32-ar)
+#   OUTDIR/clang-19-coff-x86_64/O2/refused_*.obj     src/coff/refused: host calls that are refused
 #   OUTDIR/mingw-coff-x86_64/bigobj/<program>.obj       mingw gcc -O2 -Wa,-mbig-obj (clang writes bigobj only past 65279 sections)
 #   OUTDIR/asm/x86_64-coff/<name>.obj + <name>.s        assembly tests with '# jitlink-check:' lines
 #   OUTDIR/clang-19-coff-aarch64/<O0|O2>/<program>.obj  clang-19 -target aarch64-pc-windows-msvc
@@ -21,7 +24,7 @@ OUT=${1:-$HERE/obj}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-for tool in clang-19 llvm-mc-19 x86_64-w64-mingw32-gcc; do
+for tool in clang-19 llvm-mc-19 llvm-ar-19 x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar; do
   command -v "$tool" >/dev/null || { echo "build-coff.sh: $tool not found" >&2; exit 1; }
 done
 
@@ -43,6 +46,19 @@ done
 for p in init_a init_b; do
   "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/init/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/$p.obj"
   (cd "$SRC/coff/init" && x86_64-w64-mingw32-gcc -O2 -c "$p.c" -o "$OUT/mingw-coff-x86_64/O2/$p.obj")
+done
+# An archive of COFF members (src/coff/archive): llvm-ar-19 for clang's objects, mingw's ar for mingw's.
+for p in main square greet unused; do
+  "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/archive/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/archive_$p.obj"
+  (cd "$SRC/coff/archive" && x86_64-w64-mingw32-gcc -O2 -c "$p.c" -o "$OUT/mingw-coff-x86_64/O2/archive_$p.obj")
+done
+mkdir -p "$OUT/archive-coff"
+rm -f "$OUT/archive-coff/"*
+(cd "$OUT/clang-19-coff-x86_64/O2" && llvm-ar-19 rcsD "$OUT/archive-coff/clang-19-x86_64.lib" archive_square.obj archive_greet.obj archive_unused.obj)
+(cd "$OUT/mingw-coff-x86_64/O2" && x86_64-w64-mingw32-ar rcsD "$OUT/archive-coff/mingw-x86_64.a" archive_square.obj archive_greet.obj archive_unused.obj)
+# Calls the host thunks cannot bridge (src/coff/refused): refused when linked.
+for p in float_argument callback; do
+  "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/refused/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/refused_$p.obj"
 done
 mkdir -p "$OUT/mingw-coff-x86_64/bigobj"
 for p in "${PROGRAMS[@]}"; do

@@ -163,3 +163,52 @@ describe('COFF initializers (test-corpus/src/coff/init)', () => {
     expect({ stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ stdout: lines.map((l) => `${l}\n`).join(''), stderr: '', code: 0 });
   });
 });
+
+describe('archives of COFF members (test-corpus/src/coff/archive)', () => {
+  const cases: [compiler: string, archive: string][] = [
+    ['clang-19-coff-x86_64', 'clang-19-x86_64.lib'], // llvm-ar-19: GNU symbol index, then COFF's second linker member
+    ['mingw-coff-x86_64', 'mingw-x86_64.a'], // x86_64-w64-mingw32-ar
+  ];
+  test.each(cases)('%s: members are loaded on demand, and the program prints what its Linux build prints', async (compiler, archive) => {
+    const gcc = spawnSync('gcc', ['--version']).status === 0;
+    if (!requireOrSkip(gcc, 'gcc is not installed')) return;
+    const src = join(REPO_ROOT, 'test-corpus/src/coff/archive');
+    const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+    const native = join(scratch, 'main');
+    // unused.c is left out: its member must not be loaded (it needs a symbol nothing defines).
+    expect(spawnSync('gcc', ['-O1', ...['main', 'square', 'greet'].map((p) => join(src, `${p}.c`)), '-o', native]).status).toBe(0);
+    const expected = spawnSync(native, [], { encoding: 'utf8' });
+    expect(expected.stdout).toBe('hello from archive\nsquare(12) = 144\n');
+    const lib = join(OBJ, 'archive-coff', archive);
+    // -graph-budget 1: the archive is read on demand and members are registered from the definitions scan.
+    for (const args of [[], ['-graph-budget', '1'], ['-noexec']]) {
+      const r = await runCli([...args, join(OBJ, compiler, 'O2/archive_main.obj'), lib]);
+      const run = !args.includes('-noexec');
+      expect({ stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({
+        stdout: run ? expected.stdout : '',
+        stderr: '',
+        code: run ? expected.status : 0,
+      });
+    }
+    rmSync(scratch, { recursive: true });
+  });
+
+  test('an archive member the program does not need is not loaded (linked directly, its missing symbol fails)', async () => {
+    const members = ['main', 'square', 'greet', 'unused'].map((p) => join(OBJ, `clang-19-coff-x86_64/O2/archive_${p}.obj`));
+    const r = await runCli(['-noexec', ...members]);
+    expect(r.stderr).toMatch(/symbols not found: \[ missing_everywhere \]/);
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('calls from COFF code the host thunks cannot bridge are refused (test-corpus/src/coff/refused)', () => {
+  test.each([
+    ['float_argument', 'COFF code calls pow: the host\'s pow takes floating-point arguments, which calls from COFF code to the host cannot pass (integer and pointer arguments only)'],
+    ['callback', 'COFF code calls qsort: the host\'s qsort would call the COFF function it is given with the host\'s calling convention, which COFF code cannot be called with'],
+  ])('%s', async (name, message) => {
+    const object = join(OBJ, `clang-19-coff-x86_64/O2/refused_${name}.obj`);
+    const r = await runCli([object]);
+    expect(r.stderr).toContain(`${object}: ${message}\n`);
+    expect(r.code).toBe(1);
+  });
+});

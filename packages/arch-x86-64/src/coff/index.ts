@@ -18,9 +18,19 @@ import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { addX86_64Passes } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
-import { addX86_64HostToMicrosoftBridge, addX86_64HostToMicrosoftPointerBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
+import {
+  addX86_64HostToMicrosoftBridge,
+  addX86_64HostToMicrosoftPointerBridge,
+  addX86_64MicrosoftToHostThunk,
+  bypassX86_64MicrosoftToHostThunk,
+} from './bridge.js';
 
-export { addX86_64HostToMicrosoftBridge, addX86_64HostToMicrosoftPointerBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
+export {
+  addX86_64HostToMicrosoftBridge,
+  addX86_64HostToMicrosoftPointerBridge,
+  addX86_64MicrosoftToHostThunk,
+  bypassX86_64MicrosoftToHostThunk,
+} from './bridge.js';
 
 export const IMAGE_FILE_MACHINE_AMD64 = 0x8664;
 
@@ -216,6 +226,7 @@ export const x86_64Coff: CoffArchSupport = {
   addHostEntryBridge: addX86_64HostToMicrosoftBridge,
   addHostPointerCallBridge: addX86_64HostToMicrosoftPointerBridge,
   addHostCallThunk: addX86_64MicrosoftToHostThunk,
+  bypassHostCallThunk: bypassX86_64MicrosoftToHostThunk,
   target: coffX86_64Target,
   tools: x86_64Tools,
 };
