@@ -8,6 +8,7 @@
 #   OUTDIR/{clang-19,mingw}-coff-x86_64/O2/init_{a,b}.obj  initializer tables (src/coff/init)
 #   OUTDIR/{clang-19,mingw}-coff-x86_64/O2/archive_*.obj  src/coff/archive; its members also in
 #   OUTDIR/archive-coff/{clang-19-x86_64.lib,mingw-x86_64.a}  (llvm-ar-19, x86_64-w64-mingw32-ar)
+#   OUTDIR/{clang-19,mingw}-coff-x86_64/O2/weak_*.obj, alternate_*.obj  src/coff/weak
 #   OUTDIR/clang-19-coff-x86_64/O2/refused_*.obj     src/coff/refused: host calls that are refused
 #   OUTDIR/mingw-coff-x86_64/bigobj/<program>.obj       mingw gcc -O2 -Wa,-mbig-obj (clang writes bigobj only past 65279 sections)
 #   OUTDIR/asm/x86_64-coff/<name>.obj + <name>.s        assembly tests with '# jitlink-check:' lines
@@ -56,6 +57,13 @@ mkdir -p "$OUT/archive-coff"
 rm -f "$OUT/archive-coff/"*
 (cd "$OUT/clang-19-coff-x86_64/O2" && llvm-ar-19 rcsD "$OUT/archive-coff/clang-19-x86_64.lib" archive_square.obj archive_greet.obj archive_unused.obj)
 (cd "$OUT/mingw-coff-x86_64/O2" && x86_64-w64-mingw32-ar rcsD "$OUT/archive-coff/mingw-x86_64.a" archive_square.obj archive_greet.obj archive_unused.obj)
+# Weak externals (both compilers) and /alternatename (clang) across two objects (src/coff/weak).
+for p in weak_main weak_strong alternate_main alternate_strong; do
+  "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/weak/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/$p.obj"
+done
+for p in weak_main weak_strong; do
+  (cd "$SRC/coff/weak" && x86_64-w64-mingw32-gcc -O2 -c "$p.c" -o "$OUT/mingw-coff-x86_64/O2/$p.obj")
+done
 # Calls the host thunks cannot bridge (src/coff/refused): refused when linked.
 for p in float_argument callback; do
   "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/refused/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/refused_$p.obj"

@@ -17,11 +17,14 @@ const OBJ = join(REPO_ROOT, 'test-corpus/obj');
 const ASM = join(OBJ, 'asm/x86_64-coff');
 const withJitlink = needs(tool('llvm-jitlink-19', 'llvm-19'));
 
-// Archive members (archive_*: linked with their archive) and refused calls (refused_*) have tests of their own.
+// Objects that link only with others or not at all have tests of their own: archive members (archive_*),
+// refused calls (refused_*), and mingw's weak_main.obj, whose undefined weak declaration is a plain reference.
+const linksAlone = (compiler: string, f: string) =>
+  !f.startsWith('archive_') && !f.startsWith('refused_') && !(compiler.startsWith('mingw') && f === 'weak_main.obj');
 const compiled = ['clang-19-coff-x86_64', 'mingw-coff-x86_64'].flatMap((compiler) =>
   readdirSync(join(OBJ, compiler)).flatMap((variant) =>
     readdirSync(join(OBJ, compiler, variant))
-      .filter((f) => f.endsWith('.obj') && !f.startsWith('archive_') && !f.startsWith('refused_'))
+      .filter((f) => f.endsWith('.obj') && linksAlone(compiler, f))
       .map((f) => `${compiler}/${variant}/${f}`),
   ),
 );
@@ -211,5 +214,47 @@ describe('calls from COFF code the host thunks cannot bridge are refused (test-c
     const r = await runCli([object]);
     expect(r.stderr).toContain(`${object}: ${message}\n`);
     expect(r.code).toBe(1);
+  });
+});
+
+describe('weak externals and /alternatename across objects (test-corpus/src/coff/weak)', () => {
+  const src = join(REPO_ROOT, 'test-corpus/src/coff/weak');
+  /** The Linux build's output and exit code for these sources. */
+  function linux(sources: string[]): { stdout: string; status: number | null } {
+    const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+    const native = join(scratch, 'weak');
+    expect(spawnSync('gcc', ['-O1', ...sources.map((s) => join(src, `${s}.c`)), '-o', native]).status).toBe(0);
+    const r = spawnSync(native, [], { encoding: 'utf8' });
+    rmSync(scratch, { recursive: true });
+    return { stdout: r.stdout, status: r.status };
+  }
+  const withGcc = needs(tool('gcc', 'apt-get install gcc'));
+
+  // clang writes weak externals with search characteristic ALIAS (an undefined one's default: the absolute 0),
+  // mingw gcc with NOLIBRARY (and an undefined weak declaration as a plain undefined symbol, as GNU ld reads it too).
+  withGcc.test.each([
+    ['clang-19-coff-x86_64', ['weak_main']],
+    ['clang-19-coff-x86_64', ['weak_main', 'weak_strong']],
+    ['mingw-coff-x86_64', ['weak_main', 'weak_strong']],
+  ])('%s %j: the weak default, or the strong definition, as the Linux build prints', async (compiler, objects) => {
+    const expected = linux(objects);
+    expect(expected.stdout).toContain('fallback() = ');
+    const r = await runCli(objects.map((o) => join(OBJ, compiler, 'O2', `${o}.obj`)));
+    expect({ stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ stdout: expected.stdout, stderr: '', code: expected.status });
+  });
+
+  test('mingw: an undefined weak declaration is a plain reference, unresolved as x86_64-w64-mingw32-ld leaves it', async () => {
+    const object = join(OBJ, 'mingw-coff-x86_64/O2/weak_main.obj');
+    const r = await runCli([object]);
+    expect(r.stderr).toContain(`${object}: symbols not found: [ optional ]`);
+    expect(r.code).toBe(1);
+  });
+
+  test.each([
+    [['alternate_main'], 'configured() = 7\n', 7],
+    [['alternate_main', 'alternate_strong'], 'configured() = 9\n', 9],
+  ])('/alternatename %j: the alternate unless something defines the name', async (objects, stdout, code) => {
+    const r = await runCli(objects.map((o) => join(OBJ, 'clang-19-coff-x86_64/O2', `${o}.obj`)));
+    expect({ stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ stdout, stderr: '', code });
   });
 });
