@@ -232,7 +232,7 @@ describe('weak externals and /alternatename across objects (test-corpus/src/coff
 
   // clang writes weak externals with search characteristic ALIAS (an undefined one's default: the absolute 0),
   // mingw gcc with NOLIBRARY (and an undefined weak declaration as a plain undefined symbol, as GNU ld reads it too).
-  withGcc.test.each([
+  withGcc.test.each<[compiler: string, objects: string[]]>([
     ['clang-19-coff-x86_64', ['weak_main']],
     ['clang-19-coff-x86_64', ['weak_main', 'weak_strong']],
     ['mingw-coff-x86_64', ['weak_main', 'weak_strong']],
