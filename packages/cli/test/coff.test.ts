@@ -155,13 +155,15 @@ describe('COFF initializers (test-corpus/src/coff/init)', () => {
   // As the C runtimes run them: .CRT$XI*, then .CRT$XC*, each by section name and then link order;
   // init_b.c's .CRT$XIB/.CRT$XCB entries run before init_a.c's although init_a.obj is linked first.
   const crt = ['b: .CRT$XIB', 'a: .CRT$XIU', 'b: .CRT$XCB', 'a: .CRT$XCU'];
+  // At exit: .CRT$XT* by name (clang's destructor is in .CRT$XTX), then mingw's .dtors.
+  const atExit = ['b: .CRT$XTB', 'a: destructor'];
   const cases: [compiler: string, lines: string[]][] = [
     // clang puts __attribute__((constructor)) into .CRT$XCU, after the object's own .CRT$XCU entry.
-    ['clang-19-coff-x86_64', [...crt, 'a: constructor', 'b: .CRT$XCU', 'main']],
+    ['clang-19-coff-x86_64', [...crt, 'a: constructor', 'b: .CRT$XCU', 'main', ...atExit]],
     // mingw gcc puts it into .ctors, which its __main runs after the C runtime's tables.
-    ['mingw-coff-x86_64', [...crt, 'b: .CRT$XCU', 'a: constructor', 'main']],
+    ['mingw-coff-x86_64', [...crt, 'b: .CRT$XCU', 'a: constructor', 'main', ...atExit]],
   ];
-  test.each(cases)('%s: two objects\' initializers run in name order before main', async (compiler, lines) => {
+  test.each(cases)('%s: two objects\' initializers run in name order before main, terminators after it', async (compiler, lines) => {
     const objects = ['init_a', 'init_b'].map((o) => join(OBJ, compiler, 'O2', `${o}.obj`));
     const r = await runCli(objects);
     expect({ stdout: r.stdout, stderr: r.stderr, code: r.code }).toEqual({ stdout: lines.map((l) => `${l}\n`).join(''), stderr: '', code: 0 });

@@ -19,7 +19,7 @@ export { defineImageBase, graphImageBase, IMAGE_BASE_SYMBOL_NAME } from './image
 export { createCoffBackend } from './backend.js';
 export { readCoffDefinitions, readCoffDefinitionRanges } from './definitions.js';
 export { createHostCallBridge, createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME, HOST_CALL_BRIDGE_NAME } from './bridge.js';
-export { coffInitializerPhase, type CoffInitializerPhase } from './initializers.js';
+export { coffInitializerPhase, coffTerminatorPhase, type CoffInitializerPhase } from './initializers.js';
 export {
   addHostCallThunkPasses,
   hostCallRefusal,

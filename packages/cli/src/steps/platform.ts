@@ -3,7 +3,7 @@
  * registration for the linked code. It also defines atexit, __cxa_atexit and
  * __dso_handle, which -noexec links need too. MachO objects run as
  * llvm-jitlink runs them on Linux: their initializer tables run too; so do
- * COFF objects' (.CRT$XI*, .CRT$XC*, .ctors).
+ * COFF objects' (.CRT$XI*, .CRT$XC*, .ctors; at exit .CRT$XP*, .CRT$XT*, .dtors).
  */
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { MachOPlatform } from '@jitlink/orc/macho';
@@ -26,6 +26,7 @@ export async function setUpPlatform(ls: LinkSession): Promise<Platform> {
       await coff.runInitializers();
     },
     async runFinalizers() {
+      await coff.runFinalizers();
       await macho.runFinalizers();
       await elf.runFinalizers();
     },

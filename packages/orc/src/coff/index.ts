@@ -1,11 +1,12 @@
 /**
  * COFF platform support: runs the initializer tables of linked COFF graphs
  * (`.CRT$XI*`, then `.CRT$XC*`, each in section-name order, then mingw's
- * `.ctors` in reverse) before the entry point, as the C runtime of a PE image
- * would. COFF code follows its own calling convention, so each entry is
+ * `.ctors` in reverse) before the entry point, and their terminator tables
+ * (`.CRT$XP*`, `.CRT$XT*`, then mingw's `.dtors`) after it, as the C runtime
+ * of a PE image would. COFF code follows its own calling convention, so each entry is
  * called through the backend's host call bridge, linked on first use.
  */
-import { coffInitializerPhase } from '@jitlink/coff';
+import { coffInitializerPhase, coffTerminatorPhase, type CoffInitializerPhase } from '@jitlink/coff';
 import {
   JITLinkError,
   readAddress64,
@@ -31,6 +32,8 @@ interface InitializerTable {
 /** Runs the initializers of linked COFF graphs. */
 export class CoffPlatform implements Plugin {
   private readonly pending: InitializerTable[] = [];
+  private readonly pendingTerm: InitializerTable[] = [];
+  private finalized = false;
   /** The host call bridge's address, per triple, once linked. */
   private readonly bridges = new Map<string, TargetAddress>();
 
@@ -57,7 +60,8 @@ export class CoffPlatform implements Plugin {
 
   private recordTables(graph: LinkGraph, objectOrder: number, tracker: ResourceTracker): void {
     for (const section of graph.sectionList()) {
-      const phase = coffInitializerPhase(section.name);
+      const initializer = coffInitializerPhase(section.name);
+      const phase: CoffInitializerPhase | undefined = initializer ?? coffTerminatorPhase(section.name);
       if (phase === undefined || section.blocks.size === 0) continue;
       const functions: TargetAddress[] = [];
       for (const block of [...section.blocks].sort((a, b) => a.address - b.address)) {
@@ -76,13 +80,25 @@ export class CoffPlatform implements Plugin {
           if (fn !== 0) functions.push(fn);
         }
       }
-      if (functions.length > 0) this.pending.push({ ...phase, objectOrder, triple: graph.triple, functions, tracker });
+      if (functions.length === 0) continue;
+      (initializer !== undefined ? this.pending : this.pendingTerm).push({ ...phase, objectOrder, triple: graph.triple, functions, tracker });
     }
   }
 
   /** Runs the initializers of every COFF graph linked since the last call, in the C runtime's order. */
   async runInitializers(): Promise<void> {
-    const tables = this.pending.splice(0).sort(
+    await this.run(this.pending.splice(0));
+  }
+
+  /** Runs the terminators (once), in the C runtime's order. */
+  async runFinalizers(): Promise<void> {
+    if (this.finalized) return;
+    this.finalized = true;
+    await this.run(this.pendingTerm.splice(0));
+  }
+
+  private async run(pending: InitializerTable[]): Promise<void> {
+    const tables = pending.sort(
       (a, b) => a.phase - b.phase || compareNames(a.orderName, b.orderName) || a.objectOrder - b.objectOrder,
     );
     const calls: { triple: string; fn: TargetAddress }[] = [];
@@ -114,11 +130,13 @@ export class CoffPlatform implements Plugin {
   notifyFailed(): void {}
 
   notifyRemovingResources(key: ResourceTracker): void {
-    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.tracker === key) this.pending.splice(i, 1);
+    for (const list of [this.pending, this.pendingTerm]) {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === key) list.splice(i, 1);
+    }
   }
 
   notifyTransferringResources(dst: ResourceTracker, src: ResourceTracker): void {
-    for (const t of this.pending) if (t.tracker === src) t.tracker = dst;
+    for (const t of [...this.pending, ...this.pendingTerm]) if (t.tracker === src) t.tracker = dst;
   }
 }
 
