@@ -149,3 +149,36 @@ describe('rejected relocations', () => {
     expect(aarch64CoffRelocationTypeName(0x11)).toBe('IMAGE_REL_ARM64_REL32');
   });
 });
+
+describe('mutated COFF/arm64 objects', () => {
+  /** xorshift32: deterministic mutants. */
+  const prng = (seed: number) => {
+    let x = seed >>> 0 || 1;
+    return () => {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>>= 0);
+    };
+  };
+  const seeds = ['asm/aarch64-coff/IMAGE_REL_ARM64_PAGEOFFSET_12L.obj', 'asm/aarch64-coff/import_table.obj', 'clang-19-coff-aarch64/O2/compute.obj'];
+
+  it.each(seeds)('%s: 300 mutants build, link or fail with a JITLinkError', async (relative) => {
+    const original = new Uint8Array(readFileSync(join(CORPUS, relative)));
+    const next = prng(relative.length * 7919);
+    let rejected = 0;
+    for (let round = 0; round < 300; round++) {
+      const bytes = original.slice();
+      for (let i = 1 + (next() % 6); i > 0; i--) bytes[next() % bytes.length] = next() & 0xff;
+      try {
+        const { error } = await linkGraphInSlab(build('mutant.obj', bytes), { resolve: () => 0x1000_0000_0000, target: backend });
+        if (error !== undefined) throw error;
+      } catch (e) {
+        if (!(e instanceof JITLinkError)) throw new Error(`mutant ${round} of ${relative}: ${(e as Error).stack}`);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(0);
+  });
+});
