@@ -6,7 +6,7 @@
  * selection kind links two objects as LLVM defines it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs, tool } from '@jitlink/test-support';
@@ -83,6 +83,39 @@ withJitlink.test('llvm-jitlink-19 refuses every arm64 COFF object that links her
     });
   }
 });
+
+test('arm64 COFF code does not run in this x86-64 process: the command says how to link or run it', async () => {
+  const object = join(OBJ, 'clang-19-coff-aarch64/O2/hello.obj');
+  const r = await runCli([object]);
+  expect(r.stderr).toContain(`${object}: aarch64 code cannot run in this x86_64 executor (link it with -noexec, or run it with -oop-executor=<an aarch64 executor>)`);
+  expect(r.code).toBe(1);
+});
+
+// Windows on Arm passes integer, pointer and non-variadic floating-point arguments as AAPCS64 does, and leaves
+// x18 alone: arm64 COFF code of integer and pointer calls runs in the aarch64 executor (qemu-aarch64).
+const AARCH64_EXECUTOR = join(REPO_ROOT, 'packages/executor-remote/dist/native/jitlink-executor-aarch64-qemu');
+test('arm64 COFF code runs in the aarch64 executor under qemu, printing and computing what its Linux build does', async () => {
+  if (!existsSync(AARCH64_EXECUTOR)) throw new Error('the aarch64 jitlink-executor was not built (needs aarch64-linux-gnu-gcc)');
+  const gcc = spawnSync('gcc', ['--version']).status === 0;
+  if (!requireOrSkip(gcc, 'gcc is not installed')) return;
+  const scratch = mkdtempSync(join(tmpdir(), 'jitlink-coff-'));
+  const hello = join(scratch, 'hello');
+  const compute = join(scratch, 'compute');
+  const driver = join(scratch, 'driver.c');
+  writeFileSync(driver, 'int compute(int);\nint main(int argc, char **argv) { (void)argv; return compute(argc - 1) & 0xff; }\n');
+  expect(spawnSync('gcc', ['-O1', join(REPO_ROOT, 'test-corpus/src/coff/hello.c'), '-o', hello]).status).toBe(0);
+  expect(spawnSync('gcc', ['-O1', driver, join(REPO_ROOT, 'test-corpus/src/coff/compute.c'), '-o', compute]).status).toBe(0);
+  const printed = spawnSync(hello, [], { encoding: 'utf8' });
+  const computed = spawnSync(compute, ['a', 'b', 'c']);
+  for (const variant of ['O0', 'O2']) {
+    const dir = join(OBJ, 'clang-19-coff-aarch64', variant);
+    const h = await runCli([`-oop-executor=${AARCH64_EXECUTOR}`, join(dir, 'hello.obj')], 120_000);
+    expect({ variant, stdout: h.stdout, stderr: h.stderr, code: h.code }).toEqual({ variant, stdout: printed.stdout, stderr: '', code: printed.status });
+    const c = await runCli([`-oop-executor=${AARCH64_EXECUTOR}`, '-entry', 'compute', join(dir, 'compute.obj'), '-args', 'a', 'b', 'c'], 120_000);
+    expect({ variant, stderr: c.stderr, code: c.code }).toEqual({ variant, stderr: '', code: computed.status });
+  }
+  rmSync(scratch, { recursive: true });
+}, 300_000);
 
 test('COMDAT NODUPLICATES: a second definition is an error naming both objects', async () => {
   const a = join(ASM, 'comdat_one_only_a.obj');

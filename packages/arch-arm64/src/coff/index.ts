@@ -246,7 +246,11 @@ const coffAArch64Target: LinkTarget = {
   },
 };
 
-/** COFF support for arm64, for `createCoffBackend`. No host bridge: arm64 COFF code runs on no host here. */
+/**
+ * COFF support for arm64, for `createCoffBackend`. No host bridges: Windows on
+ * Arm calls as AAPCS64 does (variadic floating-point arguments aside), so
+ * aarch64 executors call its code directly.
+ */
 export const aarch64Coff: CoffArchSupport = {
   machine: IMAGE_FILE_MACHINE_ARM64,
   arch: 'aarch64',
