@@ -46,6 +46,7 @@ done
 # Initializer tables across two objects (src/coff/init): -O2 only.
 for p in init_a init_b; do
   "${CLANG_COFF[@]}" -O2 -c "$SRC/coff/init/$p.c" -o "$OUT/clang-19-coff-x86_64/O2/$p.obj"
+  "${CLANG_COFF_ARM64[@]}" -O2 -c "$SRC/coff/init/$p.c" -o "$OUT/clang-19-coff-aarch64/O2/$p.obj"
   (cd "$SRC/coff/init" && x86_64-w64-mingw32-gcc -O2 -c "$p.c" -o "$OUT/mingw-coff-x86_64/O2/$p.obj")
 done
 # An archive of COFF members (src/coff/archive): llvm-ar-19 for clang's objects, mingw's ar for mingw's.

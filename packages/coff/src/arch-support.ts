@@ -57,12 +57,6 @@ export interface CoffArchSupport {
    * own convention and that calls `target` with the COFF one.
    */
   addHostEntryBridge?(graph: LinkGraph, section: Section, target: Symbol, name: string): Symbol;
-  /**
-   * Adds to `section` a function `name` the host calls with its own
-   * convention and one argument, the address of a COFF function without
-   * arguments, which it calls with the COFF convention (initializers).
-   */
-  addHostPointerCallBridge?(graph: LinkGraph, section: Section, name: string): Symbol;
   /** The other way: adds to `section` a thunk COFF code calls to call the host function `target`. */
   addHostCallThunk?(graph: LinkGraph, section: Section, target: Symbol): Symbol;
   /**

@@ -5,7 +5,7 @@ import { createCoffLinkGraph } from './builder.js';
 import { readCoffDefinitionRanges, readCoffDefinitions } from './definitions.js';
 import { coffFormatSniffer } from './identify.js';
 import { defineImageBase } from './image-base.js';
-import { createHostCallBridge, createHostEntryBridge } from './bridge.js';
+import { createHostCallBridges, createHostEntryBridge } from './bridge.js';
 import { addHostCallThunkPasses } from './host-thunks.js';
 
 /** Composes the generic COFF builder with an architecture package into a backend for `registerBackend`. */
@@ -51,7 +51,7 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
     },
     hostEntryBridge:
       arch.addHostEntryBridge === undefined ? undefined : (entryName) => createHostEntryBridge(arch, entryName),
-    hostCallBridge: arch.addHostPointerCallBridge === undefined ? undefined : () => createHostCallBridge(arch),
+    hostCallBridges: arch.addHostEntryBridge === undefined ? undefined : (targets) => createHostCallBridges(arch, targets),
     addDefaultPasses(graph, config) {
       config.postAllocationPasses.push(defineImageBase);
       target.addDefaultPasses?.(graph, config);

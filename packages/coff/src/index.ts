@@ -18,7 +18,7 @@ export { coffFormatSniffer, coffArchName } from './identify.js';
 export { defineImageBase, graphImageBase, IMAGE_BASE_SYMBOL_NAME } from './image-base.js';
 export { createCoffBackend } from './backend.js';
 export { readCoffDefinitions, readCoffDefinitionRanges } from './definitions.js';
-export { createHostCallBridge, createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME, HOST_CALL_BRIDGE_NAME } from './bridge.js';
+export { createHostCallBridges, createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME, HOST_CALL_BRIDGE_PREFIX } from './bridge.js';
 export { coffInitializerPhase, coffTerminatorPhase, type CoffInitializerPhase } from './initializers.js';
 export {
   addHostCallThunkPasses,

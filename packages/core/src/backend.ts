@@ -5,6 +5,7 @@
  * architecture packages compose into backends; third parties register their
  * own through the same API.
  */
+import type { TargetAddress } from './address.js';
 import type { InputLimits } from './limits.js';
 import { JITLinkError } from './errors.js';
 import type { EdgeKindNamer } from './edge-kinds.js';
@@ -67,12 +68,11 @@ export interface BackendTools {
    */
   hostEntryBridge?(entryName: string): { graph: LinkGraph; symbol: string };
   /**
-   * The same for functions known only by address (initializer tables): a
-   * graph defining `symbol`, a function the host calls with its own
-   * convention and one argument, the address of a function of this format's
-   * convention that takes no arguments, which it calls.
+   * The same for functions without arguments known only by address
+   * (initializer tables): a graph defining `symbols[i]`, a function the host
+   * calls without arguments to call `targets[i]`.
    */
-  hostCallBridge?(): { graph: LinkGraph; symbol: string };
+  hostCallBridges?(targets: readonly TargetAddress[]): { graph: LinkGraph; symbols: string[] };
 }
 
 export interface LinkGraphBackend extends LinkTarget, BackendTools {

@@ -35,27 +35,6 @@ export function addX86_64HostToMicrosoftBridge(graph: LinkGraph, section: Sectio
 }
 
 /**
- * Calling a Microsoft x64 function without arguments whose address the host
- * passes (System V: in rdi), as initializer tables hold them: the callee gets
- * its 32 bytes of shadow space and a 16-byte aligned stack; rdi is preserved
- * by Microsoft x64 callees, rax (an `int` result) is passed back.
- */
-const POINTER_BRIDGE = Uint8Array.of(
-  0x55, //                   push rbp
-  0x48, 0x89, 0xe5, //       mov rbp, rsp
-  0x48, 0x83, 0xec, 0x20, // sub rsp, 32   (shadow space)
-  0xff, 0xd7, //             call rdi
-  0xc9, //                   leave
-  0xc3, //                   ret
-);
-
-/** Adds to `section` a function `name` that calls the Microsoft x64 function whose address System V callers pass. */
-export function addX86_64HostToMicrosoftPointerBridge(graph: LinkGraph, section: Section, name: string): Symbol {
-  const block = graph.createContentBlock(section, POINTER_BRIDGE, 0, 16, 0);
-  return graph.addDefinedSymbol(block, 0, name, POINTER_BRIDGE.length, Linkage.Strong, Scope.Default, true, true);
-}
-
-/**
  * Calling host (System V) functions from Microsoft x64 code: a thunk taking up
  * to eight integer or pointer arguments the Microsoft way (rcx, rdx, r8, r9,
  * then the stack above the shadow space), passing them the System V way and

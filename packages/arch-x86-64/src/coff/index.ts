@@ -20,14 +20,12 @@ import { addX86_64Passes } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
 import {
   addX86_64HostToMicrosoftBridge,
-  addX86_64HostToMicrosoftPointerBridge,
   addX86_64MicrosoftToHostThunk,
   bypassX86_64MicrosoftToHostThunk,
 } from './bridge.js';
 
 export {
   addX86_64HostToMicrosoftBridge,
-  addX86_64HostToMicrosoftPointerBridge,
   addX86_64MicrosoftToHostThunk,
   bypassX86_64MicrosoftToHostThunk,
 } from './bridge.js';
@@ -224,7 +222,6 @@ export const x86_64Coff: CoffArchSupport = {
   addRelocationEdge: addX86_64CoffRelocationEdge,
   returnInstruction: Uint8Array.of(0xc3),
   addHostEntryBridge: addX86_64HostToMicrosoftBridge,
-  addHostPointerCallBridge: addX86_64HostToMicrosoftPointerBridge,
   addHostCallThunk: addX86_64MicrosoftToHostThunk,
   bypassHostCallThunk: bypassX86_64MicrosoftToHostThunk,
   target: coffX86_64Target,

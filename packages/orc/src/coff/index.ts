@@ -3,8 +3,10 @@
  * (`.CRT$XI*`, then `.CRT$XC*`, each in section-name order, then mingw's
  * `.ctors` in reverse) before the entry point, and their terminator tables
  * (`.CRT$XP*`, `.CRT$XT*`, then mingw's `.dtors`) after it, as the C runtime
- * of a PE image would. COFF code follows its own calling convention, so each entry is
- * called through the backend's host call bridge, linked on first use.
+ * of a PE image would. Where COFF code follows another calling convention
+ * than the host's (x86-64), each entry is called through a bridge of the
+ * backend's `hostCallBridges`; a backend without them (arm64: Windows on Arm
+ * calls as AAPCS64 does) has its entries called directly.
  */
 import { coffInitializerPhase, coffTerminatorPhase, type CoffInitializerPhase } from '@jitlink/coff';
 import {
@@ -34,8 +36,6 @@ export class CoffPlatform implements Plugin {
   private readonly pending: InitializerTable[] = [];
   private readonly pendingTerm: InitializerTable[] = [];
   private finalized = false;
-  /** The host call bridge's address, per triple, once linked. */
-  private readonly bridges = new Map<string, TargetAddress>();
 
   private constructor(
     readonly layer: ObjectLinkingLayer,
@@ -110,21 +110,23 @@ export class CoffPlatform implements Plugin {
       calls.push(...(tables[i]!.reversed ? phase.reverse() : phase));
       i = j;
     }
-    for (const { triple, fn } of calls) await this.executor.callVoid(await this.bridge(triple), [fn]);
+    if (calls.length === 0) return;
+    const entries = await this.bridged(calls);
+    for (const entry of entries) await this.executor.callVoid(entry);
   }
 
-  private async bridge(triple: string): Promise<TargetAddress> {
-    const known = this.bridges.get(triple);
-    if (known !== undefined) return known;
-    const backend = this.layer.registry.forTriple(triple, 'coff');
-    if (backend?.hostCallBridge === undefined) {
-      throw new JITLinkError('UnsupportedFeature', `initializers of COFF code for ${triple} cannot be run on this host (no host call bridge)`);
+  /** What the host calls for each entry: its bridge, linked now, or the entry itself. */
+  private async bridged(calls: { triple: string; fn: TargetAddress }[]): Promise<TargetAddress[]> {
+    const entries = calls.map((c) => c.fn);
+    for (const triple of new Set(calls.map((c) => c.triple))) {
+      const backend = this.layer.registry.forTriple(triple, 'coff');
+      if (backend?.hostCallBridges === undefined) continue;
+      const indices = calls.flatMap((c, i) => (c.triple === triple ? [i] : []));
+      const { graph, symbols } = backend.hostCallBridges(indices.map((i) => entries[i]!));
+      this.layer.add(this.dylib, graph);
+      for (let k = 0; k < indices.length; k++) entries[indices[k]!] = await this.layer.session.lookupOne([this.dylib], symbols[k]!);
     }
-    const { graph, symbol } = backend.hostCallBridge();
-    this.layer.add(this.dylib, graph);
-    const address = await this.layer.session.lookupOne([this.dylib], symbol);
-    this.bridges.set(triple, address);
-    return address;
+    return entries;
   }
 
   notifyFailed(): void {}
