@@ -9,7 +9,7 @@ import type { TargetAddress } from './address.js';
 import type { InputLimits } from './limits.js';
 import { JITLinkError } from './errors.js';
 import type { EdgeKindNamer } from './edge-kinds.js';
-import type { Endianness, LinkGraph, Symbol } from './graph.js';
+import type { Endianness, LinkGraph, Section, Symbol } from './graph.js';
 import type { InstructionDecoder } from './check/types.js';
 import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
@@ -73,6 +73,19 @@ export interface BackendTools {
    * calls without arguments to call `targets[i]`.
    */
   hostCallBridges?(targets: readonly TargetAddress[]): { graph: LinkGraph; symbols: string[] };
+  /**
+   * Redirectable calls (live re-linking): adds to `graph` a pointer-sized
+   * slot in `slotSection` holding `target`'s address, and a stub in
+   * `stubSection` that jumps to whatever address the slot holds. Changing
+   * the slot (one aligned pointer-sized store) redirects every caller of the
+   * stub at once, while threads run.
+   */
+  createRedirectableStub?(
+    graph: LinkGraph,
+    stubSection: Section,
+    slotSection: Section,
+    target: Symbol,
+  ): { stub: Symbol; slot: Symbol };
 }
 
 export interface LinkGraphBackend extends LinkTarget, BackendTools {

@@ -8,11 +8,14 @@
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { MachOPlatform } from '@jitlink/orc/macho';
 import { CoffPlatform } from '@jitlink/orc/coff';
+import type { ResourceTracker } from '@jitlink/orc';
 import type { LinkSession } from './session.js';
 
 export interface Platform {
   runInitializers(): Promise<void>;
   runFinalizers(): Promise<void>;
+  /** Forgets the pending initializers of what `tracker` holds (a replaced object's new version). */
+  discardInitializers(tracker: ResourceTracker): void;
 }
 
 export async function setUpPlatform(ls: LinkSession): Promise<Platform> {
@@ -29,6 +32,11 @@ export async function setUpPlatform(ls: LinkSession): Promise<Platform> {
       await coff.runFinalizers();
       await macho.runFinalizers();
       await elf.runFinalizers();
+    },
+    discardInitializers(tracker) {
+      elf.discardInitializers(tracker);
+      macho.discardInitializers(tracker);
+      coff.discardInitializers(tracker);
     },
   };
 }

@@ -131,10 +131,15 @@ export class CoffPlatform implements Plugin {
 
   notifyFailed(): void {}
 
-  notifyRemovingResources(key: ResourceTracker): void {
+  /** Forgets the pending initializers and terminators of what `tracker` holds (they will not run). */
+  discardInitializers(tracker: ResourceTracker): void {
     for (const list of [this.pending, this.pendingTerm]) {
-      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === key) list.splice(i, 1);
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === tracker) list.splice(i, 1);
     }
+  }
+
+  notifyRemovingResources(key: ResourceTracker): void {
+    this.discardInitializers(key);
   }
 
   notifyTransferringResources(dst: ResourceTracker, src: ResourceTracker): void {
