@@ -66,6 +66,14 @@ export const AArch64EdgeKinds = {
   RequestTLSDescEntryAndTransformToPageOffset12: F + 29,
   /** MachO `.quad sym@GOT`: an absolute pointer to T's GOT entry. */
   RequestGOTAndTransformToPointer64: F + 30,
+  /** ADD (immediate, lsl #12): bits 23:12 of the value (COFF's SECREL_HIGH12A, once lowered). */
+  High12: F + 31,
+  // COFF's image- and section-relative kinds: @jitlink/arch-arm64/coff lowers them before fixups, once addresses are known.
+  Pointer32NB: F + 32,
+  SectionRelative32: F + 33,
+  SectionRelativePageOffset12: F + 34,
+  SectionRelativeHigh12: F + 35,
+  SectionIndex16: F + 36,
 } as const satisfies Record<string, EdgeKind>;
 
 export type AArch64EdgeKindName = keyof typeof AArch64EdgeKinds;
@@ -108,6 +116,8 @@ export const AArch64Formula = {
   Lowered: 16,
   /** None: thread-local storage not supported yet (UnsupportedFeature when linked). */
   Unsupported: 17,
+  /** (T + A) >> 12 & 0xfff into an ADD (immediate, lsl #12). */
+  High12: 18,
 } as const;
 
 /**
@@ -230,6 +240,12 @@ export const AARCH64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable({ .
   row('RequestTLSDescEntryAndTransformToPage21', 4, Fm.Unsupported, 'TLS descriptor: `UnsupportedFeature`', NONE),
   row('RequestTLSDescEntryAndTransformToPageOffset12', 4, Fm.Unsupported, 'TLS descriptor: `UnsupportedFeature`', NONE),
   request('RequestGOTAndTransformToPointer64', 'Pointer64', "T's GOT entry", RANGE_64, 8),
+  row('High12', 4, Fm.High12, '(T + A) >> 12 & 0xfff into ADD (immediate, lsl #12) imm12', range(0, 2 ** 24 - 1, 1, '[0, 2^24)')),
+  row('Pointer32NB', 4, Fm.Lowered, 'T + A − ImageBase; becomes Pointer32 before fixups (COFF)', range(0, 2 ** 32 - 1, 1, 'uint32')),
+  row('SectionRelative32', 4, Fm.Lowered, "T + A − S (S: start of T's section); becomes Pointer32 before fixups (COFF)", range(0, 2 ** 32 - 1, 1, 'uint32')),
+  row('SectionRelativePageOffset12', 4, Fm.Lowered, 'T + A − S; becomes PageOffset12 before fixups (COFF)', PAGE_OFFSET),
+  row('SectionRelativeHigh12', 4, Fm.Lowered, 'T + A − S; becomes High12 before fixups (COFF)', range(0, 2 ** 24 - 1, 1, '[0, 2^24)')),
+  row('SectionIndex16', 2, Fm.Lowered, "the number of T's section, written by the COFF pass", range(0, 0xffff, 1, 'uint16')),
   ...AARCH64_TLS_RELOCATIONS.map(
     (name, i): EdgeKindInfo => ({
       kind: FIRST_AARCH64_TLS_RELOCATION_KIND + i,

@@ -32,6 +32,7 @@ import {
   encodeImm26,
   isADR,
   isADRP,
+  isAddSubImmediate,
   isBranch26,
   isCondBranch19,
   isLDRLiteral,
@@ -95,6 +96,8 @@ const INSTRUCTIONS: Record<number, [(w: number) => boolean, string]> = {
   [Fm.Page21]: [isADRP, 'an ADRP'],
   [Fm.PageOffset12]: [(w) => pageOffset12Scale(w) !== undefined, 'an ADD (immediate) or a load/store (unsigned offset)'],
   [Fm.GotPageOffset15]: [(w) => isLoadStoreUnsignedImm(w) && loadStoreScale(w) === 3, 'a 64-bit LDR (unsigned offset)'],
+  // sh (bit 22) set: the immediate is shifted left by 12.
+  [Fm.High12]: [(w) => isAddSubImmediate(w) && (w & 0x00400000) !== 0, 'an ADD (immediate, lsl #12)'],
   [Fm.MoveWide]: [isMoveWide, 'a MOVZ, MOVN or MOVK'],
   [Fm.MoveWideUnsigned]: [isMoveWide, 'a MOVZ, MOVN or MOVK'],
   [Fm.MoveWideSigned]: [isMoveWide, 'a MOVZ, MOVN or MOVK'],
@@ -116,7 +119,7 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
   if (info.formula === Fm.Lowered) {
     throw new JITLinkError(
       'InvalidGraphOperation',
-      `${describeFixup(block, edge)}: ${info.name} must be lowered by the aarch64 GOT/PLT pass before fixups`,
+      `${describeFixup(block, edge)}: ${info.name} must be lowered before fixups (by the aarch64 GOT/PLT pass, or the COFF pass for COFF's kinds)`,
       where,
     );
   }
@@ -190,6 +193,12 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
       const low = lowBits(T + A, 12);
       check(graph, block, edge, low, { ...info.range, multipleOf: 2 ** scale, name: `a multiple of the ${2 ** scale}-byte access size` });
       word = encodeImm12(word, low / 2 ** scale);
+      break;
+    }
+    case Fm.High12: {
+      const value = T + A;
+      check(graph, block, edge, value, info.range);
+      word = encodeImm12(word, Math.floor(value / 4096));
       break;
     }
     case Fm.GotPageOffset15: {

@@ -10,9 +10,9 @@ import {
   SlabMemoryManager,
   toBigInt,
   type JITLinkContext,
-  type LinkTarget,
   type LookupRequest,
   type LookupResult,
+  type LinkTarget,
 } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
 import type { ElfArchSupport } from '@jitlink/elf';
@@ -41,7 +41,7 @@ export interface SlabLinkOptions {
   slabSize?: number;
   /** The ELF support to build with (default aarch64Elf). */
   elf?: ElfArchSupport;
-  /** The target to link with (default elfAArch64Target). */
+  /** Fixups and passes to link with (default ELF/aarch64's). */
   target?: LinkTarget;
 }
 

@@ -12,6 +12,7 @@ import { createMachOBackend } from '@jitlink/macho';
 import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
 import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
 import { arm64MachO } from '@jitlink/arch-arm64/macho';
+import { aarch64Coff } from '@jitlink/arch-arm64/coff';
 
 /** Backends this command knows. */
 export function createDefaultRegistry(): BackendRegistry {
@@ -22,5 +23,6 @@ export function createDefaultRegistry(): BackendRegistry {
   registry.register(createElfBackend(aarch64BEElf));
   registry.register(createMachOBackend(arm64MachO));
   registry.register(createCoffBackend(x86_64Coff));
+  registry.register(createCoffBackend(aarch64Coff));
   return registry;
 }
