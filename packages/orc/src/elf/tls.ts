@@ -26,7 +26,7 @@ const TLS_MODULE_MACHINES: Record<string, { machine: number; threadPointerReloca
 
 export class ElfThreadLocalStorage implements ThreadLocalResolver {
   private readonly ranges: TemplateRange[] = [];
-  /** For executors that run nothing (-noexec): module ids and static offsets handed out here. */
+  /** For executors that run nothing, or not this architecture (-noexec): module ids and static offsets handed out here. */
   private simulatedModules = 0;
   private simulatedStaticSize = 0;
 
@@ -42,10 +42,17 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
     return undefined;
   }
 
-  private simulate(size: number, alignment: number): LoadedThreadLocalModule {
-    // Static TLS blocks lie below the thread pointer (x86-64 variant II layout).
+  private simulate(size: number, alignment: number, arch: string): LoadedThreadLocalModule {
+    const moduleId = ++this.simulatedModules + 1;
+    if (arch.startsWith('aarch64')) {
+      // Variant I (AArch64): static blocks follow the 16-byte TCB the thread pointer points at.
+      const start = Math.ceil(Math.max(16, this.simulatedStaticSize) / alignment) * alignment;
+      this.simulatedStaticSize = start + size;
+      return { moduleId, threadPointerOffset: start, unload: async () => {} };
+    }
+    // Variant II (x86-64): static blocks lie below the thread pointer.
     this.simulatedStaticSize = Math.ceil((this.simulatedStaticSize + size) / alignment) * alignment;
-    return { moduleId: ++this.simulatedModules + 1, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
+    return { moduleId, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
   }
 
   /** Post-allocation: loads the graph's TLS block; returns its unloader, or undefined without TLS. */
@@ -77,11 +84,14 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
     blocks.forEach((block, i) => {
       if (!block.isZeroFill()) initImage.set(block.getContent(), placed[i]!.imageOffset);
     });
-    const arch = this.executor.triple.split('-')[0] ?? '';
-    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...(TLS_MODULE_MACHINES[arch] ?? TLS_MODULE_MACHINES.x86_64!) };
-    const loaded = this.executor.loadThreadLocalModule
+    // The graph's architecture: a -noexec link of aarch64 objects may run beside an x86-64 executor.
+    const arch = graph.triple.split('-')[0] ?? '';
+    const executorArch = this.executor.triple.split('-')[0] ?? '';
+    const machine = TLS_MODULE_MACHINES[arch.startsWith('aarch64') ? 'aarch64' : arch] ?? TLS_MODULE_MACHINES.x86_64!;
+    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...machine };
+    const loaded = this.executor.loadThreadLocalModule && arch === executorArch
       ? await this.executor.loadThreadLocalModule(image, graph.name)
-      : this.simulate(image.memorySize, alignment);
+      : this.simulate(image.memorySize, alignment, arch);
     const mine = placed.map((p) => ({ ...p, moduleId: loaded.moduleId, threadPointerOffset: loaded.threadPointerOffset }));
     this.ranges.push(...mine);
     return async () => {
