@@ -788,6 +788,118 @@ static void w_run_int(rd_t *r, buf_t *out) {
   put_i32(out, ((int (*)(int))(uintptr_t)fn)(arg));
 }
 
+/* ---- thread-local storage: a loader-owned TLS block per linked graph ---- */
+
+/* The controller sends a small shared object whose only content is a PT_TLS
+   segment (the graph's .tdata image and .tbss size) and one thread-pointer
+   relocation against it, which makes the loader place it in static TLS. Loaded
+   here with dlopen, the loader gives it a module id, copies the image into
+   every thread's block (threads that already exist included), sets up new
+   threads from it, and frees the copies with their thread or at dlclose. */
+
+static void **tls_handles;
+static size_t ntls_handles;
+
+static uintptr_t thread_pointer(void) {
+  uintptr_t tp;
+#if defined(__x86_64__)
+  __asm__ __volatile__("mov %%fs:0, %0" : "=r"(tp));
+#else
+  __asm__ __volatile__("mrs %0, tpidr_el0" : "=r"(tp));
+#endif
+  return tp;
+}
+
+/* Writes `image` to a fresh temporary file, loads it and removes the file; NULL on error (`why` set). */
+static void *load_tls_image(const char *image, uint64_t size, char *why, size_t why_size) {
+  const char *dir = getenv("TMPDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/jitlink-tls-XXXXXX", dir && *dir ? dir : "/tmp");
+  int fd = mkstemp(path);
+  if (fd < 0) {
+    snprintf(why, why_size, "cannot create %.400s: %s", path, strerror(errno));
+    return NULL;
+  }
+  uint64_t done = 0;
+  while (done < size) {
+    ssize_t n = write(fd, image + done, (size_t)(size - done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      snprintf(why, why_size, "cannot write %.400s: %s", path, strerror(errno));
+      close(fd);
+      unlink(path);
+      return NULL;
+    }
+    done += (uint64_t)n;
+  }
+  close(fd);
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  unlink(path);
+  if (!h)
+    snprintf(why, why_size, "%s", dlerror());
+  return h;
+}
+
+/* (sequence<uint8_t> shared object) -> Expected<tuple(handle, module id, offset from the thread pointer)> */
+static void w_tls_load(rd_t *r, buf_t *out) {
+  uint64_t size;
+  const char *image = get_bytes(r, &size);
+  if (!at_end(r))
+    return;
+  if (size < 64 || memcmp(image, "\177ELF", 4) != 0) {
+    put_expected_error(out, "thread-local storage module: not an ELF shared object");
+    return;
+  }
+  char why[600];
+  void *h = load_tls_image(image, size, why, sizeof why);
+  if (!h) {
+    char msg[700];
+    snprintf(msg, sizeof msg, "thread-local storage module could not be loaded: %.600s", why);
+    put_expected_error(out, msg);
+    return;
+  }
+  size_t module_id = 0;
+  void *block = NULL;
+  /* __tls_get_addr({id, 0}) brings this thread's DTV up to date (dlinfo's RTLD_DI_TLS_DATA does not)
+     and gives its copy of the block. Versioned in the dynamic loader: reached through dlsym. */
+  void *(*tls_get_addr)(size_t *) = (void *(*)(size_t *))dlsym(RTLD_DEFAULT, "__tls_get_addr");
+  if (dlinfo(h, RTLD_DI_TLS_MODID, &module_id) == 0 && module_id != 0 && tls_get_addr) {
+    size_t index[2] = {module_id, 0};
+    block = tls_get_addr(index);
+  }
+  if (!block) {
+    dlclose(h);
+    put_expected_error(out, "thread-local storage module got no module id or no block");
+    return;
+  }
+  tls_handles = realloc(tls_handles, (ntls_handles + 1) * sizeof *tls_handles);
+  if (!tls_handles)
+    die("out of memory");
+  tls_handles[ntls_handles++] = h;
+  put_u8(out, 1);
+  put_u64(out, (uint64_t)(uintptr_t)h);
+  put_u64(out, (uint64_t)module_id);
+  /* The same in every thread: static TLS lies at a fixed offset from each thread's pointer. */
+  put_u64(out, (uint64_t)((uintptr_t)block - thread_pointer()));
+}
+
+/* (handle) -> Error: dlcloses a module; the loader frees every thread's copy. */
+static void w_tls_unload(rd_t *r, buf_t *out) {
+  uint64_t handle = get_u64(r);
+  if (!at_end(r))
+    return;
+  for (size_t i = 0; i < ntls_handles; i++) {
+    if ((uint64_t)(uintptr_t)tls_handles[i] != handle)
+      continue;
+    void *h = tls_handles[i];
+    tls_handles[i] = tls_handles[--ntls_handles];
+    put_error(out, dlclose(h) ? dlerror() : NULL);
+    return;
+  }
+  put_error(out, "unload of an unknown thread-local storage module");
+}
+
 /* ---- eh-frame registration (libgcc's unwinder) ------------------------- */
 
 static void (*register_frame)(const void *);
@@ -874,6 +986,8 @@ static const struct {
     {"__llvm_orc_bootstrap_run_as_int_function_wrapper", w_run_int},
     {"llvm_orc_registerEHFrameSectionWrapper", w_register_eh},
     {"llvm_orc_deregisterEHFrameSectionWrapper", w_deregister_eh},
+    {"__jitlink_ExecutorTLSService_load_wrapper", w_tls_load},
+    {"__jitlink_ExecutorTLSService_unload_wrapper", w_tls_unload},
 };
 #define NWRAPPERS (sizeof wrappers / sizeof wrappers[0])
 

@@ -198,6 +198,9 @@ export const BootstrapNames = {
   runAsIntFunction: '__llvm_orc_bootstrap_run_as_int_function_wrapper',
   registerEHFrame: 'llvm_orc_registerEHFrameSectionWrapper',
   deregisterEHFrame: 'llvm_orc_deregisterEHFrameSectionWrapper',
+  // jitlink-executor's own services (not in LLVM's executor): loader-owned thread-local storage.
+  tlsLoad: '__jitlink_ExecutorTLSService_load_wrapper',
+  tlsUnload: '__jitlink_ExecutorTLSService_unload_wrapper',
 } as const;
 
 /** Bootstrap symbols a controller cannot work without. */

@@ -11,8 +11,11 @@ import {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type JITLinkMemoryManager,
+  type LoadedThreadLocalModule,
   type TargetAddress,
+  type ThreadLocalImage,
 } from '@jitlink/core';
+import { writeTLSModule } from '@jitlink/elf';
 import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
 import type { EPCConnection } from './connection.js';
 import { BootstrapNames, REQUIRED_BOOTSTRAP_SYMBOLS, type ExecutorInfo } from './protocol.js';
@@ -271,6 +274,41 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
       throw new JITLinkError('UnsupportedFeature', `${this.peer} calls functions with no arguments only (got ${args.length})`);
     }
     await this.call(BootstrapNames.runAsVoidFunction, new SPSWriter().addr(address).finish(), `call of ${formatAddress(address)}`, (r) => r.i32('result'));
+  }
+
+  // --- thread-local storage ---------------------------------------------
+
+  /**
+   * Loads a graph's TLS block in the executor: the shared object holding its
+   * PT_TLS segment is sent to the executor's TLS service, which writes it to a
+   * temporary file and dlopens it there, so the executor's loader owns every
+   * thread's copy. Executors without the service (LLVM's) get a clear error.
+   */
+  async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
+    if (!this.info.bootstrapSymbols.has(BootstrapNames.tlsLoad)) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `${name}: thread-local storage needs an executor with a TLS service (${BootstrapNames.tlsLoad}, as jitlink-executor has); ${this.peer} has none`,
+        { file: name },
+      );
+    }
+    const args = new SPSWriter().bytes(writeTLSModule(image)).finish();
+    const loaded = await this.call(BootstrapNames.tlsLoad, args, `load of the thread-local storage of ${name}`, (r) =>
+      readSPSExpected(r, (rr) => ({
+        handle: rr.addr('TLS module handle'),
+        moduleId: rr.u64('TLS module id'),
+        threadPointerOffset: Number(rr.i64('TLS offset from the thread pointer')),
+      })),
+    );
+    return {
+      moduleId: loaded.moduleId,
+      threadPointerOffset: loaded.threadPointerOffset,
+      unload: async () => {
+        if (this.disposed || this.connection.error) return;
+        const w = new SPSWriter().addr(loaded.handle);
+        await this.callError(BootstrapNames.tlsUnload, w.finish(), `unload of the thread-local storage of ${name}`);
+      },
+    };
   }
 
   /** fflush(NULL) in the executor (an int argument of 0 is a null pointer on the supported ABIs). */
