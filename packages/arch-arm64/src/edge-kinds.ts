@@ -150,7 +150,7 @@ const lowered = (becomes: string): KindSpec => ({ width: 0, formula: `GOT entry 
 const threadLocal = (what: string): KindSpec => ({ width: 0, formula: 'thread-local: not supported yet', range: '', tlsRelocation: what });
 
 /** A 64-bit thread-local value in a GOT entry, a descriptor or debug info: lowered to Pointer64 before fixups. */
-const tlsValue = (formula: string): KindSpec => ({ width: 8, formula: `${formula} (as Pointer64, once the TLS block is loaded)`, range: '', threadLocal: true });
+const tlsValue = (formula: string): KindSpec => ({ width: 0, formula: `${formula} (as Pointer64, once the TLS block is loaded)`, range: '', threadLocal: true });
 
 const TABLE = {
   Pointer64: { width: 8, formula: 'T + A', range: '', apply: data(8, ptr, 0, 0, '') },
