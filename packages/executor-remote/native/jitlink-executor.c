@@ -340,7 +340,8 @@ static char *run_deallocs(reservation_t *res) {
   return first;
 }
 
-static void w_reserve(rd_t *r, buf_t *out) {
+/* low: the reservation must end below 2 GiB (code with absolute 32-bit addresses, -fno-pic). */
+static void reserve(rd_t *r, buf_t *out, int low) {
   get_u64(r); /* instance */
   uint64_t size = get_u64(r);
   if (!at_end(r))
@@ -349,9 +350,19 @@ static void w_reserve(rd_t *r, buf_t *out) {
     put_expected_error(out, "reserve: size is zero, too large, or not a multiple of the page size");
     return;
   }
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_32BIT
+  if (low)
+    flags |= MAP_32BIT; /* x86-64: the first 2 GiB */
+#endif
+  void *p = mmap(low ? (void *)(uintptr_t)0x10000000 : NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
   if (p == MAP_FAILED) {
     put_expected_error(out, strerror(errno));
+    return;
+  }
+  if (low && (uint64_t)(uintptr_t)p + size > 0x80000000ull) {
+    munmap(p, size);
+    put_expected_error(out, "reserve: no free memory below 2 GiB");
     return;
   }
   if (nreservations == capreservations) {
@@ -364,6 +375,8 @@ static void w_reserve(rd_t *r, buf_t *out) {
   put_u8(out, 1);
   put_u64(out, (uint64_t)(uintptr_t)p);
 }
+static void w_reserve(rd_t *r, buf_t *out) { reserve(r, out, 0); }
+static void w_reserve_low(rd_t *r, buf_t *out) { reserve(r, out, 1); }
 
 static int read_call(rd_t *r, call_t *c) {
   c->fn = get_u64(r);
@@ -986,6 +999,7 @@ static const struct {
     {"__llvm_orc_bootstrap_run_as_int_function_wrapper", w_run_int},
     {"llvm_orc_registerEHFrameSectionWrapper", w_register_eh},
     {"llvm_orc_deregisterEHFrameSectionWrapper", w_deregister_eh},
+    {"__jitlink_SimpleExecutorMemoryManager_reserveLow_wrapper", w_reserve_low},
     {"__jitlink_ExecutorTLSService_load_wrapper", w_tls_load},
     {"__jitlink_ExecutorTLSService_unload_wrapper", w_tls_unload},
 };

@@ -141,6 +141,25 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     });
   }
 
+  /** True when the executor can reserve memory below 2 GiB (jitlink-executor's reserveLow service). */
+  get canReserveLow(): boolean {
+    return this.info.bootstrapSymbols.has(BootstrapNames.memoryReserveLow);
+  }
+
+  /** Reserves memory that ends below 2 GiB, for code with absolute 32-bit addresses. */
+  async reserveLow(size: number): Promise<TargetAddress> {
+    const instance = this.bootstrapSymbol(BootstrapNames.memoryManagerInstance);
+    const what = `reserve of 0x${size.toString(16)} bytes below 2 GiB`;
+    return this.call(BootstrapNames.memoryReserveLow, new SPSWriter().addr(instance).u64(size).finish(), what, (r) => {
+      const at = r.offset;
+      const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
+      if (base === 0 || base % this.pageSize !== 0 || base + size > 0x8000_0000) {
+        r.fail(`reserved address ${formatAddress(base)} is not page aligned or does not end below 2 GiB`, at);
+      }
+      return base;
+    });
+  }
+
   /** Sends a finalize request (segments and actions already serialized after the instance). */
   async finalizeMemory(request: Uint8Array, graphName: string, _size: number): Promise<void> {
     const instance = this.bootstrapSymbol(BootstrapNames.memoryManagerInstance);
