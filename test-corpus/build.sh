@@ -73,7 +73,7 @@ DRIVER_MATRIX=(O0-nopic-small O2-pic-small)
 
 # ---------------------------------------------------------------------------
 # Programs. Sources are relative to src/; object names are <program>/<base>.o.
-PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads cxx
+PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads tls_shared cxx
   sqlite_driver lua_driver zlib_driver harness)
 declare -A LANGUAGE SOURCES CFLAGS_EXTRA LIBS ARCHIVES ARGS VARIANTS_gcc VARIANTS_clang NATIVE LINK_ERROR HARNESS_SOURCES
 
@@ -105,6 +105,11 @@ SOURCES[tls_threads]="tls_threads/main.c tls_threads/vars.c tls_threads/early.c"
 LIBS[tls_threads]="pthread"
 VARIANTS_gcc[tls_threads]="O2-pic-small O2-pie-small O2-nopic-small"
 VARIANTS_clang[tls_threads]="O2-pic-small O2-pie-small O2-nopic-small"
+# A shared library's thread-local (libstdc++'s): TLSGD with -fPIC, GOTTPOFF with -fno-pic.
+SOURCES[tls_shared]="tls_shared.c"
+LIBS[tls_shared]="stdc++ dl"
+VARIANTS_gcc[tls_shared]="O2-pic-small O2-nopic-small"
+VARIANTS_clang[tls_shared]="O2-pic-small O2-nopic-small"
 SOURCES[cxx]="cxx/main.cpp cxx/shapes.cpp cxx/errors.cpp cxx/registry.cpp"
 LANGUAGE[cxx]=c++
 LIBS[cxx]="stdc++ m"
@@ -353,7 +358,7 @@ fi # x86_64
 # run under qemu-aarch64 against the same expected outputs. Without the cross
 # tools or the archives this part is skipped with a message, and fails under
 # CI=true.
-A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads cxx sqlite_driver lua_driver zlib_driver)
+A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads tls_shared cxx sqlite_driver lua_driver zlib_driver)
 A64_DEBIAN=${JITLINK_DEBIAN_ARM64:-$HERE/debian-arm64}
 A64_LIBDIR=$A64_DEBIAN/usr/lib/aarch64-linux-gnu
 declare -A A64_ARCHIVES=([sqlite_driver]=$A64_LIBDIR/libsqlite3.a [lua_driver]=$A64_LIBDIR/liblua5.4.a

@@ -132,3 +132,27 @@ describe('AArch64 thread-local relocations under -noexec', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe("a shared library's thread-locals (tls_shared: libstdc++'s std::__once_callable)", () => {
+  const shared = corpus.programs.find((p) => p.name === 'tls_shared')!;
+  const runs = ['gcc', 'clang-19'].flatMap((tree) => ['O2-pic-small', 'O2-nopic-small'].map((variant) => ({ tree, variant })));
+  const expectedShared = () => readFileSync(join(corpus.root, shared.expected.stdout), 'utf8');
+
+  test.each(runs.map((r) => [`${r.tree} ${r.variant}`, r]))('in this process, %s: the code reaches the loader\'s copy', async (_label, { tree, variant }) => {
+    const r = await runCli(shared.objects.map((o) => join(corpus.root, tree, variant, o)));
+    expect(`${r.code} ${r.stderr}${r.stdout}`).toBe(`0 ${expectedShared()}`);
+  });
+
+  withX86Executor.test('in jitlink-executor, every variant (its TLS service locates the library block)', async () => {
+    for (const { tree, variant } of runs) {
+      const r = await runCli([`-oop-executor=${X86_EXECUTOR}`, ...shared.objects.map((o) => join(corpus.root, tree, variant, o))]);
+      expect(`${tree} ${variant}: ${r.code} ${r.stderr}${r.stdout}`).toBe(`${tree} ${variant}: 0 ${expectedShared()}`);
+    }
+  }, 120_000);
+
+  needs(file(LLVM_EXECUTOR, 'llvm-19')).test("LLVM's executor cannot locate them: one line says so", async () => {
+    const r = await runCli([`-oop-executor=${LLVM_EXECUTOR}`, join(corpus.root, 'clang-19', 'O2-pic-small', shared.objects[0]!)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("thread-locals of the executor's libraries need an executor with a TLS service");
+  }, 60_000);
+});

@@ -27,6 +27,13 @@ export interface ExecutorProcessControl {
    * its module id and its static offset from the thread pointer.
    */
   loadThreadLocalModule?(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule>;
+  /**
+   * Where thread-local variables of the executor's own libraries live, given
+   * the addresses their symbols resolved to (the calling thread's copies):
+   * their module id, offset in the module's block and offset from the thread
+   * pointer; undefined for an address in no loaded TLS block.
+   */
+  locateThreadLocals?(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
   /** Releases everything the executor holds for this session. */
@@ -48,6 +55,14 @@ export interface ThreadLocalImage {
    * R_AARCH64_TLS_TPREL64): a module with one is placed in static TLS.
    */
   threadPointerRelocation: number;
+}
+
+/** A thread-local variable of a library loaded in the executor (see ExecutorProcessControl.locateThreadLocals). */
+export interface ThreadLocalPlace {
+  moduleId: number;
+  blockOffset: number;
+  /** Right for libraries in static TLS (those loaded at process start). */
+  threadPointerOffset: number;
 }
 
 export interface LoadedThreadLocalModule {

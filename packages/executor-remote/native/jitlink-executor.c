@@ -18,6 +18,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -897,6 +899,49 @@ static void w_tls_load(rd_t *r, buf_t *out) {
   put_u64(out, (uint64_t)((uintptr_t)block - thread_pointer()));
 }
 
+/* Thread-local variables of the executor's libraries: where an address (this thread's copy) lies. */
+typedef struct {
+  uint64_t addr, module_id, block_offset;
+  uintptr_t block;
+} tls_query_t;
+
+static int find_tls_block(struct dl_phdr_info *info, size_t size, void *data) {
+  tls_query_t *q = data;
+  if (size < sizeof *info || !info->dlpi_tls_modid || !info->dlpi_tls_data)
+    return 0;
+  uintptr_t start = (uintptr_t)info->dlpi_tls_data;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_TLS && q->addr >= start && q->addr - start < (ph->p_memsz ? ph->p_memsz : 1)) {
+      q->module_id = info->dlpi_tls_modid;
+      q->block_offset = q->addr - start;
+      q->block = start;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* (sequence<address>) -> sequence<tuple(module id (0: none), offset in the block, offset from the thread pointer)>.
+   The last is right for libraries in static TLS (loaded at process start). */
+static void w_tls_locate(rd_t *r, buf_t *out) {
+  uint64_t n = get_count(r, 8);
+  size_t start = r->pos;
+  for (uint64_t i = 0; i < n; i++)
+    get_u64(r);
+  if (!at_end(r))
+    return;
+  r->pos = start;
+  put_u64(out, n);
+  for (uint64_t i = 0; i < n; i++) {
+    tls_query_t q = {get_u64(r), 0, 0, 0};
+    dl_iterate_phdr(find_tls_block, &q);
+    put_u64(out, q.module_id);
+    put_u64(out, q.block_offset);
+    put_u64(out, q.module_id ? (uint64_t)(q.block - thread_pointer() + q.block_offset) : 0);
+  }
+}
+
 /* (handle) -> Error: dlcloses a module; the loader frees every thread's copy. */
 static void w_tls_unload(rd_t *r, buf_t *out) {
   uint64_t handle = get_u64(r);
@@ -1002,6 +1047,7 @@ static const struct {
     {"__jitlink_SimpleExecutorMemoryManager_reserveLow_wrapper", w_reserve_low},
     {"__jitlink_ExecutorTLSService_load_wrapper", w_tls_load},
     {"__jitlink_ExecutorTLSService_unload_wrapper", w_tls_unload},
+    {"__jitlink_ExecutorTLSService_locate_wrapper", w_tls_locate},
 };
 #define NWRAPPERS (sizeof wrappers / sizeof wrappers[0])
 

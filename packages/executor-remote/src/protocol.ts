@@ -203,6 +203,7 @@ export const BootstrapNames = {
   memoryReserveLow: '__jitlink_SimpleExecutorMemoryManager_reserveLow_wrapper',
   tlsLoad: '__jitlink_ExecutorTLSService_load_wrapper',
   tlsUnload: '__jitlink_ExecutorTLSService_unload_wrapper',
+  tlsLocate: '__jitlink_ExecutorTLSService_locate_wrapper',
 } as const;
 
 /** Bootstrap symbols a controller cannot work without. */

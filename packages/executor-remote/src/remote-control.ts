@@ -14,6 +14,7 @@ import {
   type LoadedThreadLocalModule,
   type TargetAddress,
   type ThreadLocalImage,
+  type ThreadLocalPlace,
 } from '@jitlink/core';
 import { writeTLSModule } from '@jitlink/elf';
 import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
@@ -328,6 +329,28 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
         await this.callError(BootstrapNames.tlsUnload, w.finish(), `unload of the thread-local storage of ${name}`);
       },
     };
+  }
+
+  /** Where thread-local variables of the executor's libraries live (jitlink-executor's TLS service). */
+  async locateThreadLocals(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]> {
+    if (!this.info.bootstrapSymbols.has(BootstrapNames.tlsLocate)) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `thread-locals of the executor's libraries need an executor with a TLS service (${BootstrapNames.tlsLocate}); ${this.peer} has none`,
+      );
+    }
+    const w = new SPSWriter().u64(addresses.length);
+    for (const a of addresses) w.addr(a);
+    return this.call(BootstrapNames.tlsLocate, w.finish(), `location of ${addresses.length} thread-local variables`, (r) => {
+      const n = r.count('thread-local locations', 24);
+      if (n !== addresses.length) r.fail(`${n} thread-local locations for ${addresses.length} addresses`);
+      return addresses.map(() => {
+        const moduleId = r.u64('TLS module id');
+        const blockOffset = r.u64('offset in the TLS block');
+        const threadPointerOffset = Number(r.i64('TLS offset from the thread pointer'));
+        return moduleId === 0 ? undefined : { moduleId, blockOffset, threadPointerOffset };
+      });
+    });
   }
 
   /** fflush(NULL) in the executor (an int argument of 0 is a null pointer on the supported ABIs). */

@@ -8,6 +8,7 @@ import {
   type JITRuntimeServices,
   type LoadedThreadLocalModule,
   type ThreadLocalImage,
+  type ThreadLocalPlace,
   type TargetAddress,
 } from '@jitlink/core';
 import { DualMappedMemoryManager } from './dual-mapped-memory-manager.js';
@@ -15,7 +16,7 @@ import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './me
 import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
-import { loadTLSModule } from './tls.js';
+import { loadTLSModule, locateLibraryThreadLocals } from './tls.js';
 import {
   callVoid,
   flushCStdio,
@@ -102,6 +103,10 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
   async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
     const loaded = loadTLSModule(image, name);
     return { ...loaded, unload: async () => loaded.unload() };
+  }
+
+  async locateThreadLocals(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]> {
+    return locateLibraryThreadLocals(addresses);
   }
 
   async createRuntimeServices(): Promise<JITRuntimeServices> {

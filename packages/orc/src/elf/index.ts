@@ -65,6 +65,8 @@ export class ElfPlatform implements Plugin {
       const unload = await this.tls.load(g);
       if (unload) this.tlsModules.push({ tracker, unload });
     });
+    // First among the pre-fixup passes: the arch lowers its TLS edges with the resolver after it.
+    config.preFixupPasses.unshift((g) => this.tls.locateLibraryThreadLocals(g));
     config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
   }
 

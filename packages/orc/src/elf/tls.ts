@@ -32,6 +32,9 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
 
   constructor(private readonly executor: ExecutorProcessControl) {}
 
+  /** Thread-locals of the executor's libraries (e.g. libstdc++'s std::__once_callable), by resolved address. */
+  private readonly libraryThreadLocals = new Map<number, ThreadLocalLocation>();
+
   lookup(address: number): ThreadLocalLocation | undefined {
     for (const r of this.ranges) {
       if (address >= r.start && address < r.end) {
@@ -39,7 +42,43 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
         return { moduleId: r.moduleId, blockOffset, threadPointerOffset: r.threadPointerOffset + blockOffset };
       }
     }
-    return undefined;
+    return this.libraryThreadLocals.get(address);
+  }
+
+  /**
+   * Pre-fixup, before the arch lowers its TLS edges: external thread-local
+   * symbols that no linked graph defines resolved into the executor's
+   * libraries; asks the executor where they live (module id, offsets).
+   * Where nothing runs (an executor without TLS blocks, or -noexec of another
+   * architecture), their module id is 1 and their offsets 0.
+   */
+  async locateLibraryThreadLocals(graph: LinkGraph): Promise<void> {
+    const names = getElfGraphInfo(graph)?.threadLocalExternals;
+    if (!names || names.size === 0) return;
+    const wanted = new Set<number>();
+    for (const sym of graph.externalSymbols()) {
+      if (sym.name === undefined || !names.has(sym.name) || sym.address === 0) continue;
+      if (this.lookup(sym.address) === undefined) wanted.add(sym.address);
+    }
+    for (const sym of graph.absoluteSymbols()) {
+      if (sym.name !== undefined && names.has(sym.name) && sym.address !== 0 && this.lookup(sym.address) === undefined) wanted.add(sym.address);
+    }
+    if (wanted.size === 0) return;
+    const addresses = [...wanted];
+    const arch = graph.triple.split('-')[0] ?? '';
+    const runsHere = this.executor.loadThreadLocalModule !== undefined && arch === (this.executor.triple.split('-')[0] ?? '');
+    if (runsHere && !this.executor.locateThreadLocals) {
+      throw new JITLinkError('UnsupportedFeature', `thread-locals of the executor's libraries (${[...names].join(', ')}): this executor cannot locate them`, {
+        file: graph.name,
+      });
+    }
+    const places = runsHere
+      ? await this.executor.locateThreadLocals!(addresses)
+      : addresses.map(() => ({ moduleId: 1, blockOffset: 0, threadPointerOffset: 0 }));
+    addresses.forEach((address, i) => {
+      const place = places[i];
+      if (place) this.libraryThreadLocals.set(address, place);
+    });
   }
 
   private simulate(size: number, alignment: number, arch: string): LoadedThreadLocalModule {
