@@ -34,10 +34,22 @@ export interface ExecutorProcessControl {
    * pointer; undefined for an address in no loaded TLS block.
    */
   locateThreadLocals?(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]>;
+  /**
+   * Stores pointer-sized values, each with one aligned store that threads
+   * running in the executor see whole (redirectable calls: live re-linking).
+   * Each address must be pointer-aligned and writable.
+   */
+  writePointers?(writes: readonly PointerWrite[]): Promise<void>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/** One store of ExecutorProcessControl.writePointers. */
+export interface PointerWrite {
+  address: TargetAddress;
+  value: TargetAddress;
 }
 
 /** A thread-local storage block's initial image (see ExecutorProcessControl.loadThreadLocalModule). */
