@@ -73,8 +73,8 @@ export interface ThreadLocalImage {
 export interface ThreadLocalPlace {
   moduleId: number;
   blockOffset: number;
-  /** Right for libraries in static TLS (those loaded at process start). */
-  threadPointerOffset: number;
+  /** Undefined for a library in dynamic TLS (loaded after start-up): its block differs per thread. */
+  threadPointerOffset: number | undefined;
 }
 
 export interface LoadedThreadLocalModule {

@@ -936,8 +936,8 @@ static int find_tls_block(struct dl_phdr_info *info, size_t size, void *data) {
   return 0;
 }
 
-/* (sequence<address>) -> sequence<tuple(module id (0: none), offset in the block, offset from the thread pointer)>.
-   The last is right for libraries in static TLS (loaded at process start). */
+/* (sequence<address>) -> sequence<tuple(module id (0: none), offset in the block, offset from the thread
+   pointer, whether the block is in static TLS (else that offset is 0: the block differs per thread))>. */
 static void w_tls_locate(rd_t *r, buf_t *out) {
   uint64_t n = get_count(r, 8);
   size_t start = r->pos;
@@ -946,13 +946,26 @@ static void w_tls_locate(rd_t *r, buf_t *out) {
   if (!at_end(r))
     return;
   r->pos = start;
+  /* The static TLS area (glibc's, as sanitizers read it): a block inside it is at the same offset
+     from every thread's pointer; a block of a library loaded later is in dynamic TLS. */
+  void (*static_info)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+  size_t static_size = 0, static_align = 0;
+  if (static_info)
+    static_info(&static_size, &static_align);
+  uintptr_t tp = thread_pointer();
   put_u64(out, n);
   for (uint64_t i = 0; i < n; i++) {
     tls_query_t q = {get_u64(r), 0, 0, 0};
     dl_iterate_phdr(find_tls_block, &q);
+#if defined(__x86_64__)
+    int in_static = q.module_id && q.block < tp && tp - q.block <= static_size; /* variant II: below the TCB */
+#else
+    int in_static = q.module_id && q.block >= tp && q.block - tp < static_size; /* variant I: after it */
+#endif
     put_u64(out, q.module_id);
     put_u64(out, q.block_offset);
-    put_u64(out, q.module_id ? (uint64_t)(q.block - thread_pointer() + q.block_offset) : 0);
+    put_u64(out, in_static ? (uint64_t)(q.block - tp + q.block_offset) : 0);
+    put_u8(out, (uint8_t)in_static);
   }
 }
 

@@ -353,13 +353,14 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     const w = new SPSWriter().u64(addresses.length);
     for (const a of addresses) w.addr(a);
     return this.call(BootstrapNames.tlsLocate, w.finish(), `location of ${addresses.length} thread-local variables`, (r) => {
-      const n = r.count('thread-local locations', 24);
+      const n = r.count('thread-local locations', 25);
       if (n !== addresses.length) r.fail(`${n} thread-local locations for ${addresses.length} addresses`);
       return addresses.map(() => {
         const moduleId = r.u64('TLS module id');
         const blockOffset = r.u64('offset in the TLS block');
-        const threadPointerOffset = Number(r.i64('TLS offset from the thread pointer'));
-        return moduleId === 0 ? undefined : { moduleId, blockOffset, threadPointerOffset };
+        const offset = Number(r.i64('TLS offset from the thread pointer'));
+        const inStatic = r.bool('static TLS');
+        return moduleId === 0 ? undefined : { moduleId, blockOffset, threadPointerOffset: inStatic ? offset : undefined };
       });
     });
   }

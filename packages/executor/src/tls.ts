@@ -131,17 +131,31 @@ function libraryTLSBlocks(): LibraryTLSBlock[] {
 /**
  * Where thread-local variables of this process's libraries live, from the
  * addresses their symbols resolved to here (this thread's copies). The offset
- * from the thread pointer is right for libraries in static TLS (loaded at
+ * from the thread pointer exists for libraries in static TLS (loaded at
  * process start); a library loaded later keeps its variables in dynamic TLS,
- * reachable only through its module id and offset.
+ * reachable only through its module id and offset (undefined offset).
  */
-export function locateLibraryThreadLocals(addresses: readonly number[]): ({ moduleId: number; blockOffset: number; threadPointerOffset: number } | undefined)[] {
+export function locateLibraryThreadLocals(
+  addresses: readonly number[],
+): ({ moduleId: number; blockOffset: number; threadPointerOffset: number | undefined } | undefined)[] {
   const blocks = libraryTLSBlocks();
   const tp = getNative().pthreadSelf();
+  const staticSize = staticTLSSize();
   return addresses.map((address) => {
     const block = blocks.find((b) => address >= b.start && address < b.start + Math.max(b.size, 1));
     if (!block) return undefined;
     const blockOffset = address - block.start;
-    return { moduleId: block.moduleId, blockOffset, threadPointerOffset: block.start - tp + blockOffset };
+    // x86-64 (variant II): static blocks lie below the thread pointer, within the static TLS area.
+    const inStatic = block.start < tp && tp - block.start <= staticSize;
+    return { moduleId: block.moduleId, blockOffset, threadPointerOffset: inStatic ? block.start - tp + blockOffset : undefined };
   });
+}
+
+/** The size of the static TLS area (glibc's _dl_get_tls_static_info, as sanitizers read it); 0 when unknown. */
+function staticTLSSize(): number {
+  const info = getLibC().dlsym(RTLD_DEFAULT, '_dl_get_tls_static_info');
+  if (!info) return 0;
+  const out = new BigUint64Array(2);
+  koffi.call(toPointer(info), cProto('void (_Out_ uint64_t *size, _Out_ uint64_t *align)'), out.subarray(0, 1), out.subarray(1, 2));
+  return Number(out[0]);
 }

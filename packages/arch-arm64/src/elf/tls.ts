@@ -108,6 +108,16 @@ export function buildAArch64TLSEntries(graph: LinkGraph): void {
   }
 }
 
+/** A library's thread-local in dynamic TLS has no fixed offset from the thread pointer. */
+function dynamicTLSError(graph: LinkGraph, block: Block, i: number, name: string | undefined): JITLinkError {
+  return new JITLinkError(
+    'UnsupportedFeature',
+    `${name ?? '<anonymous>'} is a thread-local of a library in dynamic TLS (loaded after start-up): initial-exec, ` +
+      'local-exec and TLS-descriptor code cannot reach it at a fixed offset from the thread pointer; build with -fPIC (TLSGD)',
+    { file: graph.name, section: block.section.name, offset: block.edgeOffset(i) },
+  );
+}
+
 /** Pre-fixup: thread-local values become plain kinds of the values the loaded TLS blocks give. */
 export function lowerAArch64TLSEdges(graph: LinkGraph): void {
   let resolver: ReturnType<typeof getThreadLocalResolver> | null = null;
@@ -131,6 +141,8 @@ export function lowerAArch64TLSEdges(graph: LinkGraph): void {
         );
       }
       const addend = block.edgeAddend(i);
+      const usesTP = kind === K.TPOff64 || (rule !== undefined && 'value' in rule && rule.value === 'tp');
+      if (usesTP && Number.isNaN(location.threadPointerOffset)) throw dynamicTLSError(graph, block, i, target.name);
       const value =
         kind === K.TLSModuleId64
           ? location.moduleId

@@ -77,7 +77,8 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
       : addresses.map(() => ({ moduleId: 1, blockOffset: 0, threadPointerOffset: 0 }));
     addresses.forEach((address, i) => {
       const place = places[i];
-      if (place) this.libraryThreadLocals.set(address, place);
+      // NaN: a block in dynamic TLS has no offset from the thread pointer; the arch lowering refuses it.
+      if (place) this.libraryThreadLocals.set(address, { ...place, threadPointerOffset: place.threadPointerOffset ?? Number.NaN });
     });
   }
 
