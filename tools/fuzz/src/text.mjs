@@ -1,0 +1,169 @@
+/**
+ * Fuzz targets for text the command reads: `jitlink-check` expressions
+ * (evaluated against real linked graphs) and command lines (the option
+ * parser). Inputs are UTF-8 bytes, so the engine's minimization and
+ * regression files work unchanged; mutations work on characters and on
+ * tokens of each language.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LinkedGraphsCheckerContext, runCheckFile, scanCheckLines, toBigInt } from '@jitlink/core';
+import { createElfLinkGraph } from '@jitlink/elf';
+import { x86_64LinkTarget, x86_64Tools } from '@jitlink/arch-x86-64';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { nearestOption, OPTION_SPECS, parseAddress, parseAlias, parseOptions, parseSectCreate, parseSize } from '@jitlink/cli';
+import { guarded, linkWithTarget, repoRoot } from './targets.mjs';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Applies mutations to a text seed: [op, a, b] with op 0 replace a character
+ * by a token, 1 insert a token, 2 delete a short run, 3 truncate, 4 copy a
+ * run elsewhere. `seed.tokens` is the language's vocabulary.
+ */
+export function mutateText(seed, mutations) {
+  let text = decoder.decode(seed.bytes);
+  const tokens = seed.tokens;
+  for (const [op, a, b] of mutations) {
+    const at = text.length === 0 ? 0 : a % (text.length + 1);
+    const token = tokens[b % tokens.length];
+    switch (op % 5) {
+      case 0:
+        text = text.slice(0, at) + token + text.slice(at + 1);
+        break;
+      case 1:
+        text = text.slice(0, at) + token + text.slice(at);
+        break;
+      case 2:
+        text = text.slice(0, at) + text.slice(at + 1 + (b % 8));
+        break;
+      case 3:
+        text = text.slice(0, at);
+        break;
+      case 4: {
+        const run = text.slice(at, at + 1 + (b % 24));
+        const to = text.length === 0 ? 0 : (a * 7 + b) % (text.length + 1);
+        text = text.slice(0, to) + run + text.slice(to);
+        break;
+      }
+    }
+  }
+  return encoder.encode(text);
+}
+
+// --- jitlink-check expressions ---------------------------------------------
+
+const CHECK_OBJECTS = ['R_X86_64_PLT32', 'R_X86_64_GOTPCREL', 'R_X86_64_64', 'R_X86_64_PC32', 'R_X86_64_GOTPC64', 'R_X86_64_32S'];
+
+const CHECK_TOKENS = [
+  '(', ')', '[', ']', '{', '}', '*', '*{', '*{8}', '*{0}', '*{3}', '*{16}', '*{99999999999}', '~', '+', '-', '&', '|', '<<', '>>', '/', '/0',
+  '0', '1', '63', '64', '0x', '0x8000000000000000', '0xffffffffffffffff', '18446744073709551616', '99999999999999999999999', '-1',
+  ':', ',', '=', '==', ' ', '\\\n# jitlink-check: ', '\n# jitlink-check: ', '\n', 'decode_operand(', 'next_pc(', 'got_addr(',
+  'stub_addr(', 'section_addr(', 'main', 'extern_far', 'extern_near', '.text', '.got', '$__GOT', 'R_X86_64_PLT32.o', 'R_X86_64_GOTPCREL.o',
+  '[63:0]', '[64:0]', '[0:63]', '[31:0]', '[99999999999:0]', '\0', '\u00e9', '\u{1F600}', '"', "'", '\t',
+];
+
+let checkContext;
+
+/** A checker context over the corpus's x86-64 assembler tests, linked into a slab once. */
+async function checkerContext() {
+  if (checkContext) return checkContext;
+  const ctx = new LinkedGraphsCheckerContext({ decoder: x86_64Tools.instructionDecoder });
+  for (const name of CHECK_OBJECTS) {
+    const file = path.join(repoRoot, 'test-corpus/obj/asm/x86_64', `${name}.o`);
+    if (!fs.existsSync(file)) continue;
+    const graph = createElfLinkGraph(new Uint8Array(fs.readFileSync(file)), x86_64Elf, { name: file });
+    // Low in the address space, so the absolute 32-bit relocations of R_X86_64_32S fit.
+    await linkWithTarget(graph, x86_64LinkTarget, 16 * 1024 * 1024, 0x10_0000);
+    const table = (kind) => {
+      const entries = new Map();
+      for (const sym of [...graph.externalSymbols(), ...graph.definedSymbols()]) {
+        const entry = sym.name === undefined ? undefined : x86_64Tools.findTableEntry(graph, kind, sym.name);
+        if (entry !== undefined) entries.set(sym.name, toBigInt(entry.address));
+      }
+      return entries;
+    };
+    ctx.recordGraph(graph, { gotEntries: table('got'), stubs: table('stub') });
+  }
+  checkContext = ctx;
+  return ctx;
+}
+
+/** The check lines of the assembler tests: each seed is one file's checks. */
+function checkSeeds() {
+  const seeds = [];
+  for (const name of CHECK_OBJECTS) {
+    const file = path.join(repoRoot, 'test-corpus/obj/asm/x86_64', `${name}.s`);
+    if (!fs.existsSync(file)) continue;
+    const text = scanCheckLines(fs.readFileSync(file, 'utf8')).map((l) => `# jitlink-check: ${l.expression}`).join('\n');
+    seeds.push({ name: path.relative(repoRoot, file), bytes: encoder.encode(text), tokens: CHECK_TOKENS });
+  }
+  return seeds;
+}
+
+/** The check oracle: scan and evaluate every line against the linked graphs; failed checks are fine, other throws are not. */
+async function runCheck(bytes) {
+  const ctx = await checkerContext();
+  let outcome = 'rejected';
+  await guarded('runCheckFile', () => {
+    const report = runCheckFile(decoder.decode(bytes), ctx, { file: 'fuzz.s' });
+    // "linked": every check evaluated (true or false); "parsed": some did not evaluate.
+    outcome = report.failures.every((f) => f.lhs !== undefined) ? 'linked' : 'parsed';
+  });
+  return outcome;
+}
+
+// --- command lines -----------------------------------------------------------
+
+const OPTION_VALUES = [
+  '', '0', '1', '4096', '1Kb', '1Mb', '64Mb', '1Gb', '1Tb', '0x', '0x10000', '-1', '99999999999999999999', '0x1ffffffffffffffff', 'abc',
+  'a=b', 'jd:a=b', 'a=jd:b', ':=:', 'foo=0x1000', 'foo=', '=1', 'sect,file', 'sect,', ',', 'x@', 'sect,file@sym=0x10', 'sect,file@sym=',
+  'hello.o', 'libfoo.a', '(', '[', '*', '.*', '(?<', '\\', '127.0.0.1:20000', ':', 'host:99999', 'x86_64', 'arm64-apple-macosx', '--', '-',
+];
+
+function optionTokens() {
+  const words = [];
+  for (const spec of OPTION_SPECS) {
+    words.push(`-${spec.name}`, `--${spec.name}`);
+    if (spec.kind !== 'flag') words.push(`-${spec.name}=`, `-${spec.name}=1Mb`, `--${spec.name}=a=b`);
+  }
+  return [...words.map((w) => `\0${w}`), ...OPTION_VALUES.map((v) => `\0${v}`), '\0', '=', '-', 'x', '0', 'b', 'K', '\u00e9'];
+}
+
+const COMMAND_LINES = [
+  ['hello.o'],
+  ['main.o', 'util.o', '-args', 'a', 'b', 'c'],
+  ['-noexec', '-slab-allocate', '1Mb', '-slab-address', '0x10000', '-slab-page-size', '4096', 'foo.o'],
+  ['-show-graphs', '.*', '-show-addrs', '-show-times', '-json', 'foo.o'],
+  ['-phony-externals', 'test_code.o', '-harness', 'test_code_harness.o'],
+  ['-oop-executor=/usr/bin/llvm-jitlink-executor', '-use-shared-memory', 'hello.o'],
+  ['-oop-executor-connect=127.0.0.1:20000', 'hello.o'],
+  ['-abs', 'foo=0x1000', '-alias', 'jd:bar=baz', '-sectcreate', 'sect,file@sym=0x10', '-jd', 'other', 'a.o', '-L', '/usr/lib', '-lz'],
+  ['-entry', 'start', '-check', 'a.s', '-check-name', 'my-check', '-noexec', '-triple', 'x86_64', '-graph-budget', '32Mb', 'a.o'],
+  ['--help'],
+];
+
+function optionSeeds() {
+  const tokens = optionTokens();
+  return COMMAND_LINES.map((argv) => ({ name: argv.join(' '), bytes: encoder.encode(argv.join('\0')), tokens }));
+}
+
+/** The option oracle: parse the command line, and every word as each kind of option value. */
+async function runOptions(bytes) {
+  const argv = decoder.decode(bytes).split('\0');
+  const parsed = await guarded('parseOptions', () => parseOptions(argv));
+  for (const word of argv.slice(0, 16)) {
+    await guarded('parseSize', () => parseSize(word, 'size'));
+    await guarded('parseAddress', () => parseAddress(word, 'address'));
+    await guarded('parseAlias', () => parseAlias(word));
+    await guarded('parseSectCreate', () => parseSectCreate(word));
+    await guarded('nearestOption', () => nearestOption(word.replace(/^-+/, '')));
+  }
+  return parsed ? 'linked' : 'rejected';
+}
+
+export const textTargets = {
+  check: { description: 'jitlink-check expressions against linked x86-64 graphs', seeds: checkSeeds, run: runCheck, mutate: mutateText },
+  options: { description: 'command lines of the jitlink command', seeds: optionSeeds, run: runOptions, mutate: mutateText },
+};
