@@ -11,6 +11,7 @@ import { LinkedGraphsCheckerContext, runCheckFile, scanCheckLines, toBigInt } fr
 import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64LinkTarget, x86_64Tools } from '@jitlink/arch-x86-64';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { parseHostPort } from '@jitlink/executor-remote';
 import { nearestOption, OPTION_SPECS, parseAddress, parseAlias, parseOptions, parseSectCreate, parseSize } from '@jitlink/cli';
 import { guarded, linkWithTarget, repoRoot } from './targets.mjs';
 
@@ -52,13 +53,50 @@ export function mutateText(seed, mutations) {
   return encoder.encode(text);
 }
 
+/**
+ * Mutations of a command line (words separated by NUL): [op, a, b] with op 0
+ * replace word a by token b, 1 insert token b before word a, 2 delete word a,
+ * 3 join word a with token b (an `=value` or a suffix), 4 edit one character
+ * of word a (the character-level mutations of mutateText).
+ */
+export function mutateWords(seed, mutations) {
+  const words = decoder.decode(seed.bytes).split('\0');
+  const tokens = seed.tokens;
+  for (const [op, a, b] of mutations) {
+    const at = a % (words.length + 1);
+    const token = tokens[b % tokens.length];
+    switch (op % 5) {
+      case 0:
+        words[Math.min(at, words.length - 1)] = token;
+        break;
+      case 1:
+        words.splice(at, 0, token);
+        break;
+      case 2:
+        if (words.length > 1) words.splice(at % words.length, 1);
+        break;
+      case 3:
+        words[at % words.length] += token;
+        break;
+      case 4: {
+        const i = at % words.length;
+        words[i] = decoder.decode(mutateText({ bytes: encoder.encode(words[i]), tokens: CHAR_TOKENS }, [[Math.floor(b / 7) % 5, a >> 3, b]]));
+        break;
+      }
+    }
+  }
+  return encoder.encode(words.join('\0'));
+}
+
+const CHAR_TOKENS = ['=', '-', ':', ',', '@', '[', ']', '(', ')', '*', '\\', '0', '9', 'x', 'K', 'b', '\u00e9', ' ', ''];
+
 // --- jitlink-check expressions ---------------------------------------------
 
 const CHECK_OBJECTS = ['R_X86_64_PLT32', 'R_X86_64_GOTPCREL', 'R_X86_64_64', 'R_X86_64_PC32', 'R_X86_64_GOTPC64', 'R_X86_64_32S'];
 
 const CHECK_TOKENS = [
   '(', ')', '[', ']', '{', '}', '*', '*{', '*{8}', '*{0}', '*{3}', '*{16}', '*{99999999999}', '~', '+', '-', '&', '|', '<<', '>>', '/', '/0',
-  '0', '1', '63', '64', '0x', '0x8000000000000000', '0xffffffffffffffff', '18446744073709551616', '99999999999999999999999', '-1',
+  '0', '1', '2', '5', '9', '63', '64', '4096', '0x', '0x8000000000000000', '0xffffffffffffffff', '18446744073709551616', '99999999999999999999999', '-1',
   ':', ',', '=', '==', ' ', '\\\n# jitlink-check: ', '\n# jitlink-check: ', '\n', 'decode_operand(', 'next_pc(', 'got_addr(',
   'stub_addr(', 'section_addr(', 'main', 'extern_far', 'extern_near', '.text', '.got', '$__GOT', 'R_X86_64_PLT32.o', 'R_X86_64_GOTPCREL.o',
   '[63:0]', '[64:0]', '[0:63]', '[31:0]', '[99999999999:0]', '\0', '\u00e9', '\u{1F600}', '"', "'", '\t',
@@ -67,15 +105,18 @@ const CHECK_TOKENS = [
 let checkContext;
 
 /** A checker context over the corpus's x86-64 assembler tests, linked into a slab once. */
-async function checkerContext() {
+export async function checkerContext() {
   if (checkContext) return checkContext;
   const ctx = new LinkedGraphsCheckerContext({ decoder: x86_64Tools.instructionDecoder });
-  for (const name of CHECK_OBJECTS) {
+  for (const [i, name] of CHECK_OBJECTS.entries()) {
     const file = path.join(repoRoot, 'test-corpus/obj/asm/x86_64', `${name}.o`);
     if (!fs.existsSync(file)) continue;
     const graph = createElfLinkGraph(new Uint8Array(fs.readFileSync(file)), x86_64Elf, { name: file });
-    // Low in the address space, so the absolute 32-bit relocations of R_X86_64_32S fit.
-    await linkWithTarget(graph, x86_64LinkTarget, 16 * 1024 * 1024, 0x10_0000);
+    // Each object in its own slab low in the address space (the absolute 32-bit relocations of
+    // R_X86_64_32S fit); its externals resolve 256 MiB above the slab, and the checks know them there.
+    const base = 0x10_0000 + i * 0x200_0000;
+    await linkWithTarget(graph, x86_64LinkTarget, 16 * 1024 * 1024, base);
+    for (const sym of graph.externalSymbols()) if (sym.name !== undefined) ctx.defineSymbol(sym.name, BigInt(base + 0x1000_0000));
     const table = (kind) => {
       const entries = new Map();
       for (const sym of [...graph.externalSymbols(), ...graph.definedSymbols()]) {
@@ -90,14 +131,15 @@ async function checkerContext() {
   return ctx;
 }
 
-/** The check lines of the assembler tests: each seed is one file's checks. */
+/** The check lines of the assembler tests, one seed each (mutations stay within one expression). */
 function checkSeeds() {
   const seeds = [];
   for (const name of CHECK_OBJECTS) {
     const file = path.join(repoRoot, 'test-corpus/obj/asm/x86_64', `${name}.s`);
     if (!fs.existsSync(file)) continue;
-    const text = scanCheckLines(fs.readFileSync(file, 'utf8')).map((l) => `# jitlink-check: ${l.expression}`).join('\n');
-    seeds.push({ name: path.relative(repoRoot, file), bytes: encoder.encode(text), tokens: CHECK_TOKENS });
+    for (const line of scanCheckLines(fs.readFileSync(file, 'utf8'))) {
+      seeds.push({ name: `${path.relative(repoRoot, file)}:${line.line}`, bytes: encoder.encode(`# jitlink-check: ${line.expression}`), tokens: CHECK_TOKENS });
+    }
   }
   return seeds;
 }
@@ -128,7 +170,7 @@ function optionTokens() {
     words.push(`-${spec.name}`, `--${spec.name}`);
     if (spec.kind !== 'flag') words.push(`-${spec.name}=`, `-${spec.name}=1Mb`, `--${spec.name}=a=b`);
   }
-  return [...words.map((w) => `\0${w}`), ...OPTION_VALUES.map((v) => `\0${v}`), '\0', '=', '-', 'x', '0', 'b', 'K', '\u00e9'];
+  return [...words, ...OPTION_VALUES, ...OPTION_VALUES.map((v) => `=${v}`)];
 }
 
 const COMMAND_LINES = [
@@ -149,10 +191,22 @@ function optionSeeds() {
   return COMMAND_LINES.map((argv) => ({ name: argv.join(' '), bytes: encoder.encode(argv.join('\0')), tokens }));
 }
 
-/** The option oracle: parse the command line, and every word as each kind of option value. */
+/**
+ * The option oracle: parse the command line; the values the command uses
+ * later (-show-graphs patterns, the -oop-executor-connect address) must then
+ * be usable as the command uses them. Every word is also tried as each kind
+ * of option value.
+ */
 async function runOptions(bytes) {
   const argv = decoder.decode(bytes).split('\0');
-  const parsed = await guarded('parseOptions', () => parseOptions(argv));
+  let options;
+  const parsed = await guarded('parseOptions', () => {
+    options = parseOptions(argv);
+  });
+  if (options) {
+    await guarded('-show-graphs pattern', () => options.showGraphs.forEach((p) => new RegExp(p)));
+    if (options.oopExecutorConnect !== undefined) await guarded('-oop-executor-connect', () => parseHostPort(options.oopExecutorConnect));
+  }
   for (const word of argv.slice(0, 16)) {
     await guarded('parseSize', () => parseSize(word, 'size'));
     await guarded('parseAddress', () => parseAddress(word, 'address'));
@@ -165,5 +219,5 @@ async function runOptions(bytes) {
 
 export const textTargets = {
   check: { description: 'jitlink-check expressions against linked x86-64 graphs', seeds: checkSeeds, run: runCheck, mutate: mutateText },
-  options: { description: 'command lines of the jitlink command', seeds: optionSeeds, run: runOptions, mutate: mutateText },
+  options: { description: 'command lines of the jitlink command', seeds: optionSeeds, run: runOptions, mutate: mutateWords },
 };
