@@ -3,95 +3,16 @@
  * allocate / finalize / deallocate failing, a lookup failing, a definition
  * generator throwing, a plugin throwing from each of its methods, one graph
  * too large for memory. Each failure reaches notifyFailed once for the unit
- * that failed (and once for each unit that depended on it), fails exactly the
+ * that failed (at most once for each unit that failed with it), fails exactly the
  * lookups that needed it, frees what was allocated (checked against
  * /proc/self/maps), and leaves the session usable for the next link.
  */
-import { readFileSync } from 'node:fs';
-import {
-  BackendRegistry,
-  JITLinkError,
-  LinkGraph,
-  Linkage,
-  MemProt,
-  Scope,
-  type AllocAction,
-  type JITLinkAllocation,
-  type JITLinkDylib,
-  type JITLinkMemoryManager,
-  type SegmentsRequest,
-} from '@jitlink/core';
+import { BackendRegistry, JITLinkError } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
-import { X86_64EdgeKinds } from '@jitlink/arch-x86-64';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { InProcessMemoryManager } from '@jitlink/executor';
 import { ExecutionSession, ObjectLinkingLayer, type JITDylib, type MaterializationResponsibility, type Plugin } from '../src/index.js';
-
-/** An object defining `f_<name>` (code) and `t_<name>` (a table of pointers to `refs`), plus an optional zero-fill block. */
-function objectGraph(name: string, refs: readonly string[], zeroFill = 0): LinkGraph {
-  const g = new LinkGraph({ name: `${name}.o`, triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little', getEdgeKindName: x86_64Elf.getEdgeKindName });
-  const text = g.createSection('.text', MemProt.Read | MemProt.Exec);
-  const data = g.createSection('.data', MemProt.Read | MemProt.Write);
-  g.addDefinedSymbol(g.createContentBlock(text, new Uint8Array([0xc3]), 0, 16, 0), 0, `f_${name}`, 1, Linkage.Strong, Scope.Default, true, false);
-  const table = g.createContentBlock(data, new Uint8Array(8 * Math.max(1, refs.length)), 0, 8, 0);
-  g.addDefinedSymbol(table, 0, `t_${name}`, table.size, Linkage.Strong, Scope.Default, false, false);
-  refs.forEach((r, k) => table.addEdge(X86_64EdgeKinds.Pointer64, 8 * k, g.addExternalSymbol(r, 0), 0));
-  if (zeroFill > 0) {
-    const bss = g.createSection('.bss', MemProt.Read | MemProt.Write);
-    g.addDefinedSymbol(g.createZeroFillBlock(bss, zeroFill, 0, 8, 0), 0, `big_${name}`, zeroFill, Linkage.Strong, Scope.Default, false, false);
-  }
-  return g;
-}
-
-type Fault = 'allocate' | 'finalize' | 'deallocate';
-
-/** A memory manager that fails one seam for graphs named in `faults`, around the real in-process manager, and counts live allocations per graph. */
-class FaultyMemoryManager implements JITLinkMemoryManager {
-  readonly faults = new Map<string, Fault>();
-  readonly live = new Map<string, number>();
-  constructor(readonly inner: InProcessMemoryManager) {}
-
-  async allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
-    const name = request.graphName;
-    const fault = this.faults.get(name);
-    if (fault === 'allocate') throw new JITLinkError('AllocationFailed', `${name}: injected allocate failure`);
-    const allocation = await this.inner.allocate(dylib, request);
-    const live = this.live;
-    live.set(name, (live.get(name) ?? 0) + 1);
-    let released = false;
-    return {
-      segments: allocation.segments,
-      getWorkingMemory: (g) => allocation.getWorkingMemory(g),
-      getTargetMemory: (g) => allocation.getTargetMemory(g),
-      async finalize(actions: readonly AllocAction[]) {
-        if (fault === 'finalize') throw new JITLinkError('AllocationFailed', `${name}: injected finalize failure`);
-        await allocation.finalize(actions);
-      },
-      async deallocate() {
-        // As an executor that unmapped the memory but reports a failing dealloc action.
-        await allocation.deallocate();
-        if (!released) live.set(name, live.get(name)! - 1);
-        released = true;
-        if (fault === 'deallocate') throw new JITLinkError('AllocationFailed', `${name}: injected deallocate failure`);
-      },
-    };
-  }
-
-  /** Graphs holding memory now. */
-  holding(): string[] {
-    return [...this.live].filter(([, n]) => n > 0).map(([name]) => name).sort();
-  }
-}
-
-/** Mappings of this process that overlap the manager's reservations. */
-function mappingsIn(ranges: readonly { start: number; end: number }[]): number {
-  let count = 0;
-  for (const line of readFileSync('/proc/self/maps', 'utf8').trimEnd().split('\n')) {
-    const [lo, hi] = line.split(' ')[0]!.split('-').map((h) => parseInt(h, 16)) as [number, number];
-    if (ranges.some((r) => lo < r.end && hi > r.start)) count++;
-  }
-  return count;
-}
+import { FaultyMemoryManager, mappingsIn, objectGraph, type Fault } from './fault-injection.js';
 
 type PluginMethod = 'modifyPassConfig' | 'notifyLoaded' | 'notifyEmitted' | 'notifyFailed' | 'notifyRemovingResources' | 'notifyTransferringResources';
 
