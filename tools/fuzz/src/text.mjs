@@ -102,6 +102,42 @@ const CHECK_TOKENS = [
   '[63:0]', '[64:0]', '[0:63]', '[31:0]', '[99999999999:0]', '\0', '\u00e9', '\u{1F600}', '"', "'", '\t',
 ];
 
+/** Tokens of a check expression by class, for mutations that keep it well-formed. */
+const CHECK_CLASSES = {
+  number: ['0', '1', '2', '3', '4', '5', '7', '8', '31', '63', '64', '65', '0x10', '0x7fffffff', '0x80000000', '0xffffffff', '0x100000000',
+    '0x7fffffffffffffff', '0x8000000000000000', '0xffffffffffffffff'],
+  name: ['main', 'extern_far', 'extern_near', 'extern_high', 'extern_low', 'call_local', 'call_far', 'jmp_far', 'gotpcrel_field', 'abs64_local',
+    'pc32_data', 'pc32_load', 'gotpc64', 'movq_imm32s_high', 'mem_disp32s', '_GLOBAL_OFFSET_TABLE_', '.text', '.got', '.data',
+    'R_X86_64_PLT32.o', 'R_X86_64_GOTPCREL.o', 'R_X86_64_64.o', 'R_X86_64_PC32.o', 'R_X86_64_GOTPC64.o', 'R_X86_64_32S.o', 'nowhere.o', 'no_such_symbol'],
+  operator: ['+', '-', '&', '|', '<<', '>>', '*', '/'],
+  load: ['*{1}', '*{2}', '*{4}', '*{8}', '*{0}', '*{3}', '*{9}', '*{16}'],
+  builtin: ['decode_operand', 'next_pc', 'got_addr', 'stub_addr', 'section_addr'],
+};
+const CHECK_TOKEN = /(\*\{\d+\})|(0x[0-9a-fA-F]+|\d+)|([A-Za-z_.$][0-9A-Za-z:_.$]*)|(<<|>>|[-+&|*/])/g;
+
+/**
+ * Mutations of a check expression that mostly keep it well-formed: [op, a, b]
+ * with op 0-2 replacing token a by one of its class (a number, a name, an
+ * operator, a load width, a built-in), op 3-4 one of mutateText's edits.
+ */
+export function mutateCheck(seed, mutations) {
+  let bytes = seed.bytes;
+  for (const [op, a, b] of mutations) {
+    if (op % 5 >= 3) {
+      bytes = mutateText({ bytes, tokens: seed.tokens }, [[Math.floor(b / 3), a, b]]);
+      continue;
+    }
+    const text = decoder.decode(bytes);
+    const tokens = [...text.matchAll(CHECK_TOKEN)].filter((m) => m.index >= text.indexOf(':') + 1);
+    if (tokens.length === 0) continue;
+    const m = tokens[a % tokens.length];
+    const cls = m[1] ? 'load' : m[2] ? 'number' : m[3] ? (CHECK_CLASSES.builtin.includes(m[3]) ? 'builtin' : 'name') : 'operator';
+    const choices = CHECK_CLASSES[cls];
+    bytes = encoder.encode(text.slice(0, m.index) + choices[b % choices.length] + text.slice(m.index + m[0].length));
+  }
+  return bytes;
+}
+
 let checkContext;
 
 /** A checker context over the corpus's x86-64 assembler tests, linked into a slab once. */
@@ -218,6 +254,6 @@ async function runOptions(bytes) {
 }
 
 export const textTargets = {
-  check: { description: 'jitlink-check expressions against linked x86-64 graphs', seeds: checkSeeds, run: runCheck, mutate: mutateText },
+  check: { description: 'jitlink-check expressions against linked x86-64 graphs', seeds: checkSeeds, run: runCheck, mutate: mutateCheck },
   options: { description: 'command lines of the jitlink command', seeds: optionSeeds, run: runOptions, mutate: mutateWords },
 };
