@@ -64,8 +64,9 @@ const MALLOC_ARENA = 64 * 1024 * 1024;
 /**
  * Mappings other than the JS heap's and malloc's: V8's heap pages (anonymous,
  * read-write, starting on a 256 KiB boundary), its code range (given), the
- * [heap], and glibc's arenas (a 64 MiB-aligned read-write heap followed by
- * its inaccessible rest) come and go as those heaps grow and shrink.
+ * [heap], glibc's arenas (a 64 MiB-aligned read-write heap followed by its
+ * inaccessible rest) and thread stacks (read-write after a guard page) come
+ * and go as those heaps grow and shrink and threads start.
  */
 export function nonHeapMappings(codeRanges: readonly { start: number; end: number }[], maps: readonly Mapping[] = readMaps()): Mapping[] {
   const arena = (at: number) => at % MALLOC_ARENA === 0;
@@ -76,6 +77,10 @@ export function nonHeapMappings(codeRanges: readonly { start: number; end: numbe
     if (m.perms === 'rw-p' && m.start % V8_PAGE === 0) return false;
     if (m.perms === 'rw-p' && arena(m.start) && maps[i + 1]?.perms === '---p' && arena(maps[i + 1]!.end)) return false;
     if (m.perms === '---p' && arena(m.end) && maps[i - 1]?.perms === 'rw-p' && arena(maps[i - 1]!.start)) return false;
+    // Thread stacks (libuv's pool starts threads on demand): read-write after an adjacent guard page.
+    const guard = (g: Mapping | undefined, next: Mapping | undefined) =>
+      g !== undefined && next !== undefined && g.anonymous && g.perms === '---p' && g.end === next.start && g.end - g.start <= 0x10000 && next.anonymous && next.perms === 'rw-p';
+    if (guard(maps[i - 1], m) || guard(m, maps[i + 1])) return false;
     return true;
   });
 }
