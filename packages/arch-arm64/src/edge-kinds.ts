@@ -20,6 +20,7 @@ import {
   type EdgeKindNamer,
   type FixupRange,
 } from '@jitlink/core';
+import { AARCH64_TLS_RULES, describeTLSRule } from './tls-kinds.js';
 
 const F = EdgeKinds.FirstRelocation;
 
@@ -74,6 +75,12 @@ export const AArch64EdgeKinds = {
   SectionRelativePageOffset12: F + 34,
   SectionRelativeHigh12: F + 35,
   SectionIndex16: F + 36,
+  // Thread-local storage (elf/tls.ts): what TLS relocations become once the TLS block is loaded.
+  /** T + A (a TLS offset) into imm12, scaled by the access size of a load/store. */
+  Imm12Low: F + 37,
+  TLSModuleId64: F + 38,
+  DTPOff64: F + 39,
+  TPOff64: F + 40,
 } as const satisfies Record<string, EdgeKind>;
 
 export type AArch64EdgeKindName = keyof typeof AArch64EdgeKinds;
@@ -118,6 +125,8 @@ export const AArch64Formula = {
   Unsupported: 17,
   /** (T + A) >> 12 & 0xfff into an ADD (immediate, lsl #12). */
   High12: 18,
+  /** T + A in [0, 4096) into imm12, >> the access size of a load/store. */
+  Imm12Low: 19,
 } as const;
 
 /**
@@ -246,16 +255,22 @@ export const AARCH64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable({ .
   row('SectionRelativePageOffset12', 4, Fm.Lowered, 'T + A − S; becomes PageOffset12 before fixups (COFF)', PAGE_OFFSET),
   row('SectionRelativeHigh12', 4, Fm.Lowered, 'T + A − S; becomes High12 before fixups (COFF)', range(0, 2 ** 24 - 1, 1, '[0, 2^24)')),
   row('SectionIndex16', 2, Fm.Lowered, "the number of T's section, written by the COFF pass", range(0, 0xffff, 1, 'uint16')),
-  ...AARCH64_TLS_RELOCATIONS.map(
-    (name, i): EdgeKindInfo => ({
+  row('Imm12Low', 4, Fm.Imm12Low, 'T + A, >> the access size of a load/store, into imm12', range(0, 4095, 1, '[0, 4096), aligned to the access size')),
+  row('TLSModuleId64', 8, Fm.Lowered, "the loader's module id of T's TLS block; becomes Pointer64 once the block is loaded", RANGE_64),
+  row('DTPOff64', 8, Fm.Lowered, "T + A − the start of T's TLS block; becomes Pointer64 once the block is loaded", RANGE_64),
+  row('TPOff64', 8, Fm.Lowered, 'T + A − the thread pointer; becomes Pointer64 once the block is loaded', RANGE_64),
+  ...AARCH64_TLS_RELOCATIONS.map((name, i): EdgeKindInfo => {
+    // Relocations with a rule are lowered by elf/tls.ts once the TLS block is loaded; the others fail when linked.
+    const rule = AARCH64_TLS_RULES[name];
+    return {
       kind: FIRST_AARCH64_TLS_RELOCATION_KIND + i,
       name: TLS_KIND_PREFIX + name,
       width: 4,
-      formula: Fm.Unsupported,
-      value: `R_AARCH64_${name}: \`UnsupportedFeature\``,
+      formula: rule ? Fm.Lowered : Fm.Unsupported,
+      value: rule ? `R_AARCH64_${name}: ${describeTLSRule(rule)}` : `R_AARCH64_${name}: \`UnsupportedFeature\``,
       range: NONE,
-    }),
-  ),
+    };
+  }),
 ]);
 
 /** The row of an AArch64 kind; undefined for core's kinds and unknown numbers. */
@@ -271,9 +286,15 @@ export function aarch64EdgeKinds(): readonly EdgeKindInfo[] {
 /** Names AArch64 kinds (and core's generic kinds): e.g. "Page21". */
 export const getAArch64EdgeKindName: EdgeKindNamer = edgeKindNamer(AARCH64_EDGE_KIND_INFO.map((r) => r.name));
 
-/** True for the thread-local kinds not supported yet (ELF TLS relocations and TLS descriptor requests). */
+const K_TLS_VALUES: readonly EdgeKind[] = [AArch64EdgeKinds.TLSModuleId64, AArch64EdgeKinds.DTPOff64, AArch64EdgeKinds.TPOff64];
+
+/** True for the thread-local kinds: TLS descriptor requests, TLS values and those of R_AARCH64_TLS* relocations. */
 export function isAArch64TLSEdgeKind(kind: EdgeKind): boolean {
-  return aarch64EdgeKindInfo(kind)?.formula === Fm.Unsupported;
+  return (
+    aarch64EdgeKindInfo(kind)?.formula === Fm.Unsupported ||
+    K_TLS_VALUES.includes(kind) ||
+    (kind >= FIRST_AARCH64_TLS_RELOCATION_KIND && kind < FIRST_AARCH64_TLS_RELOCATION_KIND + AARCH64_TLS_RELOCATIONS.length)
+  );
 }
 
 /**

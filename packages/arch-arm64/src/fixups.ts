@@ -20,7 +20,7 @@ import {
   type FixupRange,
   type LinkGraph,
 } from '@jitlink/core';
-import { AARCH64_EDGE_KIND_INFO, AArch64Formula as Fm, aarch64TLSRelocationName, getAArch64EdgeKindName } from './edge-kinds.js';
+import { AARCH64_EDGE_KIND_INFO, AArch64Formula as Fm, aarch64TLSRelocationName, getAArch64EdgeKindName, isAArch64TLSEdgeKind } from './edge-kinds.js';
 import { tlsNotSupported } from './diagnostics.js';
 import {
   bits16,
@@ -97,7 +97,8 @@ const INSTRUCTIONS: Record<number, [(w: number) => boolean, string]> = {
   [Fm.PageOffset12]: [(w) => pageOffset12Scale(w) !== undefined, 'an ADD (immediate) or a load/store (unsigned offset)'],
   [Fm.GotPageOffset15]: [(w) => isLoadStoreUnsignedImm(w) && loadStoreScale(w) === 3, 'a 64-bit LDR (unsigned offset)'],
   // sh (bit 22) set: the immediate is shifted left by 12.
-  [Fm.High12]: [(w) => isAddSubImmediate(w) && (w & 0x00400000) !== 0, 'an ADD (immediate, lsl #12)'],
+  [Fm.High12]: [(w) => isAddSubImmediate(w) && (w & 0x00400000) !== 0, 'an ADD (immediate) with lsl #12'],
+  [Fm.Imm12Low]: [(w) => pageOffset12Scale(w) !== undefined, 'an ADD (immediate) or a load/store (unsigned offset)'],
   [Fm.MoveWide]: [isMoveWide, 'a MOVZ, MOVN or MOVK'],
   [Fm.MoveWideUnsigned]: [isMoveWide, 'a MOVZ, MOVN or MOVK'],
   [Fm.MoveWideSigned]: [isMoveWide, 'a MOVZ, MOVN or MOVK'],
@@ -119,7 +120,8 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
   if (info.formula === Fm.Lowered) {
     throw new JITLinkError(
       'InvalidGraphOperation',
-      `${describeFixup(block, edge)}: ${info.name} must be lowered before fixups (by the aarch64 GOT/PLT pass, or the COFF pass for COFF's kinds)`,
+      `${describeFixup(block, edge)}: ${info.name} must be lowered by the aarch64 ` +
+        `${isAArch64TLSEdgeKind(edge.kind) ? 'thread-local storage' : info.request !== undefined ? 'GOT/PLT' : 'COFF'} passes before fixups`,
       where,
     );
   }
@@ -193,6 +195,13 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
       const low = lowBits(T + A, 12);
       check(graph, block, edge, low, { ...info.range, multipleOf: 2 ** scale, name: `a multiple of the ${2 ** scale}-byte access size` });
       word = encodeImm12(word, low / 2 ** scale);
+      break;
+    }
+    case Fm.Imm12Low: {
+      const scale = pageOffset12Scale(word)!;
+      const value = T + A;
+      check(graph, block, edge, value, { ...info.range, multipleOf: 2 ** scale });
+      word = encodeImm12(word, value / 2 ** scale);
       break;
     }
     case Fm.High12: {

@@ -267,7 +267,15 @@ const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState)
   'slab-allocate': (v, { opts }) => void (opts.slabAllocate = parseSize(v, 'slab size')),
   'slab-address': (v, { opts }) => void (opts.slabAddress = parseAddress(v, 'slab address')),
   'slab-page-size': (v, { opts }) => void (opts.slabPageSize = parseSize(v, 'slab page size')),
-  'show-graphs': (v, { opts }) => void opts.showGraphs.push(v),
+  'show-graphs': (v, { opts }) => {
+    // Compiled when graphs are shown: a pattern that does not compile is a usage error now, not a failure after linking.
+    try {
+      new RegExp(v);
+    } catch (e) {
+      throw new UsageError(`-show-graphs '${v}' is not a valid regular expression: ${(e as Error).message}`);
+    }
+    opts.showGraphs.push(v);
+  },
   check: (v, { opts }) => void opts.checkFiles.push(v),
   'check-name': (v, { opts }) => void (opts.checkName = v),
 };

@@ -28,6 +28,13 @@ export interface ExecutorProcessControl {
    */
   loadThreadLocalModule?(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule>;
   /**
+   * Where thread-local variables of the executor's own libraries live, given
+   * the addresses their symbols resolved to (the calling thread's copies):
+   * their module id, offset in the module's block and offset from the thread
+   * pointer; undefined for an address in no loaded TLS block.
+   */
+  locateThreadLocals?(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]>;
+  /**
    * Stores pointer-sized values, each with one aligned store that threads
    * running in the executor see whole (redirectable calls: live re-linking).
    * Each address must be pointer-aligned and writable.
@@ -62,6 +69,14 @@ export interface ThreadLocalImage {
    * R_AARCH64_TLS_TPREL64): a module with one is placed in static TLS.
    */
   threadPointerRelocation: number;
+}
+
+/** A thread-local variable of a library loaded in the executor (see ExecutorProcessControl.locateThreadLocals). */
+export interface ThreadLocalPlace {
+  moduleId: number;
+  blockOffset: number;
+  /** Undefined for a library in dynamic TLS (loaded after start-up): its block differs per thread. */
+  threadPointerOffset: number | undefined;
 }
 
 export interface LoadedThreadLocalModule {

@@ -42,6 +42,7 @@ import {
   STT_FUNC,
   STT_GNU_IFUNC,
   STT_SECTION,
+  STT_TLS,
   STV_HIDDEN,
   STV_INTERNAL,
 } from './constants.js';
@@ -83,6 +84,8 @@ export interface ElfGraphInfo {
   originalNames: Map<Section, string>;
   /** Sections with SHF_TLS (.tdata/.tbss): built like data, their symbols are TLS offsets, not addresses. */
   tlsSections: Set<Section>;
+  /** Names of undefined thread-local symbols (STT_TLS): another object's or a library's thread-locals. */
+  threadLocalExternals: Set<string>;
   /** Section groups, in file order. */
   groups: ElfComdatGroup[];
   /** Number of relocations of each type skipped without an edge (type 0 "NONE"). */
@@ -145,6 +148,7 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph
     sectionsByIndex: new Array<Section | undefined>(elf.sections.length),
     originalNames: new Map(),
     tlsSections: new Set(),
+    threadLocalExternals: new Set(),
     groups: [],
     skippedNoneRelocations: 0,
   };
@@ -388,6 +392,7 @@ class GraphBuilder {
     const startStop = this.startStopSymbol(sym);
     if (startStop !== undefined) return startStop;
     const linkage = sym.binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
+    if (sym.type === STT_TLS) this.info.threadLocalExternals.add(sym.name);
     const existing = graph.findExternalSymbol(sym.name);
     if (existing !== undefined) {
       // A name listed twice: one strong reference makes the reference strong.

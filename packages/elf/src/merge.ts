@@ -46,6 +46,7 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
       sectionsByIndex: [],
       originalNames: new Map(),
       tlsSections: new Set(),
+      threadLocalExternals: new Set(),
       groups: [],
       skippedNoneRelocations: 0,
     };
@@ -55,6 +56,7 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
     const target = moved.get(section);
     if (target !== undefined && !info.originalNames.has(target)) info.originalNames.set(target, name);
   }
+  for (const name of fromInfo.threadLocalExternals) info.threadLocalExternals.add(name);
   for (const section of fromInfo.tlsSections) {
     const target = moved.get(section);
     if (target !== undefined) info.tlsSections.add(target);

@@ -11,9 +11,13 @@ import {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type JITLinkMemoryManager,
+  type LoadedThreadLocalModule,
   type PointerWrite,
   type TargetAddress,
+  type ThreadLocalImage,
+  type ThreadLocalPlace,
 } from '@jitlink/core';
+import { writeTLSModule } from '@jitlink/elf';
 import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
 import type { EPCConnection } from './connection.js';
 import { BootstrapNames, REQUIRED_BOOTSTRAP_SYMBOLS, type ExecutorInfo } from './protocol.js';
@@ -135,6 +139,25 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
       const at = r.offset;
       const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
       if (base === 0 || base % this.pageSize !== 0) r.fail(`reserved address ${formatAddress(base)} is not page aligned`, at);
+      return base;
+    });
+  }
+
+  /** True when the executor can reserve memory below 2 GiB (jitlink-executor's reserveLow service). */
+  get canReserveLow(): boolean {
+    return this.info.bootstrapSymbols.has(BootstrapNames.memoryReserveLow);
+  }
+
+  /** Reserves memory that ends below 2 GiB, for code with absolute 32-bit addresses. */
+  async reserveLow(size: number): Promise<TargetAddress> {
+    const instance = this.bootstrapSymbol(BootstrapNames.memoryManagerInstance);
+    const what = `reserve of 0x${size.toString(16)} bytes below 2 GiB`;
+    return this.call(BootstrapNames.memoryReserveLow, new SPSWriter().addr(instance).u64(size).finish(), what, (r) => {
+      const at = r.offset;
+      const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
+      if (base === 0 || base % this.pageSize !== 0 || base + size > 0x8000_0000) {
+        r.fail(`reserved address ${formatAddress(base)} is not page aligned or does not end below 2 GiB`, at);
+      }
       return base;
     });
   }
@@ -282,6 +305,64 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
       throw new JITLinkError('UnsupportedFeature', `${this.peer} calls functions with no arguments only (got ${args.length})`);
     }
     await this.call(BootstrapNames.runAsVoidFunction, new SPSWriter().addr(address).finish(), `call of ${formatAddress(address)}`, (r) => r.i32('result'));
+  }
+
+  // --- thread-local storage ---------------------------------------------
+
+  /**
+   * Loads a graph's TLS block in the executor: the shared object holding its
+   * PT_TLS segment is sent to the executor's TLS service, which writes it to a
+   * temporary file and dlopens it there, so the executor's loader owns every
+   * thread's copy. Executors without the service (LLVM's) get a clear error.
+   */
+  async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
+    if (!this.info.bootstrapSymbols.has(BootstrapNames.tlsLoad)) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `${name}: thread-local storage needs an executor with a TLS service (${BootstrapNames.tlsLoad}, as jitlink-executor has); ${this.peer} has none`,
+        { file: name },
+      );
+    }
+    const args = new SPSWriter().bytes(writeTLSModule(image)).finish();
+    const loaded = await this.call(BootstrapNames.tlsLoad, args, `load of the thread-local storage of ${name}`, (r) =>
+      readSPSExpected(r, (rr) => ({
+        handle: rr.addr('TLS module handle'),
+        moduleId: rr.u64('TLS module id'),
+        threadPointerOffset: Number(rr.i64('TLS offset from the thread pointer')),
+      })),
+    );
+    return {
+      moduleId: loaded.moduleId,
+      threadPointerOffset: loaded.threadPointerOffset,
+      unload: async () => {
+        if (this.disposed || this.connection.error) return;
+        const w = new SPSWriter().addr(loaded.handle);
+        await this.callError(BootstrapNames.tlsUnload, w.finish(), `unload of the thread-local storage of ${name}`);
+      },
+    };
+  }
+
+  /** Where thread-local variables of the executor's libraries live (jitlink-executor's TLS service). */
+  async locateThreadLocals(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]> {
+    if (!this.info.bootstrapSymbols.has(BootstrapNames.tlsLocate)) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `thread-locals of the executor's libraries need an executor with a TLS service (${BootstrapNames.tlsLocate}); ${this.peer} has none`,
+      );
+    }
+    const w = new SPSWriter().u64(addresses.length);
+    for (const a of addresses) w.addr(a);
+    return this.call(BootstrapNames.tlsLocate, w.finish(), `location of ${addresses.length} thread-local variables`, (r) => {
+      const n = r.count('thread-local locations', 25);
+      if (n !== addresses.length) r.fail(`${n} thread-local locations for ${addresses.length} addresses`);
+      return addresses.map(() => {
+        const moduleId = r.u64('TLS module id');
+        const blockOffset = r.u64('offset in the TLS block');
+        const offset = Number(r.i64('TLS offset from the thread pointer'));
+        const inStatic = r.bool('static TLS');
+        return moduleId === 0 ? undefined : { moduleId, blockOffset, threadPointerOffset: inStatic ? offset : undefined };
+      });
+    });
   }
 
   /** fflush(NULL) in the executor (an int argument of 0 is a null pointer on the supported ABIs). */

@@ -10,6 +10,7 @@ import {
   type LoadedThreadLocalModule,
   type PointerWrite,
   type ThreadLocalImage,
+  type ThreadLocalPlace,
   type TargetAddress,
 } from '@jitlink/core';
 import { DualMappedMemoryManager } from './dual-mapped-memory-manager.js';
@@ -17,7 +18,7 @@ import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './me
 import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
-import { loadTLSModule } from './tls.js';
+import { loadTLSModule, locateLibraryThreadLocals } from './tls.js';
 import { nativeView, storePointer } from './native.js';
 import {
   callVoid,
@@ -122,6 +123,10 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
   async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
     const loaded = loadTLSModule(image, name);
     return { ...loaded, unload: async () => loaded.unload() };
+  }
+
+  async locateThreadLocals(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]> {
+    return locateLibraryThreadLocals(addresses);
   }
 
   async createRuntimeServices(): Promise<JITRuntimeServices> {

@@ -62,6 +62,8 @@ export class ElfPlatform implements Plugin {
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
     setThreadLocalResolver(graph, this.tls);
     config.postAllocationPasses.push((g) => this.loadThreadLocals(g, tracker));
+    // First among the pre-fixup passes: the arch lowers its TLS edges with the resolver after it.
+    config.preFixupPasses.unshift((g) => (getElfGraphInfo(g)?.threadLocalExternals?.size ? this.tls.locateLibraryThreadLocals(g) : undefined));
     config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
   }
 

@@ -26,11 +26,14 @@ const TLS_MODULE_MACHINES: Record<string, { machine: number; threadPointerReloca
 
 export class ElfThreadLocalStorage implements ThreadLocalResolver {
   private readonly ranges: TemplateRange[] = [];
-  /** For executors that run nothing (-noexec): module ids and static offsets handed out here. */
+  /** For executors that run nothing, or not this architecture (-noexec): module ids and static offsets handed out here. */
   private simulatedModules = 0;
   private simulatedStaticSize = 0;
 
   constructor(private readonly executor: ExecutorProcessControl) {}
+
+  /** Thread-locals of the executor's libraries (e.g. libstdc++'s std::__once_callable), by resolved address. */
+  private readonly libraryThreadLocals = new Map<number, ThreadLocalLocation>();
 
   lookup(address: number): ThreadLocalLocation | undefined {
     for (const r of this.ranges) {
@@ -39,13 +42,57 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
         return { moduleId: r.moduleId, blockOffset, threadPointerOffset: r.threadPointerOffset + blockOffset };
       }
     }
-    return undefined;
+    return this.libraryThreadLocals.get(address);
   }
 
-  private simulate(size: number, alignment: number): LoadedThreadLocalModule {
-    // Static TLS blocks lie below the thread pointer (x86-64 variant II layout).
+  /**
+   * Pre-fixup, before the arch lowers its TLS edges: external thread-local
+   * symbols that no linked graph defines resolved into the executor's
+   * libraries; asks the executor where they live (module id, offsets).
+   * Where nothing runs (an executor without TLS blocks, or -noexec of another
+   * architecture), their module id is 1 and their offsets 0.
+   */
+  async locateLibraryThreadLocals(graph: LinkGraph): Promise<void> {
+    const names = getElfGraphInfo(graph)?.threadLocalExternals;
+    if (!names || names.size === 0) return;
+    const wanted = new Set<number>();
+    for (const sym of graph.externalSymbols()) {
+      if (sym.name === undefined || !names.has(sym.name) || sym.address === 0) continue;
+      if (this.lookup(sym.address) === undefined) wanted.add(sym.address);
+    }
+    for (const sym of graph.absoluteSymbols()) {
+      if (sym.name !== undefined && names.has(sym.name) && sym.address !== 0 && this.lookup(sym.address) === undefined) wanted.add(sym.address);
+    }
+    if (wanted.size === 0) return;
+    const addresses = [...wanted];
+    const arch = graph.triple.split('-')[0] ?? '';
+    const runsHere = this.executor.loadThreadLocalModule !== undefined && arch === (this.executor.triple.split('-')[0] ?? '');
+    if (runsHere && !this.executor.locateThreadLocals) {
+      throw new JITLinkError('UnsupportedFeature', `thread-locals of the executor's libraries (${[...names].join(', ')}): this executor cannot locate them`, {
+        file: graph.name,
+      });
+    }
+    const places = runsHere
+      ? await this.executor.locateThreadLocals!(addresses)
+      : addresses.map(() => ({ moduleId: 1, blockOffset: 0, threadPointerOffset: 0 }));
+    addresses.forEach((address, i) => {
+      const place = places[i];
+      // NaN: a block in dynamic TLS has no offset from the thread pointer; the arch lowering refuses it.
+      if (place) this.libraryThreadLocals.set(address, { ...place, threadPointerOffset: place.threadPointerOffset ?? Number.NaN });
+    });
+  }
+
+  private simulate(size: number, alignment: number, arch: string): LoadedThreadLocalModule {
+    const moduleId = ++this.simulatedModules + 1;
+    if (arch.startsWith('aarch64')) {
+      // Variant I (AArch64): static blocks follow the 16-byte TCB the thread pointer points at.
+      const start = Math.ceil(Math.max(16, this.simulatedStaticSize) / alignment) * alignment;
+      this.simulatedStaticSize = start + size;
+      return { moduleId, threadPointerOffset: start, unload: async () => {} };
+    }
+    // Variant II (x86-64): static blocks lie below the thread pointer.
     this.simulatedStaticSize = Math.ceil((this.simulatedStaticSize + size) / alignment) * alignment;
-    return { moduleId: ++this.simulatedModules + 1, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
+    return { moduleId, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
   }
 
   /** True when the graph has a thread-local block (load has something to do). */
@@ -85,11 +132,14 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
     blocks.forEach((block, i) => {
       if (!block.isZeroFill()) initImage.set(block.getContent(), placed[i]!.imageOffset);
     });
-    const arch = this.executor.triple.split('-')[0] ?? '';
-    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...(TLS_MODULE_MACHINES[arch] ?? TLS_MODULE_MACHINES.x86_64!) };
-    const loaded = this.executor.loadThreadLocalModule
+    // The graph's architecture: a -noexec link of aarch64 objects may run beside an x86-64 executor.
+    const arch = graph.triple.split('-')[0] ?? '';
+    const executorArch = this.executor.triple.split('-')[0] ?? '';
+    const machine = TLS_MODULE_MACHINES[arch.startsWith('aarch64') ? 'aarch64' : arch] ?? TLS_MODULE_MACHINES.x86_64!;
+    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...machine };
+    const loaded = this.executor.loadThreadLocalModule && arch === executorArch
       ? await this.executor.loadThreadLocalModule(image, graph.name)
-      : this.simulate(image.memorySize, alignment);
+      : this.simulate(image.memorySize, alignment, arch);
     const mine = placed.map((p) => ({ ...p, moduleId: loaded.moduleId, threadPointerOffset: loaded.threadPointerOffset }));
     this.ranges.push(...mine);
     return async () => {
