@@ -26,6 +26,7 @@ export {
   type CreateElfLinkGraphOptions,
   type ElfComdatGroup,
   type ElfGraphInfo,
+  type ElfSourceObject,
 } from './builder.js';
 export { discardElfComdatGroup } from './comdat.js';
 export { readElfDefinitions } from './definitions.js';
@@ -52,3 +53,4 @@ export {
   type ThreadLocalResolver,
   type TLSModuleImage,
 } from './tls-module.js';
+export { writeElfDebugObjects, withLoadAddresses, type ElfDebugObject } from './debug-object.js';

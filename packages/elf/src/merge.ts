@@ -48,6 +48,7 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
       tlsSections: new Set(),
       groups: [],
       skippedNoneRelocations: 0,
+      sourceObjects: [],
     };
     setElfGraphInfo(into, info);
   }
@@ -65,6 +66,8 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
     info.groups.push(group);
   }
   info.skippedNoneRelocations += fromInfo.skippedNoneRelocations;
+  // Blocks keep their identity when merged, so each source still finds its sections' blocks.
+  info.sourceObjects.push(...fromInfo.sourceObjects);
 }
 
 /** The section name X of a `__start_X` / `__stop_X` symbol name, or undefined. */
