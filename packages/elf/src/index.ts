@@ -54,3 +54,14 @@ export {
   type TLSModuleImage,
 } from './tls-module.js';
 export { writeElfDebugObjects, withLoadAddresses, type ElfDebugObject } from './debug-object.js';
+export {
+  writeJITDebugModule,
+  JIT_REGISTER_CODE_SYMBOL,
+  JIT_DESCRIPTOR_SYMBOL,
+  JIT_DESCRIPTOR_SIZE,
+  JIT_CODE_ENTRY_SIZE,
+  JIT_NOACTION,
+  JIT_REGISTER_FN,
+  JIT_UNREGISTER_FN,
+  type JITDebugModuleOptions,
+} from './jit-debug-module.js';

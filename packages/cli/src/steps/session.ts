@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import type { CliOptions } from '../options.js';
 import { createDefaultRegistry } from '../backends.js';
 import { addSelfRelocations } from '../link-extras.js';
+import { selfExecutorOptions } from './debugging.js';
 
 export interface LinkSession {
   readonly executor: ExecutorProcessControl;
@@ -49,7 +50,7 @@ async function createExecutor(options: CliOptions, registry: BackendRegistry): P
     },
     { registry },
   );
-  const executor = remote ?? new SelfExecutorProcessControl();
+  const executor = remote ?? new SelfExecutorProcessControl(selfExecutorOptions(options));
   try {
     for (const lib of options.preload) await executor.loadLibrary(lib);
   } catch (e) {
