@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JIT_CODE_CLOSE, JIT_CODE_LOAD, JITDUMP_MAGIC, readJitdump } from '@jitlink/core';
 import { parseElf, sectionContent } from '@jitlink/elf';
-import { needs, tool } from '@jitlink/test-support';
+import { file, needs, tool } from '@jitlink/test-support';
 import { parseOptions } from '../src/options.js';
 import { CLI, REPO_ROOT } from './corpus.js';
 import { runCli } from './run-cli.js';
@@ -21,6 +21,7 @@ const DEBUG = join(REPO_ROOT, 'test-corpus/obj/debug');
 const DEBUG_MAIN = join(DEBUG, 'debug_main.o');
 const DEBUG_LEAF = join(DEBUG, 'debug_leaf.o');
 const PERF_HOT = join(DEBUG, 'perf_hot.o');
+const OUR_EXECUTOR = join(REPO_ROOT, 'packages/executor-remote/dist/native/jitlink-executor-x86_64');
 const scratch = mkdtempSync(join(tmpdir(), 'jitlink-debugging-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -97,6 +98,63 @@ needs(tool('gdb', 'apt-get install gdb')).describe('gdb on a linked -g program',
     expect(known[2]).toHaveLength(1);
     expect(known[3]).toEqual([]);
     expect(events[3]).toMatch(/^action=2 first=0\n/);
+  });
+});
+
+needs(tool('gdb', 'apt-get install gdb'), file(OUR_EXECUTOR, 'npm run build')).describe('gdb on jitlink-executor (out of process)', () => {
+  test('the executor registers each debug object (LLVM\'s llvm_orc_registerJITLoaderGDBAllocAction): breakpoint, bt with file:line, removal', async () => {
+    const script = join(scratch, 'remote.gdb');
+    writeFileSync(
+      script,
+      [
+        'set pagination off',
+        'set breakpoint pending on',
+        'break jitted_leaf',
+        'break __jit_debug_register_code',
+        'commands',
+        '  silent',
+        '  printf "action=%d\\n", ((unsigned int *)&__jit_debug_descriptor)[1]',
+        '  info functions ^jitted_',
+        '  continue',
+        'end',
+        'run',
+        'bt 3',
+        'continue',
+        '',
+      ].join('\n'),
+    );
+    const gdbProcess = spawn('gdb', ['-batch', '-nx', '-x', script, '--args', OUR_EXECUTOR, 'listen=127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const port = new Promise<string>((resolvePort, reject) => {
+      const onData = (d: string) => {
+        out += d;
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolvePort(m[1]!);
+      };
+      gdbProcess.stdout.setEncoding('utf8').on('data', onData);
+      gdbProcess.stderr.setEncoding('utf8').on('data', onData);
+      gdbProcess.on('close', () => reject(new Error(`gdb ended before the executor listened:\n${out}`)));
+    });
+    const closed = new Promise<number | null>((resolveClose) => gdbProcess.on('close', resolveClose));
+    const timer = setTimeout(() => gdbProcess.kill('SIGKILL'), 240_000);
+    try {
+      const cli = await runCli([`-oop-executor-connect=127.0.0.1:${await port}`, DEBUG_MAIN, DEBUG_LEAF], 240_000);
+      expect(cli.stderr).toBe('');
+      expect(cli.code).toBe(0);
+      expect(await closed).toBe(0);
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(out).toMatch(/Breakpoint 1, jitted_leaf \(x=7\) at \.\/debug_leaf\.c:3\n/);
+    expect(out).toMatch(/^#1 +0x[0-9a-f]+ in jitted_middle \(x=5\) at \.\/debug_main\.c:7$/m);
+    expect(out).toMatch(/^#2 +0x[0-9a-f]+ in main \(\) at \.\/debug_main\.c:12$/m);
+    expect(out).toMatch(/^44$/m); // the program's output is the executor's
+    const events = out.split(/^(?=action=)/m).slice(1);
+    expect(events.map((e) => e.match(/^action=(\d)/)![1])).toEqual(['1', '1', '2', '2']);
+    const known = events.map((e) => [...e.matchAll(/^File \.\/(debug_\w+\.c):/gm)].map((m) => m[1]).sort());
+    expect(known[1]).toEqual(['debug_leaf.c', 'debug_main.c']);
+    expect(known[2]).toHaveLength(1);
+    expect(known[3]).toEqual([]);
   });
 });
 

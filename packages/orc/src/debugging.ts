@@ -54,13 +54,27 @@ class Registrations<Pending, Registered> {
   }
 }
 
+export interface DebuggerSupportOptions {
+  /**
+   * Whether an executor that turns out to have no GDB JIT interface (an
+   * UnsupportedFeature error from registerDebugObject) fails the link
+   * (default) or only ends debugger support (for support that is on by default).
+   */
+  required?: boolean;
+}
+
 export class DebuggerSupportPlugin implements Plugin {
   private readonly objects = new Registrations<DebugObject[], RegisteredDebugObject>();
+  private readonly required: boolean;
+  /** Set once an executor without the interface was met (with `required: false`). */
+  private unavailable = false;
 
   constructor(
     private readonly executor: ExecutorProcessControl,
     private readonly writeDebugObjects: DebugObjectWriter,
+    options: DebuggerSupportOptions = {},
   ) {
+    this.required = options.required ?? true;
     if (!executor.registerDebugObject) {
       throw new JITLinkError('UnsupportedFeature', `debugger support: this executor (${executor.triple}) has no GDB JIT interface`);
     }
@@ -68,6 +82,7 @@ export class DebuggerSupportPlugin implements Plugin {
 
   modifyPassConfig(mr: MaterializationResponsibility, _graph: LinkGraph, config: PassConfiguration): void {
     // After allocation every section has its address; the object's bytes are still at hand.
+    if (this.unavailable) return;
     config.postAllocationPasses.push((graph) => {
       const objects = this.writeDebugObjects(graph);
       if (objects.length > 0) this.objects.pending.set(mr, objects);
@@ -78,7 +93,15 @@ export class DebuggerSupportPlugin implements Plugin {
   async notifyEmitted(mr: MaterializationResponsibility): Promise<void> {
     const objects = this.objects.take(mr);
     for (const object of objects ?? []) {
-      const registration = await this.executor.registerDebugObject!(object.bytes, object.name);
+      if (this.unavailable) return;
+      let registration: RegisteredDebugObject;
+      try {
+        registration = await this.executor.registerDebugObject!(object.bytes, object.name);
+      } catch (e) {
+        if (this.required || !(e instanceof JITLinkError) || e.code !== 'UnsupportedFeature') throw e;
+        this.unavailable = true;
+        return;
+      }
       this.objects.registered.push({ tracker: mr.tracker, value: registration });
     }
   }

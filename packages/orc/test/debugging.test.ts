@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   BackendRegistry,
+  JITLinkError,
   MemProt,
   SlabMemoryManager,
   type ExecutorProcessControl,
@@ -89,5 +90,35 @@ describe('PerfSupportPlugin', () => {
       expect(sym.block.section.prot & MemProt.Exec).toBe(MemProt.Exec);
       expect(f.code).toEqual(sym.block.getContent().subarray(sym.offset, sym.offset + sym.size));
     }
+  });
+});
+
+describe('DebuggerSupportPlugin without an interface in the executor', () => {
+  function refusing() {
+    const context = setup();
+    let asked = 0;
+    (context.executor as { registerDebugObject: unknown }).registerDebugObject = async () => {
+      asked++;
+      throw new JITLinkError('UnsupportedFeature', 'no GDB JIT interface here');
+    };
+    return { ...context, asked: () => asked };
+  }
+
+  test('required (the default): the link fails with the executor\'s error', async () => {
+    const { executor, session, layer, main } = refusing();
+    layer.addPlugin(createElfDebuggerSupport(executor));
+    layer.add(main, read('perf_hot.o'), { name: 'perf_hot.o' });
+    await expect(session.lookupOne([main], 'main')).rejects.toThrow(/no GDB JIT interface here/);
+  });
+
+  test('not required: linking goes on, and the executor is not asked again', async () => {
+    const { executor, session, layer, main, asked } = refusing();
+    layer.addPlugin(createElfDebuggerSupport(executor, { required: false }));
+    layer.add(main, read('debug_leaf.o'), { name: 'debug_leaf.o' });
+    await session.lookupOne([main], 'jitted_leaf');
+    expect(asked()).toBe(1);
+    layer.add(main, read('perf_hot.o'), { name: 'perf_hot.o' });
+    await session.lookupOne([main], 'hot_spin');
+    expect(asked()).toBe(1);
   });
 });

@@ -13,7 +13,9 @@ import type { LinkSession } from './session.js';
 
 export function installDebuggingSupport(options: CliOptions, ls: LinkSession): void {
   if (options.debuggerSupport) {
-    if (ls.executor.registerDebugObject) ls.layer.addPlugin(createElfDebuggerSupport(ls.executor));
+    if (ls.executor.registerDebugObject) {
+      ls.layer.addPlugin(createElfDebuggerSupport(ls.executor, { required: options.debuggerSupportGiven }));
+    }
     // On by default, as in llvm-jitlink: only asking for it makes a missing interface an error.
     else if (options.debuggerSupportGiven) {
       throw new JITLinkError('UnsupportedFeature', `-debugger-support: this executor (${ls.executor.triple}) has no GDB JIT interface`);

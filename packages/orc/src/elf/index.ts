@@ -6,7 +6,7 @@
  */
 import { JITLinkError, readAddress64, type ExecutorProcessControl, type JITRuntimeServices, type LinkGraph, type PassConfiguration, type TargetAddress } from '@jitlink/core';
 import { getElfGraphInfo, initializerSectionInfo, setThreadLocalResolver, writeElfDebugObjects, type InitializerSectionInfo } from '@jitlink/elf';
-import { DebuggerSupportPlugin } from '../debugging.js';
+import { DebuggerSupportPlugin, type DebuggerSupportOptions } from '../debugging.js';
 import { ElfThreadLocalStorage } from './tls.js';
 import type { MaterializationResponsibility } from '../session.js';
 import type { JITDylib, ResourceTracker } from '../session.js';
@@ -18,8 +18,8 @@ import { absoluteSymbols } from '../generators.js';
  * linked object is registered with the executor's GDB JIT interface as a copy
  * of the object whose sections have their load addresses.
  */
-export function createElfDebuggerSupport(executor: ExecutorProcessControl): DebuggerSupportPlugin {
-  return new DebuggerSupportPlugin(executor, writeElfDebugObjects);
+export function createElfDebuggerSupport(executor: ExecutorProcessControl, options?: DebuggerSupportOptions): DebuggerSupportPlugin {
+  return new DebuggerSupportPlugin(executor, writeElfDebugObjects, options);
 }
 
 interface InitializerTable {
