@@ -9,6 +9,7 @@ import {
   type LoadedThreadLocalModule,
   type PerfFunction,
   type RegisteredDebugObject,
+  type PointerWrite,
   type ThreadLocalImage,
   type TargetAddress,
 } from '@jitlink/core';
@@ -20,10 +21,12 @@ import { MAX_ACTION_ARGUMENTS } from './services.js';
 import { loadTLSModule } from './tls.js';
 import { GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
 import { PerfSupport, type PerfSupportOptions } from './perf.js';
+import { storePointer } from './native.js';
 import {
   callVoid,
   flushCStdio,
   runAsMain,
+  runAsMainOnThread,
   runAtExitHandlers,
   runFinalizers,
   runInitializers,
@@ -96,6 +99,15 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
 
   async runAsMain(address: TargetAddress, args: readonly string[]): Promise<number> {
     return runAsMain(address, args);
+  }
+
+  /** runAsMain on a thread of its own: this process's JavaScript keeps running while the program does. */
+  runAsMainOnThread(address: TargetAddress, args: readonly string[]): Promise<number> {
+    return runAsMainOnThread(address, args);
+  }
+
+  async writePointers(writes: readonly PointerWrite[]): Promise<void> {
+    for (const { address, value } of writes) storePointer(address, value);
   }
 
   async callVoid(address: TargetAddress, args: readonly TargetAddress[] = []): Promise<void> {
