@@ -4,6 +4,7 @@
  */
 import {
   JITLinkError,
+  formatAddress,
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type LoadedThreadLocalModule,
@@ -21,7 +22,7 @@ import { MAX_ACTION_ARGUMENTS } from './services.js';
 import { loadTLSModule } from './tls.js';
 import { GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
 import { PerfSupport, type PerfSupportOptions } from './perf.js';
-import { storePointer } from './native.js';
+import { nativeView, storePointer } from './native.js';
 import {
   callVoid,
   flushCStdio,
@@ -108,6 +109,13 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
 
   async writePointers(writes: readonly PointerWrite[]): Promise<void> {
     for (const { address, value } of writes) storePointer(address, value);
+  }
+
+  async writeMemory(address: TargetAddress, bytes: Uint8Array): Promise<void> {
+    if (!this.memoryManager.isReadable(address, bytes.length)) {
+      throw new JITLinkError('InvalidArgument', `cannot write ${bytes.length} bytes at ${formatAddress(address)}: not JIT memory of this process`);
+    }
+    nativeView(address, bytes.length).set(bytes);
   }
 
   async callVoid(address: TargetAddress, args: readonly TargetAddress[] = []): Promise<void> {

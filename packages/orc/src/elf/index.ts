@@ -71,11 +71,20 @@ export class ElfPlatform implements Plugin {
     const tracker = mr.tracker;
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
     setThreadLocalResolver(graph, this.tls);
-    config.postAllocationPasses.push(async (g) => {
-      const unload = await this.tls.load(g);
+    config.postAllocationPasses.push((g) => this.loadThreadLocals(g, tracker));
+    config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
+  }
+
+  /**
+   * Post-allocation: loads the graph's TLS module. A graph without
+   * thread-local data returns no promise, so its link goes on without an
+   * event-loop turn.
+   */
+  private loadThreadLocals(graph: LinkGraph, tracker: ResourceTracker): Promise<void> | undefined {
+    if (!this.tls.hasThreadLocalData(graph)) return undefined;
+    return this.tls.load(graph).then((unload) => {
       if (unload) this.tlsModules.push({ tracker, unload });
     });
-    config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
   }
 
   private registerEHFrame(graph: LinkGraph): void {
@@ -89,6 +98,8 @@ export class ElfPlatform implements Plugin {
   }
 
   private recordInitializers(graph: LinkGraph, objectOrder: number, tracker: ResourceTracker): void {
+    // COFF's .ctors hold code of another calling convention: the COFF platform runs them.
+    if (graph.format === 'coff') return;
     const names = getElfGraphInfo(graph)?.originalNames;
     for (const section of graph.sections()) {
       const info = initializerSectionInfo(names?.get(section) ?? section.name);

@@ -48,6 +48,14 @@ export class ElfThreadLocalStorage implements ThreadLocalResolver {
     return { moduleId: ++this.simulatedModules + 1, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
   }
 
+  /** True when the graph has a thread-local block (load has something to do). */
+  hasThreadLocalData(graph: LinkGraph): boolean {
+    const sections = getElfGraphInfo(graph)?.tlsSections;
+    if (!sections) return false;
+    for (const section of sections) if (section.blocks.size > 0) return true;
+    return false;
+  }
+
   /** Post-allocation: loads the graph's TLS block; returns its unloader, or undefined without TLS. */
   async load(graph: LinkGraph): Promise<(() => Promise<void>) | undefined> {
     const sections = getElfGraphInfo(graph)?.tlsSections;
