@@ -44,8 +44,31 @@ export interface ExecutorProcessControl {
   writeMemory?(address: TargetAddress, bytes: Uint8Array): Promise<void>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
+  /**
+   * Debuggers: adds an in-memory object file (a debug object, its sections at
+   * their load addresses) to the executor's GDB JIT interface, so that a
+   * debugger attached to the executor sees its symbols and debug info.
+   */
+  registerDebugObject?(object: Uint8Array, name: string): Promise<RegisteredDebugObject>;
+  /** Profilers: announces linked functions (perf map lines, jitdump JIT_CODE_LOAD records). */
+  registerPerfFunctions?(functions: readonly PerfFunction[]): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/** A debug object in the executor's GDB JIT interface. */
+export interface RegisteredDebugObject {
+  /** Takes it out again (JIT_UNREGISTER_FN), where the executor can. */
+  deregister(): Promise<void>;
+}
+
+/** A linked function, for profilers. */
+export interface PerfFunction {
+  name: string;
+  address: TargetAddress;
+  size: number;
+  /** Its bytes as linked (fixups applied). */
+  code: Uint8Array;
 }
 
 /** One store of ExecutorProcessControl.writePointers. */
