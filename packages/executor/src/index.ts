@@ -55,4 +55,6 @@ export {
   type CSignature,
   type CType,
   type JSFunctionSymbol,
+  type JSFunctionsResourceManager,
+  type JSFunctionsTracker,
 } from './ffi.js';
