@@ -273,30 +273,34 @@ export interface JSFunctionSymbol {
   signature: CSignature;
 }
 
-/** A definition `JSFunctions` makes: always exported and callable, never weak. */
-type JSFunctionDefinition = { address: TargetAddress; flags: { exported: true; callable: true; weak: false } };
+/** A definition `JSFunctions` makes: exported (not hidden) and callable, never weak. */
+type JSFunctionDefinition = {
+  address: TargetAddress;
+  flags: { exported: true; hidden: false; callable: true; weak: false };
+};
 
 /**
  * The part of a resource-manager hook (`@jitlink/orc`'s `ResourceManager`)
  * `JSFunctions.defineIn` installs: told when a tracker is removed or its
  * resources move to another tracker.
  */
-export interface JSFunctionsResourceManager {
-  removeRecords(records: readonly unknown[], tracker: JSFunctionsTracker): Promise<void>;
-  transfer(dst: JSFunctionsTracker, src: JSFunctionsTracker): void;
+export interface JSFunctionsResourceManager<Tracker> {
+  removeRecords(records: readonly unknown[], tracker: Tracker): Promise<void>;
+  transfer(dst: Tracker, src: Tracker): void;
 }
 
 /**
  * The part of an `@jitlink/orc` `ResourceTracker` that `JSFunctions.defineIn`
- * uses (structurally, so this package does not depend on `@jitlink/orc`).
+ * uses (structurally, so this package does not depend on `@jitlink/orc`);
+ * `Self` is the tracker type itself.
  */
-export interface JSFunctionsTracker {
+export interface JSFunctionsTracker<Self> {
   readonly removed: boolean;
   readonly dylib: {
-    defineAbsolute(defs: ReadonlyMap<string, JSFunctionDefinition>, tracker: JSFunctionsTracker): void;
+    defineAbsolute(defs: ReadonlyMap<string, JSFunctionDefinition>, tracker: Self): void;
     readonly session: {
-      registerResourceManager(manager: JSFunctionsResourceManager): void;
-      deregisterResourceManager(manager: JSFunctionsResourceManager): void;
+      registerResourceManager(manager: JSFunctionsResourceManager<Self>): void;
+      deregisterResourceManager(manager: JSFunctionsResourceManager<Self>): void;
     };
   };
 }
@@ -323,7 +327,7 @@ export class JSFunctions {
   >();
   private disposed = false;
   /** The tracker whose removal unregisters these functions, once `defineIn` tied them. */
-  private owner: JSFunctionsTracker | undefined;
+  private owner: JSFunctionsTracker<unknown> | undefined;
   private untie: (() => void) | undefined;
 
   /** How many JS functions are registered as C code, over every `JSFunctions` not yet disposed. */
@@ -381,7 +385,7 @@ export class JSFunctions {
    * its resources were transferred to) is removed, the functions are
    * unregistered, as by `dispose()`, and their symbols go with the tracker's.
    */
-  defineIn(tracker: JSFunctionsTracker): this {
+  defineIn<Tracker extends JSFunctionsTracker<Tracker>>(tracker: Tracker): this {
     if (this.disposed) throw new JITLinkError('InvalidArgument', 'cannot define JS functions that were disposed');
     if (this.owner)
       throw new JITLinkError('InvalidArgument', 'these JS functions are already defined under a resource tracker');
@@ -389,7 +393,7 @@ export class JSFunctions {
     tracker.dylib.defineAbsolute(this.symbols(), tracker);
     this.owner = tracker;
     const session = tracker.dylib.session;
-    const manager: JSFunctionsResourceManager = {
+    const manager: JSFunctionsResourceManager<Tracker> = {
       removeRecords: async (_records, removed) => {
         if (removed === this.owner) this.dispose();
       },
@@ -418,7 +422,7 @@ export class JSFunctions {
 }
 
 function definition(address: TargetAddress): JSFunctionDefinition {
-  return { address, flags: { exported: true, callable: true, weak: false } };
+  return { address, flags: { exported: true, hidden: false, callable: true, weak: false } };
 }
 
 /** A JIT'd global of one C type, read and written through its address; see `cGlobal`. */
