@@ -9,7 +9,12 @@ import path from 'node:path';
 import { BackendRegistry } from '@jitlink/core';
 import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { InProcessMemoryManager, JSFunctions, SelfExecutorProcessControl, cFunction } from '@jitlink/executor';
+import {
+  InProcessMemoryManager,
+  JSFunctions,
+  SelfExecutorProcessControl,
+  cFunction,
+} from '@jitlink/executor';
 import { file, needs, platform } from '@jitlink/test-support';
 import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator } from '../src/index.js';
 
@@ -36,7 +41,11 @@ async function linkAndCall(
 ) {
   const tracker = env.main.createResourceTracker();
   const js = new JSFunctions();
-  const callback = js.add('host_transform', 'int32_t host_transform(int32_t value, const char *label)', transform);
+  const callback = js.add(
+    'host_transform',
+    'int32_t host_transform(int32_t value, const char *label)',
+    transform,
+  );
   js.defineIn(tracker);
   env.layer.add(env.main, new Uint8Array(readFileSync(FFI_OBJECT)), { name: 'ffi.o', tracker });
   const address = await env.session.lookupOne([env.main], 'apply_host');
