@@ -274,7 +274,7 @@ export interface JSFunctionSymbol {
 }
 
 /** A definition `JSFunctions` makes: exported (not hidden) and callable, never weak. */
-type JSFunctionDefinition = {
+export type JSFunctionDefinition = {
   address: TargetAddress;
   flags: { exported: true; hidden: false; callable: true; weak: false };
 };

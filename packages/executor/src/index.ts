@@ -54,6 +54,7 @@ export {
   type CGlobal,
   type CSignature,
   type CType,
+  type JSFunctionDefinition,
   type JSFunctionSymbol,
   type JSFunctionsResourceManager,
   type JSFunctionsTracker,

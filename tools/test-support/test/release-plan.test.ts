@@ -12,7 +12,10 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '../../..');
 
 test('every peer range on a @jitlink package admits its version and the next minor', () => {
-  const check = spawnSync(process.execPath, ['scripts/peer-ranges.mjs', '--check'], { cwd: root, encoding: 'utf8' });
+  const check = spawnSync(process.execPath, ['scripts/peer-ranges.mjs', '--check'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   expect(check.stdout).toBe('');
   expect(check.status).toBe(0);
 });
@@ -21,7 +24,10 @@ test('the pending changesets bump no package major', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'jitlink-release-plan-'));
   try {
     const output = path.join(dir, 'status.json');
-    const status = spawnSync('npx', ['changeset', 'status', '--output', output], { cwd: root, encoding: 'utf8' });
+    const status = spawnSync('npx', ['changeset', 'status', '--output', output], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(status.status).toBe(0);
     const plan = JSON.parse(readFileSync(output, 'utf8')) as { releases: { name: string; type: string }[] };
     expect(plan.releases.length).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
  * no stability promise between minor versions, not in the API reference.
  *
  * @packageDocumentation
+ * @internal
  */
 export {
   DW_EH_PE_absptr,
