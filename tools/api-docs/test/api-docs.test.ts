@@ -28,25 +28,37 @@ const published = readdirSync(path.join(root, 'packages'))
   .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
   .filter(({ manifest }) => manifest.private !== true);
 
-/** The names each public entry point of the package at `dir` exports, from its sources. */
-function publicExports(
+/** A package's public entry points (sources), as its "exports" name them; `./internal` is not public. */
+function entryPoints(
   dir: string,
   manifest: { exports: Record<string, string | { types?: string }> },
-): Set<string> {
-  const entries = Object.entries(manifest.exports)
+): string[] {
+  return Object.entries(manifest.exports)
     .filter(([subpath]) => subpath !== './internal')
     .flatMap(([, target]) => (typeof target === 'object' && target.types ? [target.types] : []))
     .map((types) => path.join(dir, types.replace('./dist/', 'src/').replace(/\.d\.ts$/, '.ts')));
-  const program = ts.createProgram(entries, {
+}
+
+// One program for every package's entry points: type-checking setup is the slow part.
+const program = ts.createProgram(
+  published.flatMap(({ dir, manifest }) => entryPoints(dir, manifest)),
+  {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
     skipLibCheck: true,
     noEmit: true,
-  });
+  },
+);
+
+/** The names the public entry points of the package at `dir` export, `@internal` ones aside. */
+function publicExports(
+  dir: string,
+  manifest: { exports: Record<string, string | { types?: string }> },
+): Set<string> {
   const checker = program.getTypeChecker();
   const names = new Set<string>();
-  for (const entry of entries) {
+  for (const entry of entryPoints(dir, manifest)) {
     const module = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
     for (const exported of checker.getExportsOfModule(module)) {
       const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
