@@ -97,6 +97,7 @@ export {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type LoadedThreadLocalModule,
+  type PointerWrite,
   type ThreadLocalImage,
 } from './executor-control.js';
 export {
