@@ -74,7 +74,7 @@ export interface CliOptions {
 
 /** 'optional-value': a value only after '=' (`-oop-executor`, `-oop-executor=<path>`). */
 type Kind = 'flag' | 'value' | 'optional-value' | 'list';
-interface OptionSpec {
+export interface OptionSpec {
   name: string;
   kind: Kind;
   group: string;

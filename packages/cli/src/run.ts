@@ -2,7 +2,8 @@
  * The jitlink command: links objects and archives into this process (or a
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
-import { escapeName, JITLinkError, toError, type LinkObserver } from '@jitlink/core';
+import { JITLinkError, toError, type LinkObserver } from '@jitlink/core';
+import { escapeName } from '@jitlink/core/internal';
 import { createDefaultRegistry } from './backends.js';
 import { helpText, parseOptions, type CliOptions } from './options.js';
 import { installChecks, installHarness } from './steps/check-harness.js';

@@ -6,6 +6,10 @@
 import type { TargetAddress } from './address.js';
 import type { JITLinkMemoryManager } from './memory-manager.js';
 
+/**
+ * The process the JIT'd code runs in (this one or another): its triple, memory manager, symbol
+ * lookup and calls into it.
+ */
 export interface ExecutorProcessControl {
   /** Target triple of the executor, e.g. "x86_64-unknown-linux-gnu". */
   readonly triple: string;
@@ -102,6 +106,10 @@ export interface ThreadLocalPlace {
   threadPointerOffset: number | undefined;
 }
 
+/**
+ * A thread-local storage block registered with the executor's system loader: its module id and
+ * offset from the thread pointer.
+ */
 export interface LoadedThreadLocalModule {
   moduleId: number;
   threadPointerOffset: number;
