@@ -15,12 +15,22 @@
  */
 import { JITLinkError } from './errors.js';
 
+/**
+ * An address in the executor: a JS number, exact up to 2^53 in magnitude (64-bit values beyond
+ * that are rejected, never rounded; `toBigInt` gives the unsigned 64-bit value).
+ */
 export type TargetAddress = number;
 
 const TWO_32 = 0x1_0000_0000;
+/** Largest address a TargetAddress holds exactly (2^53). */
 export const MAX_EXACT_ADDRESS = Number.MAX_SAFE_INTEGER + 1; // 2^53
+/**
+ * Smallest (most negative) address a TargetAddress holds exactly: a sign-extended 64-bit value
+ * down to -2^53.
+ */
 export const MIN_EXACT_ADDRESS = -MAX_EXACT_ADDRESS;
 
+/** Whether `value` is an integer TargetAddress can hold exactly. */
 export function isRepresentableAddress(value: number): boolean {
   return Number.isInteger(value) && value >= MIN_EXACT_ADDRESS && value <= MAX_EXACT_ADDRESS;
 }
@@ -67,6 +77,7 @@ export function writeAddress64(view: DataView, offset: number, value: number, li
   view.setUint32(littleEndian ? offset + 4 : offset, hi >>> 0, littleEndian);
 }
 
+/** The unsigned 64-bit value of `address` (negative addresses are sign-extended 64-bit values). */
 export function toBigInt(address: TargetAddress): bigint {
   return BigInt.asUintN(64, BigInt(address));
 }
@@ -77,6 +88,10 @@ export function formatAddress(address: TargetAddress): string {
   return '0x' + toBigInt(address).toString(16).padStart(16, '0');
 }
 
+/**
+ * `value` as 0x-prefixed hex, zero-padded to `digits` digits (negative values get a leading
+ * minus).
+ */
 export function formatHex(value: number, digits = 0): string {
   if (value < 0) return '-0x' + (-value).toString(16).padStart(digits, '0');
   return '0x' + value.toString(16).padStart(digits, '0');
@@ -96,6 +111,7 @@ export function alignUpWithOffset(value: number, alignment: number, alignmentOff
   return r === 0 ? value : value + (alignment - r);
 }
 
+/** Whether `value` is a positive integer power of two (alignments must be). */
 export function isPowerOfTwo(value: number): boolean {
   if (!Number.isInteger(value) || value <= 0) return false;
   return value <= 0x4000_0000 ? (value & (value - 1)) === 0 : Number.isInteger(Math.log2(value));

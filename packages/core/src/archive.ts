@@ -9,8 +9,10 @@
 import { JITLinkError } from './errors.js';
 import { decodeName } from './names.js';
 
+/** The archive dialect: GNU/System V (`/` name suffixes, `//` long names) or BSD (`#1/` names). */
 export type ArchiveFormat = 'gnu' | 'bsd';
 
+/** One ordinary member of an archive: its name, where it lies, and its bytes on demand. */
 export interface ArchiveMember {
   /** Member name with format decorations removed (trailing `/`, padding, `#1/` prefix). */
   readonly name: string;
@@ -70,6 +72,10 @@ const CHAR_0 = 0x30;
 const CHAR_9 = 0x39;
 const CHAR_BACKTICK = 0x60;
 
+/**
+ * A parsed static archive (`.a`): its members and the symbol index that says which member defines
+ * what. Built by `parseArchive`.
+ */
 export class Archive {
   readonly fileName: string;
   readonly format: ArchiveFormat;

@@ -19,6 +19,7 @@ import { archOfTriple, objectFormatOfTriple, type ObjectFormat } from './triple.
 import type { ByteSource } from './archive.js';
 import { PartialObject } from './partial-object.js';
 
+/** Options for building a LinkGraph from an object file. */
 export interface CreateLinkGraphOptions {
   /** Name of the graph, usually the file name (used in every error message). */
   name?: string;
@@ -88,6 +89,10 @@ export interface BackendTools {
   ): { stub: Symbol; slot: Symbol };
 }
 
+/**
+ * A format package composed with an architecture package (e.g. `createElfBackend(x86_64Elf)`):
+ * builds graphs of one format/architecture pair and knows how to link them.
+ */
 export interface LinkGraphBackend extends LinkTarget, BackendTools {
   /** A short name, e.g. "ELF/x86_64". */
   readonly name: string;
@@ -133,6 +138,10 @@ function isUniversalMachO(head: Uint8Array): boolean {
   return head[0] === 0xca && head[1] === 0xfe && head[2] === 0xba && (head[3] === 0xbe || head[3] === 0xbf);
 }
 
+/**
+ * Backends by format and architecture, and the sniffers that identify objects; `createLinkGraph`
+ * picks the backend for an object. `defaultBackendRegistry` is the one `registerBackend` fills.
+ */
 export class BackendRegistry {
   private readonly backends = new Map<string, LinkGraphBackend>();
   /** Consulted in order: the latest registered first. */
@@ -253,6 +262,10 @@ export class BackendRegistry {
 /** The registry used when none is passed explicitly. */
 export const defaultBackendRegistry = new BackendRegistry();
 
+/**
+ * Registers a backend with the default registry, so `createLinkGraph` can build its objects'
+ * graphs.
+ */
 export function registerBackend(backend: LinkGraphBackend): void {
   defaultBackendRegistry.register(backend);
 }

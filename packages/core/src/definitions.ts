@@ -7,6 +7,7 @@
  */
 import { Linkage, Scope, type LinkGraph } from './graph.js';
 
+/** How a definition takes part in symbol resolution: visibility, weakness, code or data, common. */
 export interface DefinitionFlags {
   /** Visible only within the defining JITDylib (STV_HIDDEN and the like). */
   hidden: boolean;

@@ -5,6 +5,10 @@
  */
 export type EdgeKind = number;
 
+/**
+ * The edge kinds every architecture shares; an architecture package numbers its own from
+ * `FirstRelocation`.
+ */
 export const EdgeKinds = {
   /** Never valid on a live edge. */
   Invalid: 0,
@@ -14,6 +18,7 @@ export const EdgeKinds = {
   FirstRelocation: 2,
 } as const;
 
+/** Names an edge kind for printing (an architecture package's own kinds included). */
 export type EdgeKindNamer = (kind: EdgeKind) => string;
 
 /** Names the generic kinds and falls back to the number for anything else. */

@@ -5,6 +5,7 @@
  */
 import { escapeName } from './names.js';
 
+/** What kind of failure a JITLinkError reports. */
 export type JITLinkErrorCode =
   | 'MalformedObject'
   | 'UnsupportedFormat'
@@ -22,6 +23,7 @@ export type JITLinkErrorCode =
   | 'InvalidArgument'
   | 'LinkFailed';
 
+/** Where in the input a JITLinkError was found: file, section and offset, each when known. */
 export interface JITLinkErrorLocation {
   /** Input file (object, archive member) the error concerns (as given: the message escapes it). */
   file?: string;
@@ -32,6 +34,10 @@ export interface JITLinkErrorLocation {
   offsetIn?: 'file' | 'section';
 }
 
+/**
+ * The error every package throws for bad input and failed links: a code, and the file, section and
+ * offset concerned, prefixed to the message (`<file>, section <name>, offset 0x…: …`).
+ */
 export class JITLinkError extends Error {
   readonly code: JITLinkErrorCode;
   readonly file: string | undefined;

@@ -6,6 +6,10 @@
 import type { TargetAddress } from './address.js';
 import type { JITLinkMemoryManager } from './memory-manager.js';
 
+/**
+ * The process the JIT'd code runs in (this one or another): its triple, memory manager, symbol
+ * lookup and calls into it.
+ */
 export interface ExecutorProcessControl {
   /** Target triple of the executor, e.g. "x86_64-unknown-linux-gnu". */
   readonly triple: string;
@@ -44,8 +48,31 @@ export interface ExecutorProcessControl {
   writeMemory?(address: TargetAddress, bytes: Uint8Array): Promise<void>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
+  /**
+   * Debuggers: adds an in-memory object file (a debug object, its sections at
+   * their load addresses) to the executor's GDB JIT interface, so that a
+   * debugger attached to the executor sees its symbols and debug info.
+   */
+  registerDebugObject?(object: Uint8Array, name: string): Promise<RegisteredDebugObject>;
+  /** Profilers: announces linked functions (perf map lines, jitdump JIT_CODE_LOAD records). */
+  registerPerfFunctions?(functions: readonly PerfFunction[]): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/** A debug object in the executor's GDB JIT interface. */
+export interface RegisteredDebugObject {
+  /** Takes it out again (JIT_UNREGISTER_FN), where the executor can. */
+  deregister(): Promise<void>;
+}
+
+/** A linked function, for profilers. */
+export interface PerfFunction {
+  name: string;
+  address: TargetAddress;
+  size: number;
+  /** Its bytes as linked (fixups applied). */
+  code: Uint8Array;
 }
 
 /** One store of ExecutorProcessControl.writePointers. */
@@ -79,6 +106,10 @@ export interface ThreadLocalPlace {
   threadPointerOffset: number | undefined;
 }
 
+/**
+ * A thread-local storage block registered with the executor's system loader: its module id and
+ * offset from the thread pointer.
+ */
 export interface LoadedThreadLocalModule {
   moduleId: number;
   threadPointerOffset: number;

@@ -8,11 +8,13 @@ import { JITLinkError } from './errors.js';
 import { MemLifetime, MemProt } from './memory-flags.js';
 import { objectFormatOfTriple, type ObjectFormat } from './triple.js';
 
+/** Whether a definition may be overridden (weak) or not (strong). */
 export enum Linkage {
   Strong = 0,
   Weak = 1,
 }
 
+/** How far a symbol is visible. */
 export enum Scope {
   /** Visible to everything. */
   Default = 0,
@@ -22,6 +24,7 @@ export enum Scope {
   Local = 2,
 }
 
+/** Byte order of the target. */
 export type Endianness = 'little' | 'big';
 
 /** A node that can be assigned an address: a Block, or the target of an external or absolute symbol. */
@@ -451,6 +454,7 @@ export class Section {
   }
 }
 
+/** The address range a section's blocks occupy after allocation, and its first block. */
 export interface SectionRange {
   start: TargetAddress;
   end: TargetAddress;
@@ -458,6 +462,10 @@ export interface SectionRange {
   firstBlock: Block | undefined;
 }
 
+/**
+ * What a new LinkGraph is for: its name, target triple, pointer size, byte order and edge-kind
+ * names.
+ */
 export interface LinkGraphOptions {
   /** Usually the input file's name. */
   name: string;
@@ -473,6 +481,11 @@ export interface LinkGraphOptions {
 
 const textEncoder = new TextEncoder();
 
+/**
+ * An object file as the linker sees it: sections of blocks (content or zero-fill), symbols that
+ * name offsets in blocks (or are external or absolute), and edges (relocations) from blocks to
+ * symbols.
+ */
 export class LinkGraph {
   readonly name: string;
   readonly triple: string;
@@ -1023,6 +1036,10 @@ export interface AllocActionCall {
   args: readonly TargetAddress[];
 }
 
+/**
+ * A call the executor makes when an allocation is finalized (registering eh-frames, running
+ * initializers...), and the one that undoes it when the allocation is released.
+ */
 export interface AllocAction {
   finalize: AllocActionCall;
   /** Undoes `finalize` when the allocation is released. */

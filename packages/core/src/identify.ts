@@ -11,6 +11,7 @@ import { JITLinkError } from './errors.js';
 import type { Endianness } from './graph.js';
 import type { ObjectFormat } from './triple.js';
 
+/** What an object file is, read from its header: format, architecture, word size and byte order. */
 export interface ObjectIdentity {
   format: ObjectFormat;
   /** LLVM-style architecture name ("x86_64", "aarch64", ...) or "unknown-<machine>". */
@@ -40,6 +41,7 @@ export interface FormatSniffer {
   sniff(bytes: Uint8Array, context: SniffContext): ObjectIdentity | undefined;
 }
 
+/** What a format sniffer is told besides the bytes. */
 export interface SniffContext {
   /** The object's name, for error messages. */
   file?: string;

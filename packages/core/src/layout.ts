@@ -9,6 +9,7 @@ import type { Block, LinkGraph } from './graph.js';
 import { allocGroup, MemLifetime, type AllocGroup } from './memory-flags.js';
 import type { SegmentRequest, SegmentsRequest } from './memory-manager.js';
 
+/** One segment of a graph's layout: its request and where each of its blocks goes in it. */
 export interface SegmentPlan {
   request: SegmentRequest;
   /** Blocks in layout order. */
@@ -17,6 +18,10 @@ export interface SegmentPlan {
   offsets: number[];
 }
 
+/**
+ * A graph's blocks grouped into segments by protection and lifetime, and the request for the
+ * memory manager.
+ */
 export interface SegmentLayout {
   request: SegmentsRequest;
   /** Ordered by AllocGroup value: standard segments first, then finalize-only. */
@@ -30,6 +35,10 @@ function inAddressOrder(blocks: readonly Block[]): boolean {
   return true;
 }
 
+/**
+ * Groups `graph`'s allocated blocks into segments (one per AllocGroup), ordered and aligned, and
+ * computes the memory request.
+ */
 export function computeSegmentLayout(graph: LinkGraph): SegmentLayout {
   const groups = new Map<AllocGroup, { sections: { ordinal: number; blocks: Block[] }[] }>();
   // Indexed loops: this runs once per graph, mostly before V8 optimizes it, and

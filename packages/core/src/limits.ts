@@ -5,6 +5,7 @@
  */
 import { JITLinkError } from './errors.js';
 
+/** Caps on an input object, checked before reading it; beyond one, a `LimitExceeded` JITLinkError. */
 export interface InputLimits {
   /** Largest input file, in bytes. */
   maxInputBytes?: number;

@@ -21,6 +21,10 @@ import type { JITLinkAllocation, JITLinkDylib, JITLinkMemoryManager } from './me
 /** A pass inspects or modifies the graph. Throwing (or rejecting) stops the link. */
 export type LinkGraphPass = (graph: LinkGraph) => void | Promise<void>;
 
+/**
+ * The link's pass pipeline: the passes run at each phase, in order. Backends and contexts add
+ * theirs.
+ */
 export class PassConfiguration {
   /** Before dead-stripping; the context's mark-live pass runs after these. */
   readonly prePrunePasses: LinkGraphPass[] = [];
@@ -34,6 +38,10 @@ export class PassConfiguration {
   readonly postFixupPasses: LinkGraphPass[] = [];
 }
 
+/**
+ * How an external symbol is referenced: a required one must be found; a weakly referenced one may
+ * resolve to 0.
+ */
 export enum SymbolLookupFlags {
   RequiredSymbol = 0,
   WeaklyReferencedSymbol = 1,
@@ -138,6 +146,7 @@ export interface LinkObserver {
   phase?(name: LinkPhaseName, graph: LinkGraph): void;
 }
 
+/** The phases of a link, as a `LinkObserver` hears of them. */
 export type LinkPhaseName =
   | 'pre-prune'
   | 'prune'

@@ -19,20 +19,25 @@ export enum MemLifetime {
 /** A (protection, lifetime) pair, encoded as a small integer usable as a map key. */
 export type AllocGroup = number;
 
+/** The AllocGroup of memory with protection `prot` and lifetime `lifetime`. */
 export function allocGroup(prot: MemProt, lifetime: MemLifetime): AllocGroup {
   return (prot & 7) | (lifetime << 3);
 }
+/** The protection of an AllocGroup. */
 export function allocGroupProt(group: AllocGroup): MemProt {
   return group & 7;
 }
+/** The lifetime of an AllocGroup. */
 export function allocGroupLifetime(group: AllocGroup): MemLifetime {
   return group >> 3;
 }
 
+/** A protection as `R-X`-style text. */
 export function formatMemProt(prot: MemProt): string {
   return (prot & MemProt.Read ? 'R' : '-') + (prot & MemProt.Write ? 'W' : '-') + (prot & MemProt.Exec ? 'X' : '-');
 }
 
+/** An AllocGroup as text: its protection, and its lifetime when not standard. */
 export function formatAllocGroup(group: AllocGroup): string {
   const lifetime = allocGroupLifetime(group);
   const suffix = lifetime === MemLifetime.Standard ? '' : lifetime === MemLifetime.Finalize ? ' (finalize-only)' : ' (no-alloc)';

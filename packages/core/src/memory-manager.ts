@@ -24,6 +24,7 @@ export interface SegmentRequest {
   zeroFillSize: number;
 }
 
+/** What a graph needs from a memory manager: its segments, and any placement constraint. */
 export interface SegmentsRequest {
   /** Name of the graph being linked, for messages. */
   graphName: string;
@@ -35,6 +36,10 @@ export interface SegmentsRequest {
   requiresLow32BitAddresses?: boolean;
 }
 
+/**
+ * One allocated segment: its group, its address in the executor, and the working memory the linker
+ * writes its content into.
+ */
 export interface AllocatedSegment {
   readonly group: AllocGroup;
   readonly targetAddress: TargetAddress;
@@ -59,6 +64,7 @@ export interface JITLinkAllocation {
   deallocate(): Promise<void>;
 }
 
+/** Allocates executor memory for graphs (in process, in another process, or simulated). */
 export interface JITLinkMemoryManager {
   allocate(dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation>;
 }
@@ -89,6 +95,7 @@ export function validateSegmentsRequest(request: SegmentsRequest): void {
 /** Default cap on the working memory a simulated manager holds at once: 1 GiB. */
 export const DEFAULT_MAX_RESERVED_BYTES = 1024 * 1024 * 1024;
 
+/** Where a simulated memory manager places memory, and how much it has. */
 export interface SimulatedMemoryOptions {
   /** Address of the first byte handed out. */
   baseAddress?: TargetAddress;

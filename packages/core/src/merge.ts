@@ -7,6 +7,7 @@ import { alignUp, isRepresentableAddress } from './address.js';
 import { JITLinkError } from './errors.js';
 import { Linkage, Scope, type LinkGraph, type Section, type Symbol } from './graph.js';
 
+/** How `mergeLinkGraphs` treats sections of the same name. */
 export interface MergeLinkGraphsOptions {
   /**
    * Whether a section of `from` may be merged into the same-named section of

@@ -5,6 +5,10 @@
  */
 import type { ObjectFormat } from './triple.js';
 
+/**
+ * A format/architecture pair the project links or plans to, and the packages that make up its
+ * backend.
+ */
 export interface KnownBackend {
   format: ObjectFormat;
   /** Architecture as identification names it ("x86_64", "aarch64", MachO's "arm64"). */
@@ -17,6 +21,10 @@ export interface KnownBackend {
   plannedIn?: string;
 }
 
+/**
+ * Every format/architecture pair the project knows of: supported ones with the version that first
+ * links them, planned ones with the package that will.
+ */
 export const KNOWN_BACKENDS: readonly KnownBackend[] = [
   { format: 'elf', arch: 'x86_64', packages: ['@jitlink/elf', '@jitlink/arch-x86-64'], since: '0.1.0' },
   { format: 'elf', arch: 'aarch64', packages: ['@jitlink/elf', '@jitlink/arch-arm64'], since: '0.2.0' },

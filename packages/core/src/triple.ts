@@ -5,6 +5,7 @@
  */
 export type ObjectFormat = 'elf' | 'macho' | 'coff' | (string & {});
 
+/** A target triple split into its parts. */
 export interface Triple {
   arch: string;
   vendor: string;
@@ -12,6 +13,10 @@ export interface Triple {
   environment: string;
 }
 
+/**
+ * Splits `triple` ("x86_64-unknown-linux-gnu") into its parts; missing parts are "unknown"
+ * (environment: empty).
+ */
 export function parseTriple(triple: string): Triple {
   const [arch = 'unknown', vendor = 'unknown', os = 'unknown', environment = ''] = triple.split('-');
   return { arch, vendor, os, environment };

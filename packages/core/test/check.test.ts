@@ -1,19 +1,22 @@
 import {
-  evaluateCheck,
-  formatCheckExpression,
   JITLinkError,
   Linkage,
   LinkedGraphsCheckerContext,
   LinkGraph,
   MemProt,
-  parseCheckEquation,
-  parseCheckExpression,
   runCheckFile,
-  scanCheckLines,
   Scope,
   type DecodedInstruction,
   type InstructionDecoder,
 } from '../src/index.js';
+// The checker's parser and evaluator are not public API: tested from their module.
+import {
+  evaluateCheck,
+  formatCheckExpression,
+  parseCheckEquation,
+  parseCheckExpression,
+  scanCheckLines,
+} from '../src/check/index.js';
 
 /** A decoder for a toy encoding: 0xAA imm32 (size 5, one immediate), 0xBB (size 1, one register). */
 const toyDecoder: InstructionDecoder = {

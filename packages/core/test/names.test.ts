@@ -1,6 +1,7 @@
 /** Names from files in messages: decoded keeping every byte, escaped onto one printable line. */
 import fc from 'fast-check';
-import { decodeName, escapeName, JITLinkError, parseArchive } from '../src/index.js';
+import { JITLinkError, parseArchive } from '../src/index.js';
+import { decodeName, escapeName } from '../src/internal/index.js';
 
 const bytesOf = (...parts: (string | number[])[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));

@@ -90,6 +90,17 @@ export interface ElfGraphInfo {
   groups: ElfComdatGroup[];
   /** Number of relocations of each type skipped without an edge (type 0 "NONE"). */
   skippedNoneRelocations: number;
+  /** The object files the graph was built from (several once graphs are merged), for debug objects. */
+  sourceObjects: ElfSourceObject[];
+}
+
+/** An object file a graph was built from: its bytes and the block built from each of its sections. */
+export interface ElfSourceObject {
+  name: string;
+  /** The object as given (blocks borrow their content from it, so keeping it costs nothing). */
+  bytes: Uint8Array;
+  /** The block built from each ELF section index (undefined for sections not built). */
+  blocksByIndex: readonly (Block | undefined)[];
 }
 
 const graphInfo = new WeakMap<LinkGraph, ElfGraphInfo>();
@@ -151,10 +162,12 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph
     threadLocalExternals: new Set(),
     groups: [],
     skippedNoneRelocations: 0,
+    sourceObjects: [],
   };
   graphInfo.set(graph, info);
   const builder = new GraphBuilder(elf, arch, graph, info);
   builder.build();
+  info.sourceObjects.push({ name: elf.fileName, bytes: elf.bytes, blocksByIndex: builder.blocksByIndex });
   return graph;
 }
 
@@ -251,6 +264,9 @@ function isMetadataSection(type: number): boolean {
 
 class GraphBuilder {
   private readonly blocks: (Block | undefined)[];
+  get blocksByIndex(): readonly (Block | undefined)[] {
+    return this.blocks;
+  }
   private readonly graphSymbols: (Symbol | undefined)[];
   /** One anonymous symbol per section, shared by its STT_SECTION symbols. */
   private readonly sectionSymbols: (Symbol | undefined)[];

@@ -49,6 +49,7 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
       threadLocalExternals: new Set(),
       groups: [],
       skippedNoneRelocations: 0,
+      sourceObjects: [],
     };
     setElfGraphInfo(into, info);
   }
@@ -67,6 +68,8 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
     info.groups.push(group);
   }
   info.skippedNoneRelocations += fromInfo.skippedNoneRelocations;
+  // Blocks keep their identity when merged, so each source still finds its sections' blocks.
+  info.sourceObjects.push(...fromInfo.sourceObjects);
 }
 
 /** The section name X of a `__start_X` / `__stop_X` symbol name, or undefined. */

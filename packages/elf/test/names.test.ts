@@ -4,7 +4,8 @@
  * escaped), whatever the names hold.
  */
 import fc from 'fast-check';
-import { escapeName, JITLinkError } from '@jitlink/core';
+import { JITLinkError } from '@jitlink/core';
+import { escapeName } from '@jitlink/core/internal';
 import { createElfLinkGraph, parseElf, readElfDefinitions, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_PROGBITS, STB_GLOBAL, STT_FUNC } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
 import { genericArch } from './helpers.js';

@@ -1017,18 +1017,116 @@ static void eh_frame(rd_t *r, buf_t *out, int reg) {
 static void w_register_eh(rd_t *r, buf_t *out) { eh_frame(r, out, 1); }
 static void w_deregister_eh(rd_t *r, buf_t *out) { eh_frame(r, out, 0); }
 
-/* llvm-jitlink looks this up in the executor (exported by -rdynamic) and runs
-   it as an allocation action for each graph's debug object. Debuggers are not
-   told about JIT'd code here: it reports success (an SPSError of "no error"). */
-wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size);
-wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size) {
-  (void)data;
-  (void)size;
+/* ---- GDB JIT interface -------------------------------------------------
+   Debuggers find __jit_debug_register_code and __jit_debug_descriptor in this
+   program's symbol table (exported by -rdynamic too), break on the function
+   and read the descriptor's list of in-memory object files. Controllers
+   register a debug object (already in executor memory) with LLVM's wrappers,
+   as a wrapper call or as an allocation action: SPSArgList<SPSExecutorAddrRange,
+   bool auto_register>, returning an SPSError. Removing one is this executor's
+   own addition (LLVM never removes them): the allocation's dealloc action
+   jitlink_deregisterJITLoaderGDBAllocAction(SPSExecutorAddrRange). */
+
+struct jit_code_entry {
+  struct jit_code_entry *next_entry;
+  struct jit_code_entry *prev_entry;
+  const char *symfile_addr;
+  uint64_t symfile_size;
+};
+struct jit_descriptor {
+  uint32_t version;
+  uint32_t action_flag; /* 0 no action, 1 register, 2 unregister */
+  struct jit_code_entry *relevant_entry;
+  struct jit_code_entry *first_entry;
+};
+
+/* Version 1 statically: a debugger checks it before this program writes anything. */
+__attribute__((visibility("default"))) struct jit_descriptor __jit_debug_descriptor = {1, 0, NULL, NULL};
+
+__attribute__((visibility("default"), noinline)) void __jit_debug_register_code(void);
+__attribute__((visibility("default"), noinline)) void __jit_debug_register_code(void) {
+  /* Kept as a call the debugger's breakpoint can catch. */
+  __asm__ volatile("" ::: "memory");
+}
+
+static wrapper_result_t spserror_result(const char *msg) {
   wrapper_result_t r;
-  r.data.ptr = NULL;
-  r.data.inline_bytes[0] = 0;
-  r.size = 1;
+  if (!msg) {
+    r.data.ptr = NULL;
+    r.data.inline_bytes[0] = 0; /* SPSError: no error */
+    r.size = 1;
+    return r;
+  }
+  buf_t b = {0};
+  put_error(&b, msg);
+  r.size = b.len;
+  if (b.len <= sizeof r.data.inline_bytes) {
+    memcpy(r.data.inline_bytes, b.data, b.len);
+    free(b.data);
+  } else
+    r.data.ptr = b.data;
   return r;
+}
+
+static wrapper_result_t out_of_band_error(const char *msg) {
+  wrapper_result_t r;
+  r.data.ptr = strdup(msg);
+  r.size = 0;
+  return r;
+}
+
+static wrapper_result_t register_jit_code(const char *data, size_t size) {
+  rd_t r = {(const unsigned char *)data, size, 0, 1};
+  uint64_t start = get_u64(&r), end = get_u64(&r);
+  int auto_register = get_bool(&r);
+  if (!at_end(&r) || end < start)
+    return out_of_band_error("malformed arguments to llvm_orc_registerJITLoaderGDB");
+  struct jit_code_entry *e = calloc(1, sizeof *e);
+  if (!e)
+    return spserror_result("no memory for a GDB JIT entry");
+  e->symfile_addr = (const char *)(uintptr_t)start;
+  e->symfile_size = end - start;
+  e->next_entry = __jit_debug_descriptor.first_entry;
+  if (e->next_entry)
+    e->next_entry->prev_entry = e;
+  __jit_debug_descriptor.first_entry = e;
+  __jit_debug_descriptor.relevant_entry = e;
+  __jit_debug_descriptor.action_flag = 1;
+  if (auto_register)
+    __jit_debug_register_code();
+  return spserror_result(NULL);
+}
+
+wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size);
+wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size) { return register_jit_code(data, size); }
+wrapper_result_t llvm_orc_registerJITLoaderGDBAllocAction(const char *data, size_t size);
+wrapper_result_t llvm_orc_registerJITLoaderGDBAllocAction(const char *data, size_t size) { return register_jit_code(data, size); }
+
+wrapper_result_t jitlink_deregisterJITLoaderGDBAllocAction(const char *data, size_t size);
+wrapper_result_t jitlink_deregisterJITLoaderGDBAllocAction(const char *data, size_t size) {
+  rd_t r = {(const unsigned char *)data, size, 0, 1};
+  uint64_t start = get_u64(&r), end = get_u64(&r);
+  if (!at_end(&r) || end < start)
+    return out_of_band_error("malformed arguments to jitlink_deregisterJITLoaderGDBAllocAction");
+  struct jit_code_entry *e = __jit_debug_descriptor.first_entry;
+  while (e && !(e->symfile_addr == (const char *)(uintptr_t)start && e->symfile_size == end - start))
+    e = e->next_entry;
+  if (!e)
+    return spserror_result("no GDB JIT entry for that range");
+  if (e->prev_entry)
+    e->prev_entry->next_entry = e->next_entry;
+  else
+    __jit_debug_descriptor.first_entry = e->next_entry;
+  if (e->next_entry)
+    e->next_entry->prev_entry = e->prev_entry;
+  __jit_debug_descriptor.relevant_entry = e;
+  __jit_debug_descriptor.action_flag = 2;
+  __jit_debug_register_code();
+  /* The debugger read the entry during the call. */
+  __jit_debug_descriptor.relevant_entry = NULL;
+  __jit_debug_descriptor.action_flag = 0;
+  free(e);
+  return spserror_result(NULL);
 }
 
 /* JIT'd code calling back into the controller is not supported: an out-of-band error. */
@@ -1090,6 +1188,32 @@ static int dispatch_local(uint64_t tag, rd_t *args, buf_t *out) {
     wrappers[i].handler(args, out);
     if (!args->ok || args->pos != args->len)
       return out->len = before, -1;
+    return 1;
+  }
+  return 0;
+}
+
+/* Wrapper functions controllers find by name (dlsym) and may call directly,
+   as llvm-jitlink does with llvm_orc_registerJITLoaderGDBWrapper. 1: called
+   (out holds the result); 0: not one of them; -1: it failed out of band. */
+static int call_exported_wrapper(uint64_t tag, const unsigned char *data, size_t size, buf_t *out) {
+  static const wrapper_fn_t exported[] = {
+      llvm_orc_registerJITLoaderGDBWrapper,
+      llvm_orc_registerJITLoaderGDBAllocAction,
+      jitlink_deregisterJITLoaderGDBAllocAction,
+  };
+  for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++) {
+    if (tag != (uint64_t)(uintptr_t)exported[i])
+      continue;
+    wrapper_result_t wr = exported[i]((const char *)data, size);
+    if (wr.size == 0 && wr.data.ptr) {
+      free(wr.data.ptr);
+      return -1;
+    }
+    const char *bytes = wr.size <= sizeof(wr.data.inline_bytes) ? wr.data.inline_bytes : wr.data.ptr;
+    put_bytes(out, bytes, wr.size);
+    if (wr.size > sizeof(wr.data.inline_bytes))
+      free(wr.data.ptr);
     return 1;
   }
   return 0;
@@ -1256,6 +1380,8 @@ static void serve(void) {
     rd_t args = {body, body_len, 0, 1};
     buf_t out = {0};
     int handled = dispatch_local(tag, &args, &out);
+    if (handled == 0)
+      handled = call_exported_wrapper(tag, body, body_len, &out);
     if (handled == 0)
       hangup_with_error("call to an address that is not one of this executor's functions");
     if (handled < 0)

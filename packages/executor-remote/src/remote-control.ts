@@ -13,9 +13,11 @@ import {
   type JITLinkMemoryManager,
   type LoadedThreadLocalModule,
   type PointerWrite,
+  type RegisteredDebugObject,
   type TargetAddress,
   type ThreadLocalImage,
   type ThreadLocalPlace,
+  alignUp,
 } from '@jitlink/core';
 import { writeTLSModule } from '@jitlink/elf';
 import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
@@ -25,6 +27,10 @@ import { RemoteMemoryManager } from './remote-memory-manager.js';
 import { RemoteRuntimeServices } from './runtime-services.js';
 import { SharedMemoryManager } from './shared-memory-manager.js';
 import { SPSReader, SPSWriter, readSPSError, readSPSExpected } from './sps.js';
+
+/** LLVM's registration function for debug objects (an allocation action), and jitlink-executor's counterpart. */
+const GDB_REGISTER_ACTION = 'llvm_orc_registerJITLoaderGDBAllocAction';
+const GDB_DEREGISTER_ACTION = 'jitlink_deregisterJITLoaderGDBAllocAction';
 
 /** The services the ELF platform names in allocation actions, and the executor functions behind them. */
 const SERVICE_WRAPPERS: Readonly<Record<string, string>> = {
@@ -57,6 +63,10 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   private disposed = false;
   private runtimeLibraries: Promise<void> | undefined;
   private readonly runtimeServices: RemoteRuntimeServices[] = [];
+  /** The executor's GDB JIT interface functions, once looked up. */
+  private gdbFunctions: Promise<{ register: TargetAddress; deregister: TargetAddress | undefined }> | undefined;
+  /** Reservations holding registered debug objects, released (and so deregistered) at dispose. */
+  private readonly debugObjects = new Set<TargetAddress>();
   /** atexit/__cxa_atexit/__dso_handle for a session's linked code, from a runtime linked into the executor. */
   readonly createRuntimeServices?: () => Promise<JITRuntimeServices>;
 
@@ -284,6 +294,45 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     return result;
   }
 
+  // --- debuggers ----------------------------------------------------------
+
+  /**
+   * Puts a debug object into executor memory (a read-only reservation of its
+   * own) and registers it with the executor's GDB JIT interface from the
+   * allocation's finalize action, LLVM's llvm_orc_registerJITLoaderGDBAllocAction
+   * (an ExecutorAddrRange and auto-register = true). Where the executor also
+   * exports jitlink_deregisterJITLoaderGDBAllocAction (jitlink-executor), it is
+   * the dealloc action, so releasing the reservation takes the object out of
+   * the debugger's list; LLVM's executor keeps it listed.
+   */
+  async registerDebugObject(object: Uint8Array, name: string): Promise<RegisteredDebugObject> {
+    this.gdbFunctions ??= this.lookupIn(this.processHandle, [GDB_REGISTER_ACTION, GDB_DEREGISTER_ACTION]).then((found) => {
+      const register = found.get(GDB_REGISTER_ACTION);
+      if (register === undefined) throw new JITLinkError('UnsupportedFeature', `${this.peer} has no GDB JIT interface (${GDB_REGISTER_ACTION})`);
+      return { register, deregister: found.get(GDB_DEREGISTER_ACTION) };
+    });
+    const { register, deregister } = await this.gdbFunctions;
+    const size = alignUp(Math.max(object.length, 1), this.pageSize);
+    const base = await this.reserve(size);
+    const range = new SPSWriter().addr(base).addr(base + object.length);
+    const w = new SPSWriter().u64(1).u8(1 /* read-only */).addr(base).u64(object.length).bytes(object);
+    w.u64(1).addr(register).bytes(new SPSWriter().addr(base).addr(base + object.length).bool(true).finish());
+    if (deregister !== undefined) w.addr(deregister).bytes(range.finish());
+    else w.addr(0).u64(0);
+    try {
+      await this.finalizeMemory(w.finish(), `debug object of ${name}`, size);
+    } catch (e) {
+      await this.deallocate([base]).catch(() => undefined);
+      throw e;
+    }
+    this.debugObjects.add(base);
+    return {
+      deregister: async () => {
+        if (this.debugObjects.delete(base) && !this.disposed) await this.deallocate([base]);
+      },
+    };
+  }
+
   // --- running code -----------------------------------------------------
 
   async runAsMain(address: TargetAddress, args: readonly string[]): Promise<number> {
@@ -380,6 +429,10 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
         // Exit handlers registered by linked code run while its memory is still mapped.
         for (const services of this.runtimeServices.splice(0)) await services.runAtExitHandlers();
         await this.flushOutput();
+        // Debuggers stop listing code that is about to be unmapped.
+        const debugObjects = [...this.debugObjects];
+        this.debugObjects.clear();
+        if (debugObjects.length > 0) await this.deallocate(debugObjects);
         await this.memoryManager.releaseAll();
       } catch (e) {
         error = e;

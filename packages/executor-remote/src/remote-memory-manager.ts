@@ -6,24 +6,8 @@
  * copies, zero-fills, protects (never writable and executable at once) and
  * runs the actions.
  */
-import {
-  JITLinkError,
-  MemLifetime,
-  MemProt,
-  alignUp,
-  allocGroupLifetime,
-  allocGroupProt,
-  formatAllocGroup,
-  segmentOfGroup,
-  validateSegmentsRequest,
-  type AllocAction,
-  type AllocatedSegment,
-  type JITLinkAllocation,
-  type JITLinkDylib,
-  type JITLinkMemoryManager,
-  type SegmentsRequest,
-  type TargetAddress,
-} from '@jitlink/core';
+import { JITLinkError, MemLifetime, MemProt, alignUp, allocGroupLifetime, allocGroupProt, formatAllocGroup, segmentOfGroup, type AllocAction, type AllocatedSegment, type JITLinkAllocation, type JITLinkDylib, type JITLinkMemoryManager, type SegmentsRequest, type TargetAddress } from '@jitlink/core';
+import { validateSegmentsRequest } from '@jitlink/core/internal';
 import type { RemoteExecutorProcessControl } from './remote-control.js';
 import { SPSWriter } from './sps.js';
 

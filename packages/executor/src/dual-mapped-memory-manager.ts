@@ -30,14 +30,13 @@ import {
   allocGroupProt,
   alignUp,
   formatAddress,
-  joinErrors,
-  validateSegmentsRequest,
   type AllocAction,
   type AllocGroup,
   type AllocatedSegment,
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
+import { joinErrors, validateSegmentsRequest } from '@jitlink/core/internal';
 import { TWO_GIB, notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
 import {

@@ -273,11 +273,47 @@ export interface JSFunctionSymbol {
   signature: CSignature;
 }
 
+/** A definition `JSFunctions` makes: exported (not hidden) and callable, never weak. */
+export type JSFunctionDefinition = {
+  address: TargetAddress;
+  flags: { exported: true; hidden: false; callable: true; weak: false };
+};
+
+/**
+ * The part of a resource-manager hook (`@jitlink/orc`'s `ResourceManager`)
+ * `JSFunctions.defineIn` installs: told when a tracker is removed or its
+ * resources move to another tracker.
+ */
+export interface JSFunctionsResourceManager<Tracker> {
+  removeRecords(records: readonly unknown[], tracker: Tracker): Promise<void>;
+  transfer(dst: Tracker, src: Tracker): void;
+}
+
+/**
+ * The part of an `@jitlink/orc` `ResourceTracker` that `JSFunctions.defineIn`
+ * uses (structurally, so this package does not depend on `@jitlink/orc`);
+ * `Self` is the tracker type itself.
+ */
+export interface JSFunctionsTracker<Self> {
+  readonly removed: boolean;
+  readonly dylib: {
+    defineAbsolute(defs: ReadonlyMap<string, JSFunctionDefinition>, tracker: Self): void;
+    readonly session: {
+      registerResourceManager(manager: JSFunctionsResourceManager<Self>): void;
+      deregisterResourceManager(manager: JSFunctionsResourceManager<Self>): void;
+    };
+  };
+}
+
+/** Callbacks registered with koffi through any `JSFunctions` and not yet unregistered. */
+let liveCallbacks = 0;
+
 /**
  * JS functions callable from JIT'd code, each at a native address with a C
- * signature. Define their addresses as absolute symbols (`symbols()`, for
- * `JITDylib.defineAbsolute`) and keep the set until the code that calls them is
- * removed (after `ResourceTracker.remove()` or `ExecutorProcessControl.dispose()`),
+ * signature. `defineIn(tracker)` defines them as absolute symbols of an ORC
+ * JITDylib and ties them to that resource tracker: removing the tracker
+ * unregisters them. Used without ORC, define their addresses yourself
+ * (`symbols()`) and keep the set until the code that calls them is removed,
  * then `dispose()` it: a call through a disposed function's address crashes.
  * A callback's arguments arrive as koffi gives them (pointers as opaque
  * values; `koffi.address(p)` for the address); its result is checked against
@@ -290,8 +326,20 @@ export class JSFunctions {
     { symbol: JSFunctionSymbol; handle: IKoffiRegisteredCallback }
   >();
   private disposed = false;
+  /** The tracker whose removal unregisters these functions, once `defineIn` tied them. */
+  private owner: JSFunctionsTracker<unknown> | undefined;
+  private untie: (() => void) | undefined;
 
-  /** Registers `fn` with C signature `signature` under `name`; returns its address. */
+  /** How many JS functions are registered as C code, over every `JSFunctions` not yet disposed. */
+  static get liveCount(): number {
+    return liveCallbacks;
+  }
+
+  /**
+   * Registers `fn` with C signature `signature` under `name`; returns its
+   * address. Once `defineIn` tied the set to a tracker, the new function is
+   * defined under that tracker too.
+   */
   add(name: string, signature: string, fn: (...args: never[]) => unknown): TargetAddress {
     if (this.disposed)
       throw new JITLinkError('InvalidArgument', `cannot add ${name}: the JS functions were disposed`);
@@ -306,7 +354,17 @@ export class JSFunctions {
       return convert(sig.result, result, `result of JS function ${name}`);
     };
     const handle = koffi.register(checked, koffi.pointer(cProto(anonymousPrototype(sig))));
+    liveCallbacks++;
     const address = Number(koffi.address(handle));
+    if (this.owner) {
+      try {
+        this.owner.dylib.defineAbsolute(new Map([[name, definition(address)]]), this.owner);
+      } catch (e) {
+        koffi.unregister(handle);
+        liveCallbacks--;
+        throw e;
+      }
+    }
     this.registered.set(name, { symbol: { name, address, signature: sig }, handle });
     return address;
   }
@@ -317,22 +375,54 @@ export class JSFunctions {
   }
 
   /** Name → `{ address, flags }` for `JITDylib.defineAbsolute` (exported, callable). */
-  symbols(): Map<string, { address: TargetAddress; flags: { exported: true; callable: true; weak: false } }> {
-    return new Map(
-      this.list().map((s) => [
-        s.name,
-        { address: s.address, flags: { exported: true, callable: true, weak: false } },
-      ]),
-    );
+  symbols(): Map<string, JSFunctionDefinition> {
+    return new Map(this.list().map((s) => [s.name, definition(s.address)]));
+  }
+
+  /**
+   * Defines every function as an absolute symbol of `tracker`'s JITDylib,
+   * under `tracker`, and ties their lifetime to it: when the tracker (or one
+   * its resources were transferred to) is removed, the functions are
+   * unregistered, as by `dispose()`, and their symbols go with the tracker's.
+   */
+  defineIn<Tracker extends JSFunctionsTracker<Tracker>>(tracker: Tracker): this {
+    if (this.disposed) throw new JITLinkError('InvalidArgument', 'cannot define JS functions that were disposed');
+    if (this.owner)
+      throw new JITLinkError('InvalidArgument', 'these JS functions are already defined under a resource tracker');
+    if (tracker.removed) throw new JITLinkError('InvalidArgument', 'cannot define JS functions under a removed resource tracker');
+    tracker.dylib.defineAbsolute(this.symbols(), tracker);
+    this.owner = tracker;
+    const session = tracker.dylib.session;
+    const manager: JSFunctionsResourceManager<Tracker> = {
+      removeRecords: async (_records, removed) => {
+        if (removed === this.owner) this.dispose();
+      },
+      transfer: (dst, src) => {
+        if (src === this.owner) this.owner = dst;
+      },
+    };
+    session.registerResourceManager(manager);
+    this.untie = () => session.deregisterResourceManager(manager);
+    return this;
   }
 
   /** Unregisters every function; their addresses must no longer be called. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const { handle } of this.registered.values()) koffi.unregister(handle);
+    for (const { handle } of this.registered.values()) {
+      koffi.unregister(handle);
+      liveCallbacks--;
+    }
     this.registered.clear();
+    this.untie?.();
+    this.untie = undefined;
+    this.owner = undefined;
   }
+}
+
+function definition(address: TargetAddress): JSFunctionDefinition {
+  return { address, flags: { exported: true, hidden: false, callable: true, weak: false } };
 }
 
 /** A JIT'd global of one C type, read and written through its address; see `cGlobal`. */

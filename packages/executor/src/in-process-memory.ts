@@ -12,7 +12,6 @@ import {
   allocGroupProt,
   alignUp,
   formatAllocGroup,
-  joinErrors,
   segmentOfGroup,
   toError,
   type AllocAction,
@@ -24,6 +23,7 @@ import {
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
+import { joinErrors } from '@jitlink/core/internal';
 import { reservationSizeOption, type PlacementPolicy, type ReservedRange } from './address-space.js';
 import { systemPageSize } from './native.js';
 import { runAtExitHandlers } from './run.js';

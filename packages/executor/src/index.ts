@@ -56,5 +56,10 @@ export {
   type CGlobal,
   type CSignature,
   type CType,
+  type JSFunctionDefinition,
   type JSFunctionSymbol,
+  type JSFunctionsResourceManager,
+  type JSFunctionsTracker,
 } from './ffi.js';
+export { GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
+export { PerfSupport, createJitdumpDirectory, type PerfSupportOptions } from './perf.js';

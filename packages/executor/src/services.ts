@@ -5,12 +5,12 @@
 import {
   JITLinkError,
   formatAddress,
-  joinErrors,
   toError,
   type AllocAction,
   type AllocActionCall,
   type TargetAddress,
 } from '@jitlink/core';
+import { joinErrors } from '@jitlink/core/internal';
 import { callNative, getLibC, integerArgsSignature, nativeView } from './native.js';
 
 /** What a service may ask of the memory that holds its arguments. */

@@ -192,7 +192,7 @@ export class ObjectLinkingLayer {
     this.registry = options.registry ?? defaultBackendRegistry;
     this.observer = options.observer;
     this.graphBudget = options.graphBudget ?? DEFAULT_GRAPH_BUDGET;
-    session.resourceManagers.push({
+    session.registerResourceManager({
       removeRecords: async (records, tracker) => {
         // Units removed before they were linked drop their graphs (and their share of the budget).
         for (const r of records) if (r.unit instanceof ObjectUnit && r.unit.layer === this) r.unit.release();

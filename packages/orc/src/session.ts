@@ -316,6 +316,16 @@ export class JITDylib {
   }
 }
 
+/**
+ * Something that owns resources on behalf of trackers (ORC's ResourceManager):
+ * told when a tracker is removed, to release what it holds for it, and when a
+ * tracker's resources move to another one.
+ */
+export interface ResourceManager {
+  removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;
+  transfer(dst: ResourceTracker, src: ResourceTracker): void;
+}
+
 export interface LookupOptions {
   requiredState?: SymbolState.Resolved | SymbolState.Ready;
   /** The unit whose code needs these symbols: records dependencies and hides other dylibs' hidden symbols. */
@@ -338,10 +348,7 @@ export class ExecutionSession {
    */
   dispatch: (task: () => void) => void = (task) => queueMicrotask(task);
   /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
-  readonly resourceManagers: {
-    removeRecords(records: readonly UnitRecord[], tracker: ResourceTracker): Promise<void>;
-    transfer(dst: ResourceTracker, src: ResourceTracker): void;
-  }[] = [];
+  readonly resourceManagers: ResourceManager[] = [];
 
   constructor(readonly executor?: ExecutorProcessControl) {}
 
@@ -367,6 +374,17 @@ export class ExecutionSession {
 
   reportError(error: Error): void {
     this.errorReporter(error);
+  }
+
+  /** Adds `manager` to the hooks run when a tracker is removed or transferred. */
+  registerResourceManager(manager: ResourceManager): void {
+    this.resourceManagers.push(manager);
+  }
+
+  /** Removes `manager`; safe to call from the manager's own `removeRecords`. */
+  deregisterResourceManager(manager: ResourceManager): void {
+    const index = this.resourceManagers.indexOf(manager);
+    if (index >= 0) this.resourceManagers.splice(index, 1);
   }
 
   /**
@@ -664,7 +682,7 @@ export class ExecutionSession {
       records.filter((r) => r.state !== SymbolState.NeverSearched).map((r) => r.settled.promise),
     );
     const errors: Error[] = [];
-    for (const manager of this.resourceManagers) {
+    for (const manager of [...this.resourceManagers]) {
       try {
         await manager.removeRecords(records, tracker);
       } catch (e) {
@@ -702,7 +720,7 @@ export class ExecutionSession {
   /** @internal */
   transferTracker(src: ResourceTracker, dst: ResourceTracker): void {
     if (src === dst) return;
-    for (const manager of this.resourceManagers) manager.transfer(dst, src);
+    for (const manager of [...this.resourceManagers]) manager.transfer(dst, src);
     for (const r of src.records) {
       r.tracker = dst;
       dst.records.add(r);

@@ -17,6 +17,7 @@ export interface CheckLine {
   expression: string;
 }
 
+/** One `jitlink-check:` line that did not hold, with both sides when they evaluated. */
 export interface CheckFailure {
   file: string;
   line: number;
@@ -27,6 +28,7 @@ export interface CheckFailure {
   message: string;
 }
 
+/** The outcome of one check file: how many checks ran and which failed. */
 export interface CheckReport {
   file: string;
   checks: number;

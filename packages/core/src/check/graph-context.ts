@@ -32,6 +32,10 @@ export function checkFileNameOfGraph(graphName: string): string {
   return graphName.slice(slash + 1);
 }
 
+/**
+ * A jitlink-check context over linked graphs: symbol addresses, section and GOT/stub entries from
+ * each graph (its `GraphCheckTables`), and memory read from their blocks.
+ */
 export class LinkedGraphsCheckerContext implements CheckerContext {
   endianness: Endianness = 'little';
   decoder: InstructionDecoder | undefined;

@@ -13,6 +13,7 @@ export interface RegisterOperand {
 /** An operand of a decoded instruction: an immediate value or a register. */
 export type DecodedOperand = bigint | RegisterOperand;
 
+/** An instruction as a backend's decoder reads it for `decode_operand` and `next_pc`. */
 export interface DecodedInstruction {
   /** Encoded length in bytes. */
   size: number;

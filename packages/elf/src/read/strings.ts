@@ -1,5 +1,5 @@
 /** String tables: names decoded from SHT_STRTAB sections, whole tables decoded once. */
-import { decodeName } from '@jitlink/core';
+import { decodeName } from '@jitlink/core/internal';
 import { SHT_STRTAB } from '../constants.js';
 import { malformed, numbered } from './fields.js';
 import type { ElfFile } from './file.js';
