@@ -22,3 +22,4 @@ export * from './triple.js';
 export * from './partial-object.js';
 export * from './edge-kind-info.js';
 export * from './table-manager.js';
+export * from './thread-local.js';
