@@ -12,6 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, requireOrSkip } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
+import { BackendRegistry, type LinkGraphBackend } from '@jitlink/core';
+import { createMachOBackend } from '@jitlink/macho';
+import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
+import { spellingsOf } from '../src/steps/symbols.js';
 
 const CORPUS = join(REPO_ROOT, 'test-corpus/obj-macho');
 const EXPECTED = join(REPO_ROOT, 'test-corpus/expected/macho');
@@ -135,6 +139,20 @@ describe('subsections and dead-stripping in -show-graphs', () => {
     expect(r.stdout).not.toContain('_unused_local');
   });
 
+  test("compact unwind: an entry per live function, never allocated; the dead function's entry and LSDA are gone", async () => {
+    const r = await runCli(['-noexec', '-show-graphs', '.*', join(ASM, 'compact_unwind.o')]);
+    expect(r.code).toBe(0);
+    const shown = blocks(r.stdout);
+    // _main's and _thrower's entries; _unused_local's went with it.
+    expect(shown['__LD,__compact_unwind']).toEqual(['0x00000020', '0x00000020']);
+    expect(r.stdout).toMatch(/^section __LD,__compact_unwind \(RW-, ordinal \d+, no-alloc\):$/m);
+    // Kept alive only through _thrower's entry (and FDE): its LSDA; the other one is stripped.
+    expect(shown['__TEXT,__gcc_except_tab']).toEqual(['0x00000004']);
+    expect(r.stdout).toContain('target = GCC_except_table_thrower');
+    expect(r.stdout).not.toContain('GCC_except_table_unused');
+    expect(r.stdout).not.toContain('_unused_local');
+  });
+
   test('without them, the section is one block and nothing in it is stripped', async () => {
     const r = await runCli(['-noexec', '-show-graphs', '.*', join(ASM, 'no_subsections.o')]);
     expect(r.code).toBe(0);
@@ -178,4 +196,24 @@ test('a clang-19 MachO object of another corpus source links (it got the planned
   const r = await runCli(['-noexec', object]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
+});
+
+describe('the entry point as the objects spell it comes from the backends, not the command', () => {
+  test('the MachO backend mangles C names with a leading underscore; the command asks every registered backend', () => {
+    const registry = new BackendRegistry();
+    expect(spellingsOf(registry, 'main')).toEqual(['main']);
+    registry.register(createMachOBackend(x86_64MachO));
+    expect(spellingsOf(registry, 'main')).toEqual(['main', '_main']);
+    // A third party's format with its own convention is asked the same way.
+    const dotted = { name: 'Dotted/x', format: 'elf', arch: 'x', mangleName: (n: string) => '.' + n } as unknown as LinkGraphBackend;
+    registry.register(dotted);
+    expect(spellingsOf(registry, 'start')).toEqual(['start', '_start', '.start']);
+  });
+
+  test('-entry names a MachO function in source terms', async () => {
+    // _tlv_bump_local(argc) adds argc to a thread-local 100 and returns it: the exit code.
+    const r = await runCli(['-entry', 'tlv_bump_local', join(CORPUS, 'x86_64/O2/tlv/tlv_vars.o'), '-args', 'a', 'b']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(102);
+  });
 });
