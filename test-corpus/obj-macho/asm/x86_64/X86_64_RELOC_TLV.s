@@ -44,10 +44,12 @@ _counter$tlv$init:
 
 .tbss _zeroed$tlv$init, 8, 3
 
-# The descriptors: the thunk's first bytes (64 48 8b 04: mov %fs:0, %rax), key 0, offsets from the
-# thread pointer (below it: a negative offset): _counter at the image's start, _zeroed (8-aligned
-# zero fill) 8 bytes after it.
-# jitlink-check: *{4}(*{8}_counter) = 0x048b4864
+# The descriptors: the thunk (64 48 8b 04 25 00 00 00 00: mov %fs:0, %rax; 48 03 47 10: add 16(%rdi),
+# %rax; c3: ret), key 0, offsets from the thread pointer (below it: a negative offset): _counter at the
+# image's start, _zeroed (8-aligned zero fill) 8 bytes after it.
+# jitlink-check: *{8}(*{8}_counter) = 0x00000025048b4864
+# jitlink-check: *{4}((*{8}_counter) + 9) = 0x10470348
+# jitlink-check: *{1}((*{8}_counter) + 13) = 0xc3
 # jitlink-check: *{8}(_counter + 8) = 0
 # jitlink-check: (*{8}(_counter + 16))[63:63] = 1
 # jitlink-check: *{8}_zeroed = *{8}_counter
