@@ -450,6 +450,17 @@ for c in "$SRC/ffi"/*.c; do
 done
 
 # ---------------------------------------------------------------------------
+# Live re-linking: src/live/*.c (a driver, and versions of one replaceable
+# object) compiled by gcc for x86-64 to OUTDIR/live/ and by
+# aarch64-linux-gnu-gcc to OUTDIR/live-aarch64/.
+mkdir -p "$OUT/live" "$OUT/live-aarch64"
+for c in "$SRC/live"/*.c; do
+  b=$(basename "$c" .c)
+  gcc -O1 -fPIC -c "$c" -o "$OUT/live/$b.o"
+  aarch64-linux-gnu-gcc -O1 -fPIC -c "$c" -o "$OUT/live-aarch64/$b.o"
+done
+
+# ---------------------------------------------------------------------------
 # Assembly tests in llvm-jitlink's style (with '# jitlink-check:' lines): each
 # src/asm/<arch>/<name>.s is assembled to OUTDIR/asm/<arch>/<name>.o, and the
 # source is copied next to it as the check file.

@@ -39,3 +39,4 @@ export { bypassReachableStubs, relaxGOTLoads } from './relax.js';
 export { addAArch64VeneerPasses, isVeneer, VENEER_SIZE, VENEERS_SECTION_NAME } from './veneers.js';
 export * as aarch64Encoders from './encoders.js';
 export { aarch64Tools } from './tools.js';
+export { createAArch64RedirectableStub } from './redirectable-stub.js';

@@ -8,6 +8,7 @@ import { JITLinkError, type BackendTools } from '@jitlink/core';
 import { aarch64InstructionDecoder } from './decode.js';
 import { AARCH64_POINTER_SIZE, getAArch64EdgeKindName } from './edge-kinds.js';
 import { aarch64TableSymbols } from './got-plt.js';
+import { createAArch64RedirectableStub } from './redirectable-stub.js';
 
 export const aarch64Tools: BackendTools = {
   graphFormat(triple) {
@@ -19,4 +20,5 @@ export const aarch64Tools: BackendTools = {
   },
   instructionDecoder: aarch64InstructionDecoder,
   findTableEntry: (graph, kind, targetName) => aarch64TableSymbols(graph)[kind].get(targetName),
+  createRedirectableStub: createAArch64RedirectableStub,
 };

@@ -31,3 +31,4 @@ export { classifyMangledName, type MangledNameKind } from './cxx-names.js';
 export { decodeX86_64Instruction, x86_64InstructionDecoder } from './decode.js';
 export { addX86_64SelfRelocations } from './self-relocations.js';
 export { x86_64Tools } from './tools.js';
+export { createX86_64RedirectableStub } from './redirectable-stub.js';

@@ -8,6 +8,7 @@ import { x86_64InstructionDecoder } from './decode.js';
 import { getX86_64EdgeKindName, X86_64_POINTER_SIZE } from './edge-kinds.js';
 import { GOT_SECTION_NAME, gotEntryTarget, STUBS_SECTION_NAME, stubGOTEntry } from './got-plt.js';
 import { addX86_64SelfRelocations } from './self-relocations.js';
+import { createX86_64RedirectableStub } from './redirectable-stub.js';
 
 interface TableIndex {
   /** The table sections' symbol counts when indexed (tables only grow). */
@@ -46,4 +47,5 @@ export const x86_64Tools: BackendTools = {
   instructionDecoder: x86_64InstructionDecoder,
   findTableEntry: (graph, kind, targetName) => tableIndex(graph).entries[kind].get(targetName),
   addSelfRelocations: addX86_64SelfRelocations,
+  createRedirectableStub: createX86_64RedirectableStub,
 };

@@ -57,6 +57,10 @@ export interface CliOptions {
   useSharedMemory: boolean;
   /** Diagnostics (-show-addrs, -show-graphs, -show-times, -show-sizes) as one JSON document on stdout. */
   json: boolean;
+  /** --watch: run the program and re-link each input that changes on disk into it. */
+  watch: boolean;
+  /** --compile: the compiler command (e.g. 'cc -O1 -fPIC') that turns --watch's source inputs into objects. */
+  compile?: string;
   verbose: boolean;
   help: boolean;
   version: boolean;
@@ -109,6 +113,8 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'triple', kind: 'value', group: 'jitlink-ts', valueName: 'triple', help: 'Architecture slice to link from universal MachO files, named by a target triple or an architecture (e.g. arm64-apple-macosx, x86_64)' },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
   { name: 'verbose', kind: 'flag', group: 'jitlink-ts', help: 'Print stack traces with errors' },
+  { name: 'watch', kind: 'flag', group: 'jitlink-ts', help: 'Run the program and, when an input changes on disk, replace it in the running program (objects, and C/C++/assembly sources with --compile)' },
+  { name: 'compile', kind: 'value', group: 'jitlink-ts', valueName: 'command', help: "With --watch: the compiler command for source inputs, run as '<command> -c <source> -o <object>' (default: cc -O1 -fPIC)" },
   // LLVM's "Generic Options".
   { name: 'help', kind: 'flag', group: 'Generic', help: 'Display available options' },
   { name: 'version', kind: 'flag', group: 'Generic', help: 'Display the version of this program' },
@@ -192,6 +198,7 @@ function defaultOptions(): CliOptions {
     preload: [],
     useSharedMemory: false,
     json: false,
+    watch: false,
     verbose: false,
     help: false,
     version: false,
@@ -223,6 +230,7 @@ const FLAG_FIELDS: Readonly<Record<string, BooleanField>> = {
   'show-init-es': 'showInitES',
   'show-entry-es': 'showEntryES',
   json: 'json',
+  watch: 'watch',
   verbose: 'verbose',
   help: 'help',
   version: 'version',
@@ -231,6 +239,7 @@ const FLAG_FIELDS: Readonly<Record<string, BooleanField>> = {
 /** Options with a value, with what each does with it. */
 const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState) => void>> = {
   entry: (v, { opts }) => void (opts.entry = v),
+  compile: (v, { opts }) => void (opts.compile = v),
   abs: (v, { opts }) => {
     const at = v.indexOf('=');
     if (at <= 0) throw new UsageError(`-abs expects name=address, got '${v}'`);
@@ -315,6 +324,13 @@ function finishOptions({ opts, searchPaths }: ParseState): CliOptions {
   for (const input of opts.inputs) if (input.kind === 'library') input.searchPaths = [...searchPaths];
   if ((opts.slabAddress !== undefined || opts.slabPageSize !== undefined) && opts.slabAllocate === undefined) {
     throw new UsageError('-slab-address and -slab-page-size need -slab-allocate');
+  }
+  if (opts.watch) {
+    if (opts.noexec) throw new UsageError('--watch runs the program: it cannot be combined with -noexec');
+    const other = opts.inputs.find((i) => i.kind !== 'file' || i.harness);
+    if (other) throw new UsageError(`--watch takes object and source files only (not -${other.harness ? 'harness' : other.kind})`);
+  } else if (opts.compile !== undefined) {
+    throw new UsageError('--compile is for --watch');
   }
   return opts;
 }

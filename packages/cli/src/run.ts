@@ -76,6 +76,10 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     reporter.install(ls.layer);
     const checks = installChecks(options, ls);
     const platform = await setUpPlatform(ls);
+    if (options.watch) {
+      const { watchAndRun } = await import('./steps/watch.js');
+      return await watchAndRun(options, ls, platform, io);
+    }
     const clock = new InputClock();
     try {
       inputs = readInputs(options, ls, clock);

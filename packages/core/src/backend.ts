@@ -8,7 +8,7 @@
 import type { InputLimits } from './limits.js';
 import { JITLinkError } from './errors.js';
 import type { EdgeKindNamer } from './edge-kinds.js';
-import type { Endianness, LinkGraph, Symbol } from './graph.js';
+import type { Endianness, LinkGraph, Section, Symbol } from './graph.js';
 import type { InstructionDecoder } from './check/types.js';
 import { graphDefinitions, type ObjectDefinitions } from './definitions.js';
 import type { LinkTarget } from './link.js';
@@ -66,6 +66,19 @@ export interface BackendTools {
    * pointer arguments only.
    */
   hostEntryBridge?(entryName: string): { graph: LinkGraph; symbol: string };
+  /**
+   * Redirectable calls (live re-linking): adds to `graph` a pointer-sized
+   * slot in `slotSection` holding `target`'s address, and a stub in
+   * `stubSection` that jumps to whatever address the slot holds. Changing
+   * the slot (one aligned pointer-sized store) redirects every caller of the
+   * stub at once, while threads run.
+   */
+  createRedirectableStub?(
+    graph: LinkGraph,
+    stubSection: Section,
+    slotSection: Section,
+    target: Symbol,
+  ): { stub: Symbol; slot: Symbol };
 }
 
 export interface LinkGraphBackend extends LinkTarget, BackendTools {

@@ -27,10 +27,22 @@ export interface ExecutorProcessControl {
    * its module id and its static offset from the thread pointer.
    */
   loadThreadLocalModule?(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule>;
+  /**
+   * Stores pointer-sized values, each with one aligned store that threads
+   * running in the executor see whole (redirectable calls: live re-linking).
+   * Each address must be pointer-aligned and writable.
+   */
+  writePointers?(writes: readonly PointerWrite[]): Promise<void>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/** One store of ExecutorProcessControl.writePointers. */
+export interface PointerWrite {
+  address: TargetAddress;
+  value: TargetAddress;
 }
 
 /** A thread-local storage block's initial image (see ExecutorProcessControl.loadThreadLocalModule). */

@@ -27,7 +27,7 @@ function has(tool) {
 function build(compiler, target) {
   // -rdynamic: llvm-jitlink looks functions of the executor up by name; libm is
   // linked in, as in LLVM's executor, for programs that call math functions.
-  execFileSync(compiler, [...flags, target, source, '-rdynamic', '-ldl', '-lrt', '-Wl,--no-as-needed', '-lm'], { stdio: 'inherit' });
+  execFileSync(compiler, [...flags, target, source, '-rdynamic', '-pthread', '-ldl', '-lrt', '-Wl,--no-as-needed', '-lm'], { stdio: 'inherit' });
   console.log(`built ${target}`);
 }
 

@@ -23,6 +23,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -212,7 +213,11 @@ static void write_full(const void *src, size_t n) {
   }
 }
 
+/* Messages go out whole: main runs on a thread of its own and answers from there. */
+static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void send_message(uint64_t opcode, uint64_t seq, uint64_t tag, const buf_t *body) {
+  pthread_mutex_lock(&send_lock);
   buf_t h = {0};
   put_u64(&h, HEADER_SIZE + (body ? body->len : 0));
   put_u64(&h, opcode);
@@ -222,6 +227,7 @@ static void send_message(uint64_t opcode, uint64_t seq, uint64_t tag, const buf_
   if (body && body->len)
     write_full(body->data, body->len);
   free(h.data);
+  pthread_mutex_unlock(&send_lock);
 }
 
 static void hangup_with_error(const char *why) {
@@ -644,7 +650,15 @@ static void write_uints(rd_t *r, buf_t *out, size_t width) {
   r->pos = start;
   for (uint64_t i = 0; i < n; i++) {
     uint64_t a = get_u64(r);
-    memcpy((void *)(uintptr_t)a, r->p + r->pos, width);
+    if (width == 8 && a % 8 == 0) {
+      /* Aligned pointer stores are single stores that running threads see
+         whole: redirectable calls are re-pointed this way while code runs. */
+      uint64_t v;
+      memcpy(&v, r->p + r->pos, 8);
+      __atomic_store_n((uint64_t *)(uintptr_t)a, v, __ATOMIC_RELEASE);
+    } else {
+      memcpy((void *)(uintptr_t)a, r->p + r->pos, width);
+    }
     r->pos += width;
   }
 }
@@ -894,6 +908,53 @@ static int dispatch_local(uint64_t tag, rd_t *args, buf_t *out) {
   return 0;
 }
 
+/*
+ * A call to run-as-main runs on a thread of its own, so that this loop goes on
+ * serving the controller while the program runs: a program that loops can
+ * have code linked into it, and calls re-pointed, as it runs.
+ */
+typedef struct {
+  uint64_t seq, tag;
+  unsigned char *body;
+  size_t body_len;
+} main_call_t;
+
+static void *run_main_call(void *p) {
+  main_call_t *c = p;
+  rd_t args = {c->body, c->body_len, 0, 1};
+  buf_t out = {0};
+  if (dispatch_local(c->tag, &args, &out) < 0)
+    hangup_with_error("malformed arguments to a wrapper function");
+  send_message(OP_RESULT, c->seq, 0, &out);
+  free(out.data);
+  free(c->body);
+  free(c);
+  return NULL;
+}
+
+/* Starts a run-as-main call on its own thread; returns 0 if `tag` is another wrapper. */
+static int start_main_call(uint64_t seq, uint64_t tag, unsigned char *body, size_t body_len) {
+  size_t i = 0;
+  while (i < NWRAPPERS && wrappers[i].handler != w_run_as_main)
+    i++;
+  if (i == NWRAPPERS || tag != tag_of(i))
+    return 0;
+  main_call_t *c = malloc(sizeof *c);
+  if (!c)
+    hangup_with_error("out of memory");
+  *c = (main_call_t){seq, tag, body, body_len};
+  pthread_attr_t attr;
+  pthread_t thread;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  /* A program's main gets the stack size a process's main thread would. */
+  pthread_attr_setstacksize(&attr, 8u << 20);
+  if (pthread_create(&thread, &attr, run_main_call, c) != 0)
+    hangup_with_error("cannot start a thread for main");
+  pthread_attr_destroy(&attr);
+  return 1;
+}
+
 static void send_setup(void) {
   buf_t b = {0};
   put_cstr(&b, TRIPLE);
@@ -1003,6 +1064,8 @@ static void serve(void) {
     }
     if (opcode != OP_CALL_WRAPPER)
       hangup_with_error("unexpected message from the controller");
+    if (start_main_call(seq, tag, body, body_len))
+      continue;
     rd_t args = {body, body_len, 0, 1};
     buf_t out = {0};
     int handled = dispatch_local(tag, &args, &out);

@@ -153,7 +153,9 @@ export function parseHostPort(value: string): { host: string; port: number } {
 
 export async function spawnExecutor(path: string, options: ConnectExecutorOptions = {}): Promise<ConnectedExecutor> {
   const stdio: StdioOptions = ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit', 'pipe', 'pipe'];
-  const child = spawn(path, [...(options.args ?? []), `filedescs=${CHILD_IN_FD},${CHILD_OUT_FD}`], { stdio, env: options.env });
+  // A process group of its own: a Ctrl-C at the terminal reaches the controller only, which decides what
+  // the program does (runs its exit handlers, under jitlink --watch). The executor ends when the connection closes.
+  const child = spawn(path, [...(options.args ?? []), `filedescs=${CHILD_IN_FD},${CHILD_OUT_FD}`], { stdio, env: options.env, detached: true });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const peer = `executor ${path}${child.pid !== undefined ? ` (pid ${child.pid})` : ''}`;
   const toChild = child.stdio[CHILD_IN_FD] as Socket;

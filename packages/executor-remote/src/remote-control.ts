@@ -11,6 +11,7 @@ import {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type JITLinkMemoryManager,
+  type PointerWrite,
   type TargetAddress,
 } from '@jitlink/core';
 import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
@@ -188,6 +189,16 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   async writeMemory(address: TargetAddress, bytes: Uint8Array): Promise<void> {
     const w = new SPSWriter().u64(1).addr(address).bytes(bytes);
     await this.call(BootstrapNames.writeBuffers, w.finish(), `write of ${bytes.length} bytes at ${formatAddress(address)}`, () => undefined);
+  }
+
+  /** Stores pointers, each with one aligned 8-byte store (the executor's uint64 writes are atomic when aligned). */
+  async writePointers(writes: readonly PointerWrite[]): Promise<void> {
+    const w = new SPSWriter().u64(writes.length);
+    for (const { address, value } of writes) {
+      if (address % 8 !== 0) throw new JITLinkError('InvalidArgument', `pointer store at ${formatAddress(address)} is not 8-byte aligned`);
+      w.addr(address).addr(value);
+    }
+    await this.call(BootstrapNames.writeUInt64s, w.finish(), `store of ${writes.length} pointers`, () => undefined);
   }
 
   // --- symbols ----------------------------------------------------------

@@ -12,7 +12,7 @@ export {
   type InProcessMemoryStats,
   type PlacementPolicy,
 } from './memory-manager.js';
-export { MAP_SHARED, PROT_READ, PROT_WRITE, getLibC, lastErrorText, nativeView, readMemory, systemPageSize, type LibC } from './native.js';
+export { MAP_SHARED, PROT_READ, PROT_WRITE, getLibC, lastErrorText, nativeView, readMemory, storePointer, systemPageSize, type LibC } from './native.js';
 export { CXX_LIBRARIES, MATH_LIBRARIES, ProcessSymbols } from './process-symbols.js';
 export {
   MAX_CALL_ARGUMENTS,
@@ -21,6 +21,8 @@ export {
   callVoid,
   flushCStdio,
   runAsMain,
+  runAsMainOnThread,
+  exitProcessNow,
   runAtExitHandlers,
   runFinalizers,
   runFunctions,

@@ -54,6 +54,7 @@ export interface LibC {
   calloc(count: number, size: number): number;
   free(ptr: number): void;
   strerror(errnum: number): string;
+  _exit(status: number): void;
 }
 
 let libc: LibC | undefined;
@@ -87,6 +88,7 @@ export function getLibC(): LibC {
     calloc: f('intptr_t calloc(size_t count, size_t size)') as LibC['calloc'],
     free: f('void free(intptr_t ptr)') as LibC['free'],
     strerror: f('const char *strerror(int errnum)') as LibC['strerror'],
+    _exit: f('void _exit(int status)') as LibC['_exit'],
   };
   return libc;
 }
@@ -146,6 +148,17 @@ export function callNative(address: TargetAddress, signature: string, args: read
 /** `void f(intptr_t, ...)` with `args.length` integer arguments. */
 export function integerArgsSignature(result: string, arity: number): string {
   return `${result} (${new Array<string>(arity).fill('intptr_t').join(', ')})`;
+}
+
+/**
+ * Stores `value` at the 8-byte aligned `address` with one atomic store, so
+ * that threads running JIT'd code see the old or the new pointer, never a
+ * mix. The range must be mapped writable.
+ */
+export function storePointer(address: TargetAddress, value: TargetAddress): void {
+  if (address % 8 !== 0) throw new JITLinkError('InvalidArgument', `pointer store at ${formatAddress(address)} is not 8-byte aligned`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new JITLinkError('InvalidArgument', `not a pointer value: ${value}`);
+  Atomics.store(new BigUint64Array(koffi.view(toPointer(address), 8) as ArrayBuffer), 0, BigInt(value));
 }
 
 /** A copy of `length` bytes at `address`; the range must be mapped readable. */

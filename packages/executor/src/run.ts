@@ -2,8 +2,9 @@
  * Calling JIT'd code in this process. Calls are synchronous; code that
  * crashes, or calls exit(), takes the Node process with it.
  */
-import { JITLinkError, formatAddress, type TargetAddress } from '@jitlink/core';
-import { callNative, getLibC, integerArgsSignature, nativeView } from './native.js';
+import koffi from 'koffi';
+import { JITLinkError, formatAddress, toError, type TargetAddress } from '@jitlink/core';
+import { callNative, cProto, getLibC, integerArgsSignature, nativeView, toPointer } from './native.js';
 
 /** The most integer arguments callVoid/callInt pass. */
 export const MAX_CALL_ARGUMENTS = 6;
@@ -63,32 +64,68 @@ export function flushCStdio(): void {
  */
 export function runAsMain(address: TargetAddress, args: readonly string[] = []): number {
   checkArgs(address, []);
+  const argv = allocateArgv(args);
+  try {
+    try {
+      return callNative(address, 'int (int, intptr_t)', [args.length, argv]) as number;
+    } finally {
+      flushCStdio();
+    }
+  } finally {
+    getLibC().free(argv);
+  }
+}
+
+/**
+ * runAsMain on a thread of koffi's pool: JavaScript keeps running while the
+ * program does (a program that loops can be re-linked under it). Resolves
+ * to main's result once it returns, after C stdio is flushed.
+ */
+export function runAsMainOnThread(address: TargetAddress, args: readonly string[] = []): Promise<number> {
+  checkArgs(address, []);
+  const argv = allocateArgv(args);
+  const main = koffi.decode(toPointer(address), cProto('int (int, intptr_t)')) as {
+    async: (argc: number, argv: number, done: (err: unknown, result: number) => void) => void;
+  };
+  return new Promise((resolve, reject) => {
+    main.async(args.length, argv, (err, result) => {
+      getLibC().free(argv);
+      flushCStdio();
+      if (err) reject(toError(err));
+      else resolve(result);
+    });
+  });
+}
+
+/**
+ * Ends this process at once with `status` after flushing C stdio, without
+ * waiting for anything: the way to stop a program running on a thread of its
+ * own (runAsMainOnThread) that would otherwise keep the process alive.
+ */
+export function exitProcessNow(status: number): never {
+  flushCStdio();
+  getLibC()._exit(status);
+  throw new Error('_exit returned');
+}
+
+/** One calloc'd block: argv's pointer table (NULL-terminated), then the NUL-terminated strings. Free with libc free. */
+function allocateArgv(args: readonly string[]): number {
   const encoder = new TextEncoder();
   const encoded = args.map((a) => encoder.encode(a));
   const tableBytes = (encoded.length + 1) * 8;
   let stringBytes = 0;
   for (const e of encoded) stringBytes += e.length + 1;
-  const libc = getLibC();
-  // One calloc'd block: the pointer table, then the NUL-terminated strings.
-  const block = libc.calloc(1, tableBytes + stringBytes);
+  const block = getLibC().calloc(1, tableBytes + stringBytes);
   if (block === 0) throw new JITLinkError('AllocationFailed', 'cannot allocate argv');
-  try {
-    const memory = nativeView(block, tableBytes + stringBytes);
-    const table = new DataView(memory.buffer, memory.byteOffset, tableBytes);
-    let cursor = tableBytes;
-    encoded.forEach((bytes, i) => {
-      table.setBigUint64(i * 8, BigInt(block + cursor), true);
-      memory.set(bytes, cursor);
-      cursor += bytes.length + 1;
-    });
-    try {
-      return callNative(address, 'int (int, intptr_t)', [encoded.length, block]) as number;
-    } finally {
-      flushCStdio();
-    }
-  } finally {
-    libc.free(block);
-  }
+  const memory = nativeView(block, tableBytes + stringBytes);
+  const table = new DataView(memory.buffer, memory.byteOffset, tableBytes);
+  let cursor = tableBytes;
+  encoded.forEach((bytes, i) => {
+    table.setBigUint64(i * 8, BigInt(block + cursor), true);
+    memory.set(bytes, cursor);
+    cursor += bytes.length + 1;
+  });
+  return block;
 }
 
 /** A table of function pointers in executor memory, such as an .init_array section. */

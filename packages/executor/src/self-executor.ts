@@ -7,6 +7,7 @@ import {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type LoadedThreadLocalModule,
+  type PointerWrite,
   type ThreadLocalImage,
   type TargetAddress,
 } from '@jitlink/core';
@@ -16,10 +17,12 @@ import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
 import { loadTLSModule } from './tls.js';
+import { storePointer } from './native.js';
 import {
   callVoid,
   flushCStdio,
   runAsMain,
+  runAsMainOnThread,
   runAtExitHandlers,
   runFinalizers,
   runInitializers,
@@ -84,6 +87,15 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
 
   async runAsMain(address: TargetAddress, args: readonly string[]): Promise<number> {
     return runAsMain(address, args);
+  }
+
+  /** runAsMain on a thread of its own: this process's JavaScript keeps running while the program does. */
+  runAsMainOnThread(address: TargetAddress, args: readonly string[]): Promise<number> {
+    return runAsMainOnThread(address, args);
+  }
+
+  async writePointers(writes: readonly PointerWrite[]): Promise<void> {
+    for (const { address, value } of writes) storePointer(address, value);
   }
 
   async callVoid(address: TargetAddress, args: readonly TargetAddress[] = []): Promise<void> {

@@ -1,3 +1,4 @@
 export * from './generators.js';
 export * from './object-linking-layer.js';
 export * from './session.js';
+export * from './live/index.js';

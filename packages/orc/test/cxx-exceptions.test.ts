@@ -15,26 +15,15 @@
  * stderr, instead of ending the whole test run without a name.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { condition, file, needs, platform } from '@jitlink/test-support';
+import { builtPackages, file, needs, platform } from '@jitlink/test-support';
 
 const corpus = path.resolve(__dirname, '../../../test-corpus');
 const packages = path.resolve(__dirname, '../..');
 /** Links and runs one variant in a process of its own: a crash there fails that variant's test, named. */
 const CHILD = path.join(__dirname, 'cxx-exceptions-child.mjs');
-/** Whether `pkg`'s dist/ was built after the last change to its src/ (the child runs dist/). */
-function builtAfterSources(pkg: string): boolean {
-  const built = path.join(packages, pkg, 'dist/.tsbuildinfo');
-  if (!file(built).available()) return false;
-  const sources = readdirSync(path.join(packages, pkg, 'src'), { recursive: true, withFileTypes: true });
-  const newest = Math.max(...sources.filter((e) => e.isFile()).map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs));
-  return newest <= statSync(built).mtimeMs;
-}
-const built = condition(
-  'packages built after their last change (npm run build): the child process imports their dist/',
-  () => ['core', 'elf', 'arch-x86-64', 'executor', 'orc'].every(builtAfterSources),
-);
+const built = builtPackages(packages, ['core', 'elf', 'arch-x86-64', 'executor', 'orc']);
 const describeCorpus = needs(
   platform('linux', 'x64'),
   file(path.join(corpus, 'obj/gcc/O0-nopic-small/cxx/main.o')),

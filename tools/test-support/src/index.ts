@@ -9,7 +9,8 @@
  *   needs(debianLibrary('libz.a')).describe('Debian libz.a', () => { ... });
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Prerequisite {
   /** What is needed, as the skip or failure message names it. */
@@ -71,6 +72,25 @@ export function platform(os: NodeJS.Platform, arch?: string): Prerequisite {
 /** Any other condition, described by `what`. */
 export function condition(what: string, available: boolean | (() => boolean)): Prerequisite {
   return { what, available: typeof available === 'function' ? available : () => available };
+}
+
+/**
+ * The workspace packages `names` (directories of `packagesDir`) were built
+ * after the last change to their sources: for tests that run a child process
+ * importing their dist/.
+ */
+export function builtPackages(packagesDir: string, names: readonly string[]): Prerequisite {
+  const builtAfterSources = (pkg: string): boolean => {
+    const built = join(packagesDir, pkg, 'dist/.tsbuildinfo');
+    if (!existsSync(built)) return false;
+    const sources = readdirSync(join(packagesDir, pkg, 'src'), { recursive: true, withFileTypes: true });
+    const newest = Math.max(...sources.filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
+    return newest <= statSync(built).mtimeMs;
+  };
+  return condition(
+    `packages ${names.join(', ')} built after their last change (npm run build): a child process imports their dist/`,
+    () => names.every(builtAfterSources),
+  );
 }
 
 /** The prerequisites of `list` that are missing. */

@@ -6,11 +6,14 @@
  */
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { MachOPlatform } from '@jitlink/orc/macho';
+import type { ResourceTracker } from '@jitlink/orc';
 import type { LinkSession } from './session.js';
 
 export interface Platform {
   runInitializers(): Promise<void>;
   runFinalizers(): Promise<void>;
+  /** Forgets the pending initializers of what `tracker` holds (a replaced object's new version). */
+  discardInitializers(tracker: ResourceTracker): void;
 }
 
 export async function setUpPlatform(ls: LinkSession): Promise<Platform> {
@@ -24,6 +27,10 @@ export async function setUpPlatform(ls: LinkSession): Promise<Platform> {
     async runFinalizers() {
       await macho.runFinalizers();
       await elf.runFinalizers();
+    },
+    discardInitializers(tracker) {
+      elf.discardInitializers(tracker);
+      macho.discardInitializers(tracker);
     },
   };
 }

@@ -132,13 +132,18 @@ export class ElfPlatform implements Plugin {
     await this.executor.flushOutput?.();
   }
 
+  /** Forgets the pending initializers and finalizers of what `tracker` holds (they will not run). */
+  discardInitializers(tracker: ResourceTracker): void {
+    for (const list of [this.pendingInit, this.pendingFini]) {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === tracker) list.splice(i, 1);
+    }
+  }
+
   notifyFailed(): void {}
 
   notifyRemovingResources(key: ResourceTracker): void {
     // Tables of removed objects must never run.
-    for (const list of [this.pendingInit, this.pendingFini]) {
-      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === key) list.splice(i, 1);
-    }
+    this.discardInitializers(key);
     for (let i = this.tlsModules.length - 1; i >= 0; i--) {
       if (this.tlsModules[i]!.tracker === key) void this.tlsModules.splice(i, 1)[0]!.unload();
     }
