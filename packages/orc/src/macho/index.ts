@@ -155,15 +155,16 @@ export class MachOPlatform implements Plugin {
 
   notifyRemovingResources(key: ResourceTracker): void {
     this.discardInitializers(key);
+    // The removed graphs' thread-local blocks go too, in every thread.
+    for (let i = this.tlsModules.length - 1; i >= 0; i--) {
+      if (this.tlsModules[i]!.tracker === key) void this.tlsModules.splice(i, 1)[0]!.unload();
+    }
   }
 
   /** Forgets the pending initializers and terminators of what `tracker` holds (they will not run). */
   discardInitializers(tracker: ResourceTracker): void {
     for (const list of [this.pendingInit, this.pendingTerm]) {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]!.tracker === tracker) list.splice(i, 1);
-    }
-    for (let i = this.tlsModules.length - 1; i >= 0; i--) {
-      if (this.tlsModules[i]!.tracker === key) void this.tlsModules.splice(i, 1)[0]!.unload();
     }
   }
 
