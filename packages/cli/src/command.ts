@@ -1,17 +1,10 @@
-import { setFlagsFromString } from 'node:v8';
 import { defaultIO, runJitlink, type CliIO } from './run.js';
+import { setCommandV8Flags } from './v8-flags.js';
 
-// Beyond the layer's graph budget the link works for memory rather than speed
-// (archive members built when linked, finished links dropped first), and so
-// does the heap: V8 lets a short, busy process's heap grow to ~4x its live size
-// between full collections; at most 1.5x keeps the 90 MB link's peak ~100 MiB
-// lower for a few % more time. (At 1.75x the peak depended on when full
-// collections fell: 318-364 MiB over 8 runs, against 304-336 MiB at 1.5x.)
+// V8's tier-up budget and heap growth are tuned once the inputs' size is known (see v8-flags.ts).
 const io: CliIO = {
   ...defaultIO,
-  inputsOpened: (totalBytes, graphBudget) => {
-    if (totalBytes > graphBudget) setFlagsFromString('--heap-growing-percent=50');
-  },
+  inputsOpened: setCommandV8Flags,
 };
 
 /** Runs the `jitlink` command with `args` (process.argv without node and the script) and sets the exit code. */

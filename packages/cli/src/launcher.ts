@@ -6,14 +6,14 @@
  *
  * V8 checks the cache against its own version, its flags and the source, and
  * ignores one that does not match (another Node version, extra V8 flags): the
- * command then compiles as usual.
+ * command then compiles as usual. The cache is made under V8's default flags;
+ * the command sets its own only after compiling (src/v8-flags.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { setCommandV8Flags } from './v8-flags.js';
 
 export interface LoadedCommand {
   runCommand(args: string[]): Promise<void>;
@@ -27,7 +27,6 @@ export const COMMAND_BUNDLE = fileURLToPath(new URL('./jitlink-main.cjs', import
 export const COMMAND_CODE_CACHE = fileURLToPath(new URL('./jitlink-main.v8cache', import.meta.url));
 
 export function loadCommand(): LoadedCommand {
-  setCommandV8Flags();
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(COMMAND_CODE_CACHE);

@@ -1,8 +1,9 @@
-import { setFlagsFromString } from 'node:v8';
+import type * as V8 from 'node:v8';
 
 /**
- * V8 flags of the `jitlink` command, set before its code is compiled (a code
- * cache is only accepted under the flags it was made with).
+ * V8 flags of the `jitlink` command, set once the inputs are opened and their
+ * size is known (after the bundle is compiled: its code cache is made, and
+ * accepted, under V8's default flags).
  *
  * One run of the command is a short burst of work over many small functions.
  * With V8's default tier-up budget, TurboFan compiles ~170 of them (on
@@ -13,7 +14,27 @@ import { setFlagsFromString } from 'node:v8';
  * the readers allocated less; measured again against 2x, 8x and 16x, 4x was
  * best or level on every workload: sqlite_driver 188 -> 181 ms, libcrypto-all
  * 552 -> 517 ms, llvm-50mb 701 -> 676 ms.)
+ *
+ * Links of less than TIER_UP_MIN_INPUT_BYTES keep the defaults. They are too
+ * short for TurboFan to matter, and setting any flag costs a small link much
+ * of its start: V8 then rejects Node's own code cache for the internal
+ * modules loaded after it, which get compiled instead, and Node's v8 module
+ * (the only way to set flags from JavaScript) loads Node's streams with it.
+ * (`-version`: 147 -> 108 ms of CPU once the command set no flag at start.)
+ *
+ * Beyond the layer's graph budget the link works for memory rather than speed
+ * (archive members built when linked, finished links dropped first), and so
+ * does the heap: V8 lets a short, busy process's heap grow to ~4x its live size
+ * between full collections; at most 1.5x keeps the 90 MB link's peak ~100 MiB
+ * lower for a few % more time. (At 1.75x the peak depended on when full
+ * collections fell: 318-364 MiB over 8 runs, against 304-336 MiB at 1.5x.)
  */
-export function setCommandV8Flags(): void {
-  setFlagsFromString('--interrupt-budget=270336');
+export function setCommandV8Flags(inputBytes: number, graphBudget: number): void {
+  if (inputBytes < TIER_UP_MIN_INPUT_BYTES) return;
+  const v8 = process.getBuiltinModule('node:v8') as typeof V8;
+  v8.setFlagsFromString('--interrupt-budget=270336');
+  if (inputBytes > graphBudget) v8.setFlagsFromString('--heap-growing-percent=50');
 }
+
+/** Inputs (objects and archives named on the command line) below this many bytes link under V8's default flags. */
+export const TIER_UP_MIN_INPUT_BYTES = 256 * 1024;

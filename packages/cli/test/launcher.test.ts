@@ -3,7 +3,8 @@
  * wrote, and runs the same without it, or with one V8 rejects.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './corpus.js';
@@ -24,6 +25,37 @@ test('the build writes a code cache that V8 accepts', () => {
   ]);
   expect(r.stderr).toBe('');
   expect(r.stdout).toBe('used');
+});
+
+test('a small link in this process loads no more than it uses: koffi\'s native module alone, not the remote executor, not node:v8', () => {
+  // What Node loaded (its internal modules, and the files in require's cache), written at exit by a
+  // preloaded script to a file (writing to stderr would itself load Node's streams and net).
+  const dir = mkdtempSync(join(tmpdir(), 'jitlink-modules-'));
+  try {
+    const report = join(dir, 'report.cjs');
+    const listing = join(dir, 'loaded.json');
+    writeFileSync(
+      report,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listing)}, ` +
+        'JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })));\n',
+    );
+    const r = spawnSync(process.execPath, ['--require', report, join(DIST, 'jitlink.cjs'), HELLO], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stdout).toBe('hello, world!\n');
+    expect(r.status).toBe(0);
+    const { builtins, files } = JSON.parse(readFileSync(listing, 'utf8')) as { builtins: string[]; files: string[] };
+    expect(files).toContainEqual(expect.stringMatching(/koffi\/build\/koffi\/linux_x64\/koffi\.node$/));
+    // Not koffi's own entry (its installer tooling), nor the remote executor's modules (sockets, child processes, HMAC).
+    expect(files).not.toContainEqual(expect.stringMatching(/koffi\/index\.js$/));
+    for (const unused of ['net', 'child_process', 'crypto', 'https', 'zlib']) expect(builtins).not.toContain(`NativeModule ${unused}`);
+    // A link this small keeps V8's default flags: no node:v8 (it loads Node's streams), and Node's own code
+    // cache for its internal modules stays valid (V8 rejects it once any flag changes).
+    expect(builtins).not.toContain('NativeModule v8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('a copy of the command', () => {

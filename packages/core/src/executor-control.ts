@@ -33,6 +33,8 @@ export interface ExecutorProcessControl {
    * Each address must be pointer-aligned and writable.
    */
   writePointers?(writes: readonly PointerWrite[]): Promise<void>;
+  /** Copies `bytes` to `address` in the executor (writable memory there). */
+  writeMemory?(address: TargetAddress, bytes: Uint8Array): Promise<void>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
   /** Releases everything the executor holds for this session. */

@@ -83,12 +83,39 @@ interface Stripe {
   readonly start: number;
   readonly size: number;
   readonly free: FreeRanges;
-  /** A read-write view of the whole stripe: through the alias for code and read-only data. */
-  readonly view: Uint8Array;
-  /** Native address of `view`'s first byte (where pages are given back). */
+  /**
+   * Read-write views of the stripe (through the alias for code and read-only
+   * data), one per VIEW_WINDOW bytes, made when first used: see stripeBytes.
+   */
+  readonly windows: (Uint8Array | undefined)[];
+  /** Native address of the stripe's read-write bytes (where pages are given back). */
   readonly viewAddress: number;
   /** Pages of the memfd (given back with MADV_REMOVE) rather than anonymous (MADV_DONTNEED). */
   readonly shared: boolean;
+}
+
+/**
+ * Stripes are viewed a window at a time. V8 counts a view of native memory
+ * as external memory of its size: one view of a whole 1 GiB reservation made
+ * every session start with a collection for "external memory pressure"
+ * (~20 ms, most of a small link's collector time).
+ */
+const VIEW_WINDOW = 16 * 1024 * 1024;
+
+/** `length` read-write bytes of `stripe` at `offset`: a window's subarray, or a view of their own across windows. */
+function stripeBytes(stripe: Stripe, offset: number, length: number): Uint8Array {
+  const w = Math.floor(offset / VIEW_WINDOW);
+  if (length === 0 || Math.floor((offset + length - 1) / VIEW_WINDOW) !== w) {
+    return nativeView(stripe.viewAddress + offset, length);
+  }
+  let window = stripe.windows[w];
+  if (window === undefined) {
+    const windowStart = w * VIEW_WINDOW;
+    window = nativeView(stripe.viewAddress + windowStart, Math.min(VIEW_WINDOW, stripe.size - windowStart));
+    stripe.windows[w] = window;
+  }
+  const start = offset - w * VIEW_WINDOW;
+  return window.subarray(start, start + length);
 }
 
 interface DualRegion extends ReservedRange {
@@ -208,7 +235,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
         size: w.size,
         taken: w.taken,
         copied,
-        workingMemory: copied ? new Uint8Array(w.size) : stripe.view.subarray(offset, offset + w.size),
+        workingMemory: copied ? new Uint8Array(w.size) : stripeBytes(stripe, offset, w.size),
       };
     });
     for (const piece of pieces)
@@ -243,15 +270,15 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     const firstPage = alignUp(offset, this.pageSize);
     const lastPage = Math.floor(end / this.pageSize) * this.pageSize;
     if (lastPage > firstPage) {
-      stripe.view.fill(0, offset, firstPage);
-      stripe.view.fill(0, lastPage, end);
+      stripeBytes(stripe, offset, firstPage - offset).fill(0);
+      stripeBytes(stripe, lastPage, end - lastPage).fill(0);
       const advice = stripe.shared ? MADV_REMOVE : MADV_DONTNEED;
       if (getLibC().madvise(stripe.viewAddress + firstPage, lastPage - firstPage, advice) !== 0) {
         // The pages stay; zero them by hand.
-        stripe.view.fill(0, firstPage, lastPage);
+        stripeBytes(stripe, firstPage, lastPage - firstPage).fill(0);
       }
     } else {
-      stripe.view.fill(0, offset, end);
+      stripeBytes(stripe, offset, end - offset).fill(0);
     }
     stripe.free.give(piece.targetAddress, piece.taken);
     this.committed -= piece.taken;
@@ -357,7 +384,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       start,
       size,
       free: new FreeRanges(start, start + size),
-      view: nativeView(viewAddress, size),
+      windows: [],
       viewAddress,
       shared,
     });
@@ -396,7 +423,7 @@ export class DualMappedAllocation extends InProcessAllocationBase<Piece> {
     this.checkFinalizable();
     for (const piece of this.segments) {
       if (!piece.copied || piece.size === 0) continue;
-      piece.stripe.view.set(piece.workingMemory, piece.targetAddress - piece.stripe.start);
+      stripeBytes(piece.stripe, piece.targetAddress - piece.stripe.start, piece.size).set(piece.workingMemory);
     }
     this.runFinalizeActions(actions);
     const kept: Piece[] = [];

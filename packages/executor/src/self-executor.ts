@@ -4,6 +4,7 @@
  */
 import {
   JITLinkError,
+  formatAddress,
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type LoadedThreadLocalModule,
@@ -17,7 +18,7 @@ import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
 import { loadTLSModule } from './tls.js';
-import { storePointer } from './native.js';
+import { nativeView, storePointer } from './native.js';
 import {
   callVoid,
   flushCStdio,
@@ -96,6 +97,13 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
 
   async writePointers(writes: readonly PointerWrite[]): Promise<void> {
     for (const { address, value } of writes) storePointer(address, value);
+  }
+
+  async writeMemory(address: TargetAddress, bytes: Uint8Array): Promise<void> {
+    if (!this.memoryManager.isReadable(address, bytes.length)) {
+      throw new JITLinkError('InvalidArgument', `cannot write ${bytes.length} bytes at ${formatAddress(address)}: not JIT memory of this process`);
+    }
+    nativeView(address, bytes.length).set(bytes);
   }
 
   async callVoid(address: TargetAddress, args: readonly TargetAddress[] = []): Promise<void> {

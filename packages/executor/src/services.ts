@@ -133,9 +133,11 @@ export class ExecutorServices {
         `${name}: ${formatAddress(start)}..+${size} is not in executor memory`,
       );
     }
-    const bytes = nativeView(start, size);
-    const tail = size - 4;
-    if ((bytes[tail]! | bytes[tail + 1]! | bytes[tail + 2]! | bytes[tail + 3]!) !== 0) {
+    // A view of the terminator alone: V8 counts a view of native memory as
+    // external memory of its size, and views of whole sections (megabytes on
+    // large links, one per graph) brought on garbage collections.
+    const terminator = nativeView(start + size - 4, 4);
+    if ((terminator[0]! | terminator[1]! | terminator[2]! | terminator[3]!) !== 0) {
       throw new JITLinkError(
         'InvalidArgument',
         `${name}: the .eh_frame at ${formatAddress(start)} does not end with a zero terminator`,
@@ -170,7 +172,19 @@ export class ExecutorServices {
   }
 }
 
+/** The unwinder's functions by name, found once per process (a dlsym per registration otherwise). */
+const unwinderFunctions = new Map<string, TargetAddress>();
+
 function unwinderFunction(name: string): TargetAddress {
+  let address = unwinderFunctions.get(name);
+  if (address === undefined) {
+    address = findUnwinderFunction(name);
+    unwinderFunctions.set(name, address);
+  }
+  return address;
+}
+
+function findUnwinderFunction(name: string): TargetAddress {
   const libc = getLibC();
   let address = libc.dlsym(0, name);
   if (address === 0) {

@@ -119,6 +119,39 @@ describeX64('DualMappedMemoryManager', () => {
     expect(again.getWorkingMemory(RX).every((x) => x === 0)).toBe(true);
   });
 
+  it('writes and zeroes segments beyond the first 16 MiB of a stripe and across its 16 MiB view windows', async () => {
+    for (const workingMemory of ['mapped', 'copied'] as const) {
+      const m = new DualMappedMemoryManager({ workingMemory });
+      try {
+        const MiB = 1024 * 1024;
+        // 24 MiB of code: the bytes either side of 16 MiB lie in two windows.
+        const large = await m.allocate(undefined, {
+          graphName: 'large',
+          segments: [{ group: RX, alignment: 16, contentSize: 24 * MiB, zeroFillSize: 0 }],
+        });
+        const bytes = large.getWorkingMemory(RX);
+        bytes.fill(0xc3, 16 * MiB - 8, 16 * MiB + 8);
+        bytes.set(RETURN_42, 20 * MiB);
+        // A small graph placed after it: all of it in the second window.
+        const small = await m.allocate(undefined, codeRequest('small', RETURN_42));
+        small.getWorkingMemory(RX).set(RETURN_42);
+        await large.finalize([]);
+        await small.finalize([]);
+        const base = large.getTargetMemory(RX);
+        expect(small.getTargetMemory(RX) - base).toBeGreaterThanOrEqual(24 * MiB);
+        expect(readMemory(base + 16 * MiB - 8, 16)).toEqual(new Uint8Array(16).fill(0xc3));
+        expect(callInt(base + 20 * MiB)).toBe(42);
+        expect(callInt(small.getTargetMemory(RX))).toBe(42);
+        await large.deallocate();
+        expect(readMemory(base + 16 * MiB - 8, 16).every((x) => x === 0)).toBe(true);
+        expect(callInt(small.getTargetMemory(RX))).toBe(42);
+      } finally {
+        await m.dispose();
+      }
+    }
+    manager = new DualMappedMemoryManager();
+  });
+
   it('isReadable covers exactly the live segments', async () => {
     manager = new DualMappedMemoryManager();
     const allocations = [];

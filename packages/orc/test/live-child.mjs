@@ -61,6 +61,10 @@ summary.replaced = await live.replace('tick.o', read('tick_v2.o'));
 process.stdout.write(`host: replaced at tick ${ticks.get()}\n`);
 summary.stubUnchanged = (await live.stubAddress('tick.o', 'compute')) === v1.stub;
 await ticksPass(3);
+// The program reports a safe point every tick: the old code goes soon after
+// (checked before anything else is linked, which could reuse its pages).
+while (live.retiredVersions > 0) await new Promise((r) => setTimeout(r, 5));
+summary.oldCodeMapped = executor.memoryManager.isReadable(v1.impl, 1);
 for (const version of ['tick_drop.o', 'tick_resize.o', 'tick_unlinkable.o']) {
   try {
     await live.replace('tick.o', read(version));
@@ -70,10 +74,12 @@ for (const version of ['tick_drop.o', 'tick_resize.o', 'tick_unlinkable.o']) {
   }
   await ticksPass(2);
 }
+// Fresh data: the same storage, re-initialized from the new version's image; its initializers run.
+process.stdout.write(`host: fresh data at tick ${ticks.get()}\n`);
+summary.fresh = await live.replace('tick.o', read('tick_v2.o'), { data: 'fresh' });
+process.stdout.write(`host: fresh data done at tick ${ticks.get()}\n`);
+await ticksPass(3);
 summary.version = live.versions.get('tick.o');
-// The program reports a safe point every tick: the old code goes soon after.
-while (live.retiredVersions > 0) await new Promise((r) => setTimeout(r, 5));
-summary.oldCodeMapped = executor.memoryManager.isReadable(v1.impl, 1);
 summary.safePoints = safePoints > 0;
 stop.set(1);
 summary.exitCode = await running;

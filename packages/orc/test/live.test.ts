@@ -21,6 +21,7 @@ interface Summary {
   errors: string[];
   refusals: { version: string; message?: string; oneLine?: boolean; accepted?: boolean }[];
   replaced: { version: number; replaced: string[]; added: string[]; dropped: string[]; keptData: string[] };
+  fresh: { version: number; replaced: string[] };
   stubUnchanged: boolean;
   version: number;
   oldCodeMapped: boolean;
@@ -65,13 +66,29 @@ describeLive('replacing an object in a running program (in process)', () => {
   });
 
   it('keeps the old version\'s data: global and static counters keep counting', () => {
-    const all = ticks();
-    all.forEach((t, i) => {
+    const kept = ticks().filter((t) => stdout.split(/^host: fresh data at tick/m)[0]!.includes(`tick ${t.tick} `));
+    expect(kept.length).toBeGreaterThanOrEqual(13);
+    kept.forEach((t, i) => {
       expect(t.tick).toBe(i);
       expect(t.counter).toBe(i + 1);
       expect(t.calls).toBe(i + 1);
     });
     expect(summary.replaced.keptData).toEqual(expect.arrayContaining(['counter', 'calls', 'op_table']));
+  });
+
+  it('with fresh data, re-initializes the same storage from the new version: the counters start again', () => {
+    const after = stdout.split(/^host: fresh data done at tick \d+$/m)[1]!;
+    const fresh = ticks().filter((t) => after.includes(`tick ${t.tick} `));
+    expect(fresh.length).toBeGreaterThanOrEqual(3);
+    // The tick running while the storage was rewritten may see either; the ones after count from the start.
+    const settled = fresh.slice(1);
+    expect(settled[0]!.counter).toBeLessThanOrEqual(3);
+    settled.forEach((t, i) => {
+      expect(t.counter).toBe(settled[0]!.counter + i);
+      expect(t.calls).toBe(t.counter);
+      expect(t.compute).toBe(30);
+    });
+    expect(summary.fresh).toMatchObject({ version: 3, replaced: ['compute', 'bump'] });
   });
 
   it('refuses, in one line, a version that drops a called function, resizes a kept global, or does not link', () => {
@@ -92,9 +109,11 @@ describeLive('replacing an object in a running program (in process)', () => {
         message: expect.stringMatching(/refused, the old version keeps running: .*symbols not found: \[ jitlink_test_undefined_function \]$/),
       },
     ]);
-    expect(summary.version).toBe(2);
     // After each refusal the program went on with version 2.
-    expect(ticks().slice(-2).map((t) => t.compute)).toEqual([30, 30]);
+    const beforeFresh = stdout.split(/^host: fresh data at tick/m)[0]!;
+    const lastKept = ticks().filter((t) => beforeFresh.includes(`tick ${t.tick} `));
+    expect(lastKept.slice(-2).map((t) => t.compute)).toEqual([30, 30]);
+    expect(summary.version).toBe(3);
     expect(summary.errors).toEqual([]);
   });
 

@@ -10,6 +10,9 @@
 //    whole add-and-lookup loop.
 // 2. tinybench, steady state: one task = a fresh session, the first 100
 //    objects added and looked up the same way, the session ended.
+// 3. LLVM 19's ORC (src/orc-llvm.cpp, LLJIT with an ObjectLinkingLayer) on
+//    the same objects with the same loop, in a process of its own, when
+//    clang++-19 and llvm-19-dev are installed.
 //
 // Options: --objects <dir> (the orc-1000 objects; generated into a scratch
 // directory when absent)  --time <ms> (tinybench time budget, default 3000)
@@ -27,6 +30,7 @@ import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator } from '@
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
 import { ORC_OBJECTS, orcExpected, orcFunction, orcObjectName } from './generate.mjs';
+import { buildLlvmOrc, runLlvmOrc } from './orc-llvm.mjs';
 import { percentile } from './parse.mjs';
 import { ORC_TARGETS, orcText } from './report.mjs';
 
@@ -104,6 +108,16 @@ export async function measureOrcThroughput(dir, { timeMs = 3000 } = {}) {
     });
     await bench.run();
     const r = bench.tasks[0].result;
+
+    // 3. LLVM's ORC, same objects and loop.
+    const scratch = mkdtempSync(join(os.tmpdir(), 'jitlink-orc-llvm-'));
+    let llvm;
+    try {
+      const built = buildLlvmOrc(scratch);
+      llvm = built.ok ? runLlvmOrc(built.binary, dir, ORC_OBJECTS, expected) : built;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     return {
       objects: ORC_OBJECTS,
       elapsedMs,
@@ -122,6 +136,7 @@ export async function measureOrcThroughput(dir, { timeMs = 3000 } = {}) {
         opsPerSecond: r.throughput.mean,
         linksPerSecond: (STEADY_OBJECTS * 1000) / r.latency.mean,
       },
+      llvm,
       targets: ORC_TARGETS,
     };
   } finally {

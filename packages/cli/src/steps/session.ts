@@ -16,7 +16,7 @@ import {
 } from '@jitlink/core';
 import { ExecutionSession, ObjectLinkingLayer, type JITDylib, type Plugin } from '@jitlink/orc';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
-import { connectExecutorForCommand } from '@jitlink/executor-remote/native';
+import type { RemoteExecutorProcessControl } from '@jitlink/executor-remote';
 import { dirname, join } from 'node:path';
 import type { CliOptions } from '../options.js';
 import { createDefaultRegistry } from '../backends.js';
@@ -40,7 +40,25 @@ export interface LinkSession {
  * ExecutorProcessControl.
  */
 async function createExecutor(options: CliOptions, registry: BackendRegistry): Promise<ExecutorProcessControl> {
-  const remote = await connectExecutorForCommand(
+  const executor = (await connectRemoteExecutor(options, registry)) ?? new SelfExecutorProcessControl();
+  try {
+    for (const lib of options.preload) await executor.loadLibrary(lib);
+  } catch (e) {
+    await executor.dispose();
+    throw e;
+  }
+  return executor;
+}
+
+/**
+ * The remote executor the options ask for, if any. Its package (sockets,
+ * child processes, HMAC) is loaded only then: a third of the command's
+ * start-up when loaded with it.
+ */
+async function connectRemoteExecutor(options: CliOptions, registry: BackendRegistry): Promise<RemoteExecutorProcessControl | undefined> {
+  if (options.oopExecutor === undefined && options.oopExecutorConnect === undefined && !options.useSharedMemory) return undefined;
+  const { connectExecutorForCommand } = await import('@jitlink/executor-remote/native');
+  return connectExecutorForCommand(
     {
       oopExecutor: options.oopExecutor,
       oopExecutorConnect: options.oopExecutorConnect,
@@ -49,14 +67,6 @@ async function createExecutor(options: CliOptions, registry: BackendRegistry): P
     },
     { registry },
   );
-  const executor = remote ?? new SelfExecutorProcessControl();
-  try {
-    for (const lib of options.preload) await executor.loadLibrary(lib);
-  } catch (e) {
-    await executor.dispose();
-    throw e;
-  }
-  return executor;
 }
 
 /**

@@ -61,11 +61,20 @@ export class ElfPlatform implements Plugin {
     const tracker = mr.tracker;
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
     setThreadLocalResolver(graph, this.tls);
-    config.postAllocationPasses.push(async (g) => {
-      const unload = await this.tls.load(g);
+    config.postAllocationPasses.push((g) => this.loadThreadLocals(g, tracker));
+    config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
+  }
+
+  /**
+   * Post-allocation: loads the graph's TLS module. A graph without
+   * thread-local data returns no promise, so its link goes on without an
+   * event-loop turn.
+   */
+  private loadThreadLocals(graph: LinkGraph, tracker: ResourceTracker): Promise<void> | undefined {
+    if (!this.tls.hasThreadLocalData(graph)) return undefined;
+    return this.tls.load(graph).then((unload) => {
       if (unload) this.tlsModules.push({ tracker, unload });
     });
-    config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
   }
 
   private registerEHFrame(graph: LinkGraph): void {

@@ -36,9 +36,16 @@ export interface LiveObjectsOptions {
 
 export interface ReplaceOptions {
   /**
-   * 'skip' (the default): the new version's static initializers do not run —
-   * its data is the old version's, already initialized, and running them
-   * again would reset it. 'run': they run once the stubs point at the new code.
+   * 'keep' (the default): the new version's code uses the old version's
+   * variables, with their current values. 'fresh': the same storage (other
+   * objects' references to it stay valid) re-initialized from the new
+   * version's image, as if the program had just started.
+   */
+  data?: 'keep' | 'fresh';
+  /**
+   * Whether the new version's static initializers run once the stubs point at
+   * the new code. Default: 'skip' with kept data (it is initialized already,
+   * and running them again would reset it), 'run' with fresh data.
    */
   initializers?: 'run' | 'skip';
 }
@@ -145,9 +152,10 @@ export class LiveObjects implements Plugin {
     await this.session.lookup([this.dylib], [...object.functions.values()].map((f) => f.implName), { fromDylib: this.dylib });
 
     const version = object.version + 1;
+    const fresh = options.data === 'fresh';
     let halves: ReturnType<LiveObjects['cut']>;
     try {
-      halves = this.cut(bytes, name, object.key, version, object.kept);
+      halves = this.cut(bytes, name, object.key, version, object.kept, fresh);
     } catch (e) {
       if (e instanceof DataLayoutChanged || e instanceof JITLinkError) throw new ReplaceRefused(name, e.detail, e);
       throw e;
@@ -166,8 +174,12 @@ export class LiveObjects implements Plugin {
 
     const previous = { code: object.code, lasting: object.lasting.length };
     object.code = this.dylib.createResourceTracker();
+    // Fresh data: the new content of kept blocks, relocated, as the link leaves it (captured before finalization).
+    const images = new Map<string, Uint8Array>();
+    if (halves.layout.images.length > 0) this.imageCaptures.set(halves.data, images);
     this.addVersion(object, version, halves.code, halves.data, added);
     const rollBack = async (e: unknown): Promise<never> => {
+      this.imageCaptures.delete(halves.data);
       const fresh = object.lasting.splice(previous.lasting);
       await Promise.all([object.code, ...fresh].map((t) => t.remove().catch(() => undefined)));
       object.code = previous.code;
@@ -178,12 +190,20 @@ export class LiveObjects implements Plugin {
     try {
       const wanted = [...functions.values()].map((f) => f.implName);
       for (const f of replaced) wanted.push(object.slots.get(f.name)!);
+      // Nothing refers to fresh data's images: ask for them, so that the data half is linked.
+      for (const { image } of halves.layout.images) wanted.push(image);
       addresses = await this.session.lookup([this.dylib], wanted, { fromDylib: this.dylib });
     } catch (e) {
       return rollBack(e);
     }
     if (this.executor.writePointers === undefined) {
       return rollBack(new JITLinkError('UnsupportedFeature', 'the executor cannot store pointers (writePointers)'));
+    }
+    if (halves.layout.images.length > 0) {
+      const writeMemory = this.executor.writeMemory?.bind(this.executor);
+      if (writeMemory === undefined) return rollBack(new JITLinkError('UnsupportedFeature', 'the executor cannot write memory (writeMemory)'));
+      const storage = await this.session.lookup([this.dylib], halves.layout.images.map((i) => i.storage), { fromDylib: this.dylib });
+      for (const { image, storage: name } of halves.layout.images) await writeMemory(storage.get(name)!, images.get(image)!);
     }
     await this.executor.writePointers(
       replaced.map((f) => ({ address: addresses.get(object.slots.get(f.name)!)!, value: addresses.get(f.implName)! })),
@@ -193,7 +213,7 @@ export class LiveObjects implements Plugin {
     object.kept = halves.layout.kept;
     if (!this.keepCode.has(name)) this.retired.push(previous.code);
     const initializers = this.options.initializers;
-    if (options.initializers === 'run') await initializers?.runInitializers();
+    if ((options.initializers ?? (fresh ? 'run' : 'skip')) === 'run') await initializers?.runInitializers();
     else for (const t of [object.code, ...object.lasting.slice(previous.lasting)]) initializers?.discardInitializers(t);
     return {
       object: name,
@@ -265,15 +285,18 @@ export class LiveObjects implements Plugin {
   }
 
   /** Builds the object's graph twice and cuts it into its halves. */
-  private cut(bytes: Uint8Array, name: string, key: string, version: number, kept: KeptData | undefined) {
+  private cut(bytes: Uint8Array, name: string, key: string, version: number, kept: KeptData | undefined, freshData = false) {
     const build = () => this.layer.registry.createLinkGraph(bytes, { name });
     const code = build();
     const data = build();
     const names = { object: key, version };
-    const layout = splitVersion(code, 'code', names, kept);
-    splitVersion(data, 'data', names, kept);
+    splitVersion(code, 'code', names, kept, { freshData });
+    const layout = splitVersion(data, 'data', names, kept, { freshData });
     return { code, data, layout };
   }
+
+  /** Data halves whose image blocks' relocated content a fresh replacement copies over kept storage. */
+  private readonly imageCaptures = new Map<LinkGraph, Map<string, Uint8Array>>();
 
   /** Adds a version's halves, and stubs for `newFunctions`, to the dylib. */
   private addVersion(object: LiveObject, version: number, code: LinkGraph, data: LinkGraph, newFunctions: LiveFunction[]): void {
@@ -339,7 +362,18 @@ export class LiveObjects implements Plugin {
 
   // ---- Plugin: note what every linked graph refers to ----
 
-  modifyPassConfig(mr: MaterializationResponsibility, _graph: LinkGraph, config: PassConfiguration): void {
+  modifyPassConfig(mr: MaterializationResponsibility, graph: LinkGraph, config: PassConfiguration): void {
+    const images = this.imageCaptures.get(graph);
+    if (images !== undefined) {
+      this.imageCaptures.delete(graph);
+      config.postFixupPasses.push((g) => {
+        g.forEachDefinedSymbol((sym) => {
+          if (sym.name === undefined || !sym.name.startsWith('__live.') || !sym.name.includes('.image.')) return;
+          const block = sym.block;
+          images.set(sym.name, block.isZeroFill() ? new Uint8Array(block.size) : block.getContent().slice());
+        });
+      });
+    }
     config.postPrunePasses.push((g) => {
       let names = this.references.get(mr.tracker);
       if (names === undefined) this.references.set(mr.tracker, (names = new Set()));

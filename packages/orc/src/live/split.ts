@@ -65,6 +65,18 @@ export interface VersionLayout {
   kept: KeptData;
   /** Stable names this version binds to earlier storage. */
   boundToEarlier: Set<string>;
+  /**
+   * With fresh data: blocks whose storage is kept but whose content this
+   * version re-initializes. `image` names the block in the data half (linked
+   * so that its content is relocated, pointing at the kept storage), `storage`
+   * the kept block it is copied over.
+   */
+  images: { image: string; storage: string }[];
+}
+
+export interface SplitOptions {
+  /** Re-initialize kept data from this version's image instead of keeping its values. */
+  freshData?: boolean;
 }
 
 /** A replacement that cannot keep the earlier version's data (the caller refuses it). */
@@ -174,11 +186,19 @@ function symbolAlignment(sym: Symbol): number {
  * kept (undefined for the first version). Throws DataLayoutChanged when the
  * version cannot bind to the kept data.
  */
-export function splitVersion(graph: LinkGraph, half: Half, names: SplitNames, earlier: KeptData | undefined): VersionLayout {
+export function splitVersion(
+  graph: LinkGraph,
+  half: Half,
+  names: SplitNames,
+  earlier: KeptData | undefined,
+  options: SplitOptions = {},
+): VersionLayout {
   const facts = analyse(graph, names);
   const { blockClass, blockKey, functions } = facts;
   const keep = half === 'code' ? Class.Code : Class.Data;
   const obj = names.object;
+  /** Kept blocks this half links as images of their new content (fresh data), rather than dropping them. */
+  const linksImages = keep === Class.Data && options.freshData === true;
 
   // 1. Data layout: which blocks reuse earlier storage, and each data symbol's stable name.
   const kept: KeptData = { symbols: new Map(earlier?.symbols), blocks: new Map(earlier?.blocks) };
@@ -261,7 +281,7 @@ export function splitVersion(graph: LinkGraph, half: Half, names: SplitNames, ea
   // 3. Retarget the kept blocks' edges: functions through stubs; the other half, and kept data, by name.
   const exported = new Map<Symbol, string>();
   for (const [block, cls] of blockClass) {
-    if (cls !== keep || boundBlocks.has(block)) continue;
+    if (cls !== keep || (boundBlocks.has(block) && !linksImages)) continue;
     for (let i = 0; i < block.edgeCount; i++) {
       const t = block.edgeTarget(i);
       if (!t.isDefined()) continue;
@@ -312,9 +332,16 @@ export function splitVersion(graph: LinkGraph, half: Half, names: SplitNames, ea
     sym.live = true;
   }
 
-  // 5. Drop the other half, and data bound to earlier storage.
+  // 5. Drop the other half, and data bound to earlier storage (or keep it as an image, nameless but for its image name).
+  const images: VersionLayout['images'] = [];
+  for (const block of linksImages ? boundBlocks : []) {
+    for (const sym of [...block.section.symbols]) if (sym.block === block) graph.removeDefinedSymbol(sym);
+    const image = `__live.${obj}.v${names.version}.image.${blockKey.get(block)}`;
+    graph.addDefinedSymbol(block, 0, image, block.size, Linkage.Strong, Scope.Hidden, false, true);
+    images.push({ image, storage: anchorName(block, 0) });
+  }
   for (const section of [...graph.sections()]) {
-    const drop = [...section.blocks].filter((b) => blockClass.get(b) !== keep || boundBlocks.has(b));
+    const drop = [...section.blocks].filter((b) => blockClass.get(b) !== keep || (boundBlocks.has(b) && !linksImages));
     if (drop.length === 0) continue;
     const dropping = new Set(drop);
     for (const sym of [...section.symbols]) if (dropping.has(sym.block)) graph.removeDefinedSymbol(sym);
@@ -329,5 +356,5 @@ export function splitVersion(graph: LinkGraph, half: Half, names: SplitNames, ea
       }
     }
   }
-  return { functions: new Map([...functions.values()].map((f) => [f.name, f])), kept, boundToEarlier };
+  return { functions: new Map([...functions.values()].map((f) => [f.name, f])), kept, boundToEarlier, images };
 }

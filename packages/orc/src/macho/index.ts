@@ -90,10 +90,13 @@ export class MachOPlatform implements Plugin {
     const tracker = mr.tracker;
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
     setThreadLocalResolver(graph, this.tls);
-    config.postAllocationPasses.push(async (g) => {
-      const unload = await this.tls.loadSections(g, info.threadDataSections);
-      if (unload) this.tlsModules.push({ tracker, unload });
-    });
+    // Only graphs with thread-local data wait for their block (no event-loop turn for the others).
+    if (info.threadDataSections.length > 0) {
+      config.postAllocationPasses.push(async (g) => {
+        const unload = await this.tls.loadSections(g, info.threadDataSections);
+        if (unload) this.tlsModules.push({ tracker, unload });
+      });
+    }
     config.postFixupPasses.push((g) => this.recordTables(g, objectOrder, tracker));
   }
 
