@@ -19,6 +19,7 @@ import {
   encodeImm26,
   isADR,
   isADRP,
+  isAddSubImmediate,
   isBranch26,
   isCondBranch19,
   isLDRLiteral,
@@ -143,6 +144,7 @@ function moveWide(value: (s: FixupSite) => number, check: 'none' | 'unsigned' | 
 }
 
 const lowered = (becomes: string): KindSpec => ({ width: 0, formula: `GOT entry for T, then ${becomes}`, range: '', becomes });
+const coffRelative = (formula: string): KindSpec => ({ width: 0, formula, range: '' });
 const threadLocal = (what: string): KindSpec => ({ width: 0, formula: 'thread-local: not supported yet', range: '', tlsRelocation: what });
 
 const TABLE = {
@@ -247,6 +249,25 @@ const TABLE = {
   RequestTLVPAndTransformToPageOffset12: threadLocal('a thread-local variable pointer (PageOffset12)'),
   RequestTLSDescEntryAndTransformToPage21: threadLocal('a TLS descriptor (Page21)'),
   RequestTLSDescEntryAndTransformToPageOffset12: threadLocal('a TLS descriptor (PageOffset12)'),
+  High12: {
+    width: 4,
+    formula: '(T + A) >> 12 & 0xfff into ADD (immediate, lsl #12) imm12',
+    range: '[0, 2^24)',
+    apply: (s: FixupSite) => {
+      const w = s.readWord();
+      // sh (bit 22) set: the immediate is shifted left by 12.
+      if (!isAddSubImmediate(w) || (w & 0x00400000) === 0) s.wrongInstruction(w, 'an ADD (immediate, lsl #12)');
+      const v = s.target + s.addend;
+      s.check(v, 0, 2 ** 24, 1, '[0, 2^24)');
+      s.writeWord(encodeImm12(w, Math.floor(v / 4096)));
+    },
+  },
+  // COFF's image- and section-relative kinds: @jitlink/arch-arm64/coff lowers them before fixups, once addresses are known.
+  Pointer32NB: coffRelative('T + A - ImageBase, then Pointer32'),
+  SectionRelative32: coffRelative("T + A - S (S: start of T's section), then Pointer32"),
+  SectionRelativePageOffset12: coffRelative('T + A - S, then PageOffset12'),
+  SectionRelativeHigh12: coffRelative('T + A - S, then High12'),
+  SectionIndex16: coffRelative("the number of T's section, written in place"),
 } satisfies Record<string, KindSpec>;
 
 /**

@@ -12,6 +12,7 @@ import {
   type JITLinkContext,
   type LookupRequest,
   type LookupResult,
+  type LinkTarget,
 } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
 import type { ElfArchSupport } from '@jitlink/elf';
@@ -40,6 +41,8 @@ export interface SlabLinkOptions {
   slabSize?: number;
   /** The ELF support to build with (default aarch64Elf). */
   elf?: ElfArchSupport;
+  /** Fixups and passes to link with (default ELF/aarch64's). */
+  target?: LinkTarget;
 }
 
 export interface SlabLinkResult {
@@ -86,7 +89,7 @@ export async function linkGraphInSlab(graph: LinkGraph, options: SlabLinkOptions
       config.postFixupPasses.push((g) => checker.recordGraph(g, aarch64CheckTables(g)));
     },
   };
-  await link(graph, context, elfAArch64Target);
+  await link(graph, context, options.target ?? elfAArch64Target);
   return result;
 }
 

@@ -11,6 +11,7 @@ import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { createMachOBackend } from '@jitlink/macho';
 import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
 import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
+import { aarch64Coff } from '@jitlink/arch-arm64/coff';
 
 /** Backends this command knows. */
 export function createDefaultRegistry(): BackendRegistry {
@@ -20,5 +21,6 @@ export function createDefaultRegistry(): BackendRegistry {
   registry.register(createElfBackend(aarch64Elf));
   registry.register(createElfBackend(aarch64BEElf));
   registry.register(createCoffBackend(x86_64Coff));
+  registry.register(createCoffBackend(aarch64Coff));
   return registry;
 }

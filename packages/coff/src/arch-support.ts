@@ -59,6 +59,12 @@ export interface CoffArchSupport {
   addHostEntryBridge?(graph: LinkGraph, section: Section, target: Symbol, name: string): Symbol;
   /** The other way: adds to `section` a thunk COFF code calls to call the host function `target`. */
   addHostCallThunk?(graph: LinkGraph, section: Section, target: Symbol): Symbol;
+  /**
+   * Before fixups: rewrites a thunk addHostCallThunk made into a plain jump
+   * to its target, which turned out to be COFF code (an archive member
+   * loaded when the graph's externals were looked up).
+   */
+  bypassHostCallThunk?(graph: LinkGraph, thunk: Symbol): void;
   /** Fixups and the architecture's default passes (tables, COFF edge lowering). */
   readonly target: LinkTarget;
   readonly tools?: BackendTools;

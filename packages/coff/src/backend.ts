@@ -2,10 +2,11 @@
 import { JITLinkError, Scope, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
 import type { CoffArchSupport } from './arch-support.js';
 import { createCoffLinkGraph } from './builder.js';
+import { readCoffDefinitionRanges, readCoffDefinitions } from './definitions.js';
 import { coffFormatSniffer } from './identify.js';
 import { defineImageBase } from './image-base.js';
-import { createHostEntryBridge } from './bridge.js';
-import { createHostCallThunkPass } from './host-thunks.js';
+import { createHostCallBridges, createHostEntryBridge } from './bridge.js';
+import { addHostCallThunkPasses } from './host-thunks.js';
 
 /** Composes the generic COFF builder with an architecture package into a backend for `registerBackend`. */
 export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
@@ -24,7 +25,7 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
   };
   // Names COFF objects read by this backend define: any other function a COFF graph calls is the host's.
   const coffDefined = new Set<string>();
-  const hostCallThunks = createHostCallThunkPass(arch, (name) => coffDefined.has(name));
+  const isCoffDefined = (name: string): boolean => coffDefined.has(name);
   return {
     ...arch.tools,
     name: `COFF/${arch.arch}`,
@@ -39,13 +40,22 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
       });
       return graph;
     },
+    readDefinitions(bytes, options) {
+      const definitions = readCoffDefinitions(bytes, arch, checkIdentity(options));
+      // Registered now, linked later: calls to these names from other COFF graphs need no thunk.
+      definitions.forEach((_flags, name) => coffDefined.add(name));
+      return definitions;
+    },
+    readDefinitionRanges(object, options) {
+      readCoffDefinitionRanges(object, checkIdentity(options));
+    },
     hostEntryBridge:
       arch.addHostEntryBridge === undefined ? undefined : (entryName) => createHostEntryBridge(arch, entryName),
+    hostCallBridges: arch.addHostEntryBridge === undefined ? undefined : (targets) => createHostCallBridges(arch, targets),
     addDefaultPasses(graph, config) {
       config.postAllocationPasses.push(defineImageBase);
       target.addDefaultPasses?.(graph, config);
-      // Before the table passes, so that import table entries and stubs hold the thunks.
-      config.postPrunePasses.unshift(hostCallThunks);
+      addHostCallThunkPasses(config, arch, isCoffDefined);
     },
   };
 }

@@ -267,7 +267,9 @@ class CoffGraphBuilder {
       }
       const scope = cs.storageClass === IMAGE_SYM_CLASS_EXTERNAL ? Scope.Default : Scope.Local;
       if (cs.sectionNumber === IMAGE_SYM_ABSOLUTE) {
-        this.symbols[cs.index] = graph.addAbsoluteSymbol(cs.name, cs.value, 0, Linkage.Strong, scope, false);
+        // Live: a definition the object exports (clang's `.weak.<name>.default.<x>`, the absolute 0 a weak
+        // external without a default falls back to, is one) must survive pruning.
+        this.symbols[cs.index] = graph.addAbsoluteSymbol(cs.name, cs.value, 0, Linkage.Strong, scope, scope !== Scope.Local);
         continue;
       }
       if (cs.storageClass !== IMAGE_SYM_CLASS_EXTERNAL && cs.storageClass !== IMAGE_SYM_CLASS_STATIC && cs.storageClass !== IMAGE_SYM_CLASS_LABEL) {

@@ -17,5 +17,13 @@ export {
 export { coffFormatSniffer, coffArchName } from './identify.js';
 export { defineImageBase, graphImageBase, IMAGE_BASE_SYMBOL_NAME } from './image-base.js';
 export { createCoffBackend } from './backend.js';
-export { createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME } from './bridge.js';
-export { createHostCallThunkPass, HOST_THUNKS_SECTION_NAME } from './host-thunks.js';
+export { readCoffDefinitions, readCoffDefinitionRanges } from './definitions.js';
+export { createHostCallBridges, createHostEntryBridge, hostBridgeName, HOST_BRIDGE_SECTION_NAME, HOST_CALL_BRIDGE_PREFIX } from './bridge.js';
+export { coffInitializerPhase, coffTerminatorPhase, type CoffInitializerPhase } from './initializers.js';
+export {
+  addHostCallThunkPasses,
+  hostCallRefusal,
+  HOST_FUNCTIONS_CALLING_BACK,
+  HOST_FUNCTIONS_WITH_FLOATING_POINT_PARAMETERS,
+  HOST_THUNKS_SECTION_NAME,
+} from './host-thunks.js';

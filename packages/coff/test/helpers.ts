@@ -26,10 +26,10 @@ export interface RecordedRelocation {
 }
 
 /** An architecture for format tests: each relocation becomes one generic edge, and is recorded. */
-export function recordingArch(recorded: RecordedRelocation[] = []): CoffArchSupport {
+export function recordingArch(recorded: RecordedRelocation[] = [], machine = 0x8664): CoffArchSupport {
   return {
-    machine: 0x8664,
-    arch: 'x86_64',
+    machine,
+    arch: machine === 0x8664 ? 'x86_64' : 'aarch64',
     packageName: 'test',
     triple: 'x86_64-pc-windows-msvc',
     pointerSize: 8,

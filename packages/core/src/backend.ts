@@ -5,6 +5,7 @@
  * architecture packages compose into backends; third parties register their
  * own through the same API.
  */
+import type { TargetAddress } from './address.js';
 import type { InputLimits } from './limits.js';
 import { JITLinkError } from './errors.js';
 import type { EdgeKindNamer } from './edge-kinds.js';
@@ -66,6 +67,12 @@ export interface BackendTools {
    * pointer arguments only.
    */
   hostEntryBridge?(entryName: string): { graph: LinkGraph; symbol: string };
+  /**
+   * The same for functions without arguments known only by address
+   * (initializer tables): a graph defining `symbols[i]`, a function the host
+   * calls without arguments to call `targets[i]`.
+   */
+  hostCallBridges?(targets: readonly TargetAddress[]): { graph: LinkGraph; symbols: string[] };
   /**
    * Redirectable calls (live re-linking): adds to `graph` a pointer-sized
    * slot in `slotSection` holding `target`'s address, and a stub in

@@ -24,7 +24,7 @@ export const KNOWN_BACKENDS: readonly KnownBackend[] = [
   { format: 'macho', arch: 'x86_64', packages: ['@jitlink/macho', '@jitlink/arch-x86-64'], since: '0.2.0' },
   { format: 'macho', arch: 'arm64', packages: ['@jitlink/macho', '@jitlink/arch-arm64'], plannedIn: '@jitlink/macho' },
   { format: 'coff', arch: 'x86_64', packages: ['@jitlink/coff', '@jitlink/arch-x86-64'], since: '0.2.0' },
-  { format: 'coff', arch: 'aarch64', packages: ['@jitlink/coff', '@jitlink/arch-arm64'], plannedIn: '@jitlink/arch-arm64' },
+  { format: 'coff', arch: 'aarch64', packages: ['@jitlink/coff', '@jitlink/arch-arm64'], since: '0.2.0' },
 ];
 
 const FORMAT_NAMES: Record<string, string> = { elf: 'ELF', macho: 'MachO', coff: 'COFF' };

@@ -89,6 +89,21 @@ const THUNK = Uint8Array.of(
 );
 const THUNK_TARGET_OFFSET = 129;
 
+/** movabs r11, target; jmp r11: a thunk whose callee turned out to follow the caller's convention. */
+const JUMP = Uint8Array.of(0x49, 0xbb, 0, 0, 0, 0, 0, 0, 0, 0, 0x41, 0xff, 0xe3);
+const JUMP_TARGET_OFFSET = 2;
+
+/** Rewrites a thunk of addX86_64MicrosoftToHostThunk into a jump to its target (before fixups). */
+export function bypassX86_64MicrosoftToHostThunk(graph: LinkGraph, thunk: Symbol): void {
+  const block = thunk.block;
+  const content = block.getMutableContent(graph);
+  content.fill(0xcc); // int3 after the jump
+  content.set(JUMP, 0);
+  for (let i = 0; i < block.edgeCount; i++) {
+    if (block.edgeOffset(i) === THUNK_TARGET_OFFSET) block.setEdgeOffset(i, JUMP_TARGET_OFFSET);
+  }
+}
+
 /** Adds to `section` a thunk that Microsoft x64 code calls to call the host function `target`. */
 export function addX86_64MicrosoftToHostThunk(graph: LinkGraph, section: Section, target: Symbol): Symbol {
   const block = graph.createContentBlock(section, THUNK, 0, 16, 0);

@@ -18,9 +18,17 @@ import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { addX86_64Passes } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
-import { addX86_64HostToMicrosoftBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
+import {
+  addX86_64HostToMicrosoftBridge,
+  addX86_64MicrosoftToHostThunk,
+  bypassX86_64MicrosoftToHostThunk,
+} from './bridge.js';
 
-export { addX86_64HostToMicrosoftBridge, addX86_64MicrosoftToHostThunk } from './bridge.js';
+export {
+  addX86_64HostToMicrosoftBridge,
+  addX86_64MicrosoftToHostThunk,
+  bypassX86_64MicrosoftToHostThunk,
+} from './bridge.js';
 
 export const IMAGE_FILE_MACHINE_AMD64 = 0x8664;
 
@@ -215,6 +223,7 @@ export const x86_64Coff: CoffArchSupport = {
   returnInstruction: Uint8Array.of(0xc3),
   addHostEntryBridge: addX86_64HostToMicrosoftBridge,
   addHostCallThunk: addX86_64MicrosoftToHostThunk,
+  bypassHostCallThunk: bypassX86_64MicrosoftToHostThunk,
   target: coffX86_64Target,
   tools: x86_64Tools,
 };

@@ -128,8 +128,12 @@ function base64Offset(text: string): number | undefined {
   return value;
 }
 
-/** Parses a COFF relocatable object; throws JITLinkError for anything malformed. */
-export function parseCoff(bytes: Uint8Array, fileName: string): CoffFile {
+/**
+ * Parses a COFF relocatable object; throws JITLinkError for anything
+ * malformed. `relocations: false` leaves the relocation tables unread (the
+ * definitions scan needs none).
+ */
+export function parseCoff(bytes: Uint8Array, fileName: string, options: { relocations?: boolean } = {}): CoffFile {
   const header = readCoffHeader(bytes, fileName);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const size = bytes.length;
@@ -202,7 +206,7 @@ export function parseCoff(bytes: Uint8Array, fileName: string): CoffFile {
         );
       }
     }
-    readRelocations(fileName, bytes, view, section, at);
+    if (options.relocations !== false) readRelocations(fileName, bytes, view, section, at);
     sections.push(section);
   }
 

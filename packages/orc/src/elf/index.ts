@@ -88,6 +88,8 @@ export class ElfPlatform implements Plugin {
   }
 
   private recordInitializers(graph: LinkGraph, objectOrder: number, tracker: ResourceTracker): void {
+    // COFF's .ctors hold code of another calling convention: the COFF platform runs them.
+    if (graph.format === 'coff') return;
     const names = getElfGraphInfo(graph)?.originalNames;
     for (const section of graph.sections()) {
       const info = initializerSectionInfo(names?.get(section) ?? section.name);

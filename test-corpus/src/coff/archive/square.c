@@ -1,0 +1,2 @@
+/* An archive member main.c needs. */
+int square(int x) { return x * x; }

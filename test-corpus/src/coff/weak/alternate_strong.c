@@ -1,0 +1,2 @@
+/* Defines the `configured` alternate_main.c otherwise takes from its /alternatename. */
+int configured(void) { return 9; }
