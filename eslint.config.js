@@ -12,6 +12,15 @@ export default tseslint.config(
     },
   },
   {
+    // Node scripts of the tools (fuzzing, benchmarks) in plain JavaScript: Node's globals.
+    files: ['tools/**/*.mjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'Buffer', 'URL', 'TextEncoder', 'TextDecoder', 'setTimeout', 'clearTimeout', 'setImmediate', 'queueMicrotask'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     // Library packages must run in a browser: no Node built-ins.
     files: ['packages/core/src/**', 'packages/elf/src/**', 'packages/macho/src/**', 'packages/coff/src/**', 'packages/arch-*/src/**'],
     ignores: ['**/*.test.ts'],

@@ -73,7 +73,7 @@ DRIVER_MATRIX=(O0-nopic-small O2-pic-small)
 
 # ---------------------------------------------------------------------------
 # Programs. Sources are relative to src/; object names are <program>/<base>.o.
-PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads cxx
+PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads tls_shared cxx
   sqlite_driver lua_driver zlib_driver harness)
 declare -A LANGUAGE SOURCES CFLAGS_EXTRA LIBS ARCHIVES ARGS VARIANTS_gcc VARIANTS_clang NATIVE LINK_ERROR HARNESS_SOURCES
 
@@ -98,12 +98,18 @@ SOURCES[bss_big]="bss_big.c"
 SOURCES[sections]="sections/sections_main.c sections/sections_extra.c"
 SOURCES[tls]="tls.c"
 VARIANTS_gcc[tls]="O2-pic-small"; VARIANTS_clang[tls]="O2-pic-small"
-# Thread-locals in two objects, used from the main thread and two pthreads:
-# -fPIC gives TLSGD/TLSLD/DTPOFF32, -fPIE and -fno-pic GOTTPOFF/TPOFF32.
-SOURCES[tls_threads]="tls_threads/main.c tls_threads/vars.c"
+# Thread-locals in two objects, used from the main thread, two pthreads and a
+# thread that may predate the link (early.c): -fPIC gives TLSGD/TLSLD/DTPOFF32,
+# -fPIE and -fno-pic GOTTPOFF/TPOFF32 (AArch64: TLSDESC; TLSIE and TLSLE).
+SOURCES[tls_threads]="tls_threads/main.c tls_threads/vars.c tls_threads/early.c"
 LIBS[tls_threads]="pthread"
 VARIANTS_gcc[tls_threads]="O2-pic-small O2-pie-small O2-nopic-small"
 VARIANTS_clang[tls_threads]="O2-pic-small O2-pie-small O2-nopic-small"
+# A shared library's thread-local (libstdc++'s): TLSGD with -fPIC, GOTTPOFF with -fno-pic.
+SOURCES[tls_shared]="tls_shared.c"
+LIBS[tls_shared]="stdc++ dl"
+VARIANTS_gcc[tls_shared]="O2-pic-small O2-nopic-small"
+VARIANTS_clang[tls_shared]="O2-pic-small O2-nopic-small"
 SOURCES[cxx]="cxx/main.cpp cxx/shapes.cpp cxx/errors.cpp cxx/registry.cpp"
 LANGUAGE[cxx]=c++
 LIBS[cxx]="stdc++ m"
@@ -352,7 +358,7 @@ fi # x86_64
 # run under qemu-aarch64 against the same expected outputs. Without the cross
 # tools or the archives this part is skipped with a message, and fails under
 # CI=true.
-A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls cxx sqlite_driver lua_driver zlib_driver)
+A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads tls_shared cxx sqlite_driver lua_driver zlib_driver)
 A64_DEBIAN=${JITLINK_DEBIAN_ARM64:-$HERE/debian-arm64}
 A64_LIBDIR=$A64_DEBIAN/usr/lib/aarch64-linux-gnu
 declare -A A64_ARCHIVES=([sqlite_driver]=$A64_LIBDIR/libsqlite3.a [lua_driver]=$A64_LIBDIR/liblua5.4.a
@@ -374,6 +380,7 @@ done
 a64_variants() { # <program>
   if [[ $1 == cxx ]]; then echo "${A64_CXX_MATRIX[*]}"
   elif [[ $1 == tls ]]; then echo "O2-pic-small"
+  elif [[ $1 == tls_threads ]]; then echo "O2-pic-small O2-pie-small O2-nopic-small"
   elif [[ -n ${A64_ARCHIVES[$1]:-} ]]; then echo "${DRIVER_MATRIX[*]}"
   elif [[ $1 == bss_big ]]; then echo "${A64_C_MATRIX[*]/O2-pic-tiny/}" # 48 MiB of data: beyond the tiny model's 1 MiB
   else echo "${A64_C_MATRIX[*]}"; fi
@@ -476,6 +483,14 @@ for arch in "${!ASM_TRIPLE[@]}"; do
     llvm-mc-19 -filetype=obj -triple="${ASM_TRIPLE[$arch]}" "$s" -o "$OUT/asm/$arch/$b.o"
     cp "$s" "$OUT/asm/$arch/$b.s"
   done
+done
+
+# Zero-fill limits: src/limits/<name>.s (huge .bss sections) to obj-limits/<name>.o, apart
+# from obj/ so that tests linking every corpus object into working memory do not take them.
+if [[ $OUT == "$HERE/obj" ]]; then LIMITS=$HERE/obj-limits; else LIMITS=$OUT-limits; fi
+mkdir -p "$LIMITS"
+for s in "$SRC/limits"/*.s; do
+  llvm-mc-19 -filetype=obj -triple=x86_64-unknown-linux-gnu "$s" -o "$LIMITS/$(basename "$s" .s).o"
 done
 
 # COFF objects (clang-19 for Windows targets, mingw gcc): their own script.

@@ -33,6 +33,7 @@ import {
   pageOffset12Scale,
   setMovzOrMovn,
 } from './encoders.js';
+import { AARCH64_TLS_RULES, describeTLSRule } from './tls-kinds.js';
 
 /** What an edge kind's `apply` works with: the fixup's operands and its checks. */
 export interface FixupSite {
@@ -65,8 +66,10 @@ export interface AArch64EdgeKindInfo {
   readonly range: string;
   /** For request kinds: the kind a GOT entry request becomes. */
   readonly becomes?: string;
-  /** For thread-local kinds: the relocation it stands for, named in the not-supported error. */
+  /** For thread-local kinds not supported: the relocation it stands for, named in the not-supported error. */
   readonly tlsRelocation?: string;
+  /** Thread-local kinds (supported or not): lowered by `elf/tls.ts` before fixups. */
+  readonly threadLocal?: boolean;
   readonly apply?: (site: FixupSite) => void;
 }
 
@@ -146,6 +149,9 @@ function moveWide(value: (s: FixupSite) => number, check: 'none' | 'unsigned' | 
 const lowered = (becomes: string): KindSpec => ({ width: 0, formula: `GOT entry for T, then ${becomes}`, range: '', becomes });
 const coffRelative = (formula: string): KindSpec => ({ width: 0, formula, range: '' });
 const threadLocal = (what: string): KindSpec => ({ width: 0, formula: 'thread-local: not supported yet', range: '', tlsRelocation: what });
+
+/** A 64-bit thread-local value in a GOT entry, a descriptor or debug info: lowered to Pointer64 before fixups. */
+const tlsValue = (formula: string): KindSpec => ({ width: 0, formula: `${formula} (as Pointer64, once the TLS block is loaded)`, range: '', threadLocal: true });
 
 const TABLE = {
   Pointer64: { width: 8, formula: 'T + A', range: '', apply: data(8, ptr, 0, 0, '') },
@@ -249,6 +255,7 @@ const TABLE = {
   RequestTLVPAndTransformToPageOffset12: threadLocal('a thread-local variable pointer (PageOffset12)'),
   RequestTLSDescEntryAndTransformToPage21: threadLocal('a TLS descriptor (Page21)'),
   RequestTLSDescEntryAndTransformToPageOffset12: threadLocal('a TLS descriptor (PageOffset12)'),
+  // Also what TLS relocations' HI12 forms become once the TLS block is loaded (elf/tls.ts).
   High12: {
     width: 4,
     formula: '(T + A) >> 12 & 0xfff into ADD (immediate, lsl #12) imm12',
@@ -268,6 +275,20 @@ const TABLE = {
   SectionRelativePageOffset12: coffRelative('T + A - S, then PageOffset12'),
   SectionRelativeHigh12: coffRelative('T + A - S, then High12'),
   SectionIndex16: coffRelative("the number of T's section, written in place"),
+  // Thread-local storage (elf/tls.ts): what TLS relocations become once the TLS block is loaded.
+  Imm12Low: {
+    width: 4,
+    formula: 'T + A, >> the access size of a load/store, into imm12',
+    range: '[0, 4096), aligned to the access size',
+    apply: (s: FixupSite) => {
+      const v = s.target + s.addend;
+      s.check(v, 0, 4096, 1, '[0, 4096)');
+      pageOffset12(s, v);
+    },
+  },
+  TLSModuleId64: tlsValue("the loader's module id of T's TLS block"),
+  DTPOff64: tlsValue("T + A - the start of T's TLS block"),
+  TPOff64: tlsValue('T + A - the thread pointer'),
 } satisfies Record<string, KindSpec>;
 
 /**
@@ -303,7 +324,12 @@ for (const [name, spec] of Object.entries(TABLE) as [string, KindSpec][]) INFO.p
 /** The first thread-local relocation kind; R_AARCH64_<AARCH64_TLS_RELOCATIONS[i]> is this + i. */
 export const FIRST_AARCH64_TLS_RELOCATION_KIND: EdgeKind = F + INFO.length;
 for (const reloc of AARCH64_TLS_RELOCATIONS) {
-  INFO.push({ name: `TLS_${reloc}`, width: 0, formula: 'not supported yet', range: '', tlsRelocation: `R_AARCH64_${reloc}` });
+  const rule = AARCH64_TLS_RULES[reloc];
+  INFO.push(
+    rule
+      ? { name: `TLS_${reloc}`, width: 0, formula: describeTLSRule(rule), range: '', threadLocal: true }
+      : { name: `TLS_${reloc}`, width: 0, formula: 'not supported yet', range: '', tlsRelocation: `R_AARCH64_${reloc}`, threadLocal: true },
+  );
 }
 
 export const AArch64EdgeKinds = Object.fromEntries(
@@ -323,9 +349,10 @@ export function aarch64EdgeKinds(): readonly (AArch64EdgeKindInfo & { kind: Edge
 /** Names AArch64 kinds (and core's generic kinds): e.g. "Page21". */
 export const getAArch64EdgeKindName: EdgeKindNamer = edgeKindNamer(INFO.map((i) => i.name));
 
-/** True for the thread-local kinds (request kinds and those of R_AARCH64_TLS* relocations). */
+/** True for the thread-local kinds (request kinds, TLS values and those of R_AARCH64_TLS* relocations). */
 export function isAArch64TLSEdgeKind(kind: EdgeKind): boolean {
-  return INFO[kind - F]?.tlsRelocation !== undefined;
+  const info = INFO[kind - F];
+  return info?.tlsRelocation !== undefined || info?.threadLocal === true;
 }
 
 /** The kind standing for thread-local relocation R_AARCH64_<name>. */

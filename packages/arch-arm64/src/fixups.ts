@@ -111,7 +111,7 @@ export function applyFixup(graph: LinkGraph, block: Block, edge: Edge, content: 
   if (info.apply === undefined) {
     throw new JITLinkError(
       'InvalidGraphOperation',
-      `${describeFixup(block, edge)}: ${info.name} must be lowered by the aarch64 GOT/PLT pass before fixups`,
+      `${describeFixup(block, edge)}: ${info.name} must be lowered by the aarch64 ${info.threadLocal ? 'thread-local storage' : 'GOT/PLT'} passes before fixups`,
       where,
     );
   }

@@ -171,3 +171,30 @@ describe('GOT-load relaxation (test-corpus/src/asm/aarch64/got_relax.s)', () => 
     expect(checks).toBe(5);
   });
 });
+
+describe('thread-local storage (test-corpus/src/asm/aarch64/tls_models.s)', () => {
+  const s = join(ASM, 'tls_models.s');
+
+  it('builds TLS descriptors and IE GOT entries, and encodes TP- and DTP-relative offsets, as the check lines say', async () => {
+    const { error, checker, graph } = await linkObject(join(ASM, 'tls_models.o'), { slabSize: 1024 * 1024 });
+    expect(error).toBeUndefined();
+    // One descriptor (16 bytes) and one IE entry (8 bytes).
+    expect([...graph.findSectionByName('$__TLSGOT')!.blocks].map((b) => b.size).sort()).toEqual([16, 8]);
+    const { failures, checks } = runChecks(checker, s);
+    expect(failures).toEqual([]);
+    expect(checks).toBe(18);
+  });
+
+  it('without a platform that loads TLS blocks, the link fails naming the edge', async () => {
+    const { error } = await linkObject(join(ASM, 'tls_models.o'), { slabSize: 1024 * 1024, threadLocal: false });
+    expect(error).toBeInstanceOf(JITLinkError);
+    expect(error!.message).toContain('thread-local storage needs a platform with TLS support');
+  });
+
+  withJitlink.it('llvm-jitlink-19 rejects the same object (no AArch64 TLS relocations)', () => {
+    const args = ['-noexec', '-slab-allocate', '1Mb', '-slab-address', '0x10000', '-slab-page-size', '4096'];
+    const llvm = spawnSync('llvm-jitlink-19', [...args, '-check', s, join(ASM, 'tls_models.o')], { encoding: 'utf8' });
+    expect(llvm.stderr).toContain('Unsupported aarch64 relocation:541: R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21');
+    expect(llvm.status).not.toBe(0);
+  });
+});

@@ -58,8 +58,9 @@ describe('aarch64 corpus objects link into a slab', () => {
     for (const r of ROOTS) for (const t of TREES) expect(readdirSync(join(r, t)).length).toBeGreaterThanOrEqual(6);
   });
 
-  const linkable = ALL.filter((p) => !p.includes('/tls/'));
-  it.each(linkable.map((p) => [label(p), p]))('%s', async (_name, path) => {
+  // tls_threads/main.o uses another object's thread-locals: linked alone, that is an error (below).
+  const FOREIGN_TLS = (p: string) => p.includes('/tls_threads/main.o');
+  it.each(ALL.filter((p) => !FOREIGN_TLS(p)).map((p) => [label(p), p]))('%s', async (_name, path) => {
     const { resolve, addresses } = fakeResolver();
     // bss_big holds 48 MiB of zero-fill data.
     const slabSize = path.includes('/bss_big/') ? 128 << 20 : 1 << 20;
@@ -88,12 +89,24 @@ describe('aarch64 corpus objects link into a slab', () => {
     }
   });
 
-  it.each(ALL.filter((p) => p.includes('/tls/')).map((p) => [label(p), p]))(
-    '%s fails: thread-local relocations are not supported yet',
-    async (_name, path) => {
-      const { error } = await linkObject(path, { resolve: fakeResolver().resolve });
-      expect(error?.message).toMatch(/thread-local relocation R_AARCH64_TLS\w+ is not supported yet/);
-      expect(error?.message).toContain('tls.o');
-    },
-  );
+  // Thread-local variables: TLS descriptors ({resolver, offset}, the resolver `ldr x0, [x0, #8]; ret`) under -fPIC,
+  // local-exec offsets in the instructions otherwise.
+  const OWN_TLS = ALL.filter((p) => p.includes('/tls/') || p.includes('/tls_threads/vars.o'));
+  it.each(OWN_TLS.map((p) => [label(p), p]))('%s: its TLS descriptors hold the resolver and offsets after the TCB', async (_name, path) => {
+    const { error, graph, checker } = await linkObject(path, { resolve: fakeResolver().resolve });
+    expect(error).toBeUndefined();
+    const entries = [...(graph.findSectionByName('$__TLSGOT')?.blocks ?? [])];
+    expect(entries.length > 0).toBe(path.includes('-pic-'));
+    for (const entry of entries) {
+      expect(entry.size).toBe(16);
+      const words = checker.contentAt(toBigInt(entry.address))!;
+      expect(u64(words.subarray(8))).toBeGreaterThanOrEqual(16n);
+      expect(u32(checker.contentAt(u64(words))!)).toBe(0xf9400400);
+    }
+  });
+
+  it.each(ALL.filter(FOREIGN_TLS).map((p) => [label(p), p]))('%s alone: another object\'s thread-locals are named in the error', async (_name, path) => {
+    const { error } = await linkObject(path, { resolve: fakeResolver().resolve });
+    expect(error?.message).toMatch(/edge to tt_\w+: the target is no thread-local variable of a loaded TLS module/);
+  });
 });

@@ -3,6 +3,7 @@ import { JITLinkError, Linkage, MemProt, Scope, type Block, type LinkGraph } fro
 import type { ElfRelocationSite } from '@jitlink/elf';
 import { aarch64Elf, aarch64RelocationTypeName, addAArch64RelocationEdge, EM_AARCH64, R_AARCH64 as R } from '../src/elf/index.js';
 import { getAArch64EdgeKindName, isAArch64TLSEdgeKind } from '../src/index.js';
+import { AARCH64_TLS_RULES } from '../src/tls-kinds.js';
 import { aarch64Graph } from './helpers.js';
 
 /** Instruction words each relocation applies to (llvm-mc-19 encodings). */
@@ -95,9 +96,23 @@ describe('ELF/aarch64 relocation mapping', () => {
     expect(map(R.WITHDRAWN_NONE).edgeCount).toBe(0);
   });
 
-  it('every thread-local relocation (512..573) becomes a TLS kind named after it', () => {
+  /** An instruction word each thread-local relocation accepts: the move group or access size its rule names. */
+  function tlsWord(type: number): number {
+    const rule = AARCH64_TLS_RULES[aarch64RelocationTypeName(type).slice('R_AARCH64_'.length)];
+    if (rule && 'group' in rule && rule.group !== undefined) return 0xd2800000 | (rule.group << 21);
+    if (rule?.access === 'add') return WORDS.add!;
+    if (typeof rule?.access === 'number') return [WORDS.ldrb, WORDS.ldrh, WORDS.ldrw, WORDS.ldrx][rule.access]!;
+    return 0;
+  }
+
+  it('every thread-local relocation (512..573) but TLSDESC_CALL becomes a TLS kind named after it', () => {
     for (let type = 512; type <= 573; type++) {
-      const block = map(type);
+      const block = map(type, tlsWord(type));
+      if (type === 569) {
+        // TLSDESC_CALL marks the descriptor call (blr), which needs no fixup.
+        expect(block.edgeCount).toBe(0);
+        continue;
+      }
       expect(isAArch64TLSEdgeKind(block.edgeKind(0))).toBe(true);
       expect(getAArch64EdgeKindName(block.edgeKind(0))).toBe('TLS_' + aarch64RelocationTypeName(type).slice('R_AARCH64_'.length));
     }
@@ -116,6 +131,13 @@ describe('ELF/aarch64 relocation mapping', () => {
     expect((error as JITLinkError).code).toBe(code);
     for (const p of parts) expect((error as Error).message).toContain(p);
   }
+
+  it('a thread-local LDST or MOVW relocation on the wrong instruction is MalformedObject', () => {
+    // R_AARCH64_TLSLE_LDST64_TPREL_LO12 (558) on a 32-bit load; TLSLE_MOVW_TPREL_G1 (545) on a move of halfword 0.
+    expectError(() => map(558, WORDS.ldrw), 'MalformedObject', 'R_AARCH64_TLSLE_LDST64_TPREL_LO12', 'not a 64-bit load or store');
+    expectError(() => map(545, WORDS.movz_g0), 'MalformedObject', 'R_AARCH64_TLSLE_MOVW_TPREL_G1', 'halfword 1');
+    expect(getAArch64EdgeKindName(map(R.TLS_DTPREL, 0).edgeKind(0))).toBe('DTPOff64');
+  });
 
   it('an LDSTn relocation on an instruction of another access size is MalformedObject', () => {
     expectError(

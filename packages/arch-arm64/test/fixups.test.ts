@@ -238,17 +238,35 @@ describe('move-wide kinds (the shift from the instruction)', () => {
   });
 });
 
+describe('thread-local offsets in ADD/LDR imm12 (High12, Imm12Low)', () => {
+  it('High12 writes bits 23:12 of the value into an ADD (LSL #12)', () => {
+    expect(fixWord(K.High12, ADD_X0 | (1 << 22), 0x12358)).toBe((ADD_X0 | (1 << 22) | (0x12 << 10)) >>> 0);
+  });
+  it('High12 refuses a value of 2^24 or more, or a negative one', () => {
+    expectError(() => fixWord(K.High12, ADD_X0, 0x100_0000), 'FixupOutOfRange', 'out of range of [0, 2^24)');
+    expectError(() => fixWord(K.High12, ADD_X0, -0x10), 'FixupOutOfRange', 'out of range of [0, 2^24)');
+    expectError(() => fixWord(K.High12, LDR_X, 0x1000), 'MalformedObject', 'not an ADD (immediate)');
+  });
+  it('Imm12Low writes the value, scaled by the access size, and refuses 4096 or more', () => {
+    expect(fixWord(K.Imm12Low, ADD_X0, 0x358)).toBe((ADD_X0 | (0x358 << 10)) >>> 0);
+    expect(fixWord(K.Imm12Low, LDR_X, 0x30)).toBe((LDR_X | (6 << 10)) >>> 0);
+    expectError(() => fixWord(K.Imm12Low, ADD_X0, 0x1000), 'FixupOutOfRange', 'out of range of [0, 4096)');
+    expectError(() => fixWord(K.Imm12Low, LDR_X, 0x34), 'FixupOutOfRange', 'not 8-byte aligned');
+  });
+});
+
 describe('kinds that never reach applyFixup', () => {
   it('request kinds must be lowered by the GOT/PLT pass', () => {
     expectError(() => fixWord(K.RequestGOTAndTransformToPage21, ADRP_X0, 0), 'InvalidGraphOperation', 'must be lowered');
   });
-  it('thread-local kinds are UnsupportedFeature naming the relocation', () => {
+  it('unsupported thread-local kinds are UnsupportedFeature naming the relocation', () => {
+    const tls = aarch64EdgeKinds().find((k) => k.name === 'TLS_TLSDESC_OFF_G1')!;
+    expectError(() => fixWord(tls.kind, ADRP_X0, 0), 'UnsupportedFeature', 'thread-local relocation R_AARCH64_TLSDESC_OFF_G1 is not supported yet');
+  });
+  it('supported thread-local kinds must be lowered by the thread-local storage passes', () => {
     const tls = aarch64EdgeKinds().find((k) => k.name === 'TLS_TLSIE_ADR_GOTTPREL_PAGE21')!;
-    expectError(
-      () => fixWord(tls.kind, ADRP_X0, 0),
-      'UnsupportedFeature',
-      'thread-local relocation R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21 is not supported yet',
-    );
+    expectError(() => fixWord(tls.kind, ADRP_X0, 0), 'InvalidGraphOperation', 'must be lowered by the aarch64 thread-local storage passes');
+    expectError(() => fixWord(K.TPOff64, ADRP_X0, 0), 'InvalidGraphOperation', 'thread-local storage passes');
   });
   it('GotPageOffset15 without a GOT base is InvalidGraphOperation', () => {
     expectError(() => fixWord(K.GotPageOffset15, LDR_X, 0), 'InvalidGraphOperation', '_GLOBAL_OFFSET_TABLE_');

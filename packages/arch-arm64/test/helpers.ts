@@ -14,7 +14,7 @@ import {
   type LookupResult,
   type LinkTarget,
 } from '@jitlink/core';
-import { createElfLinkGraph } from '@jitlink/elf';
+import { createElfLinkGraph, setThreadLocalResolver, type ThreadLocalResolver } from '@jitlink/elf';
 import type { ElfArchSupport } from '@jitlink/elf';
 import { aarch64Elf, elfAArch64Target } from '../src/elf/index.js';
 import { aarch64CheckTables, aarch64InstructionDecoder, getAArch64EdgeKindName } from '../src/index.js';
@@ -43,6 +43,27 @@ export interface SlabLinkOptions {
   elf?: ElfArchSupport;
   /** Fixups and passes to link with (default ELF/aarch64's). */
   target?: LinkTarget;
+  /**
+   * Thread-local storage as `jitlink -noexec` simulates one module (default on): the graph's
+   * .tdata/.tbss form one block with module id 2, placed after the 16-byte TCB (variant I).
+   */
+  threadLocal?: boolean;
+}
+
+/**
+ * A ThreadLocalResolver for one graph whose TLS sections form its only module: a variable's
+ * offset in the block is its distance from the first TLS block's address.
+ */
+export function singleModuleTLS(graph: LinkGraph): ThreadLocalResolver {
+  return {
+    lookup(address) {
+      const blocks = [...graph.sections()].filter((s) => s.name.startsWith('.tdata') || s.name.startsWith('.tbss')).flatMap((s) => [...s.blocks]);
+      const inside = blocks.find((b) => address >= b.address && address < b.address + Math.max(b.size, 1));
+      if (inside === undefined) return undefined;
+      const blockOffset = address - Math.min(...blocks.map((b) => b.address));
+      return { moduleId: 2, blockOffset, threadPointerOffset: 16 + blockOffset };
+    },
+  };
 }
 
 export interface SlabLinkResult {
@@ -60,6 +81,7 @@ export async function linkObject(path: string, options: SlabLinkOptions = {}): P
 
 export async function linkGraphInSlab(graph: LinkGraph, options: SlabLinkOptions = {}): Promise<SlabLinkResult> {
   const absolutes = options.absolutes ?? {};
+  if (options.threadLocal !== false) setThreadLocalResolver(graph, singleModuleTLS(graph));
   const memory = new SlabMemoryManager({
     size: options.slabSize ?? 1024 * 1024,
     baseAddress: options.slabAddress ?? 0x10000,

@@ -55,6 +55,12 @@ export interface CliOptions {
   oopExecutorConnect?: string;
   /** -use-shared-memory: an out-of-process executor's memory is shared with this process, not copied. */
   useSharedMemory: boolean;
+  /** -debugger-support: register linked objects with the executor's GDB JIT interface (default: !-noexec). */
+  debuggerSupport: boolean;
+  /** Whether -debugger-support was given (then an executor without the interface is an error). */
+  debuggerSupportGiven: boolean;
+  /** -perf-support: perf map lines and jitdump records for linked functions. */
+  perfSupport: boolean;
   /** Diagnostics (-show-addrs, -show-graphs, -show-times, -show-sizes) as one JSON document on stdout. */
   json: boolean;
   /** --watch: run the program and re-link each input that changes on disk into it. */
@@ -84,6 +90,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'alias', kind: 'list', group: 'JITLink', valueName: 'alias=target', help: 'Inject symbol aliases (syntax: [<jd>:]<alias-name>=[<jd>:]<aliasee>)' },
   { name: 'args', kind: 'flag', group: 'JITLink', help: '<program arguments>... (all following words are the program\'s argv)' },
   { name: 'check', kind: 'list', group: 'JITLink', valueName: 'file', help: "File containing verifier checks ('# jitlink-check: <lhs> = <rhs>' lines)" },
+  { name: 'debugger-support', kind: 'flag', group: 'JITLink', help: 'Enable debugger suppport (default = !-noexec)' },
   { name: 'check-name', kind: 'value', group: 'JITLink', valueName: 'name', help: 'Name of checks to match against (default: jitlink-check)' },
   { name: 'entry', kind: 'value', group: 'JITLink', valueName: 'symbol', help: 'Symbol to call as main entry point (default: main)' },
   { name: 'hidden-l', kind: 'list', group: 'JITLink', valueName: 'name', help: 'Link against library X in the library search paths with hidden visibility' },
@@ -94,6 +101,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'noexec', kind: 'flag', group: 'JITLink', help: 'Do not execute loaded code (every named object is still linked)' },
   { name: 'oop-executor', kind: 'optional-value', group: 'JITLink', valueName: 'path', help: 'Run the code in a child executor process (default: jitlink-executor, else llvm-jitlink-executor)' },
   { name: 'oop-executor-connect', kind: 'value', group: 'JITLink', valueName: 'host:port', help: 'Run the code in the executor listening at <host>:<port>' },
+  { name: 'perf-support', kind: 'flag', group: 'JITLink', help: 'Enable perf profiling support' },
   { name: 'phony-externals', kind: 'flag', group: 'JITLink', help: 'Resolve all otherwise unresolved externals to null' },
   { name: 'preload', kind: 'list', group: 'JITLink', valueName: 'lib', help: 'Pre-load dynamic libraries into the process before linking' },
   { name: 'sectcreate', kind: 'list', group: 'JITLink', valueName: 'sect,file[@sym=off,...]', help: 'Add the content of <file> to a new section <sect>, with optional symbols at offsets' },
@@ -197,6 +205,9 @@ function defaultOptions(): CliOptions {
     addSelfRelocations: false,
     preload: [],
     useSharedMemory: false,
+    debuggerSupport: false,
+    debuggerSupportGiven: false,
+    perfSupport: false,
     json: false,
     watch: false,
     verbose: false,
@@ -223,6 +234,8 @@ const FLAG_FIELDS: Readonly<Record<string, BooleanField>> = {
   'no-process-syms': 'noProcessSyms',
   'add-self-relocations': 'addSelfRelocations',
   'use-shared-memory': 'useSharedMemory',
+  'debugger-support': 'debuggerSupport',
+  'perf-support': 'perfSupport',
   'show-addrs': 'showAddrs',
   'show-times': 'showTimes',
   'show-sizes': 'showSizes',
@@ -267,7 +280,15 @@ const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState)
   'slab-allocate': (v, { opts }) => void (opts.slabAllocate = parseSize(v, 'slab size')),
   'slab-address': (v, { opts }) => void (opts.slabAddress = parseAddress(v, 'slab address')),
   'slab-page-size': (v, { opts }) => void (opts.slabPageSize = parseSize(v, 'slab page size')),
-  'show-graphs': (v, { opts }) => void opts.showGraphs.push(v),
+  'show-graphs': (v, { opts }) => {
+    // Compiled when graphs are shown: a pattern that does not compile is a usage error now, not a failure after linking.
+    try {
+      new RegExp(v);
+    } catch (e) {
+      throw new UsageError(`-show-graphs '${v}' is not a valid regular expression: ${(e as Error).message}`);
+    }
+    opts.showGraphs.push(v);
+  },
   check: (v, { opts }) => void opts.checkFiles.push(v),
   'check-name': (v, { opts }) => void (opts.checkName = v),
 };
@@ -306,6 +327,7 @@ function applyOption(argv: readonly string[], i: number, state: ParseState): num
     }
     const field = FLAG_FIELDS[name];
     if (field !== undefined) state.opts[field] = inlineValue === undefined || /^(true|1)$/i.test(inlineValue);
+    if (field === 'debuggerSupport') state.opts.debuggerSupportGiven = true;
     return i;
   }
   if (spec.kind === 'optional-value') {
@@ -322,6 +344,8 @@ function applyOption(argv: readonly string[], i: number, state: ParseState): num
 function finishOptions({ opts, searchPaths }: ParseState): CliOptions {
   // -L given after -l applies too, as with llvm-jitlink's search of all -L paths.
   for (const input of opts.inputs) if (input.kind === 'library') input.searchPaths = [...searchPaths];
+  // As llvm-jitlink: debugger support is on unless the code is not run.
+  if (!opts.debuggerSupportGiven) opts.debuggerSupport = !opts.noexec;
   if ((opts.slabAddress !== undefined || opts.slabPageSize !== undefined) && opts.slabAllocate === undefined) {
     throw new UsageError('-slab-address and -slab-page-size need -slab-allocate');
   }

@@ -6,6 +6,7 @@ import { escapeName, JITLinkError, toError, type LinkObserver } from '@jitlink/c
 import { createDefaultRegistry } from './backends.js';
 import { helpText, parseOptions, type CliOptions } from './options.js';
 import { installChecks, installHarness } from './steps/check-harness.js';
+import { installDebuggingSupport } from './steps/debugging.js';
 import { addObjects, InputClock, readInputs, type LoadedInputs } from './steps/inputs.js';
 import { setUpPlatform } from './steps/platform.js';
 import { Reporter } from './steps/report.js';
@@ -74,6 +75,7 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
   let inputs: LoadedInputs | undefined;
   try {
     reporter.install(ls.layer);
+    installDebuggingSupport(options, ls);
     const checks = installChecks(options, ls);
     const platform = await setUpPlatform(ls);
     if (options.watch) {

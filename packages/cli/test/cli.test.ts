@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nearestOption, parseOptions } from '../src/options.js';
+import { nearestOption, parseOptions, UsageError } from '../src/options.js';
 import { corpora, REPO_ROOT } from './corpus.js';
 import { mapLimit, runCli } from './run-cli.js';
 
@@ -77,6 +77,12 @@ describe('option parsing', () => {
       { kind: 'file', value: 'a.o', harness: false },
     ]);
     expect(o.programArgs).toEqual(['p', '-q']);
+  });
+
+  test('a -show-graphs pattern that is not a regular expression is a usage error before anything links', () => {
+    expect(() => parseOptions(['-show-graphs', '(', 'a.o'])).toThrow(UsageError);
+    expect(() => parseOptions(['-show-graphs=\\', 'a.o'])).toThrow("-show-graphs '\\' is not a valid regular expression: Invalid regular expression: /\\/: \\ at end of pattern");
+    expect(parseOptions(['-show-graphs', 'x.*\\.o', 'a.o']).showGraphs).toEqual(['x.*\\.o']);
   });
 
   test('unknown options get the nearest valid spelling', async () => {

@@ -91,13 +91,13 @@ describe('out-of-process executor options', () => {
     expect((await runCli(['-noexec', AARCH64_HELLO])).code).toBe(0);
   });
 
-  // Thread-locals on AArch64 are not supported yet; the drivers link Debian's arm64 archives.
+  // The drivers link Debian's arm64 archives; tls and tls_threads load their TLS blocks in the executor.
   test('the aarch64 corpus programs, the Debian-archive drivers included, run in the aarch64 jitlink-executor under qemu with the native output', async () => {
     if (!existsSync(AARCH64_EXECUTOR)) throw new Error('the aarch64 jitlink-executor was not built (needs aarch64-linux-gnu-gcc)');
     if (!existsSync(join(ARM64_LIBDIR, 'libsqlite3.a'))) throw new Error(`Debian's arm64 archives are missing in ${ARM64_LIBDIR}: bash test-corpus/fetch-debian-arm64.sh`);
     const corpus = corpora()[0]!;
     const cases = corpus.programs
-      .filter((p) => p.expectLinkError === undefined && !p.harnessObjects && !p.name.startsWith('tls'))
+      .filter((p) => p.expectLinkError === undefined && !p.harnessObjects)
       .flatMap((p) =>
         ['clang-19-aarch64', 'gcc-aarch64'].flatMap((tree) =>
           ['O2-pic-small', 'O0-nopic-small']

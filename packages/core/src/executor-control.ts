@@ -28,6 +28,13 @@ export interface ExecutorProcessControl {
    */
   loadThreadLocalModule?(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule>;
   /**
+   * Where thread-local variables of the executor's own libraries live, given
+   * the addresses their symbols resolved to (the calling thread's copies):
+   * their module id, offset in the module's block and offset from the thread
+   * pointer; undefined for an address in no loaded TLS block.
+   */
+  locateThreadLocals?(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]>;
+  /**
    * Stores pointer-sized values, each with one aligned store that threads
    * running in the executor see whole (redirectable calls: live re-linking).
    * Each address must be pointer-aligned and writable.
@@ -37,8 +44,31 @@ export interface ExecutorProcessControl {
   writeMemory?(address: TargetAddress, bytes: Uint8Array): Promise<void>;
   /** Flushes the executor's C stdio buffers. */
   flushOutput?(): Promise<void>;
+  /**
+   * Debuggers: adds an in-memory object file (a debug object, its sections at
+   * their load addresses) to the executor's GDB JIT interface, so that a
+   * debugger attached to the executor sees its symbols and debug info.
+   */
+  registerDebugObject?(object: Uint8Array, name: string): Promise<RegisteredDebugObject>;
+  /** Profilers: announces linked functions (perf map lines, jitdump JIT_CODE_LOAD records). */
+  registerPerfFunctions?(functions: readonly PerfFunction[]): Promise<void>;
   /** Releases everything the executor holds for this session. */
   dispose(): Promise<void>;
+}
+
+/** A debug object in the executor's GDB JIT interface. */
+export interface RegisteredDebugObject {
+  /** Takes it out again (JIT_UNREGISTER_FN), where the executor can. */
+  deregister(): Promise<void>;
+}
+
+/** A linked function, for profilers. */
+export interface PerfFunction {
+  name: string;
+  address: TargetAddress;
+  size: number;
+  /** Its bytes as linked (fixups applied). */
+  code: Uint8Array;
 }
 
 /** One store of ExecutorProcessControl.writePointers. */
@@ -62,6 +92,14 @@ export interface ThreadLocalImage {
    * R_AARCH64_TLS_TPREL64): a module with one is placed in static TLS.
    */
   threadPointerRelocation: number;
+}
+
+/** A thread-local variable of a library loaded in the executor (see ExecutorProcessControl.locateThreadLocals). */
+export interface ThreadLocalPlace {
+  moduleId: number;
+  blockOffset: number;
+  /** Undefined for a library in dynamic TLS (loaded after start-up): its block differs per thread. */
+  threadPointerOffset: number | undefined;
 }
 
 export interface LoadedThreadLocalModule {

@@ -23,3 +23,4 @@ export * from './partial-object.js';
 export * from './edge-kind-info.js';
 export * from './table-manager.js';
 export * from './thread-local.js';
+export * from './jitdump.js';

@@ -14,7 +14,7 @@ export interface ThreadLocalLocation {
   moduleId: number;
   /** The variable's offset in that block (DTPOFF). */
   blockOffset: number;
-  /** The variable's offset from the thread pointer (TPOFF; static TLS). */
+  /** The variable's offset from the thread pointer (TPOFF; static TLS); NaN for a library's block in dynamic TLS. */
   threadPointerOffset: number;
 }
 

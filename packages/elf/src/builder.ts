@@ -42,6 +42,7 @@ import {
   STT_FUNC,
   STT_GNU_IFUNC,
   STT_SECTION,
+  STT_TLS,
   STV_HIDDEN,
   STV_INTERNAL,
 } from './constants.js';
@@ -83,10 +84,23 @@ export interface ElfGraphInfo {
   originalNames: Map<Section, string>;
   /** Sections with SHF_TLS (.tdata/.tbss): built like data, their symbols are TLS offsets, not addresses. */
   tlsSections: Set<Section>;
+  /** Names of undefined thread-local symbols (STT_TLS): another object's or a library's thread-locals. */
+  threadLocalExternals: Set<string>;
   /** Section groups, in file order. */
   groups: ElfComdatGroup[];
   /** Number of relocations of each type skipped without an edge (type 0 "NONE"). */
   skippedNoneRelocations: number;
+  /** The object files the graph was built from (several once graphs are merged), for debug objects. */
+  sourceObjects: ElfSourceObject[];
+}
+
+/** An object file a graph was built from: its bytes and the block built from each of its sections. */
+export interface ElfSourceObject {
+  name: string;
+  /** The object as given (blocks borrow their content from it, so keeping it costs nothing). */
+  bytes: Uint8Array;
+  /** The block built from each ELF section index (undefined for sections not built). */
+  blocksByIndex: readonly (Block | undefined)[];
 }
 
 const graphInfo = new WeakMap<LinkGraph, ElfGraphInfo>();
@@ -145,12 +159,15 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph
     sectionsByIndex: new Array<Section | undefined>(elf.sections.length),
     originalNames: new Map(),
     tlsSections: new Set(),
+    threadLocalExternals: new Set(),
     groups: [],
     skippedNoneRelocations: 0,
+    sourceObjects: [],
   };
   graphInfo.set(graph, info);
   const builder = new GraphBuilder(elf, arch, graph, info);
   builder.build();
+  info.sourceObjects.push({ name: elf.fileName, bytes: elf.bytes, blocksByIndex: builder.blocksByIndex });
   return graph;
 }
 
@@ -247,6 +264,9 @@ function isMetadataSection(type: number): boolean {
 
 class GraphBuilder {
   private readonly blocks: (Block | undefined)[];
+  get blocksByIndex(): readonly (Block | undefined)[] {
+    return this.blocks;
+  }
   private readonly graphSymbols: (Symbol | undefined)[];
   /** One anonymous symbol per section, shared by its STT_SECTION symbols. */
   private readonly sectionSymbols: (Symbol | undefined)[];
@@ -388,6 +408,7 @@ class GraphBuilder {
     const startStop = this.startStopSymbol(sym);
     if (startStop !== undefined) return startStop;
     const linkage = sym.binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
+    if (sym.type === STT_TLS) this.info.threadLocalExternals.add(sym.name);
     const existing = graph.findExternalSymbol(sym.name);
     if (existing !== undefined) {
       // A name listed twice: one strong reference makes the reference strong.

@@ -26,6 +26,7 @@ export {
   type CreateElfLinkGraphOptions,
   type ElfComdatGroup,
   type ElfGraphInfo,
+  type ElfSourceObject,
 } from './builder.js';
 export { discardElfComdatGroup } from './comdat.js';
 export { readElfDefinitions } from './definitions.js';
@@ -52,3 +53,15 @@ export {
   type ThreadLocalResolver,
   type TLSModuleImage,
 } from './tls-module.js';
+export { writeElfDebugObjects, withLoadAddresses, type ElfDebugObject } from './debug-object.js';
+export {
+  writeJITDebugModule,
+  JIT_REGISTER_CODE_SYMBOL,
+  JIT_DESCRIPTOR_SYMBOL,
+  JIT_DESCRIPTOR_SIZE,
+  JIT_CODE_ENTRY_SIZE,
+  JIT_NOACTION,
+  JIT_REGISTER_FN,
+  JIT_UNREGISTER_FN,
+  type JITDebugModuleOptions,
+} from './jit-debug-module.js';

@@ -46,8 +46,10 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
       sectionsByIndex: [],
       originalNames: new Map(),
       tlsSections: new Set(),
+      threadLocalExternals: new Set(),
       groups: [],
       skippedNoneRelocations: 0,
+      sourceObjects: [],
     };
     setElfGraphInfo(into, info);
   }
@@ -55,6 +57,7 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
     const target = moved.get(section);
     if (target !== undefined && !info.originalNames.has(target)) info.originalNames.set(target, name);
   }
+  for (const name of fromInfo.threadLocalExternals) info.threadLocalExternals.add(name);
   for (const section of fromInfo.tlsSections) {
     const target = moved.get(section);
     if (target !== undefined) info.tlsSections.add(target);
@@ -65,6 +68,8 @@ export function mergeElfGraphInfo(into: LinkGraph, fromInfo: ElfGraphInfo, moved
     info.groups.push(group);
   }
   info.skippedNoneRelocations += fromInfo.skippedNoneRelocations;
+  // Blocks keep their identity when merged, so each source still finds its sections' blocks.
+  info.sourceObjects.push(...fromInfo.sourceObjects);
 }
 
 /** The section name X of a `__start_X` / `__stop_X` symbol name, or undefined. */

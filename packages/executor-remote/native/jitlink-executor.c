@@ -18,6 +18,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -346,7 +348,8 @@ static char *run_deallocs(reservation_t *res) {
   return first;
 }
 
-static void w_reserve(rd_t *r, buf_t *out) {
+/* low: the reservation must end below 2 GiB (code with absolute 32-bit addresses, -fno-pic). */
+static void reserve(rd_t *r, buf_t *out, int low) {
   get_u64(r); /* instance */
   uint64_t size = get_u64(r);
   if (!at_end(r))
@@ -355,9 +358,19 @@ static void w_reserve(rd_t *r, buf_t *out) {
     put_expected_error(out, "reserve: size is zero, too large, or not a multiple of the page size");
     return;
   }
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_32BIT
+  if (low)
+    flags |= MAP_32BIT; /* x86-64: the first 2 GiB */
+#endif
+  void *p = mmap(low ? (void *)(uintptr_t)0x10000000 : NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
   if (p == MAP_FAILED) {
     put_expected_error(out, strerror(errno));
+    return;
+  }
+  if (low && (uint64_t)(uintptr_t)p + size > 0x80000000ull) {
+    munmap(p, size);
+    put_expected_error(out, "reserve: no free memory below 2 GiB");
     return;
   }
   if (nreservations == capreservations) {
@@ -370,6 +383,8 @@ static void w_reserve(rd_t *r, buf_t *out) {
   put_u8(out, 1);
   put_u64(out, (uint64_t)(uintptr_t)p);
 }
+static void w_reserve(rd_t *r, buf_t *out) { reserve(r, out, 0); }
+static void w_reserve_low(rd_t *r, buf_t *out) { reserve(r, out, 1); }
 
 static int read_call(rd_t *r, call_t *c) {
   c->fn = get_u64(r);
@@ -802,6 +817,174 @@ static void w_run_int(rd_t *r, buf_t *out) {
   put_i32(out, ((int (*)(int))(uintptr_t)fn)(arg));
 }
 
+/* ---- thread-local storage: a loader-owned TLS block per linked graph ---- */
+
+/* The controller sends a small shared object whose only content is a PT_TLS
+   segment (the graph's .tdata image and .tbss size) and one thread-pointer
+   relocation against it, which makes the loader place it in static TLS. Loaded
+   here with dlopen, the loader gives it a module id, copies the image into
+   every thread's block (threads that already exist included), sets up new
+   threads from it, and frees the copies with their thread or at dlclose. */
+
+static void **tls_handles;
+static size_t ntls_handles;
+
+static uintptr_t thread_pointer(void) {
+  uintptr_t tp;
+#if defined(__x86_64__)
+  __asm__ __volatile__("mov %%fs:0, %0" : "=r"(tp));
+#else
+  __asm__ __volatile__("mrs %0, tpidr_el0" : "=r"(tp));
+#endif
+  return tp;
+}
+
+/* Writes `image` to a fresh temporary file, loads it and removes the file; NULL on error (`why` set). */
+static void *load_tls_image(const char *image, uint64_t size, char *why, size_t why_size) {
+  const char *dir = getenv("TMPDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/jitlink-tls-XXXXXX", dir && *dir ? dir : "/tmp");
+  int fd = mkstemp(path);
+  if (fd < 0) {
+    snprintf(why, why_size, "cannot create %.400s: %s", path, strerror(errno));
+    return NULL;
+  }
+  uint64_t done = 0;
+  while (done < size) {
+    ssize_t n = write(fd, image + done, (size_t)(size - done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      snprintf(why, why_size, "cannot write %.400s: %s", path, strerror(errno));
+      close(fd);
+      unlink(path);
+      return NULL;
+    }
+    done += (uint64_t)n;
+  }
+  close(fd);
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  unlink(path);
+  if (!h)
+    snprintf(why, why_size, "%s", dlerror());
+  return h;
+}
+
+/* (sequence<uint8_t> shared object) -> Expected<tuple(handle, module id, offset from the thread pointer)> */
+static void w_tls_load(rd_t *r, buf_t *out) {
+  uint64_t size;
+  const char *image = get_bytes(r, &size);
+  if (!at_end(r))
+    return;
+  if (size < 64 || memcmp(image, "\177ELF", 4) != 0) {
+    put_expected_error(out, "thread-local storage module: not an ELF shared object");
+    return;
+  }
+  char why[600];
+  void *h = load_tls_image(image, size, why, sizeof why);
+  if (!h) {
+    char msg[700];
+    snprintf(msg, sizeof msg, "thread-local storage module could not be loaded: %.600s", why);
+    put_expected_error(out, msg);
+    return;
+  }
+  size_t module_id = 0;
+  void *block = NULL;
+  /* __tls_get_addr({id, 0}) brings this thread's DTV up to date (dlinfo's RTLD_DI_TLS_DATA does not)
+     and gives its copy of the block. Versioned in the dynamic loader: reached through dlsym. */
+  void *(*tls_get_addr)(size_t *) = (void *(*)(size_t *))dlsym(RTLD_DEFAULT, "__tls_get_addr");
+  if (dlinfo(h, RTLD_DI_TLS_MODID, &module_id) == 0 && module_id != 0 && tls_get_addr) {
+    size_t index[2] = {module_id, 0};
+    block = tls_get_addr(index);
+  }
+  if (!block) {
+    dlclose(h);
+    put_expected_error(out, "thread-local storage module got no module id or no block");
+    return;
+  }
+  tls_handles = realloc(tls_handles, (ntls_handles + 1) * sizeof *tls_handles);
+  if (!tls_handles)
+    die("out of memory");
+  tls_handles[ntls_handles++] = h;
+  put_u8(out, 1);
+  put_u64(out, (uint64_t)(uintptr_t)h);
+  put_u64(out, (uint64_t)module_id);
+  /* The same in every thread: static TLS lies at a fixed offset from each thread's pointer. */
+  put_u64(out, (uint64_t)((uintptr_t)block - thread_pointer()));
+}
+
+/* Thread-local variables of the executor's libraries: where an address (this thread's copy) lies. */
+typedef struct {
+  uint64_t addr, module_id, block_offset;
+  uintptr_t block;
+} tls_query_t;
+
+static int find_tls_block(struct dl_phdr_info *info, size_t size, void *data) {
+  tls_query_t *q = data;
+  if (size < sizeof *info || !info->dlpi_tls_modid || !info->dlpi_tls_data)
+    return 0;
+  uintptr_t start = (uintptr_t)info->dlpi_tls_data;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_TLS && q->addr >= start && q->addr - start < (ph->p_memsz ? ph->p_memsz : 1)) {
+      q->module_id = info->dlpi_tls_modid;
+      q->block_offset = q->addr - start;
+      q->block = start;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* (sequence<address>) -> sequence<tuple(module id (0: none), offset in the block, offset from the thread
+   pointer, whether the block is in static TLS (else that offset is 0: the block differs per thread))>. */
+static void w_tls_locate(rd_t *r, buf_t *out) {
+  uint64_t n = get_count(r, 8);
+  size_t start = r->pos;
+  for (uint64_t i = 0; i < n; i++)
+    get_u64(r);
+  if (!at_end(r))
+    return;
+  r->pos = start;
+  /* The static TLS area (glibc's, as sanitizers read it): a block inside it is at the same offset
+     from every thread's pointer; a block of a library loaded later is in dynamic TLS. */
+  void (*static_info)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+  size_t static_size = 0, static_align = 0;
+  if (static_info)
+    static_info(&static_size, &static_align);
+  uintptr_t tp = thread_pointer();
+  put_u64(out, n);
+  for (uint64_t i = 0; i < n; i++) {
+    tls_query_t q = {get_u64(r), 0, 0, 0};
+    dl_iterate_phdr(find_tls_block, &q);
+#if defined(__x86_64__)
+    int in_static = q.module_id && q.block < tp && tp - q.block <= static_size; /* variant II: below the TCB */
+#else
+    int in_static = q.module_id && q.block >= tp && q.block - tp < static_size; /* variant I: after it */
+#endif
+    put_u64(out, q.module_id);
+    put_u64(out, q.block_offset);
+    put_u64(out, in_static ? (uint64_t)(q.block - tp + q.block_offset) : 0);
+    put_u8(out, (uint8_t)in_static);
+  }
+}
+
+/* (handle) -> Error: dlcloses a module; the loader frees every thread's copy. */
+static void w_tls_unload(rd_t *r, buf_t *out) {
+  uint64_t handle = get_u64(r);
+  if (!at_end(r))
+    return;
+  for (size_t i = 0; i < ntls_handles; i++) {
+    if ((uint64_t)(uintptr_t)tls_handles[i] != handle)
+      continue;
+    void *h = tls_handles[i];
+    tls_handles[i] = tls_handles[--ntls_handles];
+    put_error(out, dlclose(h) ? dlerror() : NULL);
+    return;
+  }
+  put_error(out, "unload of an unknown thread-local storage module");
+}
+
 /* ---- eh-frame registration (libgcc's unwinder) ------------------------- */
 
 static void (*register_frame)(const void *);
@@ -834,18 +1017,116 @@ static void eh_frame(rd_t *r, buf_t *out, int reg) {
 static void w_register_eh(rd_t *r, buf_t *out) { eh_frame(r, out, 1); }
 static void w_deregister_eh(rd_t *r, buf_t *out) { eh_frame(r, out, 0); }
 
-/* llvm-jitlink looks this up in the executor (exported by -rdynamic) and runs
-   it as an allocation action for each graph's debug object. Debuggers are not
-   told about JIT'd code here: it reports success (an SPSError of "no error"). */
-wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size);
-wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size) {
-  (void)data;
-  (void)size;
+/* ---- GDB JIT interface -------------------------------------------------
+   Debuggers find __jit_debug_register_code and __jit_debug_descriptor in this
+   program's symbol table (exported by -rdynamic too), break on the function
+   and read the descriptor's list of in-memory object files. Controllers
+   register a debug object (already in executor memory) with LLVM's wrappers,
+   as a wrapper call or as an allocation action: SPSArgList<SPSExecutorAddrRange,
+   bool auto_register>, returning an SPSError. Removing one is this executor's
+   own addition (LLVM never removes them): the allocation's dealloc action
+   jitlink_deregisterJITLoaderGDBAllocAction(SPSExecutorAddrRange). */
+
+struct jit_code_entry {
+  struct jit_code_entry *next_entry;
+  struct jit_code_entry *prev_entry;
+  const char *symfile_addr;
+  uint64_t symfile_size;
+};
+struct jit_descriptor {
+  uint32_t version;
+  uint32_t action_flag; /* 0 no action, 1 register, 2 unregister */
+  struct jit_code_entry *relevant_entry;
+  struct jit_code_entry *first_entry;
+};
+
+/* Version 1 statically: a debugger checks it before this program writes anything. */
+__attribute__((visibility("default"))) struct jit_descriptor __jit_debug_descriptor = {1, 0, NULL, NULL};
+
+__attribute__((visibility("default"), noinline)) void __jit_debug_register_code(void);
+__attribute__((visibility("default"), noinline)) void __jit_debug_register_code(void) {
+  /* Kept as a call the debugger's breakpoint can catch. */
+  __asm__ volatile("" ::: "memory");
+}
+
+static wrapper_result_t spserror_result(const char *msg) {
   wrapper_result_t r;
-  r.data.ptr = NULL;
-  r.data.inline_bytes[0] = 0;
-  r.size = 1;
+  if (!msg) {
+    r.data.ptr = NULL;
+    r.data.inline_bytes[0] = 0; /* SPSError: no error */
+    r.size = 1;
+    return r;
+  }
+  buf_t b = {0};
+  put_error(&b, msg);
+  r.size = b.len;
+  if (b.len <= sizeof r.data.inline_bytes) {
+    memcpy(r.data.inline_bytes, b.data, b.len);
+    free(b.data);
+  } else
+    r.data.ptr = b.data;
   return r;
+}
+
+static wrapper_result_t out_of_band_error(const char *msg) {
+  wrapper_result_t r;
+  r.data.ptr = strdup(msg);
+  r.size = 0;
+  return r;
+}
+
+static wrapper_result_t register_jit_code(const char *data, size_t size) {
+  rd_t r = {(const unsigned char *)data, size, 0, 1};
+  uint64_t start = get_u64(&r), end = get_u64(&r);
+  int auto_register = get_bool(&r);
+  if (!at_end(&r) || end < start)
+    return out_of_band_error("malformed arguments to llvm_orc_registerJITLoaderGDB");
+  struct jit_code_entry *e = calloc(1, sizeof *e);
+  if (!e)
+    return spserror_result("no memory for a GDB JIT entry");
+  e->symfile_addr = (const char *)(uintptr_t)start;
+  e->symfile_size = end - start;
+  e->next_entry = __jit_debug_descriptor.first_entry;
+  if (e->next_entry)
+    e->next_entry->prev_entry = e;
+  __jit_debug_descriptor.first_entry = e;
+  __jit_debug_descriptor.relevant_entry = e;
+  __jit_debug_descriptor.action_flag = 1;
+  if (auto_register)
+    __jit_debug_register_code();
+  return spserror_result(NULL);
+}
+
+wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size);
+wrapper_result_t llvm_orc_registerJITLoaderGDBWrapper(const char *data, size_t size) { return register_jit_code(data, size); }
+wrapper_result_t llvm_orc_registerJITLoaderGDBAllocAction(const char *data, size_t size);
+wrapper_result_t llvm_orc_registerJITLoaderGDBAllocAction(const char *data, size_t size) { return register_jit_code(data, size); }
+
+wrapper_result_t jitlink_deregisterJITLoaderGDBAllocAction(const char *data, size_t size);
+wrapper_result_t jitlink_deregisterJITLoaderGDBAllocAction(const char *data, size_t size) {
+  rd_t r = {(const unsigned char *)data, size, 0, 1};
+  uint64_t start = get_u64(&r), end = get_u64(&r);
+  if (!at_end(&r) || end < start)
+    return out_of_band_error("malformed arguments to jitlink_deregisterJITLoaderGDBAllocAction");
+  struct jit_code_entry *e = __jit_debug_descriptor.first_entry;
+  while (e && !(e->symfile_addr == (const char *)(uintptr_t)start && e->symfile_size == end - start))
+    e = e->next_entry;
+  if (!e)
+    return spserror_result("no GDB JIT entry for that range");
+  if (e->prev_entry)
+    e->prev_entry->next_entry = e->next_entry;
+  else
+    __jit_debug_descriptor.first_entry = e->next_entry;
+  if (e->next_entry)
+    e->next_entry->prev_entry = e->prev_entry;
+  __jit_debug_descriptor.relevant_entry = e;
+  __jit_debug_descriptor.action_flag = 2;
+  __jit_debug_register_code();
+  /* The debugger read the entry during the call. */
+  __jit_debug_descriptor.relevant_entry = NULL;
+  __jit_debug_descriptor.action_flag = 0;
+  free(e);
+  return spserror_result(NULL);
 }
 
 /* JIT'd code calling back into the controller is not supported: an out-of-band error. */
@@ -888,6 +1169,10 @@ static const struct {
     {"__llvm_orc_bootstrap_run_as_int_function_wrapper", w_run_int},
     {"llvm_orc_registerEHFrameSectionWrapper", w_register_eh},
     {"llvm_orc_deregisterEHFrameSectionWrapper", w_deregister_eh},
+    {"__jitlink_SimpleExecutorMemoryManager_reserveLow_wrapper", w_reserve_low},
+    {"__jitlink_ExecutorTLSService_load_wrapper", w_tls_load},
+    {"__jitlink_ExecutorTLSService_unload_wrapper", w_tls_unload},
+    {"__jitlink_ExecutorTLSService_locate_wrapper", w_tls_locate},
 };
 #define NWRAPPERS (sizeof wrappers / sizeof wrappers[0])
 
@@ -903,6 +1188,32 @@ static int dispatch_local(uint64_t tag, rd_t *args, buf_t *out) {
     wrappers[i].handler(args, out);
     if (!args->ok || args->pos != args->len)
       return out->len = before, -1;
+    return 1;
+  }
+  return 0;
+}
+
+/* Wrapper functions controllers find by name (dlsym) and may call directly,
+   as llvm-jitlink does with llvm_orc_registerJITLoaderGDBWrapper. 1: called
+   (out holds the result); 0: not one of them; -1: it failed out of band. */
+static int call_exported_wrapper(uint64_t tag, const unsigned char *data, size_t size, buf_t *out) {
+  static const wrapper_fn_t exported[] = {
+      llvm_orc_registerJITLoaderGDBWrapper,
+      llvm_orc_registerJITLoaderGDBAllocAction,
+      jitlink_deregisterJITLoaderGDBAllocAction,
+  };
+  for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++) {
+    if (tag != (uint64_t)(uintptr_t)exported[i])
+      continue;
+    wrapper_result_t wr = exported[i]((const char *)data, size);
+    if (wr.size == 0 && wr.data.ptr) {
+      free(wr.data.ptr);
+      return -1;
+    }
+    const char *bytes = wr.size <= sizeof(wr.data.inline_bytes) ? wr.data.inline_bytes : wr.data.ptr;
+    put_bytes(out, bytes, wr.size);
+    if (wr.size > sizeof(wr.data.inline_bytes))
+      free(wr.data.ptr);
     return 1;
   }
   return 0;
@@ -1069,6 +1380,8 @@ static void serve(void) {
     rd_t args = {body, body_len, 0, 1};
     buf_t out = {0};
     int handled = dispatch_local(tag, &args, &out);
+    if (handled == 0)
+      handled = call_exported_wrapper(tag, body, body_len, &out);
     if (handled == 0)
       hangup_with_error("call to an address that is not one of this executor's functions");
     if (handled < 0)

@@ -198,6 +198,12 @@ export const BootstrapNames = {
   runAsIntFunction: '__llvm_orc_bootstrap_run_as_int_function_wrapper',
   registerEHFrame: 'llvm_orc_registerEHFrameSectionWrapper',
   deregisterEHFrame: 'llvm_orc_deregisterEHFrameSectionWrapper',
+  // jitlink-executor's own services (not in LLVM's executor): reservations below 2 GiB (-fno-pic code)
+  // and loader-owned thread-local storage.
+  memoryReserveLow: '__jitlink_SimpleExecutorMemoryManager_reserveLow_wrapper',
+  tlsLoad: '__jitlink_ExecutorTLSService_load_wrapper',
+  tlsUnload: '__jitlink_ExecutorTLSService_unload_wrapper',
+  tlsLocate: '__jitlink_ExecutorTLSService_locate_wrapper',
 } as const;
 
 /** Bootstrap symbols a controller cannot work without. */

@@ -11,9 +11,15 @@ import {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type JITLinkMemoryManager,
+  type LoadedThreadLocalModule,
   type PointerWrite,
+  type RegisteredDebugObject,
   type TargetAddress,
+  type ThreadLocalImage,
+  type ThreadLocalPlace,
+  alignUp,
 } from '@jitlink/core';
+import { writeTLSModule } from '@jitlink/elf';
 import { CXX_LIBRARIES, MATH_LIBRARIES } from '@jitlink/executor';
 import type { EPCConnection } from './connection.js';
 import { BootstrapNames, REQUIRED_BOOTSTRAP_SYMBOLS, type ExecutorInfo } from './protocol.js';
@@ -21,6 +27,10 @@ import { RemoteMemoryManager } from './remote-memory-manager.js';
 import { RemoteRuntimeServices } from './runtime-services.js';
 import { SharedMemoryManager } from './shared-memory-manager.js';
 import { SPSReader, SPSWriter, readSPSError, readSPSExpected } from './sps.js';
+
+/** LLVM's registration function for debug objects (an allocation action), and jitlink-executor's counterpart. */
+const GDB_REGISTER_ACTION = 'llvm_orc_registerJITLoaderGDBAllocAction';
+const GDB_DEREGISTER_ACTION = 'jitlink_deregisterJITLoaderGDBAllocAction';
 
 /** The services the ELF platform names in allocation actions, and the executor functions behind them. */
 const SERVICE_WRAPPERS: Readonly<Record<string, string>> = {
@@ -53,6 +63,10 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
   private disposed = false;
   private runtimeLibraries: Promise<void> | undefined;
   private readonly runtimeServices: RemoteRuntimeServices[] = [];
+  /** The executor's GDB JIT interface functions, once looked up. */
+  private gdbFunctions: Promise<{ register: TargetAddress; deregister: TargetAddress | undefined }> | undefined;
+  /** Reservations holding registered debug objects, released (and so deregistered) at dispose. */
+  private readonly debugObjects = new Set<TargetAddress>();
   /** atexit/__cxa_atexit/__dso_handle for a session's linked code, from a runtime linked into the executor. */
   readonly createRuntimeServices?: () => Promise<JITRuntimeServices>;
 
@@ -135,6 +149,25 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
       const at = r.offset;
       const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
       if (base === 0 || base % this.pageSize !== 0) r.fail(`reserved address ${formatAddress(base)} is not page aligned`, at);
+      return base;
+    });
+  }
+
+  /** True when the executor can reserve memory below 2 GiB (jitlink-executor's reserveLow service). */
+  get canReserveLow(): boolean {
+    return this.info.bootstrapSymbols.has(BootstrapNames.memoryReserveLow);
+  }
+
+  /** Reserves memory that ends below 2 GiB, for code with absolute 32-bit addresses. */
+  async reserveLow(size: number): Promise<TargetAddress> {
+    const instance = this.bootstrapSymbol(BootstrapNames.memoryManagerInstance);
+    const what = `reserve of 0x${size.toString(16)} bytes below 2 GiB`;
+    return this.call(BootstrapNames.memoryReserveLow, new SPSWriter().addr(instance).u64(size).finish(), what, (r) => {
+      const at = r.offset;
+      const base = readSPSExpected(r, (rr) => rr.addr('reserved address'));
+      if (base === 0 || base % this.pageSize !== 0 || base + size > 0x8000_0000) {
+        r.fail(`reserved address ${formatAddress(base)} is not page aligned or does not end below 2 GiB`, at);
+      }
       return base;
     });
   }
@@ -261,6 +294,45 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     return result;
   }
 
+  // --- debuggers ----------------------------------------------------------
+
+  /**
+   * Puts a debug object into executor memory (a read-only reservation of its
+   * own) and registers it with the executor's GDB JIT interface from the
+   * allocation's finalize action, LLVM's llvm_orc_registerJITLoaderGDBAllocAction
+   * (an ExecutorAddrRange and auto-register = true). Where the executor also
+   * exports jitlink_deregisterJITLoaderGDBAllocAction (jitlink-executor), it is
+   * the dealloc action, so releasing the reservation takes the object out of
+   * the debugger's list; LLVM's executor keeps it listed.
+   */
+  async registerDebugObject(object: Uint8Array, name: string): Promise<RegisteredDebugObject> {
+    this.gdbFunctions ??= this.lookupIn(this.processHandle, [GDB_REGISTER_ACTION, GDB_DEREGISTER_ACTION]).then((found) => {
+      const register = found.get(GDB_REGISTER_ACTION);
+      if (register === undefined) throw new JITLinkError('UnsupportedFeature', `${this.peer} has no GDB JIT interface (${GDB_REGISTER_ACTION})`);
+      return { register, deregister: found.get(GDB_DEREGISTER_ACTION) };
+    });
+    const { register, deregister } = await this.gdbFunctions;
+    const size = alignUp(Math.max(object.length, 1), this.pageSize);
+    const base = await this.reserve(size);
+    const range = new SPSWriter().addr(base).addr(base + object.length);
+    const w = new SPSWriter().u64(1).u8(1 /* read-only */).addr(base).u64(object.length).bytes(object);
+    w.u64(1).addr(register).bytes(new SPSWriter().addr(base).addr(base + object.length).bool(true).finish());
+    if (deregister !== undefined) w.addr(deregister).bytes(range.finish());
+    else w.addr(0).u64(0);
+    try {
+      await this.finalizeMemory(w.finish(), `debug object of ${name}`, size);
+    } catch (e) {
+      await this.deallocate([base]).catch(() => undefined);
+      throw e;
+    }
+    this.debugObjects.add(base);
+    return {
+      deregister: async () => {
+        if (this.debugObjects.delete(base) && !this.disposed) await this.deallocate([base]);
+      },
+    };
+  }
+
   // --- running code -----------------------------------------------------
 
   async runAsMain(address: TargetAddress, args: readonly string[]): Promise<number> {
@@ -284,6 +356,64 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
     await this.call(BootstrapNames.runAsVoidFunction, new SPSWriter().addr(address).finish(), `call of ${formatAddress(address)}`, (r) => r.i32('result'));
   }
 
+  // --- thread-local storage ---------------------------------------------
+
+  /**
+   * Loads a graph's TLS block in the executor: the shared object holding its
+   * PT_TLS segment is sent to the executor's TLS service, which writes it to a
+   * temporary file and dlopens it there, so the executor's loader owns every
+   * thread's copy. Executors without the service (LLVM's) get a clear error.
+   */
+  async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
+    if (!this.info.bootstrapSymbols.has(BootstrapNames.tlsLoad)) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `${name}: thread-local storage needs an executor with a TLS service (${BootstrapNames.tlsLoad}, as jitlink-executor has); ${this.peer} has none`,
+        { file: name },
+      );
+    }
+    const args = new SPSWriter().bytes(writeTLSModule(image)).finish();
+    const loaded = await this.call(BootstrapNames.tlsLoad, args, `load of the thread-local storage of ${name}`, (r) =>
+      readSPSExpected(r, (rr) => ({
+        handle: rr.addr('TLS module handle'),
+        moduleId: rr.u64('TLS module id'),
+        threadPointerOffset: Number(rr.i64('TLS offset from the thread pointer')),
+      })),
+    );
+    return {
+      moduleId: loaded.moduleId,
+      threadPointerOffset: loaded.threadPointerOffset,
+      unload: async () => {
+        if (this.disposed || this.connection.error) return;
+        const w = new SPSWriter().addr(loaded.handle);
+        await this.callError(BootstrapNames.tlsUnload, w.finish(), `unload of the thread-local storage of ${name}`);
+      },
+    };
+  }
+
+  /** Where thread-local variables of the executor's libraries live (jitlink-executor's TLS service). */
+  async locateThreadLocals(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]> {
+    if (!this.info.bootstrapSymbols.has(BootstrapNames.tlsLocate)) {
+      throw new JITLinkError(
+        'UnsupportedFeature',
+        `thread-locals of the executor's libraries need an executor with a TLS service (${BootstrapNames.tlsLocate}); ${this.peer} has none`,
+      );
+    }
+    const w = new SPSWriter().u64(addresses.length);
+    for (const a of addresses) w.addr(a);
+    return this.call(BootstrapNames.tlsLocate, w.finish(), `location of ${addresses.length} thread-local variables`, (r) => {
+      const n = r.count('thread-local locations', 25);
+      if (n !== addresses.length) r.fail(`${n} thread-local locations for ${addresses.length} addresses`);
+      return addresses.map(() => {
+        const moduleId = r.u64('TLS module id');
+        const blockOffset = r.u64('offset in the TLS block');
+        const offset = Number(r.i64('TLS offset from the thread pointer'));
+        const inStatic = r.bool('static TLS');
+        return moduleId === 0 ? undefined : { moduleId, blockOffset, threadPointerOffset: inStatic ? offset : undefined };
+      });
+    });
+  }
+
   /** fflush(NULL) in the executor (an int argument of 0 is a null pointer on the supported ABIs). */
   async flushOutput(): Promise<void> {
     const fflush = (await this.lookupIn(this.processHandle, ['fflush'])).get('fflush');
@@ -299,6 +429,10 @@ export class RemoteExecutorProcessControl implements ExecutorProcessControl {
         // Exit handlers registered by linked code run while its memory is still mapped.
         for (const services of this.runtimeServices.splice(0)) await services.runAtExitHandlers();
         await this.flushOutput();
+        // Debuggers stop listing code that is about to be unmapped.
+        const debugObjects = [...this.debugObjects];
+        this.debugObjects.clear();
+        if (debugObjects.length > 0) await this.deallocate(debugObjects);
         await this.memoryManager.releaseAll();
       } catch (e) {
         error = e;

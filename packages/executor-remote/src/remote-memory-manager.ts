@@ -38,14 +38,18 @@ export function remoteAllocGroup(group: number): number {
   return v;
 }
 
-/** Lays segments out from `base`, each on a page boundary; returns the segments' addresses and the total size. */
+/**
+ * Lays segments out from `base`, each on a page boundary; returns the segments' addresses and the total size.
+ * A graph that needs memory below 2 GiB is refused unless `lowMemory` says the reservation will be there.
+ */
 export function layOutSegments(
   request: SegmentsRequest,
   pageSize: number,
   owner: string,
+  options: { lowMemory?: boolean } = {},
 ): { offsets: number[]; size: number } {
   validateSegmentsRequest(request);
-  if (request.requiresLow32BitAddresses) {
+  if (request.requiresLow32BitAddresses && !options.lowMemory) {
     throw new JITLinkError(
       'AllocationFailed',
       `${request.graphName}: needs memory below 2 GiB (absolute 32-bit relocations), which ${owner} cannot promise; build with -fPIC or -fPIE`,
@@ -73,8 +77,10 @@ export class RemoteMemoryManager implements JITLinkMemoryManager {
   constructor(private readonly epc: RemoteExecutorProcessControl) {}
 
   async allocate(_dylib: JITLinkDylib | undefined, request: SegmentsRequest): Promise<JITLinkAllocation> {
-    const { offsets, size } = layOutSegments(request, this.epc.pageSize, this.epc.peer);
-    const base = await this.epc.reserve(size);
+    // -fno-pic code (absolute 32-bit addresses) gets a reservation below 2 GiB where the executor offers one.
+    const low = request.requiresLow32BitAddresses === true && this.epc.canReserveLow;
+    const { offsets, size } = layOutSegments(request, this.epc.pageSize, this.epc.peer, { lowMemory: low });
+    const base = low ? await this.epc.reserveLow(size) : await this.epc.reserve(size);
     this.live.add(base);
     const segments: AllocatedSegment[] = request.segments.map((seg, i) => ({
       group: seg.group,

@@ -4,10 +4,13 @@
  * limit how long a child may take to fail, never how fast the linker is.
  */
 import path from 'node:path';
-import { JITLinkError } from '@jitlink/core';
+import { JITLinkError, LinkGraph, Linkage, MemProt, Scope } from '@jitlink/core';
+import { X86_64EdgeKinds } from '@jitlink/arch-x86-64';
+import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
+import { ExecutionSession, ObjectLinkingLayer, type MaterializationResponsibility } from '@jitlink/orc';
 import { createServer, type Server } from 'node:net';
 import { connectTcp, spawnExecutor, type RemoteExecutorProcessControl } from '../src/index.js';
-import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, requirement, runCorpusProgram, startExecutor } from './helpers.js';
+import { corpusProgram, haveLlvmExecutor, isX64Linux, LLVM_EXECUTOR, OUR_EXECUTOR, requirement, runCorpusProgram, startExecutor, x86Registry } from './helpers.js';
 import { needs, have, file } from '@jitlink/test-support';
 
 const hostile = path.join(__dirname, 'fixtures/hostile-executor.cjs');
@@ -124,6 +127,52 @@ describeLlvm('the executor killed', () => {
     setTimeout(() => child!.kill('SIGKILL'), 200);
     const error = await within(running, 20_000).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/closed the connection \(killed by SIGKILL\) during call of 0x/);
+    await within(control.dispose(), 10_000);
+  });
+
+  it('in a session: the unit being finalized fails once, the lookups that need it fail, later links fail at once, and the session ends', async () => {
+    const started = await startExecutor(LLVM_EXECUTOR);
+    const control: RemoteExecutorProcessControl = started.control;
+    const finalize = control.finalizeMemory.bind(control);
+    control.finalizeMemory = async (...args) => {
+      if (args[1] === 'bad.o') started.child!.kill('SIGKILL');
+      return finalize(...args);
+    };
+    const session = new ExecutionSession(control);
+    const reported: Error[] = [];
+    session.errorReporter = (e) => reported.push(e);
+    const layer = new ObjectLinkingLayer(session, { memoryManager: control.memoryManager, registry: x86Registry() });
+    const failed: string[] = [];
+    layer.addPlugin({
+      notifyFailed: (mr: MaterializationResponsibility) => void failed.push(mr.record.unit.name),
+      notifyRemovingResources: () => {},
+      notifyTransferringResources: () => {},
+    });
+    const dylib = session.createJITDylib('main');
+    const graph = (name: string, refs: string[]) => {
+      const g = new LinkGraph({ name, triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little', getEdgeKindName: x86_64Elf.getEdgeKindName });
+      const data = g.createSection('.data', MemProt.Read | MemProt.Write);
+      const table = g.createContentBlock(data, new Uint8Array(8 * Math.max(1, refs.length)), 0, 8, 0);
+      g.addDefinedSymbol(table, 0, `t_${name}`, table.size, Linkage.Strong, Scope.Default, false, false);
+      refs.forEach((r, k) => table.addEdge(X86_64EdgeKinds.Pointer64, 8 * k, g.addExternalSymbol(r, 0), 0));
+      return g;
+    };
+    layer.add(dylib, graph('bad.o', []));
+    layer.add(dylib, graph('dependent.o', ['t_bad.o']));
+    const lookups = await Promise.allSettled(['t_bad.o', 't_dependent.o'].map((n) => within(session.lookup([dylib], [n]), 20_000)));
+    for (const l of lookups) {
+      expect(l.status).toBe('rejected');
+      expect((l as PromiseRejectedResult).reason).toBeInstanceOf(JITLinkError);
+    }
+    expect((lookups[0] as PromiseRejectedResult).reason.message).toMatch(/closed the connection \(killed by SIGKILL\) during finalize of bad\.o/);
+    expect(failed.filter((n) => n === 'bad.o')).toEqual(['bad.o']);
+    expect(failed.length).toBe(new Set(failed).size);
+    // The next link fails at once with the connection's error; nothing hangs.
+    layer.add(dylib, graph('after.o', []));
+    const after = await within(session.lookup([dylib], ['t_after.o']), 10_000).catch((e: unknown) => e);
+    expect(after).toBeInstanceOf(JITLinkError);
+    expect((after as Error).message).toMatch(/killed by SIGKILL/);
+    await within(session.endSession().catch(() => undefined), 10_000);
     await within(control.dispose(), 10_000);
   });
 });

@@ -45,4 +45,12 @@ needs(ok).describe('llvm-jitlink-19 --oop-executor=jitlink-executor', () => {
     expect(run.stdout).toContain('argc-1=2\nargv[1]="b"\nargv[2]="c"\n');
     expect(readFileSync(path.join(corpus, 'expected/args.stdout'), 'utf8')).toContain('argc-1=3');
   });
+
+  it('registers debug objects (llvm-jitlink-19 calls llvm_orc_registerJITLoaderGDBWrapper directly, debugger support being on by default)', () => {
+    const objects = ['debug_main.o', 'debug_leaf.o'].map((o) => path.join(corpus, 'obj/debug', o));
+    const run = spawnSync(LLVM_JITLINK, [`--oop-executor=${OUR_EXECUTOR}`, ...objects], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).not.toContain('not one of this executor');
+    expect(run.stdout).toBe('44\n');
+    expect(run.status).toBe(0);
+  });
 });

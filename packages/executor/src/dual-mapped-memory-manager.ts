@@ -38,7 +38,7 @@ import {
   type SegmentsRequest,
   type TargetAddress,
 } from '@jitlink/core';
-import { notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
+import { TWO_GIB, notLowError, reserveAddressSpace, type ReservedRange } from './address-space.js';
 import { FreeRanges } from './free-ranges.js';
 import {
   InProcessAllocationBase,
@@ -190,6 +190,12 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
         taken: Math.max(size, 1),
         alignment: seg.alignment,
       });
+    }
+    // As InProcessMemoryManager: a graph over the 2 GiB a session may span is refused before any
+    // address space is reserved for it (a huge zero-fill section would otherwise be tried for real).
+    const total = wanted.reduce((sum, w) => sum + alignUp(w.taken, this.pageSize), 0);
+    if (!Number.isSafeInteger(total) || total > TWO_GIB) {
+      throw new JITLinkError('AllocationFailed', `${request.graphName}: needs ${total} bytes, more than 2 GiB`);
     }
     const low = request.requiresLow32BitAddresses === true;
     // A graph's segments go to one region, the first with room for all of them.

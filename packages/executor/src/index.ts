@@ -58,3 +58,5 @@ export {
   type CType,
   type JSFunctionSymbol,
 } from './ffi.js';
+export { GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
+export { PerfSupport, createJitdumpDirectory, type PerfSupportOptions } from './perf.js';

@@ -8,8 +8,11 @@ import {
   type ExecutorProcessControl,
   type JITRuntimeServices,
   type LoadedThreadLocalModule,
+  type PerfFunction,
+  type RegisteredDebugObject,
   type PointerWrite,
   type ThreadLocalImage,
+  type ThreadLocalPlace,
   type TargetAddress,
 } from '@jitlink/core';
 import { DualMappedMemoryManager } from './dual-mapped-memory-manager.js';
@@ -17,7 +20,9 @@ import { InProcessMemoryManager, type InProcessMemoryManagerOptions } from './me
 import { ProcessSymbols } from './process-symbols.js';
 import { InProcessRuntimeServices } from './runtime-services.js';
 import { MAX_ACTION_ARGUMENTS } from './services.js';
-import { loadTLSModule } from './tls.js';
+import { loadTLSModule, locateLibraryThreadLocals } from './tls.js';
+import { GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
+import { PerfSupport, type PerfSupportOptions } from './perf.js';
 import { nativeView, storePointer } from './native.js';
 import {
   callVoid,
@@ -46,6 +51,8 @@ export interface SelfExecutorOptions extends InProcessMemoryManagerOptions {
    * from them (see ProcessSymbols.loadLibrariesFor). Default true.
    */
   autoLoadLibraries?: boolean;
+  /** Where registerPerfFunctions writes (perf map, jitdump file); see PerfSupport. */
+  perf?: PerfSupportOptions;
 }
 
 /** The triple of the running process, e.g. "x86_64-unknown-linux-gnu". */
@@ -59,6 +66,11 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
   readonly memoryManager: InProcessJITMemory;
   readonly symbols = new ProcessSymbols();
   private readonly autoLoadLibraries: boolean;
+  private readonly perfOptions: PerfSupportOptions | undefined;
+  /** Profiler files, opened when the first functions are registered. */
+  perf: PerfSupport | undefined;
+  /** Debug objects this executor put in the GDB JIT interface and has not taken out. */
+  private readonly debugEntries = new Set<GDBJITEntry>();
 
   constructor(options: SelfExecutorOptions = {}) {
     const memory =
@@ -66,6 +78,7 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
     this.memoryManager =
       memory === 'dual-mapped' ? new DualMappedMemoryManager(options) : new InProcessMemoryManager(options);
     this.autoLoadLibraries = options.autoLoadLibraries ?? true;
+    this.perfOptions = options.perf;
   }
 
   get pageSize(): number {
@@ -118,10 +131,30 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
 
   private readonly runtimeServices: InProcessRuntimeServices[] = [];
 
+  async registerDebugObject(object: Uint8Array, _name: string): Promise<RegisteredDebugObject> {
+    const gdb = GDBJITInterface.forThisProcess();
+    const entry = gdb.register(object);
+    this.debugEntries.add(entry);
+    return {
+      deregister: async () => {
+        if (this.debugEntries.delete(entry)) gdb.deregister(entry);
+      },
+    };
+  }
+
+  async registerPerfFunctions(functions: readonly PerfFunction[]): Promise<void> {
+    this.perf ??= new PerfSupport(this.perfOptions);
+    this.perf.register(functions);
+  }
+
   /** atexit/__cxa_atexit capture and a __dso_handle for a session's linked code. */
   async loadThreadLocalModule(image: ThreadLocalImage, name: string): Promise<LoadedThreadLocalModule> {
     const loaded = loadTLSModule(image, name);
     return { ...loaded, unload: async () => loaded.unload() };
+  }
+
+  async locateThreadLocals(addresses: readonly TargetAddress[]): Promise<(ThreadLocalPlace | undefined)[]> {
+    return locateLibraryThreadLocals(addresses);
   }
 
   async createRuntimeServices(): Promise<JITRuntimeServices> {
@@ -153,6 +186,10 @@ export class SelfExecutorProcessControl implements ExecutorProcessControl {
     // Exit handlers registered by linked code run while its memory is still mapped.
     for (const services of this.runtimeServices) await services.runAtExitHandlers();
     flushCStdio();
+    // Debuggers stop listing code that is about to be unmapped.
+    for (const entry of this.debugEntries) GDBJITInterface.forThisProcess().deregister(entry);
+    this.debugEntries.clear();
+    this.perf?.close();
     await this.memoryManager.dispose();
     for (const services of this.runtimeServices.splice(0)) services.dispose();
   }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { JITLinkError } from '@jitlink/core';
-import { cProto, getLibC, RTLD_DEFAULT, toPointer } from './native.js';
+import { cProto, getLibC, nativeView, RTLD_DEFAULT, toPointer } from './native.js';
 import { writeTLSModule, type TLSModuleImage } from '@jitlink/elf';
 
 const RTLD_NOW = 0x2;
@@ -87,4 +87,75 @@ export function loadTLSModule(image: TLSModuleImage, name: string): LoadedTLSMod
     threadPointerOffset,
     unload: () => void n.dlclose(handle),
   };
+}
+
+/** A loaded library's TLS block in this thread: its module id and where this thread's copy lies. */
+interface LibraryTLSBlock {
+  moduleId: number;
+  start: number;
+  size: number;
+}
+
+const PT_TLS = 7;
+type IteratePhdr = (cb: unknown, data: null) => number;
+let iteratePhdr: IteratePhdr | undefined;
+const phdrCallbackProto = cProto('int (void *info, size_t size, void *data)');
+
+/** Every loaded object's TLS block allocated in this thread (dl_iterate_phdr's dlpi_tls_modid / dlpi_tls_data). */
+function libraryTLSBlocks(): LibraryTLSBlock[] {
+  iteratePhdr ??= koffi.load('libc.so.6').func('dl_iterate_phdr', 'int', [koffi.pointer(phdrCallbackProto), 'void *']) as unknown as IteratePhdr;
+  const blocks: LibraryTLSBlock[] = [];
+  const callback = koffi.register((info: unknown, size: number) => {
+    // struct dl_phdr_info (LP64): addr, name, phdr, phnum (padded), adds, subs, tls_modid, tls_data.
+    if (size < 64) return 0;
+    const words = new DataView(nativeView(Number(koffi.address(info)), 64).slice().buffer);
+    const moduleId = Number(words.getBigUint64(48, true));
+    const data = Number(words.getBigUint64(56, true));
+    if (moduleId === 0 || data === 0) return 0;
+    const phdrs = Number(words.getBigUint64(16, true));
+    const phnum = words.getUint16(24, true);
+    const table = new DataView(nativeView(phdrs, phnum * 56).slice().buffer);
+    for (let i = 0; i < phnum; i++) {
+      if (table.getUint32(i * 56, true) === PT_TLS) blocks.push({ moduleId, start: data, size: Number(table.getBigUint64(i * 56 + 40, true)) });
+    }
+    return 0;
+  }, koffi.pointer(phdrCallbackProto));
+  try {
+    iteratePhdr!(callback, null);
+  } finally {
+    koffi.unregister(callback);
+  }
+  return blocks;
+}
+
+/**
+ * Where thread-local variables of this process's libraries live, from the
+ * addresses their symbols resolved to here (this thread's copies). The offset
+ * from the thread pointer exists for libraries in static TLS (loaded at
+ * process start); a library loaded later keeps its variables in dynamic TLS,
+ * reachable only through its module id and offset (undefined offset).
+ */
+export function locateLibraryThreadLocals(
+  addresses: readonly number[],
+): ({ moduleId: number; blockOffset: number; threadPointerOffset: number | undefined } | undefined)[] {
+  const blocks = libraryTLSBlocks();
+  const tp = getNative().pthreadSelf();
+  const staticSize = staticTLSSize();
+  return addresses.map((address) => {
+    const block = blocks.find((b) => address >= b.start && address < b.start + Math.max(b.size, 1));
+    if (!block) return undefined;
+    const blockOffset = address - block.start;
+    // x86-64 (variant II): static blocks lie below the thread pointer, within the static TLS area.
+    const inStatic = block.start < tp && tp - block.start <= staticSize;
+    return { moduleId: block.moduleId, blockOffset, threadPointerOffset: inStatic ? block.start - tp + blockOffset : undefined };
+  });
+}
+
+/** The size of the static TLS area (glibc's _dl_get_tls_static_info, as sanitizers read it); 0 when unknown. */
+function staticTLSSize(): number {
+  const info = getLibC().dlsym(RTLD_DEFAULT, '_dl_get_tls_static_info');
+  if (!info) return 0;
+  const out = new BigUint64Array(2);
+  koffi.call(toPointer(info), cProto('void (_Out_ uint64_t *size, _Out_ uint64_t *align)'), out.subarray(0, 1), out.subarray(1, 2));
+  return Number(out[0]);
 }

@@ -84,6 +84,16 @@ describeX64('DualMappedMemoryManager', () => {
     await expect(refused).rejects.toBeInstanceOf(JITLinkError);
   });
 
+  it('refuses a graph over 2 GiB (a 64 GiB .bss) before reserving any address space', async () => {
+    manager = new DualMappedMemoryManager();
+    const huge = manager.allocate(undefined, {
+      graphName: 'huge.o',
+      segments: [{ group: RW, alignment: 8, contentSize: 0, zeroFillSize: 2 ** 36 }],
+    });
+    await expect(huge).rejects.toThrow('huge.o: needs 68719476736 bytes, more than 2 GiB');
+    expect(manager.stats()).toMatchObject({ regions: 0, reservedBytes: 0, liveAllocations: 0 });
+  });
+
   it('zeroes what a graph frees, leaves its neighbours alone, and hands the bytes out again', async () => {
     manager = new DualMappedMemoryManager();
     const before = await manager.allocate(undefined, codeRequest('before', RETURN_42));
@@ -231,7 +241,7 @@ describeX64('DualMappedMemoryManager', () => {
         graphName: 'huge',
         segments: [{ group: RW, alignment: 8, contentSize: 0, zeroFillSize: TWO_GIB + 1 }],
       }),
-    ).rejects.toThrow(/huge: cannot reserve/);
+    ).rejects.toThrow(/huge: needs \d+ bytes, more than 2 GiB/);
   });
 
   it('places graphs that need low addresses below 2 GiB, and explains when the session is high', async () => {

@@ -263,18 +263,18 @@ export class ObjectLinkingLayer {
 
   /** @internal Links a unit's graph. */
   emit(mr: MaterializationResponsibility, unit: ObjectUnit): void {
+    const context = new LayerLinkContext(this, mr, unit, this.plugins);
     let graph: LinkGraph;
     let target: LinkTarget;
     try {
       graph = unit.takeGraph();
       target = this.registry.forGraph(graph);
+      for (const p of this.plugins) p.notifyLoaded?.(mr);
     } catch (e) {
-      unit.count(false);
-      mr.fail(toError(e));
+      // As a failed link: the unit fails once, and plugins hear of it (as LLVM's layer does when no graph can be built).
+      context.notifyFailed(toError(e));
       return;
     }
-    for (const p of this.plugins) p.notifyLoaded?.(mr);
-    const context = new LayerLinkContext(this, mr, unit, this.plugins);
     void link(graph, context, target, this.observer);
   }
 }

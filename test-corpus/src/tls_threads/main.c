@@ -1,4 +1,7 @@
-/* Thread-locals in two objects, from the main thread and two pthreads. */
+/*
+ * Thread-locals in two objects, from the main thread, two pthreads created
+ * here, and one that may have existed before this code was linked (early.c).
+ */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +11,7 @@ extern __thread char tt_name[16];
 extern __thread long tt_zero[8];
 int tt_bump_local(int by);
 int *tt_counter_address(void);
+int tt_early_run(void *(*fn)(void *), void *arg);
 
 static __thread int here = 3;
 
@@ -40,11 +44,12 @@ static void show(const struct result *r) {
 }
 
 int main(void) {
-  struct result results[3] = {{.id = 1}, {.id = 2}, {.id = 3}};
+  struct result results[4] = {{.id = 1}, {.id = 2}, {.id = 3}, {.id = 4}};
   pthread_t threads[2];
   for (int i = 0; i < 2; i++) pthread_create(&threads[i], 0, work, &results[i + 1]);
   for (int i = 0; i < 2; i++) pthread_join(threads[i], 0);
   work(&results[0]);
-  for (int i = 0; i < 3; i++) show(&results[i]);
+  if (tt_early_run(work, &results[3]) < 1) printf("the early thread did not run\n");
+  for (int i = 0; i < 4; i++) show(&results[i]);
   return 0;
 }

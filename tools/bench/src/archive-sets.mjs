@@ -1,5 +1,5 @@
 // Choice of LLVM static libraries for the llvm-* all-members workloads. Pure:
-// works on (name, size, TLS-free) triples gathered by workloads.mjs.
+// works on (name, size) pairs gathered by workloads.mjs.
 
 /** Input sizes are given in decimal megabytes. */
 export const MB = 1e6;
@@ -11,10 +11,9 @@ const TOLERANCE = 0.05;
 const EXCLUDED = /^libLLVM(TableGenCommon|BOLT.*)\.a$/;
 
 /**
- * @typedef {{ name: string, bytes: number, tlsFree?: boolean }} ArchiveInfo
- * `tlsFree` is true when no member has a TLS relocation (R_X86_64_TLSGD,
- * TLSLD, GOTTPOFF, DTPOFF*, TPOFF*), which neither linker supports; undefined
- * when not checked.
+ * @typedef {{ name: string, bytes: number }} ArchiveInfo
+ * Libraries with thread-local relocations are used like the others (their
+ * members have only R_X86_64_TLSGD, which both linkers handle).
  */
 
 /** Targets that have an Info library (libLLVM<Target>Info.a). */
@@ -28,31 +27,16 @@ function isSupport(name, targets) {
 }
 
 /**
- * The libraries worth checking for TLS relocations: those a set may use
- * (at least 1 MB, or a target's Info/Utils library), excluded ones left out.
- * @param {ArchiveInfo[]} archives
- * @returns {string[]}
- */
-export function llvmCandidates(archives) {
-  const targets = targetsOf(archives.map((a) => a.name));
-  return archives
-    .filter((a) => !EXCLUDED.test(a.name) && (a.bytes >= MB || isSupport(a.name, targets)))
-    .map((a) => a.name)
-    .sort();
-}
-
-/**
  * Units a set is made of: each target-independent library of at least 1 MB
  * on its own, and per target its libraries of at least 1 MB together with its
  * Info and Utils libraries (a target's Desc, AsmParser and Disassembler refer
- * to those, which libLLVM.so does not export). Only TLS-free libraries are
- * used; a target whose Info or Utils library is not TLS-free is left out.
+ * to those, which libLLVM.so does not export).
  * @param {ArchiveInfo[]} archives
  * @returns {{ archives: string[], bytes: number }[]} sorted by size, largest first, then by name
  */
 export function llvmUnits(archives) {
   const byName = new Map(archives.map((a) => [a.name, a]));
-  const usable = archives.filter((a) => a.tlsFree === true && !EXCLUDED.test(a.name));
+  const usable = archives.filter((a) => !EXCLUDED.test(a.name));
   const targets = targetsOf(usable.map((a) => a.name)).sort(
     (a, b) => b.length - a.length || (a < b ? -1 : 1),
   );
@@ -68,7 +52,6 @@ export function llvmUnits(archives) {
   }
   for (const [target, names] of groups) {
     const support = [`libLLVM${target}Info.a`, `libLLVM${target}Utils.a`].filter((n) => byName.has(n));
-    if (support.some((n) => byName.get(n).tlsFree !== true)) continue;
     const all = [...names, ...support].sort();
     units.push({ archives: all, bytes: all.reduce((s, n) => s + byName.get(n).bytes, 0) });
   }

@@ -127,30 +127,6 @@ export function entrySymbols(nmOutputs) {
 }
 
 /**
- * Counts TLS relocations (R_X86_64_TLS*, DTPMOD64, DTPOFF*, TPOFF*, GOTTPOFF, GOTPC32_TLSDESC)
- * per archive in `llvm-readelf -r <archives...>` output, possibly filtered to
- * its `File:` lines and relocation lines. Archives are named as given to
- * llvm-readelf; each listed archive gets a count, zero included.
- * @param {string} text
- * @returns {Map<string, number>}
- */
-export function parseTlsCounts(text) {
-  /** @type {Map<string, number>} */
-  const counts = new Map();
-  let current;
-  for (const line of text.split('\n')) {
-    const file = /^File: (.*)\([^()]*\)$/.exec(line);
-    if (file) {
-      current = file[1];
-      if (!counts.has(current)) counts.set(current, 0);
-    } else if (current !== undefined && /\sR_X86_64_(TLS|DTP|TPOFF|GOTTPOFF|GOTPC32_TLSDESC)/.test(line)) {
-      counts.set(current, counts.get(current) + 1);
-    }
-  }
-  return counts;
-}
-
-/**
  * C source of an entry object whose `main` keeps a table referencing every
  * symbol. Symbols are declared as `char[]` so functions and data alike become
  * plain address references.

@@ -4,9 +4,8 @@
 // Inputs that need building are built at bench time, only for the workloads
 // selected.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { LLVM_SET_SIZES_MB, llvmCandidates, MB, selectLlvmSets } from './archive-sets.mjs';
+import { LLVM_SET_SIZES_MB, MB, selectLlvmSets } from './archive-sets.mjs';
 import {
   ATEXIT_SOURCE,
   DSO_HANDLE_SOURCE,
@@ -17,7 +16,7 @@ import {
   orcObjectName,
 } from './generate.mjs';
 import { capture, runAll } from './measure.mjs';
-import { entrySource, entrySymbols, parseTlsCounts } from './parse.mjs';
+import { entrySource, entrySymbols } from './parse.mjs';
 
 const LIBDIR = '/usr/lib/x86_64-linux-gnu';
 const LLVM_LIBDIR = '/usr/lib/llvm-19/lib';
@@ -257,29 +256,15 @@ export function allMembersEntry(archives, workDir, name) {
 }
 
 /**
- * The llvm-* sets: the LLVM 19 static libraries, the candidates checked for
- * TLS relocations (one llvm-readelf-19 per CPU over a share of them), then
- * selectLlvmSets.
+ * The llvm-* sets: the LLVM 19 static libraries (those with thread-local
+ * relocations included), then selectLlvmSets.
  */
 export async function llvmSets() {
   const archives = readdirSync(LLVM_LIBDIR)
     .filter((n) => /^libLLVM.*\.a$/.test(n))
     .sort()
     .map((name) => ({ name, bytes: statSync(join(LLVM_LIBDIR, name)).size }));
-  const candidates = llvmCandidates(archives);
-  const shares = Array.from({ length: Math.min(availableParallelism(), candidates.length) }, () => []);
-  candidates.forEach((n, i) => shares[i % shares.length].push(join(LLVM_LIBDIR, n)));
-  // grep keeps the member headers and the TLS relocations only (the full dump is hundreds of MB).
-  const script = `llvm-readelf-19 -r "$@" | grep -E '^File: |R_X86_64_(TLS|DTP|TPOFF|GOTTPOFF|GOTPC32_TLSDESC)'`;
-  const outputs = await runAll(shares.map((paths) => ({ argv: ['sh', '-c', script, 'sh', ...paths] })));
-  const counts = new Map();
-  for (const text of outputs) for (const [path, n] of parseTlsCounts(text)) counts.set(basename(path), n);
-  for (const n of candidates) {
-    if (!counts.has(n)) throw new Error(`llvm-readelf-19 -r listed no member of ${n}`);
-  }
-  return selectLlvmSets(
-    archives.map((a) => ({ ...a, tlsFree: counts.has(a.name) ? counts.get(a.name) === 0 : undefined })),
-  );
+  return selectLlvmSets(archives);
 }
 
 /**

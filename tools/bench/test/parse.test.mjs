@@ -9,7 +9,6 @@ import {
   parseJitlinkTimes,
   parseLlvmTimes,
   parseNmArchive,
-  parseTlsCounts,
   percentile,
   pickSymbolPerMember,
 } from '../src/parse.mjs';
@@ -124,26 +123,6 @@ test('entry symbols of several archives: one per member of each, members sharing
   const src = entrySource(symbols);
   assert.equal((src.match(/^extern char /gm) ?? []).length, 3);
   assert.match(src, /\{\n {2}_ZN4llvm1a5utilsEv,\n {2}_ZN4llvm1aEv,\n {2}_ZN4llvm1b5tableE,\n\}/);
-});
-
-test('TLS relocations are counted per archive, zero included', () => {
-  const text = [
-    'File: /l/libLLVMCore.a(Core.cpp.o)',
-    '0000000000000a3c  0000012a00000013 R_X86_64_TLSGD          0000000000000000 _ZN4llvm3tlsE - 4',
-    '000000000000001c  0000002c00000016 R_X86_64_GOTTPOFF      0000000000000000 errno_tls - 4',
-    'File: /l/libLLVMMC.a(MCAsmInfo.cpp.o)',
-    'File: /l/libLLVMCore.a(Other.cpp.o)',
-    '0000000000000010  0000000300000015 R_X86_64_DTPOFF32      0000000000000000 .tbss + 0',
-    'File: /l/libLLVMMC.a(MCExpr.cpp.o)',
-    '0000000000000010  0000000300000002 R_X86_64_PC32          0000000000000000 .text + 0',
-  ].join('\n');
-  assert.deepEqual(
-    [...parseTlsCounts(text)],
-    [
-      ['/l/libLLVMCore.a', 3],
-      ['/l/libLLVMMC.a', 0],
-    ],
-  );
 });
 
 test('entry source references every symbol from main', () => {

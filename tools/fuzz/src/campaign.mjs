@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { fuzz, minimize, saveRegression } from './engine.mjs';
-import { targets } from './targets.mjs';
+import { targets } from './all-targets.mjs';
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { applyMutations } from './mutate.mjs';
-import { regressionsDir, targets } from './targets.mjs';
+import { regressionsDir } from './targets.mjs';
+import { targets } from './all-targets.mjs';
 
 /** One mutation: [op, a, b]; op picks set-field (most often), string byte, bit flip, truncation, field copy. */
 export const mutationArb = fc.tuple(
@@ -90,7 +91,7 @@ export async function fuzz(targetName, { seed, cases, seeds, onFailure, onProgre
   for (let batch = 0; counts.cases < cases && !(until && Date.now() > until); batch++) {
    for (const c of fc.sample(arb, { seed: seed + batch, numRuns: Math.min(1000, cases - counts.cases) })) {
     const base = inputs[c.seed];
-    const bytes = applyMutations(base, c.mutations);
+    const bytes = (target.mutate ?? applyMutations)(base, c.mutations);
     const started = slowMs ? Date.now() : 0;
     let verdict = await judge(target, bytes);
     // A hang bound for campaigns (the smoke test runs no timings): a case this slow is a failure.

@@ -26,7 +26,7 @@ export class OracleFailure extends Error {
 }
 
 /** Runs `step`; a JITLinkError is a clean rejection (returns false), anything else an OracleFailure. */
-async function guarded(what, step) {
+export async function guarded(what, step) {
   try {
     await step();
     return true;
@@ -38,14 +38,14 @@ async function guarded(what, step) {
   }
 }
 
-/** Links `graph` into a 64 MiB slab (as -noexec -slab-allocate 64Mb): nothing runs, externals resolve to one address. */
-export async function linkInSlab(graph, size = 64 * 1024 * 1024) {
-  const memory = new SlabMemoryManager({ size, baseAddress: 0x7f00_0000_0000, pageSize: 4096 });
+/** Links `graph` with `target` into a 64 MiB slab (as -noexec -slab-allocate 64Mb): nothing runs, externals resolve to one address. */
+export async function linkWithTarget(graph, target, size = 64 * 1024 * 1024, baseAddress = 0x7f00_0000_0000) {
+  const memory = new SlabMemoryManager({ size, baseAddress, pageSize: 4096 });
   let failure;
   const context = {
     getMemoryManager: () => memory,
     async lookup(request) {
-      return new Map([...request.keys()].map((name) => [name, 0x7f00_1000_0000]));
+      return new Map([...request.keys()].map((name) => [name, baseAddress + 0x1000_0000]));
     },
     notifyResolved() {},
     notifyFinalized() {},
@@ -56,8 +56,13 @@ export async function linkInSlab(graph, size = 64 * 1024 * 1024) {
     getMarkLivePass: () => undefined,
     modifyPassConfig() {},
   };
-  await link(graph, context, x86_64LinkTarget);
+  await link(graph, context, target);
   if (failure) throw failure;
+}
+
+/** An x86-64 ELF graph into the slab. */
+export function linkInSlab(graph, size = 64 * 1024 * 1024) {
+  return linkWithTarget(graph, x86_64LinkTarget, size);
 }
 
 /** The ELF oracle: parse, build the graph, read the definitions alone, link into the slab. */
@@ -222,7 +227,7 @@ async function runArchive(bytes) {
   return outcome;
 }
 
-export const targets = {
+export const elfTargets = {
   elf: { description: 'ELF x86-64 relocatable objects', seeds: elfSeeds, run: runElf },
   archive: { description: 'GNU archives of ELF objects', seeds: archiveSeeds, run: runArchive },
 };

@@ -159,3 +159,4 @@ export function have(...list: Prerequisite[]): boolean {
   console.warn(`skipped part of "${expect.getState().currentTestName ?? 'a test'}": needs ${lacking.join(', ')}`);
   return false;
 }
+export * from './maps.js';

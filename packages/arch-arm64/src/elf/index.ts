@@ -19,6 +19,8 @@ import { AARCH64_TLS_RELOCATIONS, aarch64TLSRelocationKind, getAArch64EdgeKindNa
 import { isAddSubImmediate, isLoadStoreUnsignedImm, isMoveWide, loadStoreScale, moveWideHalfword } from '../encoders.js';
 import { applyFixup } from '../fixups.js';
 import { addAArch64Passes } from '../passes.js';
+import { AARCH64_TLS_RULES } from '../tls-kinds.js';
+import { buildAArch64TLSEntries, lowerAArch64TLSEdges } from './tls.js';
 import { aarch64Tools } from '../tools.js';
 
 export const EM_AARCH64 = 183;
@@ -164,12 +166,24 @@ map(R.LD64_GOTPAGE_LO15, K.RequestGOTAndTransformToPageOffset15, 4, { access: 3 
 map(R.GOTPCREL32, K.RequestGOTAndTransformToDelta32, 4);
 // -mcmodel=tiny: `ldr x0, :got:sym`, a literal load of the GOT entry.
 map(R.GOT_LD_PREL19, K.RequestGOTAndTransformToLDRLiteral19, 4);
-AARCH64_TLS_RELOCATIONS.forEach((name, i) => map(FIRST_TLS_RELOCATION + i, aarch64TLSRelocationKind(name), 4));
+// Thread-local relocations (elf/tls.ts lowers them); the supported ones have their instruction checked.
+AARCH64_TLS_RELOCATIONS.forEach((name, i) => {
+  const rule = AARCH64_TLS_RULES[name];
+  const group = rule && 'group' in rule ? rule.group : undefined;
+  map(FIRST_TLS_RELOCATION + i, aarch64TLSRelocationKind(name), 4, {
+    ...(group !== undefined ? { group } : {}),
+    ...(rule?.access !== undefined ? { access: rule.access } : {}),
+  });
+});
+// A thread-local variable's offset in its module's block, in debug info (DW_OP_GNU_push_tls_address).
+map(R.TLS_DTPREL, K.DTPOff64, 8);
+const TLSDESC_CALL = FIRST_TLS_RELOCATION + AARCH64_TLS_RELOCATIONS.indexOf('TLSDESC_CALL');
 
 /** Adds the edge for one R_AARCH64_* relocation. */
 export function addAArch64RelocationEdge(rel: ElfRelocation, target: Symbol, site: ElfRelocationSite): void {
   const type = rel.type;
-  if (type === R.NONE || type === R.WITHDRAWN_NONE) return;
+  // TLSDESC_CALL marks a descriptor's `blr`, which needs no fixup.
+  if (type === R.NONE || type === R.WITHDRAWN_NONE || type === TLSDESC_CALL) return;
   const { graph, block } = site;
   const where = { file: site.file, section: site.relocationSection, offset: site.entryOffset };
   const mapping = MAPPINGS[type];
@@ -233,7 +247,7 @@ function instructionProblem(word: number, mapping: Mapping): string | undefined 
 
 const EH_FRAME_SECTION = '.eh_frame';
 
-/** Adds the ELF/aarch64 default passes: eh-frame handling, then GOT/stubs. */
+/** Adds the ELF/aarch64 default passes: eh-frame handling, thread-local entries and values, then GOT/stubs. */
 export function addElfAArch64Passes(_graph: LinkGraph, config: PassConfiguration): void {
   config.prePrunePasses.push(
     createEHFrameSplitterPass(EH_FRAME_SECTION),
@@ -247,6 +261,8 @@ export function addElfAArch64Passes(_graph: LinkGraph, config: PassConfiguration
     }),
     createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
   );
+  config.postPrunePasses.push(buildAArch64TLSEntries);
+  config.preFixupPasses.push(lowerAArch64TLSEdges);
   addAArch64Passes(config);
 }
 

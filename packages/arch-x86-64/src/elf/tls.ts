@@ -129,6 +129,14 @@ export function lowerX86_64TLSEdges(graph: LinkGraph): void {
           { file: graph.name, section: block.section.name, offset: block.edgeOffset(i) },
         );
       }
+      if ((kind === K.TPOff64 || kind === K.TPOff32) && Number.isNaN(location.threadPointerOffset)) {
+        throw new JITLinkError(
+          'UnsupportedFeature',
+          `${target.name ?? '<anonymous>'} is a thread-local of a library in dynamic TLS (loaded after start-up): initial-exec, ` +
+            'local-exec and TLS-descriptor code cannot reach it at a fixed offset from the thread pointer; build with -fPIC (TLSGD)',
+          { file: graph.name, section: block.section.name, offset: block.edgeOffset(i) },
+        );
+      }
       const value =
         kind === K.TLSModuleId64
           ? location.moduleId

@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import type { CliOptions } from '../options.js';
 import { createDefaultRegistry } from '../backends.js';
 import { addSelfRelocations } from '../link-extras.js';
+import { selfExecutorOptions } from './debugging.js';
 
 export interface LinkSession {
   readonly executor: ExecutorProcessControl;
@@ -40,7 +41,7 @@ export interface LinkSession {
  * ExecutorProcessControl.
  */
 async function createExecutor(options: CliOptions, registry: BackendRegistry): Promise<ExecutorProcessControl> {
-  const executor = (await connectRemoteExecutor(options, registry)) ?? new SelfExecutorProcessControl();
+  const executor = (await connectRemoteExecutor(options, registry)) ?? new SelfExecutorProcessControl(selfExecutorOptions(options));
   try {
     for (const lib of options.preload) await executor.loadLibrary(lib);
   } catch (e) {

@@ -5,12 +5,22 @@
  * __dso_handle), and registration of .eh_frame with the executor's unwinder.
  */
 import { JITLinkError, readAddress64, type ExecutorProcessControl, type JITRuntimeServices, type LinkGraph, type PassConfiguration, type TargetAddress } from '@jitlink/core';
-import { getElfGraphInfo, initializerSectionInfo, setThreadLocalResolver, type InitializerSectionInfo } from '@jitlink/elf';
+import { getElfGraphInfo, initializerSectionInfo, setThreadLocalResolver, writeElfDebugObjects, type InitializerSectionInfo } from '@jitlink/elf';
+import { DebuggerSupportPlugin, type DebuggerSupportOptions } from '../debugging.js';
 import { ElfThreadLocalStorage } from './tls.js';
 import type { MaterializationResponsibility } from '../session.js';
 import type { JITDylib, ResourceTracker } from '../session.js';
 import type { ObjectLinkingLayer, Plugin } from '../object-linking-layer.js';
 import { absoluteSymbols } from '../generators.js';
+
+/**
+ * Debugger support for ELF objects (llvm-jitlink's -debugger-support): each
+ * linked object is registered with the executor's GDB JIT interface as a copy
+ * of the object whose sections have their load addresses.
+ */
+export function createElfDebuggerSupport(executor: ExecutorProcessControl, options?: DebuggerSupportOptions): DebuggerSupportPlugin {
+  return new DebuggerSupportPlugin(executor, writeElfDebugObjects, options);
+}
 
 interface InitializerTable {
   info: InitializerSectionInfo;
@@ -62,6 +72,8 @@ export class ElfPlatform implements Plugin {
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
     setThreadLocalResolver(graph, this.tls);
     config.postAllocationPasses.push((g) => this.loadThreadLocals(g, tracker));
+    // First among the pre-fixup passes: the arch lowers its TLS edges with the resolver after it.
+    config.preFixupPasses.unshift((g) => (getElfGraphInfo(g)?.threadLocalExternals?.size ? this.tls.locateLibraryThreadLocals(g) : undefined));
     config.postFixupPasses.push((g) => this.recordInitializers(g, objectOrder, tracker));
   }
 
