@@ -22,8 +22,8 @@ done
 
 # program -> sources (and arguments of the run)
 declare -A SOURCES=([hello]="hello.c" [args]="args.c" [ctors]="ctors.c" [multi]="multi_main.c multi_util.c" [shapes]="shapes.cpp"
-  [exceptions]="exceptions.cpp")
-declare -A ARGS=([hello]="" [args]="alpha be gamma" [ctors]="" [multi]="" [shapes]="" [exceptions]="")
+  [exceptions]="exceptions.cpp" [tlv]="tlv_main.c tlv_vars.c")
+declare -A ARGS=([hello]="" [args]="alpha be gamma" [ctors]="" [multi]="" [shapes]="" [exceptions]="" [tlv]="")
 # Per-program flags for the MachO and the native builds.
 declare -A MACHO_EXTRA=([exceptions]="-fexceptions -femit-dwarf-unwind=always")
 declare -A NATIVE_EXTRA=([exceptions]="-fexceptions")

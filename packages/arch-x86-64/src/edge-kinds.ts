@@ -72,9 +72,13 @@ export const X86_64EdgeKinds = {
   PCRel32GOTLoadREXRelaxable: F + 22,
   RequestGOTAndTransformToPCRel32GOTLoadRelaxable: F + 23,
   RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 24,
-  /** Thread-local variable pointer load (MachO TLV). Not supported yet: reported as UnsupportedFeature. */
+  /** Thread-local variable pointer load (MachO TLV). Unused: TLVP requests become GOT loads. */
   PCRel32TLVPLoadREXRelaxable: F + 25,
-  /** Requests a thread-local variable pointer. Not supported yet. */
+  /**
+   * MachO X86_64_RELOC_TLV (`movq _v@TLVP(%rip), %rdi`): T is the variable's
+   * descriptor; its pointer lives in the GOT, and the load is relaxed to a
+   * `leaq` of the descriptor when it is in reach, as a static linker does.
+   */
   RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable: F + 26,
   /** Requests a TLS descriptor in the GOT. Not supported yet. */
   RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable: F + 27,
@@ -231,9 +235,10 @@ export const X86_64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable(X86_
   row(
     'RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable',
     4,
-    Fm.Unsupported,
-    'placeholder: `UnsupportedFeature`',
-    NONE,
+    Fm.Lowered,
+    "becomes PCRel32GOTLoadREXRelaxable to T's GOT entry, T a TLV descriptor",
+    INT32,
+    { request: { table: GOT, becomes: K.PCRel32GOTLoadREXRelaxable } },
   ),
   row(
     'RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable',

@@ -227,7 +227,7 @@ describe('unsupported and skipped passes', () => {
     const graph = x86Graph('tls.o');
     const { block } = codeBlock(graph, new Array(8).fill(0));
     block.addEdge(
-      K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable,
+      K.RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable,
       3,
       graph.addExternalSymbol('tv', 0),
       0,
@@ -236,7 +236,7 @@ describe('unsupported and skipped passes', () => {
     expect(outcome.error).toBeInstanceOf(JITLinkError);
     expect((outcome.error as JITLinkError).code).toBe('UnsupportedFeature');
     expect(outcome.error!.message).toBe(
-      'thread-local storage is not yet supported: RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable in tls.o section .text at offset 0x3',
+      'thread-local storage is not yet supported: RequestTLSDescInGOTAndTransformToPCRel32GOTLoadREXRelaxable in tls.o section .text at offset 0x3',
     );
   });
 

@@ -109,6 +109,12 @@ export interface LinkGraphBackend extends LinkTarget, BackendTools {
     options: CreateLinkGraphOptions & { identity: ObjectIdentity },
   ): LinkGraph;
   /**
+   * The name a C-level symbol has in this backend's objects, for tools that
+   * take names in source terms (an entry point): MachO prefixes an underscore
+   * (`main` is `_main`). Without it, names are used as they are.
+   */
+  mangleName?(name: string): string;
+  /**
    * The object's definitions, read without building its graph: for an object
    * that builds, exactly what `graphDefinitions(createLinkGraph(bytes))` gives.
    * It may check less than createLinkGraph (what it does not read is checked

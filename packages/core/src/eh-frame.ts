@@ -567,8 +567,9 @@ class EHFrameEdgeFixer {
           `${what} pointer format 0x${format.toString(16)} is not supported`,
           {
             file: this.graph.name,
-            section: this.sectionName,
-            offset: block.address - this.origin,
+            // The field may be in an LSDA: name the section it is in, not the eh-frame's.
+            section: block.section.name,
+            offset: block.address - (block.section.name === this.sectionName ? this.origin : sectionStart(block.section)),
             offsetIn: 'section',
           },
         );

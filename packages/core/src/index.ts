@@ -123,6 +123,12 @@ export {
   type JitdumpRecord,
 } from './jitdump.js';
 export {
+  getThreadLocalResolver,
+  setThreadLocalResolver,
+  type ThreadLocalLocation,
+  type ThreadLocalResolver,
+} from './thread-local.js';
+export {
   Addressable,
   Block,
   Edge,

@@ -398,4 +398,13 @@ describe('non-PIC exception tables re-encoded through GOT entries', () => {
     expect(err.offset).toBe(0);
     expect(err.detail).toMatch(/LSDA/);
   });
+
+  test('an LSDA with an LPStart format it cannot size names .gcc_except_table, not the eh-frame', () => {
+    const { graph, lsdaBlock } = nonPicGraph();
+    lsdaBlock.getMutableContent(graph)[0] = 0x02; // LPStart: udata2, which no LSDA uses
+    const err = catchError(() => run(graph));
+    expect(err.code).toBe('UnsupportedFeature');
+    expect([err.section, err.offset]).toEqual([EXCEPT, 0]);
+    expect(err.detail).toBe('LPStart pointer format 0x2 is not supported');
+  });
 });

@@ -106,31 +106,5 @@ export function writeTLSModule(image: TLSModuleImage): Uint8Array {
   return bytes;
 }
 
-/** Where a thread-local variable lives, for the fixups of TLS relocations. */
-export interface ThreadLocalLocation {
-  /** The loader's module id of the variable's TLS block. */
-  moduleId: number;
-  /** The variable's offset in that block (DTPOFF). */
-  blockOffset: number;
-  /** The variable's offset from the thread pointer (TPOFF; static TLS); NaN for a library's block in dynamic TLS. */
-  threadPointerOffset: number;
-}
-
-/**
- * Maps the address a TLS symbol was given (its place in the graph's
- * allocated .tdata/.tbss template) to its thread-local location. A platform
- * sets one per graph; arch packages use it to lower their TLS edges.
- */
-export interface ThreadLocalResolver {
-  lookup(address: number): ThreadLocalLocation | undefined;
-}
-
-const resolvers = new WeakMap<object, ThreadLocalResolver>();
-
-export function setThreadLocalResolver(graph: object, resolver: ThreadLocalResolver): void {
-  resolvers.set(graph, resolver);
-}
-
-export function getThreadLocalResolver(graph: object): ThreadLocalResolver | undefined {
-  return resolvers.get(graph);
-}
+// The resolver registry is core's, shared with the other formats' platforms; re-exported for compatibility.
+export { getThreadLocalResolver, setThreadLocalResolver, type ThreadLocalLocation, type ThreadLocalResolver } from '@jitlink/core';

@@ -28,6 +28,8 @@ export function createMachOBackend(arch: MachOArchSupport): LinkGraphBackend {
     format: 'macho',
     arch: arch.arch,
     sniffer: machoFormatSniffer,
+    // Darwin's C names carry a leading underscore.
+    mangleName: (name) => '_' + name,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
       const [object, name] = thinObject(bytes, options);

@@ -3,7 +3,7 @@
  * under MH_SUBSECTIONS_VIA_SYMBOLS, per string in cstring sections), symbols
  * with MachO semantics, and relocations handed to the architecture package.
  */
-import { JITLinkError, LinkGraph, Linkage, MemLifetime, MemProt, Scope, type Block, type Section, type Symbol } from '@jitlink/core';
+import { EdgeKinds, JITLinkError, LinkGraph, Linkage, MemLifetime, MemProt, Scope, type Block, type Section, type Symbol } from '@jitlink/core';
 import type { MachOArchSupport, MachORelocation, MachORelocationContext } from './arch-support.js';
 import {
   MH_OBJECT,
@@ -27,6 +27,9 @@ import {
   S_CSTRING_LITERALS,
   S_MOD_INIT_FUNC_POINTERS,
   S_MOD_TERM_FUNC_POINTERS,
+  S_THREAD_LOCAL_REGULAR,
+  S_THREAD_LOCAL_VARIABLES,
+  S_THREAD_LOCAL_ZEROFILL,
 } from './constants.js';
 import { isZeroFillType, parseMachO, readRelocations, type MachOFile, type MachOSection, type MachOSymbol } from './read/file.js';
 
@@ -42,6 +45,13 @@ export interface MachOGraphInfo {
   /** Graph sections holding __mod_init_func / __mod_term_func pointer tables. */
   initSections: Section[];
   termSections: Section[];
+  /**
+   * Thread-local variables: `__thread_data` / `__thread_bss` (S_THREAD_LOCAL_REGULAR / _ZEROFILL), the
+   * template whose allocated copy names each variable, and `__thread_vars` (S_THREAD_LOCAL_VARIABLES), the
+   * descriptors code reaches them through ({thunk, key, offset}, THREAD_VARIABLE_DESCRIPTOR_SIZE bytes each).
+   */
+  threadDataSections: Section[];
+  threadVariableSections: Section[];
   /** LC_LINKER_OPTION contents (e.g. ["-lz"]): libraries and frameworks the object asks for. */
   linkerOptions: string[][];
   /** LC_BUILD_VERSION / LC_VERSION_MIN_*, when present. */
@@ -56,10 +66,16 @@ export function getMachOGraphInfo(graph: LinkGraph): MachOGraphInfo | undefined 
   return graphInfo.get(graph);
 }
 
-/** Sections the builder does not load: debug info, and compact unwind (not registered yet). */
+/** The section of compact unwind entries, and the size of one (64-bit: function, length, encoding, personality, LSDA). */
+export const COMPACT_UNWIND_SECTION = '__LD,__compact_unwind';
+export const COMPACT_UNWIND_ENTRY_SIZE = 32;
+/** A thread-variable descriptor: thunk, key and offset, pointer-sized each. */
+export const THREAD_VARIABLE_DESCRIPTOR_SIZE = 24;
+
+/** Sections the builder does not load: debug info. Compact unwind is flagged as debug info too, but kept (never allocated). */
 export function isLoadedMachOSection(sec: MachOSection): boolean {
-  if ((sec.flags & S_ATTR_DEBUG) !== 0 || sec.segmentName === '__DWARF') return false;
-  return sec.fullName !== '__LD,__compact_unwind';
+  if (sec.fullName === COMPACT_UNWIND_SECTION) return true;
+  return (sec.flags & S_ATTR_DEBUG) === 0 && sec.segmentName !== '__DWARF';
 }
 
 /** Scope of a defined symbol: local, hidden (private extern) or default. */
@@ -112,6 +128,8 @@ export function buildMachOLinkGraph(m: MachOFile, arch: MachOArchSupport): LinkG
     subsectionsViaSymbols: (m.header.flags & MH_SUBSECTIONS_VIA_SYMBOLS) !== 0,
     initSections: [],
     termSections: [],
+    threadDataSections: [],
+    threadVariableSections: [],
     linkerOptions: m.linkerOptions,
     platform: m.buildVersion?.platform,
     minOS: m.buildVersion?.minOS,
@@ -150,6 +168,7 @@ class GraphBuilder {
     this.buildSections();
     this.buildSymbols();
     this.buildRelocations();
+    this.tieCompactUnwindToFunctions();
   }
 
   private buildSections(): void {
@@ -161,18 +180,39 @@ class GraphBuilder {
       else if (sec.segmentName !== '__TEXT') prot |= MemProt.Write;
       let name = sec.fullName;
       for (let n = 2; graph.findSectionByName(name) !== undefined; n++) name = `${sec.fullName} [${n}]`;
-      const section = graph.createSection(name, prot, MemLifetime.Standard);
+      // Compact unwind is read by Darwin's static linker, never loaded: its entries only tie
+      // personalities and LSDAs to their functions here (see tieCompactUnwindToFunctions).
+      const lifetime = sec.fullName === COMPACT_UNWIND_SECTION ? MemLifetime.NoAlloc : MemLifetime.Standard;
+      if (lifetime === MemLifetime.NoAlloc) this.checkEntrySize(sec, COMPACT_UNWIND_ENTRY_SIZE, 'compact unwind entries');
+      const section = graph.createSection(name, prot, lifetime);
       this.states[sec.ordinal] = { sec, section, blocks: [], byAddress: [] };
       if (sec.type === S_MOD_INIT_FUNC_POINTERS) this.info.initSections.push(section);
       if (sec.type === S_MOD_TERM_FUNC_POINTERS) this.info.termSections.push(section);
+      if (sec.type === S_THREAD_LOCAL_REGULAR || sec.type === S_THREAD_LOCAL_ZEROFILL) this.info.threadDataSections.push(section);
+      if (sec.type === S_THREAD_LOCAL_VARIABLES) {
+        this.checkEntrySize(sec, THREAD_VARIABLE_DESCRIPTOR_SIZE, 'thread-variable descriptors');
+        this.info.threadVariableSections.push(section);
+      }
+    }
+  }
+
+  /** A section of fixed-size records must hold a whole number of them. */
+  private checkEntrySize(sec: MachOSection, size: number, what: string): void {
+    if (sec.size % size !== 0) {
+      throw new JITLinkError('MalformedObject', `${sec.fullName} holds ${what} of ${size} bytes, but its size is 0x${sec.size.toString(16)}`, {
+        file: this.m.fileName,
+        section: sec.fullName,
+        offset: sec.headerOffset,
+      });
     }
   }
 
   /** Creates the block for [start, end) of a section (object addresses). */
   private addBlock(state: SectionState, start: number, end: number): Block {
     const { sec, section } = state;
-    const alignment = sec.alignment;
-    const alignmentOffset = start % alignment;
+    // Descriptors hold pointers: keep them pointer-aligned whatever the section asks (compilers give it 1).
+    const alignment = sec.type === S_THREAD_LOCAL_VARIABLES ? Math.max(sec.alignment, 8) : sec.alignment;
+    const alignmentOffset = sec.type === S_THREAD_LOCAL_VARIABLES ? (start - sec.address) % alignment : start % alignment;
     const block = isZeroFillType(sec.type)
       ? this.graph.createZeroFillBlock(section, end - start, start, alignment, alignmentOffset)
       : this.graph.createContentBlock(
@@ -244,6 +284,9 @@ class GraphBuilder {
           offset: sec.headerOffset,
         });
       }
+    } else if (sec.fullName === COMPACT_UNWIND_SECTION) {
+      // One block per entry: each lives and dies with its function.
+      for (let a = start + COMPACT_UNWIND_ENTRY_SIZE; a < end; a += COMPACT_UNWIND_ENTRY_SIZE) cuts.push(a);
     } else if (this.info.subsectionsViaSymbols) {
       // Each symbol starts a subsection, except alternate entry points into the previous one.
       for (const s of syms) if ((s.desc & N_ALT_ENTRY) === 0 && s.value > start && s.value < end) cuts.push(s.value);
@@ -288,6 +331,18 @@ class GraphBuilder {
       state.byAddress.push(sym);
     }
     state.byAddress.sort((a, b) => a.address - b.address);
+    if (sec.type === S_THREAD_LOCAL_VARIABLES) {
+      // Passes find a descriptor's fields by their offset in its block.
+      for (const block of state.blocks) {
+        if ((block.address - start) % THREAD_VARIABLE_DESCRIPTOR_SIZE !== 0 || block.size % THREAD_VARIABLE_DESCRIPTOR_SIZE !== 0) {
+          throw new JITLinkError('MalformedObject', `a symbol at 0x${block.address.toString(16)} splits a thread-variable descriptor`, {
+            file: this.m.fileName,
+            section: sec.fullName,
+            offset: sec.fileOffset + (block.address - start),
+          });
+        }
+      }
+    }
   }
 
   private externalSymbol(sym: MachOSymbol): Symbol {
@@ -350,6 +405,33 @@ class GraphBuilder {
         ctx.offsetInBlock = offsetInBlock;
         ctx.fixupAddress = sec.address + rel.address;
         i += arch.addRelocationEdges(relocations, i, ctx);
+      }
+    }
+  }
+
+  /**
+   * Each compact unwind entry starts with a relocation naming its function: a
+   * keep-alive edge from the function's block to the entry makes the entry, and
+   * through its edges the personality and LSDA, live exactly when the function is.
+   */
+  private tieCompactUnwindToFunctions(): void {
+    for (const state of this.states) {
+      if (state === undefined || state.sec.fullName !== COMPACT_UNWIND_SECTION) continue;
+      const startSymbols = new Map<Block, Symbol>();
+      for (const sym of state.byAddress) if (sym.isDefined() && sym.offset === 0 && !startSymbols.has(sym.block)) startSymbols.set(sym.block, sym);
+      for (const entry of state.blocks) {
+        let fn: Symbol | undefined;
+        for (let i = 0; i < entry.edgeCount && fn === undefined; i++) if (entry.edgeOffset(i) === 0) fn = entry.edgeTarget(i);
+        if (fn === undefined) {
+          throw new JITLinkError('MalformedObject', 'compact unwind entry has no relocation naming its function', {
+            file: this.m.fileName,
+            section: state.sec.fullName,
+            offset: state.sec.fileOffset + (entry.address - state.sec.address),
+          });
+        }
+        // An entry for a function defined elsewhere has nothing to keep it: it goes.
+        if (!fn.isDefined()) continue;
+        fn.block.appendEdge(EdgeKinds.KeepAlive, 0, startSymbols.get(entry)!, 0);
       }
     }
   }

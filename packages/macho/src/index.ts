@@ -17,6 +17,9 @@ export {
   buildMachOLinkGraph,
   getMachOGraphInfo,
   isLoadedMachOSection,
+  COMPACT_UNWIND_SECTION,
+  COMPACT_UNWIND_ENTRY_SIZE,
+  THREAD_VARIABLE_DESCRIPTOR_SIZE,
   type CreateMachOLinkGraphOptions,
   type MachOGraphInfo,
 } from './builder.js';

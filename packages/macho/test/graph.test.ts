@@ -1,8 +1,15 @@
 /** Graph building with MachO semantics, on corpus objects (relocations recorded, not interpreted). */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { graphDefinitions, Linkage, Scope, type LinkGraph, type Section } from '@jitlink/core';
-import { createMachOLinkGraph, getMachOGraphInfo, readMachODefinitions } from '../src/index.js';
+import { EdgeKinds, graphDefinitions, Linkage, MemLifetime, Scope, type Block, type LinkGraph, type Section } from '@jitlink/core';
+import {
+  COMPACT_UNWIND_ENTRY_SIZE,
+  COMPACT_UNWIND_SECTION,
+  createMachOLinkGraph,
+  getMachOGraphInfo,
+  readMachODefinitions,
+  THREAD_VARIABLE_DESCRIPTOR_SIZE,
+} from '../src/index.js';
 import { CORPUS, corpusObject, recordingArch } from './helpers.js';
 
 function build(rel: string): LinkGraph {
@@ -68,10 +75,9 @@ describe('symbols', () => {
     expect([...table.symbols].some((s) => s.live)).toBe(true);
   });
 
-  test('zero-fill sections get zero-fill blocks; compact unwind is not loaded', () => {
+  test('zero-fill sections get zero-fill blocks', () => {
     const graph = build('x86_64/O2/ctors/ctors.o');
     expect([...graph.findSectionByName('__DATA,__bss')!.blocks].every((b) => b.isZeroFill())).toBe(true);
-    expect(graph.findSectionByName('__LD,__compact_unwind')).toBeUndefined();
     expect(getMachOGraphInfo(graph)!.platform).toBe('macos');
     expect(graph.triple).toBe('x86_64-apple-macosx');
     expect(graph.format).toBe('macho');
@@ -97,5 +103,67 @@ describe('definitions read without a graph', () => {
     expect(util.get('_hidden_step')).toMatchObject({ hidden: true, weak: false, callable: false });
     expect(util.get('_weak_value')).toMatchObject({ hidden: false, weak: true, callable: true });
     expect(util.get('_shared_common')).toEqual({ hidden: false, weak: true, callable: false, common: { size: 4, alignment: 4 } });
+  });
+});
+
+describe('compact unwind', () => {
+  /** The compact unwind entry blocks each function's block keeps alive. */
+  function keptEntries(graph: LinkGraph): Map<string, Block> {
+    const section = graph.findSectionByName(COMPACT_UNWIND_SECTION)!;
+    const out = new Map<string, Block>();
+    for (const block of graph.blocks()) {
+      for (const e of block.edges) {
+        if (e.kind !== EdgeKinds.KeepAlive || !e.target.isDefined() || e.target.block.section !== section) continue;
+        const fn = [...graph.definedSymbols()].find((s) => s.block === block && s.offset === 0 && s.name !== undefined);
+        out.set(fn?.name ?? '?', e.target.block);
+      }
+    }
+    return out;
+  }
+
+  test('C++ with exceptions (clang-19; on x86-64 the same object as with default flags): one never-allocated block per entry, each kept alive by its function', () => {
+    const graph = build('x86_64/O0/exceptions/exceptions.o');
+    const section = graph.findSectionByName(COMPACT_UNWIND_SECTION)!;
+    expect(section.lifetime).toBe(MemLifetime.NoAlloc);
+    const entries = [...section.blocks];
+    expect(entries.length).toBe(3);
+    expect(entries.every((b) => b.size === COMPACT_UNWIND_ENTRY_SIZE)).toBe(true);
+    // No entry is a live root: each lives only through its function's keep-alive edge.
+    expect([...section.symbols].some((s) => s.live)).toBe(false);
+    const kept = keptEntries(graph);
+    expect(new Set(kept.values()).size).toBe(entries.length);
+    expect(kept.has('_main')).toBe(true);
+    // main catches: its entry names the personality and its LSDA in __gcc_except_tab.
+    const edges = kept.get('_main')!.edges.sort((a, b) => a.offset - b.offset);
+    expect(edges.map((e) => e.offset)).toEqual([0, 16, 24]);
+    expect(edges[1]!.target.name).toBe('___gxx_personality_v0');
+    expect(edges[2]!.target.isDefined() && edges[2]!.target.block.section.name).toBe('__TEXT,__gcc_except_tab');
+  });
+
+  test("an entry's edges name its function, personality and LSDA", () => {
+    const graph = build('asm/x86_64/compact_unwind.o');
+    const entry = keptEntries(graph).get('_thrower')!;
+    const targets = entry.edges.sort((a, b) => a.offset - b.offset).map((e) => [e.offset, e.target.name]);
+    expect(targets).toEqual([
+      [0, '_thrower'],
+      [16, '___gxx_personality_v0'],
+      [24, 'GCC_except_table_thrower'],
+    ]);
+    // _main's, _thrower's and _unused_local's entries.
+    expect(keptEntries(graph).size).toBe(3);
+  });
+});
+
+describe('thread-local variables', () => {
+  test('__thread_data and __thread_bss are the template, __thread_vars the descriptors (one pointer-aligned block each)', () => {
+    const graph = build('x86_64/O2/tlv/tlv_vars.o');
+    const info = getMachOGraphInfo(graph)!;
+    expect(info.threadDataSections.map((s) => s.name)).toEqual(['__DATA,__thread_data', '__DATA,__thread_bss']);
+    expect(info.threadVariableSections.map((s) => s.name)).toEqual(['__DATA,__thread_vars']);
+    expect(names(info.threadVariableSections[0]!)).toEqual([['_tlv_counter'], ['_tlv_name'], ['_tlv_local'], ['_tlv_zero']]);
+    for (const block of info.threadVariableSections[0]!.blocks) {
+      expect([block.size, block.alignment, block.alignmentOffset]).toEqual([THREAD_VARIABLE_DESCRIPTOR_SIZE, 8, 0]);
+    }
+    expect([...info.threadDataSections[1]!.blocks].every((b) => b.isZeroFill())).toBe(true);
   });
 });

@@ -36,6 +36,11 @@ export function recordingArch(): MachOArchSupport & { seen: number[] } {
       const rel = relocations[index]!;
       seen.push(rel.type);
       if (rel.extern) ctx.block.appendEdge(EdgeKinds.KeepAlive, ctx.offsetInBlock, ctx.symbolByIndex(rel.symbolNumber, rel), 0);
+      else if (!rel.pcrel) {
+        const content = ctx.block.getContent();
+        const stored = new DataView(content.buffer, content.byteOffset, content.byteLength).getUint32(ctx.offsetInBlock, true);
+        ctx.block.appendEdge(EdgeKinds.KeepAlive, ctx.offsetInBlock, ctx.symbolByAddress(rel.symbolNumber, stored, rel), 0);
+      }
       return 1;
     },
     target,

@@ -82,6 +82,47 @@ describe('malformed MachO objects', () => {
     expect(e.message).toBe(`hello.o, offset 0x${main.entryOffset.toString(16)}: symbol #${main.index} (_main) names section 99, which does not exist`);
   });
 
+  const section = (m: MachOFile, name: string) => m.sections.find((s) => s.fullName === name)!;
+
+  test('compact unwind whose size is not a whole number of 32-byte entries', () => {
+    const e = error(mutated((v, m) => v.setBigUint64(section(m, '__LD,__compact_unwind').headerOffset + 40, 0x1fn, true)));
+    expect(e.code).toBe('MalformedObject');
+    expect(e.message).toMatch(
+      /^hello\.o, section __LD,__compact_unwind, offset 0x[0-9a-f]+: __LD,__compact_unwind holds compact unwind entries of 32 bytes, but its size is 0x1f$/,
+    );
+  });
+
+  test('a compact unwind entry without the relocation naming its function', () => {
+    const m = parseMachO(original, FILE);
+    const unwind = section(m, '__LD,__compact_unwind');
+    const e = error(mutated((v) => v.setUint32(unwind.headerOffset + 60, 0, true)));
+    expect(e.message).toBe(`hello.o, section __LD,__compact_unwind, offset 0x${unwind.fileOffset.toString(16)}: compact unwind entry has no relocation naming its function`);
+  });
+
+  test('thread-variable descriptors: a partial one, and a symbol splitting one', () => {
+    const FILE_TLV = 'tlv_vars.o';
+    const tlv = corpusObject('x86_64/O2/tlv/tlv_vars.o');
+    const m = parseMachO(tlv, FILE_TLV);
+    const vars = section(m, '__DATA,__thread_vars');
+    const build = (f: (v: DataView) => void) => {
+      const bytes = tlv.slice();
+      f(new DataView(bytes.buffer));
+      try {
+        createMachOLinkGraph(bytes, recordingArch(), { name: FILE_TLV });
+      } catch (e) {
+        return e as JITLinkError;
+      }
+      throw new Error('no error');
+    };
+    const partial = build((v) => v.setBigUint64(vars.headerOffset + 40, BigInt(vars.size - 8), true));
+    expect(partial.message).toMatch(/^tlv_vars\.o, section __DATA,__thread_vars, offset 0x[0-9a-f]+: __DATA,__thread_vars holds thread-variable descriptors of 24 bytes, but its size is 0x58$/);
+    // _tlv_name's descriptor moved 8 bytes into _tlv_counter's.
+    const name = m.symbols.find((s) => s.name === '_tlv_name')!;
+    const split = build((v) => v.setBigUint64(name.entryOffset + 8, BigInt(name.value - 16), true));
+    expect(split.code).toBe('MalformedObject');
+    expect(split.message).toMatch(/^tlv_vars\.o, section __DATA,__thread_vars, offset 0x[0-9a-f]+: a symbol at 0x[0-9a-f]+ splits a thread-variable descriptor$/);
+  });
+
   test('a truncated file', () => {
     expect(error(original.subarray(0, 20)).message).toBe('hello.o, offset 0x0: truncated MachO header (20 bytes)');
     expect(error(original.subarray(0, 200)).code).toBe('MalformedObject');

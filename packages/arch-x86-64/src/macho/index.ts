@@ -16,11 +16,13 @@ import {
   type PassConfiguration,
   type Symbol,
 } from '@jitlink/core';
-import { tlsNotSupported } from '../diagnostics.js';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { addX86_64Passes } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
+import { lowerThreadVariableOffsets, retargetThreadVariableDescriptors } from './tlv.js';
+
+export { TLV_GET_ADDR } from './tlv.js';
 
 export const CPU_TYPE_X86_64 = 0x01000007;
 
@@ -144,7 +146,13 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
       addSubtractor(relocations, index, ctx);
       return 2;
     case X86_64_RELOC.TLV:
-      throw tlsNotSupported(x86_64MachORelocationTypeName(rel.type), ctx.file, ctx.sectionName, rel.address);
+      // movq _v@TLVP(%rip), %rdi: the address of _v's descriptor, through a GOT entry or relaxed to a leaq.
+      requirePCRel32(rel, ctx);
+      if (!rel.extern) ctx.error(rel, 'X86_64_RELOC_TLV must be extern');
+      target = ctx.symbolByIndex(rel.symbolNumber, rel);
+      addend = readInt32(ctx);
+      kind = K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable;
+      break;
     default:
       unsupported(rel, ctx);
   }
@@ -190,9 +198,10 @@ function addSubtractor(relocations: readonly MachORelocation[], index: number, c
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
 
-/** MachO/x86-64 default passes: eh-frame records, GOT/stubs, relaxation. */
+/** MachO/x86-64 default passes: eh-frame records, thread-variable descriptors, GOT/stubs, relaxation. */
 export function addMachOX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
   config.prePrunePasses.push(
+    retargetThreadVariableDescriptors,
     createEHFrameSplitterPass(EH_FRAME_SECTION),
     createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
       pointer32: K.Pointer32,
@@ -206,6 +215,7 @@ export function addMachOX86_64Passes(_graph: LinkGraph, config: PassConfiguratio
     createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
   );
   addX86_64Passes(config);
+  config.preFixupPasses.push(lowerThreadVariableOffsets);
 }
 
 export const machoX86_64Target: LinkTarget = {

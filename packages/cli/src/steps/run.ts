@@ -8,6 +8,7 @@ import type { Timer } from '../timer.js';
 import type { LoadedInputs } from './inputs.js';
 import type { Platform } from './platform.js';
 import type { LinkSession } from './session.js';
+import { spellingsOf } from './symbols.js';
 
 /** Links the inputs; resolves to the entry point's address (undefined with -noexec when nothing defines it). */
 export async function linkInputs(options: CliOptions, ls: LinkSession, inputs: LoadedInputs, timer: Timer): Promise<number | undefined> {
@@ -29,9 +30,9 @@ export async function linkInputs(options: CliOptions, ls: LinkSession, inputs: L
     // Every object named on the command line is linked, as a static linker would
     // (archive members only when something needs them).
     await ls.session.materialize(inputs.units.map((u) => u.record!));
-    // MachO objects name the entry point with Darwin's leading underscore (_main).
+    // The entry point as the objects spell it: as given, else as a registered backend mangles it.
     const defines = (name: string) => inputs.dylibs.some((d) => d.symbols.get(name)?.record !== undefined);
-    const entry = !defines(options.entry) && defines('_' + options.entry) ? '_' + options.entry : options.entry;
+    const entry = spellingsOf(ls.registry, options.entry).find(defines) ?? options.entry;
     const hasEntry = options.noexec ? inputs.dylibs.some((d) => d.symbols.has(entry)) : true;
     if (hasEntry) entryAddress = await ls.session.lookupOne(inputs.dylibs, entry);
     const backend = entryGraph === undefined ? undefined : ls.registry.forTriple(entryGraph.triple, entryGraph.format);

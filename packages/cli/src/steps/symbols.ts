@@ -3,7 +3,7 @@
  * re-exports, -abs definitions, and the generators for this process's
  * symbols (unless -no-process-syms) and -phony-externals.
  */
-import { addressFromBigInt, JITLinkError } from '@jitlink/core';
+import { addressFromBigInt, JITLinkError, type BackendRegistry } from '@jitlink/core';
 import { absoluteSymbols, PhonyExternalsGenerator, ProcessSymbolsGenerator, reexports, type JITDylib } from '@jitlink/orc';
 import { DarwinNameGenerator } from '@jitlink/orc/macho';
 import { parseAlias, type CliOptions } from '../options.js';
@@ -23,6 +23,16 @@ function defineAlias(ls: LinkSession, dylib: JITDylib, text: string): void {
   aliasDylib.define(reexports(named(spec.targetDylib, aliasDylib), [[spec.alias, spec.target]]));
 }
 
+/** `name` as given, then as each registered backend mangles it (MachO: `_name`), without repeats. */
+export function spellingsOf(registry: BackendRegistry, name: string): string[] {
+  const spellings = [name];
+  for (const backend of registry.list()) {
+    const mangled = backend.mangleName?.(name);
+    if (mangled !== undefined && !spellings.includes(mangled)) spellings.push(mangled);
+  }
+  return spellings;
+}
+
 export function defineSymbols(options: CliOptions, ls: LinkSession, inputs: LoadedInputs): void {
   const { dylibs } = inputs;
   // Every dylib searches the others after itself, in creation order.
@@ -33,7 +43,7 @@ export function defineSymbols(options: CliOptions, ls: LinkSession, inputs: Load
   }
   if (!options.noProcessSyms) {
     // The entry point must come from the linked code, never from this process (Node's own main).
-    const notFromProcess = new Set([options.entry, 'main', '_' + options.entry, '_main']);
+    const notFromProcess = new Set([...spellingsOf(ls.registry, options.entry), ...spellingsOf(ls.registry, 'main')]);
     for (const d of dylibs) {
       d.addGenerator(new ProcessSymbolsGenerator(ls.executor, (n) => !notFromProcess.has(n)));
       // MachO objects name C symbols with Darwin's leading underscore: _printf is the host's printf.

@@ -3,13 +3,24 @@
  * runs MachO objects on Linux): Darwin's C names carry a leading underscore,
  * so `_printf` is looked up as the host's `printf`; `__mod_init_func`
  * initializers run before the entry point and `__mod_term_func` finalizers
- * after it.
+ * after it; thread-local variables (`__thread_data` / `__thread_bss`) get a
+ * TLS block of the system loader's, as ELF's do, which the architecture's
+ * descriptor thunk reaches from the thread pointer.
  */
-import { JITLinkError, readAddress64, type ExecutorProcessControl, type LinkGraph, type PassConfiguration, type TargetAddress } from '@jitlink/core';
+import {
+  JITLinkError,
+  readAddress64,
+  setThreadLocalResolver,
+  type ExecutorProcessControl,
+  type LinkGraph,
+  type PassConfiguration,
+  type TargetAddress,
+} from '@jitlink/core';
 import { getMachOGraphInfo } from '@jitlink/macho';
 import type { DefinitionGenerator, ExecutorSymbolDef, JITDylib, MaterializationResponsibility, ResourceTracker } from '../session.js';
 import type { ObjectLinkingLayer, Plugin } from '../object-linking-layer.js';
 import { DEREGISTER_EH_FRAME, REGISTER_EH_FRAME } from '../eh-frame-services.js';
+import { LoaderThreadLocalStorage } from '../tls-blocks.js';
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
 
@@ -57,8 +68,13 @@ export class MachOPlatform implements Plugin {
   private readonly pendingInit: PointerTable[] = [];
   private readonly pendingTerm: PointerTable[] = [];
   private finalized = false;
+  /** The same loader-owned TLS blocks as ELF's (a generated shared object with PT_TLS per graph). */
+  private readonly tls: LoaderThreadLocalStorage;
+  private readonly tlsModules: { tracker: ResourceTracker; unload: () => Promise<void> }[] = [];
 
-  private constructor(readonly executor: ExecutorProcessControl) {}
+  private constructor(readonly executor: ExecutorProcessControl) {
+    this.tls = new LoaderThreadLocalStorage(executor);
+  }
 
   /** Installs the platform on `layer`; `dylibs` get the Darwin-name generator (after their own definitions). */
   static create(layer: ObjectLinkingLayer, executor: ExecutorProcessControl): MachOPlatform {
@@ -68,10 +84,19 @@ export class MachOPlatform implements Plugin {
   }
 
   modifyPassConfig(mr: MaterializationResponsibility, graph: LinkGraph, config: PassConfiguration): void {
-    if (getMachOGraphInfo(graph) === undefined) return;
+    const info = getMachOGraphInfo(graph);
+    if (info === undefined) return;
     const objectOrder = mr.record.seq;
     const tracker = mr.tracker;
     config.postAllocationPasses.push((g) => this.registerEHFrame(g));
+    setThreadLocalResolver(graph, this.tls);
+    // Only graphs with thread-local data wait for their block (no event-loop turn for the others).
+    if (info.threadDataSections.length > 0) {
+      config.postAllocationPasses.push(async (g) => {
+        const unload = await this.tls.loadSections(g, info.threadDataSections);
+        if (unload) this.tlsModules.push({ tracker, unload });
+      });
+    }
     config.postFixupPasses.push((g) => this.recordTables(g, objectOrder, tracker));
   }
 
@@ -133,6 +158,10 @@ export class MachOPlatform implements Plugin {
 
   notifyRemovingResources(key: ResourceTracker): void {
     this.discardInitializers(key);
+    // The removed graphs' thread-local blocks go too, in every thread.
+    for (let i = this.tlsModules.length - 1; i >= 0; i--) {
+      if (this.tlsModules[i]!.tracker === key) void this.tlsModules.splice(i, 1)[0]!.unload();
+    }
   }
 
   /** Forgets the pending initializers and terminators of what `tracker` holds (they will not run). */
@@ -143,6 +172,6 @@ export class MachOPlatform implements Plugin {
   }
 
   notifyTransferringResources(dst: ResourceTracker, src: ResourceTracker): void {
-    for (const t of [...this.pendingInit, ...this.pendingTerm]) if (t.tracker === src) t.tracker = dst;
+    for (const t of [...this.pendingInit, ...this.pendingTerm, ...this.tlsModules]) if (t.tracker === src) t.tracker = dst;
   }
 }

@@ -33,11 +33,24 @@ _lea_anon:
 _store1:
         movb    $0x12, _data(%rip)
 
-# SIGNED_2: movw $imm16, disp(%rip)
+# movw $imm16, disp(%rip) to _data + 2: the assembler folds the +2 into the -2 of the immediate,
+# which leaves a plain SIGNED.
 # jitlink-check: decode_operand(_store2, 3) = (_data + 2) - next_pc(_store2)
         .globl  _store2
 _store2:
         movw    $0x1234, _data+2(%rip)
+
+# SIGNED_2: movw $imm16, disp(%rip) to _data itself.
+# jitlink-check: decode_operand(_store2_signed2, 3) = _data - next_pc(_store2_signed2)
+        .globl  _store2_signed2
+_store2_signed2:
+        movw    $0x1234, _data(%rip)
+
+# SIGNED_2 to an address.
+# jitlink-check: decode_operand(_store2_anon, 3) = (_data + 4) - next_pc(_store2_anon)
+        .globl  _store2_anon
+_store2_anon:
+        movw    $0x1234, Ldata_plus_4(%rip)
 
 # SIGNED_4: movl $imm32, disp(%rip)
 # jitlink-check: decode_operand(_store4, 3) = _data - next_pc(_store4)
