@@ -270,6 +270,7 @@ describe('MachO arm64', () => {
     expect(r.stdout).toBe(readFileSync(join(EXPECTED, 'hello.stdout'), 'utf8'));
     expect(r.code).toBe(0);
   }, 180_000);
+});
 
 describe('the entry point as the objects spell it comes from the backends, not the command', () => {
   test('the MachO backend mangles C names with a leading underscore; the command asks every registered backend', () => {
