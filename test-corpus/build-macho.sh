@@ -2,7 +2,7 @@
 # Rebuilds the MachO corpus: clang-19 objects of the MachO C programs for
 # x86_64-apple-macos11 and arm64-apple-macos11 (sources in src/macho declare
 # their prototypes: no system headers), a static library of one of them, the MachO assembly tests of
-# src/asm/x86_64-macho (copied beside their objects as check files), and a
+# src/asm/x86_64-macho and src/asm/arm64-macho (copied beside their objects as check files), and a
 # universal file made with llvm-lipo-19. Each program is also built and run
 # natively, and its output compared with expected/macho/<program>.stdout|exit.
 #
@@ -79,8 +79,17 @@ for s in "$HERE/src/asm/x86_64-macho"/*.s; do
   cp "$s" "$OUT/asm/x86_64/$b.s"
 done
 
+# The same for arm64 (src/asm/arm64-macho: one test per ARM64_RELOC type).
+mkdir -p "$OUT/asm/arm64"
+for s in "$HERE/src/asm/arm64-macho"/*.s; do
+  b=$(basename "$s" .s)
+  llvm-mc-19 -filetype=obj -triple=arm64-apple-macos11 "$s" -o "$OUT/asm/arm64/$b.o"
+  cp "$s" "$OUT/asm/arm64/$b.s"
+done
+
 # A static library of MachO members (llvm-ar's default, deterministic GNU format with its symbol index).
 llvm-ar-19 rc "$OUT/x86_64/O2/multi/libmulti_util.a" "$OUT/x86_64/O2/multi/multi_util.o"
+llvm-ar-19 rc "$OUT/arm64/O2/multi/libmulti_util.a" "$OUT/arm64/O2/multi/multi_util.o"
 
 # A universal file holding both architectures of hello.
 mkdir -p "$OUT/universal"

@@ -1,295 +1,133 @@
 /**
- * AArch64 edge kinds: one table, one entry per kind with its name, the bytes
- * it patches, its formula, the range its value must fit, and how it is
- * applied. Kinds are numbered from core's `EdgeKinds.FirstRelocation` in the
- * table's order.
+ * AArch64 edge kinds, numbered from core's `EdgeKinds.FirstRelocation`, and
+ * their facts: one core `EdgeKindInfo` row per kind (name, patched width,
+ * formula, range). applyFixup, the ELF and MachO mappings, the GOT/stub
+ * pass, relaxation and the README's table all read these rows.
  *
  * Notation: T = target address, P = fixup address, A = addend,
- * Page(x) = x & ~0xfff, GOT = the graph's GOT base (`_GLOBAL_OFFSET_TABLE_`).
+ * Page(x) = x & ~0xfff, GOT = the graph's GOT base (`_GLOBAL_OFFSET_TABLE_`),
+ * hw = the halfword field of a move-wide instruction.
  * Instruction fields are always little-endian; data follows the graph.
  */
-import { EdgeKinds, edgeKindNamer, type EdgeKind, type EdgeKindNamer } from '@jitlink/core';
 import {
-  bits16,
-  encodeImm12,
-  encodeImm14,
-  encodeImm16,
-  encodeImm19,
-  encodeImm21,
-  encodeImm26,
-  isADR,
-  isADRP,
-  isAddSubImmediate,
-  isBranch26,
-  isCondBranch19,
-  isLDRLiteral,
-  isLoadStoreUnsignedImm,
-  loadStoreScale,
-  isMoveWide,
-  isTestAndBranch14,
-  lowBits,
-  moveWideHalfword,
-  page,
-  pageOffset12Scale,
-  setMovzOrMovn,
-} from './encoders.js';
+  edgeKindInfo,
+  edgeKindNamer,
+  EdgeKinds,
+  edgeKindTable,
+  RANGE_64,
+  type EdgeKind,
+  type EdgeKindInfo,
+  type EdgeKindNamer,
+  type FixupRange,
+} from '@jitlink/core';
 import { AARCH64_TLS_RULES, describeTLSRule } from './tls-kinds.js';
 
-/** What an edge kind's `apply` works with: the fixup's operands and its checks. */
-export interface FixupSite {
-  /** T, P, A. */
-  readonly target: number;
-  readonly fixup: number;
-  readonly addend: number;
-  /** The GOT base; throws if the graph has none. */
-  gotBase(): number;
-  /** The instruction word at the fixup. */
-  readWord(): number;
-  writeWord(word: number): void;
-  writeData(bytes: 2 | 4 | 8, value: number): void;
+const F = EdgeKinds.FirstRelocation;
+
+export const AArch64EdgeKinds = {
+  // Width, range and value of each kind: AARCH64_EDGE_KIND_INFO below (the
+  // README's table is generated from it). Comments here say only what the
+  // table does not.
+  Pointer64: F,
+  Pointer32: F + 1,
+  Pointer16: F + 2,
+  Delta64: F + 3,
+  Delta32: F + 4,
+  Delta16: F + 5,
+  NegDelta64: F + 6,
+  NegDelta32: F + 7,
+  /** B/BL: external and absolute callees get a stub; far callees in the graph a veneer. */
+  Branch26PCRel: F + 8,
+  MoveWide16: F + 9,
+  MoveWide16Unsigned: F + 10,
+  MoveWide16Signed: F + 11,
+  MoveWide16PCRel: F + 12,
+  MoveWide16PCRelSigned: F + 13,
+  LDRLiteral19: F + 14,
+  TestAndBranch14PCRel: F + 15,
+  CondBranch19PCRel: F + 16,
+  ADRLiteral21: F + 17,
+  Page21: F + 18,
+  /** The scale (ADD: none; load/store: the access size) comes from the instruction. */
+  PageOffset12: F + 19,
+  GotPageOffset15: F + 20,
+  RequestGOTAndTransformToPage21: F + 21,
+  RequestGOTAndTransformToPageOffset12: F + 22,
+  RequestGOTAndTransformToPageOffset15: F + 23,
+  RequestGOTAndTransformToDelta32: F + 24,
+  RequestGOTAndTransformToLDRLiteral19: F + 25,
   /**
-   * Throws FixupOutOfRange unless min <= value < limit and value is a
-   * multiple of `align`; `range` describes the range in the message.
+   * MachO thread-local variable: T is the variable's TLV descriptor; the GOT
+   * pass gives it a GOT entry (the descriptor pointer), as for a GOT load.
    */
-  check(value: number, min: number, limit: number, align: number, range: string): void;
-  /** Throws: the word at the fixup is not an instruction of this kind. */
-  wrongInstruction(word: number, expected: string): never;
-}
-
-export interface AArch64EdgeKindInfo {
-  readonly name: string;
-  /** Bytes patched; 0 for kinds a pass lowers before fixups (requests, thread-local). */
-  readonly width: 0 | 2 | 4 | 8;
-  /** The value written, in the notation above. */
-  readonly formula: string;
-  /** The range checked, as documentation ('' when none). */
-  readonly range: string;
-  /** For request kinds: the kind a GOT entry request becomes. */
-  readonly becomes?: string;
-  /** For thread-local kinds not supported: the relocation it stands for, named in the not-supported error. */
-  readonly tlsRelocation?: string;
-  /** Thread-local kinds (supported or not): lowered by `elf/tls.ts` before fixups. */
-  readonly threadLocal?: boolean;
-  readonly apply?: (site: FixupSite) => void;
-}
-
-type KindSpec = Omit<AArch64EdgeKindInfo, 'name'>;
-
-const I32 = 2 ** 31;
-const U32 = 2 ** 32;
-
-function data(bytes: 2 | 4 | 8, value: (s: FixupSite) => number, min: number, limit: number, range: string) {
-  return (s: FixupSite): void => {
-    const v = value(s);
-    if (bytes !== 8) s.check(v, min, limit, 1, range);
-    s.writeData(bytes, v);
-  };
-}
-
-const ptr = (s: FixupSite): number => s.target + s.addend;
-const delta = (s: FixupSite): number => s.target - s.fixup + s.addend;
-const negDelta = (s: FixupSite): number => s.fixup - s.target + s.addend;
-
-/** A PC-relative instruction field of `bits` bits in units of 2^`shift` bytes. */
-function pcRel(
-  bits: number,
-  shift: number,
-  is: (w: number) => boolean,
-  what: string,
-  encode: (w: number, imm: number) => number,
-) {
-  const limit = 2 ** (bits - 1 + shift);
-  const range = `±${limit >= 2 ** 20 ? `${limit / 2 ** 20} MiB` : `${limit / 1024} KiB`}`;
-  return (s: FixupSite): void => {
-    const w = s.readWord();
-    if (!is(w)) s.wrongInstruction(w, what);
-    const v = delta(s);
-    s.check(v, -limit, limit, 2 ** shift, shift > 0 ? `${range}, 4-byte aligned` : range);
-    s.writeWord(encode(w, v / 2 ** shift));
-  };
-}
-
-function page21(s: FixupSite, target: number): void {
-  const w = s.readWord();
-  if (!isADRP(w)) s.wrongInstruction(w, 'an ADRP');
-  const v = page(target) - page(s.fixup);
-  s.check(v, -(2 ** 32), 2 ** 32, 1, '±4 GiB of pages');
-  s.writeWord(encodeImm21(w, v / 4096));
-}
-
-function pageOffset12(s: FixupSite, value: number): void {
-  const w = s.readWord();
-  const scale = pageOffset12Scale(w);
-  if (scale === undefined) s.wrongInstruction(w, 'an ADD (immediate) or a load/store (unsigned offset)');
-  const lo = lowBits(value, 12);
-  s.check(lo, 0, 4096, 2 ** scale, `a multiple of the ${2 ** scale}-byte access size`);
-  s.writeWord(encodeImm12(w, lo / 2 ** scale));
-}
-
-/** Move-wide fields: the shift is 16·hw of the instruction. */
-function moveWide(value: (s: FixupSite) => number, check: 'none' | 'unsigned' | 'signed') {
-  return (s: FixupSite): void => {
-    let w = s.readWord();
-    if (!isMoveWide(w)) s.wrongInstruction(w, 'a MOVZ, MOVN or MOVK');
-    const hw = moveWideHalfword(w);
-    const shift = 16 * hw;
-    let v = value(s);
-    const limit = 2 ** (shift + 16);
-    if (check === 'unsigned') s.check(v, 0, limit, 1, `uint${shift + 16}`);
-    if (check === 'signed') {
-      if (hw < 3) s.check(v, -limit, limit, 1, `±2^${shift + 16}`);
-      // Negative values are written as MOVN of their complement.
-      w = setMovzOrMovn(w, v >= 0);
-      if (v < 0) v = -v - 1;
-    }
-    s.writeWord(encodeImm16(w, bits16(v, shift)));
-  };
-}
-
-const lowered = (becomes: string): KindSpec => ({ width: 0, formula: `GOT entry for T, then ${becomes}`, range: '', becomes });
-const coffRelative = (formula: string): KindSpec => ({ width: 0, formula, range: '' });
-const threadLocal = (what: string): KindSpec => ({ width: 0, formula: 'thread-local: not supported yet', range: '', tlsRelocation: what });
-
-/** A 64-bit thread-local value in a GOT entry, a descriptor or debug info: lowered to Pointer64 before fixups. */
-const tlsValue = (formula: string): KindSpec => ({ width: 0, formula: `${formula} (as Pointer64, once the TLS block is loaded)`, range: '', threadLocal: true });
-
-const TABLE = {
-  Pointer64: { width: 8, formula: 'T + A', range: '', apply: data(8, ptr, 0, 0, '') },
-  Pointer32: { width: 4, formula: 'T + A', range: '[-2^31, 2^32)', apply: data(4, ptr, -I32, U32, 'int32/uint32') },
-  Pointer16: { width: 2, formula: 'T + A', range: '[-2^15, 2^16)', apply: data(2, ptr, -0x8000, 0x10000, 'int16/uint16') },
-  Delta64: { width: 8, formula: 'T - P + A', range: '', apply: data(8, delta, 0, 0, '') },
-  Delta32: { width: 4, formula: 'T - P + A', range: '[-2^31, 2^32)', apply: data(4, delta, -I32, U32, 'int32/uint32') },
-  Delta16: { width: 2, formula: 'T - P + A', range: '[-2^15, 2^16)', apply: data(2, delta, -0x8000, 0x10000, 'int16/uint16') },
-  NegDelta64: { width: 8, formula: 'P - T + A', range: '', apply: data(8, negDelta, 0, 0, '') },
-  NegDelta32: { width: 4, formula: 'P - T + A', range: 'int32', apply: data(4, negDelta, -I32, I32, 'int32') },
-  Branch26PCRel: {
-    width: 4,
-    formula: '(T - P + A) >> 2 into B/BL imm26',
-    range: '±128 MiB, 4-byte aligned',
-    apply: pcRel(26, 2, isBranch26, 'a B or BL', encodeImm26),
-  },
-  MoveWide16: {
-    width: 4,
-    formula: '(T + A) >> 16·hw & 0xffff into MOVZ/MOVK imm16 (hw from the instruction)',
-    range: '',
-    apply: moveWide(ptr, 'none'),
-  },
-  MoveWide16Unsigned: {
-    width: 4,
-    formula: '(T + A) >> 16·hw & 0xffff into imm16',
-    range: 'uint(16·hw + 16)',
-    apply: moveWide(ptr, 'unsigned'),
-  },
-  MoveWide16Signed: {
-    width: 4,
-    formula: 'X = T + A: MOVZ of X >> 16·hw if X >= 0, else MOVN of ~X >> 16·hw',
-    range: '±2^(16·hw + 16)',
-    apply: moveWide(ptr, 'signed'),
-  },
-  MoveWide16PCRel: {
-    width: 4,
-    formula: '(T - P + A) >> 16·hw & 0xffff into MOVK imm16',
-    range: '',
-    apply: moveWide(delta, 'none'),
-  },
-  MoveWide16PCRelSigned: {
-    width: 4,
-    formula: 'X = T - P + A: MOVZ of X >> 16·hw if X >= 0, else MOVN of ~X >> 16·hw',
-    range: '±2^(16·hw + 16) (unchecked for hw = 3)',
-    apply: moveWide(delta, 'signed'),
-  },
-  LDRLiteral19: {
-    width: 4,
-    formula: '(T - P + A) >> 2 into LDR (literal) imm19',
-    range: '±1 MiB, 4-byte aligned',
-    apply: pcRel(19, 2, isLDRLiteral, 'an LDR (literal)', encodeImm19),
-  },
-  TestAndBranch14PCRel: {
-    width: 4,
-    formula: '(T - P + A) >> 2 into TBZ/TBNZ imm14',
-    range: '±32 KiB, 4-byte aligned',
-    apply: pcRel(14, 2, isTestAndBranch14, 'a TBZ or TBNZ', encodeImm14),
-  },
-  CondBranch19PCRel: {
-    width: 4,
-    formula: '(T - P + A) >> 2 into B.cond/CBZ/CBNZ imm19',
-    range: '±1 MiB, 4-byte aligned',
-    apply: pcRel(19, 2, isCondBranch19, 'a B.cond, CBZ or CBNZ', encodeImm19),
-  },
-  ADRLiteral21: {
-    width: 4,
-    formula: 'T - P + A into ADR imm21',
-    range: '±1 MiB',
-    apply: pcRel(21, 0, isADR, 'an ADR', encodeImm21),
-  },
-  Page21: {
-    width: 4,
-    formula: '(Page(T + A) - Page(P)) >> 12 into ADRP imm21',
-    range: '±4 GiB',
-    apply: (s: FixupSite) => page21(s, s.target + s.addend),
-  },
-  PageOffset12: {
-    width: 4,
-    formula: '(T + A) & 0xfff, >> the access size of a load/store, into imm12',
-    range: 'aligned to the access size',
-    apply: (s: FixupSite) => pageOffset12(s, s.target + s.addend),
-  },
-  GotPageOffset15: {
-    width: 4,
-    formula: '(T + A - Page(GOT)) >> 3 into LDR (64-bit) imm12',
-    range: '[0, 2^15), 8-byte aligned',
-    apply: (s: FixupSite) => {
-      const w = s.readWord();
-      if (!isLoadStoreUnsignedImm(w) || loadStoreScale(w) !== 3) s.wrongInstruction(w, 'a 64-bit LDR (unsigned offset)');
-      const v = s.target + s.addend - page(s.gotBase());
-      s.check(v, 0, 0x8000, 8, '[0, 0x8000), 8-byte aligned');
-      s.writeWord(encodeImm12(w, v / 8));
-    },
-  },
-  RequestGOTAndTransformToPage21: lowered('Page21'),
-  RequestGOTAndTransformToPageOffset12: lowered('PageOffset12'),
-  RequestGOTAndTransformToPageOffset15: lowered('GotPageOffset15'),
-  RequestGOTAndTransformToDelta32: lowered('Delta32'),
-  RequestGOTAndTransformToLDRLiteral19: lowered('LDRLiteral19'),
-  RequestTLVPAndTransformToPage21: threadLocal('a thread-local variable pointer (Page21)'),
-  RequestTLVPAndTransformToPageOffset12: threadLocal('a thread-local variable pointer (PageOffset12)'),
-  RequestTLSDescEntryAndTransformToPage21: threadLocal('a TLS descriptor (Page21)'),
-  RequestTLSDescEntryAndTransformToPageOffset12: threadLocal('a TLS descriptor (PageOffset12)'),
-  // Also what TLS relocations' HI12 forms become once the TLS block is loaded (elf/tls.ts).
-  High12: {
-    width: 4,
-    formula: '(T + A) >> 12 & 0xfff into ADD (immediate, lsl #12) imm12',
-    range: '[0, 2^24)',
-    apply: (s: FixupSite) => {
-      const w = s.readWord();
-      // sh (bit 22) set: the immediate is shifted left by 12.
-      if (!isAddSubImmediate(w) || (w & 0x00400000) === 0) s.wrongInstruction(w, 'an ADD (immediate, lsl #12)');
-      const v = s.target + s.addend;
-      s.check(v, 0, 2 ** 24, 1, '[0, 2^24)');
-      s.writeWord(encodeImm12(w, Math.floor(v / 4096)));
-    },
-  },
+  RequestTLVPAndTransformToPage21: F + 26,
+  RequestTLVPAndTransformToPageOffset12: F + 27,
+  /** ELF TLS descriptors: not supported yet. */
+  RequestTLSDescEntryAndTransformToPage21: F + 28,
+  RequestTLSDescEntryAndTransformToPageOffset12: F + 29,
+  /** MachO `.quad sym@GOT`: an absolute pointer to T's GOT entry. */
+  RequestGOTAndTransformToPointer64: F + 30,
+  /** ADD (immediate, lsl #12): bits 23:12 of the value (COFF's SECREL_HIGH12A, once lowered). */
+  High12: F + 31,
   // COFF's image- and section-relative kinds: @jitlink/arch-arm64/coff lowers them before fixups, once addresses are known.
-  Pointer32NB: coffRelative('T + A - ImageBase, then Pointer32'),
-  SectionRelative32: coffRelative("T + A - S (S: start of T's section), then Pointer32"),
-  SectionRelativePageOffset12: coffRelative('T + A - S, then PageOffset12'),
-  SectionRelativeHigh12: coffRelative('T + A - S, then High12'),
-  SectionIndex16: coffRelative("the number of T's section, written in place"),
+  Pointer32NB: F + 32,
+  SectionRelative32: F + 33,
+  SectionRelativePageOffset12: F + 34,
+  SectionRelativeHigh12: F + 35,
+  SectionIndex16: F + 36,
   // Thread-local storage (elf/tls.ts): what TLS relocations become once the TLS block is loaded.
-  Imm12Low: {
-    width: 4,
-    formula: 'T + A, >> the access size of a load/store, into imm12',
-    range: '[0, 4096), aligned to the access size',
-    apply: (s: FixupSite) => {
-      const v = s.target + s.addend;
-      s.check(v, 0, 4096, 1, '[0, 4096)');
-      pageOffset12(s, v);
-    },
-  },
-  TLSModuleId64: tlsValue("the loader's module id of T's TLS block"),
-  DTPOff64: tlsValue("T + A - the start of T's TLS block"),
-  TPOff64: tlsValue('T + A - the thread pointer'),
-} satisfies Record<string, KindSpec>;
+  /** T + A (a TLS offset) into imm12, scaled by the access size of a load/store. */
+  Imm12Low: F + 37,
+  TLSModuleId64: F + 38,
+  DTPOff64: F + 39,
+  TPOff64: F + 40,
+} as const satisfies Record<string, EdgeKind>;
+
+export type AArch64EdgeKindName = keyof typeof AArch64EdgeKinds;
+
+/** How applyFixup computes and places a kind's value (EdgeKindInfo.formula). */
+export const AArch64Formula = {
+  /** T + A, data. */
+  Pointer: 0,
+  /** T - P + A, data. */
+  Delta: 1,
+  /** P - T + A, data. */
+  NegDelta: 2,
+  /** T - P + A, >> 2 into B/BL imm26. */
+  Branch26: 3,
+  /** T - P + A, >> 2 into TBZ/TBNZ imm14. */
+  TestAndBranch14: 4,
+  /** T - P + A, >> 2 into B.cond/CBZ/CBNZ imm19. */
+  CondBranch19: 5,
+  /** T - P + A, >> 2 into LDR (literal) imm19. */
+  LDRLiteral19: 6,
+  /** T - P + A into ADR imm21. */
+  ADRLiteral21: 7,
+  /** Page(T + A) - Page(P), >> 12 into ADRP imm21. */
+  Page21: 8,
+  /** (T + A) & 0xfff, >> the access size, into imm12. */
+  PageOffset12: 9,
+  /** T + A - Page(GOT), >> 3 into a 64-bit LDR's imm12. */
+  GotPageOffset15: 10,
+  /** T + A, halfword hw into MOVZ/MOVK imm16; unchecked. */
+  MoveWide: 11,
+  /** As MoveWide, checked unsigned. */
+  MoveWideUnsigned: 12,
+  /** T + A, MOVZ or MOVN by sign, checked signed. */
+  MoveWideSigned: 13,
+  /** T - P + A, halfword hw; unchecked. */
+  MoveWidePCRel: 14,
+  /** T - P + A, MOVZ or MOVN by sign, checked signed (but for hw = 3). */
+  MoveWidePCRelSigned: 15,
+  /** None: a pass rewrites the edge into another kind before fixups. */
+  Lowered: 16,
+  /** None: thread-local storage not supported yet (UnsupportedFeature when linked). */
+  Unsupported: 17,
+  /** (T + A) >> 12 & 0xfff into an ADD (immediate, lsl #12). */
+  High12: 18,
+  /** T + A in [0, 4096) into imm12, >> the access size of a load/store. */
+  Imm12Low: 19,
+} as const;
 
 /**
  * One kind per ELF thread-local relocation (R_AARCH64_TLS*): parsed into the
@@ -315,44 +153,157 @@ export const AARCH64_TLS_RELOCATIONS = [
   'TLSLD_LDST128_DTPREL_LO12_NC',
 ] as const;
 
-export type AArch64EdgeKindName = keyof typeof TABLE;
-
-const F = EdgeKinds.FirstRelocation;
-
-const INFO: AArch64EdgeKindInfo[] = [];
-for (const [name, spec] of Object.entries(TABLE) as [string, KindSpec][]) INFO.push({ name, ...spec });
 /** The first thread-local relocation kind; R_AARCH64_<AARCH64_TLS_RELOCATIONS[i]> is this + i. */
-export const FIRST_AARCH64_TLS_RELOCATION_KIND: EdgeKind = F + INFO.length;
-for (const reloc of AARCH64_TLS_RELOCATIONS) {
-  const rule = AARCH64_TLS_RULES[reloc];
-  INFO.push(
-    rule
-      ? { name: `TLS_${reloc}`, width: 0, formula: describeTLSRule(rule), range: '', threadLocal: true }
-      : { name: `TLS_${reloc}`, width: 0, formula: 'not supported yet', range: '', tlsRelocation: `R_AARCH64_${reloc}`, threadLocal: true },
-  );
+export const FIRST_AARCH64_TLS_RELOCATION_KIND: EdgeKind = F + Object.keys(AArch64EdgeKinds).length;
+
+const TLS_KIND_PREFIX = 'TLS_';
+const TLS_RELOCATION_KINDS: Record<string, EdgeKind> = Object.fromEntries(
+  AARCH64_TLS_RELOCATIONS.map((name, i) => [TLS_KIND_PREFIX + name, FIRST_AARCH64_TLS_RELOCATION_KIND + i]),
+);
+
+const Fm = AArch64Formula;
+const K = AArch64EdgeKinds;
+const GOT = 'GOT';
+
+/** A range with the name the fixup errors have always used. */
+function range(min: number, max: number, multipleOf: number, name: string): FixupRange {
+  return { min, max, multipleOf, name };
+}
+/** A PC-relative instruction field of `bits` bits in units of 2^`shift` bytes. */
+function pcRelRange(bits: number, shift: number): FixupRange {
+  const limit = 2 ** (bits - 1 + shift);
+  const reach = limit >= 2 ** 20 ? `${limit / 2 ** 20} MiB` : `${limit / 1024} KiB`;
+  return range(-limit, limit - 1, 2 ** shift, shift > 0 ? `±${reach}, 4-byte aligned` : `±${reach}`);
+}
+const EITHER_32 = range(-(2 ** 31), 2 ** 32 - 1, 1, 'int32/uint32');
+const EITHER_16 = range(-0x8000, 0xffff, 1, 'int16/uint16');
+const INT32 = range(-(2 ** 31), 2 ** 31 - 1, 1, 'int32');
+const PAGE_DELTA = range(-(2 ** 32), 2 ** 32 - 1, 4096, '±4 GiB of pages');
+/** The scale, and so the alignment, comes from the instruction; fixups check it. */
+const PAGE_OFFSET = range(0, 4095, 1, 'aligned to the access size');
+const GOT_PAGE_OFFSET = range(0, 0x7fff, 8, '[0, 0x8000), 8-byte aligned');
+/** Move-wide fields: the limit depends on hw (read from the instruction); fixups check it. */
+const UNCHECKED = { ...RANGE_64, name: '—' };
+const MOVE_WIDE_UNSIGNED = { ...RANGE_64, name: 'uint(16·hw + 16)' };
+const MOVE_WIDE_SIGNED = { ...RANGE_64, name: '±2^(16·hw + 16)' };
+/** Thread-local placeholders: no value fits. */
+const NONE = range(0, -1, 1, '—');
+
+function row(
+  name: AArch64EdgeKindName,
+  width: number,
+  formula: number,
+  value: string,
+  fixupRange: FixupRange,
+  extra: Partial<Pick<EdgeKindInfo, 'request' | 'advice'>> = {},
+): EdgeKindInfo {
+  return { kind: K[name], name, width, formula, value, range: fixupRange, ...extra };
 }
 
-export const AArch64EdgeKinds = Object.fromEntries(
-  Object.keys(TABLE).map((name, i) => [name, F + i]),
-) as { readonly [N in AArch64EdgeKindName]: EdgeKind };
-
-/** The table entry of an AArch64 kind; undefined for core's kinds and unknown numbers. */
-export function aarch64EdgeKindInfo(kind: EdgeKind): AArch64EdgeKindInfo | undefined {
-  return INFO[kind - F];
+/** A GOT request: lowered to `becomes`, targeting T's GOT entry; it has the width and range of what it becomes. */
+function request(name: AArch64EdgeKindName, becomes: AArch64EdgeKindName, via: string, fixupRange: FixupRange, width = 4): EdgeKindInfo {
+  return row(name, width, Fm.Lowered, `becomes ${becomes} to ${via}`, fixupRange, { request: { table: GOT, becomes: K[becomes] } });
 }
 
-/** Every AArch64 kind with its table entry, in kind order. */
-export function aarch64EdgeKinds(): readonly (AArch64EdgeKindInfo & { kind: EdgeKind })[] {
-  return INFO.map((info, i) => ({ ...info, kind: F + i }));
+const BRANCH_ADVICE = 'calls between sections get a veneer; a branch within one section must be within ±128 MiB';
+
+/**
+ * The AArch64 kinds' facts, one row per kind, indexed by `kind - EdgeKinds.FirstRelocation`
+ * (`npm run docs -w @jitlink/arch-arm64` writes the README's table from it).
+ */
+export const AARCH64_EDGE_KIND_INFO: readonly EdgeKindInfo[] = edgeKindTable({ ...AArch64EdgeKinds, ...TLS_RELOCATION_KINDS }, [
+  row('Pointer64', 8, Fm.Pointer, 'T + A', RANGE_64),
+  row('Pointer32', 4, Fm.Pointer, 'T + A', EITHER_32),
+  row('Pointer16', 2, Fm.Pointer, 'T + A', EITHER_16),
+  row('Delta64', 8, Fm.Delta, 'T − P + A', RANGE_64),
+  row('Delta32', 4, Fm.Delta, 'T − P + A', EITHER_32),
+  row('Delta16', 2, Fm.Delta, 'T − P + A', EITHER_16),
+  row('NegDelta64', 8, Fm.NegDelta, 'P − T + A', RANGE_64),
+  row('NegDelta32', 4, Fm.NegDelta, 'P − T + A', INT32),
+  row('Branch26PCRel', 4, Fm.Branch26, '(T − P + A) >> 2 into B/BL imm26', pcRelRange(26, 2), { advice: BRANCH_ADVICE }),
+  row('MoveWide16', 4, Fm.MoveWide, '(T + A) >> 16·hw & 0xffff into MOVZ/MOVK imm16', UNCHECKED),
+  row('MoveWide16Unsigned', 4, Fm.MoveWideUnsigned, '(T + A) >> 16·hw & 0xffff into imm16', MOVE_WIDE_UNSIGNED),
+  row('MoveWide16Signed', 4, Fm.MoveWideSigned, 'X = T + A: MOVZ of X >> 16·hw if X ≥ 0, else MOVN of ~X >> 16·hw', MOVE_WIDE_SIGNED),
+  row('MoveWide16PCRel', 4, Fm.MoveWidePCRel, '(T − P + A) >> 16·hw & 0xffff into MOVK imm16', UNCHECKED),
+  row(
+    'MoveWide16PCRelSigned',
+    4,
+    Fm.MoveWidePCRelSigned,
+    'X = T − P + A: MOVZ of X >> 16·hw if X ≥ 0, else MOVN of ~X >> 16·hw',
+    { ...MOVE_WIDE_SIGNED, name: '±2^(16·hw + 16) (unchecked for hw = 3)' },
+  ),
+  row('LDRLiteral19', 4, Fm.LDRLiteral19, '(T − P + A) >> 2 into LDR (literal) imm19', pcRelRange(19, 2)),
+  row('TestAndBranch14PCRel', 4, Fm.TestAndBranch14, '(T − P + A) >> 2 into TBZ/TBNZ imm14', pcRelRange(14, 2)),
+  row('CondBranch19PCRel', 4, Fm.CondBranch19, '(T − P + A) >> 2 into B.cond/CBZ/CBNZ imm19', pcRelRange(19, 2)),
+  row('ADRLiteral21', 4, Fm.ADRLiteral21, 'T − P + A into ADR imm21', pcRelRange(21, 0)),
+  row('Page21', 4, Fm.Page21, '(Page(T + A) − Page(P)) >> 12 into ADRP imm21', PAGE_DELTA),
+  row('PageOffset12', 4, Fm.PageOffset12, '(T + A) & 0xfff, >> the access size of a load/store, into imm12', PAGE_OFFSET),
+  row('GotPageOffset15', 4, Fm.GotPageOffset15, '(T + A − Page(GOT)) >> 3 into LDR (64-bit) imm12', GOT_PAGE_OFFSET),
+  request('RequestGOTAndTransformToPage21', 'Page21', "T's GOT entry", PAGE_DELTA),
+  request('RequestGOTAndTransformToPageOffset12', 'PageOffset12', "T's GOT entry", PAGE_OFFSET),
+  request('RequestGOTAndTransformToPageOffset15', 'GotPageOffset15', "T's GOT entry", GOT_PAGE_OFFSET),
+  request('RequestGOTAndTransformToDelta32', 'Delta32', "T's GOT entry", EITHER_32),
+  request('RequestGOTAndTransformToLDRLiteral19', 'LDRLiteral19', "T's GOT entry", pcRelRange(19, 2)),
+  request('RequestTLVPAndTransformToPage21', 'Page21', 'a GOT entry holding the address of TLV descriptor T', PAGE_DELTA),
+  request('RequestTLVPAndTransformToPageOffset12', 'PageOffset12', 'a GOT entry holding the address of TLV descriptor T', PAGE_OFFSET),
+  row('RequestTLSDescEntryAndTransformToPage21', 4, Fm.Unsupported, 'TLS descriptor: `UnsupportedFeature`', NONE),
+  row('RequestTLSDescEntryAndTransformToPageOffset12', 4, Fm.Unsupported, 'TLS descriptor: `UnsupportedFeature`', NONE),
+  request('RequestGOTAndTransformToPointer64', 'Pointer64', "T's GOT entry", RANGE_64, 8),
+  row('High12', 4, Fm.High12, '(T + A) >> 12 & 0xfff into ADD (immediate, lsl #12) imm12', range(0, 2 ** 24 - 1, 1, '[0, 2^24)')),
+  row('Pointer32NB', 4, Fm.Lowered, 'T + A − ImageBase; becomes Pointer32 before fixups (COFF)', range(0, 2 ** 32 - 1, 1, 'uint32')),
+  row('SectionRelative32', 4, Fm.Lowered, "T + A − S (S: start of T's section); becomes Pointer32 before fixups (COFF)", range(0, 2 ** 32 - 1, 1, 'uint32')),
+  row('SectionRelativePageOffset12', 4, Fm.Lowered, 'T + A − S; becomes PageOffset12 before fixups (COFF)', PAGE_OFFSET),
+  row('SectionRelativeHigh12', 4, Fm.Lowered, 'T + A − S; becomes High12 before fixups (COFF)', range(0, 2 ** 24 - 1, 1, '[0, 2^24)')),
+  row('SectionIndex16', 2, Fm.Lowered, "the number of T's section, written by the COFF pass", range(0, 0xffff, 1, 'uint16')),
+  row('Imm12Low', 4, Fm.Imm12Low, 'T + A, >> the access size of a load/store, into imm12', range(0, 4095, 1, '[0, 4096), aligned to the access size')),
+  row('TLSModuleId64', 8, Fm.Lowered, "the loader's module id of T's TLS block; becomes Pointer64 once the block is loaded", RANGE_64),
+  row('DTPOff64', 8, Fm.Lowered, "T + A − the start of T's TLS block; becomes Pointer64 once the block is loaded", RANGE_64),
+  row('TPOff64', 8, Fm.Lowered, 'T + A − the thread pointer; becomes Pointer64 once the block is loaded', RANGE_64),
+  ...AARCH64_TLS_RELOCATIONS.map((name, i): EdgeKindInfo => {
+    // Relocations with a rule are lowered by elf/tls.ts once the TLS block is loaded; the others fail when linked.
+    const rule = AARCH64_TLS_RULES[name];
+    return {
+      kind: FIRST_AARCH64_TLS_RELOCATION_KIND + i,
+      name: TLS_KIND_PREFIX + name,
+      width: 4,
+      formula: rule ? Fm.Lowered : Fm.Unsupported,
+      value: rule ? `R_AARCH64_${name}: ${describeTLSRule(rule)}` : `R_AARCH64_${name}: \`UnsupportedFeature\``,
+      range: NONE,
+    };
+  }),
+]);
+
+/** The row of an AArch64 kind; undefined for core's kinds and unknown numbers. */
+export function aarch64EdgeKindInfo(kind: EdgeKind): EdgeKindInfo | undefined {
+  return edgeKindInfo(AARCH64_EDGE_KIND_INFO, kind);
+}
+
+/** Every AArch64 kind's row, in kind order. */
+export function aarch64EdgeKinds(): readonly EdgeKindInfo[] {
+  return AARCH64_EDGE_KIND_INFO;
 }
 
 /** Names AArch64 kinds (and core's generic kinds): e.g. "Page21". */
-export const getAArch64EdgeKindName: EdgeKindNamer = edgeKindNamer(INFO.map((i) => i.name));
+export const getAArch64EdgeKindName: EdgeKindNamer = edgeKindNamer(AARCH64_EDGE_KIND_INFO.map((r) => r.name));
 
-/** True for the thread-local kinds (request kinds, TLS values and those of R_AARCH64_TLS* relocations). */
+const K_TLS_VALUES: readonly EdgeKind[] = [AArch64EdgeKinds.TLSModuleId64, AArch64EdgeKinds.DTPOff64, AArch64EdgeKinds.TPOff64];
+
+/** True for the thread-local kinds: TLS descriptor requests, TLS values and those of R_AARCH64_TLS* relocations. */
 export function isAArch64TLSEdgeKind(kind: EdgeKind): boolean {
-  const info = INFO[kind - F];
-  return info?.tlsRelocation !== undefined || info?.threadLocal === true;
+  return (
+    aarch64EdgeKindInfo(kind)?.formula === Fm.Unsupported ||
+    K_TLS_VALUES.includes(kind) ||
+    (kind >= FIRST_AARCH64_TLS_RELOCATION_KIND && kind < FIRST_AARCH64_TLS_RELOCATION_KIND + AARCH64_TLS_RELOCATIONS.length)
+  );
+}
+
+/**
+ * What a not-supported thread-local kind stands for, for its error:
+ * "R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21", or the kind's name for the request kinds.
+ */
+export function aarch64TLSRelocationName(kind: EdgeKind): string {
+  const name = getAArch64EdgeKindName(kind);
+  return name.startsWith(TLS_KIND_PREFIX) ? `R_AARCH64_${name.slice(TLS_KIND_PREFIX.length)}` : name;
 }
 
 /** The kind standing for thread-local relocation R_AARCH64_<name>. */

@@ -1,34 +1,34 @@
 /**
- * GOT and PLT-stub construction for AArch64 (a post-prune pass).
+ * GOT and PLT-stub construction for AArch64 (a post-prune pass), on core's
+ * TableManager: one builder per link, created by the passes that use it.
  *
  * - `$__GOT` (RW-): one 8-byte entry per target symbol, a Pointer64 edge to
- *   the target; RequestGOTAndTransformTo* edges are pointed at the entry and
- *   given their final kind.
+ *   the target; GOT requests (the edge-kind table's `request` rows, MachO's
+ *   TLVP loads among them) are pointed at the entry and given their final kind.
  * - `$__STUBS` (R-X): one 12-byte stub per external or absolute callee of a
  *   Branch26PCRel edge: `adrp x16, entry; ldr x16, [x16, :lo12:entry];
  *   br x16` (x16 is IP0, which the ABI leaves to veneers and PLT entries).
  * - The GOT base `_GLOBAL_OFFSET_TABLE_` (measured from by GotPageOffset15,
  *   and named by the ADRP of `-mcmodel=small -fPIC` code that uses
  *   LD64_GOTPAGE_LO15) is defined at the start of `$__GOT` when needed.
- *
- * Entries of a graph share one table block per section, each an anonymous
- * symbol at its offset with its own edge (as in the x86-64 package). This is
- * kept minimal behind `AArch64GOTAndStubs` until core provides a generic
- * table manager.
  */
 import {
+  EdgeKinds,
   JITLinkError,
   Linkage,
   MemProt,
   Scope,
+  TableManager,
   toBigInt,
+  visitExistingEdges,
   type Block,
   type EdgeKind,
   type LinkGraph,
   type Section,
   type Symbol,
+  type TableFormat,
 } from '@jitlink/core';
-import { aarch64EdgeKindInfo, AArch64EdgeKinds as K } from './edge-kinds.js';
+import { AARCH64_EDGE_KIND_INFO, AArch64Formula as Fm, aarch64TLSRelocationName, AArch64EdgeKinds as K } from './edge-kinds.js';
 import { tlsNotSupported } from './diagnostics.js';
 
 export const GOT_SECTION_NAME = '$__GOT';
@@ -43,174 +43,174 @@ const STUB_TEMPLATE = new Uint8Array(STUB_SIZE);
 STUB_WORDS.forEach((w, i) => new DataView(STUB_TEMPLATE.buffer).setUint32(4 * i, w, true));
 const EMPTY = new Uint8Array(0);
 
-const gotBases = new WeakMap<LinkGraph, Symbol>();
+/** The GOT table: 8-byte entries, each a Pointer64 edge to its target. */
+const GOT_FORMAT: TableFormat = {
+  sectionName: GOT_SECTION_NAME,
+  sectionProt: MemProt.Read | MemProt.Write,
+  entrySize: GOT_ENTRY_SIZE,
+  alignment: GOT_ENTRY_SIZE,
+  template: new Uint8Array(GOT_ENTRY_SIZE),
+  callable: false,
+  // After the zero-size GOT base block (address 0), if there is one.
+  blockAddress: GOT_ENTRY_SIZE,
+  addEntryEdges(block, offset, target) {
+    block.appendEdge(K.Pointer64, offset, target, 0);
+  },
+};
 
-/** The graph's GOT base: the one the pass defined, else a defined or absolute `_GLOBAL_OFFSET_TABLE_`. */
+/** The stub table: a Page21 and a PageOffset12 edge to the target's GOT entry in `got`. */
+function stubFormat(got: TableManager): TableFormat {
+  return {
+    sectionName: STUBS_SECTION_NAME,
+    sectionProt: MemProt.Read | MemProt.Exec,
+    entrySize: STUB_SIZE,
+    alignment: 4,
+    template: STUB_TEMPLATE,
+    callable: true,
+    addEntryEdges(block, offset, target) {
+      const entry = got.getOrCreateEntry(target);
+      block.appendEdge(K.Page21, offset, entry, 0);
+      block.appendEdge(K.PageOffset12, offset + 4, entry, 0);
+    },
+  };
+}
+
+/**
+ * The symbol whose address is the graph's GOT base: the `_GLOBAL_OFFSET_TABLE_`
+ * the GOT/PLT pass defined in `$__GOT`, else an absolute or defined one
+ * (graphs built by hand). Only GotPageOffset15 fixups ask.
+ */
 export function findGOTBase(graph: LinkGraph): Symbol | undefined {
-  const known = gotBases.get(graph);
-  if (known !== undefined && known.inGraph) return known;
-  for (const sym of graph.absoluteSymbols()) if (sym.name === GOT_SYMBOL_NAME) return remember(graph, sym);
-  for (const sym of graph.definedSymbols()) if (sym.name === GOT_SYMBOL_NAME) return remember(graph, sym);
-  return undefined;
-}
-
-function remember(graph: LinkGraph, sym: Symbol): Symbol {
-  gotBases.set(graph, sym);
-  return sym;
-}
-
-/** Fixed-size entries appended to one block; the content is trimmed to them by `sync`. */
-class Table {
-  readonly block: Block;
-  private bytes: Uint8Array;
-  private used = 0;
-
-  constructor(
-    graph: LinkGraph,
-    section: Section,
-    private readonly entrySize: number,
-    alignment: number,
-    private readonly template: Uint8Array,
-  ) {
-    this.bytes = new Uint8Array(entrySize * 16);
-    this.block = graph.createMutableContentBlock(section, this.bytes.subarray(0, 0), 0, alignment, 0);
+  const section = graph.findSectionByName(GOT_SECTION_NAME);
+  if (section !== undefined) {
+    for (const sym of section.symbols) if (sym.name === GOT_SYMBOL_NAME) return sym;
   }
-
-  append(): number {
-    const offset = this.used;
-    if (offset + this.entrySize > this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes.subarray(0, offset));
-      this.bytes = grown;
-    }
-    this.bytes.set(this.template, offset);
-    this.used = offset + this.entrySize;
-    // Symbols are added at the entry's offset, so the block must already cover it.
-    this.block.setMutableContent(this.bytes.subarray(0, this.used));
-    return offset;
-  }
+  for (const sym of graph.absoluteSymbols()) if (sym.name === GOT_SYMBOL_NAME) return sym;
+  let found: Symbol | undefined;
+  graph.forEachDefinedSymbol((sym) => {
+    if (found === undefined && sym.name === GOT_SYMBOL_NAME) found = sym;
+  });
+  return found;
 }
 
-/** GOT entries and stubs of one graph, keyed by target symbol. */
+const F = EdgeKinds.FirstRelocation;
+
+/** What the GOT/PLT pass does with an edge. */
+const Action = {
+  None: 0,
+  /** Measures from the GOT base: define it. */
+  GOTRelative: 1,
+  /** A GOT request: lower it to the entry (EdgeKindInfo.request). */
+  GOTRequest: 2,
+  /** A call that goes through a stub unless its callee is defined here. */
+  StubCall: 3,
+  /** Thread-local: not supported yet. */
+  Unsupported: 4,
+} as const;
+
+/** The pass's action per kind (index kind - FirstRelocation), read from the edge-kind table once. */
+const EDGE_ACTIONS: readonly number[] = AARCH64_EDGE_KIND_INFO.map((info) => {
+  if (info.request?.table === 'GOT') return Action.GOTRequest;
+  if (info.formula === Fm.GotPageOffset15) return Action.GOTRelative;
+  if (info.formula === Fm.Unsupported) return Action.Unsupported;
+  if (info.kind === K.Branch26PCRel) return Action.StubCall;
+  return Action.None;
+});
+
+/**
+ * GOT entries and stubs of one graph for one link (the AArch64 passes create
+ * it), keyed by target symbol: entries are anonymous symbols in one table
+ * block per section, made by core's TableManager.
+ */
 export class AArch64GOTAndStubs {
-  private got: Table | undefined;
-  private stubTable: Table | undefined;
-  private readonly entries = new Map<Symbol, Symbol>();
-  private readonly stubs = new Map<Symbol, Symbol>();
+  /** The GOT: one entry per target symbol. */
+  readonly got: TableManager;
+  /** The stubs: one per external or absolute callee. */
+  readonly stubs: TableManager;
+  private gotBase: Symbol | undefined;
+  private needsGOTBase = false;
 
-  constructor(private readonly graph: LinkGraph) {}
-
-  private section(name: string, prot: MemProt): Section {
-    return this.graph.findSectionByName(name) ?? this.graph.createSection(name, prot);
+  constructor(private readonly graph: LinkGraph) {
+    this.got = new TableManager(graph, GOT_FORMAT);
+    this.stubs = new TableManager(graph, stubFormat(this.got));
   }
 
   /** The GOT entry for `target`, created on first request. */
   getGOTEntry(target: Symbol): Symbol {
-    let entry = this.entries.get(target);
-    if (entry !== undefined) return entry;
-    const table = (this.got ??= new Table(
-      this.graph,
-      this.section(GOT_SECTION_NAME, MemProt.Read | MemProt.Write),
-      GOT_ENTRY_SIZE,
-      GOT_ENTRY_SIZE,
-      new Uint8Array(GOT_ENTRY_SIZE),
-    ));
-    const offset = table.append();
-    table.block.appendEdge(K.Pointer64, offset, target, 0);
-    entry = this.graph.addAnonymousSymbol(table.block, offset, GOT_ENTRY_SIZE, false, true);
-    this.entries.set(target, entry);
-    return entry;
+    return this.got.getOrCreateEntry(target);
   }
 
   /** The stub for `target`, created (with its GOT entry) on first request. */
   getStub(target: Symbol): Symbol {
-    let stub = this.stubs.get(target);
-    if (stub !== undefined) return stub;
-    const entry = this.getGOTEntry(target);
-    const table = (this.stubTable ??= new Table(
-      this.graph,
-      this.section(STUBS_SECTION_NAME, MemProt.Read | MemProt.Exec),
-      STUB_SIZE,
-      4,
-      STUB_TEMPLATE,
-    ));
-    const offset = table.append();
-    table.block.appendEdge(K.Page21, offset, entry, 0);
-    table.block.appendEdge(K.PageOffset12, offset + 4, entry, 0);
-    stub = this.graph.addAnonymousSymbol(table.block, offset, STUB_SIZE, true, true);
-    this.stubs.set(target, stub);
-    return stub;
+    this.got.getOrCreateEntry(target);
+    return this.stubs.getOrCreateEntry(target);
+  }
+
+  /** The callee of each stub, for the stub bypass. */
+  stubCallees(): Map<Symbol, Symbol> {
+    const callees = new Map<Symbol, Symbol>();
+    this.stubs.forEachEntry((stub, target) => callees.set(stub, target));
+    return callees;
+  }
+
+  /** The target of each GOT entry, for GOT-load relaxation. */
+  gotTargets(): Map<Symbol, Symbol> {
+    const targets = new Map<Symbol, Symbol>();
+    this.got.forEachEntry((entry, target) => targets.set(entry, target));
+    return targets;
   }
 
   /** Defines `_GLOBAL_OFFSET_TABLE_` at the start of `$__GOT` (an external reference becomes it). */
   defineGOTBase(): Symbol {
+    if (this.gotBase !== undefined) return this.gotBase;
     const existing = findGOTBase(this.graph);
-    if (existing !== undefined) return existing;
-    const section = this.section(GOT_SECTION_NAME, MemProt.Read | MemProt.Write);
+    if (existing !== undefined) return (this.gotBase = existing);
+    const graph = this.graph;
+    const section: Section = graph.findSectionByName(GOT_SECTION_NAME) ?? graph.createSection(GOT_SECTION_NAME, GOT_FORMAT.sectionProt);
     // A zero-size block ordered before the table (address 0 in the section).
-    const block = this.graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
-    const external = this.graph.findExternalSymbol(GOT_SYMBOL_NAME);
+    const block = graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
+    const external = graph.findExternalSymbol(GOT_SYMBOL_NAME);
     if (external !== undefined) {
-      this.graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
-      return remember(this.graph, external);
+      graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
+      this.gotBase = external;
+    } else {
+      this.gotBase = graph.addDefinedSymbol(block, 0, GOT_SYMBOL_NAME, 0, Linkage.Strong, Scope.Local, false, true);
     }
-    return remember(
-      this.graph,
-      this.graph.addDefinedSymbol(block, 0, GOT_SYMBOL_NAME, 0, Linkage.Strong, Scope.Local, false, true),
-    );
+    return this.gotBase;
   }
 
-  private lower(block: Block, i: number, kind: EdgeKind): void {
-    block.setEdgeTarget(i, this.getGOTEntry(block.edgeTarget(i)));
-    block.setEdgeKind(i, kind);
-  }
-
-  /** Lowers every GOT request and every call to a callee outside the graph. */
+  /** Lowers every GOT request and every call to a callee outside the graph (the post-prune pass). */
   run(): void {
     const graph = this.graph;
-    let needsGOTBase = graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined;
-    const blocks = graph.blockList();
-    for (let b = 0; b < blocks.length; b++) {
-      const block = blocks[b]!;
-      const count = block.edgeCount;
-      for (let i = 0; i < count; i++) {
-        const kind = block.edgeKind(i);
-        switch (kind) {
-          case K.RequestGOTAndTransformToPage21:
-            this.lower(block, i, K.Page21);
-            break;
-          case K.RequestGOTAndTransformToPageOffset12:
-            this.lower(block, i, K.PageOffset12);
-            break;
-          case K.RequestGOTAndTransformToPageOffset15:
-            this.lower(block, i, K.GotPageOffset15);
-            needsGOTBase = true;
-            break;
-          case K.RequestGOTAndTransformToDelta32:
-            this.lower(block, i, K.Delta32);
-            break;
-          case K.RequestGOTAndTransformToLDRLiteral19:
-            this.lower(block, i, K.LDRLiteral19);
-            break;
-          case K.GotPageOffset15:
-            needsGOTBase = true;
-            break;
-          case K.Branch26PCRel: {
-            const target = block.edgeTarget(i);
-            if (!target.isDefined()) block.setEdgeTarget(i, this.getStub(target));
-            break;
-          }
-          default: {
-            const tls = aarch64EdgeKindInfo(kind)?.tlsRelocation;
-            if (tls !== undefined) {
-              throw tlsNotSupported(tls, graph.name, block.section.name, block.address + block.edgeOffset(i));
-            }
-          }
-        }
-      }
-    }
-    if (needsGOTBase) this.defineGOTBase();
+    if (graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
+    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs]);
+    if (this.needsGOTBase) this.defineGOTBase();
   }
+
+  // A property, not a method: the walk calls it for every edge, without a wrapper.
+  private readonly visitEdge = (block: Block, i: number, kind: EdgeKind): void => {
+    switch (EDGE_ACTIONS[kind - F] ?? Action.None) {
+      case Action.None:
+        return;
+      case Action.GOTRelative:
+        this.needsGOTBase = true;
+        return;
+      case Action.GOTRequest: {
+        const becomes = AARCH64_EDGE_KIND_INFO[kind - F]!.request!.becomes;
+        block.setEdgeTarget(i, this.got.getOrCreateEntry(block.edgeTarget(i)));
+        block.setEdgeKind(i, becomes);
+        if (EDGE_ACTIONS[becomes - F] === Action.GOTRelative) this.needsGOTBase = true;
+        return;
+      }
+      case Action.StubCall: {
+        const target = block.edgeTarget(i);
+        if (!target.isDefined()) block.setEdgeTarget(i, this.getStub(target));
+        return;
+      }
+      case Action.Unsupported:
+        throw tlsNotSupported(aarch64TLSRelocationName(kind), this.graph.name, block.section.name, block.address + block.edgeOffset(i));
+    }
+  };
 }
 
 /** True when `sym` is a stub built by this module. */
@@ -218,9 +218,15 @@ export function isStub(sym: Symbol): boolean {
   return sym.isDefined() && sym.block.section.name === STUBS_SECTION_NAME;
 }
 
-/** The edge of `block` at `offset` with `kind`, or undefined. */
-function edgeTargetAt(block: Block, offset: number, kind: EdgeKind): Symbol | undefined {
-  for (let i = 0; i < block.edgeCount; i++) {
+/**
+ * The target of the edge of `block` at `offset` with `kind`: edge `guess`
+ * if it is that one (as in the tables this module builds), else the first
+ * such edge, else undefined.
+ */
+function edgeTargetAt(block: Block, offset: number, kind: EdgeKind, guess: number): Symbol | undefined {
+  const count = block.edgeCount;
+  if (guess < count && block.edgeOffset(guess) === offset && block.edgeKind(guess) === kind) return block.edgeTarget(guess);
+  for (let i = 0; i < count; i++) {
     if (block.edgeOffset(i) === offset && block.edgeKind(i) === kind) return block.edgeTarget(i);
   }
   return undefined;
@@ -231,24 +237,35 @@ export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   if (!entry.isDefined() || entry.block.section.name !== GOT_SECTION_NAME || entry.size !== GOT_ENTRY_SIZE) {
     return undefined;
   }
-  return edgeTargetAt(entry.block, entry.offset, K.Pointer64);
+  // In a GOT table, entry k (at offset 8k) has edge k.
+  return edgeTargetAt(entry.block, entry.offset, K.Pointer64, entry.offset / GOT_ENTRY_SIZE);
 }
 
 /** The GOT entry a stub jumps through, if `stub` has the shape this module builds. */
 export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   if (!isStub(stub)) return undefined;
-  return edgeTargetAt(stub.block, stub.offset, K.Page21);
+  // In a stub table, stub k (at offset 12k) has edges 2k and 2k + 1.
+  return edgeTargetAt(stub.block, stub.offset, K.Page21, (2 * stub.offset) / STUB_SIZE);
 }
 
-const tableIndexes = new WeakMap<LinkGraph, { gotCount: number; stubCount: number; got: Map<string, Symbol>; stub: Map<string, Symbol> }>();
+interface TableIndex {
+  /** The table sections' symbol counts when indexed (tables only grow). */
+  gotCount: number;
+  stubCount: number;
+  got: Map<string, Symbol>;
+  stub: Map<string, Symbol>;
+}
 
-/** The graph's GOT entries and stubs by target name (indexed again only when the tables grew). */
+// A lookup cache for tools (jitlink-check), rebuilt when the tables grow; no pass reads it.
+const tableIndexes = new WeakMap<LinkGraph, TableIndex>();
+
+/** The graph's GOT entries and stubs by target name, read from the linked tables. */
 export function aarch64TableSymbols(graph: LinkGraph): { got: Map<string, Symbol>; stub: Map<string, Symbol> } {
   const got = graph.findSectionByName(GOT_SECTION_NAME)?.symbols;
   const stubs = graph.findSectionByName(STUBS_SECTION_NAME)?.symbols;
   const known = tableIndexes.get(graph);
   if (known !== undefined && known.gotCount === (got?.size ?? 0) && known.stubCount === (stubs?.size ?? 0)) return known;
-  const index = { gotCount: got?.size ?? 0, stubCount: stubs?.size ?? 0, got: new Map<string, Symbol>(), stub: new Map<string, Symbol>() };
+  const index: TableIndex = { gotCount: got?.size ?? 0, stubCount: stubs?.size ?? 0, got: new Map(), stub: new Map() };
   for (const entry of got ?? []) {
     const target = gotEntryTarget(entry);
     if (target?.name !== undefined) index.got.set(target.name, entry);
@@ -273,10 +290,12 @@ export function aarch64CheckTables(graph: LinkGraph): { gotEntries: Map<string, 
   return { gotEntries: address(got), stubs: address(stub) };
 }
 
-/** The post-prune pass: builds the GOT, the stubs and the GOT base of `graph`. */
-export function buildAArch64GOTAndStubs(graph: LinkGraph): void {
+/** Builds the GOT, the stubs and the GOT base of `graph`; returns the builder (its tables, for the later passes). */
+export function buildAArch64GOTAndStubs(graph: LinkGraph): AArch64GOTAndStubs {
   if (graph.pointerSize !== 8) {
     throw new JITLinkError('InvalidArgument', `aarch64 GOT/PLT pass run on a ${graph.pointerSize * 8}-bit graph ${graph.name}`);
   }
-  new AArch64GOTAndStubs(graph).run();
+  const builder = new AArch64GOTAndStubs(graph);
+  builder.run();
+  return builder;
 }

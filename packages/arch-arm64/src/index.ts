@@ -6,16 +6,17 @@ export {
 } from './decode.js';
 export {
   AArch64EdgeKinds,
+  AArch64Formula,
+  AARCH64_EDGE_KIND_INFO,
   AARCH64_POINTER_SIZE,
   AARCH64_TLS_RELOCATIONS,
   aarch64EdgeKindInfo,
   aarch64EdgeKinds,
   aarch64TLSRelocationKind,
+  aarch64TLSRelocationName,
   getAArch64EdgeKindName,
   isAArch64TLSEdgeKind,
-  type AArch64EdgeKindInfo,
   type AArch64EdgeKindName,
-  type FixupSite,
 } from './edge-kinds.js';
 export { applyFixup } from './fixups.js';
 export { tlsNotSupported } from './diagnostics.js';

@@ -1,17 +1,25 @@
 /** The format-independent AArch64 passes and LinkTarget. */
-import type { LinkTarget, PassConfiguration } from '@jitlink/core';
+import type { LinkGraph, LinkTarget, PassConfiguration } from '@jitlink/core';
 import { applyFixup } from './fixups.js';
-import { buildAArch64GOTAndStubs } from './got-plt.js';
+import { buildAArch64GOTAndStubs, type AArch64GOTAndStubs } from './got-plt.js';
 import { bypassReachableStubs, relaxGOTLoads } from './relax.js';
 import { addAArch64VeneerPasses } from './veneers.js';
 
 /**
  * Adds GOT/stub construction (post-prune), the bypass of stubs whose callee is in reach (pre-fixup),
  * GOT-load relaxation (pre-fixup), and branch range-extension veneers (reserved post-prune, filled pre-fixup).
+ * Call it once per link (as `addDefaultPasses` does): the passes share state that lives as long as the link.
  */
 export function addAArch64Passes(config: PassConfiguration): void {
-  config.postPrunePasses.push(buildAArch64GOTAndStubs);
-  config.preFixupPasses.push(bypassReachableStubs, relaxGOTLoads);
+  // One builder per link, shared by the passes of this link only.
+  let tables: AArch64GOTAndStubs | undefined;
+  config.postPrunePasses.push((graph: LinkGraph) => {
+    tables = buildAArch64GOTAndStubs(graph);
+  });
+  config.preFixupPasses.push(
+    (graph: LinkGraph) => bypassReachableStubs(graph, tables),
+    (graph: LinkGraph) => relaxGOTLoads(graph, tables),
+  );
   addAArch64VeneerPasses(config);
 }
 

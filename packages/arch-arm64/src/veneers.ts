@@ -13,17 +13,33 @@
  * The literal form reaches any 64-bit address (an ADRP/ADD veneer only
  * ±4 GiB), and its one Pointer64 edge needs no page arithmetic.
  *
- * Room is reserved before allocation (one slot per distinct callee in
- * another section than a branch to it, since any of them could end up out
- * of range) with core's TableManager, its layout fixed after allocation,
- * and slots filled in pre-fixup only for branches that do not reach.
+ * Room is reserved before allocation with core's TableManager, its layout
+ * fixed after allocation, and slots filled in pre-fixup only for branches
+ * that do not reach. A slot is reserved per distinct callee in another
+ * section than a branch to it, unless layout cannot put them out of reach:
+ * both sections fall in one segment (the same protection and lifetime, laid
+ * out contiguously), and that segment, veneers included, spans less than
+ * the branch's reach.
  */
-import { MemProt, TableManager, visitExistingEdges, type Block, type LinkGraph, type PassConfiguration, type Symbol } from '@jitlink/core';
-import { AArch64EdgeKinds as K } from './edge-kinds.js';
+import {
+  allocGroup,
+  fitsRange,
+  MemLifetime,
+  MemProt,
+  TableManager,
+  visitExistingEdges,
+  type AllocGroup,
+  type Block,
+  type LinkGraph,
+  type PassConfiguration,
+  type Section,
+  type Symbol,
+} from '@jitlink/core';
+import { aarch64EdgeKindInfo, AArch64EdgeKinds as K } from './edge-kinds.js';
 
 export const VENEERS_SECTION_NAME = '$__VENEERS';
 export const VENEER_SIZE = 16;
-const BRANCH26_REACH = 2 ** 27;
+const BRANCH26_RANGE = aarch64EdgeKindInfo(K.Branch26PCRel)!.range;
 
 /** ldr x16, #8; br x16; .quad 0 (the literal filled by the entry's Pointer64 edge). */
 const VENEER_TEMPLATE = new Uint8Array(VENEER_SIZE);
@@ -50,9 +66,28 @@ function mayBeOutOfRange(block: Block, target: Symbol): boolean {
   return target.isDefined() && target.block.section !== block.section;
 }
 
+const sectionGroup = (section: Section): AllocGroup => allocGroup(section.prot, section.lifetime);
+
+/**
+ * An upper bound of each segment's span (its blocks' sizes plus their
+ * alignment padding): a segment is one contiguous range, so two blocks of
+ * it are never farther apart than this.
+ */
+function segmentSpans(graph: LinkGraph): Map<AllocGroup, number> {
+  const spans = new Map<AllocGroup, number>();
+  for (const section of graph.sectionList()) {
+    if (section.lifetime === MemLifetime.NoAlloc) continue;
+    let span = 0;
+    for (const block of section.blocks) span += block.size + block.alignment - 1;
+    const group = sectionGroup(section);
+    spans.set(group, (spans.get(group) ?? 0) + span);
+  }
+  return spans;
+}
+
 function inReach(block: Block, i: number, target: Symbol): boolean {
   const delta = target.address - (block.address + block.edgeOffset(i)) + block.edgeAddend(i);
-  return delta >= -BRANCH26_REACH && delta < BRANCH26_REACH;
+  return fitsRange(BRANCH26_RANGE, delta);
 }
 
 /** True when `sym` is a veneer built by this module. */
@@ -68,15 +103,32 @@ export function isVeneer(sym: Symbol): boolean {
 export function addAArch64VeneerPasses(config: PassConfiguration): void {
   let table: TableManager | undefined;
   config.postPrunePasses.push((graph) => {
-    const callees = new Set<Symbol>();
+    // Branches between sections, by callee, with whether they stay within one segment and the largest addend.
+    const callees = new Map<Symbol, { sameSegment: boolean; addend: number }>();
     visitExistingEdges(graph, (block, i, kind) => {
       if (kind !== K.Branch26PCRel) return;
       const target = block.edgeTarget(i);
-      if (mayBeOutOfRange(block, target)) callees.add(target);
+      if (!mayBeOutOfRange(block, target)) return;
+      const sameSegment = sectionGroup(block.section) === sectionGroup(target.block.section);
+      const addend = Math.abs(block.edgeAddend(i));
+      const known = callees.get(target);
+      if (known === undefined) callees.set(target, { sameSegment, addend });
+      else callees.set(target, { sameSegment: known.sameSegment && sameSegment, addend: Math.max(known.addend, addend) });
     });
     if (callees.size === 0) return;
+    const spans = segmentSpans(graph);
+    // The most veneers this graph could get, counted into the code segment's span.
+    const veneerBytes = callees.size * VENEER_SIZE + 8;
+    const executable = allocGroup(MemProt.Read | MemProt.Exec, MemLifetime.Standard);
+    let slots = 0;
+    for (const [target, { sameSegment, addend }] of callees) {
+      const group = sectionGroup(target.block.section);
+      const span = (spans.get(group) ?? 0) + (group === executable ? veneerBytes : 0) + addend;
+      if (!sameSegment || span > BRANCH26_RANGE.max) slots++;
+    }
+    if (slots === 0) return;
     table = createVeneerTable(graph);
-    table.reserve(callees.size);
+    table.reserve(slots);
   });
   config.postAllocationPasses.push(() => table?.fixLayout());
   config.preFixupPasses.push((graph) => {

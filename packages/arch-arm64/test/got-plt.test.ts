@@ -1,6 +1,6 @@
 /** The GOT/stub pass and the stub bypass on hand-built graphs. */
 import { Linkage, MemProt, Scope, toBigInt } from '@jitlink/core';
-import { aarch64CheckTables, AArch64EdgeKinds as K, decodeAArch64Word, STUB_SIZE } from '../src/index.js';
+import { aarch64CheckTables, AArch64EdgeKinds as K, decodeAArch64Word, STUB_SIZE, VENEER_SIZE, VENEERS_SECTION_NAME } from '../src/index.js';
 import { aarch64Graph, linkGraphInSlab } from './helpers.js';
 
 const BL = 0x94000000;
@@ -84,5 +84,38 @@ describe('aarch64Tools (what the ELF backend gives tools)', () => {
     expect(backend.graphFormat!('aarch64_be-unknown-linux-gnu').endianness).toBe('big');
     expect(() => backend.graphFormat!('x86_64-unknown-linux-gnu')).toThrow(/not an AArch64 triple/);
     expect(backend.instructionDecoder!.decode(Uint8Array.of(0x00, 0x02, 0x1f, 0xd6), 0n).mnemonic).toBe('br');
+  });
+});
+
+describe('veneer reservation', () => {
+  /** main in .text calls callee in `calleeSection` (created with `prot`); returns the linked graph. */
+  async function link(prot: MemProt, calleeSize = 4) {
+    const graph = aarch64Graph('reserve.o');
+    const text = graph.createSection('.text', MemProt.Read | MemProt.Exec);
+    const content = new Uint8Array(4);
+    new DataView(content.buffer).setUint32(0, BL, true);
+    const block = graph.createContentBlock(text, content, 0, 4, 0);
+    graph.addDefinedSymbol(block, 0, 'main', 4, Linkage.Strong, Scope.Default, true, true);
+    const other = graph.createSection('.text.other', prot);
+    const calleeBlock = graph.createZeroFillBlock(other, calleeSize, 0, 4, 0);
+    const callee = graph.addDefinedSymbol(calleeBlock, 0, 'callee', 4, Linkage.Strong, Scope.Default, true, true);
+    block.appendEdge(K.Branch26PCRel, 0, callee, 0);
+    const result = await linkGraphInSlab(graph, { slabSize: 256 * 1024 * 1024 });
+    expect(result.error).toBeUndefined();
+    return graph;
+  }
+  const veneerSlots = (graph: ReturnType<typeof aarch64Graph>) => {
+    const section = graph.findSectionByName(VENEERS_SECTION_NAME);
+    return section === undefined ? 0 : [...section.blocks].reduce((n, b) => n + b.size / VENEER_SIZE, 0);
+  };
+
+  it('reserves nothing for a callee in the same segment when the segment spans less than the reach', async () => {
+    expect(veneerSlots(await link(MemProt.Read | MemProt.Exec))).toBe(0);
+  });
+  it('reserves a slot when the segment may span more than ±128 MiB', async () => {
+    expect(veneerSlots(await link(MemProt.Read | MemProt.Exec, 130 * 1024 * 1024))).toBe(1);
+  });
+  it('reserves a slot for a callee in another segment', async () => {
+    expect(veneerSlots(await link(MemProt.Read | MemProt.Write | MemProt.Exec))).toBe(1);
   });
 });

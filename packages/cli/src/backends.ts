@@ -11,6 +11,7 @@ import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { createMachOBackend } from '@jitlink/macho';
 import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
 import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
+import { arm64MachO } from '@jitlink/arch-arm64/macho';
 import { aarch64Coff } from '@jitlink/arch-arm64/coff';
 
 /** Backends this command knows. */
@@ -20,6 +21,7 @@ export function createDefaultRegistry(): BackendRegistry {
   registry.register(createMachOBackend(x86_64MachO));
   registry.register(createElfBackend(aarch64Elf));
   registry.register(createElfBackend(aarch64BEElf));
+  registry.register(createMachOBackend(arm64MachO));
   registry.register(createCoffBackend(x86_64Coff));
   registry.register(createCoffBackend(aarch64Coff));
   return registry;

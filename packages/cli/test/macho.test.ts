@@ -7,7 +7,7 @@
  * subsections shows in -show-graphs; universal files by -triple.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, requireOrSkip } from './corpus.js';
@@ -196,6 +196,80 @@ test('a clang-19 MachO object of another corpus source links (it got the planned
   const r = await runCli(['-noexec', object]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
+});
+
+describe('MachO arm64', () => {
+  const ARM64_ASM = join(CORPUS, 'asm/arm64');
+  const arm64AsmTests = readdirSync(ARM64_ASM)
+    .filter((f) => f.endsWith('.s'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+  const ARM64_SLAB = ['-noexec', '-slab-allocate', '100Kb', '-slab-address', '0x10000', '-slab-page-size', '4096'];
+  const ARM64_ABS = ['-abs', '_extern_far=0x100000000000', '-abs', '__tlv_bootstrap=0x200000000000'];
+  const arm64CheckArgs = (name: string) => [...ARM64_SLAB, ...ARM64_ABS, '-check', join(ARM64_ASM, `${name}.s`), join(ARM64_ASM, `${name}.o`)];
+  // The 64-bit absolute form of POINTER_TO_GOT: llvm-jitlink-19 reads only the 32-bit pc-relative one.
+  const NOT_IN_LLVM = ['ARM64_RELOC_POINTER_TO_GOT_64'];
+
+  test('there is an assembly test per ARM64_RELOC type', () => {
+    const types = ['UNSIGNED', 'SUBTRACTOR', 'BRANCH26', 'PAGE21', 'PAGEOFF12', 'GOT_LOAD_PAGE21', 'GOT_LOAD_PAGEOFF12', 'POINTER_TO_GOT'];
+    for (const t of [...types, 'TLVP_LOAD_PAGE21', 'TLVP_LOAD_PAGEOFF12', 'ADDEND']) expect(arm64AsmTests).toContain(`ARM64_RELOC_${t}`);
+  });
+
+  test.each(arm64AsmTests)('%s passes its checks', async (name) => {
+    const r = await runCli(arm64CheckArgs(name));
+    expect(r.stderr).toMatch(/^jitlink-check: \d+ checks? passed\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  test('llvm-jitlink-19 passes the same check files, but for the relocation form it does not read', () => {
+    if (!llvmJitlink()) return;
+    for (const name of arm64AsmTests) {
+      const r = spawnSync('llvm-jitlink-19', arm64CheckArgs(name), { encoding: 'utf8' });
+      if (NOT_IN_LLVM.includes(name)) {
+        expect({ name, stderr: r.stderr, status: r.status }).toEqual({ name, stderr: expect.stringContaining('Unsupported arm64 relocation'), status: 1 });
+      } else {
+        expect({ name, stderr: r.stderr, status: r.status }).toEqual({ name, stderr: '', status: 0 });
+      }
+    }
+  });
+
+  const objects = PROGRAMS.flatMap((p) => VARIANTS.flatMap((v) => p.objects.map((o) => join(CORPUS, 'arm64', v, p.name, o))));
+  test('every clang-19 arm64 corpus object links under -noexec, with ours and llvm-jitlink-19', async () => {
+    const results = await mapLimit(objects, 2, (o) => runCli(['-noexec', '-phony-externals', o]));
+    results.forEach((r, i) => expect({ object: objects[i], stderr: r.stderr, code: r.code }).toEqual({ object: objects[i], stderr: '', code: 0 }));
+    if (!llvmJitlink()) return;
+    for (const o of objects) {
+      const r = spawnSync('llvm-jitlink-19', ['-noexec', '-phony-externals', o], { encoding: 'utf8' });
+      expect({ object: o, stderr: r.stderr, status: r.status }).toEqual({ object: o, stderr: '', status: 0 });
+    }
+  });
+
+  test('archive members are arm64 MachO objects too: linked when the program needs them', async () => {
+    const dir = join(CORPUS, 'arm64/O2/multi');
+    const r = await runCli(['-noexec', '-phony-externals', '-show-addrs', join(dir, 'multi_main.o'), '-L', dir, '-lmulti_util']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/_bump = 0x[0-9a-f]{16}/);
+  });
+
+  test('-triple chooses the arm64 slice of a universal file', async () => {
+    const r = await runCli(['-noexec', '-triple', 'arm64-apple-macosx', '-show-graphs', '.*', join(CORPUS, 'universal/hello.o')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/arm64-apple-macosx/);
+  });
+
+  // Darwin's arm64 ABI passes variadic arguments on the stack, Linux's in registers: only programs
+  // whose calls to the host's C library pass no variadic argument run right (hello: puts, or printf
+  // of the format alone).
+  const AARCH64_EXECUTOR = join(REPO_ROOT, 'packages/executor-remote/dist/native/jitlink-executor-aarch64-qemu');
+  test.each(VARIANTS)('%s/hello runs in the aarch64 executor under qemu and prints what its native build prints', async (v) => {
+    if (!requireOrSkip(existsSync(AARCH64_EXECUTOR), 'the aarch64 jitlink-executor was not built (needs aarch64-linux-gnu-gcc and qemu-aarch64)')) return;
+    const r = await runCli([`-oop-executor=${AARCH64_EXECUTOR}`, join(CORPUS, 'arm64', v, 'hello/hello.o')], 120_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(EXPECTED, 'hello.stdout'), 'utf8'));
+    expect(r.code).toBe(0);
+  }, 180_000);
 });
 
 describe('the entry point as the objects spell it comes from the backends, not the command', () => {

@@ -30,7 +30,7 @@ export const KNOWN_BACKENDS: readonly KnownBackend[] = [
   { format: 'elf', arch: 'aarch64', packages: ['@jitlink/elf', '@jitlink/arch-arm64'], since: '0.2.0' },
   { format: 'elf', arch: 'aarch64_be', packages: ['@jitlink/elf', '@jitlink/arch-arm64'], since: '0.2.0' },
   { format: 'macho', arch: 'x86_64', packages: ['@jitlink/macho', '@jitlink/arch-x86-64'], since: '0.2.0' },
-  { format: 'macho', arch: 'arm64', packages: ['@jitlink/macho', '@jitlink/arch-arm64'], plannedIn: '@jitlink/macho' },
+  { format: 'macho', arch: 'arm64', packages: ['@jitlink/macho', '@jitlink/arch-arm64'], since: '0.2.0' },
   { format: 'coff', arch: 'x86_64', packages: ['@jitlink/coff', '@jitlink/arch-x86-64'], since: '0.2.0' },
   { format: 'coff', arch: 'aarch64', packages: ['@jitlink/coff', '@jitlink/arch-arm64'], since: '0.2.0' },
 ];

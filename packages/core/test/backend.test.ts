@@ -158,11 +158,10 @@ describe('backend registry and createLinkGraph', () => {
         'a.o',
         'a.o: ELF/aarch64 object: install @jitlink/elf and @jitlink/arch-arm64 (0.2.0 or later), and register the backend they compose',
       ],
-      // Planned: installing packages would not help yet.
       [
         machoHeader(0xfeedfacf, 0x0100000c),
         'm.o',
-        'm.o: MachO/arm64 object: not supported yet by this version of jitlink-ts; the backend is planned in @jitlink/macho (with @jitlink/arch-arm64)',
+        'm.o: MachO/arm64 object: install @jitlink/macho and @jitlink/arch-arm64 (0.2.0 or later), and register the backend they compose',
       ],
       [
         coff,

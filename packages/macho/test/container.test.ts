@@ -37,7 +37,7 @@ describe('thin MachO objects of the corpus', () => {
   test.each(thin)('%s: header, sections and symbols', (rel) => {
     const m = parseMachO(corpusObject(rel), rel);
     expect(m.header.fileType).toBe(MH_OBJECT);
-    expect(m.header.cpuType).toBe(rel.startsWith('arm64/') ? CPU_TYPE_ARM64 : CPU_TYPE_X86_64);
+    expect(m.header.cpuType).toBe(rel.startsWith('arm64/') || rel.startsWith('asm/arm64/') ? CPU_TYPE_ARM64 : CPU_TYPE_X86_64);
     expect(m.sections.map((s) => s.fullName)).toContain('__TEXT,__text');
     const defines = rel.includes('multi_util') ? '_bump' : rel.includes('tlv_vars') ? '_tlv_counter' : '_main';
     expect(m.symbols.some((s) => s.name === defines)).toBe(true);

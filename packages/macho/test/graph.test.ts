@@ -90,7 +90,7 @@ describe('definitions read without a graph', () => {
       const p = join(dir, n);
       return statSync(p).isDirectory() ? x86(p) : n.endsWith('.o') ? [relative(CORPUS, p)] : [];
     });
-  const objects = [...x86(join(CORPUS, 'x86_64')), ...x86(join(CORPUS, 'asm'))];
+  const objects = [...x86(join(CORPUS, 'x86_64')), ...x86(join(CORPUS, 'asm/x86_64'))];
 
   test.each(objects)('%s: the same as the graph\'s', (rel) => {
     const definitions = readMachODefinitions(corpusObject(rel), recordingArch(), rel);

@@ -15,7 +15,13 @@ import {
   type PassConfiguration,
   type Symbol,
 } from '@jitlink/core';
-import { AARCH64_TLS_RELOCATIONS, aarch64TLSRelocationKind, getAArch64EdgeKindName, AArch64EdgeKinds as K } from '../edge-kinds.js';
+import {
+  AARCH64_TLS_RELOCATIONS,
+  aarch64EdgeKindInfo,
+  aarch64TLSRelocationKind,
+  getAArch64EdgeKindName,
+  AArch64EdgeKinds as K,
+} from '../edge-kinds.js';
 import { isAddSubImmediate, isLoadStoreUnsignedImm, isMoveWide, loadStoreScale, moveWideHalfword } from '../encoders.js';
 import { applyFixup } from '../fixups.js';
 import { addAArch64Passes } from '../passes.js';
@@ -106,10 +112,10 @@ export function aarch64RelocationTypeName(type: number): string {
   return RELOCATION_NAMES[type] ?? `unknown relocation type ${type}`;
 }
 
-/** The kind, and for instruction relocations what the instruction must be. */
+/** The kind (its width from the edge-kind table), and for instruction relocations what the instruction must be. */
 interface Mapping {
   kind: EdgeKind;
-  width: 2 | 4 | 8;
+  width: number;
   /** Move-wide group: the instruction's hw field must equal it. */
   group?: number;
   /** log2 access size a load/store must have (PageOffset12), or 'add'. */
@@ -117,66 +123,66 @@ interface Mapping {
 }
 
 const MAPPINGS: Mapping[] = [];
-function map(type: number, kind: EdgeKind, width: 2 | 4 | 8, extra: Omit<Mapping, 'kind' | 'width'> = {}): void {
-  MAPPINGS[type] = { kind, width, ...extra };
+function map(type: number, kind: EdgeKind, extra: Omit<Mapping, 'kind' | 'width'> = {}): void {
+  MAPPINGS[type] = { kind, width: aarch64EdgeKindInfo(kind)!.width, ...extra };
 }
 const R = R_AARCH64;
-map(R.ABS64, K.Pointer64, 8);
-map(R.ABS32, K.Pointer32, 4);
-map(R.ABS16, K.Pointer16, 2);
-map(R.PREL64, K.Delta64, 8);
-map(R.PREL32, K.Delta32, 4);
-map(R.PREL16, K.Delta16, 2);
-map(R.MOVW_UABS_G0, K.MoveWide16Unsigned, 4, { group: 0 });
-map(R.MOVW_UABS_G0_NC, K.MoveWide16, 4, { group: 0 });
-map(R.MOVW_UABS_G1, K.MoveWide16Unsigned, 4, { group: 1 });
-map(R.MOVW_UABS_G1_NC, K.MoveWide16, 4, { group: 1 });
-map(R.MOVW_UABS_G2, K.MoveWide16Unsigned, 4, { group: 2 });
-map(R.MOVW_UABS_G2_NC, K.MoveWide16, 4, { group: 2 });
-map(R.MOVW_UABS_G3, K.MoveWide16, 4, { group: 3 });
-map(R.MOVW_SABS_G0, K.MoveWide16Signed, 4, { group: 0 });
-map(R.MOVW_SABS_G1, K.MoveWide16Signed, 4, { group: 1 });
-map(R.MOVW_SABS_G2, K.MoveWide16Signed, 4, { group: 2 });
-map(R.MOVW_PREL_G0, K.MoveWide16PCRelSigned, 4, { group: 0 });
-map(R.MOVW_PREL_G0_NC, K.MoveWide16PCRel, 4, { group: 0 });
-map(R.MOVW_PREL_G1, K.MoveWide16PCRelSigned, 4, { group: 1 });
-map(R.MOVW_PREL_G1_NC, K.MoveWide16PCRel, 4, { group: 1 });
-map(R.MOVW_PREL_G2, K.MoveWide16PCRelSigned, 4, { group: 2 });
-map(R.MOVW_PREL_G2_NC, K.MoveWide16PCRel, 4, { group: 2 });
-map(R.MOVW_PREL_G3, K.MoveWide16PCRelSigned, 4, { group: 3 });
-map(R.LD_PREL_LO19, K.LDRLiteral19, 4);
-map(R.ADR_PREL_LO21, K.ADRLiteral21, 4);
+map(R.ABS64, K.Pointer64);
+map(R.ABS32, K.Pointer32);
+map(R.ABS16, K.Pointer16);
+map(R.PREL64, K.Delta64);
+map(R.PREL32, K.Delta32);
+map(R.PREL16, K.Delta16);
+map(R.MOVW_UABS_G0, K.MoveWide16Unsigned, { group: 0 });
+map(R.MOVW_UABS_G0_NC, K.MoveWide16, { group: 0 });
+map(R.MOVW_UABS_G1, K.MoveWide16Unsigned, { group: 1 });
+map(R.MOVW_UABS_G1_NC, K.MoveWide16, { group: 1 });
+map(R.MOVW_UABS_G2, K.MoveWide16Unsigned, { group: 2 });
+map(R.MOVW_UABS_G2_NC, K.MoveWide16, { group: 2 });
+map(R.MOVW_UABS_G3, K.MoveWide16, { group: 3 });
+map(R.MOVW_SABS_G0, K.MoveWide16Signed, { group: 0 });
+map(R.MOVW_SABS_G1, K.MoveWide16Signed, { group: 1 });
+map(R.MOVW_SABS_G2, K.MoveWide16Signed, { group: 2 });
+map(R.MOVW_PREL_G0, K.MoveWide16PCRelSigned, { group: 0 });
+map(R.MOVW_PREL_G0_NC, K.MoveWide16PCRel, { group: 0 });
+map(R.MOVW_PREL_G1, K.MoveWide16PCRelSigned, { group: 1 });
+map(R.MOVW_PREL_G1_NC, K.MoveWide16PCRel, { group: 1 });
+map(R.MOVW_PREL_G2, K.MoveWide16PCRelSigned, { group: 2 });
+map(R.MOVW_PREL_G2_NC, K.MoveWide16PCRel, { group: 2 });
+map(R.MOVW_PREL_G3, K.MoveWide16PCRelSigned, { group: 3 });
+map(R.LD_PREL_LO19, K.LDRLiteral19);
+map(R.ADR_PREL_LO21, K.ADRLiteral21);
 // The _NC form skips the ±4 GiB check in static linkers; a page delta that
 // does not fit is wrong either way, so both are checked.
-map(R.ADR_PREL_PG_HI21, K.Page21, 4);
-map(R.ADR_PREL_PG_HI21_NC, K.Page21, 4);
-map(R.ADD_ABS_LO12_NC, K.PageOffset12, 4, { access: 'add' });
-map(R.LDST8_ABS_LO12_NC, K.PageOffset12, 4, { access: 0 });
-map(R.LDST16_ABS_LO12_NC, K.PageOffset12, 4, { access: 1 });
-map(R.LDST32_ABS_LO12_NC, K.PageOffset12, 4, { access: 2 });
-map(R.LDST64_ABS_LO12_NC, K.PageOffset12, 4, { access: 3 });
-map(R.LDST128_ABS_LO12_NC, K.PageOffset12, 4, { access: 4 });
-map(R.TSTBR14, K.TestAndBranch14PCRel, 4);
-map(R.CONDBR19, K.CondBranch19PCRel, 4);
-map(R.JUMP26, K.Branch26PCRel, 4);
-map(R.CALL26, K.Branch26PCRel, 4);
-map(R.ADR_GOT_PAGE, K.RequestGOTAndTransformToPage21, 4);
-map(R.LD64_GOT_LO12_NC, K.RequestGOTAndTransformToPageOffset12, 4, { access: 3 });
-map(R.LD64_GOTPAGE_LO15, K.RequestGOTAndTransformToPageOffset15, 4, { access: 3 });
-map(R.GOTPCREL32, K.RequestGOTAndTransformToDelta32, 4);
+map(R.ADR_PREL_PG_HI21, K.Page21);
+map(R.ADR_PREL_PG_HI21_NC, K.Page21);
+map(R.ADD_ABS_LO12_NC, K.PageOffset12, { access: 'add' });
+map(R.LDST8_ABS_LO12_NC, K.PageOffset12, { access: 0 });
+map(R.LDST16_ABS_LO12_NC, K.PageOffset12, { access: 1 });
+map(R.LDST32_ABS_LO12_NC, K.PageOffset12, { access: 2 });
+map(R.LDST64_ABS_LO12_NC, K.PageOffset12, { access: 3 });
+map(R.LDST128_ABS_LO12_NC, K.PageOffset12, { access: 4 });
+map(R.TSTBR14, K.TestAndBranch14PCRel);
+map(R.CONDBR19, K.CondBranch19PCRel);
+map(R.JUMP26, K.Branch26PCRel);
+map(R.CALL26, K.Branch26PCRel);
+map(R.ADR_GOT_PAGE, K.RequestGOTAndTransformToPage21);
+map(R.LD64_GOT_LO12_NC, K.RequestGOTAndTransformToPageOffset12, { access: 3 });
+map(R.LD64_GOTPAGE_LO15, K.RequestGOTAndTransformToPageOffset15, { access: 3 });
+map(R.GOTPCREL32, K.RequestGOTAndTransformToDelta32);
 // -mcmodel=tiny: `ldr x0, :got:sym`, a literal load of the GOT entry.
-map(R.GOT_LD_PREL19, K.RequestGOTAndTransformToLDRLiteral19, 4);
+map(R.GOT_LD_PREL19, K.RequestGOTAndTransformToLDRLiteral19);
 // Thread-local relocations (elf/tls.ts lowers them); the supported ones have their instruction checked.
 AARCH64_TLS_RELOCATIONS.forEach((name, i) => {
   const rule = AARCH64_TLS_RULES[name];
   const group = rule && 'group' in rule ? rule.group : undefined;
-  map(FIRST_TLS_RELOCATION + i, aarch64TLSRelocationKind(name), 4, {
+  map(FIRST_TLS_RELOCATION + i, aarch64TLSRelocationKind(name), {
     ...(group !== undefined ? { group } : {}),
     ...(rule?.access !== undefined ? { access: rule.access } : {}),
   });
 });
 // A thread-local variable's offset in its module's block, in debug info (DW_OP_GNU_push_tls_address).
-map(R.TLS_DTPREL, K.DTPOff64, 8);
+map(R.TLS_DTPREL, K.DTPOff64);
 const TLSDESC_CALL = FIRST_TLS_RELOCATION + AARCH64_TLS_RELOCATIONS.indexOf('TLSDESC_CALL');
 
 /** Adds the edge for one R_AARCH64_* relocation. */

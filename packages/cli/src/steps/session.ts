@@ -104,10 +104,12 @@ function memoryManagerFor(options: CliOptions, executor: ExecutorProcessControl)
  */
 function refuseCodeForAnotherExecutor(executorTriple: string): Plugin {
   const executorArch = archOfTriple(executorTriple);
+  // MachO names AArch64 "arm64": the same instructions.
+  const sameArch = (arch: string) => arch === executorArch || (arch === 'arm64' && executorArch === 'aarch64');
   return {
     modifyPassConfig: (_mr, graph) => {
       const arch = archOfTriple(graph.triple);
-      if (arch !== executorArch) {
+      if (!sameArch(arch)) {
         throw new JITLinkError(
           'UnsupportedFeature',
           `${graph.name}: ${arch} code cannot run in this ${executorArch} executor (link it with -noexec, or run it with -oop-executor=<an ${arch} executor>)`,

@@ -1,0 +1,257 @@
+/**
+ * MachO/arm64: maps ARM64_RELOC_* relocations onto the AArch64 edge kinds
+ * (see the package README for the table) and supplies the MachO default
+ * passes. The MachO container is read by @jitlink/macho; this module only
+ * says what each relocation means. Instructions carry no addend on arm64: an
+ * ARM64_RELOC_ADDEND entry before a BRANCH26, PAGE21 or PAGEOFF12 gives it.
+ */
+import type { MachOArchSupport, MachORelocation, MachORelocationContext } from '@jitlink/macho';
+import {
+  createEHFrameEdgeFixerPass,
+  createEHFrameNullTerminatorPass,
+  createEHFrameSplitterPass,
+  JITLinkError,
+  type EdgeKind,
+  type LinkGraph,
+  type LinkTarget,
+  type PassConfiguration,
+  type Symbol,
+} from '@jitlink/core';
+import { getAArch64EdgeKindName, AArch64EdgeKinds as K } from '../edge-kinds.js';
+import { isADRP, isBranch26, isLoadStoreUnsignedImm, loadStoreScale, pageOffset12Scale } from '../encoders.js';
+import { applyFixup } from '../fixups.js';
+import { addAArch64Passes } from '../passes.js';
+import { aarch64Tools } from '../tools.js';
+
+export const CPU_TYPE_ARM64 = 0x0100000c;
+
+/** ARM64_RELOC_* numbers (mach-o/arm64/reloc.h). */
+export const ARM64_RELOC = {
+  UNSIGNED: 0,
+  SUBTRACTOR: 1,
+  BRANCH26: 2,
+  PAGE21: 3,
+  PAGEOFF12: 4,
+  GOT_LOAD_PAGE21: 5,
+  GOT_LOAD_PAGEOFF12: 6,
+  POINTER_TO_GOT: 7,
+  TLVP_LOAD_PAGE21: 8,
+  TLVP_LOAD_PAGEOFF12: 9,
+  ADDEND: 10,
+  AUTHENTICATED_POINTER: 11,
+} as const;
+
+const NAMES: string[] = [];
+for (const [key, value] of Object.entries(ARM64_RELOC)) NAMES[value] = `ARM64_RELOC_${key}`;
+
+/** "ARM64_RELOC_PAGE21" for 3; "unknown relocation type N" outside the known set. */
+export function arm64MachORelocationTypeName(type: number): string {
+  return NAMES[type] ?? `unknown relocation type ${type}`;
+}
+
+function describe(rel: MachORelocation): string {
+  return `${arm64MachORelocationTypeName(rel.type)} (pcrel=${rel.pcrel ? 1 : 0}, length=${rel.length}, extern=${rel.extern ? 1 : 0})`;
+}
+
+function unsupported(rel: MachORelocation, ctx: MachORelocationContext): never {
+  throw new JITLinkError('UnsupportedRelocation', `unsupported relocation ${describe(rel)} at offset 0x${rel.address.toString(16)} of ${ctx.sectionName}`, {
+    file: ctx.file,
+    section: ctx.sectionName,
+    offset: rel.entryOffset,
+  });
+}
+
+/** The instruction word at the fixup (always little-endian). */
+function readWord(ctx: MachORelocationContext): number {
+  const c = ctx.block.getContent();
+  return new DataView(c.buffer, c.byteOffset, c.byteLength).getUint32(ctx.offsetInBlock, true);
+}
+
+/**
+ * The implicit addend of a data field of 2^length bytes: 32-bit unsigned, or
+ * 64-bit signed, which must be exact as a double (2^63, the high bit C++
+ * type_info names get on arm64 Darwin, is).
+ */
+function readStored(ctx: MachORelocationContext, rel: MachORelocation): number {
+  const c = ctx.block.getContent();
+  const view = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  if (rel.length === 2) return view.getUint32(ctx.offsetInBlock, true);
+  const v = view.getBigInt64(ctx.offsetInBlock, true);
+  const value = Number(v);
+  if (BigInt(value) !== v) ctx.error(rel, `implicit addend ${v} is not representable`);
+  return value;
+}
+
+/** What each instruction relocation needs: its fields, the kind, and the instruction it patches. */
+interface InstructionMapping {
+  pcrel: boolean;
+  kind: EdgeKind;
+  /** Whether an ARM64_RELOC_ADDEND may precede it. */
+  takesAddend: boolean;
+  /** Why the word cannot carry the relocation, or undefined if it can. */
+  problem(word: number): string | undefined;
+}
+
+const adrp = (w: number): string | undefined => (isADRP(w) ? undefined : 'an ADRP');
+const ldr64 = (w: number): string | undefined =>
+  isLoadStoreUnsignedImm(w) && loadStoreScale(w) === 3 ? undefined : 'a 64-bit LDR (unsigned offset)';
+
+const INSTRUCTIONS: Partial<Record<number, InstructionMapping>> = {
+  [ARM64_RELOC.BRANCH26]: { pcrel: true, kind: K.Branch26PCRel, takesAddend: true, problem: (w) => (isBranch26(w) ? undefined : 'a B or BL') },
+  [ARM64_RELOC.PAGE21]: { pcrel: true, kind: K.Page21, takesAddend: true, problem: adrp },
+  // Scaled by the access size of the load/store it patches (none for ADD).
+  [ARM64_RELOC.PAGEOFF12]: {
+    pcrel: false,
+    kind: K.PageOffset12,
+    takesAddend: true,
+    problem: (w) => (pageOffset12Scale(w) !== undefined ? undefined : 'an ADD (immediate) or a load/store (unsigned offset)'),
+  },
+  [ARM64_RELOC.GOT_LOAD_PAGE21]: { pcrel: true, kind: K.RequestGOTAndTransformToPage21, takesAddend: false, problem: adrp },
+  [ARM64_RELOC.GOT_LOAD_PAGEOFF12]: { pcrel: false, kind: K.RequestGOTAndTransformToPageOffset12, takesAddend: false, problem: ldr64 },
+  [ARM64_RELOC.TLVP_LOAD_PAGE21]: { pcrel: true, kind: K.RequestTLVPAndTransformToPage21, takesAddend: false, problem: adrp },
+  [ARM64_RELOC.TLVP_LOAD_PAGEOFF12]: { pcrel: false, kind: K.RequestTLVPAndTransformToPageOffset12, takesAddend: false, problem: ldr64 },
+};
+
+/** Adds the edge(s) for relocations[index]; returns the entries consumed (2 for ADDEND and SUBTRACTOR pairs). */
+export function addArm64MachORelocationEdges(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): number {
+  let rel = relocations[index]!;
+  let addend = 0;
+  let consumed = 1;
+  if (rel.type === ARM64_RELOC.ADDEND) {
+    if (rel.pcrel || rel.extern || rel.length !== 2) unsupported(rel, ctx);
+    const next = relocations[index + 1];
+    const partner = next === undefined ? undefined : INSTRUCTIONS[next.type];
+    if (next === undefined || next.address !== rel.address || partner === undefined || !partner.takesAddend) {
+      ctx.error(rel, 'ARM64_RELOC_ADDEND is not followed by a BRANCH26, PAGE21 or PAGEOFF12 at the same address');
+    }
+    // r_symbolnum holds the addend: 24 bits, signed.
+    addend = (rel.symbolNumber << 8) >> 8;
+    rel = next;
+    consumed = 2;
+  }
+  const { block, offsetInBlock: offset } = ctx;
+  let kind: EdgeKind;
+  let target: Symbol;
+  const instruction = INSTRUCTIONS[rel.type];
+  if (instruction !== undefined) {
+    if (rel.pcrel !== instruction.pcrel || rel.length !== 2) unsupported(rel, ctx);
+    // The assembler names a symbol for every instruction relocation (a temporary label becomes its atom's symbol plus an ADDEND).
+    if (!rel.extern) ctx.error(rel, `${arm64MachORelocationTypeName(rel.type)} must be extern`);
+    const word = readWord(ctx);
+    const problem = instruction.problem(word);
+    if (problem !== undefined) {
+      ctx.error(rel, `applies to instruction 0x${word.toString(16).padStart(8, '0')} at offset 0x${rel.address.toString(16)}, which is not ${problem}`);
+    }
+    kind = instruction.kind;
+    target = ctx.symbolByIndex(rel.symbolNumber, rel);
+  } else {
+    switch (rel.type) {
+      case ARM64_RELOC.UNSIGNED: {
+        if (rel.pcrel || (rel.length !== 3 && rel.length !== 2)) unsupported(rel, ctx);
+        const stored = readStored(ctx, rel);
+        if (rel.extern) {
+          target = ctx.symbolByIndex(rel.symbolNumber, rel);
+          addend = stored;
+        } else {
+          // No symbol: the stored value is the target's address in the object.
+          target = ctx.symbolByAddress(rel.symbolNumber, stored, rel);
+          addend = stored - target.address;
+        }
+        kind = rel.length === 3 ? K.Pointer64 : K.Pointer32;
+        break;
+      }
+      case ARM64_RELOC.POINTER_TO_GOT:
+        // `.long sym@GOT - .` (personality pointers in __eh_frame) or `.quad sym@GOT`.
+        if (rel.pcrel && rel.length === 2) kind = K.RequestGOTAndTransformToDelta32;
+        else if (!rel.pcrel && rel.length === 3) kind = K.RequestGOTAndTransformToPointer64;
+        else unsupported(rel, ctx);
+        if (!rel.extern) ctx.error(rel, 'ARM64_RELOC_POINTER_TO_GOT must be extern');
+        target = ctx.symbolByIndex(rel.symbolNumber, rel);
+        break;
+      case ARM64_RELOC.SUBTRACTOR:
+        addSubtractor(relocations, index, ctx);
+        return 2;
+      default:
+        unsupported(rel, ctx);
+    }
+  }
+  block.appendEdge(kind, offset, target, addend);
+  return consumed;
+}
+
+/**
+ * SUBTRACTOR (B) followed by UNSIGNED (A) at the same address: the field
+ * becomes A - B + stored. One of A and B must lie in the patched block; the
+ * edge targets the other (Delta from B's block, NegDelta from A's).
+ */
+function addSubtractor(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): void {
+  const sub = relocations[index]!;
+  const next = relocations[index + 1];
+  if (next === undefined || next.type !== ARM64_RELOC.UNSIGNED || next.address !== sub.address) {
+    ctx.error(sub, 'ARM64_RELOC_SUBTRACTOR is not followed by its ARM64_RELOC_UNSIGNED partner at the same address');
+  }
+  if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
+    ctx.error(sub, `ARM64_RELOC_SUBTRACTOR pair has mismatched or pc-relative fields (${describe(sub)}, ${describe(next)})`);
+  }
+  const is64 = sub.length === 3;
+  // Both widths read signed: the stored value is an offset.
+  let stored = is64 ? readStored(ctx, sub) : readStored(ctx, sub) | 0;
+  if (!sub.extern) ctx.error(sub, 'ARM64_RELOC_SUBTRACTOR must be extern');
+  const from = ctx.symbolByIndex(sub.symbolNumber, sub);
+  let to: Symbol;
+  if (next.extern) to = ctx.symbolByIndex(next.symbolNumber, next);
+  else {
+    // Without a symbol for A, the stored value holds A's address plus the addend: find A by it.
+    to = ctx.symbolByAddress(next.symbolNumber, stored, next);
+    stored -= to.address;
+  }
+  const P = ctx.fixupAddress;
+  const block = ctx.block;
+  if (from.isDefined() && from.block === block) {
+    block.appendEdge(is64 ? K.Delta64 : K.Delta32, ctx.offsetInBlock, to, stored + (P - from.address));
+  } else if (to.isDefined() && to.block === block) {
+    block.appendEdge(is64 ? K.NegDelta64 : K.NegDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
+  } else {
+    ctx.error(sub, `ARM64_RELOC_SUBTRACTOR must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
+  }
+}
+
+const EH_FRAME_SECTION = '__TEXT,__eh_frame';
+
+/** MachO/arm64 default passes: eh-frame records, then the AArch64 GOT/stubs, relaxation and veneers. */
+export function addMachOArm64Passes(_graph: LinkGraph, config: PassConfiguration): void {
+  config.prePrunePasses.push(
+    createEHFrameSplitterPass(EH_FRAME_SECTION),
+    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
+      pointer32: K.Pointer32,
+      pointer64: K.Pointer64,
+      delta32: K.Delta32,
+      delta64: K.Delta64,
+      negDelta32: K.NegDelta32,
+      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+    }),
+    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
+  );
+  addAArch64Passes(config);
+}
+
+export const machoArm64Target: LinkTarget = {
+  applyFixup,
+  addDefaultPasses: addMachOArm64Passes,
+};
+
+/** The arm64 half of the MachO/arm64 backend: pass it to `createMachOBackend`. */
+export const arm64MachO: MachOArchSupport = {
+  cpuType: CPU_TYPE_ARM64,
+  arch: 'arm64',
+  packageName: '@jitlink/arch-arm64',
+  triple(platform, minOS) {
+    const os = platform === undefined || platform === 'macos' ? 'macosx' : platform;
+    return `arm64-apple-${os}${minOS ?? ''}`;
+  },
+  getEdgeKindName: getAArch64EdgeKindName,
+  relocationTypeName: arm64MachORelocationTypeName,
+  addRelocationEdges: addArm64MachORelocationEdges,
+  target: machoArm64Target,
+  tools: aarch64Tools,
+};
