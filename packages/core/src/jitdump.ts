@@ -9,17 +9,24 @@ import { JITLinkError } from './errors.js';
 
 /** "JiTD" read as a 32-bit integer. */
 export const JITDUMP_MAGIC = 0x4a695444;
+/** The jitdump format version written and read. */
 export const JITDUMP_VERSION = 1;
+/** Bytes of the file header. */
 export const JITDUMP_HEADER_SIZE = 40;
-/** Record ids. */
+/** Record id: code was loaded (name, address, bytes). */
 export const JIT_CODE_LOAD = 0;
+/** Record id: code moved. */
 export const JIT_CODE_MOVE = 1;
+/** Record id: line table of loaded code. */
 export const JIT_CODE_DEBUG_INFO = 2;
+/** Record id: the file ends. */
 export const JIT_CODE_CLOSE = 3;
+/** Record id: unwind tables of loaded code. */
 export const JIT_CODE_UNWINDING_INFO = 4;
 const RECORD_HEADER_SIZE = 16;
 const CODE_LOAD_FIXED_SIZE = RECORD_HEADER_SIZE + 40;
 
+/** What a jitdump file header holds (magic, version and size are implied). */
 export interface JitdumpHeader {
   /** ELF e_machine of the code. */
   elfMachine: number;
@@ -29,6 +36,7 @@ export interface JitdumpHeader {
   flags?: bigint;
 }
 
+/** A function of JIT'd code, as a JIT_CODE_LOAD record describes it. */
 export interface JitCodeLoad {
   pid: number;
   tid: number;
@@ -92,6 +100,7 @@ export function perfMapLine(address: bigint, size: number, name: string): string
   return `${address.toString(16)} ${size.toString(16)} ${name}\n`;
 }
 
+/** One record of a jitdump file as read back. */
 export interface JitdumpRecord {
   id: number;
   timestamp: bigint;
@@ -101,6 +110,7 @@ export interface JitdumpRecord {
   load?: Omit<JitCodeLoad, 'timestamp'> & { vma: bigint };
 }
 
+/** A jitdump file as read back: its header and records. */
 export interface Jitdump {
   header: JitdumpHeader & { version: number };
   records: JitdumpRecord[];

@@ -29,10 +29,12 @@ export interface ThreadLocalResolver {
 
 const resolvers = new WeakMap<object, ThreadLocalResolver>();
 
+/** Gives `graph` the resolver its TLS fixups ask (a platform sets it for each graph it links). */
 export function setThreadLocalResolver(graph: object, resolver: ThreadLocalResolver): void {
   resolvers.set(graph, resolver);
 }
 
+/** The resolver set for `graph`, if any. */
 export function getThreadLocalResolver(graph: object): ThreadLocalResolver | undefined {
   return resolvers.get(graph);
 }
