@@ -25,9 +25,12 @@ export default {
     tsconfig: 'tsconfig.lib.json',
     excludePrivate: true,
     excludeInternal: true,
+    // No links to a hosted repository: a clone's remote (or none) is not one typedoc can link to.
+    disableSources: true,
     // Types a package's public declarations mention but intentionally does not
     // export are listed in that package's typedoc.json (intentionallyNotExported).
   },
   readme: 'none',
+  disableSources: true,
   out: 'docs/api',
 };
