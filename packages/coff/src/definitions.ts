@@ -97,9 +97,10 @@ export function readCoffDefinitions(bytes: Uint8Array, arch: CoffArchSupport, fi
       continue;
     }
     if (!external && cs.storageClass !== IMAGE_SYM_CLASS_STATIC && cs.storageClass !== IMAGE_SYM_CLASS_LABEL) continue;
-    if (!isLoadedCoffSection(sec!)) continue;
-    const callable = cs.type >> 4 === IMAGE_SYM_DTYPE_FUNCTION || (sec!.characteristics & IMAGE_SCN_CNT_CODE) !== 0;
-    if (cs.sectionDefinition !== undefined || (cs.storageClass === IMAGE_SYM_CLASS_STATIC && cs.value === 0 && cs.name === sec!.name)) {
+    // A section number below -2 names no section: skipped, as the graph builder skips it.
+    if (sec === undefined || !isLoadedCoffSection(sec)) continue;
+    const callable = cs.type >> 4 === IMAGE_SYM_DTYPE_FUNCTION || (sec.characteristics & IMAGE_SCN_CNT_CODE) !== 0;
+    if (cs.sectionDefinition !== undefined || (cs.storageClass === IMAGE_SYM_CLASS_STATIC && cs.value === 0 && cs.name === sec.name)) {
       // The section's own symbol: an anonymous definition of the whole section.
       entries[cs.index] = { name: cs.name, defined: true, callable: false };
       continue;

@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LinkedGraphsCheckerContext, runCheckFile, scanCheckLines, toBigInt } from '@jitlink/core';
+import { LinkedGraphsCheckerContext, runCheckFile, toBigInt } from '@jitlink/core';
+import { scanCheckLines } from '@jitlink/core/internal';
 import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64LinkTarget, x86_64Tools } from '@jitlink/arch-x86-64';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';

@@ -23,3 +23,5 @@ export {
 export { joinErrors } from '../errors.js';
 export { validateSegmentsRequest } from '../memory-manager.js';
 export { decodeName, escapeName } from '../names.js';
+// jitlink-check's line scanner, for the check-expression fuzz target.
+export { scanCheckLines, type CheckLine } from '../check/checker.js';
