@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { file, needs, platform, tool } from '@jitlink/test-support';
 import { parseOptions } from '../src/options.js';
 import { CLI, REPO_ROOT } from './corpus.js';
+import { runCli } from './run-cli.js';
 
 const LIVE = join(REPO_ROOT, 'test-corpus/obj/live');
 const SOURCES = join(REPO_ROOT, 'test-corpus/src/live');
@@ -72,6 +73,12 @@ describe('--watch options', () => {
     expect(() => parseOptions(['--watch', '-noexec', 'a.o'])).toThrow('--watch runs the program: it cannot be combined with -noexec');
     expect(() => parseOptions(['--watch', 'a.o', '-lz'])).toThrow('--watch takes object and source files only (not -library)');
     expect(() => parseOptions(['--compile', 'cc', 'a.c'])).toThrow('--compile is for --watch');
+  });
+
+  needs(file(CLI)).test('a missing input is reported in words before anything runs', async () => {
+    const missing = join(tmpdir(), 'jitlink-watch-no-such-input.o');
+    const result = await runCli(['--watch', missing]);
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `jitlink: error: cannot read ${missing}: No such file or directory\n` });
   });
 });
 

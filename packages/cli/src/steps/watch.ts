@@ -6,12 +6,13 @@
  * Ctrl-C ends the program as exit() would: exit handlers and finalizers run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { JITLinkError, toError } from '@jitlink/core';
 import { exitProcessNow, JSFunctions, SelfExecutorProcessControl } from '@jitlink/executor';
 import { absoluteSymbols, LiveObjects, ProcessSymbolsGenerator } from '@jitlink/orc';
+import { readInputFile } from '../file-source.js';
 import type { CliIO } from '../run.js';
 import type { CliOptions } from '../options.js';
 import type { Platform } from './platform.js';
@@ -58,6 +59,8 @@ export async function watchAndRun(options: CliOptions, ls: LinkSession, platform
   let onInterrupt: (() => void) | undefined;
   try {
     for (const input of inputs) {
+      // Read first: a missing or unreadable input is reported in words (cannot read <path>: <reason>).
+      readInputFile(input.path);
       input.seen = statSync(input.path);
       if (input.source) compile(options, input);
     }
@@ -71,7 +74,7 @@ export async function watchAndRun(options: CliOptions, ls: LinkSession, platform
       const notFromProcess = new Set([options.entry, 'main']);
       ls.main.addGenerator(new ProcessSymbolsGenerator(ls.executor, (n) => !notFromProcess.has(n)));
     }
-    for (const input of inputs) live.add(new Uint8Array(readFileSync(input.object)), input.path);
+    for (const input of inputs) live.add(readInputFile(input.object), input.path);
     const entry = await ls.session.lookupOne([ls.main], options.entry);
     if (ls.errors.length > 0) throw ls.errors[0];
     // The entry point's loop never leaves its object: replaced versions of it stay mapped.
@@ -84,7 +87,7 @@ export async function watchAndRun(options: CliOptions, ls: LinkSession, platform
     const replaceInput = async (input: WatchedInput): Promise<void> => {
       try {
         if (input.source) compile(options, input);
-        const result = await live.replace(input.path, new Uint8Array(readFileSync(input.object)));
+        const result = await live.replace(input.path, readInputFile(input.object));
         const parts = [`replaced ${result.replaced.join(', ') || 'nothing'}`];
         if (result.added.length) parts.push(`added ${result.added.join(', ')}`);
         if (result.dropped.length) parts.push(`dropped ${result.dropped.join(', ')}`);
