@@ -358,7 +358,7 @@ fi # x86_64
 # run under qemu-aarch64 against the same expected outputs. Without the cross
 # tools or the archives this part is skipped with a message, and fails under
 # CI=true.
-A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads tls_shared cxx sqlite_driver lua_driver zlib_driver)
+A64_PROGRAMS=(hello args multi commons weak ctors bss_big sections tls tls_threads cxx sqlite_driver lua_driver zlib_driver)
 A64_DEBIAN=${JITLINK_DEBIAN_ARM64:-$HERE/debian-arm64}
 A64_LIBDIR=$A64_DEBIAN/usr/lib/aarch64-linux-gnu
 declare -A A64_ARCHIVES=([sqlite_driver]=$A64_LIBDIR/libsqlite3.a [lua_driver]=$A64_LIBDIR/liblua5.4.a
