@@ -249,6 +249,12 @@ typedef struct {
   uint64_t arg_size;
 } call_t;
 
+/* A finalized segment's pages and their protection. */
+typedef struct {
+  uint64_t start, end;
+  int prot;
+} span_t;
+
 typedef struct {
   uintptr_t base;
   size_t size;
@@ -256,6 +262,9 @@ typedef struct {
   int finalized;
   call_t *deallocs;
   size_t ndeallocs;
+  int reserved_prot; /* of pages no finalized segment covers: read-write (copied), none (shared) */
+  span_t *spans;     /* sorted, disjoint */
+  size_t nspans;
 } reservation_t;
 
 static reservation_t *reservations;
@@ -268,14 +277,41 @@ static reservation_t *find_reservation(uintptr_t base) {
   return NULL;
 }
 
-/* True when [addr, addr + size) lies inside one live reservation. */
-static int in_reservation(uint64_t addr, uint64_t size) {
+/* The live reservation that [addr, addr + size) lies inside, or NULL. */
+static reservation_t *reservation_holding(uint64_t addr, uint64_t size) {
   for (size_t i = 0; i < nreservations; i++) {
     uint64_t b = reservations[i].base, s = reservations[i].size;
     if (addr >= b && addr - b <= s && size <= s - (addr - b))
-      return 1;
+      return &reservations[i];
   }
-  return 0;
+  return NULL;
+}
+
+/* True when every byte of [addr, addr + size) lies in one reservation, on pages whose
+   protection, as this executor set it, includes `want` (PROT_READ, PROT_WRITE, PROT_EXEC). */
+static int reserved_with(uint64_t addr, uint64_t size, int want) {
+  reservation_t *res = reservation_holding(addr, size);
+  if (!res)
+    return 0;
+  uint64_t at = addr, end = addr + size;
+  size_t i = 0;
+  while (i < res->nspans && res->spans[i].end <= at)
+    i++;
+  while (at < end) {
+    int prot;
+    uint64_t next;
+    if (i < res->nspans && res->spans[i].start <= at) {
+      prot = res->spans[i].prot;
+      next = res->spans[i++].end;
+    } else {
+      prot = res->reserved_prot;
+      next = i < res->nspans ? res->spans[i].start : end;
+    }
+    if ((prot & want) != want)
+      return 0;
+    at = next < end ? next : end;
+  }
+  return 1;
 }
 
 /* The C ABI of an LLVM wrapper function: result bytes inline up to 8, else on the heap. */
@@ -289,6 +325,9 @@ typedef struct {
 typedef wrapper_result_t (*wrapper_fn_t)(const char *arg, size_t size);
 
 static int dispatch_local(uint64_t tag, rd_t *args, buf_t *out);
+static void forget_eh_frames(uint64_t base, uint64_t size);
+static int is_action_function(uint64_t fn);
+static wrapper_fn_t exported_wrapper(uint64_t fn);
 
 /* Runs one allocation-action call; returns NULL or a malloc'd error message. */
 static char *run_action(const call_t *c) {
@@ -296,6 +335,12 @@ static char *run_action(const call_t *c) {
   rd_t r = {(const unsigned char *)c->arg, c->arg_size, 0, 1};
   rd_t res;
   wrapper_result_t wr;
+  if (!is_action_function(c->fn)) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "allocation action calls 0x%llx, which is not one of this executor's allocation-action functions",
+             (unsigned long long)c->fn);
+    return strdup(msg);
+  }
   int own = dispatch_local(c->fn, &r, &out);
   if (own < 0) {
     free(out.data);
@@ -304,7 +349,7 @@ static char *run_action(const call_t *c) {
   if (own) {
     res = (rd_t){(const unsigned char *)out.data, out.len, 0, 1};
   } else {
-    wr = ((wrapper_fn_t)(uintptr_t)c->fn)(c->arg, c->arg_size);
+    wr = exported_wrapper(c->fn)(c->arg, c->arg_size);
     if (wr.size == 0 && wr.data.ptr)
       return wr.data.ptr; /* out-of-band error: a C string */
     const char *bytes = wr.size <= sizeof(wr.data.inline_bytes) ? wr.data.inline_bytes : wr.data.ptr;
@@ -379,7 +424,7 @@ static void reserve(rd_t *r, buf_t *out, int low) {
     if (!reservations)
       die("out of memory");
   }
-  reservations[nreservations++] = (reservation_t){(uintptr_t)p, size, -1, 0, NULL, 0};
+  reservations[nreservations++] = (reservation_t){(uintptr_t)p, size, -1, 0, NULL, 0, PROT_READ | PROT_WRITE, NULL, 0};
   put_u8(out, 1);
   put_u64(out, (uint64_t)(uintptr_t)p);
 }
@@ -412,11 +457,20 @@ typedef struct {
   uint64_t content_size;
 } segment_t;
 
+static int by_address(const void *a, const void *b) {
+  uint64_t x = ((const segment_t *)a)->addr, y = ((const segment_t *)b)->addr;
+  return x < y ? -1 : x > y;
+}
+
+static uint64_t page_span(uint64_t size) { return (size + page_size - 1) / page_size * page_size; }
+
 static const char *apply_segments(reservation_t *res, segment_t *segs, uint64_t nsegs, int copy) {
+  /* In address order, so that overlaps show as neighbours: each page gets one protection,
+     which memory writes and eh-frame registration are checked against. */
+  qsort(segs, (size_t)nsegs, sizeof *segs, by_address);
   for (uint64_t i = 0; i < nsegs; i++) {
     segment_t *s = &segs[i];
-    if (!in_reservation(s->addr, s->size) || s->addr < res->base || s->addr - res->base > res->size ||
-        s->size > res->size - (s->addr - res->base))
+    if (s->addr < res->base || s->addr - res->base > res->size || s->size > res->size - (s->addr - res->base))
       return "segment lies outside its reservation";
     if (s->addr % page_size)
       return "segment is not page aligned";
@@ -424,11 +478,21 @@ static const char *apply_segments(reservation_t *res, segment_t *segs, uint64_t 
       return "segment content exceeds the segment size";
     if ((s->group & 2) && (s->group & 4))
       return "segment would be writable and executable at once";
+    if (i > 0 && segs[i - 1].addr + page_span(segs[i - 1].size) > s->addr)
+      return "segments overlap";
   }
+  span_t *spans = calloc(nsegs ? nsegs : 1, sizeof *spans);
+  if (!spans)
+    die("out of memory");
+  for (uint64_t i = 0; i < nsegs; i++)
+    spans[i] = (span_t){segs[i].addr, segs[i].addr + page_span(segs[i].size), prot_of(segs[i].group)};
+  free(res->spans);
+  res->spans = spans;
+  res->nspans = nsegs;
   for (uint64_t i = 0; i < nsegs; i++) {
     segment_t *s = &segs[i];
     char *dst = (char *)(uintptr_t)s->addr;
-    size_t span = (size_t)((s->size + page_size - 1) / page_size * page_size);
+    size_t span = (size_t)page_span(s->size);
     if (copy) {
       if (mprotect(dst, span, PROT_READ | PROT_WRITE))
         return "mprotect failed";
@@ -537,7 +601,9 @@ static const char *release(uint64_t base) {
   if (!res)
     return "deallocate of an unknown allocation";
   char *e = run_deallocs(res);
+  forget_eh_frames(res->base, res->size);
   munmap((void *)res->base, res->size);
+  free(res->spans);
   if (res->shm >= 0) {
     char name[64];
     snprintf(name, sizeof name, "/jitlink-executor-%ld-%d", (long)getpid(), res->shm);
@@ -609,7 +675,7 @@ static void w_shm_reserve(rd_t *r, buf_t *out) {
     if (!reservations)
       die("out of memory");
   }
-  reservations[nreservations++] = (reservation_t){(uintptr_t)p, size, counter - 1, 0, NULL, 0};
+  reservations[nreservations++] = (reservation_t){(uintptr_t)p, size, counter - 1, 0, NULL, 0, PROT_NONE, NULL, 0};
   put_u8(out, 1);
   put_u64(out, (uint64_t)(uintptr_t)p);
   put_cstr(out, name);
@@ -627,7 +693,13 @@ static void w_shm_deinitialize(rd_t *r, buf_t *out) {
   get_u64(r); /* instance */
   uint64_t n = get_count(r, 8);
   const char *err = NULL;
-  for (uint64_t i = 0; i < n && r->ok; i++) {
+  size_t start = r->pos;
+  for (uint64_t i = 0; i < n; i++)
+    get_u64(r);
+  if (!at_end(r))
+    return;
+  r->pos = start;
+  for (uint64_t i = 0; i < n; i++) {
     reservation_t *res = find_reservation((uintptr_t)get_u64(r));
     if (!res) {
       err = "deinitialize of an unknown allocation";
@@ -635,6 +707,12 @@ static void w_shm_deinitialize(rd_t *r, buf_t *out) {
     }
     char *e = run_deallocs(res);
     res->finalized = 0;
+    /* Back to reserved: no access, until initialized again. */
+    forget_eh_frames(res->base, res->size);
+    mprotect((void *)res->base, res->size, PROT_NONE);
+    free(res->spans);
+    res->spans = NULL;
+    res->nspans = 0;
     if (e) {
       static char msg[512];
       snprintf(msg, sizeof msg, "%s", e);
@@ -642,8 +720,6 @@ static void w_shm_deinitialize(rd_t *r, buf_t *out) {
       err = msg;
     }
   }
-  if (!at_end(r))
-    return;
   put_error(out, err);
 }
 
@@ -657,8 +733,8 @@ static void write_uints(rd_t *r, buf_t *out, size_t width) {
     uint64_t a = get_u64(r);
     for (size_t k = 0; k < width; k++)
       get_u8(r);
-    if (r->ok && !in_reservation(a, width))
-      hangup_with_error("memory write outside every reservation");
+    if (r->ok && !reserved_with(a, width, PROT_WRITE))
+      hangup_with_error("memory write outside every reservation, or to memory that is not writable");
   }
   if (!at_end(r))
     return;
@@ -689,8 +765,8 @@ static void w_write_buffers(rd_t *r, buf_t *out) {
   for (uint64_t i = 0; i < n && r->ok; i++) {
     uint64_t a = get_u64(r), len;
     get_bytes(r, &len);
-    if (r->ok && !in_reservation(a, len))
-      hangup_with_error("memory write outside every reservation");
+    if (r->ok && !reserved_with(a, len, PROT_WRITE))
+      hangup_with_error("memory write outside every reservation, or to memory that is not writable");
   }
   if (!at_end(r))
     return;
@@ -778,6 +854,29 @@ static void w_dylib_lookup(rd_t *r, buf_t *out) {
 
 /* ---- running code ------------------------------------------------------ */
 
+/* Code a controller may ask to run: an executable segment of a finalized reservation, or
+   an executable segment of a loaded object (the executor, its libraries: e.g. fflush). */
+static int in_loaded_code(struct dl_phdr_info *info, size_t size, void *data) {
+  uint64_t addr = *(const uint64_t *)data;
+  (void)size;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uint64_t start = (uint64_t)info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && addr >= start && addr - start < ph->p_memsz)
+      return 1;
+  }
+  return 0;
+}
+
+static int is_code(uint64_t fn) { return reserved_with(fn, 1, PROT_EXEC) || dl_iterate_phdr(in_loaded_code, &fn); }
+
+static void refuse_run(uint64_t fn) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "run of 0x%llx, which is not code (an executable segment of a finalized allocation or of a loaded library)",
+           (unsigned long long)fn);
+  hangup_with_error(msg);
+}
+
 static void w_run_as_main(rd_t *r, buf_t *out) {
   uint64_t fn = get_u64(r);
   uint64_t n = get_count(r, 8);
@@ -805,6 +904,8 @@ static void w_run_void(rd_t *r, buf_t *out) {
   uint64_t fn = get_u64(r);
   if (!at_end(r) || !fn)
     return;
+  if (!is_code(fn))
+    refuse_run(fn);
   ((void (*)(void))(uintptr_t)fn)();
   put_i32(out, 0);
 }
@@ -814,6 +915,8 @@ static void w_run_int(rd_t *r, buf_t *out) {
   int32_t arg = get_i32(r);
   if (!at_end(r) || !fn)
     return;
+  if (!is_code(fn))
+    refuse_run(fn);
   put_i32(out, ((int (*)(int))(uintptr_t)fn)(arg));
 }
 
@@ -1001,16 +1104,95 @@ static int find_unwinder(void) {
   return register_frame && deregister_frame;
 }
 
+/* The eh-frames registered, by start address. libgcc registers nothing for a frame whose
+   first word is 0 and skips deregistration when it reads 0 there; it aborts when asked to
+   deregister a frame it does not hold, and reads a frame's memory until it is deregistered.
+   So a frame is deregistered only if registered, with the first word it had then, and
+   releasing memory deregisters the frames in it. */
+typedef struct {
+  uint64_t start;
+  uint32_t word; /* first word when registered; 0: libgcc does not hold it */
+} eh_frame_t;
+static eh_frame_t *eh_frames;
+static size_t neh_frames;
+
+static ssize_t eh_frame_index(uint64_t start) {
+  for (size_t i = 0; i < neh_frames; i++)
+    if (eh_frames[i].start == start)
+      return (ssize_t)i;
+  return -1;
+}
+
+static uint32_t first_word(uint64_t start) {
+  uint32_t w;
+  memcpy(&w, (const void *)(uintptr_t)start, sizeof w);
+  return w;
+}
+
+/* The protection this executor gave the page holding `addr` (in a reservation). */
+static int prot_at(uint64_t addr) {
+  reservation_t *res = reservation_holding(addr, 1);
+  for (size_t i = 0; res && i < res->nspans; i++)
+    if (addr >= res->spans[i].start && addr < res->spans[i].end)
+      return res->spans[i].prot;
+  return res ? res->reserved_prot : PROT_NONE;
+}
+
+/* Takes frame `i` out of libgcc (if it holds it) and out of the list. */
+static void deregister_eh_frame(size_t i) {
+  eh_frame_t f = eh_frames[i];
+  eh_frames[i] = eh_frames[--neh_frames];
+  if (!f.word)
+    return;
+  char *page = (char *)(uintptr_t)(f.start / page_size * page_size);
+  size_t len = (size_t)(f.start + 4 - (uint64_t)(uintptr_t)page + page_size - 1) / page_size * page_size;
+  int prot = prot_at(f.start) & prot_at(f.start + 3);
+  int readable = prot & PROT_READ;
+  uint32_t now = readable ? first_word(f.start) : 0;
+  if (readable && now == f.word) {
+    deregister_frame((const void *)(uintptr_t)f.start);
+    return;
+  }
+  /* The controller changed or hid it: libgcc needs the first word it saw to let go. */
+  if (mprotect(page, len, PROT_READ | PROT_WRITE))
+    return;
+  now = first_word(f.start);
+  memcpy((void *)(uintptr_t)f.start, &f.word, 4);
+  deregister_frame((const void *)(uintptr_t)f.start);
+  memcpy((void *)(uintptr_t)f.start, &now, 4);
+  mprotect(page, len, prot);
+}
+
+static void forget_eh_frames(uint64_t base, uint64_t size) {
+  for (size_t i = neh_frames; i-- > 0;)
+    if (eh_frames[i].start >= base && eh_frames[i].start - base < size)
+      deregister_eh_frame(i);
+}
+
 static void eh_frame(rd_t *r, buf_t *out, int reg) {
   uint64_t start = get_u64(r), end = get_u64(r);
   if (!at_end(r))
     return;
-  if (end < start + 4 || !in_reservation(start, end - start))
-    put_error(out, "eh-frame range lies outside every reservation");
+  ssize_t known = eh_frame_index(start);
+  if (end < start || end - start < 4 || !reserved_with(start, end - start, PROT_READ))
+    put_error(out, "eh-frame range lies outside every reservation, or in memory that is not readable");
   else if (!find_unwinder())
     put_error(out, "no unwinder (libgcc_s.so.1) to register eh-frames with");
-  else {
-    (reg ? register_frame : deregister_frame)((const void *)(uintptr_t)start);
+  else if (reg && known >= 0)
+    put_error(out, "eh-frame registered twice");
+  else if (!reg && known < 0)
+    put_error(out, "deregistration of an eh-frame that is not registered");
+  else if (reg) {
+    uint32_t word = first_word(start);
+    if (word)
+      register_frame((const void *)(uintptr_t)start);
+    eh_frames = realloc(eh_frames, (neh_frames + 1) * sizeof *eh_frames);
+    if (!eh_frames)
+      die("out of memory");
+    eh_frames[neh_frames++] = (eh_frame_t){start, word};
+    put_error(out, NULL);
+  } else {
+    deregister_eh_frame((size_t)known);
     put_error(out, NULL);
   }
 }
@@ -1196,12 +1378,30 @@ static int dispatch_local(uint64_t tag, rd_t *args, buf_t *out) {
 /* Wrapper functions controllers find by name (dlsym) and may call directly,
    as llvm-jitlink does with llvm_orc_registerJITLoaderGDBWrapper. 1: called
    (out holds the result); 0: not one of them; -1: it failed out of band. */
+static const wrapper_fn_t exported[] = {
+    llvm_orc_registerJITLoaderGDBWrapper,
+    llvm_orc_registerJITLoaderGDBAllocAction,
+    jitlink_deregisterJITLoaderGDBAllocAction,
+};
+
+static wrapper_fn_t exported_wrapper(uint64_t fn) {
+  for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++)
+    if (fn == (uint64_t)(uintptr_t)exported[i])
+      return exported[i];
+  return NULL;
+}
+
+/* Allocation actions may call the eh-frame services and the exported wrappers: never code at an
+   address a message names, nor services that reserve, release or run (an action of a release
+   releasing memory again). */
+static int is_action_function(uint64_t fn) {
+  for (size_t i = 0; i < NWRAPPERS; i++)
+    if (fn == tag_of(i))
+      return wrappers[i].handler == w_register_eh || wrappers[i].handler == w_deregister_eh;
+  return exported_wrapper(fn) != NULL;
+}
+
 static int call_exported_wrapper(uint64_t tag, const unsigned char *data, size_t size, buf_t *out) {
-  static const wrapper_fn_t exported[] = {
-      llvm_orc_registerJITLoaderGDBWrapper,
-      llvm_orc_registerJITLoaderGDBAllocAction,
-      jitlink_deregisterJITLoaderGDBAllocAction,
-  };
   for (size_t i = 0; i < sizeof exported / sizeof exported[0]; i++) {
     if (tag != (uint64_t)(uintptr_t)exported[i])
       continue;
@@ -1250,6 +1450,13 @@ static int start_main_call(uint64_t seq, uint64_t tag, unsigned char *body, size
     i++;
   if (i == NWRAPPERS || tag != tag_of(i))
     return 0;
+  if (body_len >= 8) {
+    uint64_t fn = 0;
+    for (int k = 7; k >= 0; k--)
+      fn = (fn << 8) | body[k];
+    if (fn && !is_code(fn))
+      refuse_run(fn);
+  }
   main_call_t *c = malloc(sizeof *c);
   if (!c)
     hangup_with_error("out of memory");

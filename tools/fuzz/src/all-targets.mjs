@@ -1,7 +1,8 @@
-/** Every fuzz target by name: object formats, archives, the executor protocol, check expressions, command lines. */
+/** Every fuzz target by name: object formats, archives, the executor protocol (both sides), check expressions, command lines. */
 import { elfTargets } from './targets.mjs';
 import { objectTargets } from './objects.mjs';
 import { protocolTargets } from './protocol.mjs';
+import { executorTargets } from './executor.mjs';
 import { textTargets } from './text.mjs';
 
-export const targets = { ...elfTargets, ...objectTargets, ...protocolTargets, ...textTargets };
+export const targets = { ...elfTargets, ...objectTargets, ...protocolTargets, ...executorTargets, ...textTargets };
