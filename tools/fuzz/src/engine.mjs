@@ -102,7 +102,7 @@ export async function fuzz(targetName, { seed, cases, seeds, onFailure, onProgre
     if (verdict.failure) {
       counts.failed++;
       await onFailure?.({ base, bytes, mutations: c.mutations, failure: verdict.failure });
-    } else counts[verdict.outcome]++;
+    } else counts[verdict.outcome] = (counts[verdict.outcome] ?? 0) + 1;
    }
    onProgress?.(counts);
   }

@@ -492,7 +492,9 @@ export async function runExecutor(bytes) {
     if (SANITIZER_REPORT.test(stderr) || signal) {
       if (crashInRunCode(stderr, state)) return 'ran';
       const report = stderr.split('\n').filter((l) => /ERROR|runtime error|SUMMARY|#[0-9] /.test(l)).slice(0, 12).join('\n');
-      throw new ExecutorFailure(signal ? 'Signal' : 'Sanitizer', `the executor ${signal ? `died by ${signal}` : 'had a sanitizer report'}:\n${report || stderr.slice(0, 2000)}`);
+      // The first line tells failures apart (a campaign saves one input per first line): where it happened.
+      const summary = stderr.match(/SUMMARY: (.*)/)?.[1].replace(/\/\S*\//g, '') ?? stderr.match(/runtime error: .*/)?.[0] ?? '';
+      throw new ExecutorFailure(signal ? 'Signal' : 'Sanitizer', `the executor ${signal ? `died by ${signal}` : 'had a sanitizer report'}: ${summary}\n${report || stderr.slice(0, 2000)}`);
     }
     if (code === 0) return outcome;
     if (code === 1 && /jitlink-executor: error: /.test(stderr)) return answered > 0 ? 'parsed' : 'rejected';
