@@ -4,7 +4,7 @@
  * next word; -L and -l also accept the value joined (-L/usr/lib, -lz);
  * everything after -args goes to the program.
  */
-import { JITLinkError } from '@jitlink/core';
+import { JITLinkError, type InputLimits } from '@jitlink/core';
 
 export interface Input {
   /**
@@ -37,6 +37,10 @@ export interface CliOptions {
   /** -graph-budget: the ObjectLinkingLayer's graph budget in bytes. */
   graphBudget?: number;
   slabPageSize?: number;
+  /** -max-input-size, -max-sections, -max-relocations, -max-archive-members: caps on each object (and archive). */
+  limits: InputLimits;
+  /** -max-reserved-memory: working memory the -slab-allocate slab may hold at once. */
+  maxReservedMemory?: number;
   showGraphs: string[];
   checkFiles: string[];
   checkName: string;
@@ -117,6 +121,11 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'slab-allocate', kind: 'value', group: 'JITLink', valueName: 'size', help: 'Allocate from a slab of the given size (allowable suffixes: Kb, Mb, Gb)' },
   { name: 'slab-page-size', kind: 'value', group: 'JITLink', valueName: 'bytes', help: 'Set page size for slab (requires -slab-allocate; default 4096)' },
   // Options of this command only.
+  { name: 'max-archive-members', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Refuse an archive of more than n members' },
+  { name: 'max-input-size', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Refuse an object (or archive member) larger than this (suffixes Kb, Mb, Gb)' },
+  { name: 'max-relocations', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Refuse an object with more than n relocation entries' },
+  { name: 'max-reserved-memory', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Working memory the -slab-allocate slab may hold at once (default 1Gb; suffixes Kb, Mb, Gb)' },
+  { name: 'max-sections', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Refuse an object with more than n sections' },
   { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes beyond which linking works for memory rather than speed, building graphs of at most half of it ahead of their links (default 32Mb; suffixes Kb, Mb, Gb)' },
   { name: 'triple', kind: 'value', group: 'jitlink-ts', valueName: 'triple', help: 'Architecture slice to link from universal MachO files, named by a target triple or an architecture (e.g. arm64-apple-macosx, x86_64)' },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
@@ -176,6 +185,14 @@ export function parseSize(text: string, what: string): number {
   return value;
 }
 
+/** Parses a count (decimal or 0x hex, zero allowed) for the -max-* options. */
+export function parseCount(text: string, what: string): number {
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(text.trim())) throw new UsageError(`invalid ${what} '${text}' (expected a decimal or 0x-prefixed hex number)`);
+  const value = Number(BigInt(text.trim()));
+  if (!Number.isSafeInteger(value)) throw new UsageError(`invalid ${what} '${text}' (too large)`);
+  return value;
+}
+
 /** Parses a 64-bit address (decimal or 0x hex). */
 export function parseAddress(text: string, what: string): bigint {
   if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(text.trim())) throw new UsageError(`invalid ${what} '${text}' (expected a decimal or 0x-prefixed hex number)`);
@@ -193,6 +210,7 @@ function defaultOptions(): CliOptions {
     absolutes: [],
     phonyExternals: false,
     noProcessSyms: false,
+    limits: {},
     showGraphs: [],
     checkFiles: [],
     checkName: 'jitlink-check',
@@ -280,6 +298,11 @@ const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState)
   'slab-allocate': (v, { opts }) => void (opts.slabAllocate = parseSize(v, 'slab size')),
   'slab-address': (v, { opts }) => void (opts.slabAddress = parseAddress(v, 'slab address')),
   'slab-page-size': (v, { opts }) => void (opts.slabPageSize = parseSize(v, 'slab page size')),
+  'max-input-size': (v, { opts }) => void (opts.limits.maxInputBytes = parseSize(v, 'input size limit')),
+  'max-sections': (v, { opts }) => void (opts.limits.maxSections = parseCount(v, 'section limit')),
+  'max-relocations': (v, { opts }) => void (opts.limits.maxRelocations = parseCount(v, 'relocation limit')),
+  'max-archive-members': (v, { opts }) => void (opts.limits.maxArchiveMembers = parseCount(v, 'archive member limit')),
+  'max-reserved-memory': (v, { opts }) => void (opts.maxReservedMemory = parseSize(v, 'reserved memory limit')),
   'show-graphs': (v, { opts }) => {
     // Compiled when graphs are shown: a pattern that does not compile is a usage error now, not a failure after linking.
     try {
@@ -348,6 +371,9 @@ function finishOptions({ opts, searchPaths }: ParseState): CliOptions {
   if (!opts.debuggerSupportGiven) opts.debuggerSupport = !opts.noexec;
   if ((opts.slabAddress !== undefined || opts.slabPageSize !== undefined) && opts.slabAllocate === undefined) {
     throw new UsageError('-slab-address and -slab-page-size need -slab-allocate');
+  }
+  if (opts.maxReservedMemory !== undefined && opts.slabAllocate === undefined) {
+    throw new UsageError('-max-reserved-memory needs -slab-allocate (the executor\'s own memory managers have caps of their own)');
   }
   if (opts.watch) {
     if (opts.noexec) throw new UsageError('--watch runs the program: it cannot be combined with -noexec');

@@ -34,7 +34,7 @@ export function createCoffBackend(arch: CoffArchSupport): LinkGraphBackend {
     sniffer: coffFormatSniffer,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
-      const graph = createCoffLinkGraph(bytes, arch, { name: checkIdentity(options) });
+      const graph = createCoffLinkGraph(bytes, arch, { name: checkIdentity(options), limits: options.limits });
       graph.forEachDefinedSymbol((s) => {
         if (s.name !== undefined && s.scope !== Scope.Local) coffDefined.add(s.name);
       });

@@ -5,6 +5,7 @@
  * relocation handed to the architecture.
  */
 import {
+  checkLimit,
   EdgeKinds,
   JITLinkError,
   LinkGraph,
@@ -12,6 +13,7 @@ import {
   MemProt,
   Scope,
   type Block,
+  type InputLimits,
   type Section,
   type Symbol,
 } from '@jitlink/core';
@@ -101,8 +103,13 @@ export function isCoffInitializerSection(name: string): boolean {
 }
 
 /** Builds a LinkGraph from a COFF relocatable object. */
-export function createCoffLinkGraph(bytes: Uint8Array, arch: CoffArchSupport, options: { name: string }): LinkGraph {
-  return buildCoffLinkGraph(parseCoff(bytes, options.name), arch);
+export function createCoffLinkGraph(bytes: Uint8Array, arch: CoffArchSupport, options: { name: string; limits?: InputLimits }): LinkGraph {
+  const limits = options.limits ?? {};
+  checkLimit(options.name, 'input bytes', bytes.length, limits.maxInputBytes);
+  const coff = parseCoff(bytes, options.name);
+  checkLimit(options.name, 'sections', coff.sections.length, limits.maxSections);
+  checkLimit(options.name, 'relocations', coff.sections.reduce((n, s) => n + s.relocations.length, 0), limits.maxRelocations);
+  return buildCoffLinkGraph(coff, arch);
 }
 
 export function buildCoffLinkGraph(coff: CoffFile, arch: CoffArchSupport): LinkGraph {

@@ -8,6 +8,7 @@
  */
 import { JITLinkError } from './errors.js';
 import { decodeName } from './names.js';
+import { checkLimit, type InputLimits } from './limits.js';
 
 /** The archive dialect: GNU/System V (`/` name suffixes, `//` long names) or BSD (`#1/` names). */
 export type ArchiveFormat = 'gnu' | 'bsd';
@@ -153,8 +154,12 @@ interface SpecialMember {
  * member headers, the long-name table and the symbol index are read now;
  * member contents when asked for). `fileName` is used only in error messages.
  * Thin archives are rejected: their members live in other files.
+ * `options.limits`: `maxArchiveMembers` caps the members, `maxInputBytes`
+ * each member's size (a LimitExceeded error naming `archive(member)` and the
+ * member's header offset).
  */
-export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string): Archive {
+export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string, options: { limits?: InputLimits } = {}): Archive {
+  const limits = options.limits ?? {};
   function fail(detail: string, offset: number): never {
     throw new JITLinkError('MalformedObject', detail, { file: fileName, offset });
   }
@@ -248,6 +253,8 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
       if (!index) index = { kind: special, name, headerOffset, offset: dataOffset, size: dataSize };
     } else {
       if (format === 'gnu') name = gnuMemberName(name, headerOffset);
+      checkLimit(fileName, 'archive members', members.length + 1, limits.maxArchiveMembers, headerOffset);
+      checkLimit(`${fileName}(${name})`, 'input bytes', dataSize, limits.maxInputBytes, headerOffset);
       const member: ArchiveMember =
         inMemory !== undefined
           ? new InMemoryMember(

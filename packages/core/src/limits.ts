@@ -13,11 +13,22 @@ export interface InputLimits {
   maxSections?: number;
   /** Most relocation entries in one object, all sections together. */
   maxRelocations?: number;
+  /** Most members in one static archive (its symbol index and long-name table not counted). */
+  maxArchiveMembers?: number;
 }
 
-/** Throws a LimitExceeded error naming `file` when `count` of `what` is over `limit` (no limit when undefined). */
-export function checkLimit(file: string, what: 'input bytes' | 'sections' | 'relocations', count: number, limit: number | undefined): void {
+/**
+ * Throws a LimitExceeded error naming `file` (and the offset of what is
+ * counted, when given) when `count` of `what` is over `limit` (no limit when undefined).
+ */
+export function checkLimit(
+  file: string,
+  what: 'input bytes' | 'sections' | 'relocations' | 'archive members',
+  count: number,
+  limit: number | undefined,
+  offset?: number,
+): void {
   if (limit !== undefined && count > limit) {
-    throw new JITLinkError('LimitExceeded', `${count} ${what} exceed the limit of ${limit}`, { file });
+    throw new JITLinkError('LimitExceeded', `${count} ${what} exceed the limit of ${limit}`, offset === undefined ? { file } : { file, offset });
   }
 }

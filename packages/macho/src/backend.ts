@@ -1,5 +1,5 @@
 /** A LinkGraphBackend for MachO objects of one architecture. */
-import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
+import { checkLimit, JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
 import type { MachOArchSupport } from './arch-support.js';
 import { createMachOLinkGraph } from './builder.js';
 import { readMachODefinitions } from './definitions.js';
@@ -32,8 +32,10 @@ export function createMachOBackend(arch: MachOArchSupport): LinkGraphBackend {
     mangleName: (name) => '_' + name,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
+      // The whole file counts, a universal file's other slices too: it is what was read.
+      checkLimit(options.name ?? '<memory>', 'input bytes', bytes.length, options.limits?.maxInputBytes);
       const [object, name] = thinObject(bytes, options);
-      return createMachOLinkGraph(object, arch, { name });
+      return createMachOLinkGraph(object, arch, { name, limits: options.limits });
     },
     readDefinitions(bytes, options) {
       const [object, name] = thinObject(bytes, options);

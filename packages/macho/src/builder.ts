@@ -3,7 +3,7 @@
  * under MH_SUBSECTIONS_VIA_SYMBOLS, per string in cstring sections), symbols
  * with MachO semantics, and relocations handed to the architecture package.
  */
-import { EdgeKinds, JITLinkError, LinkGraph, Linkage, MemLifetime, MemProt, Scope, type Block, type Section, type Symbol } from '@jitlink/core';
+import { checkLimit, EdgeKinds, JITLinkError, LinkGraph, Linkage, MemLifetime, MemProt, Scope, type Block, type InputLimits, type Section, type Symbol } from '@jitlink/core';
 import type { MachOArchSupport, MachORelocation, MachORelocationContext } from './arch-support.js';
 import {
   MH_OBJECT,
@@ -36,6 +36,8 @@ import { isZeroFillType, parseMachO, readRelocations, type MachOFile, type MachO
 export interface CreateMachOLinkGraphOptions {
   /** Graph name, usually the file name; used in every error message. */
   name: string;
+  /** Caps on the object's bytes, sections and relocation entries, checked before the graph is built. */
+  limits?: InputLimits;
 }
 
 /** What the builder knows about a graph beyond the LinkGraph itself. */
@@ -111,7 +113,12 @@ export function machoSymbolError(m: MachOFile, sym: MachOSymbol, detail: string)
 
 /** Builds a LinkGraph from a thin MachO relocatable object. */
 export function createMachOLinkGraph(bytes: Uint8Array, arch: MachOArchSupport, options: CreateMachOLinkGraphOptions): LinkGraph {
-  return buildMachOLinkGraph(parseMachO(bytes, options.name), arch);
+  const limits = options.limits ?? {};
+  checkLimit(options.name, 'input bytes', bytes.length, limits.maxInputBytes);
+  const m = parseMachO(bytes, options.name);
+  checkLimit(options.name, 'sections', m.sections.length, limits.maxSections);
+  checkLimit(options.name, 'relocations', m.sections.reduce((n, s) => n + s.relocationCount, 0), limits.maxRelocations);
+  return buildMachOLinkGraph(m, arch);
 }
 
 export function buildMachOLinkGraph(m: MachOFile, arch: MachOArchSupport): LinkGraph {

@@ -140,7 +140,7 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     const weight = member.size;
     if (transformGraph !== undefined || !this.layer.overGraphBudget(weight)) {
       // Within the graph budget: build the graph now (its definitions come from it).
-      const graph = this.layer.registry.createLinkGraph(member.data, { name });
+      const graph = this.layer.registry.createLinkGraph(member.data, { name, limits: this.layer.limits });
       if (hideDefinitions) hideGraphDefinitions(graph);
       transformGraph?.(graph);
       this.layer.add(dylib, graph, { tracker, weight });

@@ -11,6 +11,7 @@ import {
   Scope,
   toError,
   type BackendRegistry,
+  type InputLimits,
   type JITLinkAllocation,
   type JITLinkContext,
   type JITLinkMemoryManager,
@@ -64,6 +65,8 @@ export interface ObjectLinkingLayerOptions {
    * size in memory.
    */
   graphBudget?: number;
+  /** Caps on each object (and archive member) whose graph this layer builds: bytes, sections, relocations. */
+  limits?: InputLimits;
 }
 
 /** The default ObjectLinkingLayerOptions.graphBudget. */
@@ -135,7 +138,7 @@ export class ObjectUnit extends MaterializationUnit {
     this.source = undefined;
     if (!isLazyObject(source)) return source;
     const bytes = typeof source.bytes === 'function' ? source.bytes() : source.bytes;
-    const graph = this.layer.registry.createLinkGraph(bytes, { name: source.name });
+    const graph = this.layer.registry.createLinkGraph(bytes, { name: source.name, limits: this.layer.limits });
     this.count(true);
     source.transformGraph?.(graph);
     return graph;
@@ -170,6 +173,8 @@ export class ObjectLinkingLayer {
   private readonly plugins: Plugin[] = [];
   readonly memoryManager: JITLinkMemoryManager;
   readonly registry: BackendRegistry;
+  /** Caps on the objects whose graphs this layer builds (ObjectLinkingLayerOptions.limits). */
+  readonly limits: InputLimits | undefined;
   observer: LinkObserver | undefined;
   /** See ObjectLinkingLayerOptions.graphBudget; a change applies to what is loaded or linked from then on. */
   graphBudget: number;
@@ -190,6 +195,7 @@ export class ObjectLinkingLayer {
       );
     this.memoryManager = memoryManager;
     this.registry = options.registry ?? defaultBackendRegistry;
+    this.limits = options.limits;
     this.observer = options.observer;
     this.graphBudget = options.graphBudget ?? DEFAULT_GRAPH_BUDGET;
     session.registerResourceManager({

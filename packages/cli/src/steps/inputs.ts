@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isArchive, JITLinkError, parseArchive, type Archive, type LinkGraph } from '@jitlink/core';
+import { isArchive, JITLinkError, parseArchive, type Archive, type InputLimits, type LinkGraph } from '@jitlink/core';
 import { mergeObjectsSharingSections } from '@jitlink/elf';
 import { StaticLibraryDefinitionGenerator, type JITDylib, type ObjectUnit } from '@jitlink/orc';
 import { FileArchiveSource, readInputFile } from '../file-source.js';
@@ -80,7 +80,7 @@ type OpenedInput =
  * now, each member when it is loaded or linked, so that nothing holds the
  * archive whole.
  */
-function openInput(path: string, size: number | undefined, onDemand: boolean): OpenedInput {
+function openInput(path: string, size: number | undefined, onDemand: boolean, limits: InputLimits): OpenedInput {
   const source = new FileArchiveSource(path, size);
   // The first bytes tell an archive from an object.
   let whole: Uint8Array | undefined;
@@ -96,9 +96,9 @@ function openInput(path: string, size: number | undefined, onDemand: boolean): O
   }
   if (!isArchive(magic)) return { kind: 'object', bytes: whole ?? source.readAllAndClose() };
   // Within an archive read whole, one read of the file is faster.
-  if (whole !== undefined) return { kind: 'archive', archive: parseArchive(whole, path) };
+  if (whole !== undefined) return { kind: 'archive', archive: parseArchive(whole, path, { limits }) };
   try {
-    return { kind: 'archive', archive: parseArchive(source, path), source };
+    return { kind: 'archive', archive: parseArchive(source, path, { limits }), source };
   } catch (e) {
     source.close();
     throw e;
@@ -167,13 +167,13 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
         continue;
       }
       const path = input.kind === 'library' ? resolveLibrary(input.value, input.searchPaths ?? []) : input.value;
-      const file = openInput(path, inputSizes.get(path), linkForMemory);
+      const file = openInput(path, inputSizes.get(path), linkForMemory, options.limits);
       if (file.kind === 'archive') {
         if (file.source !== undefined) archiveFiles.push(file.source);
         // -hidden-l / -load_hidden: the members' definitions are visible only within this dylib.
         current.addGenerator(new StaticLibraryDefinitionGenerator(layer, file.archive, { hideDefinitions: input.hidden === true }));
       } else {
-        const graph = clock.building(() => registry.createLinkGraph(file.bytes, { name: path, arch: options.triple }));
+        const graph = clock.building(() => registry.createLinkGraph(file.bytes, { name: path, arch: options.triple, limits: options.limits }));
         if (input.hidden) makeDefinitionsHidden(graph);
         if (input.harness) {
           harnessGraphs.push(graph);

@@ -94,6 +94,7 @@ function memoryManagerFor(options: CliOptions, executor: ExecutorProcessControl)
     size: options.slabAllocate,
     baseAddress: options.slabAddress !== undefined ? addressFromBigInt(options.slabAddress, 'slab address') : undefined,
     pageSize: options.slabPageSize,
+    maxReservedBytes: options.maxReservedMemory,
   });
 }
 
@@ -142,6 +143,7 @@ export async function openSession(options: CliOptions, observers: readonly (Link
       registry,
       observer: combineObservers(observers),
       graphBudget: options.graphBudget,
+      limits: options.limits,
     });
     // Code for another architecture is linked (-noexec, -check), never run here.
     if (!options.noexec) layer.addPlugin(refuseCodeForAnotherExecutor(executor.triple));

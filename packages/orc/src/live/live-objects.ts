@@ -286,7 +286,7 @@ export class LiveObjects implements Plugin {
 
   /** Builds the object's graph twice and cuts it into its halves. */
   private cut(bytes: Uint8Array, name: string, key: string, version: number, kept: KeptData | undefined, freshData = false) {
-    const build = () => this.layer.registry.createLinkGraph(bytes, { name });
+    const build = () => this.layer.registry.createLinkGraph(bytes, { name, limits: this.layer.limits });
     const code = build();
     const data = build();
     const names = { object: key, version };
