@@ -96,3 +96,98 @@ needs(ok).describe('jitlink-executor validates every message', () => {
     expect((await s.exit).code).toBe(0);
   });
 });
+
+/** Reserves 3 pages and finalizes them: code (ret), read-only data (an eh-frame's terminator), read-write data. */
+async function finalized(s: Session, actions: (w: SPSWriter, base: number) => void = (w) => void w.u64(0)): Promise<{ base: number; result: string }> {
+  call(s, BootstrapNames.memoryReserve, new SPSWriter().u64(0).u64(3 * 4096).finish(), 1);
+  const reserved = await s.next();
+  const base = Number(new DataView(reserved!.body.buffer, reserved!.body.byteOffset).getBigUint64(1, true));
+  const w = new SPSWriter().u64(0).u64(3);
+  w.u8(5).addr(base).u64(4096).bytes(new Uint8Array([0xc3]));
+  w.u8(1).addr(base + 4096).u64(4096).bytes(new Uint8Array(16));
+  w.u8(3).addr(base + 8192).u64(4096).bytes(new Uint8Array(8));
+  actions(w, base);
+  call(s, BootstrapNames.memoryFinalize, w.finish(), 2);
+  return { base, result: new TextDecoder().decode((await s.next())!.body) };
+}
+
+async function hangUp(s: Session): Promise<number | null> {
+  s.send(encodeMessage(Opcode.Hangup, 0, 0, new Uint8Array([0])));
+  return (await s.exit).code;
+}
+
+needs(ok).describe('jitlink-executor writes, runs and registers only what its memory allows', () => {
+  const writes: [string, (base: number) => number][] = [
+    ['finalized read-only data', (base) => base + 4096],
+    ['finalized code', (base) => base],
+    ['past the end of the reservation', (base) => base + 3 * 4096 - 4],
+  ];
+  it.each(writes)('a 64-bit write into %s ends the session', async (_, where) => {
+    const s = await session();
+    const { base } = await finalized(s);
+    call(s, BootstrapNames.writeUInt64s, new SPSWriter().u64(1).addr(where(base)).u64(1).finish(), 3);
+    const { code, signal, stderr } = await s.exit;
+    expect([code, signal]).toEqual([1, null]);
+    expect(stderr).toContain('memory write outside every reservation, or to memory that is not writable');
+  });
+
+  it('a write into finalized read-write data is made', async () => {
+    const s = await session();
+    const { base, result } = await finalized(s);
+    expect(result).toBe('\0');
+    call(s, BootstrapNames.writeUInt64s, new SPSWriter().u64(1).addr(base + 8192).u64(7).finish(), 3);
+    expect((await s.next())?.opcode).toBe(Opcode.Result);
+    expect(await hangUp(s)).toBe(0);
+  });
+
+  it('a run of an address that is not code (read-write data) ends the session; a run of finalized code returns', async () => {
+    const s = await session();
+    const { base } = await finalized(s);
+    call(s, BootstrapNames.runAsIntFunction, new SPSWriter().addr(base).i32(5).finish(), 3);
+    expect((await s.next())?.opcode).toBe(Opcode.Result);
+    call(s, BootstrapNames.runAsVoidFunction, new SPSWriter().addr(base + 8192).finish(), 4);
+    const { code, signal, stderr } = await s.exit;
+    expect([code, signal]).toEqual([1, null]);
+    expect(stderr).toContain(`run of 0x${(base + 8192).toString(16)}, which is not code`);
+  });
+
+  it('run-as-main of a data address is refused before a thread starts', async () => {
+    const s = await session();
+    const { base } = await finalized(s);
+    call(s, BootstrapNames.runAsMain, new SPSWriter().addr(base + 4096).u64(0).finish(), 3);
+    const { code, stderr } = await s.exit;
+    expect(code).toBe(1);
+    expect(stderr).toContain(`run of 0x${(base + 4096).toString(16)}, which is not code`);
+  });
+
+  it('an allocation action that is not an action function (run-as-void of the code) fails the finalize', async () => {
+    const s = await session();
+    const runVoid = s.info.bootstrapSymbols.get(BootstrapNames.runAsVoidFunction)!;
+    const { result } = await finalized(s, (w, base) => void w.u64(1).addr(runVoid).bytes(new SPSWriter().addr(base).finish()).addr(0).bytes(new Uint8Array(0)));
+    expect(result).toContain(`allocation action calls 0x${runVoid.toString(16)}, which is not one of this executor's allocation-action functions`);
+    expect(await hangUp(s)).toBe(0);
+  });
+
+  it('eh-frames: deregistering one never registered is an error, not an abort; unreadable memory is refused', async () => {
+    const s = await session();
+    const { base } = await finalized(s);
+    const range = (start: number) => new SPSWriter().addr(start).addr(start + 16).finish();
+    call(s, BootstrapNames.deregisterEHFrame, range(base + 4096), 3);
+    expect(new TextDecoder().decode((await s.next())!.body)).toContain('deregistration of an eh-frame that is not registered');
+    call(s, BootstrapNames.registerEHFrame, range(base + 4096), 4);
+    expect((await s.next())!.body).toEqual(new Uint8Array([0]));
+    call(s, BootstrapNames.registerEHFrame, range(base + 4096), 5);
+    expect(new TextDecoder().decode((await s.next())!.body)).toContain('eh-frame registered twice');
+    call(s, BootstrapNames.deregisterEHFrame, range(base + 4096), 6);
+    expect((await s.next())!.body).toEqual(new Uint8Array([0]));
+    // Shared memory, reserved but not initialized: no access.
+    call(s, BootstrapNames.sharedMemoryReserve, new SPSWriter().u64(0).u64(4096).finish(), 7);
+    const shared = (await s.next())!.body;
+    const sharedBase = Number(new DataView(shared.buffer, shared.byteOffset).getBigUint64(1, true));
+    call(s, BootstrapNames.registerEHFrame, range(sharedBase), 8);
+    expect(new TextDecoder().decode((await s.next())!.body)).toContain('in memory that is not readable');
+    call(s, BootstrapNames.sharedMemoryRelease, new SPSWriter().u64(0).u64(1).addr(sharedBase).finish(), 9);
+    expect((await s.next())!.body).toEqual(new Uint8Array([0]));
+    expect(await hangUp(s)).toBe(0);
+  });
+});
