@@ -652,8 +652,14 @@ static void w_shm_reserve(rd_t *r, buf_t *out) {
      maps it by name (shm_open, or /dev/shm/<name>) until it is released. */
   static unsigned counter;
   char name[64];
-  snprintf(name, sizeof name, "/jitlink-executor-%ld-%u", (long)getpid(), counter++);
-  int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  int fd = -1;
+  /* A name an earlier process of the same pid left (killed before it could remove it) is skipped. */
+  for (int tries = 0; tries < 64; tries++) {
+    snprintf(name, sizeof name, "/jitlink-executor-%ld-%u", (long)getpid(), counter++);
+    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0 || errno != EEXIST)
+      break;
+  }
   if (fd < 0 || ftruncate(fd, (off_t)size)) {
     put_expected_error(out, strerror(errno));
     if (fd >= 0) {
@@ -854,8 +860,9 @@ static void w_dylib_lookup(rd_t *r, buf_t *out) {
 
 /* ---- running code ------------------------------------------------------ */
 
-/* Code a controller may ask to run: an executable segment of a finalized reservation, or
-   an executable segment of a loaded object (the executor, its libraries: e.g. fflush). */
+/* Code a controller may ask to run: anywhere in an executable segment of a finalized
+   reservation (linked code), or where a function of a loaded object starts (what a
+   lookup gives, e.g. fflush), never inside one or in data. */
 static int in_loaded_code(struct dl_phdr_info *info, size_t size, void *data) {
   uint64_t addr = *(const uint64_t *)data;
   (void)size;
@@ -868,11 +875,16 @@ static int in_loaded_code(struct dl_phdr_info *info, size_t size, void *data) {
   return 0;
 }
 
-static int is_code(uint64_t fn) { return reserved_with(fn, 1, PROT_EXEC) || dl_iterate_phdr(in_loaded_code, &fn); }
+static int is_code(uint64_t fn) {
+  if (reserved_with(fn, 1, PROT_EXEC))
+    return 1;
+  Dl_info info;
+  return dladdr((void *)(uintptr_t)fn, &info) && info.dli_saddr == (void *)(uintptr_t)fn && dl_iterate_phdr(in_loaded_code, &fn);
+}
 
 static void refuse_run(uint64_t fn) {
   char msg[200];
-  snprintf(msg, sizeof msg, "run of 0x%llx, which is not code (an executable segment of a finalized allocation or of a loaded library)",
+  snprintf(msg, sizeof msg, "run of 0x%llx, which is not code (in an executable segment of a finalized allocation, or a library function)",
            (unsigned long long)fn);
   hangup_with_error(msg);
 }
@@ -1599,6 +1611,17 @@ static void serve(void) {
   }
 }
 
+/* At any exit, a session ended by an error too: no shared memory name outlives this process. */
+static void unlink_shared_names(void) {
+  for (size_t i = 0; i < nreservations; i++) {
+    if (reservations[i].shm < 0)
+      continue;
+    char name[64];
+    snprintf(name, sizeof name, "/jitlink-executor-%ld-%d", (long)getpid(), reservations[i].shm);
+    shm_unlink(name);
+  }
+}
+
 static void release_all(void) {
   while (nreservations)
     release(reservations[0].base);
@@ -1651,6 +1674,7 @@ static int listen_once(const char *spec) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  atexit(unlink_shared_names);
   page_size = (size_t)sysconf(_SC_PAGESIZE);
   const char *limit = getenv("JITLINK_EXECUTOR_MAX_MESSAGE");
   if (limit)

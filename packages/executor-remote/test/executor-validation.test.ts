@@ -5,6 +5,7 @@
  * not one of its functions.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { BootstrapNames, MessageDecoder, Opcode, SPSWriter, decodeSetup, encodeMessage, type ExecutorInfo } from '../src/index.js';
 import { haveOurExecutor, isX64Linux, OUR_EXECUTOR, requirement } from './helpers.js';
@@ -16,6 +17,7 @@ interface Session {
   /** Resolves with the next message's body (e.g. a result), or undefined at end of stream. */
   next: () => Promise<{ opcode: Opcode; body: Uint8Array } | undefined>;
   exit: Promise<{ code: number | null; signal: string | null; stderr: string }>;
+  pid: number;
 }
 
 async function session(): Promise<Session> {
@@ -43,7 +45,7 @@ async function session(): Promise<Session> {
   fromChild.on('close', () => waiters.splice(0).forEach((w) => w(undefined)));
   const next = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise<{ opcode: Opcode; body: Uint8Array } | undefined>((r) => waiters.push(r)));
   const setup = await next();
-  return { info: decodeSetup(setup!.body, 'test executor'), send: (b) => toChild.write(b), next, exit };
+  return { info: decodeSetup(setup!.body, 'test executor'), send: (b) => toChild.write(b), next, exit, pid: child.pid! };
 }
 
 function call(s: Session, name: string, args: Uint8Array, seq = 1): void {
@@ -166,6 +168,18 @@ needs(ok).describe('jitlink-executor writes, runs and registers only what its me
     const { result } = await finalized(s, (w, base) => void w.u64(1).addr(runVoid).bytes(new SPSWriter().addr(base).finish()).addr(0).bytes(new Uint8Array(0)));
     expect(result).toContain(`allocation action calls 0x${runVoid.toString(16)}, which is not one of this executor's allocation-action functions`);
     expect(await hangUp(s)).toBe(0);
+  });
+
+  it('a session ended by an error leaves no shared memory name behind', async () => {
+    const s = await session();
+    call(s, BootstrapNames.sharedMemoryReserve, new SPSWriter().u64(0).u64(4096).finish(), 1);
+    const reserved = (await s.next())!.body;
+    const name = new TextDecoder().decode(reserved.subarray(17));
+    expect(name).toBe(`/jitlink-executor-${s.pid}-0`);
+    expect(existsSync(`/dev/shm${name}`)).toBe(true);
+    s.send(encodeMessage(7 as Opcode, 2, 0, new Uint8Array(0)));
+    expect((await s.exit).code).toBe(1);
+    expect(existsSync(`/dev/shm${name}`)).toBe(false);
   });
 
   it('eh-frames: deregistering one never registered is an error, not an abort; unreadable memory is refused', async () => {

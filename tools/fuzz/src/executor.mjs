@@ -434,15 +434,21 @@ class MessageReader {
 
 const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|UndefinedBehaviorSanitizer|AddressSanitizer:DEADLYSIGNAL/;
 
-/** A crash report whose pc lies in the controller's memory, or with a run handler below the crashing frame. */
+const RUN_WRAPPERS = new Set(['__llvm_orc_bootstrap_run_as_main_wrapper', '__llvm_orc_bootstrap_run_as_void_function_wrapper', '__llvm_orc_bootstrap_run_as_int_function_wrapper']);
+
+/**
+ * A crash of code the controller asked to run: a deadly signal (not a memory
+ * error ASan found in the executor's own code, not undefined behaviour) while
+ * a run-as-* call the executor accepted was in flight, or at a pc in the
+ * controller's reservations. Library functions called with the wrong
+ * signature crash in the library, or in an executor wrapper run as a function.
+ */
 function crashInRunCode(stderr, state) {
-  const frames = [...stderr.matchAll(/^\s+#(\d+) 0x([0-9a-f]+)(?: in (\S+))?/gm)].map((m) => ({ n: Number(m[1]), pc: BigInt('0x' + m[2]), fn: m[3] ?? '' }));
-  const pc = stderr.match(/(?:pc|PC) 0x([0-9a-f]+)/);
+  const deadly = /ERROR: AddressSanitizer: (SEGV|BUS|ILL|FPE|stack-overflow) on/.test(stderr) && !/runtime error:/.test(stderr);
+  if (!deadly) return false;
+  const pc = stderr.match(/\(pc 0x([0-9a-f]+)/);
   const inReservation = (a) => state.allReservations.some((r) => a >= r.base && a < r.base + r.size);
-  if (pc && inReservation(BigInt('0x' + pc[1]))) return true;
-  const firstStack = frames.filter((f, i) => i === 0 || f.n > frames[i - 1].n);
-  const runAt = firstStack.findIndex((f) => /^w_run_(as_main|void|int)$/.test(f.fn));
-  return runAt > 0 || (firstStack.length > 0 && inReservation(firstStack[0].pc));
+  return state.runInFlight || (pc !== null && inReservation(BigInt('0x' + pc[1])));
 }
 
 /**
@@ -471,7 +477,7 @@ export async function runExecutor(bytes) {
   const toExecutor = child.stdio[3];
   toExecutor.on('error', () => {});
   const reader = new MessageReader(child.stdio[4]);
-  const state = { bootstrap: new Map(), reservations: [], allReservations: [], handles: [], lookups: [] };
+  const state = { bootstrap: new Map(), reservations: [], allReservations: [], handles: [], lookups: [], runInFlight: false };
   let answered = 0;
   let refused = false;
   let hang;
@@ -496,6 +502,8 @@ export async function runExecutor(bytes) {
       const summary = stderr.match(/SUMMARY: (.*)/)?.[1].replace(/\/\S*\//g, '') ?? stderr.match(/runtime error: .*/)?.[0] ?? '';
       throw new ExecutorFailure(signal ? 'Signal' : 'Sanitizer', `the executor ${signal ? `died by ${signal}` : 'had a sanitizer report'}: ${summary}\n${report || stderr.slice(0, 2000)}`);
     }
+    const left = leftSharedMemory(child.pid);
+    if (left.length > 0) throw new ExecutorFailure('Leak', `the executor exited (${code}) leaving shared memory ${left.join(', ')}`);
     if (code === 0) return outcome;
     if (code === 1 && /jitlink-executor: error: /.test(stderr)) return answered > 0 ? 'parsed' : 'rejected';
     throw new ExecutorFailure('Exit', `the executor exited with ${code}: ${stderr.slice(0, 500)}`);
@@ -526,6 +534,7 @@ export async function runExecutor(bytes) {
       if (body.length) toExecutor.write(body);
       if (size < 32n || size - 32n > BigInt(body.length) || opcode !== 3n) break; // the executor ends the session now, or waits for the end
       const wrapper = [...state.bootstrap].find(([, a]) => a === tag)?.[0];
+      state.runInFlight = RUN_WRAPPERS.has(wrapper);
       const reply = await Promise.race([reader.next(), timer(`call ${seq}`)]);
       clearTimeout(hang);
       if (reply?.hang) {
@@ -543,6 +552,7 @@ export async function runExecutor(bytes) {
       }
       if (reply.opcode !== 2 || reply.seq !== seq) throw new ExecutorFailure('BadReply', `answer to call ${seq} was opcode ${reply.opcode}, sequence ${reply.seq}`);
       answered++;
+      state.runInFlight = false;
       record(wrapper, body, reply.body, state);
     }
     toExecutor.end();
@@ -553,6 +563,16 @@ export async function runExecutor(bytes) {
       child.kill('SIGKILL');
       await exited;
     }
+    leftSharedMemory(child.pid).forEach((name) => fs.rmSync(path.join('/dev/shm', name), { force: true }));
+  }
+}
+
+/** Shared memory names an executor left: none after an exit, only after a crash or a kill. */
+function leftSharedMemory(pid) {
+  try {
+    return fs.readdirSync('/dev/shm').filter((name) => name.startsWith(`jitlink-executor-${pid}-`));
+  } catch {
+    return [];
   }
 }
 
