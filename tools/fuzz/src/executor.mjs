@@ -247,7 +247,6 @@ const data = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 37 +
 /** An eh-frame that starts with its terminator: libgcc registers and deregisters it without reading further. */
 const emptyEhFrame = () => new Uint8Array(16);
 
-const NO_ACTION = 0n;
 const instance = (name) => bootstrap(`__llvm_orc_${name}_Instance`);
 const R = 1;
 const RW = 3;
