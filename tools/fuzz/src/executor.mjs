@@ -5,7 +5,7 @@
  * width, dylib open and lookup, run-as-main/void/int, eh-frame and GDB
  * registration, TLS services, wrapper calls, hangup) are mutated and sent, one
  * message at a time, to the real executor built with AddressSanitizer and
- * UndefinedBehaviorSanitizer, over its pipes.
+ * UndefinedBehaviorSanitizer, over its pipes (or, one case in eight, TCP).
  *
  * Addresses the executor chooses (its wrapper tags and instances, the bases of
  * its reservations, dylib handles, looked-up symbols) are written in the
@@ -23,6 +23,7 @@
  * counted as 'ran', not as a failure.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { field } from './mutate.mjs';
@@ -458,8 +459,10 @@ function crashInRunCode(stderr, state) {
  * throws an ExecutorFailure otherwise.
  */
 export async function runExecutor(bytes) {
-  const child = spawn(sanitizedExecutorPath, ['filedescs=3,4'], {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes: chosen by the input, so a case replays alike.
+  const overTcp = bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % 8 === 0;
+  const child = spawn(sanitizedExecutorPath, [overTcp ? 'listen=127.0.0.1:0' : 'filedescs=3,4'], {
+    stdio: overTcp ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
       JITLINK_EXECUTOR_SECRET: '',
@@ -473,9 +476,29 @@ export async function runExecutor(bytes) {
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => (stderr += s));
   const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  const toExecutor = child.stdio[3];
+  let toExecutor = child.stdio[3];
+  let fromExecutor = child.stdio[4];
+  if (overTcp) {
+    const port = await Promise.race([
+      new Promise((resolve) => {
+        const found = () => {
+          const m = stderr.match(/listening on 127\.0\.0\.1:(\d+)/);
+          if (m) resolve(Number(m[1]));
+        };
+        child.stderr.on('data', found);
+        found();
+      }),
+      exited.then(() => undefined),
+      new Promise((resolve) => setTimeout(() => resolve(undefined), HANG_MS).unref()),
+    ]);
+    if (port === undefined) {
+      child.kill('SIGKILL');
+      throw new ExecutorFailure('BadReply', `the executor did not listen: ${stderr.slice(0, 500)}`);
+    }
+    toExecutor = fromExecutor = net.connect(port, '127.0.0.1');
+  }
   toExecutor.on('error', () => {});
-  const reader = new MessageReader(child.stdio[4]);
+  const reader = new MessageReader(fromExecutor);
   const state = { bootstrap: new Map(), reservations: [], allReservations: [], handles: [], lookups: [], runInFlight: false };
   let answered = 0;
   let refused = false;
