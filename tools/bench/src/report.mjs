@@ -169,7 +169,8 @@ function orcLines(orc) {
   const f = (v) => v.toFixed(2);
   return [
     `\`tools/bench/src/orc-throughput.mjs\`, one Node process, the built packages wired as the \`jitlink\` command wires them ` +
-      '(ExecutionSession, ObjectLinkingLayer, ELF x86-64 backend, in-process executor, ElfPlatform), the orc-1000 objects:',
+      '(ExecutionSession, ObjectLinkingLayer, ELF x86-64 backend, in-process executor, ElfPlatform), the orc-1000 objects' +
+      (orc.v8Flags === 'default' ? ", V8's default flags:" : ", the V8 flags the command sets for them (a 4× tier-up budget):"),
     '',
     `- ${orc.objects} objects added to one JITDylib one by one, each followed by a lookup of its function (which links it): ` +
       `${orc.elapsedMs.toFixed(0)} ms, **${orc.linksPerSecond.toFixed(0)} links/s** (target ≥ LLVM 19's ORC); ` +
