@@ -48,8 +48,19 @@ function loadNative() {
  * the sources.)
  */
 const KOFFI_FUNCTIONS = [
-  'address', 'call', 'decode', 'encode', 'errno', 'introspect', 'load',
-  'pointer', 'proto', 'register', 'struct', 'unregister', 'view',
+  'address',
+  'call',
+  'decode',
+  'encode',
+  'errno',
+  'introspect',
+  'load',
+  'pointer',
+  'proto',
+  'register',
+  'struct',
+  'unregister',
+  'view',
 ];
 
 let koffi;
