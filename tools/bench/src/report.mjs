@@ -96,7 +96,10 @@ export function markdownSection(report) {
     '',
     `Machine: ${machine.cpu}, ${machine.nproc} CPUs (nproc), ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; ` +
       `Node ${machine.node}; ${machine.llvmJitlink}; ${machine.hyperfine}. ` +
-      `Load average at start: ${machine.loadAverage.join(', ')}. An empty Node process (\`node -e 0\`) takes ${ms(machine.nodeStartupMs)} ms.`,
+      `Load average at start: ${machine.loadAverage.join(', ')}. An empty Node process (\`node -e 0\`) takes ${ms(machine.nodeStartupMs)} ms` +
+      (machine.extraCACertificatesDropped
+        ? ' (NODE_EXTRA_CA_CERTS was set; the measured commands ran without it: Node parses those certificates at every start).'
+        : '.'),
     '',
     '| ' + HEADER.join(' | ') + ' |',
     '|' + HEADER.map((_, i) => (i === 0 ? ':--' : '--:')).join('|') + '|',
