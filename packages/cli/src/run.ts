@@ -2,7 +2,6 @@
  * The jitlink command: links objects and archives into this process (or a
  * simulated slab) through an ORC-style session, then runs the entry point.
  */
-import { writeSync } from 'node:fs';
 import { JITLinkError, toError, type LinkObserver } from '@jitlink/core';
 import { escapeName } from '@jitlink/core/internal';
 import { createDefaultRegistry } from './backends.js';
@@ -32,39 +31,9 @@ export interface CliIO {
   inputsOpened?: (totalBytes: number, graphBudget: number) => void;
 }
 
-/**
- * Writes to file descriptor `fd` (1 or 2) with `write` calls, in order with
- * what linked code writes there. Node's `process.stdout`/`stderr` would load
- * its streams (and for a pipe, its networking) on first use: a third of what
- * `-version` costs beyond an empty Node. Where the descriptor cannot take the
- * bytes now (a non-blocking pipe: EAGAIN), the rest of this and every later
- * text go through the Node stream, which queues them; a closed reader (EPIPE)
- * drops them, as it would any program's.
- */
-export function descriptorWriter(fd: 1 | 2): (text: string) => void {
-  let stream: NodeJS.WriteStream | undefined;
-  let closed = false;
-  return (text) => {
-    if (closed) return;
-    if (stream !== undefined) {
-      stream.write(text);
-      return;
-    }
-    let bytes = Buffer.from(text, 'utf8');
-    try {
-      while (bytes.length > 0) bytes = bytes.subarray(writeSync(fd, bytes));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') closed = true;
-      else if (code === 'EAGAIN') (stream = fd === 1 ? process.stdout : process.stderr).write(bytes);
-      else throw e;
-    }
-  };
-}
-
 export const defaultIO: CliIO = {
-  stdout: descriptorWriter(1),
-  stderr: descriptorWriter(2),
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
 };
 
 export const VERSION = '0.1.0';
