@@ -283,10 +283,10 @@ async function runMemberOracle(data, sourceMember, name) {
   return outcome;
 }
 
-/** The member oracle, or its seed's outcome when the member is a seed's, unchanged. */
-async function runMember(member, sourceMember, name) {
+/** The member oracle, or its seed's outcome when the member is a seed's, unchanged (unless `reuse` is false). */
+async function runMember(member, sourceMember, name, reuse) {
   const data = member.data;
-  const seed = seedMembers.get(`${data.length}:${name}`)?.find((m) => equalBytes(m.bytes, data));
+  const seed = reuse ? seedMembers.get(`${data.length}:${name}`)?.find((m) => equalBytes(m.bytes, data)) : undefined;
   if (seed?.outcome) return seed.outcome;
   // The first time, or any changed member: the full oracle (a failure throws and is never remembered).
   const outcome = await runMemberOracle(data, sourceMember, name);
@@ -298,27 +298,34 @@ async function runMember(member, sourceMember, name) {
  * The archive oracle: parse from bytes and through an ArchiveSource (as a
  * file is read); both must reject the archive, or agree on its members and
  * symbol index. Then look every indexed symbol up and run the member oracle
- * on every member.
+ * on every member. Returns the archive's outcome and each member's
+ * ('linked', 'rejected', or 'refused' when the member oracle threw a JITLinkError).
  */
-async function runArchive(bytes) {
+export async function archiveVerdict(bytes, { reuseSeedOutcomes = true } = {}) {
   let inMemory;
   let fromSource;
   await guarded('parseArchive', () => void (inMemory = parseArchive(bytes, 'fuzz.a')));
   await guarded('parseArchive from an ArchiveSource', () => void (fromSource = parseArchive(archiveSource(bytes), 'fuzz.a')));
   if (!inMemory || !fromSource) {
     if (inMemory || fromSource) throw mismatch('parseArchive (bytes, ArchiveSource)', !!inMemory, !!fromSource);
-    return 'rejected';
+    return { outcome: 'rejected', members: [] };
   }
   const shape = archiveShape(inMemory);
   if (JSON.stringify(shape) !== JSON.stringify(archiveShape(fromSource))) throw mismatch('parseArchive (bytes, ArchiveSource)', shape, archiveShape(fromSource));
   for (const name of inMemory.symbolIndex.keys()) inMemory.findMemberDefining(name);
-  let outcome = 'parsed';
+  const members = [];
   for (const member of inMemory.members.slice(0, 8)) {
+    let outcome = 'refused';
     await guarded(`member ${member.index}`, async () => {
-      if (await runMember(member, fromSource.members[member.index], `fuzz.a(${member.name})`) === 'linked') outcome = 'linked';
+      outcome = await runMember(member, fromSource.members[member.index], `fuzz.a(${member.name})`, reuseSeedOutcomes);
     });
+    members.push(outcome);
   }
-  return outcome;
+  return { outcome: members.includes('linked') ? 'linked' : 'parsed', members };
+}
+
+async function runArchive(bytes) {
+  return (await archiveVerdict(bytes)).outcome;
 }
 
 export const elfTargets = {
