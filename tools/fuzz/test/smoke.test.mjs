@@ -15,7 +15,7 @@ import { JITLinkError } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 
-const CASES = { elf: 3000, archive: 1500, macho: 3000, coff: 3000, protocol: 3000, check: 3000, options: 1500 };
+const CASES = { elf: 3000, archive: 3000, macho: 3000, coff: 3000, protocol: 3000, check: 3000, options: 1500 };
 
 for (const [name, target] of Object.entries(targets)) {
   test(`${name}: ${CASES[name]} structure-aware mutations from the corpus seeds only give JITLinkErrors or clean links`, async () => {
