@@ -1,5 +1,6 @@
 export type { MachOArchSupport, MachORelocation, MachORelocationContext } from './arch-support.js';
 export * from './constants.js';
+export { machoRelocationTypes, readMachOImplicitAddend, type ImplicitAddendOptions, type MachORelocationTypes } from './relocations.js';
 export {
   parseMachO,
   readMachOHeader,
