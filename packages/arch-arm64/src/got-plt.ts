@@ -18,6 +18,7 @@ import {
   Linkage,
   MemProt,
   Scope,
+  createTableEntryIndex,
   TableManager,
   toBigInt,
   visitExistingEdges,
@@ -248,36 +249,17 @@ export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   return edgeTargetAt(stub.block, stub.offset, K.Page21, (2 * stub.offset) / STUB_SIZE);
 }
 
-interface TableIndex {
-  /** The table sections' symbol counts when indexed (tables only grow). */
-  gotCount: number;
-  stubCount: number;
-  got: Map<string, Symbol>;
-  stub: Map<string, Symbol>;
+/** The symbol a stub serves (through its GOT entry), if `stub` has the shape this module builds. */
+export function stubTarget(stub: Symbol): Symbol | undefined {
+  const entry = stubGOTEntry(stub);
+  return entry === undefined ? undefined : gotEntryTarget(entry);
 }
 
-// A lookup cache for tools (jitlink-check), rebuilt when the tables grow; no pass reads it.
-const tableIndexes = new WeakMap<LinkGraph, TableIndex>();
-
-/** The graph's GOT entries and stubs by target name, read from the linked tables. */
-export function aarch64TableSymbols(graph: LinkGraph): { got: Map<string, Symbol>; stub: Map<string, Symbol> } {
-  const got = graph.findSectionByName(GOT_SECTION_NAME)?.symbols;
-  const stubs = graph.findSectionByName(STUBS_SECTION_NAME)?.symbols;
-  const known = tableIndexes.get(graph);
-  if (known !== undefined && known.gotCount === (got?.size ?? 0) && known.stubCount === (stubs?.size ?? 0)) return known;
-  const index: TableIndex = { gotCount: got?.size ?? 0, stubCount: stubs?.size ?? 0, got: new Map(), stub: new Map() };
-  for (const entry of got ?? []) {
-    const target = gotEntryTarget(entry);
-    if (target?.name !== undefined) index.got.set(target.name, entry);
-  }
-  for (const stub of stubs ?? []) {
-    const entry = stubGOTEntry(stub);
-    const target = entry === undefined ? undefined : gotEntryTarget(entry);
-    if (target?.name !== undefined) index.stub.set(target.name, stub);
-  }
-  tableIndexes.set(graph, index);
-  return index;
-}
+/** The graph's GOT entries and stubs by target name, read from the linked tables (a cache for tools; no pass reads it). */
+export const aarch64TableSymbols: (graph: LinkGraph) => { got: Map<string, Symbol>; stub: Map<string, Symbol> } = createTableEntryIndex({
+  got: { sectionName: GOT_SECTION_NAME, entryTarget: gotEntryTarget },
+  stub: { sectionName: STUBS_SECTION_NAME, entryTarget: stubTarget },
+});
 
 /**
  * GOT entries and stubs of a linked AArch64 graph by target symbol name, as

@@ -293,6 +293,12 @@ export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   return block.edgeTarget(i);
 }
 
+/** The symbol a stub serves (through its GOT entry), if `stub` has the shape this module builds. */
+export function stubTarget(stub: Symbol): Symbol | undefined {
+  const entry = stubGOTEntry(stub);
+  return entry === undefined ? undefined : gotEntryTarget(entry);
+}
+
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
 export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   if (!entry.isDefined()) return undefined;
@@ -360,9 +366,8 @@ export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
     if (stubsByTarget === undefined) {
       stubsByTarget = new Map();
       for (const sym of section.symbols) {
-        const entry = stubGOTEntry(sym);
-        const entryTarget = entry === undefined ? undefined : gotEntryTarget(entry);
-        if (entryTarget !== undefined) stubsByTarget.set(entryTarget, sym);
+        const target = stubTarget(sym);
+        if (target !== undefined) stubsByTarget.set(target, sym);
       }
     }
     return stubsByTarget.get(target);

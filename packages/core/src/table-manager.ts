@@ -282,3 +282,53 @@ export class TableManager {
     this.trimmed = true;
   }
 }
+
+/** How to read one kind of table back from a linked graph: its section, and whom each entry serves. */
+export interface TableReader {
+  /** The section holding the table (`TableFormat.sectionName`). */
+  readonly sectionName: string;
+  /** The symbol `entry` serves, or undefined for a symbol of the section that is no entry of the table's shape. */
+  entryTarget(entry: Symbol): Symbol | undefined;
+}
+
+/**
+ * Entries of a graph's tables by the name of the symbol each serves, read
+ * back from the graph (a link's TableManagers are gone once it ends), for
+ * tools: jitlink-check's `got_addr` and `stub_addr` through
+ * `BackendTools.findTableEntry`. The returned function caches its answer per
+ * graph and reads the tables again when one of their sections has gained
+ * symbols (tables only grow). Where two entries serve one name, the later
+ * in the section wins.
+ *
+ * @example
+ * ```ts
+ * const tableEntries = createTableEntryIndex({
+ *   got: { sectionName: '$__GOT', entryTarget: gotEntryTarget },
+ *   stub: { sectionName: '$__STUBS', entryTarget: stubTarget },
+ * });
+ * const findTableEntry = (graph, kind, name) => tableEntries(graph)[kind].get(name);
+ * ```
+ */
+export function createTableEntryIndex<Kind extends string>(
+  readers: Readonly<Record<Kind, TableReader>>,
+): (graph: LinkGraph) => Record<Kind, Map<string, Symbol>> {
+  const kinds = Object.keys(readers) as Kind[];
+  const indexes = new WeakMap<LinkGraph, { symbolCounts: number[]; entries: Record<Kind, Map<string, Symbol>> }>();
+  return (graph) => {
+    const sections = kinds.map((kind) => graph.findSectionByName(readers[kind].sectionName));
+    const symbolCounts = sections.map((section) => section?.symbols.size ?? 0);
+    const known = indexes.get(graph);
+    if (known !== undefined && known.symbolCounts.every((count, i) => count === symbolCounts[i])) return known.entries;
+    const entries = {} as Record<Kind, Map<string, Symbol>>;
+    kinds.forEach((kind, i) => {
+      const byName = new Map<string, Symbol>();
+      for (const entry of sections[i]?.symbols ?? []) {
+        const target = readers[kind].entryTarget(entry);
+        if (target?.name !== undefined) byName.set(target.name, entry);
+      }
+      entries[kind] = byName;
+    });
+    indexes.set(graph, { symbolCounts, entries });
+    return entries;
+  };
+}
