@@ -1,6 +1,13 @@
 export type { MachOArchSupport, MachORelocation, MachORelocationContext } from './arch-support.js';
 export * from './constants.js';
-export { machoRelocationTypes, readMachOImplicitAddend, type ImplicitAddendOptions, type MachORelocationTypes } from './relocations.js';
+export {
+  addMachOSubtractorPair,
+  machoRelocationTypes,
+  readMachOImplicitAddend,
+  type ImplicitAddendOptions,
+  type MachORelocationTypes,
+  type MachOSubtractorPair,
+} from './relocations.js';
 export {
   parseMachO,
   readMachOHeader,

@@ -3,10 +3,13 @@
  * UnsupportedRelocation error, and implicit addends, read from llvm-mc-19's
  * objects through an architecture that uses only them.
  */
-import { JITLinkError, Linkage, MemProt, Scope } from '@jitlink/core';
+import { EdgeKinds, JITLinkError, Linkage, MemProt, Scope } from '@jitlink/core';
 import {
+  addMachOSubtractorPair,
   createMachOLinkGraph,
   machoRelocationTypes,
+  parseMachO,
+  readRelocations,
   readMachOImplicitAddend,
   type ImplicitAddendOptions,
   type MachOArchSupport,
@@ -129,5 +132,52 @@ describe('readMachOImplicitAddend', () => {
   test('a field of 1 or 2 bytes has no implicit addend to read', () => {
     const { ctx, rel } = field(0n);
     expect(thrown(() => readMachOImplicitAddend(ctx, { ...rel, length: 1 })).code).toBe('InvalidArgument');
+  });
+});
+
+describe('addMachOSubtractorPair', () => {
+  const F = EdgeKinds.FirstRelocation;
+  const KINDS = ['Delta32', 'Delta64', 'NegDelta32', 'NegDelta64'];
+  /** The recording architecture, with SUBTRACTOR (5) pairs made by the helper into the kinds above. */
+  const pairArch = (): MachOArchSupport => {
+    const base = recordingArch();
+    const types = machoRelocationTypes('X86_64_RELOC_', { UNSIGNED: 0, SUBTRACTOR: 5 });
+    return {
+      ...base,
+      relocationTypeName: types.name,
+      getEdgeKindName: (k) => KINDS[k - F] ?? `kind${k}`,
+      addRelocationEdges(relocations, index, ctx) {
+        if (relocations[index]!.type !== 5) return base.addRelocationEdges(relocations, index, ctx);
+        return addMachOSubtractorPair(relocations, index, ctx, { types, subtractor: 5, unsigned: 0, delta32: F, delta64: F + 1, negDelta32: F + 2, negDelta64: F + 3 });
+      },
+    };
+  };
+  const NAME = 'asm/x86_64/X86_64_RELOC_SUBTRACTOR.o';
+
+  test("llvm-mc-19's pairs: a Delta edge from B's block, a NegDelta edge from A's", () => {
+    const graph = createMachOLinkGraph(corpusObject(NAME), pairArch(), { name: NAME });
+    const edge = (name: string) => {
+      const sym = [...graph.definedSymbols()].find((s) => s.name === name)!;
+      const e = sym.block.edges.find((x) => x.offset === sym.offset)!;
+      return [graph.getEdgeKindName(e.kind), e.target.name, e.addend];
+    };
+    // .quad _main - _delta64 + 8; .long _main - _delta32; .quad _negdelta64 - _main.
+    expect(edge('_delta64')).toEqual(['Delta64', '_main', 8]);
+    expect(edge('_delta32')).toEqual(['Delta32', '_main', 0]);
+    expect(edge('_negdelta64')).toEqual(['NegDelta64', '_main', 0]);
+  });
+
+  test('a SUBTRACTOR whose partner is missing is MalformedObject, in the architecture\'s names', () => {
+    const bytes = corpusObject(NAME);
+    const m = parseMachO(bytes, NAME);
+    const data = m.sections.find((s) => s.fullName === '__DATA,__data')!;
+    const relocations = readRelocations(m, data);
+    const partner = relocations[relocations.findIndex((r) => r.type === 5) + 1]!;
+    const view = new DataView(bytes.buffer);
+    // The UNSIGNED partner becomes type 1.
+    view.setUint32(partner.entryOffset + 4, (view.getUint32(partner.entryOffset + 4, true) & 0x0fffffff) | (1 << 28), true);
+    const e = thrown(() => createMachOLinkGraph(bytes, pairArch(), { name: NAME }));
+    expect(e.code).toBe('MalformedObject');
+    expect(e.message).toContain('X86_64_RELOC_SUBTRACTOR: X86_64_RELOC_SUBTRACTOR is not followed by its X86_64_RELOC_UNSIGNED partner at the same address');
   });
 });

@@ -6,12 +6,14 @@
  * ARM64_RELOC_ADDEND entry before a BRANCH26, PAGE21 or PAGEOFF12 gives it.
  */
 import {
+  addMachOSubtractorPair,
   machoRelocationTypes,
   readMachOImplicitAddend,
   type MachOArchSupport,
   type MachORelocation,
   type MachORelocationContext,
   type MachORelocationTypes,
+  type MachOSubtractorPair,
 } from '@jitlink/macho';
 import {
   createEHFrameEdgeFixerPass,
@@ -52,6 +54,19 @@ const RELOCATIONS: MachORelocationTypes = machoRelocationTypes('ARM64_RELOC_', A
 
 /** "ARM64_RELOC_PAGE21" for 3; "unknown relocation type N" outside the known set. */
 export const arm64MachORelocationTypeName: (type: number) => string = RELOCATIONS.name;
+
+/** SUBTRACTOR + UNSIGNED: A - B + stored, a Delta edge from B's block or a NegDelta edge from A's. */
+const SUBTRACTOR_PAIR: MachOSubtractorPair = {
+  types: RELOCATIONS,
+  subtractor: ARM64_RELOC.SUBTRACTOR,
+  unsigned: ARM64_RELOC.UNSIGNED,
+  delta32: K.Delta32,
+  delta64: K.Delta64,
+  negDelta32: K.NegDelta32,
+  negDelta64: K.NegDelta64,
+  // Exact as a double, as UNSIGNED's.
+  addend: { exactDoubles: true },
+};
 
 /** The instruction word at the fixup (always little-endian). */
 function readWord(ctx: MachORelocationContext): number {
@@ -148,51 +163,13 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
         target = ctx.symbolByIndex(rel.symbolNumber, rel);
         break;
       case ARM64_RELOC.SUBTRACTOR:
-        addSubtractor(relocations, index, ctx);
-        return 2;
+        return addMachOSubtractorPair(relocations, index, ctx, SUBTRACTOR_PAIR);
       default:
         RELOCATIONS.unsupported(rel, ctx);
     }
   }
   block.appendEdge(kind, offset, target, addend);
   return consumed;
-}
-
-/**
- * SUBTRACTOR (B) followed by UNSIGNED (A) at the same address: the field
- * becomes A - B + stored. One of A and B must lie in the patched block; the
- * edge targets the other (Delta from B's block, NegDelta from A's).
- */
-function addSubtractor(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): void {
-  const sub = relocations[index]!;
-  const next = relocations[index + 1];
-  if (next === undefined || next.type !== ARM64_RELOC.UNSIGNED || next.address !== sub.address) {
-    ctx.error(sub, 'ARM64_RELOC_SUBTRACTOR is not followed by its ARM64_RELOC_UNSIGNED partner at the same address');
-  }
-  if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
-    ctx.error(sub, `ARM64_RELOC_SUBTRACTOR pair has mismatched or pc-relative fields (${RELOCATIONS.describe(sub)}, ${RELOCATIONS.describe(next)})`);
-  }
-  const is64 = sub.length === 3;
-  // Both widths read signed: the stored value is an offset.
-  let stored = readMachOImplicitAddend(ctx, sub, { signed: true, exactDoubles: true });
-  if (!sub.extern) ctx.error(sub, 'ARM64_RELOC_SUBTRACTOR must be extern');
-  const from = ctx.symbolByIndex(sub.symbolNumber, sub);
-  let to: Symbol;
-  if (next.extern) to = ctx.symbolByIndex(next.symbolNumber, next);
-  else {
-    // Without a symbol for A, the stored value holds A's address plus the addend: find A by it.
-    to = ctx.symbolByAddress(next.symbolNumber, stored, next);
-    stored -= to.address;
-  }
-  const P = ctx.fixupAddress;
-  const block = ctx.block;
-  if (from.isDefined() && from.block === block) {
-    block.appendEdge(is64 ? K.Delta64 : K.Delta32, ctx.offsetInBlock, to, stored + (P - from.address));
-  } else if (to.isDefined() && to.block === block) {
-    block.appendEdge(is64 ? K.NegDelta64 : K.NegDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
-  } else {
-    ctx.error(sub, `ARM64_RELOC_SUBTRACTOR must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
-  }
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';

@@ -5,12 +5,14 @@
  * through the MachO builder.
  */
 import {
+  addMachOSubtractorPair,
   machoRelocationTypes,
   readMachOImplicitAddend,
   type MachOArchSupport,
   type MachORelocation,
   type MachORelocationContext,
   type MachORelocationTypes,
+  type MachOSubtractorPair,
 } from '@jitlink/macho';
 import {
   createEHFrameEdgeFixerPass,
@@ -51,6 +53,17 @@ const RELOCATIONS: MachORelocationTypes = machoRelocationTypes('X86_64_RELOC_', 
 
 /** "X86_64_RELOC_BRANCH" for 2; "unknown relocation type N" outside the known set. */
 export const x86_64MachORelocationTypeName: (type: number) => string = RELOCATIONS.name;
+
+/** SUBTRACTOR + UNSIGNED: A - B + stored, a Delta edge from B's block or a NegDelta edge from A's. */
+const SUBTRACTOR_PAIR: MachOSubtractorPair = {
+  types: RELOCATIONS,
+  subtractor: X86_64_RELOC.SUBTRACTOR,
+  unsigned: X86_64_RELOC.UNSIGNED,
+  delta32: K.Delta32,
+  delta64: K.Delta64,
+  negDelta32: K.NegDelta32,
+  negDelta64: K.NegDelta64,
+};
 
 /** The 4-byte displacement at the fixup (signed). */
 const readDisplacement = (ctx: MachORelocationContext, rel: MachORelocation): number => readMachOImplicitAddend(ctx, rel, { signed: true });
@@ -126,8 +139,7 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
       kind = K.RequestGOTAndTransformToDelta32;
       break;
     case X86_64_RELOC.SUBTRACTOR:
-      addSubtractor(relocations, index, ctx);
-      return 2;
+      return addMachOSubtractorPair(relocations, index, ctx, SUBTRACTOR_PAIR);
     case X86_64_RELOC.TLV:
       // movq _v@TLVP(%rip), %rdi: the address of _v's descriptor, through a GOT entry or relaxed to a leaq.
       requirePCRel32(rel, ctx);
@@ -141,42 +153,6 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
   }
   block.appendEdge(kind, offset, target, addend);
   return 1;
-}
-
-/**
- * SUBTRACTOR (B) followed by UNSIGNED (A) at the same address: the field
- * becomes A - B + stored. One of A and B must lie in the patched block; the
- * edge targets the other (Delta from B's block, NegDelta from A's).
- */
-function addSubtractor(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): void {
-  const sub = relocations[index]!;
-  const next = relocations[index + 1];
-  if (next === undefined || next.type !== X86_64_RELOC.UNSIGNED || next.address !== sub.address) {
-    ctx.error(sub, 'X86_64_RELOC_SUBTRACTOR is not followed by its X86_64_RELOC_UNSIGNED partner at the same address');
-  }
-  if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
-    ctx.error(sub, `X86_64_RELOC_SUBTRACTOR pair has mismatched or pc-relative fields (${RELOCATIONS.describe(sub)}, ${RELOCATIONS.describe(next)})`);
-  }
-  const is64 = sub.length === 3;
-  let stored = readMachOImplicitAddend(ctx, sub, { signed: true });
-  const from = sub.extern ? ctx.symbolByIndex(sub.symbolNumber, sub) : undefined;
-  if (from === undefined) ctx.error(sub, 'X86_64_RELOC_SUBTRACTOR must be extern');
-  let to: Symbol;
-  if (next.extern) to = ctx.symbolByIndex(next.symbolNumber, next);
-  else {
-    // Without a symbol for A, the stored value holds A's address plus the addend: find A by it.
-    to = ctx.symbolByAddress(next.symbolNumber, stored, next);
-    stored -= to.address;
-  }
-  const P = ctx.fixupAddress;
-  const block = ctx.block;
-  if (from.isDefined() && from.block === block) {
-    ctx.block.appendEdge(is64 ? K.Delta64 : K.Delta32, ctx.offsetInBlock, to, stored + (P - from.address));
-  } else if (to.isDefined() && to.block === block) {
-    ctx.block.appendEdge(is64 ? K.NegDelta64 : K.NegDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
-  } else {
-    ctx.error(sub, `X86_64_RELOC_SUBTRACTOR must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
-  }
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
