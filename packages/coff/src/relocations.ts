@@ -23,7 +23,12 @@ export interface CoffRelocationTypes {
    * table entry (`site.throughImportTable`) the architecture cannot make:
    * "<type> to __imp_<target>: <supported>".
    */
-  unsupportedThroughImportTable(rel: CoffRelocation, target: Symbol, site: CoffRelocationSite, supported: string): never;
+  unsupportedThroughImportTable(
+    rel: CoffRelocation,
+    target: Symbol,
+    site: CoffRelocationSite,
+    supported: string,
+  ): never;
   /**
    * The content of the patched block, once the `width` bytes at
    * `site.offsetInBlock` are known to lie in it (a MalformedObject error
@@ -33,7 +38,11 @@ export interface CoffRelocationTypes {
 }
 
 /** Where a relocation entry is, for errors. */
-const entryOf = (site: CoffRelocationSite) => ({ file: site.file, section: site.section, offset: site.entryOffset });
+const entryOf = (site: CoffRelocationSite) => ({
+  file: site.file,
+  section: site.section,
+  offset: site.entryOffset,
+});
 
 /**
  * The names and errors of the relocation types in `numbers` (the PE/COFF
@@ -41,17 +50,28 @@ const entryOf = (site: CoffRelocationSite) => ({ file: site.file, section: site.
  * with prefix "IMAGE_REL_AMD64_"). The functions do not rely on `this`: pass
  * `types.name` as `CoffArchSupport.relocationTypeName`.
  */
-export function coffRelocationTypes(prefix: string, numbers: Readonly<Record<string, number>>): CoffRelocationTypes {
+export function coffRelocationTypes(
+  prefix: string,
+  numbers: Readonly<Record<string, number>>,
+): CoffRelocationTypes {
   const names: string[] = [];
   for (const [key, value] of Object.entries(numbers)) names[value] = `${prefix}${key}`;
   const name = (type: number): string => names[type] ?? `unknown relocation type ${type}`;
   return {
     name,
     unsupported(rel, site, reason) {
-      throw new JITLinkError('UnsupportedRelocation', `${name(rel.type)} is not supported: ${reason}`, entryOf(site));
+      throw new JITLinkError(
+        'UnsupportedRelocation',
+        `${name(rel.type)} is not supported: ${reason}`,
+        entryOf(site),
+      );
     },
     unsupportedThroughImportTable(rel, target, site, supported) {
-      throw new JITLinkError('UnsupportedRelocation', `${name(rel.type)} to __imp_${target.name ?? ''}: ${supported}`, entryOf(site));
+      throw new JITLinkError(
+        'UnsupportedRelocation',
+        `${name(rel.type)} to __imp_${target.name ?? ''}: ${supported}`,
+        entryOf(site),
+      );
     },
     field(rel, site, width) {
       const { block, offsetInBlock: offset } = site;
@@ -73,7 +93,12 @@ export function coffRelocationTypes(prefix: string, numbers: Readonly<Record<str
  * (little-endian): 8 bytes signed; 4 bytes signed (an offset), or unsigned
  * with `unsigned` (an address: ADDR32).
  */
-export function readCoffImplicitAddend(view: DataView, offset: number, width: 4 | 8, unsigned = false): number {
+export function readCoffImplicitAddend(
+  view: DataView,
+  offset: number,
+  width: 4 | 8,
+  unsigned = false,
+): number {
   if (width === 8) return view.getUint32(offset, true) + view.getInt32(offset + 4, true) * 0x1_0000_0000;
   return unsigned ? view.getUint32(offset, true) : view.getInt32(offset, true);
 }
@@ -90,9 +115,13 @@ export interface CoffLoweredKinds {
 
 function imageBase(graph: LinkGraph): number {
   for (const sym of graph.absoluteSymbols()) if (sym.name === IMAGE_BASE_SYMBOL_NAME) return sym.address;
-  throw new JITLinkError('LinkFailed', `image-relative relocations need ${IMAGE_BASE_SYMBOL_NAME}, which the COFF backend defines`, {
-    file: graph.name,
-  });
+  throw new JITLinkError(
+    'LinkFailed',
+    `image-relative relocations need ${IMAGE_BASE_SYMBOL_NAME}, which the COFF backend defines`,
+    {
+      file: graph.name,
+    },
+  );
 }
 
 /**
@@ -119,10 +148,14 @@ export function createCoffEdgeLowering(kinds: CoffLoweredKinds): (graph: LinkGra
         } else if (sectionRelative !== undefined) {
           const target = block.edgeTarget(i);
           if (!target.isDefined()) {
-            throw new JITLinkError('LinkFailed', `section-relative reference to ${target.describe()}, which is not defined in this object`, {
-              file: graph.name,
-              section: block.section.name,
-            });
+            throw new JITLinkError(
+              'LinkFailed',
+              `section-relative reference to ${target.describe()}, which is not defined in this object`,
+              {
+                file: graph.name,
+                section: block.section.name,
+              },
+            );
           }
           block.setEdgeKind(i, sectionRelative);
           block.setEdgeAddend(i, block.edgeAddend(i) - target.block.address);

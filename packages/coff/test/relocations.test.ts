@@ -23,7 +23,14 @@ const TYPES = coffRelocationTypes('IMAGE_REL_AMD64_', AMD64);
 
 // A stand-in architecture's kinds: one per relocation type above, and the kinds lowering makes.
 const F = EdgeKinds.FirstRelocation;
-const Kind = { Pointer64: F, Pointer32: F + 1, ImageRelative: F + 2, Delta32: F + 3, SectionIndex: F + 4, SectionRelative: F + 5 };
+const Kind = {
+  Pointer64: F,
+  Pointer32: F + 1,
+  ImageRelative: F + 2,
+  Delta32: F + 3,
+  SectionIndex: F + 4,
+  SectionRelative: F + 5,
+};
 const KIND_OF: Record<number, number> = {
   [AMD64.ADDR64]: Kind.Pointer64,
   [AMD64.ADDR32]: Kind.Pointer32,
@@ -41,10 +48,12 @@ function helperArch(refuse: number[] = []): CoffArchSupport {
     relocationTypeName: TYPES.name,
     addRelocationEdge(rel, target, site) {
       if (refuse.includes(rel.type)) TYPES.unsupported(rel, site, 'refused by the test');
-      if (site.throughImportTable) TYPES.unsupportedThroughImportTable(rel, target, site, 'no import entries here');
+      if (site.throughImportTable)
+        TYPES.unsupportedThroughImportTable(rel, target, site, 'no import entries here');
       const width = rel.type === AMD64.ADDR64 ? 8 : rel.type === AMD64.SECTION ? 2 : 4;
       const view = TYPES.field(rel, site, width);
-      const addend = width === 2 ? 0 : readCoffImplicitAddend(view, site.offsetInBlock, width, rel.type === AMD64.ADDR32);
+      const addend =
+        width === 2 ? 0 : readCoffImplicitAddend(view, site.offsetInBlock, width, rel.type === AMD64.ADDR32);
       site.block.appendEdge(KIND_OF[rel.type]!, site.offsetInBlock, target, addend);
     },
   };
@@ -67,7 +76,9 @@ function thrown(f: () => unknown): JITLinkError {
 /** [kind name, target, addend] of each edge of the section, by offset. */
 function edges(graph: ReturnType<typeof build>, section: string): [string, string | undefined, number][] {
   const block = [...graph.findSectionByName(section)!.blocks][0]!;
-  return block.edges.sort((a, b) => a.offset - b.offset).map((e) => [graph.getEdgeKindName(e.kind), e.target.name, e.addend]);
+  return block.edges
+    .sort((a, b) => a.offset - b.offset)
+    .map((e) => [graph.getEdgeKindName(e.kind), e.target.name, e.addend]);
 }
 
 describe('coffRelocationTypes', () => {
@@ -79,16 +90,28 @@ describe('coffRelocationTypes', () => {
   test('a refused type is UnsupportedRelocation, naming the file, section and entry', () => {
     const e = thrown(() => build(helperArch([AMD64.SECREL])));
     expect(e.code).toBe('UnsupportedRelocation');
-    expect(e.message).toMatch(/^asm\/x86_64-coff\/relocs\.obj, section \.data, offset 0x[0-9a-f]+: IMAGE_REL_AMD64_SECREL is not supported: refused by the test$/);
+    expect(e.message).toMatch(
+      /^asm\/x86_64-coff\/relocs\.obj, section \.data, offset 0x[0-9a-f]+: IMAGE_REL_AMD64_SECREL is not supported: refused by the test$/,
+    );
   });
 
   test('a field outside its section is MalformedObject', () => {
     const graph = build();
     const block = [...graph.findSectionByName('.data')!.blocks][0]!;
-    const site = { graph, block, offsetInBlock: block.size - 4, file: NAME, section: '.data', entryOffset: 0x200, throughImportTable: false };
+    const site = {
+      graph,
+      block,
+      offsetInBlock: block.size - 4,
+      file: NAME,
+      section: '.data',
+      entryOffset: 0x200,
+      throughImportTable: false,
+    };
     const e = thrown(() => TYPES.field({ type: AMD64.ADDR64, offset: 0x2c, symbolIndex: 0 }, site, 8));
     expect(e.code).toBe('MalformedObject');
-    expect(e.message).toBe(`${NAME}, section .data, offset 0x200: IMAGE_REL_AMD64_ADDR64 at offset 0x2c patches 8 bytes outside .data (size 0x${block.size.toString(16)})`);
+    expect(e.message).toBe(
+      `${NAME}, section .data, offset 0x200: IMAGE_REL_AMD64_ADDR64 at offset 0x2c patches 8 bytes outside .data (size 0x${block.size.toString(16)})`,
+    );
   });
 });
 
@@ -143,6 +166,8 @@ describe('createCoffEdgeLowering', () => {
   test('without __ImageBase, an image-relative edge is LinkFailed', () => {
     const e = thrown(() => lower(build()));
     expect(e.code).toBe('LinkFailed');
-    expect(e.message).toContain('image-relative relocations need __ImageBase, which the COFF backend defines');
+    expect(e.message).toContain(
+      'image-relative relocations need __ImageBase, which the COFF backend defines',
+    );
   });
 });

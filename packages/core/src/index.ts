@@ -188,5 +188,5 @@ export { mergeLinkGraphs, type MergeLinkGraphsOptions } from './merge.js';
 export { PartialObject } from './partial-object.js';
 export { printLinkGraph } from './printer.js';
 export { KNOWN_BACKENDS, describeFormat, missingBackendAdvice, type KnownBackend } from './support.js';
-export { createTableEntryIndex, TableManager, visitExistingEdges, type EdgeVisitor, type TableFormat, type TableReader } from './table-manager.js';
+export { createTableEntryIndex, findTableBase, TableManager, visitExistingEdges, type EdgeVisitor, type TableFormat, type TableReader } from './table-manager.js';
 export { archOfTriple, objectFormatOfTriple, parseTriple, type ObjectFormat, type Triple } from './triple.js';

@@ -1,5 +1,6 @@
 import {
   createTableEntryIndex,
+  findTableBase,
   InMemoryMemoryManager,
   JITLinkError,
   link,
@@ -355,5 +356,35 @@ describe('createTableEntryIndex', () => {
     graph.addDefinedSymbol(got.block!, 0, 'marker', 0, Linkage.Strong, Scope.Local, false, false);
     const tables = createTableEntryIndex({ got: { sectionName: '$__TOYGOT', entryTarget: (e) => (e.name === 'marker' ? undefined : entryTarget(e)) } });
     expect([...tables(graph).got.keys()]).toEqual(['named']);
+  });
+});
+
+describe('TableManager.defineBase and findTableBase', () => {
+  it('define the base at the start of the section, before the entries, once', () => {
+    const graph = toyGraph();
+    const got = new TableManager(graph, gotFormat({ blockAddress: 8 }));
+    got.getOrCreateEntry(graph.addExternalSymbol('a', 0));
+    expect(findTableBase(graph, '$__TOYGOT', '_GLOBAL_OFFSET_TABLE_')).toBeUndefined();
+    const base = got.defineBase('_GLOBAL_OFFSET_TABLE_');
+    expect(base.isDefined() && base.block.section.name).toBe('$__TOYGOT');
+    expect(base.isDefined() && base.block.size).toBe(0);
+    expect(base.isDefined() && base.block.address).toBeLessThan(got.block!.address);
+    expect(base.scope).toBe(Scope.Local);
+    expect(got.defineBase('_GLOBAL_OFFSET_TABLE_')).toBe(base);
+    expect(findTableBase(graph, '$__TOYGOT', '_GLOBAL_OFFSET_TABLE_')).toBe(base);
+  });
+
+  it('turn an external reference to the base into its definition', () => {
+    const graph = toyGraph();
+    const ref = graph.addExternalSymbol('_GLOBAL_OFFSET_TABLE_', 0);
+    const base = new TableManager(graph, gotFormat()).defineBase('_GLOBAL_OFFSET_TABLE_');
+    expect(base).toBe(ref);
+    expect(ref.isDefined()).toBe(true);
+  });
+
+  it('findTableBase takes an absolute symbol of that name (graphs built by hand)', () => {
+    const graph = toyGraph();
+    const abs = graph.addAbsoluteSymbol('_GLOBAL_OFFSET_TABLE_', 0x1000, 0, Linkage.Strong, Scope.Local, false);
+    expect(findTableBase(graph, '$__TOYGOT', '_GLOBAL_OFFSET_TABLE_')).toBe(abs);
   });
 });

@@ -27,18 +27,25 @@ export interface MachORelocationTypes {
  * prefix "ARM64_RELOC_"). The functions do not rely on `this`: pass
  * `types.name` as `MachOArchSupport.relocationTypeName`.
  */
-export function machoRelocationTypes(prefix: string, numbers: Readonly<Record<string, number>>): MachORelocationTypes {
+export function machoRelocationTypes(
+  prefix: string,
+  numbers: Readonly<Record<string, number>>,
+): MachORelocationTypes {
   const names: string[] = [];
   for (const [key, value] of Object.entries(numbers)) names[value] = `${prefix}${key}`;
   const name = (type: number): string => names[type] ?? `unknown relocation type ${type}`;
   const describe = (rel: MachORelocation): string =>
     `${name(rel.type)} (pcrel=${rel.pcrel ? 1 : 0}, length=${rel.length}, extern=${rel.extern ? 1 : 0})`;
   const unsupported = (rel: MachORelocation, ctx: MachORelocationContext): never => {
-    throw new JITLinkError('UnsupportedRelocation', `unsupported relocation ${describe(rel)} at offset 0x${rel.address.toString(16)} of ${ctx.sectionName}`, {
-      file: ctx.file,
-      section: ctx.sectionName,
-      offset: rel.entryOffset,
-    });
+    throw new JITLinkError(
+      'UnsupportedRelocation',
+      `unsupported relocation ${describe(rel)} at offset 0x${rel.address.toString(16)} of ${ctx.sectionName}`,
+      {
+        file: ctx.file,
+        section: ctx.sectionName,
+        offset: rel.entryOffset,
+      },
+    );
   };
   return { name, describe, unsupported };
 }
@@ -60,17 +67,25 @@ export interface ImplicitAddendOptions {
  * `ctx.offsetInBlock`. An 8-byte value a number cannot hold exactly is a
  * MalformedObject error (`ctx.error`).
  */
-export function readMachOImplicitAddend(ctx: MachORelocationContext, rel: MachORelocation, options: ImplicitAddendOptions = {}): number {
+export function readMachOImplicitAddend(
+  ctx: MachORelocationContext,
+  rel: MachORelocation,
+  options: ImplicitAddendOptions = {},
+): number {
   const content = ctx.block.getContent();
   const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
   const offset = ctx.offsetInBlock;
   if (rel.length !== 2 && rel.length !== 3) {
     // The architecture checks a relocation's length before it reads its addend.
-    throw new JITLinkError('InvalidArgument', `no implicit addend is read from a ${2 ** rel.length}-byte field (only 4 or 8)`, {
-      file: ctx.file,
-      section: ctx.sectionName,
-      offset: rel.entryOffset,
-    });
+    throw new JITLinkError(
+      'InvalidArgument',
+      `no implicit addend is read from a ${2 ** rel.length}-byte field (only 4 or 8)`,
+      {
+        file: ctx.file,
+        section: ctx.sectionName,
+        offset: rel.entryOffset,
+      },
+    );
   }
   if (rel.length === 2) return options.signed ? view.getInt32(offset, true) : view.getUint32(offset, true);
   const stored = view.getBigInt64(offset, true);
@@ -105,7 +120,12 @@ export interface MachOSubtractorPair {
  * from A's). Adds the edge and returns 2, the entries consumed; a malformed
  * pair is a MalformedObject error (`ctx.error`).
  */
-export function addMachOSubtractorPair(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext, pair: MachOSubtractorPair): number {
+export function addMachOSubtractorPair(
+  relocations: readonly MachORelocation[],
+  index: number,
+  ctx: MachORelocationContext,
+  pair: MachOSubtractorPair,
+): number {
   const { types } = pair;
   const name = types.name(pair.subtractor);
   const sub = relocations[index]!;
@@ -114,7 +134,10 @@ export function addMachOSubtractorPair(relocations: readonly MachORelocation[], 
     ctx.error(sub, `${name} is not followed by its ${types.name(pair.unsigned)} partner at the same address`);
   }
   if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
-    ctx.error(sub, `${name} pair has mismatched or pc-relative fields (${types.describe(sub)}, ${types.describe(next)})`);
+    ctx.error(
+      sub,
+      `${name} pair has mismatched or pc-relative fields (${types.describe(sub)}, ${types.describe(next)})`,
+    );
   }
   const is64 = sub.length === 3;
   let stored = readMachOImplicitAddend(ctx, sub, { ...pair.addend, signed: true });
@@ -132,9 +155,17 @@ export function addMachOSubtractorPair(relocations: readonly MachORelocation[], 
   if (from.isDefined() && from.block === block) {
     block.appendEdge(is64 ? pair.delta64 : pair.delta32, ctx.offsetInBlock, to, stored + (P - from.address));
   } else if (to.isDefined() && to.block === block) {
-    block.appendEdge(is64 ? pair.negDelta64 : pair.negDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
+    block.appendEdge(
+      is64 ? pair.negDelta64 : pair.negDelta32,
+      ctx.offsetInBlock,
+      from,
+      stored - (P - to.address),
+    );
   } else {
-    ctx.error(sub, `${name} must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
+    ctx.error(
+      sub,
+      `${name} must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`,
+    );
   }
   return 2;
 }

@@ -18,7 +18,14 @@ import {
 } from '../src/index.js';
 import { corpusObject, recordingArch } from './helpers.js';
 
-const TYPES = machoRelocationTypes('X86_64_RELOC_', { UNSIGNED: 0, SIGNED: 1, BRANCH: 2, SIGNED_1: 6, SIGNED_2: 7, SIGNED_4: 8 });
+const TYPES = machoRelocationTypes('X86_64_RELOC_', {
+  UNSIGNED: 0,
+  SIGNED: 1,
+  BRANCH: 2,
+  SIGNED_1: 6,
+  SIGNED_2: 7,
+  SIGNED_4: 8,
+});
 
 /** The recording architecture, with each relocation's description and signed implicit addend noted, and `refuse`d types refused. */
 function addendArch(refuse: number[] = []): MachOArchSupport & { read: [string, number][] } {
@@ -57,7 +64,9 @@ describe('machoRelocationTypes', () => {
 
   test('the UnsupportedRelocation error names the type, its fields, the file, the section and the entry', () => {
     const name = 'X86_64_RELOC_SIGNED.o';
-    const e = thrown(() => createMachOLinkGraph(corpusObject(`asm/x86_64/${name}`), addendArch([1]), { name }));
+    const e = thrown(() =>
+      createMachOLinkGraph(corpusObject(`asm/x86_64/${name}`), addendArch([1]), { name }),
+    );
     expect(e.code).toBe('UnsupportedRelocation');
     expect(e.file).toBe(name);
     expect(e.section).toBe('__TEXT,__text');
@@ -71,7 +80,9 @@ describe('machoRelocationTypes', () => {
 describe('readMachOImplicitAddend', () => {
   test('reads the displacements llvm-mc-19 stored, signed', () => {
     const arch = addendArch();
-    createMachOLinkGraph(corpusObject('asm/x86_64/X86_64_RELOC_SIGNED.o'), arch, { name: 'X86_64_RELOC_SIGNED.o' });
+    createMachOLinkGraph(corpusObject('asm/x86_64/X86_64_RELOC_SIGNED.o'), arch, {
+      name: 'X86_64_RELOC_SIGNED.o',
+    });
     const by = (description: string) => arch.read.filter(([d]) => d === description).map(([, v]) => v);
     // The immediate after the field is folded in: movb $imm8, _data(%rip) stores -1 (SIGNED_1), movw -2, movl -4.
     expect(by('X86_64_RELOC_SIGNED_1 (pcrel=1, length=2, extern=1)')).toContain(-1);
@@ -86,12 +97,28 @@ describe('readMachOImplicitAddend', () => {
 
   /** A context for an 8-byte field holding `value`. */
   function field(value: bigint): { ctx: MachORelocationContext; rel: MachORelocation } {
-    const graph = createMachOLinkGraph(corpusObject('asm/x86_64/X86_64_RELOC_SIGNED.o'), recordingArch(), { name: 'f.o' });
+    const graph = createMachOLinkGraph(corpusObject('asm/x86_64/X86_64_RELOC_SIGNED.o'), recordingArch(), {
+      name: 'f.o',
+    });
     const content = new Uint8Array(8);
     new DataView(content.buffer).setBigInt64(0, value, true);
-    const block = graph.createContentBlock(graph.createSection('__DATA,__test', MemProt.Read), content, 0, 8, 0);
+    const block = graph.createContentBlock(
+      graph.createSection('__DATA,__test', MemProt.Read),
+      content,
+      0,
+      8,
+      0,
+    );
     graph.addDefinedSymbol(block, 0, '_field', 8, Linkage.Strong, Scope.Local, false, false);
-    const rel: MachORelocation = { address: 0, symbolNumber: 0, pcrel: false, length: 3, extern: true, type: 0, entryOffset: 0x80 };
+    const rel: MachORelocation = {
+      address: 0,
+      symbolNumber: 0,
+      pcrel: false,
+      length: 3,
+      extern: true,
+      type: 0,
+      entryOffset: 0x80,
+    };
     const ctx: MachORelocationContext = {
       graph,
       file: 'f.o',
@@ -106,7 +133,11 @@ describe('readMachOImplicitAddend', () => {
         throw new Error('not asked');
       },
       error: (r, detail) => {
-        throw new JITLinkError('MalformedObject', `${TYPES.name(r.type)}: ${detail}`, { file: 'f.o', section: '__DATA,__test', offset: r.entryOffset });
+        throw new JITLinkError('MalformedObject', `${TYPES.name(r.type)}: ${detail}`, {
+          file: 'f.o',
+          section: '__DATA,__test',
+          offset: r.entryOffset,
+        });
       },
     };
     return { ctx, rel };
@@ -121,12 +152,16 @@ describe('readMachOImplicitAddend', () => {
     expect(read(BigInt(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
     const e = thrown(() => read(-(2n ** 63n)));
     expect(e.code).toBe('MalformedObject');
-    expect(e.message).toBe('f.o, section __DATA,__test, offset 0x80: X86_64_RELOC_UNSIGNED: implicit addend -9223372036854775808 is not representable');
+    expect(e.message).toBe(
+      'f.o, section __DATA,__test, offset 0x80: X86_64_RELOC_UNSIGNED: implicit addend -9223372036854775808 is not representable',
+    );
   });
 
   test('exactDoubles takes any value a double holds exactly (arm64 type_info names carry 2^63), and no other', () => {
     expect(read(-(2n ** 63n), { exactDoubles: true })).toBe(-(2 ** 63));
-    expect(thrown(() => read(2n ** 53n + 1n, { exactDoubles: true })).message).toContain('implicit addend 9007199254740993 is not representable');
+    expect(thrown(() => read(2n ** 53n + 1n, { exactDoubles: true })).message).toContain(
+      'implicit addend 9007199254740993 is not representable',
+    );
   });
 
   test('a field of 1 or 2 bytes has no implicit addend to read', () => {
@@ -148,7 +183,15 @@ describe('addMachOSubtractorPair', () => {
       getEdgeKindName: (k) => KINDS[k - F] ?? `kind${k}`,
       addRelocationEdges(relocations, index, ctx) {
         if (relocations[index]!.type !== 5) return base.addRelocationEdges(relocations, index, ctx);
-        return addMachOSubtractorPair(relocations, index, ctx, { types, subtractor: 5, unsigned: 0, delta32: F, delta64: F + 1, negDelta32: F + 2, negDelta64: F + 3 });
+        return addMachOSubtractorPair(relocations, index, ctx, {
+          types,
+          subtractor: 5,
+          unsigned: 0,
+          delta32: F,
+          delta64: F + 1,
+          negDelta32: F + 2,
+          negDelta64: F + 3,
+        });
       },
     };
   };
@@ -167,7 +210,7 @@ describe('addMachOSubtractorPair', () => {
     expect(edge('_negdelta64')).toEqual(['NegDelta64', '_main', 0]);
   });
 
-  test('a SUBTRACTOR whose partner is missing is MalformedObject, in the architecture\'s names', () => {
+  test("a SUBTRACTOR whose partner is missing is MalformedObject, in the architecture's names", () => {
     const bytes = corpusObject(NAME);
     const m = parseMachO(bytes, NAME);
     const data = m.sections.find((s) => s.fullName === '__DATA,__data')!;
@@ -175,9 +218,15 @@ describe('addMachOSubtractorPair', () => {
     const partner = relocations[relocations.findIndex((r) => r.type === 5) + 1]!;
     const view = new DataView(bytes.buffer);
     // The UNSIGNED partner becomes type 1.
-    view.setUint32(partner.entryOffset + 4, (view.getUint32(partner.entryOffset + 4, true) & 0x0fffffff) | (1 << 28), true);
+    view.setUint32(
+      partner.entryOffset + 4,
+      (view.getUint32(partner.entryOffset + 4, true) & 0x0fffffff) | (1 << 28),
+      true,
+    );
     const e = thrown(() => createMachOLinkGraph(bytes, pairArch(), { name: NAME }));
     expect(e.code).toBe('MalformedObject');
-    expect(e.message).toContain('X86_64_RELOC_SUBTRACTOR: X86_64_RELOC_SUBTRACTOR is not followed by its X86_64_RELOC_UNSIGNED partner at the same address');
+    expect(e.message).toContain(
+      'X86_64_RELOC_SUBTRACTOR: X86_64_RELOC_SUBTRACTOR is not followed by its X86_64_RELOC_UNSIGNED partner at the same address',
+    );
   });
 });
