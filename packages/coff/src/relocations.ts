@@ -8,7 +8,7 @@
  * The meaning of each relocation stays in the architecture package: it
  * chooses the edge kinds, these only read, report and rewrite by its table.
  */
-import { JITLinkError, type Block, type EdgeKind, type LinkGraph, type Symbol } from '@jitlink/core';
+import { JITLinkError, relocationTypeNamer, type Block, type EdgeKind, type LinkGraph, type Symbol } from '@jitlink/core';
 import type { CoffRelocation, CoffRelocationSite } from './arch-support.js';
 import { IMAGE_BASE_SYMBOL_NAME } from './image-base.js';
 
@@ -54,9 +54,7 @@ export function coffRelocationTypes(
   prefix: string,
   numbers: Readonly<Record<string, number>>,
 ): CoffRelocationTypes {
-  const names: string[] = [];
-  for (const [key, value] of Object.entries(numbers)) names[value] = `${prefix}${key}`;
-  const name = (type: number): string => names[type] ?? `unknown relocation type ${type}`;
+  const name = relocationTypeNamer(prefix, numbers);
   return {
     name,
     unsupported(rel, site, reason) {

@@ -82,6 +82,7 @@ export {
 export {
   EdgeKinds,
   edgeKindNamer,
+  relocationTypeNamer,
   genericEdgeKindName,
   type EdgeKind,
   type EdgeKindNamer,

@@ -8,7 +8,7 @@
  * of each relocation stays in the architecture package: it chooses the edge
  * kinds; these only read, report and pair.
  */
-import { JITLinkError, type EdgeKind, type Symbol } from '@jitlink/core';
+import { JITLinkError, relocationTypeNamer, type EdgeKind, type Symbol } from '@jitlink/core';
 import type { MachORelocation, MachORelocationContext } from './arch-support.js';
 
 /** An architecture's relocation types, for its `MachOArchSupport` and its errors. */
@@ -31,9 +31,7 @@ export function machoRelocationTypes(
   prefix: string,
   numbers: Readonly<Record<string, number>>,
 ): MachORelocationTypes {
-  const names: string[] = [];
-  for (const [key, value] of Object.entries(numbers)) names[value] = `${prefix}${key}`;
-  const name = (type: number): string => names[type] ?? `unknown relocation type ${type}`;
+  const name = relocationTypeNamer(prefix, numbers);
   const describe = (rel: MachORelocation): string =>
     `${name(rel.type)} (pcrel=${rel.pcrel ? 1 : 0}, length=${rel.length}, extern=${rel.extern ? 1 : 0})`;
   const unsupported = (rel: MachORelocation, ctx: MachORelocationContext): never => {
