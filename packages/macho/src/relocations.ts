@@ -1,12 +1,12 @@
 /**
  * What every architecture's MachO relocation mapping needs of the container:
- * the printable names of its relocation types, the UnsupportedRelocation
- * error for a type or field combination it does not handle, and the
- * implicit addend (MachO relocations carry none: it is the value already in
- * the patched bytes, little-endian), and the SUBTRACTOR + UNSIGNED pair,
- * whose arithmetic MachO defines alike for every architecture. The meaning
- * of each relocation stays in the architecture package: it chooses the edge
- * kinds; these only read, report and pair.
+ * the printable names of its relocation types; the UnsupportedRelocation
+ * error for a type or field combination it does not handle; the implicit
+ * addend (MachO relocations carry none: it is the value already in the
+ * patched bytes, little-endian); and the SUBTRACTOR + UNSIGNED pair, whose
+ * arithmetic MachO defines alike for every architecture. The meaning of each
+ * relocation stays in the architecture package: it chooses the edge kinds;
+ * these only read, report and pair.
  */
 import { JITLinkError, relocationTypeNamer, type EdgeKind, type Symbol } from '@jitlink/core';
 import type { MachORelocation, MachORelocationContext } from './arch-support.js';
