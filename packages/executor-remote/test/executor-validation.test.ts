@@ -5,7 +5,7 @@
  * not one of its functions.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { BootstrapNames, MessageDecoder, Opcode, SPSWriter, decodeSetup, encodeMessage, type ExecutorInfo } from '../src/index.js';
 import { haveOurExecutor, isX64Linux, OUR_EXECUTOR, requirement } from './helpers.js';
@@ -180,6 +180,21 @@ needs(ok).describe('jitlink-executor writes, runs and registers only what its me
     s.send(encodeMessage(7 as Opcode, 2, 0, new Uint8Array(0)));
     expect((await s.exit).code).toBe(1);
     expect(existsSync(`/dev/shm${name}`)).toBe(false);
+  });
+
+  it('a shared memory name a killed process of the same pid left is skipped', async () => {
+    const s = await session();
+    const stale = `/dev/shm/jitlink-executor-${s.pid}-0`;
+    writeFileSync(stale, '');
+    try {
+      call(s, BootstrapNames.sharedMemoryReserve, new SPSWriter().u64(0).u64(4096).finish(), 1);
+      const reserved = (await s.next())!.body;
+      expect(reserved[0]).toBe(1);
+      expect(new TextDecoder().decode(reserved.subarray(17))).toBe(`/jitlink-executor-${s.pid}-1`);
+      expect(await hangUp(s)).toBe(0);
+    } finally {
+      rmSync(stale, { force: true });
+    }
   });
 
   it('eh-frames: deregistering one never registered is an error, not an abort; unreadable memory is refused', async () => {

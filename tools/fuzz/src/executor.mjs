@@ -472,6 +472,9 @@ export async function runExecutor(bytes) {
       ASAN_SYMBOLIZER_PATH: '/usr/bin/llvm-symbolizer-19',
     },
   });
+  // Names a killed process of the same pid left before: not this executor's (it skips them).
+  const stale = new Set(leftSharedMemory(child.pid));
+  const madeHere = () => leftSharedMemory(child.pid).filter((name) => !stale.has(name));
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => (stderr += s));
@@ -524,7 +527,7 @@ export async function runExecutor(bytes) {
       const summary = stderr.match(/SUMMARY: (.*)/)?.[1].replace(/\/\S*\//g, '') ?? stderr.match(/runtime error: .*/)?.[0] ?? '';
       throw new ExecutorFailure(signal ? 'Signal' : 'Sanitizer', `the executor ${signal ? `died by ${signal}` : 'had a sanitizer report'}: ${summary}\n${report || stderr.slice(0, 2000)}`);
     }
-    const left = leftSharedMemory(child.pid);
+    const left = madeHere();
     if (left.length > 0) throw new ExecutorFailure('Leak', `the executor exited (${code}) leaving shared memory ${left.join(', ')}`);
     if (code === 0) return outcome;
     if (code === 1 && /jitlink-executor: error: /.test(stderr)) return answered > 0 ? 'parsed' : 'rejected';
@@ -585,7 +588,7 @@ export async function runExecutor(bytes) {
       child.kill('SIGKILL');
       await exited;
     }
-    leftSharedMemory(child.pid).forEach((name) => fs.rmSync(path.join('/dev/shm', name), { force: true }));
+    madeHere().forEach((name) => fs.rmSync(path.join('/dev/shm', name), { force: true }));
   }
 }
 
