@@ -12,6 +12,7 @@ import {
 import type { ObjectDecoder, ObjectLinkingLayer } from './object-linking-layer.js';
 import {
   MaterializationUnit,
+  runAsTask,
   SymbolState,
   type DefinitionGenerator,
   type ExecutorSymbolDef,
@@ -178,7 +179,11 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
         continue;
       }
       let decoding = ahead === undefined ? decoder.settled(member) : undefined;
-      while (decoding !== undefined && back > i && canBuildAhead(members[back]!)) {
+      while (decoding !== undefined) {
+        if (!(back > i && canBuildAhead(members[back]!))) {
+          await decoding;
+          break;
+        }
         const next = members[back--]!;
         decoder.take(next);
         builtAheadBytes += next.size;
@@ -187,9 +192,10 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
         } catch (error) {
           builtAhead.set(next, { error });
         }
+        // A host task: decodings that finished meanwhile are delivered (a worker's message is a task of its own).
+        await new Promise<void>((resolve) => runAsTask(resolve));
         decoding = decoder.settled(member);
       }
-      if (decoding !== undefined) await decoding;
       if (ahead?.error !== undefined) throw ahead.error;
       if (ahead !== undefined) builtAheadBytes -= member.size;
       this.loadMember(dylib, member, ahead?.graph);
