@@ -16,29 +16,27 @@
  * the outcome.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodedElf } from '@jitlink/elf';
 import type { ObjectDecoder } from '@jitlink/orc';
 
-/** A request posted to a worker. */
+/** A request posted to a worker: a batch of objects (one message, and one wake-up of the thread, for several). */
 export interface DecodeRequest {
-  id: number;
-  bytes: Uint8Array;
-  name: string;
+  objects: { bytes: Uint8Array; name: string }[];
 }
 
-/** A worker's answer: the bytes back, and their decoded tables (undefined for an object it does not decode). */
+/** A worker's answer, in the request's order: each object's decoded tables (undefined for an object it does not decode). */
 export interface DecodeResult {
-  id: number;
-  bytes: Uint8Array;
-  decoded: DecodedElf | undefined;
+  objects: { decoded: DecodedElf | undefined }[];
 }
+
+/** A batch sent to a worker closes at this many objects or bytes. */
+const BATCH_OBJECTS = 16;
+const BATCH_BYTES = 256 * 1024;
 
 interface Job {
-  readonly id: number;
   readonly key: object;
   readonly name: string;
   readonly read: () => Uint8Array;
@@ -48,7 +46,9 @@ interface Job {
   /** Resolves when a running job is done. */
   done?: Promise<void>;
   finish?: () => void;
-  result?: DecodeResult;
+  /** The object as the worker sees it (in shared memory); the graph is built from the same bytes. */
+  sent?: Uint8Array;
+  result?: { bytes: Uint8Array; decoded: DecodedElf | undefined };
   /** Taken while running: its result is dropped when it comes. */
   abandoned: boolean;
 }
@@ -62,17 +62,6 @@ export interface DecodePoolOptions {
   workerFile?: string;
 }
 
-/**
- * Named inputs of this many bytes or more get a decode pool unless
- * -decode-threads says otherwise (measured: docs/performance.md, "Both cores").
- */
-export const DECODE_THREADS_FROM_BYTES = 96 * 1024 * 1024;
-
-/** Worker threads the pool uses when asked for "as many as help": one per other core, at most 4. */
-export function defaultDecodeThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
-}
-
 /** decode-worker.cjs, written by the command's build next to the bundle (dist/). */
 export function decodeWorkerFile(): string {
   // In the bundle (CommonJS) __dirname is dist/; as an ES module, this module's folder is.
@@ -84,12 +73,11 @@ export function decodeWorkerFile(): string {
 export class DecodePool implements ObjectDecoder {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly running = new Map<Worker, Job>();
+  private readonly running = new Map<Worker, Job[]>();
   private readonly queue: Job[] = [];
   private readonly jobs = new Map<object, Job>();
   private readonly maxAheadBytes: number;
   private aheadBytes = 0;
-  private nextId = 0;
   private closed = false;
   /** Objects decoded and built from their decoding (for -show-times and tests). */
   decodedCount = 0;
@@ -116,7 +104,7 @@ export class DecodePool implements ObjectDecoder {
 
   prefetch(key: object, name: string, bytes: () => Uint8Array): void {
     if (this.closed || this.jobs.has(key)) return;
-    const job: Job = { id: this.nextId++, key, name, read: bytes, state: 'queued', size: 0, abandoned: false };
+    const job: Job = { key, name, read: bytes, state: 'queued', size: 0, abandoned: false };
     this.jobs.set(key, job);
     this.queue.push(job);
     this.pump();
@@ -157,72 +145,79 @@ export class DecodePool implements ObjectDecoder {
     this.queue.length = 0;
     const workers = this.workers.splice(0);
     this.idle.length = 0;
-    for (const job of this.running.values()) job.finish?.();
+    for (const batch of this.running.values()) for (const job of batch) job.finish?.();
     this.running.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
   private pump(): void {
     while (!this.closed && this.idle.length > 0 && this.queue.length > 0 && this.aheadBytes < this.maxAheadBytes) {
-      const job = this.queue.shift()!;
-      let bytes: Uint8Array;
-      try {
-        bytes = job.read();
-      } catch {
-        // Read again, and the failure reported, when the graph is built.
-        this.jobs.delete(job.key);
-        continue;
+      const batch: Job[] = [];
+      const request: DecodeRequest = { objects: [] };
+      let batchBytes = 0;
+      while (this.queue.length > 0 && batch.length < BATCH_OBJECTS && batchBytes < BATCH_BYTES && this.aheadBytes < this.maxAheadBytes) {
+        const job = this.queue.shift()!;
+        let bytes: Uint8Array;
+        try {
+          bytes = job.read();
+        } catch {
+          // Read again, and the failure reported, when the graph is built.
+          this.jobs.delete(job.key);
+          continue;
+        }
+        // Shared with the worker: a copy in shared memory (posting shared memory copies nothing; transferring
+        // a buffer per object cost ~0.25 ms of the linking thread each, measured).
+        const sent = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+        sent.set(bytes);
+        job.state = 'running';
+        job.size = sent.byteLength;
+        this.aheadBytes += job.size;
+        batchBytes += job.size;
+        job.done = new Promise<void>((resolve) => (job.finish = resolve));
+        job.sent = sent;
+        batch.push(job);
+        request.objects.push({ bytes: sent, name: job.name });
       }
-      // Transferred to the worker and back: a buffer of its own (a member of an archive held whole is copied).
-      const own =
-        bytes.byteOffset === 0 &&
-        bytes.byteLength === bytes.buffer.byteLength &&
-        Object.prototype.toString.call(bytes.buffer) === '[object ArrayBuffer]';
-      const sent = own ? bytes : bytes.slice();
+      if (batch.length === 0) continue;
       const worker = this.idle.pop()!;
-      job.state = 'running';
-      job.size = sent.byteLength;
-      this.aheadBytes += job.size;
-      job.done = new Promise<void>((resolve) => (job.finish = resolve));
-      this.running.set(worker, job);
-      const request: DecodeRequest = { id: job.id, bytes: sent, name: job.name };
-      worker.postMessage(request, [sent.buffer as ArrayBuffer]);
+      this.running.set(worker, batch);
+      worker.postMessage(request);
     }
   }
 
   private finished(worker: Worker, result: DecodeResult): void {
-    const job = this.running.get(worker);
+    const batch = this.running.get(worker) ?? [];
     this.running.delete(worker);
     if (!this.closed) this.idle.push(worker);
-    if (job !== undefined && job.id === result.id) {
-      job.state = 'done';
-      job.result = result;
-      if (job.abandoned) this.release(job);
-      job.finish?.();
+    for (let i = 0; i < batch.length; i++) {
+      const decoded = result.objects[i]?.decoded;
+      this.settle(batch[i]!, decoded === undefined ? undefined : { bytes: batch[i]!.sent!, decoded });
     }
     this.pump();
   }
 
-  /** A worker that exited or failed: its job is left undecoded, the others carry on. */
+  /** A worker that exited or failed: its batch is left undecoded, the others carry on. */
   private retire(worker: Worker): void {
-    const job = this.running.get(worker);
+    const batch = this.running.get(worker) ?? [];
     this.running.delete(worker);
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     const w = this.workers.indexOf(worker);
     if (w >= 0) this.workers.splice(w, 1);
-    if (job !== undefined) {
-      job.state = 'done';
-      job.result = undefined;
-      if (job.abandoned) this.release(job);
-      job.finish?.();
-    }
+    for (const job of batch) this.settle(job, undefined);
     if (this.workers.length === 0 && !this.closed) {
       // No worker left: nothing more is decoded ahead.
       this.closed = true;
       this.queue.length = 0;
     }
     this.pump();
+  }
+
+  private settle(job: Job, result: { bytes: Uint8Array; decoded: DecodedElf | undefined } | undefined): void {
+    job.state = 'done';
+    job.result = result;
+    if (job.abandoned) this.release(job);
+    job.finish?.();
   }
 
   private release(job: Job): void {
