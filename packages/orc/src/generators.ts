@@ -196,9 +196,18 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
         await new Promise<void>((resolve) => runAsTask(resolve));
         decoding = decoder.settled(member);
       }
-      if (ahead?.error !== undefined) throw ahead.error;
-      if (ahead !== undefined) builtAheadBytes -= member.size;
-      this.loadMember(dylib, member, ahead?.graph);
+      try {
+        if (ahead?.error !== undefined) throw ahead.error;
+        if (ahead !== undefined) builtAheadBytes -= member.size;
+        this.loadMember(dylib, member, ahead?.graph);
+      } catch (e) {
+        // As without a decoder: the members after the one that failed are not loaded.
+        for (let j = i + 1; j < members.length; j++) {
+          this.loaded.delete(members[j]!);
+          decoder.take(members[j]!);
+        }
+        throw e;
+      }
     }
   }
 
