@@ -5,11 +5,15 @@
  * It is the ObjectLinkingLayer's `decoder`: archive members are handed to it
  * when they are loaded, and their graphs are built from what came back.
  *
- * Bytes go to a worker and come back by transfer (an archive member held in
- * a whole archive's buffer is copied once first: the archive stays whole),
- * and so do the decoded columns: nothing is serialized but a few numbers.
- * Decoding ahead is bounded (`maxAheadBytes` of objects started and not yet
- * taken), so a large link does not hold every member's bytes at once.
+ * Objects go to a worker in batches, copied once into shared memory (the
+ * graph is then built from that copy: the worker and the linking thread see
+ * the same bytes), and the decoded columns come back transferred: nothing is
+ * serialized but a few numbers per object. Decoding ahead is bounded
+ * (`maxAheadBytes` of objects started and not yet taken), so a large link
+ * does not hold every member's bytes at once.
+ *
+ * Measured, it does not make links faster (docs/performance.md, "Both
+ * cores"): the command uses it only when asked (-decode-threads).
  *
  * Workers never keep the process alive (they are unref'd) and `close()`
  * terminates them; the command closes the pool once linking ends, whatever
