@@ -524,7 +524,9 @@ class GraphBuilder {
       site.relocationSection = relName;
       const content = relSec.isRela ? undefined : block.getContent();
       const decoded = this.decoded;
-      const decodedCount = decoded === undefined ? 0 : decoded.relocationSections[r * 3 + 1]!;
+      // (Decoded for this very section, or read here.)
+      const decodedCount =
+        decoded === undefined || decoded.relocationSections[r * 3] !== relSec.section.index ? 0 : decoded.relocationSections[r * 3 + 1]!;
       const firstDecoded = decoded === undefined ? 0 : decoded.relocationSections[r * 3 + 2]!;
       for (let i = 0; i < relSec.count; i++) {
         let entryOffset: number;

@@ -3,6 +3,7 @@
  * builds, and fail as it fails, with the decoded tables passed through a
  * structured clone that transfers their buffers (as a worker thread posts them).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JITLinkError, parseArchive, printLinkGraph, type LinkGraph } from '@jitlink/core';
 import {
@@ -43,8 +44,7 @@ function outcome(build: () => LinkGraph): string {
   }
 }
 
-function expectSameOutcome(bytes: Uint8Array, name: string): string {
-  const arch = genericArch();
+function expectSameOutcome(bytes: Uint8Array, name: string, arch = genericArch()): string {
   const direct = outcome(() => createElfLinkGraph(bytes, arch, { name }));
   const decoded = acrossThreads(decodeElf(bytes, name));
   const fromDecoded = outcome(() => buildElfLinkGraphFromDecoded(decoded, bytes, arch, { name }));
@@ -62,6 +62,32 @@ describe('buildElfLinkGraphFromDecoded', () => {
       edges += (printed.match(/^ {6}[0-9a-fx]+ \(/gm) ?? []).length;
     }
     expect(edges).toBeGreaterThan(1000);
+  });
+
+  needs(corpusPresent).test('every AArch64 ELF object of test-corpus/obj, little- and big-endian: the same graph', () => {
+    const aarch64: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (entry.name.endsWith('.o')) aarch64.push(p);
+      }
+    };
+    walk(corpusObjDir);
+    let bigEndian = 0;
+    let checked = 0;
+    for (const p of aarch64) {
+      const bytes = readObject(p);
+      if (bytes[0] !== 0x7f || bytes[1] !== 0x45) continue; // MachO and COFF objects
+      const be = bytes[5] === 2;
+      const machine = be ? (bytes[18]! << 8) | bytes[19]! : bytes[18]! | (bytes[19]! << 8);
+      if (machine !== 183) continue;
+      if (be) bigEndian++;
+      expect(expectSameOutcome(bytes, path.relative(corpusObjDir, p), genericArch(183, 'aarch64'))).not.toMatch(/^error/);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(100);
+    expect(bigEndian).toBeGreaterThan(5);
   });
 
   for (const lib of ['libsqlite3.a', 'liblua5.4.a', 'libz.a']) {
