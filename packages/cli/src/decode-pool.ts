@@ -22,7 +22,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DecodedElf } from '@jitlink/elf';
 import type { ObjectDecoder } from '@jitlink/orc';
 
@@ -89,6 +90,8 @@ export class DecodePool implements ObjectDecoder {
   constructor(options: DecodePoolOptions) {
     this.maxAheadBytes = options.maxAheadBytes ?? 32 * 1024 * 1024;
     const file = options.workerFile ?? decodeWorkerFile();
+    // Loaded here, not with the command: worker_threads brings Node's streams, which a link without a pool never needs.
+    const { Worker } = process.getBuiltinModule('node:worker_threads') as typeof WorkerThreads;
     for (let i = 0; i < Math.max(1, options.threads); i++) {
       const worker = new Worker(file);
       // Never what keeps the process alive: close() ends them, and exit does regardless.
