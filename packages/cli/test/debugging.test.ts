@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JIT_CODE_CLOSE, JIT_CODE_LOAD, JITDUMP_MAGIC, readJitdump } from '@jitlink/core';
 import { parseElf, sectionContent } from '@jitlink/elf';
-import { condition, file, needs, tool } from '@jitlink/test-support';
+import { file, needs, tool } from '@jitlink/test-support';
 import { parseOptions } from '../src/options.js';
 import { CLI, REPO_ROOT } from './corpus.js';
 import { runCli } from './run-cli.js';
@@ -264,8 +264,13 @@ describe('-perf-support', () => {
   });
 });
 
+// The rebuilt corpus is an input, not a tool: .ci/run always builds one and sets the variable;
+// a local `npm test` has none, so the comparison is skipped with its reason printed.
 const REBUILT = process.env.JITLINK_REBUILT_CORPUS;
-needs(condition('a rebuilt corpus (JITLINK_REBUILT_CORPUS, which .ci/run sets)', () => REBUILT !== undefined)).test(
+if (REBUILT === undefined) {
+  console.log('skipped: comparing rebuilt debug objects needs JITLINK_REBUILT_CORPUS (a corpus rebuilt by test-corpus/build.sh; .ci/run sets it)');
+}
+(REBUILT === undefined ? test.skip : test)(
   'test-corpus/build.sh rebuilds these objects (build-debug.sh) byte for byte: their DWARF names no checkout',
   () => {
     const names = readdirSync(DEBUG).filter((n) => n.endsWith('.o'));
