@@ -161,7 +161,7 @@ export class Block extends Addressable {
   // `removeEdge`) the block keeps those objects instead and leaves its range.
   // Builders and the link's own passes use the indexed accessors, so a large
   // link allocates no object per relocation.
-  private readonly arena: EdgeArena;
+  private arena: EdgeArena;
   private edgeStart = 0;
   private edgeTotal = 0;
   private edgeCapacity = 0;
@@ -449,6 +449,28 @@ export class Block extends Addressable {
     this.edgeTotal = kept - this.edgeStart;
   }
 
+  /**
+   * @internal Copies the block's edges into `arena` (another graph's, see
+   * LinkGraph.adoptEdgesAndSymbols), whose symbol `targetBase + i` is this
+   * arena's symbol `i`.
+   */
+  moveEdgesTo(arena: EdgeArena, targetBase: number): void {
+    const from = this.arena;
+    this.arena = arena;
+    if (this.edgeObjects !== null) return;
+    const count = this.edgeTotal;
+    const start = arena.allocate(count);
+    for (let k = 0; k < count; k++) {
+      const j = this.edgeStart + k;
+      arena.kinds[start + k] = from.kinds[j]!;
+      arena.targets[start + k] = from.targets[j]! + targetBase;
+      arena.offsets[start + k] = from.offsets[j]!;
+      arena.addends[start + k] = from.addends[j]!;
+    }
+    this.edgeStart = start;
+    this.edgeCapacity = count;
+  }
+
   /** Address the given edge patches. */
   getFixupAddress(edge: Edge): TargetAddress {
     return this.address + edge.offset;
@@ -476,7 +498,7 @@ export class Symbol {
   /** False once removed from its graph; edges that still point here are caught at fixup time. */
   inGraph = true;
   /** @internal Position in its graph's symbol table (edges name their targets by it). */
-  readonly index: number;
+  index: number;
 
   /** @internal Use LinkGraph.add*Symbol. */
   constructor(
@@ -686,6 +708,19 @@ export class LinkGraph {
     for (const sym of [...section.symbols]) this.removeDefinedSymbol(sym);
     for (const block of [...section.blocks]) this.removeBlock(block);
     this.sectionsByName.delete(section.name);
+  }
+
+  /**
+   * @internal The first step of merging `from` into this graph
+   * (mergeLinkGraphs): every symbol of `from`, removed ones included, is
+   * numbered in this graph, and the edges of `from`'s blocks move to this
+   * graph's arena, so that its blocks can then join this graph's sections.
+   */
+  adoptEdgesAndSymbols(from: LinkGraph): void {
+    const arena = this.edgeArena;
+    const targetBase = arena.symbols.length;
+    for (const sym of from.edgeArena.symbols) sym.index = arena.register(sym);
+    for (const block of from.blockList()) block.moveEdgesTo(arena, targetBase);
   }
 
   // ---- blocks ----
