@@ -92,10 +92,7 @@ export class EdgeArena {
   readonly symbols: Symbol[] = [];
 
   constructor(capacity = 64) {
-    this.kinds = new Int32Array(capacity);
-    this.targets = new Int32Array(capacity);
-    this.offsets = new Float64Array(capacity);
-    this.addends = new Float64Array(capacity);
+    [this.offsets, this.addends, this.kinds, this.targets] = edgeColumns(capacity);
   }
 
   /** Hands out `count` slots at the end of the arena and returns the first. */
@@ -110,18 +107,15 @@ export class EdgeArena {
   private grow(needed: number): void {
     const capacity = Math.max(needed, this.kinds.length * 2);
     const used = this.end;
-    const kinds = new Int32Array(capacity);
-    kinds.set(this.kinds.subarray(0, used));
-    const targets = new Int32Array(capacity);
-    targets.set(this.targets.subarray(0, used));
-    const offsets = new Float64Array(capacity);
+    const [offsets, addends, kinds, targets] = edgeColumns(capacity);
     offsets.set(this.offsets.subarray(0, used));
-    const addends = new Float64Array(capacity);
     addends.set(this.addends.subarray(0, used));
-    this.kinds = kinds;
-    this.targets = targets;
+    kinds.set(this.kinds.subarray(0, used));
+    targets.set(this.targets.subarray(0, used));
     this.offsets = offsets;
     this.addends = addends;
+    this.kinds = kinds;
+    this.targets = targets;
   }
 
   /** Copies `count` edges from slot `from` to slot `to` (ranges may overlap). */
@@ -150,6 +144,20 @@ export class EdgeArena {
     }
     return index;
   }
+}
+
+/**
+ * The four columns of `capacity` edges as views of one buffer (one allocation
+ * to make, free or transfer): offsets and addends, then kinds and targets.
+ */
+function edgeColumns(capacity: number): [Float64Array, Float64Array, Int32Array, Int32Array] {
+  const buffer = new ArrayBuffer(capacity * 24);
+  return [
+    new Float64Array(buffer, 0, capacity),
+    new Float64Array(buffer, capacity * 8, capacity),
+    new Int32Array(buffer, capacity * 16, capacity),
+    new Int32Array(buffer, capacity * 20, capacity),
+  ];
 }
 
 /** Contiguous content (or zero-fill) that is laid out as a unit. */
@@ -431,8 +439,14 @@ export class Block extends Addressable {
       return;
     }
     // Kept edges are compacted in place; moved ones are appended to `left`,
-    // which may grow (and so replace) the arena's columns: read them anew each time.
+    // whose room is made once (growing, and so replacing, the arena's columns:
+    // they are read anew each time).
     const arena = this.arena;
+    let moving = 0;
+    for (let j = this.edgeStart, end = j + this.edgeTotal; j < end; j++)
+      if (arena.offsets[j]! < splitIndex) moving++;
+    if (moving === 0) return;
+    left.reserveEdges(moving);
     let kept = this.edgeStart;
     for (let j = this.edgeStart, end = j + this.edgeTotal; j < end; j++) {
       const offset = arena.offsets[j]!;
