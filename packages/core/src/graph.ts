@@ -91,8 +91,16 @@ export class EdgeArena {
   /** The graph's symbols by index, removed ones included (edges may still name them). */
   readonly symbols: Symbol[] = [];
 
-  constructor(capacity = 64) {
-    [this.offsets, this.addends, this.kinds, this.targets] = edgeColumns(capacity);
+  constructor() {
+    // Nothing is allocated until the first edge or reservation: many graphs
+    // (and every table a session creates) have few edges or none.
+    [this.offsets, this.addends, this.kinds, this.targets] = NO_EDGE_COLUMNS;
+  }
+
+  /** Makes room for `count` more slots in one step (see LinkGraph.reserveEdges). */
+  reserve(count: number): void {
+    const needed = this.end + count;
+    if (needed > this.kinds.length) this.resize(needed);
   }
 
   /** Hands out `count` slots at the end of the arena and returns the first. */
@@ -105,7 +113,10 @@ export class EdgeArena {
   }
 
   private grow(needed: number): void {
-    const capacity = Math.max(needed, this.kinds.length * 2);
+    this.resize(Math.max(needed, this.kinds.length * 2, 64));
+  }
+
+  private resize(capacity: number): void {
     const used = this.end;
     const [offsets, addends, kinds, targets] = edgeColumns(capacity);
     offsets.set(this.offsets.subarray(0, used));
@@ -159,6 +170,8 @@ function edgeColumns(capacity: number): [Float64Array, Float64Array, Int32Array,
     new Int32Array(buffer, capacity * 20, capacity),
   ];
 }
+
+const NO_EDGE_COLUMNS = edgeColumns(0);
 
 /** Contiguous content (or zero-fill) that is laid out as a unit. */
 export class Block extends Addressable {
@@ -735,6 +748,16 @@ export class LinkGraph {
     const targetBase = arena.symbols.length;
     for (const sym of from.edgeArena.symbols) sym.index = arena.register(sym);
     for (const block of from.blockList()) block.moveEdgesTo(arena, targetBase);
+  }
+
+  /**
+   * Makes room for `count` more edges in the graph's edge storage at once, so
+   * that the blocks' own reservations (`Block.reserveEdges`) and appends do
+   * not grow it step by step. A builder that knows its relocation count calls
+   * it first; counts above 16M edges are left to grow as they come.
+   */
+  reserveEdges(count: number): void {
+    if (count > 0 && count <= MAX_RESERVED_EDGES * 4) this.edgeArena.reserve(Math.ceil(count));
   }
 
   // ---- blocks ----
