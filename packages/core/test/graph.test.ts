@@ -350,6 +350,24 @@ describe('LinkGraph', () => {
     expect(rows(0)).toEqual(expected(0));
   });
 
+  test('edge arena: a graph-level reservation holds the blocks\' reservations and edges without regrowing', () => {
+    const g = toyGraph();
+    const data = g.createSection('.data', RW);
+    const t = g.addExternalSymbol('t', 0);
+    const columns = () => (g as unknown as { edgeArena: { kinds: Int32Array } }).edgeArena.kinds;
+    expect(columns().length).toBe(0); // nothing allocated before the first edge
+    g.reserveEdges(100 * 11);
+    const reserved = columns();
+    for (let b = 0; b < 100; b++) {
+      const block = g.createContentBlock(data, new Uint8Array(80), 0x1000 + b * 80, 8, 0);
+      block.reserveEdges(10); // and its spare slot: 11 slots
+      for (let i = 0; i < 10; i++) block.appendEdge(Pointer64, i * 8, t, b * 10 + i);
+    }
+    expect(columns()).toBe(reserved);
+    const blocks = g.blockList();
+    expect(blocks.map((b) => b.edgeAddend(9))).toEqual(blocks.map((_, b) => b * 10 + 9));
+  });
+
   test('edge arena: an edge index outside the block, a target from another graph, or a non-integer kind is refused', () => {
     const g = toyGraph();
     const data = g.createSection('.data', RW);
