@@ -274,46 +274,59 @@ export class Block extends Addressable {
     return this.edgeTotal;
   }
 
-  /** The arena slot of edge `i`; an index outside the block's edges is an error, not another block's edge. */
-  private slot(i: number): number {
-    if (!(i >= 0 && i < this.edgeTotal) || (i | 0) !== i) {
-      throw new JITLinkError('InvalidGraphOperation', `edge index ${i} is out of range`, {
-        section: this.section.name,
-      });
-    }
-    return this.edgeStart + i;
-  }
-
-  // Indexed access to edge `i` (0 <= i < edgeCount), without creating Edge objects.
+  // Indexed access to edge `i` (0 <= i < edgeCount), without creating Edge
+  // objects. An index outside the block's edges is an error, never another
+  // block's edge. The checks are written out in each accessor: the link's
+  // passes mostly run before V8 optimizes them, where every call counts.
   edgeKind(i: number): EdgeKind {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.kind : this.arena.kinds[this.slot(i)]!;
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.kind;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    return this.arena.kinds[this.edgeStart + i]!;
   }
   edgeOffset(i: number): number {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.offset : this.arena.offsets[this.slot(i)]!;
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.offset;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    return this.arena.offsets[this.edgeStart + i]!;
   }
   edgeTarget(i: number): Symbol {
     if (this.edgeObjects !== null) return this.edgeObjects[i]!.target;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
     const arena = this.arena;
-    return arena.symbols[arena.targets[this.slot(i)]!]!;
+    return arena.symbols[arena.targets[this.edgeStart + i]!]!;
   }
   edgeAddend(i: number): number {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.addend : this.arena.addends[this.slot(i)]!;
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.addend;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    return this.arena.addends[this.edgeStart + i]!;
   }
   setEdgeKind(i: number, kind: EdgeKind): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.kind = kind;
-    else this.arena.kinds[this.slot(i)] = checkedEdgeKind(kind);
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      if ((kind | 0) !== kind) throw edgeKindError(kind);
+      this.arena.kinds[this.edgeStart + i] = kind;
+    }
   }
   setEdgeOffset(i: number, offset: number): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.offset = offset;
-    else this.arena.offsets[this.slot(i)] = offset;
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      this.arena.offsets[this.edgeStart + i] = offset;
+    }
   }
   setEdgeTarget(i: number, target: Symbol): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.target = target;
-    else this.arena.targets[this.slot(i)] = this.arena.indexOf(target);
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      this.arena.targets[this.edgeStart + i] = this.arena.indexOf(target);
+    }
   }
   setEdgeAddend(i: number, addend: number): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.addend = addend;
-    else this.arena.addends[this.slot(i)] = addend;
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      this.arena.addends[this.edgeStart + i] = addend;
+    }
   }
 
   /**
@@ -354,8 +367,9 @@ export class Block extends Addressable {
       into.target = e.target;
       into.addend = e.addend;
     } else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
       const arena = this.arena;
-      const j = this.slot(i);
+      const j = this.edgeStart + i;
       into.kind = arena.kinds[j]!;
       into.offset = arena.offsets[j]!;
       into.target = arena.symbols[arena.targets[j]!]!;
@@ -370,7 +384,11 @@ export class Block extends Addressable {
       this.edgeObjects.push(new Edge(kind, offset, target, addend));
       return;
     }
-    this.appendEdgeSlot(checkedEdgeKind(kind), offset, this.arena.indexOf(target), addend);
+    if ((kind | 0) !== kind) throw edgeKindError(kind);
+    const arena = this.arena;
+    const targetIndex = target.index;
+    if (arena.symbols[targetIndex] !== target) arena.indexOf(target); // throws
+    this.appendEdgeSlot(kind, offset, targetIndex, addend);
   }
 
   private appendEdgeSlot(kind: EdgeKind, offset: number, targetIndex: number, addend: number): void {
@@ -505,10 +523,14 @@ export class Block extends Addressable {
 }
 
 /** Edge kinds are stored as 32-bit integers: anything else would be silently changed. */
-function checkedEdgeKind(kind: EdgeKind): EdgeKind {
-  if ((kind | 0) !== kind)
-    throw new JITLinkError('InvalidGraphOperation', `edge kind ${kind} is not a 32-bit integer`);
-  return kind;
+function edgeKindError(kind: EdgeKind): JITLinkError {
+  return new JITLinkError('InvalidGraphOperation', `edge kind ${kind} is not a 32-bit integer`);
+}
+
+function edgeIndexError(block: Block, i: number): JITLinkError {
+  return new JITLinkError('InvalidGraphOperation', `edge index ${i} is out of range`, {
+    section: block.section.name,
+  });
 }
 
 /** A name (or anonymous handle) for an offset into an addressable. */
