@@ -499,6 +499,9 @@ bash "$HERE/build-coff.sh" "$OUT"
 # The MachO corpus (x86_64 and arm64 objects, assembly tests, a universal file) has its own script.
 if [[ $OUT == "$HERE/obj" ]]; then bash "$HERE/build-macho.sh"; else bash "$HERE/build-macho.sh" "$OUT-macho"; fi
 
+# The -g objects of the debugger and profiler tests (obj/debug), with their own script.
+bash "$HERE/build-debug.sh" "$OUT/debug"
+
 objs_total=$(find "$OUT" -name '*.o' | wc -l)
 size=$(du -sh "$OUT" | cut -f1)
 echo "build.sh: OK: $objs_total objects, $n_run native runs match expected/, $size in $OUT, $(($(date +%s) - start))s"

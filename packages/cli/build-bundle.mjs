@@ -55,6 +55,12 @@ async function bundle() {
       },
     ],
   });
+  // The decode pool's worker thread: the ELF decoder alone.
+  await build({
+    ...common,
+    entryPoints: ['src/decode-worker.ts'],
+    outfile: 'dist/decode-worker.cjs',
+  });
   await build({
     ...common,
     entryPoints: ['src/bin.ts'],

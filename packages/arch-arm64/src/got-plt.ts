@@ -15,16 +15,15 @@
 import {
   EdgeKinds,
   JITLinkError,
-  Linkage,
   MemProt,
-  Scope,
+  createTableEntryIndex,
+  findTableBase,
   TableManager,
   toBigInt,
   visitExistingEdges,
   type Block,
   type EdgeKind,
   type LinkGraph,
-  type Section,
   type Symbol,
   type TableFormat,
 } from '@jitlink/core';
@@ -41,7 +40,6 @@ export const STUB_SIZE = 12;
 const STUB_WORDS = [0x90000010, 0xf9400210, 0xd61f0200];
 const STUB_TEMPLATE = new Uint8Array(STUB_SIZE);
 STUB_WORDS.forEach((w, i) => new DataView(STUB_TEMPLATE.buffer).setUint32(4 * i, w, true));
-const EMPTY = new Uint8Array(0);
 
 /** The GOT table: 8-byte entries, each a Pointer64 edge to its target. */
 const GOT_FORMAT: TableFormat = {
@@ -81,16 +79,7 @@ function stubFormat(got: TableManager): TableFormat {
  * (graphs built by hand). Only GotPageOffset15 fixups ask.
  */
 export function findGOTBase(graph: LinkGraph): Symbol | undefined {
-  const section = graph.findSectionByName(GOT_SECTION_NAME);
-  if (section !== undefined) {
-    for (const sym of section.symbols) if (sym.name === GOT_SYMBOL_NAME) return sym;
-  }
-  for (const sym of graph.absoluteSymbols()) if (sym.name === GOT_SYMBOL_NAME) return sym;
-  let found: Symbol | undefined;
-  graph.forEachDefinedSymbol((sym) => {
-    if (found === undefined && sym.name === GOT_SYMBOL_NAME) found = sym;
-  });
-  return found;
+  return findTableBase(graph, GOT_SECTION_NAME, GOT_SYMBOL_NAME);
 }
 
 const F = EdgeKinds.FirstRelocation;
@@ -162,21 +151,7 @@ export class AArch64GOTAndStubs {
 
   /** Defines `_GLOBAL_OFFSET_TABLE_` at the start of `$__GOT` (an external reference becomes it). */
   defineGOTBase(): Symbol {
-    if (this.gotBase !== undefined) return this.gotBase;
-    const existing = findGOTBase(this.graph);
-    if (existing !== undefined) return (this.gotBase = existing);
-    const graph = this.graph;
-    const section: Section = graph.findSectionByName(GOT_SECTION_NAME) ?? graph.createSection(GOT_SECTION_NAME, GOT_FORMAT.sectionProt);
-    // A zero-size block ordered before the table (address 0 in the section).
-    const block = graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
-    const external = graph.findExternalSymbol(GOT_SYMBOL_NAME);
-    if (external !== undefined) {
-      graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
-      this.gotBase = external;
-    } else {
-      this.gotBase = graph.addDefinedSymbol(block, 0, GOT_SYMBOL_NAME, 0, Linkage.Strong, Scope.Local, false, true);
-    }
-    return this.gotBase;
+    return (this.gotBase ??= this.got.defineBase(GOT_SYMBOL_NAME));
   }
 
   /** Lowers every GOT request and every call to a callee outside the graph (the post-prune pass). */
@@ -248,36 +223,17 @@ export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   return edgeTargetAt(stub.block, stub.offset, K.Page21, (2 * stub.offset) / STUB_SIZE);
 }
 
-interface TableIndex {
-  /** The table sections' symbol counts when indexed (tables only grow). */
-  gotCount: number;
-  stubCount: number;
-  got: Map<string, Symbol>;
-  stub: Map<string, Symbol>;
+/** The symbol a stub serves (through its GOT entry), if `stub` has the shape this module builds. */
+export function stubTarget(stub: Symbol): Symbol | undefined {
+  const entry = stubGOTEntry(stub);
+  return entry === undefined ? undefined : gotEntryTarget(entry);
 }
 
-// A lookup cache for tools (jitlink-check), rebuilt when the tables grow; no pass reads it.
-const tableIndexes = new WeakMap<LinkGraph, TableIndex>();
-
-/** The graph's GOT entries and stubs by target name, read from the linked tables. */
-export function aarch64TableSymbols(graph: LinkGraph): { got: Map<string, Symbol>; stub: Map<string, Symbol> } {
-  const got = graph.findSectionByName(GOT_SECTION_NAME)?.symbols;
-  const stubs = graph.findSectionByName(STUBS_SECTION_NAME)?.symbols;
-  const known = tableIndexes.get(graph);
-  if (known !== undefined && known.gotCount === (got?.size ?? 0) && known.stubCount === (stubs?.size ?? 0)) return known;
-  const index: TableIndex = { gotCount: got?.size ?? 0, stubCount: stubs?.size ?? 0, got: new Map(), stub: new Map() };
-  for (const entry of got ?? []) {
-    const target = gotEntryTarget(entry);
-    if (target?.name !== undefined) index.got.set(target.name, entry);
-  }
-  for (const stub of stubs ?? []) {
-    const entry = stubGOTEntry(stub);
-    const target = entry === undefined ? undefined : gotEntryTarget(entry);
-    if (target?.name !== undefined) index.stub.set(target.name, stub);
-  }
-  tableIndexes.set(graph, index);
-  return index;
-}
+/** The graph's GOT entries and stubs by target name, read from the linked tables (a cache for tools; no pass reads it). */
+export const aarch64TableSymbols: (graph: LinkGraph) => { got: Map<string, Symbol>; stub: Map<string, Symbol> } = createTableEntryIndex({
+  got: { sectionName: GOT_SECTION_NAME, entryTarget: gotEntryTarget },
+  stub: { sectionName: STUBS_SECTION_NAME, entryTarget: stubTarget },
+});
 
 /**
  * GOT entries and stubs of a linked AArch64 graph by target symbol name, as

@@ -89,7 +89,8 @@ describe('relocation mapping', () => {
     };
     expect(addends(join(ASM, 'IMAGE_REL_ARM64_PAGEBASE_REL21.obj'))).toEqual([0, 0xdc8]);
     expect(addends(join(ASM, 'IMAGE_REL_ARM64_PAGEOFFSET_12L.obj'))).toEqual([16, 4, 6, 7, 16]);
-    expect(addends(join(ASM, 'IMAGE_REL_ARM64_REL32.obj'))).toEqual([0, 8]); // llvm-mc writes A + 4: the field's end is the base
+    // llvm-mc writes A + 4 (the field's end is the base), read signed: -8 is stored as -4.
+    expect(addends(join(ASM, 'IMAGE_REL_ARM64_REL32.obj'))).toEqual([0, 8, -8]);
   });
 
   it('turns __imp_ loads into GOT requests', () => {

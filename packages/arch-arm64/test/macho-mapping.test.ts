@@ -73,6 +73,8 @@ describe('ARM64_RELOC_* become the AArch64 kinds', () => {
     const g = build('asm/arm64/ARM64_RELOC_SUBTRACTOR.o');
     expect(edgesOf(g, '_delta64')[0]).toEqual(['Delta64', '_main', 8]);
     expect(edgesOf(g, '_delta32')[0]).toEqual(['Delta32', '_main', 0]);
+    // The 32-bit stored value is signed: -8, not 0xfffffff8.
+    expect(edgesOf(g, '_delta32_back')[0]).toEqual(['Delta32', '_main', -8]);
     expect(edgesOf(g, '_negdelta64')[0]).toEqual(['NegDelta64', '_main', 0]);
     expect(edgesOf(g, '_negdelta32')[0]).toEqual(['NegDelta32', '_main', 4]);
   });

@@ -27,15 +27,13 @@ import {
   EdgeKinds,
   fitsRange,
   JITLinkError,
-  Linkage,
   MemProt,
-  Scope,
+  findTableBase,
   TableManager,
   visitExistingEdges,
   type Block,
   type EdgeKind,
   type LinkGraph,
-  type Section,
   type Symbol,
   type TableFormat,
 } from '@jitlink/core';
@@ -57,7 +55,6 @@ export const STUB_SIZE = 6;
 
 /** `jmp *0(%rip)`: the disp32 at offset 2 is filled by the stub's PCRel32 edge. */
 const STUB_TEMPLATE = new Uint8Array([0xff, 0x25, 0x00, 0x00, 0x00, 0x00]);
-const EMPTY = new Uint8Array(0);
 
 /** The GOT table: 8-byte entries, each a Pointer64 edge to its target. */
 const GOT_FORMAT: TableFormat = {
@@ -95,18 +92,7 @@ function stubFormat(got: TableManager): TableFormat {
  * (graphs built by hand). Only Delta64FromGOT fixups (-mcmodel=large code) ask.
  */
 export function findGOTBase(graph: LinkGraph): Symbol | undefined {
-  const section = graph.findSectionByName(GOT_SECTION_NAME);
-  if (section !== undefined) {
-    for (const sym of section.symbols) if (sym.name === GOT_SYMBOL_NAME) return sym;
-  }
-  for (const sym of graph.absoluteSymbols()) {
-    if (sym.name === GOT_SYMBOL_NAME) return sym;
-  }
-  let found: Symbol | undefined;
-  graph.forEachDefinedSymbol((sym) => {
-    if (found === undefined && sym.name === GOT_SYMBOL_NAME) found = sym;
-  });
-  return found;
+  return findTableBase(graph, GOT_SECTION_NAME, GOT_SYMBOL_NAME);
 }
 
 const F = EdgeKinds.FirstRelocation;
@@ -184,31 +170,7 @@ export class GOTAndStubsBuilder {
    * needed). An external `_GLOBAL_OFFSET_TABLE_` becomes that definition.
    */
   defineGOTBase(): Symbol {
-    if (this.gotBase !== undefined) return this.gotBase;
-    const existing = findGOTBase(this.graph);
-    if (existing !== undefined) return (this.gotBase = existing);
-    const graph = this.graph;
-    const section: Section =
-      graph.findSectionByName(GOT_SECTION_NAME) ??
-      graph.createSection(GOT_SECTION_NAME, GOT_FORMAT.sectionProt);
-    const block = graph.createContentBlock(section, EMPTY, 0, GOT_ENTRY_SIZE, 0);
-    const external = graph.findExternalSymbol(GOT_SYMBOL_NAME);
-    if (external !== undefined) {
-      graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
-      this.gotBase = external;
-    } else {
-      this.gotBase = graph.addDefinedSymbol(
-        block,
-        0,
-        GOT_SYMBOL_NAME,
-        0,
-        Linkage.Strong,
-        Scope.Local,
-        false,
-        true,
-      );
-    }
-    return this.gotBase;
+    return (this.gotBase ??= this.got.defineBase(GOT_SYMBOL_NAME));
   }
 
   /** Lowers every Request* and stub-call edge in the graph (the post-prune pass). */
@@ -293,6 +255,12 @@ export function stubGOTEntry(stub: Symbol): Symbol | undefined {
   return block.edgeTarget(i);
 }
 
+/** The symbol a stub serves (through its GOT entry), if `stub` has the shape this module builds. */
+export function stubTarget(stub: Symbol): Symbol | undefined {
+  const entry = stubGOTEntry(stub);
+  return entry === undefined ? undefined : gotEntryTarget(entry);
+}
+
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
 export function gotEntryTarget(entry: Symbol): Symbol | undefined {
   if (!entry.isDefined()) return undefined;
@@ -360,9 +328,8 @@ export function redirectUnreachableFunctionPointers(graph: LinkGraph): void {
     if (stubsByTarget === undefined) {
       stubsByTarget = new Map();
       for (const sym of section.symbols) {
-        const entry = stubGOTEntry(sym);
-        const entryTarget = entry === undefined ? undefined : gotEntryTarget(entry);
-        if (entryTarget !== undefined) stubsByTarget.set(entryTarget, sym);
+        const target = stubTarget(sym);
+        if (target !== undefined) stubsByTarget.set(target, sym);
       }
     }
     return stubsByTarget.get(target);

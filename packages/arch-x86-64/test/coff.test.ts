@@ -4,7 +4,9 @@
  * COFF backend into simulated memory, checked by value.
  */
 import { JITLinkError, SlabMemoryManager, type Block, type LinkGraph } from '@jitlink/core';
-import { createCoffBackend, getCoffGraphInfo, IMAGE_SYM_CLASS_EXTERNAL, IMAGE_SYM_CLASS_STATIC } from '@jitlink/coff';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createCoffBackend, createCoffLinkGraph, getCoffGraphInfo, IMAGE_SYM_CLASS_EXTERNAL, IMAGE_SYM_CLASS_STATIC } from '@jitlink/coff';
 import { IMAGE_REL_AMD64 as R, x86_64Coff } from '../src/coff/index.js';
 import { DATA, TEXT, writeCoff, type TestSection } from '../../coff/test/coff-writer.js';
 import { linkGraph, readLE } from './helpers.js';
@@ -80,6 +82,14 @@ describe('IMAGE_REL_AMD64_* fixups', () => {
     const b = await link(object([{ offset: 8, symbolIndex: 1, type: R.REL32 + n, addend: 1 }]));
     const p = b.text.address + 8;
     expect(readLE(b.text.getContent(), 8, 4)).toBe(BigInt.asUintN(32, BigInt(d(b) - (p + 4 + n) + 1)));
+  });
+
+  it("REL32 reads llvm-mc-19's displacements signed: an immediate after the field is folded in as -n", () => {
+    const bytes = new Uint8Array(readFileSync(resolve(__dirname, '../../../test-corpus/obj/asm/x86_64-coff/relocs.obj')));
+    const graph = createCoffLinkGraph(bytes, x86_64Coff, { name: 'relocs.obj' });
+    const text = getCoffGraphInfo(graph)!.blocksBySection[1]!;
+    // leaq, movb $1, movw $2, movl $4 to target_data; callq helper.
+    expect(text.edges.sort((a, b) => a.offset - b.offset).map((e) => e.addend)).toEqual([0, -1, -2, -4, 0]);
   });
 
   it('REL32 of a call to a far external goes through a stub', async () => {

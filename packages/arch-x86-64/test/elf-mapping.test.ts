@@ -1,7 +1,7 @@
 import { JITLinkError, Linkage, MemLifetime, MemProt, Scope, type Symbol } from '@jitlink/core';
 import type { ElfRelocation, ElfRelocationSite } from '@jitlink/elf';
 import { X86_64EdgeKinds as K } from '../src/index.js';
-import { R_X86_64, x86_64Elf, x86_64RelocationTypeName } from '../src/elf/index.js';
+import { R_X86_64, x86_64Elf } from '../src/elf/index.js';
 import { codeBlock, dataSection, x86Graph } from './helpers.js';
 
 function setup() {

@@ -1,9 +1,12 @@
-import { defaultIO, runJitlink, type CliIO } from './run.js';
+import { descriptorWriter } from './output.js';
+import { runJitlink, type CliIO } from './run.js';
 import { setCommandV8Flags } from './v8-flags.js';
 
-// V8's tier-up budget and heap growth are tuned once the inputs' size is known (see v8-flags.ts).
+// The process is the command's: its output goes straight to fds 1 and 2 (see output.ts), and V8's
+// tier-up budget and heap growth are tuned once the inputs' size is known (see v8-flags.ts).
 const io: CliIO = {
-  ...defaultIO,
+  stdout: descriptorWriter(1),
+  stderr: descriptorWriter(2),
   inputsOpened: setCommandV8Flags,
 };
 
@@ -12,7 +15,7 @@ export async function runCommand(args: string[]): Promise<void> {
   try {
     process.exitCode = await runJitlink(args, io);
   } catch (e: unknown) {
-    process.stderr.write(`jitlink: internal error: ${String(e)}\n`);
+    io.stderr(`jitlink: internal error: ${String(e)}\n`);
     process.exitCode = 1;
   }
 }

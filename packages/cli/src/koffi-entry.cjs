@@ -1,4 +1,4 @@
-// The command's bundle loads koffi through this file (esbuild --alias:koffi=...).
+// The command's bundle loads koffi through this file (build-bundle.mjs redirects its imports here).
 // koffi's own entry point also loads its installer tooling (https, zlib,
 // crypto), which costs several milliseconds at every start; on the common
 // platforms the native module is loaded directly instead, with the same
@@ -37,4 +37,45 @@ function loadNative() {
   }
   return undefined;
 }
-module.exports = loadNative() ?? require('koffi');
+
+/**
+ * The koffi functions the command's packages call. Each is looked up on first
+ * use, so that the native module loads only when something native runs:
+ * `-version`, `-help`, a bad option or a `-noexec` link that reaches nothing
+ * native never load it, and the bundle can be evaluated in a V8 start-up
+ * snapshot, which cannot hold a native module. (A name missing here is
+ * undefined in the bundle: test/koffi-entry.test.ts checks the list against
+ * the sources.)
+ */
+const KOFFI_FUNCTIONS = [
+  'address',
+  'call',
+  'decode',
+  'encode',
+  'errno',
+  'introspect',
+  'load',
+  'pointer',
+  'proto',
+  'register',
+  'struct',
+  'unregister',
+  'view',
+];
+
+let koffi;
+const lazyKoffi = {};
+for (const name of KOFFI_FUNCTIONS) {
+  Object.defineProperty(lazyKoffi, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      koffi ??= loadNative() ?? require('koffi');
+      const value = koffi[name];
+      // From now on a plain property: no getter on the calls that follow.
+      Object.defineProperty(lazyKoffi, name, { value, enumerable: true });
+      return value;
+    },
+  });
+}
+module.exports = lazyKoffi;

@@ -36,6 +36,8 @@ export interface CliOptions {
   triple?: string;
   /** -graph-budget: the ObjectLinkingLayer's graph budget in bytes. */
   graphBudget?: number;
+  /** -decode-threads: worker threads decoding archive members ahead of their graphs (unset or 0: none). */
+  decodeThreads?: number;
   slabPageSize?: number;
   showGraphs: string[];
   checkFiles: string[];
@@ -118,6 +120,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'slab-page-size', kind: 'value', group: 'JITLink', valueName: 'bytes', help: 'Set page size for slab (requires -slab-allocate; default 4096)' },
   // Options of this command only.
   { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes beyond which linking works for memory rather than speed, building graphs of at most half of it ahead of their links (default 32Mb; suffixes Kb, Mb, Gb)' },
+  { name: 'decode-threads', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Worker threads decoding archive members ahead of their graphs, while the link goes on (default 0: none)' },
   { name: 'triple', kind: 'value', group: 'jitlink-ts', valueName: 'triple', help: 'Architecture slice to link from universal MachO files, named by a target triple or an architecture (e.g. arm64-apple-macosx, x86_64)' },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },
   { name: 'verbose', kind: 'flag', group: 'jitlink-ts', help: 'Print stack traces with errors' },
@@ -276,6 +279,10 @@ const VALUE_HANDLERS: Readonly<Record<string, (value: string, state: ParseState)
   'oop-executor': (v, { opts }) => void (opts.oopExecutor = v === '' ? true : v),
   'oop-executor-connect': (v, { opts }) => void (opts.oopExecutorConnect = v),
   'graph-budget': (v, { opts }) => void (opts.graphBudget = parseSize(v, 'graph budget')),
+  'decode-threads': (v, { opts }) => {
+    if (!/^[0-9]{1,3}$/.test(v.trim())) throw new UsageError(`invalid decode thread count '${v}' (expected a number from 0 to 999)`);
+    opts.decodeThreads = Number(v.trim());
+  },
   triple: (v, { opts }) => void (opts.triple = v),
   'slab-allocate': (v, { opts }) => void (opts.slabAllocate = parseSize(v, 'slab size')),
   'slab-address': (v, { opts }) => void (opts.slabAddress = parseAddress(v, 'slab address')),

@@ -96,7 +96,12 @@ async function link(options: CliOptions, io: CliIO): Promise<number> {
     // Once the inputs are in, the reports are printed whether the link succeeds or not.
     try {
       reporter.beforeLink(ls.session);
-      const entryAddress = await linkInputs(options, ls, inputs, timer);
+      let entryAddress: number | undefined;
+      try {
+        entryAddress = await linkInputs(options, ls, inputs, timer);
+      } finally {
+        inputs.endDecoding();
+      }
       checks?.run(options, io.stderr);
       reporter.afterLink(ls.session, inputs.dylibs);
       return await runProgram(options, ls, platform, entryAddress, timer);

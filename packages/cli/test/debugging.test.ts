@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JIT_CODE_CLOSE, JIT_CODE_LOAD, JITDUMP_MAGIC, readJitdump } from '@jitlink/core';
 import { parseElf, sectionContent } from '@jitlink/elf';
-import { file, needs, tool } from '@jitlink/test-support';
+import { condition, file, needs, tool } from '@jitlink/test-support';
 import { parseOptions } from '../src/options.js';
 import { CLI, REPO_ROOT } from './corpus.js';
 import { runCli } from './run-cli.js';
@@ -263,3 +263,13 @@ describe('-perf-support', () => {
     expect(top).toMatch(/\[\.\] hot_spin$/);
   });
 });
+
+const REBUILT = process.env.JITLINK_REBUILT_CORPUS;
+needs(condition('a rebuilt corpus (JITLINK_REBUILT_CORPUS, which .ci/run sets)', () => REBUILT !== undefined)).test(
+  'test-corpus/build.sh rebuilds these objects (build-debug.sh) byte for byte: their DWARF names no checkout',
+  () => {
+    const names = readdirSync(DEBUG).filter((n) => n.endsWith('.o'));
+    expect(names.sort()).toEqual(['debug_leaf.o', 'debug_main.o', 'perf_hot.o']);
+    for (const name of names) expect(readFileSync(join(REBUILT!, 'debug', name)).equals(readFileSync(join(DEBUG, name)))).toBe(true);
+  },
+);

@@ -2,7 +2,7 @@
  * The command's launcher: loads the bundle with the V8 code cache the build
  * wrote, and runs the same without it, or with one V8 rejects.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,9 +27,11 @@ test('the build writes a code cache that V8 accepts', () => {
   expect(r.stdout).toBe('used');
 });
 
-test('a small link in this process loads no more than it uses: koffi\'s native module alone, not the remote executor, not node:v8', () => {
-  // What Node loaded (its internal modules, and the files in require's cache), written at exit by a
-  // preloaded script to a file (writing to stderr would itself load Node's streams and net).
+/**
+ * Runs the command and lists what Node loaded (its internal modules, and the files in require's cache),
+ * written at exit by a preloaded script to a file (writing to stderr would itself load Node's streams).
+ */
+function runListingModules(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'jitlink-modules-'));
   try {
     const report = join(dir, 'report.cjs');
@@ -39,23 +41,54 @@ test('a small link in this process loads no more than it uses: koffi\'s native m
       `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listing)}, ` +
         'JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })));\n',
     );
-    const r = spawnSync(process.execPath, ['--require', report, join(DIST, 'jitlink.cjs'), HELLO], {
+    const r = spawnSync(process.execPath, ['--require', report, join(DIST, 'jitlink.cjs'), ...args], {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(r.stdout).toBe('hello, world!\n');
-    expect(r.status).toBe(0);
     const { builtins, files } = JSON.parse(readFileSync(listing, 'utf8')) as { builtins: string[]; files: string[] };
-    expect(files).toContainEqual(expect.stringMatching(/koffi\/build\/koffi\/linux_x64\/koffi\.node$/));
-    // Not koffi's own entry (its installer tooling), nor the remote executor's modules (sockets, child processes, HMAC).
-    expect(files).not.toContainEqual(expect.stringMatching(/koffi\/index\.js$/));
-    for (const unused of ['net', 'child_process', 'crypto', 'https', 'zlib']) expect(builtins).not.toContain(`NativeModule ${unused}`);
-    // A link this small keeps V8's default flags: no node:v8 (it loads Node's streams), and Node's own code
-    // cache for its internal modules stays valid (V8 rejects it once any flag changes).
-    expect(builtins).not.toContain('NativeModule v8');
+    return { ...r, builtins, files };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const KOFFI_NATIVE = /koffi\/build\/koffi\/linux_x64\/koffi\.node$/;
+
+test('a small link in this process loads no more than it uses: koffi\'s native module alone, not the remote executor, not node:v8', () => {
+  const { stdout, status, builtins, files } = runListingModules([HELLO]);
+  expect(stdout).toBe('hello, world!\n');
+  expect(status).toBe(0);
+  expect(files).toContainEqual(expect.stringMatching(KOFFI_NATIVE));
+  // Not koffi's own entry (its installer tooling), nor the remote executor's modules (sockets, child processes, HMAC).
+  expect(files).not.toContainEqual(expect.stringMatching(/koffi\/index\.js$/));
+  for (const unused of ['net', 'child_process', 'crypto', 'https', 'zlib']) expect(builtins).not.toContain(`NativeModule ${unused}`);
+  // A link this small keeps V8's default flags: no node:v8 (it loads Node's streams), and Node's own code
+  // cache for its internal modules stays valid (V8 rejects it once any flag changes).
+  expect(builtins).not.toContain('NativeModule v8');
+});
+
+test.each([
+  ['-version', ['-version'], 0, /^jitlink \d+\.\d+\.\d+\n$/, ''],
+  ['-help', ['-help'], 0, /^OVERVIEW: jitlink/, ''],
+  ['a usage error', ['-no-such-option'], 1, /^$/, "jitlink: error: unknown option '-no-such-option' (see --help)\n"],
+])('%s loads no native module, and neither Node\'s streams nor its os module', (_, args, exitCode, stdout, stderr) => {
+  const r = runListingModules(args);
+  expect(r.stdout).toMatch(stdout);
+  expect(r.stderr).toBe(stderr);
+  expect(r.status).toBe(exitCode);
+  expect(r.files).not.toContainEqual(expect.stringMatching(/koffi/));
+  for (const unused of ['stream', 'net', 'tty', 'os', 'v8']) expect(r.builtins).not.toContain(`NativeModule ${unused}`);
+});
+
+test('output to a reader that has gone (EPIPE) is dropped: -help into a closed pipe exits 0, stderr empty', async () => {
+  const child = spawn(process.execPath, [join(DIST, 'jitlink.cjs'), '-help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The read end closes long before the command's first write (Node takes tens of milliseconds to start).
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const status = await new Promise((done) => child.on('close', (code) => done(code)));
+  expect(stderr).toBe('');
+  expect(status).toBe(0);
 });
 
 describe('a copy of the command', () => {

@@ -1,5 +1,12 @@
 export type { CoffArchSupport, CoffRelocation, CoffRelocationSite } from './arch-support.js';
 export * from './constants.js';
+export {
+  coffRelocationTypes,
+  createCoffEdgeLowering,
+  readCoffImplicitAddend,
+  type CoffLoweredKinds,
+  type CoffRelocationTypes,
+} from './relocations.js';
 export { parseCoff, type CoffFile, type CoffSection, type CoffSymbol, type CoffRelocationEntry, type CoffSectionDefinition, type CoffWeakExternal } from './read/file.js';
 export { readCoffHeader, isBigobjHeader, type CoffHeader } from './read/header.js';
 export { parseDirectives, type CoffDirectives } from './read/directives.js';

@@ -27,6 +27,13 @@ export interface CreateLinkGraphOptions {
   arch?: string;
   /** Caps on the input's size, sections and relocations. */
   limits?: InputLimits;
+  /**
+   * The object's tables decoded ahead (on another thread, say) by its format
+   * package, e.g. `@jitlink/elf`'s `decodeElf`: a backend of that format
+   * builds from them the graph it builds from the bytes, with the same
+   * errors; other backends ignore it.
+   */
+  decoded?: { readonly format: string };
 }
 
 /** What a graph of a triple is made of, for graphs built by hand (such as a tool's section of raw bytes). */

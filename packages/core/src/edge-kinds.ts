@@ -43,3 +43,15 @@ export function edgeKindNamer(names: readonly string[]): EdgeKindNamer {
     return names[kind - EdgeKinds.FirstRelocation] ?? genericEdgeKindName(kind);
   };
 }
+
+/**
+ * Names a format's relocation types from the table of their numbers, keys
+ * without `prefix` (`{ UNSIGNED: 0, SUBTRACTOR: 1 }` with "ARM64_RELOC_"):
+ * "ARM64_RELOC_SUBTRACTOR" for 1, "unknown relocation type N" for a number
+ * the table lacks.
+ */
+export function relocationTypeNamer(prefix: string, numbers: Readonly<Record<string, number>>): (type: number) => string {
+  const names: string[] = [];
+  for (const [key, value] of Object.entries(numbers)) names[value] = `${prefix}${key}`;
+  return (type) => names[type] ?? `unknown relocation type ${type}`;
+}

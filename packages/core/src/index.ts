@@ -82,6 +82,7 @@ export {
 export {
   EdgeKinds,
   edgeKindNamer,
+  relocationTypeNamer,
   genericEdgeKindName,
   type EdgeKind,
   type EdgeKindNamer,
@@ -188,5 +189,5 @@ export { mergeLinkGraphs, type MergeLinkGraphsOptions } from './merge.js';
 export { PartialObject } from './partial-object.js';
 export { printLinkGraph } from './printer.js';
 export { KNOWN_BACKENDS, describeFormat, missingBackendAdvice, type KnownBackend } from './support.js';
-export { TableManager, visitExistingEdges, type EdgeVisitor, type TableFormat } from './table-manager.js';
+export { createTableEntryIndex, findTableBase, TableManager, visitExistingEdges, type EdgeVisitor, type TableFormat, type TableReader } from './table-manager.js';
 export { archOfTriple, objectFormatOfTriple, parseTriple, type ObjectFormat, type Triple } from './triple.js';

@@ -45,7 +45,7 @@
  */
 import type { EdgeKind } from './edge-kinds.js';
 import { JITLinkError } from './errors.js';
-import type { Block, LinkGraph, Section, Symbol } from './graph.js';
+import { Linkage, Scope, type Block, type LinkGraph, type Section, type Symbol } from './graph.js';
 import type { MemProt } from './memory-flags.js';
 
 /** What an architecture supplies for one kind of table. */
@@ -166,6 +166,25 @@ export class TableManager {
     this.entries.forEach(fn);
   }
 
+  /**
+   * Defines `name` at the start of the table's section, before every entry
+   * (the GOT base `_GLOBAL_OFFSET_TABLE_`): a zero-size block at address 0,
+   * so give the format a `blockAddress` past it. A symbol `findTableBase`
+   * finds is kept; an external reference of that name becomes the
+   * definition. Local: each graph has its own table.
+   */
+  defineBase(name: string): Symbol {
+    const existing = findTableBase(this.graph, this.format.sectionName, name);
+    if (existing !== undefined) return existing;
+    const { graph, format } = this;
+    const section = graph.findSectionByName(format.sectionName) ?? graph.createSection(format.sectionName, format.sectionProt);
+    const block = graph.createContentBlock(section, new Uint8Array(0), 0, format.alignment, 0);
+    const external = graph.findExternalSymbol(name);
+    if (external === undefined) return graph.addDefinedSymbol(block, 0, name, 0, Linkage.Strong, Scope.Local, false, true);
+    graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
+    return external;
+  }
+
   /** The entry for `target`, made on first request (its bytes the template, its edges from the format). */
   getOrCreateEntry(target: Symbol): Symbol {
     const known = this.entries.get(target);
@@ -281,4 +300,73 @@ export class TableManager {
     this.tableBlock.setMutableContent(this.bytes.subarray(0, this.used + this.reserved));
     this.trimmed = true;
   }
+}
+
+/**
+ * The symbol `name` that marks the base of the table in `sectionName` (the
+ * GOT base `_GLOBAL_OFFSET_TABLE_`, for fixups that measure from it): the
+ * one TableManager.defineBase put in that section, else an absolute or
+ * defined symbol of that name (graphs built by hand).
+ */
+export function findTableBase(graph: LinkGraph, sectionName: string, name: string): Symbol | undefined {
+  const section = graph.findSectionByName(sectionName);
+  if (section !== undefined) {
+    for (const sym of section.symbols) if (sym.name === name) return sym;
+  }
+  for (const sym of graph.absoluteSymbols()) if (sym.name === name) return sym;
+  let found: Symbol | undefined;
+  graph.forEachDefinedSymbol((sym) => {
+    if (found === undefined && sym.name === name) found = sym;
+  });
+  return found;
+}
+
+/** How to read one kind of table back from a linked graph: its section, and whom each entry serves. */
+export interface TableReader {
+  /** The section holding the table (`TableFormat.sectionName`). */
+  readonly sectionName: string;
+  /** The symbol `entry` serves, or undefined for a symbol of the section that is no entry of the table's shape. */
+  entryTarget(entry: Symbol): Symbol | undefined;
+}
+
+/**
+ * Entries of a graph's tables by the name of the symbol each serves, read
+ * back from the graph (a link's TableManagers are gone once it ends), for
+ * tools: jitlink-check's `got_addr` and `stub_addr` through
+ * `BackendTools.findTableEntry`. The returned function caches its answer per
+ * graph and reads the tables again when one of their sections has gained
+ * symbols (tables only grow). Where two entries serve one name, the later
+ * in the section wins.
+ *
+ * @example
+ * ```ts
+ * const tableEntries = createTableEntryIndex({
+ *   got: { sectionName: '$__GOT', entryTarget: gotEntryTarget },
+ *   stub: { sectionName: '$__STUBS', entryTarget: stubTarget },
+ * });
+ * const findTableEntry = (graph, kind, name) => tableEntries(graph)[kind].get(name);
+ * ```
+ */
+export function createTableEntryIndex<Kind extends string>(
+  readers: Readonly<Record<Kind, TableReader>>,
+): (graph: LinkGraph) => Record<Kind, Map<string, Symbol>> {
+  const kinds = Object.keys(readers) as Kind[];
+  const indexes = new WeakMap<LinkGraph, { symbolCounts: number[]; entries: Record<Kind, Map<string, Symbol>> }>();
+  return (graph) => {
+    const sections = kinds.map((kind) => graph.findSectionByName(readers[kind].sectionName));
+    const symbolCounts = sections.map((section) => section?.symbols.size ?? 0);
+    const known = indexes.get(graph);
+    if (known !== undefined && known.symbolCounts.every((count, i) => count === symbolCounts[i])) return known.entries;
+    const entries = {} as Record<Kind, Map<string, Symbol>>;
+    kinds.forEach((kind, i) => {
+      const byName = new Map<string, Symbol>();
+      for (const entry of sections[i]?.symbols ?? []) {
+        const target = readers[kind].entryTarget(entry);
+        if (target?.name !== undefined) byName.set(target.name, entry);
+      }
+      entries[kind] = byName;
+    });
+    indexes.set(graph, { symbolCounts, entries });
+    return entries;
+  };
 }

@@ -6,6 +6,7 @@ import {
   fitsRange,
   JITLinkError,
   RANGE_64,
+  relocationTypeNamer,
   renderEdgeKindTable,
   signedRange,
   unsignedRange,
@@ -65,5 +66,15 @@ describe('edge-kind tables', () => {
         '| Rel  | 4     | T − P + A | int32   |',
       ].join('\n'),
     );
+  });
+});
+
+describe('relocationTypeNamer', () => {
+  it('names the numbers of its table with the prefix, and says which numbers it lacks', () => {
+    const name = relocationTypeNamer('ARM64_RELOC_', { UNSIGNED: 0, SUBTRACTOR: 1, ADDEND: 10 });
+    expect(name(1)).toBe('ARM64_RELOC_SUBTRACTOR');
+    expect(name(10)).toBe('ARM64_RELOC_ADDEND');
+    expect(name(5)).toBe('unknown relocation type 5');
+    expect(name(-1)).toBe('unknown relocation type -1');
   });
 });

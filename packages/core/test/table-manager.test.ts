@@ -1,4 +1,6 @@
 import {
+  createTableEntryIndex,
+  findTableBase,
   InMemoryMemoryManager,
   JITLinkError,
   link,
@@ -319,5 +321,70 @@ describe('per-link state', () => {
     }
     expect(managers.get('one.o')!.size).toBe(2);
     expect(managers.get('two.o')!.size).toBe(1);
+  });
+});
+
+describe('createTableEntryIndex', () => {
+  /** The target of a toy GOT entry: the Pointer64 edge at its offset. */
+  const entryTarget = (entry: Symbol): Symbol | undefined => {
+    if (!entry.isDefined()) return undefined;
+    return entry.block.edges.find((e) => e.offset === entry.offset && e.kind === Pointer64)?.target;
+  };
+
+  it('finds entries by the name of their target, read back from the graph, and again once the table grows', () => {
+    const graph = toyGraph();
+    const got = new TableManager(graph, gotFormat());
+    const tables = createTableEntryIndex({ got: { sectionName: '$__TOYGOT', entryTarget }, none: { sectionName: '$__NONE', entryTarget } });
+    const [a, b] = [graph.addExternalSymbol('a', 0), graph.addExternalSymbol('b', 0)];
+    const ea = got.getOrCreateEntry(a);
+    const first = tables(graph);
+    expect([...first.got]).toEqual([['a', ea]]);
+    expect(first.none.size).toBe(0);
+    // Cached while the tables keep their size.
+    expect(tables(graph)).toBe(first);
+    const eb = got.getOrCreateEntry(b);
+    expect(tables(graph).got.get('b')).toBe(eb);
+    expect(tables(graph).got.get('a')).toBe(ea);
+  });
+
+  it('leaves out symbols of the section that are no entries, and entries of anonymous targets', () => {
+    const graph = toyGraph();
+    const got = new TableManager(graph, gotFormat());
+    const anonymousTarget = graph.addAnonymousSymbol(codeWithCalls(graph, []), 0, 0, false, false);
+    got.getOrCreateEntry(anonymousTarget);
+    got.getOrCreateEntry(graph.addExternalSymbol('named', 0));
+    graph.addDefinedSymbol(got.block!, 0, 'marker', 0, Linkage.Strong, Scope.Local, false, false);
+    const tables = createTableEntryIndex({ got: { sectionName: '$__TOYGOT', entryTarget: (e) => (e.name === 'marker' ? undefined : entryTarget(e)) } });
+    expect([...tables(graph).got.keys()]).toEqual(['named']);
+  });
+});
+
+describe('TableManager.defineBase and findTableBase', () => {
+  it('define the base at the start of the section, before the entries, once', () => {
+    const graph = toyGraph();
+    const got = new TableManager(graph, gotFormat({ blockAddress: 8 }));
+    got.getOrCreateEntry(graph.addExternalSymbol('a', 0));
+    expect(findTableBase(graph, '$__TOYGOT', '_GLOBAL_OFFSET_TABLE_')).toBeUndefined();
+    const base = got.defineBase('_GLOBAL_OFFSET_TABLE_');
+    expect(base.isDefined() && base.block.section.name).toBe('$__TOYGOT');
+    expect(base.isDefined() && base.block.size).toBe(0);
+    expect(base.isDefined() && base.block.address).toBeLessThan(got.block!.address);
+    expect(base.scope).toBe(Scope.Local);
+    expect(got.defineBase('_GLOBAL_OFFSET_TABLE_')).toBe(base);
+    expect(findTableBase(graph, '$__TOYGOT', '_GLOBAL_OFFSET_TABLE_')).toBe(base);
+  });
+
+  it('turn an external reference to the base into its definition', () => {
+    const graph = toyGraph();
+    const ref = graph.addExternalSymbol('_GLOBAL_OFFSET_TABLE_', 0);
+    const base = new TableManager(graph, gotFormat()).defineBase('_GLOBAL_OFFSET_TABLE_');
+    expect(base).toBe(ref);
+    expect(ref.isDefined()).toBe(true);
+  });
+
+  it('findTableBase takes an absolute symbol of that name (graphs built by hand)', () => {
+    const graph = toyGraph();
+    const abs = graph.addAbsoluteSymbol('_GLOBAL_OFFSET_TABLE_', 0x1000, 0, Linkage.Strong, Scope.Local, false);
+    expect(findTableBase(graph, '$__TOYGOT', '_GLOBAL_OFFSET_TABLE_')).toBe(abs);
   });
 });

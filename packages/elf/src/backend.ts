@@ -2,6 +2,7 @@
 import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type ObjectIdentity } from '@jitlink/core';
 import type { ElfArchSupport } from './arch-support.js';
 import { createElfLinkGraph } from './builder.js';
+import { buildElfLinkGraphFromDecoded, type DecodedElf } from './decoded.js';
 import { readElfDefinitions } from './definitions.js';
 import { elfFormatSniffer } from './identify.js';
 import { readElfSymbolScanRanges } from './reader.js';
@@ -35,6 +36,10 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
       const name = checkIdentity(options);
+      const decoded = options.decoded;
+      if (decoded !== undefined && decoded.format === 'elf') {
+        return buildElfLinkGraphFromDecoded(decoded as DecodedElf, bytes, arch, { name, limits: options.limits });
+      }
       return createElfLinkGraph(bytes, arch, { name, limits: options.limits });
     },
     readDefinitions(bytes, options) {

@@ -48,6 +48,8 @@ import {
 } from './constants.js';
 import { checkElfRelocatable } from './identify.js';
 import { initializerSectionInfo } from './initializers.js';
+import type { DecodedElf } from './decoded.js';
+import { columnNumber } from './read/fields.js';
 import { parseElf, readRelocation, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
 
 export interface CreateElfLinkGraphOptions {
@@ -142,8 +144,11 @@ export function createElfLinkGraph(bytes: Uint8Array, arch: ElfArchSupport, opti
   return buildElfLinkGraph(elf, arch);
 }
 
-/** Builds a LinkGraph from an already parsed object. */
-export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph {
+/**
+ * Builds a LinkGraph from an already parsed object. `decoded`, when given,
+ * holds the object's relocation entries already decoded (buildElfLinkGraphFromDecoded).
+ */
+export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport, decoded?: DecodedElf): LinkGraph {
   checkElfObjectHeader(elf, arch);
   const { header } = elf;
   const graph = new LinkGraph({
@@ -165,7 +170,7 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport): LinkGraph
     sourceObjects: [],
   };
   graphInfo.set(graph, info);
-  const builder = new GraphBuilder(elf, arch, graph, info);
+  const builder = new GraphBuilder(elf, arch, graph, info, decoded);
   builder.build();
   info.sourceObjects.push({ name: elf.fileName, bytes: elf.bytes, blocksByIndex: builder.blocksByIndex });
   return graph;
@@ -280,6 +285,8 @@ class GraphBuilder {
     private readonly arch: ElfArchSupport,
     private readonly graph: LinkGraph,
     private readonly info: ElfGraphInfo,
+    /** Relocation entries decoded ahead, in columns (the others are read from the file). */
+    private readonly decoded: DecodedElf | undefined,
   ) {
     const n = elf.sections.length;
     this.blocks = new Array<Block | undefined>(n);
@@ -524,8 +531,21 @@ class GraphBuilder {
       site.block = block;
       site.relocationSection = relName;
       const content = relSec.isRela ? undefined : block.getContent();
+      const decoded = this.decoded;
+      // (Decoded for this very section, or read here.)
+      const decodedCount =
+        decoded === undefined || decoded.relocationSections[r * 3] !== relSec.section.index ? 0 : decoded.relocationSections[r * 3 + 1]!;
+      const firstDecoded = decoded === undefined ? 0 : decoded.relocationSections[r * 3 + 2]!;
       for (let i = 0; i < relSec.count; i++) {
-        const entryOffset = readRelocation(elf, relSec, i, rel);
+        let entryOffset: number;
+        if (i < decodedCount) {
+          const at = firstDecoded + i;
+          rel.type = decoded!.relocationTypes[at]!;
+          rel.offset = columnNumber(decoded!.relocationOffsets[at]!);
+          rel.symbolIndex = decoded!.relocationSymbols[at]!;
+          rel.addend = columnNumber(decoded!.relocationAddends[at]!);
+          entryOffset = relSec.section.offset + i * relSec.entrySize;
+        } else entryOffset = readRelocation(elf, relSec, i, rel);
         if (rel.type === 0) {
           this.info.skippedNoneRelocations++;
           continue;

@@ -28,6 +28,7 @@ export {
   type ElfGraphInfo,
   type ElfSourceObject,
 } from './builder.js';
+export { decodeElf, buildElfLinkGraphFromDecoded, decodedElfTransferList, type DecodedElf } from './decoded.js';
 export { discardElfComdatGroup } from './comdat.js';
 export { readElfDefinitions } from './definitions.js';
 export { createElfBackend } from './backend.js';

@@ -97,9 +97,12 @@ interface Stripe {
  * Stripes are viewed a window at a time. V8 counts a view of native memory
  * as external memory of its size: one view of a whole 1 GiB reservation made
  * every session start with a collection for "external memory pressure"
- * (~20 ms, most of a small link's collector time).
+ * (~20 ms, most of a small link's collector time), and 16 MiB windows still
+ * made two such scavenges in a link of `hello.o` (a window in each of the
+ * three stripes, besides the process's other external memory). Windows of
+ * 4 MiB make none; a segment across two windows gets a view of its own.
  */
-const VIEW_WINDOW = 16 * 1024 * 1024;
+const VIEW_WINDOW = 4 * 1024 * 1024;
 
 /** `length` read-write bytes of `stripe` at `offset`: a window's subarray, or a view of their own across windows. */
 function stripeBytes(stripe: Stripe, offset: number, length: number): Uint8Array {

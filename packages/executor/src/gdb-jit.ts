@@ -11,7 +11,6 @@
  * stays until the process exits, for a debugger that attaches later.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JITLinkError, type TargetAddress } from '@jitlink/core';
 import {
@@ -23,6 +22,7 @@ import {
   writeJITDebugModule,
 } from '@jitlink/elf';
 import { callNative, getLibC, nativeView, RTLD_DEFAULT } from './native.js';
+import { nodeOS } from './node-os.js';
 
 const RTLD_NOW = 0x2;
 
@@ -72,7 +72,7 @@ export class GDBJITInterface {
   private static loadModule(): GDBJITInterface {
     const host = HOST_MODULE[process.arch] ?? fail(`no module for this architecture (${process.arch})`);
     const libc = getLibC();
-    const dir = mkdtempSync(join(tmpdir(), 'jitlink-gdb-jit-'));
+    const dir = mkdtempSync(join(nodeOS().tmpdir(), 'jitlink-gdb-jit-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, `libjitlink-gdb-jit-${process.pid}.so`);
     writeFileSync(path, writeJITDebugModule({ machine: host.machine, registerCodeBody: Uint8Array.from(host.registerCodeBody) }));

@@ -8,7 +8,6 @@
  * Timestamps are CLOCK_MONOTONIC (Node's hrtime), as `perf record -k 1` stamps samples.
  */
 import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   encodeJitCodeClose,
@@ -19,6 +18,7 @@ import {
   type PerfFunction,
 } from '@jitlink/core';
 import { getLibC, lastErrorText, MAP_PRIVATE, PROT_EXEC, PROT_READ, systemPageSize } from './native.js';
+import { nodeOS } from './node-os.js';
 
 const HOST_ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 };
 
@@ -35,7 +35,7 @@ export interface PerfSupportOptions {
 
 /** The directory a jitdump file goes in, as LLVM's perf support names it (created). */
 export function createJitdumpDirectory(env: Record<string, string | undefined> = process.env): string {
-  const base = env.JITDUMPDIR ?? env.HOME ?? (homedir() || '.');
+  const base = env.JITDUMPDIR ?? env.HOME ?? (nodeOS().homedir() || '.');
   const parent = join(base, '.debug', 'jit');
   mkdirSync(parent, { recursive: true });
   const now = new Date();

@@ -20,9 +20,10 @@ function addressOf(pointer: unknown): TargetAddress {
   return pointer === null ? 0 : Number(koffi.address(pointer));
 }
 
-// Anonymous prototypes: koffi's type names are process-wide.
-const atexitProto = cProto('int (void *fn)');
-const cxaAtexitProto = cProto('int (void *fn, void *arg, void *dso)');
+// Anonymous prototypes (koffi's type names are process-wide), made when first used: importing the
+// package loads no native code.
+const atexitProto = () => cProto('int (void *fn)');
+const cxaAtexitProto = () => cProto('int (void *fn, void *arg, void *dso)');
 
 export class InProcessRuntimeServices implements JITRuntimeServices {
   readonly symbols: ReadonlyMap<string, TargetAddress>;
@@ -33,11 +34,11 @@ export class InProcessRuntimeServices implements JITRuntimeServices {
     const atexit = koffi.register((fn: unknown) => {
       this.handlers.push({ fn: addressOf(fn), arg: undefined });
       return 0;
-    }, koffi.pointer(atexitProto));
+    }, koffi.pointer(atexitProto()));
     const cxaAtexit = koffi.register((fn: unknown, arg: unknown) => {
       this.handlers.push({ fn: addressOf(fn), arg: addressOf(arg) });
       return 0;
-    }, koffi.pointer(cxaAtexitProto));
+    }, koffi.pointer(cxaAtexitProto()));
     this.callbacks.push(atexit, cxaAtexit);
     this.symbols = new Map([
       ['atexit', addressOf(atexit)],

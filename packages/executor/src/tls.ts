@@ -7,12 +7,12 @@
  * pointer.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { JITLinkError } from '@jitlink/core';
 import { cProto, getLibC, nativeView, RTLD_DEFAULT, toPointer } from './native.js';
 import { writeTLSModule, type TLSModuleImage } from '@jitlink/elf';
+import { nodeOS } from './node-os.js';
 
 const RTLD_NOW = 0x2;
 const RTLD_LOCAL = 0;
@@ -62,7 +62,7 @@ let counter = 0;
 /** Loads `image` as a TLS module of this process. */
 export function loadTLSModule(image: TLSModuleImage, name: string): LoadedTLSModule {
   const n = getNative();
-  const dir = mkdtempSync(join(tmpdir(), 'jitlink-tls-'));
+  const dir = mkdtempSync(join(nodeOS().tmpdir(), 'jitlink-tls-'));
   const path = join(dir, `tls-${process.pid}-${counter++}.so`);
   writeFileSync(path, writeTLSModule(image));
   let handle: number;
@@ -99,11 +99,12 @@ interface LibraryTLSBlock {
 const PT_TLS = 7;
 type IteratePhdr = (cb: unknown, data: null) => number;
 let iteratePhdr: IteratePhdr | undefined;
-const phdrCallbackProto = cProto('int (void *info, size_t size, void *data)');
+// Made when first used: importing the package loads no native code.
+const phdrCallbackProto = () => cProto('int (void *info, size_t size, void *data)');
 
 /** Every loaded object's TLS block allocated in this thread (dl_iterate_phdr's dlpi_tls_modid / dlpi_tls_data). */
 function libraryTLSBlocks(): LibraryTLSBlock[] {
-  iteratePhdr ??= koffi.load('libc.so.6').func('dl_iterate_phdr', 'int', [koffi.pointer(phdrCallbackProto), 'void *']) as unknown as IteratePhdr;
+  iteratePhdr ??= koffi.load('libc.so.6').func('dl_iterate_phdr', 'int', [koffi.pointer(phdrCallbackProto()), 'void *']) as unknown as IteratePhdr;
   const blocks: LibraryTLSBlock[] = [];
   const callback = koffi.register((info: unknown, size: number) => {
     // struct dl_phdr_info (LP64): addr, name, phdr, phnum (padded), adds, subs, tls_modid, tls_data.
@@ -119,7 +120,7 @@ function libraryTLSBlocks(): LibraryTLSBlock[] {
       if (table.getUint32(i * 56, true) === PT_TLS) blocks.push({ moduleId, start: data, size: Number(table.getBigUint64(i * 56 + 40, true)) });
     }
     return 0;
-  }, koffi.pointer(phdrCallbackProto));
+  }, koffi.pointer(phdrCallbackProto()));
   try {
     iteratePhdr!(callback, null);
   } finally {

@@ -129,12 +129,12 @@ describeX64('DualMappedMemoryManager', () => {
     expect(again.getWorkingMemory(RX).every((x) => x === 0)).toBe(true);
   });
 
-  it('writes and zeroes segments beyond the first 16 MiB of a stripe and across its 16 MiB view windows', async () => {
+  it('writes and zeroes segments beyond the first 16 MiB of a stripe and across its view windows', async () => {
     for (const workingMemory of ['mapped', 'copied'] as const) {
       const m = new DualMappedMemoryManager({ workingMemory });
       try {
         const MiB = 1024 * 1024;
-        // 24 MiB of code: the bytes either side of 16 MiB lie in two windows.
+        // 24 MiB of code: the bytes either side of 16 MiB lie in two windows (of 4 MiB).
         const large = await m.allocate(undefined, {
           graphName: 'large',
           segments: [{ group: RX, alignment: 16, contentSize: 24 * MiB, zeroFillSize: 0 }],

@@ -1,6 +1,14 @@
 export type { MachOArchSupport, MachORelocation, MachORelocationContext } from './arch-support.js';
 export * from './constants.js';
 export {
+  addMachOSubtractorPair,
+  machoRelocationTypes,
+  readMachOImplicitAddend,
+  type ImplicitAddendOptions,
+  type MachORelocationTypes,
+  type MachOSubtractorPair,
+} from './relocations.js';
+export {
   parseMachO,
   readMachOHeader,
   readRelocations,

@@ -9,9 +9,10 @@ import {
   type LinkGraph,
   type ObjectDefinitions,
 } from '@jitlink/core';
-import type { ObjectLinkingLayer } from './object-linking-layer.js';
+import type { ObjectDecoder, ObjectLinkingLayer } from './object-linking-layer.js';
 import {
   MaterializationUnit,
+  runAsTask,
   SymbolState,
   type DefinitionGenerator,
   type ExecutorSymbolDef,
@@ -77,6 +78,8 @@ export function absoluteSymbols(
  */
 export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
   private readonly loaded = new Set<ArchiveMember>();
+  /** The last wave of members loaded with the layer's decoder (waves run one after another). */
+  private loading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly layer: ObjectLinkingLayer,
@@ -124,23 +127,106 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     return [...this.loaded];
   }
 
-  tryToGenerate(dylib: JITDylib, names: readonly string[]): void {
+  tryToGenerate(dylib: JITDylib, names: readonly string[]): Promise<void> | void {
+    const decoder = this.layer.decoder;
+    if (decoder !== undefined) {
+      // After the wave in progress, if any: its members are not defined yet, and a lookup must not skip them.
+      const wave = this.loading.then(() => this.loadWave(dylib, names, decoder));
+      this.loading = wave.catch(() => undefined);
+      return wave;
+    }
     for (const name of names) {
-      // Most names are not in this archive: one index lookup settles them.
-      const member = this.archive.findMemberDefining(name);
-      if (!member || this.loaded.has(member) || dylib.symbols.has(name)) continue;
-      this.loaded.add(member);
-      this.loadMember(dylib, member);
+      const member = this.memberToLoad(dylib, name);
+      if (member !== undefined) this.loadMember(dylib, member);
     }
   }
 
-  private loadMember(dylib: JITDylib, member: ArchiveMember): void {
+  /** The member defining `name`, when it is to be loaded now (it is marked loaded). */
+  private memberToLoad(dylib: JITDylib, name: string): ArchiveMember | undefined {
+    // Most names are not in this archive: one index lookup settles them.
+    const member = this.archive.findMemberDefining(name);
+    if (!member || this.loaded.has(member) || dylib.symbols.has(name)) return undefined;
+    this.loaded.add(member);
+    return member;
+  }
+
+  /**
+   * Loads the members defining `names` as tryToGenerate does without a
+   * decoder, in the same order: the decoder decodes them ahead (on other
+   * threads) while this thread builds each one's graph in turn. When the
+   * next member is still being decoded, this thread builds members from the
+   * back of the wave (those no thread has started) meanwhile, keeping their
+   * graphs (or errors) until their turn.
+   */
+  private async loadWave(dylib: JITDylib, names: readonly string[], decoder: ObjectDecoder): Promise<void> {
+    const members: ArchiveMember[] = [];
+    for (const name of names) {
+      const member = this.memberToLoad(dylib, name);
+      if (member !== undefined) members.push(member);
+    }
+    if (members.length > 1) for (const member of members) this.prefetch(decoder, member);
+    const builtAhead = new Map<ArchiveMember, { graph?: LinkGraph; error?: unknown }>();
+    let builtAheadBytes = 0;
+    const canBuildAhead = (member: ArchiveMember): boolean =>
+      this.options.transformGraph === undefined && decoder.queued(member) && !this.layer.overGraphBudget(builtAheadBytes + member.size);
+    let back = members.length - 1;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      const ahead = builtAhead.get(member);
+      // Beyond the graph budget a member is registered from its definitions: its decoding goes on meanwhile.
+      if (ahead === undefined && this.options.transformGraph === undefined && this.layer.overGraphBudget(member.size)) {
+        this.loadMember(dylib, member);
+        continue;
+      }
+      let decoding = ahead === undefined ? decoder.settled(member) : undefined;
+      while (decoding !== undefined) {
+        if (!(back > i && canBuildAhead(members[back]!))) {
+          await decoding;
+          break;
+        }
+        const next = members[back--]!;
+        decoder.take(next);
+        builtAheadBytes += next.size;
+        try {
+          builtAhead.set(next, { graph: this.layer.buildGraph(undefined, this.memberName(next), next.data) });
+        } catch (error) {
+          builtAhead.set(next, { error });
+        }
+        // A host task: decodings that finished meanwhile are delivered (a worker's message is a task of its own).
+        await new Promise<void>((resolve) => runAsTask(resolve));
+        decoding = decoder.settled(member);
+      }
+      try {
+        if (ahead?.error !== undefined) throw ahead.error;
+        if (ahead !== undefined) builtAheadBytes -= member.size;
+        this.loadMember(dylib, member, ahead?.graph);
+      } catch (e) {
+        // As without a decoder: the members after the one that failed are not loaded.
+        for (let j = i + 1; j < members.length; j++) {
+          this.loaded.delete(members[j]!);
+          decoder.take(members[j]!);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private memberName(member: ArchiveMember): string {
+    return `${this.archive.fileName}(${member.name})`;
+  }
+
+  private prefetch(decoder: ObjectDecoder, member: ArchiveMember): void {
+    decoder.prefetch(member, this.memberName(member), () => member.data);
+  }
+
+  /** Adds a member to `dylib`; `built` is its graph when it is built already. */
+  private loadMember(dylib: JITDylib, member: ArchiveMember, built?: LinkGraph): void {
     const { tracker, hideDefinitions, transformGraph } = this.options;
-    const name = `${this.archive.fileName}(${member.name})`;
+    const name = this.memberName(member);
     const weight = member.size;
-    if (transformGraph !== undefined || !this.layer.overGraphBudget(weight)) {
+    if (built !== undefined || transformGraph !== undefined || !this.layer.overGraphBudget(weight)) {
       // Within the graph budget: build the graph now (its definitions come from it).
-      const graph = this.layer.registry.createLinkGraph(member.data, { name });
+      const graph = built ?? this.layer.buildGraph(member, name, () => member.data);
       if (hideDefinitions) hideGraphDefinitions(graph);
       transformGraph?.(graph);
       this.layer.add(dylib, graph, { tracker, weight });
@@ -149,10 +235,17 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     // Beyond it: only the member's definitions now; its graph is built when it is linked.
     let definitions = this.readDefinitions(member);
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
-    // Read again when linked: archives read from files on demand hold no member meanwhile.
+    // Read again when linked (or decoded ahead): archives read from files on demand hold no member meanwhile.
+    const decoder = this.layer.decoder;
+    if (decoder !== undefined) this.prefetch(decoder, member);
     this.layer.addLazily(
       dylib,
-      { bytes: () => member.data, name, transformGraph: hideDefinitions ? hideGraphDefinitions : undefined },
+      {
+        bytes: () => member.data,
+        name,
+        transformGraph: hideDefinitions ? hideGraphDefinitions : undefined,
+        decoderKey: decoder === undefined ? undefined : member,
+      },
       { tracker, interface: definitions, weight },
     );
   }

@@ -64,6 +64,30 @@ export interface ObjectLinkingLayerOptions {
    * size in memory.
    */
   graphBudget?: number;
+  /** Decodes objects ahead of their graphs being built (see ObjectDecoder); without it, each is read when built. */
+  decoder?: ObjectDecoder;
+}
+
+/**
+ * Decodes objects' tables ahead of the graphs being built, e.g. on worker
+ * threads while this thread links (the jitlink command's decode pool). Keys
+ * are the objects' own handles (an archive member...): the layer asks for
+ * what was decoded when it builds the graph, and builds from the bytes
+ * itself when nothing was (yet).
+ */
+export interface ObjectDecoder {
+  /** Starts decoding an object whose graph will be built soon; `bytes` reads it (at most once, perhaps later). */
+  prefetch(key: object, name: string, bytes: () => Uint8Array): void;
+  /** A promise while `key`'s decoding is under way; undefined when it is done, not started, or unknown. */
+  settled(key: object): Promise<void> | undefined;
+  /** Whether `key` waits for a thread to decode it: the caller may take it back (`take`) and build it itself. */
+  queued(key: object): boolean;
+  /**
+   * Takes what was decoded for `key`, forgetting it: the bytes decoded and the
+   * format package's decoded tables (for CreateLinkGraphOptions.decoded).
+   * Undefined when it is not decoded (yet): a queued decoding is dropped.
+   */
+  take(key: object): { bytes: Uint8Array; decoded: { readonly format: string } } | undefined;
 }
 
 /** The default ObjectLinkingLayerOptions.graphBudget. */
@@ -81,6 +105,8 @@ export interface LazyObject {
   name: string;
   /** Applied to the graph once it is built, before it is linked. */
   transformGraph?: (graph: LinkGraph) => void;
+  /** The object's key for the layer's decoder, if it was given one to decode ahead. */
+  decoderKey?: object;
 }
 
 function isLazyObject(source: LinkGraph | LazyObject): source is LazyObject {
@@ -134,8 +160,7 @@ export class ObjectUnit extends MaterializationUnit {
     if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
     this.source = undefined;
     if (!isLazyObject(source)) return source;
-    const bytes = typeof source.bytes === 'function' ? source.bytes() : source.bytes;
-    const graph = this.layer.registry.createLinkGraph(bytes, { name: source.name });
+    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes);
     this.count(true);
     source.transformGraph?.(graph);
     return graph;
@@ -177,6 +202,8 @@ export class ObjectLinkingLayer {
   liveGraphBytes = 0;
   /** Starts materializations deferred by the graph budget, in order, one per host task. */
   readonly deferred: (task: () => void) => void = oneTaskAtATime();
+  /** See ObjectLinkingLayerOptions.decoder; may be set or cleared at any time. */
+  decoder: ObjectDecoder | undefined;
 
   constructor(
     readonly session: ExecutionSession,
@@ -192,6 +219,7 @@ export class ObjectLinkingLayer {
     this.registry = options.registry ?? defaultBackendRegistry;
     this.observer = options.observer;
     this.graphBudget = options.graphBudget ?? DEFAULT_GRAPH_BUDGET;
+    this.decoder = options.decoder;
     session.registerResourceManager({
       removeRecords: async (records, tracker) => {
         // Units removed before they were linked drop their graphs (and their share of the budget).
@@ -207,6 +235,16 @@ export class ObjectLinkingLayer {
   /** Whether the graphs that exist now (plus `extra` bytes more) exceed the graph budget. */
   overGraphBudget(extra = 0): boolean {
     return this.liveGraphBytes + extra > this.graphBudget;
+  }
+
+  /**
+   * Builds an object's graph: from what the decoder decoded for `key`, if it
+   * did, else from `bytes` here. The same graph, or the same error, either way.
+   */
+  buildGraph(key: object | undefined, name: string, bytes: Uint8Array | (() => Uint8Array)): LinkGraph {
+    const ready = key === undefined ? undefined : this.decoder?.take(key);
+    if (ready !== undefined) return this.registry.createLinkGraph(ready.bytes, { name, decoded: ready.decoded });
+    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name });
   }
 
   addPlugin(plugin: Plugin): this {

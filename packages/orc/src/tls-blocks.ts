@@ -35,12 +35,13 @@ const TLS_MODULE_MACHINES: Record<string, { machine: number; threadPointerReloca
 
 export class LoaderThreadLocalStorage implements ThreadLocalResolver {
   private readonly ranges: TemplateRange[] = [];
-  /** For executors that run nothing (-noexec): module ids and static offsets handed out here. */
+  /** For executors that run nothing, or not the graph's architecture (-noexec): module ids and static offsets handed out here. */
   private simulatedModules = 0;
   private simulatedStaticSize = 0;
 
-  constructor(private readonly executor: ExecutorProcessControl) {}
+  constructor(protected readonly executor: ExecutorProcessControl) {}
 
+  /** Where the thread-local at template `address` of a loaded block lives. */
   lookup(address: number): ThreadLocalLocation | undefined {
     for (const r of this.ranges) {
       if (address >= r.start && address < r.end) {
@@ -51,18 +52,31 @@ export class LoaderThreadLocalStorage implements ThreadLocalResolver {
     return undefined;
   }
 
-  private simulate(size: number, alignment: number): LoadedThreadLocalModule {
-    // Static TLS blocks lie below the thread pointer (x86-64 variant II layout).
+  private simulate(size: number, alignment: number, arch: string): LoadedThreadLocalModule {
+    const moduleId = ++this.simulatedModules + 1;
+    if (arch.startsWith('aarch64')) {
+      // Variant I (AArch64): static blocks follow the 16-byte TCB the thread pointer points at.
+      const start = Math.ceil(Math.max(16, this.simulatedStaticSize) / alignment) * alignment;
+      this.simulatedStaticSize = start + size;
+      return { moduleId, threadPointerOffset: start, unload: async () => {} };
+    }
+    // Variant II (x86-64): static blocks lie below the thread pointer.
     this.simulatedStaticSize = Math.ceil((this.simulatedStaticSize + size) / alignment) * alignment;
-    return { moduleId: ++this.simulatedModules + 1, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
+    return { moduleId, threadPointerOffset: -this.simulatedStaticSize, unload: async () => {} };
   }
 
   /**
    * Post-allocation: loads the blocks of `sections` (initialized data first,
    * then zero fill) as one TLS block; returns its unloader, or undefined when
-   * there is nothing to load.
+   * there is nothing to load. `arch` is the architecture of the code that
+   * reaches the block (by default the executor's): the executor loads it when
+   * it runs that architecture; otherwise module ids and offsets are simulated.
    */
-  async loadSections(graph: LinkGraph, sections: Iterable<Section> | undefined): Promise<(() => Promise<void>) | undefined> {
+  async loadSections(
+    graph: LinkGraph,
+    sections: Iterable<Section> | undefined,
+    arch: string = architectureOf(this.executor.triple),
+  ): Promise<(() => Promise<void>) | undefined> {
     if (!sections) return undefined;
     const blocks = [...sections].flatMap((s) => [...s.blocks]);
     if (blocks.length === 0) return undefined;
@@ -89,11 +103,12 @@ export class LoaderThreadLocalStorage implements ThreadLocalResolver {
     blocks.forEach((block, i) => {
       if (!block.isZeroFill()) initImage.set(block.getContent(), placed[i]!.imageOffset);
     });
-    const arch = this.executor.triple.split('-')[0] ?? '';
-    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...(TLS_MODULE_MACHINES[arch] ?? TLS_MODULE_MACHINES.x86_64!) };
-    const loaded = this.executor.loadThreadLocalModule
-      ? await this.executor.loadThreadLocalModule(image, graph.name)
-      : this.simulate(image.memorySize, alignment);
+    const machine = TLS_MODULE_MACHINES[arch.startsWith('aarch64') ? 'aarch64' : arch] ?? TLS_MODULE_MACHINES.x86_64!;
+    const image = { initImage, memorySize: Math.max(size, 1), alignment, ...machine };
+    const loaded =
+      this.executor.loadThreadLocalModule && arch === architectureOf(this.executor.triple)
+        ? await this.executor.loadThreadLocalModule(image, graph.name)
+        : this.simulate(image.memorySize, alignment, arch);
     const mine = placed.map((p) => ({ ...p, moduleId: loaded.moduleId, threadPointerOffset: loaded.threadPointerOffset }));
     this.ranges.push(...mine);
     return async () => {
@@ -101,4 +116,9 @@ export class LoaderThreadLocalStorage implements ThreadLocalResolver {
       await loaded.unload();
     };
   }
+}
+
+/** The architecture field of a triple ("aarch64" of "aarch64-unknown-linux-gnu"). */
+export function architectureOf(triple: string): string {
+  return triple.split('-')[0] ?? '';
 }

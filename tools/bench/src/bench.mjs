@@ -107,9 +107,25 @@ function check(tool, workload) {
   };
 }
 
+/**
+ * Node 20 reads and parses the certificates NODE_EXTRA_CA_CERTS names at
+ * every start, before any script runs (65 ms of CPU for a 220 KB bundle on the
+ * machine of docs/performance.md, where the environment sets it): a cost of
+ * the machine's configuration, not of the linkers, that only Node processes
+ * pay. The measured commands (jitlink, node -e 0) run without it; the machine
+ * line says when it was set.
+ */
+function dropExtraCACertificates() {
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return false;
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  return true;
+}
+
 function machineInfo() {
   const firstLine = (s) => s.trim().split('\n')[0];
+  const extraCACertificatesDropped = dropExtraCACertificates();
   return {
+    extraCACertificatesDropped,
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
     nproc: Number(capture('nproc', []).stdout.trim()) || os.availableParallelism(),
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),

@@ -14,8 +14,14 @@
 //    the same objects with the same loop, in a process of its own, when
 //    clang++-19 and llvm-19-dev are installed.
 //
+// The process gets the V8 flags the command would set for the same inputs
+// (packages/cli/src/v8-flags.ts: a 4x tier-up budget from 256 KiB of inputs;
+// the objects are ~1 MB), set as the command sets them, after its code is
+// loaded and before the first link.
+//
 // Options: --objects <dir> (the orc-1000 objects; generated into a scratch
 // directory when absent)  --time <ms> (tinybench time budget, default 3000)
+// --default-v8-flags (keep V8's defaults, as an embedder that sets none)
 // --json (print the result as JSON).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +32,7 @@ import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 // The command's own backend registry, from its library entry (built by `npm run bench`).
 import { createDefaultRegistry } from '../../../packages/cli/dist/index.js';
+import { setCommandV8Flags } from '../../../packages/cli/dist/v8-flags.js';
 import { ExecutionSession, ObjectLinkingLayer, ProcessSymbolsGenerator } from '@jitlink/orc';
 import { ElfPlatform } from '@jitlink/orc/elf';
 import { SelfExecutorProcessControl } from '@jitlink/executor';
@@ -75,9 +82,9 @@ async function addAndLookup(s, objects, count, latencies) {
 
 /**
  * @param {string} dir directory holding the orc-1000 objects
- * @param {{ timeMs?: number }} [options]
+ * @param {{ timeMs?: number, commandV8Flags?: boolean }} [options]
  */
-export async function measureOrcThroughput(dir, { timeMs = 3000 } = {}) {
+export async function measureOrcThroughput(dir, { timeMs = 3000, commandV8Flags = true } = {}) {
   const objects = [];
   for (let i = 0; i < ORC_OBJECTS; i++) {
     const buf = readFileSync(join(dir, orcObjectName(i)));
@@ -87,6 +94,8 @@ export async function measureOrcThroughput(dir, { timeMs = 3000 } = {}) {
   try {
     // 1. One session, every object.
     const s = await createSession(executor);
+    const inputBytes = objects.reduce((sum, o) => sum + o.length, 0);
+    if (commandV8Flags) setCommandV8Flags(inputBytes, s.layer.graphBudget);
     const latencies = [];
     const t0 = performance.now();
     const last = await addAndLookup(s, objects, ORC_OBJECTS, latencies);
@@ -120,6 +129,7 @@ export async function measureOrcThroughput(dir, { timeMs = 3000 } = {}) {
     }
     return {
       objects: ORC_OBJECTS,
+      v8Flags: commandV8Flags ? 'command' : 'default',
       elapsedMs,
       linksPerSecond: (ORC_OBJECTS * 1000) / elapsedMs,
       lookupMs: {
@@ -155,7 +165,10 @@ async function main() {
     dir = (await buildOrcObjects(scratch)).dir;
   }
   try {
-    const result = await measureOrcThroughput(dir, { timeMs: Number(value('--time') ?? 3000) });
+    const result = await measureOrcThroughput(dir, {
+      timeMs: Number(value('--time') ?? 3000),
+      commandV8Flags: !args.includes('--default-v8-flags'),
+    });
     process.stdout.write(
       args.includes('--json') ? JSON.stringify(result) + '\n' : orcText({ ok: true, ...result }) + '\n',
     );

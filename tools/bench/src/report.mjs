@@ -96,7 +96,10 @@ export function markdownSection(report) {
     '',
     `Machine: ${machine.cpu}, ${machine.nproc} CPUs (nproc), ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; ` +
       `Node ${machine.node}; ${machine.llvmJitlink}; ${machine.hyperfine}. ` +
-      `Load average at start: ${machine.loadAverage.join(', ')}. An empty Node process (\`node -e 0\`) takes ${ms(machine.nodeStartupMs)} ms.`,
+      `Load average at start: ${machine.loadAverage.join(', ')}. An empty Node process (\`node -e 0\`) takes ${ms(machine.nodeStartupMs)} ms` +
+      (machine.extraCACertificatesDropped
+        ? ' (NODE_EXTRA_CA_CERTS was set; the measured commands ran without it: Node parses those certificates at every start).'
+        : '.'),
     '',
     '| ' + HEADER.join(' | ') + ' |',
     '|' + HEADER.map((_, i) => (i === 0 ? ':--' : '--:')).join('|') + '|',
@@ -169,7 +172,8 @@ function orcLines(orc) {
   const f = (v) => v.toFixed(2);
   return [
     `\`tools/bench/src/orc-throughput.mjs\`, one Node process, the built packages wired as the \`jitlink\` command wires them ` +
-      '(ExecutionSession, ObjectLinkingLayer, ELF x86-64 backend, in-process executor, ElfPlatform), the orc-1000 objects:',
+      '(ExecutionSession, ObjectLinkingLayer, ELF x86-64 backend, in-process executor, ElfPlatform), the orc-1000 objects' +
+      (orc.v8Flags === 'default' ? ", V8's default flags:" : ", the V8 flags the command sets for them (a 4× tier-up budget):"),
     '',
     `- ${orc.objects} objects added to one JITDylib one by one, each followed by a lookup of its function (which links it): ` +
       `${orc.elapsedMs.toFixed(0)} ms, **${orc.linksPerSecond.toFixed(0)} links/s** (target ≥ LLVM 19's ORC); ` +

@@ -248,3 +248,13 @@ test('command lines: numbered runs collapse into brace notation', () => {
   assert.deepEqual(compactCommand(few), few);
   assert.deepEqual(compactCommand(['f8.o', 'f9.o', 'f10.o', 'g']), ['f{8..10}.o', 'g']);
 });
+
+test('the machine line says when NODE_EXTRA_CA_CERTS was dropped, the ORC lines which V8 flags ran', () => {
+  const orc = { ok: true, objects: 1000, elapsedMs: 400, linksPerSecond: 2500, lookupMs: { p50: 0.1, p99: 6.5, max: 9 }, steady: { objectsPerTask: 100, samples: 10, meanMs: 5, p99Ms: 9, opsPerSecond: 200, linksPerSecond: 20000 }, llvm: { ok: false, error: 'x' } };
+  const plainMachine = markdownSection({ date: '2025-01-01', machine, results });
+  assert.doesNotMatch(plainMachine, /NODE_EXTRA_CA_CERTS/);
+  const dropped = markdownSection({ date: '2025-01-01', machine: { ...machine, extraCACertificatesDropped: true }, results });
+  assert.match(dropped, /\(NODE_EXTRA_CA_CERTS was set; the measured commands ran without it/);
+  assert.match(markdownSection({ date: '2025-01-01', machine, results: [], orcThroughput: { ...orc, v8Flags: 'command' } }), /the V8 flags the command sets for them \(a 4× tier-up budget\):/);
+  assert.match(markdownSection({ date: '2025-01-01', machine, results: [], orcThroughput: { ...orc, v8Flags: 'default' } }), /the orc-1000 objects, V8's default flags:/);
+});

@@ -5,7 +5,7 @@
  * which the smoke test replays.
  */
 import { parseArgs } from 'node:util';
-import { fuzz, minimize, saveRegression } from './engine.mjs';
+import { fuzz, judge, minimize, saveRegression } from './engine.mjs';
 import { targets } from './all-targets.mjs';
 
 const { values } = parseArgs({
@@ -29,6 +29,10 @@ const started = Date.now();
 const until = started + Number(values.minutes) * 60_000;
 const kinds = new Set();
 let exit = 0;
+// Capturing a stack costs more than many a case (every rejection throws a JITLinkError), and the
+// oracle never looks at one: cases run without stacks; a failure is judged again with them for its note.
+const stackTraceLimit = Error.stackTraceLimit;
+Error.stackTraceLimit = 0;
 for (const name of names) {
   const target = targets[name];
   const t0 = Date.now();
@@ -46,8 +50,11 @@ for (const name of names) {
       const key = `${kind}:${failure.message.split('\n')[0]}`;
       if (kinds.has(key)) return;
       kinds.add(key);
+      Error.stackTraceLimit = stackTraceLimit;
       const small = await minimize(target, base.bytes, bytes, kind);
-      const note = `seed input: ${base.name}\nmutations: ${JSON.stringify(mutations)}\nfailure: ${failure.message}\n${failure.cause?.stack ?? failure.stack}`;
+      const again = (await judge(target, small)).failure ?? failure;
+      Error.stackTraceLimit = 0;
+      const note = `seed input: ${base.name}\nmutations: ${JSON.stringify(mutations)}\nfailure: ${failure.message}\n${again.cause?.stack ?? again.stack}`;
       console.error(`${name}: FAILURE ${failure.message}\n  saved ${saveRegression(name, small, note)}`);
     },
   });

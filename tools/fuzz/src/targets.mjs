@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JITLinkError, link, parseArchive, SlabMemoryManager } from '@jitlink/core';
-import { createElfLinkGraph, parseElf, readElfDefinitions } from '@jitlink/elf';
+import { BackendRegistry, JITLinkError, link, parseArchive, SlabMemoryManager } from '@jitlink/core';
+import { createElfBackend, createElfLinkGraph, parseElf, readElfDefinitions } from '@jitlink/elf';
 import { x86_64LinkTarget } from '@jitlink/arch-x86-64';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { field } from './mutate.mjs';
@@ -67,13 +67,19 @@ export function linkInSlab(graph, size = 64 * 1024 * 1024) {
 
 /** The ELF oracle: parse, build the graph, read the definitions alone, link into the slab. */
 async function runElf(bytes, name = 'fuzz.o') {
+  return (await elfOracle(bytes, name)).outcome;
+}
+
+/** The ELF oracle's outcome, and the definitions it read (undefined when they were refused). */
+async function elfOracle(bytes, name) {
   let linked = false;
+  let definitions;
   await guarded('createElfLinkGraph', async () => {
     const graph = createElfLinkGraph(bytes, x86_64Elf, { name });
     linked = await guarded('link', () => linkInSlab(graph));
   });
-  await guarded('readElfDefinitions', () => readElfDefinitions(bytes, x86_64Elf, name));
-  return linked ? 'linked' : 'rejected';
+  await guarded('readElfDefinitions', () => void (definitions = readElfDefinitions(bytes, x86_64Elf, name)));
+  return { outcome: linked ? 'linked' : 'rejected', definitions };
 }
 
 const ELF64_HEADER = [
@@ -205,26 +211,121 @@ function archiveSeeds(limit = 4) {
     for (const h of ar.memberOffsets) strings.push([h, h + 16]);
     // The first member's ELF structure, reached through the archive.
     const inner = elfLayout(parts[0].bytes, ar.memberOffsets[0] + 60);
+    for (const part of parts) rememberSeedMember(`fuzz.a(${part.name})`, part.bytes);
     seeds.push({ name: `archive of ${parts.map((p) => p.name).join(', ')}`, bytes: ar.bytes, fields: [...fields, ...inner.fields], strings: [...strings, ...inner.strings] });
   }
   return seeds;
 }
 
-/** The archive oracle: parse, look symbols up, and build (and link) the graph of every member. */
-async function runArchive(bytes) {
-  let outcome = 'rejected';
-  await guarded('parseArchive', async () => {
-    const archive = parseArchive(bytes, 'fuzz.a');
-    for (const name of archive.symbolIndex.keys()) archive.findMemberDefining(name);
-    outcome = 'parsed';
-    for (const member of archive.members.slice(0, 8)) {
-      await guarded(`member ${member.index}`, async () => {
-        const data = member.data;
-        if (await runElf(data, `fuzz.a(${member.name})`) === 'linked') outcome = 'linked';
-      });
-    }
-  });
+/** The registry an archive read from a file goes through: its members are read in part, for their definitions. */
+const elfRegistry = new BackendRegistry();
+elfRegistry.register(createElfBackend(x86_64Elf));
+
+/**
+ * The seeds' members, by oracle name and size: a member whose name and bytes a
+ * mutation left as they were has its seed's outcome, found by running the
+ * member oracle on it once. Only a member that differs from every seed member
+ * needs the member oracle again; the archive structure (headers, symbol index,
+ * long names, lookups) is parsed in full every time.
+ */
+const seedMembers = new Map();
+
+function rememberSeedMember(name, bytes) {
+  const key = `${bytes.length}:${name}`;
+  const known = seedMembers.get(key) ?? [];
+  if (!known.some((m) => equalBytes(m.bytes, bytes))) known.push({ bytes: bytes.slice(), outcome: undefined });
+  seedMembers.set(key, known);
+}
+
+function equalBytes(a, b) {
+  return a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+}
+
+/** A ByteSource over `bytes` that, like a file, holds nothing the parser has not asked for; a read outside it is a failure. */
+function archiveSource(bytes) {
+  return {
+    size: bytes.length,
+    read(offset, length) {
+      if (!(Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= bytes.length)) {
+        throw new OracleFailure('ArchiveSource.read', new RangeError(`read of ${length} bytes at ${offset} outside the ${bytes.length}-byte archive`));
+      }
+      return bytes.slice(offset, offset + length);
+    },
+  };
+}
+
+/** A disagreement between two readings that must agree: a failure of its own kind. */
+function mismatch(what, a, b) {
+  const failure = new OracleFailure(what, new Error(`${JSON.stringify(a)} != ${JSON.stringify(b)}`));
+  failure.kind = 'Mismatch';
+  return failure;
+}
+
+/** What the two parses must agree on: members (name, place, size) and the symbol index. */
+function archiveShape(archive) {
+  return {
+    members: archive.members.map((m) => [m.name, m.index, m.headerOffset, m.offset, m.size]),
+    index: [...archive.symbolIndex].map(([name, m]) => [name, m.headerOffset]),
+  };
+}
+
+/**
+ * The member oracle: the ELF oracle on its bytes, and its definitions read in
+ * part through the registry (as the command reads an archive file's members),
+ * which must be the definitions read from the whole bytes.
+ */
+async function runMemberOracle(data, sourceMember, name) {
+  const { outcome, definitions } = await elfOracle(data, name);
+  let partial;
+  await guarded('readObjectDefinitions of a member read in part', () => void (partial = elfRegistry.readObjectDefinitions(sourceMember, { name })));
+  const flat = (d) => d && [...d];
+  if (JSON.stringify(flat(definitions)) !== JSON.stringify(flat(partial))) throw mismatch(`${name}: definitions (whole, in part)`, flat(definitions), flat(partial));
   return outcome;
+}
+
+/** The member oracle, or its seed's outcome when the member is a seed's, unchanged (unless `reuse` is false). */
+async function runMember(member, sourceMember, name, reuse) {
+  const data = member.data;
+  const seed = reuse ? seedMembers.get(`${data.length}:${name}`)?.find((m) => equalBytes(m.bytes, data)) : undefined;
+  if (seed?.outcome) return seed.outcome;
+  // The first time, or any changed member: the full oracle (a failure throws and is never remembered).
+  const outcome = await runMemberOracle(data, sourceMember, name);
+  if (seed) seed.outcome = outcome;
+  return outcome;
+}
+
+/**
+ * The archive oracle: parse from bytes and through an ArchiveSource (as a
+ * file is read); both must reject the archive, or agree on its members and
+ * symbol index. Then look every indexed symbol up and run the member oracle
+ * on every member. Returns the archive's outcome and each member's
+ * ('linked', 'rejected', or 'refused' when the member oracle threw a JITLinkError).
+ */
+export async function archiveVerdict(bytes, { reuseSeedOutcomes = true } = {}) {
+  let inMemory;
+  let fromSource;
+  await guarded('parseArchive', () => void (inMemory = parseArchive(bytes, 'fuzz.a')));
+  await guarded('parseArchive from an ArchiveSource', () => void (fromSource = parseArchive(archiveSource(bytes), 'fuzz.a')));
+  if (!inMemory || !fromSource) {
+    if (inMemory || fromSource) throw mismatch('parseArchive (bytes, ArchiveSource)', !!inMemory, !!fromSource);
+    return { outcome: 'rejected', members: [] };
+  }
+  const shape = archiveShape(inMemory);
+  if (JSON.stringify(shape) !== JSON.stringify(archiveShape(fromSource))) throw mismatch('parseArchive (bytes, ArchiveSource)', shape, archiveShape(fromSource));
+  for (const name of inMemory.symbolIndex.keys()) inMemory.findMemberDefining(name);
+  const members = [];
+  for (const member of inMemory.members.slice(0, 8)) {
+    let outcome = 'refused';
+    await guarded(`member ${member.index}`, async () => {
+      outcome = await runMember(member, fromSource.members[member.index], `fuzz.a(${member.name})`, reuseSeedOutcomes);
+    });
+    members.push(outcome);
+  }
+  return { outcome: members.includes('linked') ? 'linked' : 'parsed', members };
+}
+
+async function runArchive(bytes) {
+  return (await archiveVerdict(bytes)).outcome;
 }
 
 export const elfTargets = {

@@ -9,13 +9,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { caseArb, fuzz, judge, regressions } from '../src/engine.mjs';
 import { applyMutations } from '../src/mutate.mjs';
-import { linkInSlab } from '../src/targets.mjs';
+import { archiveVerdict, linkInSlab } from '../src/targets.mjs';
 import { targets } from '../src/all-targets.mjs';
 import { JITLinkError } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 
-const CASES = { elf: 3000, archive: 1500, macho: 3000, coff: 3000, protocol: 3000, check: 3000, options: 1500 };
+const CASES = { elf: 3000, archive: 3000, macho: 3000, coff: 3000, protocol: 3000, check: 3000, options: 1500 };
 
 for (const [name, target] of Object.entries(targets)) {
   test(`${name}: ${CASES[name]} structure-aware mutations from the corpus seeds only give JITLinkErrors or clean links`, async () => {
@@ -76,4 +76,19 @@ test('a .bss size of 2^36 is rejected without reserving it', async () => {
     assert.match(e.message, /^bss\.o: needs 6871947\d+ bytes of working memory, over the limit of 1073741824 \(0 already reserved\)$/);
     return true;
   });
+});
+
+test('archive: reusing an unchanged seed member\'s outcome gives each member the outcome of the full oracle, 300 cases', async () => {
+  const seeds = targets.archive.seeds();
+  assert.ok(seeds.length > 0 || process.env.CI !== 'true', 'no archive seeds');
+  if (seeds.length === 0) return;
+  let mixed = 0;
+  for (const c of fc.sample(caseArb(seeds.length), { seed: 0x5eed, numRuns: 300 })) {
+    const bytes = applyMutations(seeds[c.seed], c.mutations);
+    const full = await archiveVerdict(bytes, { reuseSeedOutcomes: false });
+    assert.deepEqual(await archiveVerdict(bytes), full, JSON.stringify(c));
+    if (new Set(full.members).size > 1) mixed++;
+  }
+  // Cases where one member links and another is rejected: a reused outcome in the wrong place shows.
+  assert.ok(mixed > 30, `only ${mixed} cases with members of different outcomes`);
 });

@@ -5,8 +5,16 @@
  * addend field: the addend is what the patched instruction field or data
  * word already holds, as llvm-mc and MSVC write it.
  */
-import type { CoffArchSupport, CoffRelocation, CoffRelocationSite } from '@jitlink/coff';
-import { JITLinkError, MemLifetime, type Block, type EdgeKind, type LinkGraph, type LinkTarget, type Symbol } from '@jitlink/core';
+import {
+  coffRelocationTypes,
+  createCoffEdgeLowering,
+  readCoffImplicitAddend,
+  type CoffArchSupport,
+  type CoffRelocation,
+  type CoffRelocationSite,
+  type CoffRelocationTypes,
+} from '@jitlink/coff';
+import { JITLinkError, MemLifetime, type EdgeKind, type LinkGraph, type LinkTarget, type Symbol } from '@jitlink/core';
 import { getAArch64EdgeKindName, AArch64EdgeKinds as K } from '../edge-kinds.js';
 import {
   isADR,
@@ -47,13 +55,11 @@ export const IMAGE_REL_ARM64 = {
 } as const;
 
 const R = IMAGE_REL_ARM64;
-const NAMES: string[] = [];
-for (const [key, value] of Object.entries(IMAGE_REL_ARM64)) NAMES[value] = `IMAGE_REL_ARM64_${key}`;
+/** Their names and errors (annotated: the `unsupported` ones end control flow). */
+const RELOCATIONS: CoffRelocationTypes = coffRelocationTypes('IMAGE_REL_ARM64_', IMAGE_REL_ARM64);
 
 /** "IMAGE_REL_ARM64_BRANCH26" for 3; "unknown relocation type N" otherwise. */
-export function aarch64CoffRelocationTypeName(type: number): string {
-  return NAMES[type] ?? `unknown relocation type ${type}`;
-}
+export const aarch64CoffRelocationTypeName: (type: number) => string = RELOCATIONS.name;
 
 /** Two's-complement value of the low `bits` bits of `field`. */
 function signed(field: number, bits: number): number {
@@ -119,26 +125,11 @@ export function addAArch64CoffRelocationEdge(rel: CoffRelocation, target: Symbol
   const type = rel.type;
   if (type === R.ABSOLUTE) return;
   const { block, graph } = site;
-  const where = { file: site.file, section: site.section, offset: site.entryOffset };
-  const name = aarch64CoffRelocationTypeName(type);
-  if (type === R.TOKEN) {
-    throw new JITLinkError('UnsupportedRelocation', `${name} is not supported: a CLR token (managed code)`, where);
-  }
+  if (type === R.TOKEN) RELOCATIONS.unsupported(rel, site, 'a CLR token (managed code)');
   let kind = KINDS[type];
-  if (kind === undefined) {
-    throw new JITLinkError('UnsupportedRelocation', `${name} is not supported: not an ARM64 relocation type`, where);
-  }
+  if (kind === undefined) RELOCATIONS.unsupported(rel, site, 'not an ARM64 relocation type');
   const offset = site.offsetInBlock;
-  const size = width(type);
-  if (offset < 0 || offset + size > block.size) {
-    throw new JITLinkError(
-      'MalformedObject',
-      `${name} at offset 0x${rel.offset.toString(16)} patches ${size} bytes outside ${site.section} (size 0x${block.size.toString(16)})`,
-      where,
-    );
-  }
-  const content = block.getContent();
-  const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+  const view = RELOCATIONS.field(rel, site, width(type));
   let addend: number;
   const instruction = INSTRUCTIONS[type];
   if (instruction !== undefined) {
@@ -146,31 +137,27 @@ export function addAArch64CoffRelocationEdge(rel: CoffRelocation, target: Symbol
     if (!instruction.is(word)) {
       throw new JITLinkError(
         'MalformedObject',
-        `${name} at offset 0x${rel.offset.toString(16)} applies to instruction 0x${word.toString(16).padStart(8, '0')}, which is not ${instruction.what}`,
-        where,
+        `${RELOCATIONS.name(type)} at offset 0x${rel.offset.toString(16)} applies to instruction 0x${word.toString(16).padStart(8, '0')}, which is not ${instruction.what}`,
+        { file: site.file, section: site.section, offset: site.entryOffset },
       );
     }
     addend = instruction.addend(word);
   } else if (type === R.ADDR64) {
-    addend = view.getUint32(offset, true) + view.getInt32(offset + 4, true) * 0x1_0000_0000;
+    addend = readCoffImplicitAddend(view, offset, 8);
   } else if (type === R.ADDR32) {
-    addend = view.getUint32(offset, true);
+    addend = readCoffImplicitAddend(view, offset, 4, true);
   } else if (type === R.REL32) {
     // Measured from the end of the field: T - (P + 4) + A.
-    addend = view.getInt32(offset, true) - 4;
+    addend = readCoffImplicitAddend(view, offset, 4) - 4;
   } else if (type === R.SECTION) {
     addend = 0;
   } else {
-    addend = view.getInt32(offset, true);
+    addend = readCoffImplicitAddend(view, offset, 4);
   }
   if (site.throughImportTable) {
     const request = THROUGH_IMPORT_TABLE[type];
     if (request === undefined || (type === R.PAGEOFFSET_12L && loadStoreScale(view.getUint32(offset, true)) !== 3)) {
-      throw new JITLinkError(
-        'UnsupportedRelocation',
-        `${name} to __imp_${target.name ?? ''}: only ADRP and 64-bit LDR of import entries are supported`,
-        where,
-      );
+      RELOCATIONS.unsupportedThroughImportTable(rel, target, site, 'only ADRP and 64-bit LDR of import entries are supported');
     }
     kind = request;
   }
@@ -185,58 +172,19 @@ export function addAArch64CoffRelocationEdge(rel: CoffRelocation, target: Symbol
   block.appendEdge(kind, offset, target, addend);
 }
 
-function imageBase(graph: LinkGraph): number {
-  for (const sym of graph.absoluteSymbols()) if (sym.name === '__ImageBase') return sym.address;
-  throw new JITLinkError('LinkFailed', 'image-relative relocations need __ImageBase, which the COFF backend defines', {
-    file: graph.name,
-  });
-}
-
-/** The kind each section-relative kind becomes, with the start of the target's section taken off the addend. */
-const SECTION_RELATIVE: ReadonlyMap<EdgeKind, EdgeKind> = new Map([
-  [K.SectionRelative32, K.Pointer32],
-  [K.SectionRelativePageOffset12, K.PageOffset12],
-  [K.SectionRelativeHigh12, K.High12],
-]);
-
 /**
  * Pre-fixup pass: image-relative and section-relative edges become the kinds
  * that write them, the base folded into the addend; section numbers are written.
  */
-export function lowerAArch64CoffEdges(graph: LinkGraph): void {
-  let base: number | undefined;
-  const blocks: Block[] = graph.blockList();
-  const sectionNumbers = new Map(graph.sectionList().map((s, i) => [s, i + 1]));
-  for (const block of blocks) {
-    for (let i = 0; i < block.edgeCount; i++) {
-      const kind = block.edgeKind(i);
-      const sectionRelative = SECTION_RELATIVE.get(kind);
-      if (kind === K.Pointer32NB) {
-        base ??= imageBase(graph);
-        block.setEdgeKind(i, K.Pointer32);
-        block.setEdgeAddend(i, block.edgeAddend(i) - base);
-      } else if (sectionRelative !== undefined) {
-        const target = block.edgeTarget(i);
-        if (!target.isDefined()) {
-          throw new JITLinkError('LinkFailed', `section-relative reference to ${target.describe()}, which is not defined in this object`, {
-            file: graph.name,
-            section: block.section.name,
-          });
-        }
-        block.setEdgeKind(i, sectionRelative);
-        block.setEdgeAddend(i, block.edgeAddend(i) - target.block.address);
-      } else if (kind === K.SectionIndex16) {
-        const target = block.edgeTarget(i);
-        const number = target.isDefined() ? (sectionNumbers.get(target.block.section) ?? 0) : 0;
-        const content = block.getMutableContent(graph);
-        content[block.edgeOffset(i)] = number & 0xff;
-        content[block.edgeOffset(i) + 1] = number >> 8;
-        block.removeEdgeAt(i);
-        i--;
-      }
-    }
-  }
-}
+export const lowerAArch64CoffEdges: (graph: LinkGraph) => void = createCoffEdgeLowering({
+  imageRelative: [K.Pointer32NB, K.Pointer32],
+  sectionRelative: new Map([
+    [K.SectionRelative32, K.Pointer32],
+    [K.SectionRelativePageOffset12, K.PageOffset12],
+    [K.SectionRelativeHigh12, K.High12],
+  ]),
+  sectionIndex16: K.SectionIndex16,
+});
 
 const coffAArch64Target: LinkTarget = {
   applyFixup,

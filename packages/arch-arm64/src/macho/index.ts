@@ -5,12 +5,20 @@
  * says what each relocation means. Instructions carry no addend on arm64: an
  * ARM64_RELOC_ADDEND entry before a BRANCH26, PAGE21 or PAGEOFF12 gives it.
  */
-import type { MachOArchSupport, MachORelocation, MachORelocationContext } from '@jitlink/macho';
+import {
+  addMachOSubtractorPair,
+  machoRelocationTypes,
+  readMachOImplicitAddend,
+  type MachOArchSupport,
+  type MachORelocation,
+  type MachORelocationContext,
+  type MachORelocationTypes,
+  type MachOSubtractorPair,
+} from '@jitlink/macho';
 import {
   createEHFrameEdgeFixerPass,
   createEHFrameNullTerminatorPass,
   createEHFrameSplitterPass,
-  JITLinkError,
   type EdgeKind,
   type LinkGraph,
   type LinkTarget,
@@ -41,45 +49,29 @@ export const ARM64_RELOC = {
   AUTHENTICATED_POINTER: 11,
 } as const;
 
-const NAMES: string[] = [];
-for (const [key, value] of Object.entries(ARM64_RELOC)) NAMES[value] = `ARM64_RELOC_${key}`;
+/** Their names and the UnsupportedRelocation error (annotated: `unsupported` ends control flow). */
+const RELOCATIONS: MachORelocationTypes = machoRelocationTypes('ARM64_RELOC_', ARM64_RELOC);
 
 /** "ARM64_RELOC_PAGE21" for 3; "unknown relocation type N" outside the known set. */
-export function arm64MachORelocationTypeName(type: number): string {
-  return NAMES[type] ?? `unknown relocation type ${type}`;
-}
+export const arm64MachORelocationTypeName: (type: number) => string = RELOCATIONS.name;
 
-function describe(rel: MachORelocation): string {
-  return `${arm64MachORelocationTypeName(rel.type)} (pcrel=${rel.pcrel ? 1 : 0}, length=${rel.length}, extern=${rel.extern ? 1 : 0})`;
-}
-
-function unsupported(rel: MachORelocation, ctx: MachORelocationContext): never {
-  throw new JITLinkError('UnsupportedRelocation', `unsupported relocation ${describe(rel)} at offset 0x${rel.address.toString(16)} of ${ctx.sectionName}`, {
-    file: ctx.file,
-    section: ctx.sectionName,
-    offset: rel.entryOffset,
-  });
-}
+/** SUBTRACTOR + UNSIGNED: A - B + stored, a Delta edge from B's block or a NegDelta edge from A's. */
+const SUBTRACTOR_PAIR: MachOSubtractorPair = {
+  types: RELOCATIONS,
+  subtractor: ARM64_RELOC.SUBTRACTOR,
+  unsigned: ARM64_RELOC.UNSIGNED,
+  delta32: K.Delta32,
+  delta64: K.Delta64,
+  negDelta32: K.NegDelta32,
+  negDelta64: K.NegDelta64,
+  // Exact as a double, as UNSIGNED's.
+  addend: { exactDoubles: true },
+};
 
 /** The instruction word at the fixup (always little-endian). */
 function readWord(ctx: MachORelocationContext): number {
   const c = ctx.block.getContent();
   return new DataView(c.buffer, c.byteOffset, c.byteLength).getUint32(ctx.offsetInBlock, true);
-}
-
-/**
- * The implicit addend of a data field of 2^length bytes: 32-bit unsigned, or
- * 64-bit signed, which must be exact as a double (2^63, the high bit C++
- * type_info names get on arm64 Darwin, is).
- */
-function readStored(ctx: MachORelocationContext, rel: MachORelocation): number {
-  const c = ctx.block.getContent();
-  const view = new DataView(c.buffer, c.byteOffset, c.byteLength);
-  if (rel.length === 2) return view.getUint32(ctx.offsetInBlock, true);
-  const v = view.getBigInt64(ctx.offsetInBlock, true);
-  const value = Number(v);
-  if (BigInt(value) !== v) ctx.error(rel, `implicit addend ${v} is not representable`);
-  return value;
 }
 
 /** What each instruction relocation needs: its fields, the kind, and the instruction it patches. */
@@ -118,7 +110,7 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
   let addend = 0;
   let consumed = 1;
   if (rel.type === ARM64_RELOC.ADDEND) {
-    if (rel.pcrel || rel.extern || rel.length !== 2) unsupported(rel, ctx);
+    if (rel.pcrel || rel.extern || rel.length !== 2) RELOCATIONS.unsupported(rel, ctx);
     const next = relocations[index + 1];
     const partner = next === undefined ? undefined : INSTRUCTIONS[next.type];
     if (next === undefined || next.address !== rel.address || partner === undefined || !partner.takesAddend) {
@@ -134,7 +126,7 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
   let target: Symbol;
   const instruction = INSTRUCTIONS[rel.type];
   if (instruction !== undefined) {
-    if (rel.pcrel !== instruction.pcrel || rel.length !== 2) unsupported(rel, ctx);
+    if (rel.pcrel !== instruction.pcrel || rel.length !== 2) RELOCATIONS.unsupported(rel, ctx);
     // The assembler names a symbol for every instruction relocation (a temporary label becomes its atom's symbol plus an ADDEND).
     if (!rel.extern) ctx.error(rel, `${arm64MachORelocationTypeName(rel.type)} must be extern`);
     const word = readWord(ctx);
@@ -147,8 +139,10 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
   } else {
     switch (rel.type) {
       case ARM64_RELOC.UNSIGNED: {
-        if (rel.pcrel || (rel.length !== 3 && rel.length !== 2)) unsupported(rel, ctx);
-        const stored = readStored(ctx, rel);
+        if (rel.pcrel || (rel.length !== 3 && rel.length !== 2)) RELOCATIONS.unsupported(rel, ctx);
+        // 32-bit unsigned or 64-bit signed; 2^63, the high bit C++ type_info names get on arm64
+        // Darwin, is exact as a double, and the 64-bit fixups add exactly.
+        const stored = readMachOImplicitAddend(ctx, rel, { exactDoubles: true });
         if (rel.extern) {
           target = ctx.symbolByIndex(rel.symbolNumber, rel);
           addend = stored;
@@ -164,56 +158,18 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
         // `.long sym@GOT - .` (personality pointers in __eh_frame) or `.quad sym@GOT`.
         if (rel.pcrel && rel.length === 2) kind = K.RequestGOTAndTransformToDelta32;
         else if (!rel.pcrel && rel.length === 3) kind = K.RequestGOTAndTransformToPointer64;
-        else unsupported(rel, ctx);
+        else RELOCATIONS.unsupported(rel, ctx);
         if (!rel.extern) ctx.error(rel, 'ARM64_RELOC_POINTER_TO_GOT must be extern');
         target = ctx.symbolByIndex(rel.symbolNumber, rel);
         break;
       case ARM64_RELOC.SUBTRACTOR:
-        addSubtractor(relocations, index, ctx);
-        return 2;
+        return addMachOSubtractorPair(relocations, index, ctx, SUBTRACTOR_PAIR);
       default:
-        unsupported(rel, ctx);
+        RELOCATIONS.unsupported(rel, ctx);
     }
   }
   block.appendEdge(kind, offset, target, addend);
   return consumed;
-}
-
-/**
- * SUBTRACTOR (B) followed by UNSIGNED (A) at the same address: the field
- * becomes A - B + stored. One of A and B must lie in the patched block; the
- * edge targets the other (Delta from B's block, NegDelta from A's).
- */
-function addSubtractor(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): void {
-  const sub = relocations[index]!;
-  const next = relocations[index + 1];
-  if (next === undefined || next.type !== ARM64_RELOC.UNSIGNED || next.address !== sub.address) {
-    ctx.error(sub, 'ARM64_RELOC_SUBTRACTOR is not followed by its ARM64_RELOC_UNSIGNED partner at the same address');
-  }
-  if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
-    ctx.error(sub, `ARM64_RELOC_SUBTRACTOR pair has mismatched or pc-relative fields (${describe(sub)}, ${describe(next)})`);
-  }
-  const is64 = sub.length === 3;
-  // Both widths read signed: the stored value is an offset.
-  let stored = is64 ? readStored(ctx, sub) : readStored(ctx, sub) | 0;
-  if (!sub.extern) ctx.error(sub, 'ARM64_RELOC_SUBTRACTOR must be extern');
-  const from = ctx.symbolByIndex(sub.symbolNumber, sub);
-  let to: Symbol;
-  if (next.extern) to = ctx.symbolByIndex(next.symbolNumber, next);
-  else {
-    // Without a symbol for A, the stored value holds A's address plus the addend: find A by it.
-    to = ctx.symbolByAddress(next.symbolNumber, stored, next);
-    stored -= to.address;
-  }
-  const P = ctx.fixupAddress;
-  const block = ctx.block;
-  if (from.isDefined() && from.block === block) {
-    block.appendEdge(is64 ? K.Delta64 : K.Delta32, ctx.offsetInBlock, to, stored + (P - from.address));
-  } else if (to.isDefined() && to.block === block) {
-    block.appendEdge(is64 ? K.NegDelta64 : K.NegDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
-  } else {
-    ctx.error(sub, `ARM64_RELOC_SUBTRACTOR must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
-  }
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';

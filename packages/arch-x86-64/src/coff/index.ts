@@ -3,17 +3,16 @@
  * (see the package README for the table), and lowers COFF's image- and
  * section-relative kinds once addresses are known.
  */
-import type { CoffArchSupport, CoffRelocation, CoffRelocationSite } from '@jitlink/coff';
 import {
-  JITLinkError,
-  MemLifetime,
-  MemProt,
-  type Block,
-  type EdgeKind,
-  type LinkGraph,
-  type LinkTarget,
-  type Symbol,
-} from '@jitlink/core';
+  coffRelocationTypes,
+  createCoffEdgeLowering,
+  readCoffImplicitAddend,
+  type CoffArchSupport,
+  type CoffRelocation,
+  type CoffRelocationSite,
+  type CoffRelocationTypes,
+} from '@jitlink/coff';
+import { MemLifetime, MemProt, type EdgeKind, type LinkGraph, type LinkTarget, type Symbol } from '@jitlink/core';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { addX86_64Passes } from '../passes.js';
@@ -53,12 +52,11 @@ export const IMAGE_REL_AMD64 = {
   SSPAN32: 16,
 } as const;
 
-const NAMES: string[] = [];
-for (const [key, value] of Object.entries(IMAGE_REL_AMD64)) NAMES[value] = `IMAGE_REL_AMD64_${key}`;
+/** Their names and errors (annotated: the `unsupported` ones end control flow). */
+const RELOCATIONS: CoffRelocationTypes = coffRelocationTypes('IMAGE_REL_AMD64_', IMAGE_REL_AMD64);
 
-export function x86_64CoffRelocationTypeName(type: number): string {
-  return NAMES[type] ?? `unknown relocation type ${type}`;
-}
+/** "IMAGE_REL_AMD64_REL32" for 4; "unknown relocation type N" otherwise. */
+export const x86_64CoffRelocationTypeName: (type: number) => string = RELOCATIONS.name;
 
 /** Why the relocations no x86-64 COFF compiler emits for code are refused. */
 const UNSUPPORTED: Record<number, string> = {
@@ -88,42 +86,29 @@ export function addX86_64CoffRelocationEdge(rel: CoffRelocation, target: Symbol,
   const type = rel.type;
   if (type === IMAGE_REL_AMD64.ABSOLUTE) return;
   const { block, graph } = site;
-  const where = { file: site.file, section: site.section, offset: site.entryOffset };
-  const name = x86_64CoffRelocationTypeName(type);
   const reason = UNSUPPORTED[type];
-  if (reason !== undefined || type > IMAGE_REL_AMD64.SSPAN32) {
-    throw new JITLinkError('UnsupportedRelocation', `${name} is not supported: ${reason ?? 'not an AMD64 relocation type'}`, where);
-  }
+  if (reason !== undefined || type > IMAGE_REL_AMD64.SSPAN32) RELOCATIONS.unsupported(rel, site, reason ?? 'not an AMD64 relocation type');
   const offset = site.offsetInBlock;
-  const size = width(type);
-  if (offset < 0 || offset + size > block.size) {
-    throw new JITLinkError(
-      'MalformedObject',
-      `${name} at offset 0x${rel.offset.toString(16)} patches ${size} bytes outside ${site.section} (size 0x${block.size.toString(16)})`,
-      where,
-    );
-  }
-  const content = block.getContent();
-  const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+  const view = RELOCATIONS.field(rel, site, width(type));
   if (site.throughImportTable && (type < IMAGE_REL_AMD64.REL32 || type > IMAGE_REL_AMD64.REL32_5)) {
-    throw new JITLinkError('UnsupportedRelocation', `${name} to __imp_${target.name ?? ''}: only RIP-relative loads of import entries are supported`, where);
+    RELOCATIONS.unsupportedThroughImportTable(rel, target, site, 'only RIP-relative loads of import entries are supported');
   }
   let kind: EdgeKind;
   let addend: number;
   switch (type) {
     case IMAGE_REL_AMD64.ADDR64:
       kind = K.Pointer64;
-      addend = view.getUint32(offset, true) + view.getInt32(offset + 4, true) * 0x1_0000_0000;
+      addend = readCoffImplicitAddend(view, offset, 8);
       break;
     case IMAGE_REL_AMD64.ADDR32:
       kind = K.Pointer32;
-      addend = view.getUint32(offset, true);
+      addend = readCoffImplicitAddend(view, offset, 4, true);
       // Absolute 32-bit addresses of the graph's own content need memory below 4 GiB.
       if (target.isDefined() && target.block.section.lifetime !== MemLifetime.NoAlloc) graph.requiresLow32BitAddresses = true;
       break;
     case IMAGE_REL_AMD64.ADDR32NB:
       kind = K.Pointer32NB;
-      addend = view.getInt32(offset, true);
+      addend = readCoffImplicitAddend(view, offset, 4);
       break;
     case IMAGE_REL_AMD64.SECTION:
       kind = K.SectionIndex16;
@@ -131,12 +116,12 @@ export function addX86_64CoffRelocationEdge(rel: CoffRelocation, target: Symbol,
       break;
     case IMAGE_REL_AMD64.SECREL:
       kind = K.SectionRelative32;
-      addend = view.getInt32(offset, true);
+      addend = readCoffImplicitAddend(view, offset, 4);
       break;
     default: {
       // REL32_n: the displacement is measured from n bytes past the end of the field.
       const extra = type - IMAGE_REL_AMD64.REL32;
-      addend = view.getInt32(offset, true) - extra;
+      addend = readCoffImplicitAddend(view, offset, 4) - extra;
       if (site.throughImportTable) {
         // Reads the address of the import from its import address table entry (a GOT entry): GOTentry - P + A.
         kind = K.RequestGOTAndTransformToDelta32;
@@ -145,7 +130,7 @@ export function addX86_64CoffRelocationEdge(rel: CoffRelocation, target: Symbol,
         extra === 0 &&
         !target.isDefined() &&
         (block.section.prot & MemProt.Exec) !== 0 &&
-        isBranchDisplacement(content, offset)
+        isBranchDisplacement(block.getContent(), offset)
       ) {
         // A call or jump to another graph or the host: through a stub when out of range.
         kind = K.BranchPCRel32ToPtrJumpStubBypassable;
@@ -157,50 +142,15 @@ export function addX86_64CoffRelocationEdge(rel: CoffRelocation, target: Symbol,
   block.appendEdge(kind, offset, target, addend);
 }
 
-function imageBase(graph: LinkGraph): number {
-  for (const sym of graph.absoluteSymbols()) if (sym.name === '__ImageBase') return sym.address;
-  throw new JITLinkError('LinkFailed', 'image-relative relocations need __ImageBase, which the COFF backend defines', {
-    file: graph.name,
-  });
-}
-
 /**
  * Pre-fixup pass: image-relative and section-relative edges become Pointer32
  * with the base folded into the addend; section numbers are written.
  */
-export function lowerX86_64CoffEdges(graph: LinkGraph): void {
-  let base: number | undefined;
-  const blocks: Block[] = graph.blockList();
-  const sectionNumbers = new Map(graph.sectionList().map((s, i) => [s, i + 1]));
-  for (const block of blocks) {
-    for (let i = 0; i < block.edgeCount; i++) {
-      const kind = block.edgeKind(i);
-      if (kind === K.Pointer32NB) {
-        base ??= imageBase(graph);
-        block.setEdgeKind(i, K.Pointer32);
-        block.setEdgeAddend(i, block.edgeAddend(i) - base);
-      } else if (kind === K.SectionRelative32) {
-        const target = block.edgeTarget(i);
-        if (!target.isDefined()) {
-          throw new JITLinkError('LinkFailed', `section-relative reference to ${target.describe()}, which is not defined in this object`, {
-            file: graph.name,
-            section: block.section.name,
-          });
-        }
-        block.setEdgeKind(i, K.Pointer32);
-        block.setEdgeAddend(i, block.edgeAddend(i) - target.block.address);
-      } else if (kind === K.SectionIndex16) {
-        const target = block.edgeTarget(i);
-        const number = target.isDefined() ? (sectionNumbers.get(target.block.section) ?? 0) : 0;
-        const content = block.getMutableContent(graph);
-        content[block.edgeOffset(i)] = number & 0xff;
-        content[block.edgeOffset(i) + 1] = number >> 8;
-        block.removeEdgeAt(i);
-        i--;
-      }
-    }
-  }
-}
+export const lowerX86_64CoffEdges: (graph: LinkGraph) => void = createCoffEdgeLowering({
+  imageRelative: [K.Pointer32NB, K.Pointer32],
+  sectionRelative: new Map([[K.SectionRelative32, K.Pointer32]]),
+  sectionIndex16: K.SectionIndex16,
+});
 
 const coffX86_64Target: LinkTarget = {
   applyFixup,

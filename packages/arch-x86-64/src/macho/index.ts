@@ -4,12 +4,20 @@
  * default passes. Targets of non-extern relocations are found by address
  * through the MachO builder.
  */
-import type { MachOArchSupport, MachORelocation, MachORelocationContext } from '@jitlink/macho';
+import {
+  addMachOSubtractorPair,
+  machoRelocationTypes,
+  readMachOImplicitAddend,
+  type MachOArchSupport,
+  type MachORelocation,
+  type MachORelocationContext,
+  type MachORelocationTypes,
+  type MachOSubtractorPair,
+} from '@jitlink/macho';
 import {
   createEHFrameEdgeFixerPass,
   createEHFrameNullTerminatorPass,
   createEHFrameSplitterPass,
-  JITLinkError,
   type EdgeKind,
   type LinkGraph,
   type LinkTarget,
@@ -40,37 +48,25 @@ export const X86_64_RELOC = {
   TLV: 9,
 } as const;
 
-const NAMES: string[] = [];
-for (const [key, value] of Object.entries(X86_64_RELOC)) NAMES[value] = `X86_64_RELOC_${key}`;
+/** Their names and the UnsupportedRelocation error (annotated: `unsupported` ends control flow). */
+const RELOCATIONS: MachORelocationTypes = machoRelocationTypes('X86_64_RELOC_', X86_64_RELOC);
 
-export function x86_64MachORelocationTypeName(type: number): string {
-  return NAMES[type] ?? `unknown relocation type ${type}`;
-}
+/** "X86_64_RELOC_BRANCH" for 2; "unknown relocation type N" outside the known set. */
+export const x86_64MachORelocationTypeName: (type: number) => string = RELOCATIONS.name;
 
-function describe(rel: MachORelocation): string {
-  return `${x86_64MachORelocationTypeName(rel.type)} (pcrel=${rel.pcrel ? 1 : 0}, length=${rel.length}, extern=${rel.extern ? 1 : 0})`;
-}
+/** SUBTRACTOR + UNSIGNED: A - B + stored, a Delta edge from B's block or a NegDelta edge from A's. */
+const SUBTRACTOR_PAIR: MachOSubtractorPair = {
+  types: RELOCATIONS,
+  subtractor: X86_64_RELOC.SUBTRACTOR,
+  unsigned: X86_64_RELOC.UNSIGNED,
+  delta32: K.Delta32,
+  delta64: K.Delta64,
+  negDelta32: K.NegDelta32,
+  negDelta64: K.NegDelta64,
+};
 
-function unsupported(rel: MachORelocation, ctx: MachORelocationContext): never {
-  throw new JITLinkError('UnsupportedRelocation', `unsupported relocation ${describe(rel)} at offset 0x${rel.address.toString(16)} of ${ctx.sectionName}`, {
-    file: ctx.file,
-    section: ctx.sectionName,
-    offset: rel.entryOffset,
-  });
-}
-
-function readInt32(ctx: MachORelocationContext): number {
-  const c = ctx.block.getContent();
-  return new DataView(c.buffer, c.byteOffset, c.byteLength).getInt32(ctx.offsetInBlock, true);
-}
-
-/** The 64-bit implicit addend, exact or an error. */
-function readInt64(ctx: MachORelocationContext, rel: MachORelocation): number {
-  const c = ctx.block.getContent();
-  const v = new DataView(c.buffer, c.byteOffset, c.byteLength).getBigInt64(ctx.offsetInBlock, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) ctx.error(rel, `implicit addend ${v} is not representable`);
-  return Number(v);
-}
+/** The 4-byte displacement at the fixup (signed). */
+const readDisplacement = (ctx: MachORelocationContext, rel: MachORelocation): number => readMachOImplicitAddend(ctx, rel, { signed: true });
 
 /**
  * The target and addend of a relocation whose implicit value names an address:
@@ -85,7 +81,7 @@ function targetOf(rel: MachORelocation, ctx: MachORelocationContext, stored: num
 }
 
 function requirePCRel32(rel: MachORelocation, ctx: MachORelocationContext): void {
-  if (!rel.pcrel || rel.length !== 2) unsupported(rel, ctx);
+  if (!rel.pcrel || rel.length !== 2) RELOCATIONS.unsupported(rel, ctx);
 }
 
 /** Adds the edge(s) for relocations[index]; returns the entries consumed. */
@@ -97,8 +93,8 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
   let addend: number;
   switch (rel.type) {
     case X86_64_RELOC.UNSIGNED: {
-      if (rel.pcrel || (rel.length !== 3 && rel.length !== 2)) unsupported(rel, ctx);
-      const stored = rel.length === 3 ? readInt64(ctx, rel) : readInt32(ctx) >>> 0;
+      if (rel.pcrel || (rel.length !== 3 && rel.length !== 2)) RELOCATIONS.unsupported(rel, ctx);
+      const stored = readMachOImplicitAddend(ctx, rel);
       [target, addend] = targetOf(rel, ctx, stored, (v) => v);
       kind = rel.length === 3 ? K.Pointer64 : K.Pointer32;
       break;
@@ -113,9 +109,9 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
       if (rel.extern) {
         // The stored value already carries -N: T - (P + 4) + stored.
         target = ctx.symbolByIndex(rel.symbolNumber, rel);
-        addend = readInt32(ctx) - 4;
+        addend = readDisplacement(ctx, rel) - 4;
       } else {
-        const address = P + 4 + n + readInt32(ctx);
+        const address = P + 4 + n + readDisplacement(ctx, rel);
         target = ctx.symbolByAddress(rel.symbolNumber, address, rel);
         addend = address - target.address - 4 - n;
       }
@@ -124,14 +120,14 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
     }
     case X86_64_RELOC.BRANCH:
       requirePCRel32(rel, ctx);
-      [target, addend] = targetOf(rel, ctx, readInt32(ctx), (v) => P + 4 + v);
+      [target, addend] = targetOf(rel, ctx, readDisplacement(ctx, rel), (v) => P + 4 + v);
       kind = K.BranchPCRel32ToPtrJumpStubBypassable;
       break;
     case X86_64_RELOC.GOT_LOAD:
       requirePCRel32(rel, ctx);
       if (!rel.extern) ctx.error(rel, 'X86_64_RELOC_GOT_LOAD must be extern');
       target = ctx.symbolByIndex(rel.symbolNumber, rel);
-      addend = readInt32(ctx);
+      addend = readDisplacement(ctx, rel);
       // movq foo@GOTPCREL(%rip): relaxable to leaq when foo is in range.
       kind = K.RequestGOTAndTransformToPCRel32GOTLoadREXRelaxable;
       break;
@@ -139,61 +135,24 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
       requirePCRel32(rel, ctx);
       if (!rel.extern) ctx.error(rel, 'X86_64_RELOC_GOT must be extern');
       target = ctx.symbolByIndex(rel.symbolNumber, rel);
-      addend = readInt32(ctx) - 4;
+      addend = readDisplacement(ctx, rel) - 4;
       kind = K.RequestGOTAndTransformToDelta32;
       break;
     case X86_64_RELOC.SUBTRACTOR:
-      addSubtractor(relocations, index, ctx);
-      return 2;
+      return addMachOSubtractorPair(relocations, index, ctx, SUBTRACTOR_PAIR);
     case X86_64_RELOC.TLV:
       // movq _v@TLVP(%rip), %rdi: the address of _v's descriptor, through a GOT entry or relaxed to a leaq.
       requirePCRel32(rel, ctx);
       if (!rel.extern) ctx.error(rel, 'X86_64_RELOC_TLV must be extern');
       target = ctx.symbolByIndex(rel.symbolNumber, rel);
-      addend = readInt32(ctx);
+      addend = readDisplacement(ctx, rel);
       kind = K.RequestTLVPAndTransformToPCRel32TLVPLoadREXRelaxable;
       break;
     default:
-      unsupported(rel, ctx);
+      RELOCATIONS.unsupported(rel, ctx);
   }
   block.appendEdge(kind, offset, target, addend);
   return 1;
-}
-
-/**
- * SUBTRACTOR (B) followed by UNSIGNED (A) at the same address: the field
- * becomes A - B + stored. One of A and B must lie in the patched block; the
- * edge targets the other (Delta from B's block, NegDelta from A's).
- */
-function addSubtractor(relocations: readonly MachORelocation[], index: number, ctx: MachORelocationContext): void {
-  const sub = relocations[index]!;
-  const next = relocations[index + 1];
-  if (next === undefined || next.type !== X86_64_RELOC.UNSIGNED || next.address !== sub.address) {
-    ctx.error(sub, 'X86_64_RELOC_SUBTRACTOR is not followed by its X86_64_RELOC_UNSIGNED partner at the same address');
-  }
-  if (sub.pcrel || next.pcrel || (sub.length !== 2 && sub.length !== 3) || next.length !== sub.length) {
-    ctx.error(sub, `X86_64_RELOC_SUBTRACTOR pair has mismatched or pc-relative fields (${describe(sub)}, ${describe(next)})`);
-  }
-  const is64 = sub.length === 3;
-  let stored = is64 ? readInt64(ctx, sub) : readInt32(ctx);
-  const from = sub.extern ? ctx.symbolByIndex(sub.symbolNumber, sub) : undefined;
-  if (from === undefined) ctx.error(sub, 'X86_64_RELOC_SUBTRACTOR must be extern');
-  let to: Symbol;
-  if (next.extern) to = ctx.symbolByIndex(next.symbolNumber, next);
-  else {
-    // Without a symbol for A, the stored value holds A's address plus the addend: find A by it.
-    to = ctx.symbolByAddress(next.symbolNumber, stored, next);
-    stored -= to.address;
-  }
-  const P = ctx.fixupAddress;
-  const block = ctx.block;
-  if (from.isDefined() && from.block === block) {
-    ctx.block.appendEdge(is64 ? K.Delta64 : K.Delta32, ctx.offsetInBlock, to, stored + (P - from.address));
-  } else if (to.isDefined() && to.block === block) {
-    ctx.block.appendEdge(is64 ? K.NegDelta64 : K.NegDelta32, ctx.offsetInBlock, from, stored - (P - to.address));
-  } else {
-    ctx.error(sub, `X86_64_RELOC_SUBTRACTOR must fix up a field in the block of one of its symbols (${from.describe()}, ${to.describe()})`);
-  }
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';

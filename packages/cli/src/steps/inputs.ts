@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { isArchive, JITLinkError, parseArchive, type Archive, type LinkGraph } from '@jitlink/core';
 import { mergeObjectsSharingSections } from '@jitlink/elf';
 import { StaticLibraryDefinitionGenerator, type JITDylib, type ObjectUnit } from '@jitlink/orc';
+import { DecodePool } from '../decode-pool.js';
 import { FileArchiveSource, readInputFile } from '../file-source.js';
 import { makeDefinitionsHidden, sectCreateGraph } from '../link-extras.js';
 import { parseSectCreate, type CliOptions } from '../options.js';
@@ -29,7 +30,11 @@ export interface LoadedInputs {
   /** The named inputs' total size in bytes, and the layer's graph budget before any was read. */
   readonly inputBytes: number;
   readonly graphBudget: number;
-  /** Closes the archives still open (members are read from them when linked). */
+  /** The worker threads decoding archive members ahead, if the link uses them. */
+  readonly decodePool: DecodePool | undefined;
+  /** Ends the decode pool's threads (linking is over): graphs built from now on are decoded here. */
+  endDecoding(): void;
+  /** Closes the archives still open (members are read from them when linked), and ends the decode pool. */
   close(): void;
 }
 
@@ -139,7 +144,16 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
   const aliases: { dylib: JITDylib; text: string }[] = [];
   // Archives stay open (members are read when linked) until the session ends.
   const archiveFiles: FileArchiveSource[] = [];
-  const close = (): void => archiveFiles.forEach((f) => f.close());
+  let decodePool: DecodePool | undefined;
+  const endDecoding = (): void => {
+    if (decodePool === undefined) return;
+    if (layer.decoder === decodePool) layer.decoder = undefined;
+    void decodePool.close();
+  };
+  const close = (): void => {
+    endDecoding();
+    archiveFiles.forEach((f) => f.close());
+  };
   // The named inputs' total size decides, before any is read, whether the link
   // works for speed (archives read whole) or for memory: archives read on
   // demand, and graphs of at most half the budget built ahead of their links
@@ -148,6 +162,11 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
   const graphBudget = layer.graphBudget;
   const linkForMemory = inputBytes > graphBudget;
   if (linkForMemory) layer.graphBudget = Math.floor(graphBudget / 2);
+  // Archive members decoded on other threads when asked for: measured, it paid at no input size
+  // on the 2-CPU machine of docs/performance.md ("Both cores"), so no link gets it by default.
+  const decodeThreads = options.decodeThreads ?? 0;
+  // Decoded and not yet built: at most the objects the layer lets have graphs at once.
+  if (decodeThreads > 0) layer.decoder = decodePool = new DecodePool({ threads: decodeThreads, maxAheadBytes: layer.graphBudget });
 
   try {
     for (const input of options.inputs) {
@@ -188,7 +207,7 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
     close();
     throw e;
   }
-  return { dylibs, units, objectGraphs, harnessGraphs, aliases, inputBytes, graphBudget, close };
+  return { dylibs, units, objectGraphs, harnessGraphs, aliases, inputBytes, graphBudget, decodePool, endDecoding, close };
 }
 
 /**

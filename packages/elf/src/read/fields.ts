@@ -16,6 +16,11 @@ export function malformed(
   throw new JITLinkError('MalformedObject', detail, { file, section, offset });
 }
 
+/** A number read back from a Float64Array column as the readers give it: a small integer when it is one (no heap number in a field). */
+export function columnNumber(v: number): number {
+  return (v | 0) === v ? v | 0 : v;
+}
+
 export function numbered(what: string, index: number | undefined): string {
   return index === undefined ? what : `${what} #${index}`;
 }

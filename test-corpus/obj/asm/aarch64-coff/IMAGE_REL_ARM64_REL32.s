@@ -30,3 +30,10 @@ rel32_field:
         .p2align 2
 rel32_addend:
         .long   main + 8 - .
+
+# A negative addend: the field holds A + 4 = -4, read signed.
+# jitlink-check: *{4}rel32_back = (named_data - 8 - rel32_back)[31:0]
+        .globl  rel32_back
+        .p2align 2
+rel32_back:
+        .long   named_data - 8 - .

@@ -24,6 +24,13 @@ _delta64:
 _delta32:
         .long   _main - _delta32
 
+# A negative addend: the 32-bit stored value is read signed.
+# jitlink-check: *{4}_delta32_back = (_main - _delta32_back - 8)[31:0]
+        .globl  _delta32_back
+        .p2align 2
+_delta32_back:
+        .long   _main - _delta32_back - 8
+
 # The field lies in A's block: P - B, negated.
 # jitlink-check: *{8}_negdelta64 = _negdelta64 - _main
         .globl  _negdelta64
