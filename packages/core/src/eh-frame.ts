@@ -14,7 +14,7 @@
 import { readAddress64, type TargetAddress } from './address.js';
 import { EdgeKinds, type EdgeKind } from './edge-kinds.js';
 import { JITLinkError } from './errors.js';
-import type { Block, Edge, LinkGraph, Section, Symbol } from './graph.js';
+import type { Block, LinkGraph, Section, Symbol } from './graph.js';
 import type { LinkGraphPass } from './link.js';
 import { decodeName } from './names.js';
 
@@ -522,17 +522,19 @@ class EHFrameEdgeFixer {
 
     // Between the call-site table and the type-table base lie the action
     // table (no relocations) and the entries, 4 bytes each, ending at the base.
-    const entries: Edge[] = [];
+    const entries: number[] = [];
     let needed = false;
-    for (const edge of block.edges) {
-      if (edge.kind === EdgeKinds.KeepAlive || edge.offset < callSitesEnd || edge.offset >= ttBase) continue;
-      if ((ttBase - edge.offset) % 4 !== 0 || edge.addend !== 0) return;
-      entries.push(edge);
-      if (!edge.target.isDefined()) needed = true;
+    const edgeCount = block.edgeCount;
+    for (let i = 0; i < edgeCount; i++) {
+      const offset = block.edgeOffset(i);
+      if (block.edgeKind(i) === EdgeKinds.KeepAlive || offset < callSitesEnd || offset >= ttBase) continue;
+      if ((ttBase - offset) % 4 !== 0 || block.edgeAddend(i) !== 0) return;
+      entries.push(i);
+      if (!block.edgeTarget(i).isDefined()) needed = true;
     }
     if (!needed) return;
     block.getMutableContent(this.graph)[ttypeEncodingOffset] = INDIRECT_PCREL_SDATA4;
-    for (const edge of entries) edge.kind = request;
+    for (const i of entries) block.setEdgeKind(i, request);
   }
 
   /** Index of the (non-keep-alive) edge at `offset` of `block`, or -1. */
@@ -569,7 +571,9 @@ class EHFrameEdgeFixer {
             file: this.graph.name,
             // The field may be in an LSDA: name the section it is in, not the eh-frame's.
             section: block.section.name,
-            offset: block.address - (block.section.name === this.sectionName ? this.origin : sectionStart(block.section)),
+            offset:
+              block.address -
+              (block.section.name === this.sectionName ? this.origin : sectionStart(block.section)),
             offsetIn: 'section',
           },
         );
@@ -606,7 +610,8 @@ class EHFrameEdgeFixer {
     const content = block.getContent();
     if (offset + size > content.length) this.fail(block, `truncated ${what}`);
     const existing = this.edgeAt(block, offset);
-    if (existing >= 0) return { size, target: block.edgeTarget(existing), addend: block.edgeAddend(existing) };
+    if (existing >= 0)
+      return { size, target: block.edgeTarget(existing), addend: block.edgeAddend(existing) };
 
     const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
     let value: number;
@@ -666,7 +671,8 @@ class EHFrameEdgeFixer {
       const byAddress = new Map<TargetAddress, Symbol>();
       this.graph.forEachDefinedSymbol((sym) => {
         const prev = byAddress.get(sym.address);
-        if (prev === undefined || (prev.name === undefined && sym.name !== undefined)) byAddress.set(sym.address, sym);
+        if (prev === undefined || (prev.name === undefined && sym.name !== undefined))
+          byAddress.set(sym.address, sym);
       });
       this.symbolsByAddress = byAddress;
     }

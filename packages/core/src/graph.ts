@@ -67,27 +67,125 @@ export class Edge {
   }
 }
 
-/** Edges by value: kind, offset, target, addend for each edge in turn. */
-type EdgeSlots = (number | Symbol)[];
 // Reservations follow relocation counts, which the format reader has checked
 // against the file's size; the cap only bounds what one block may reserve at
-// once (4M edges: 128 MiB of slots). Beyond it, edges grow as they are added.
-// (`new Array(n)` keeps fast holey elements at these sizes, and one
-// reservation beats regrowing: a block of 200k relocations grown by push
-// copied ~19 MB of slots.)
+// once (4M edges: 96 MiB of columns). Beyond it, edges grow as they are added.
 const MAX_RESERVED_EDGES = 1 << 22;
+
+/**
+ * @internal A graph's edges and symbols by number. Edges live in four columns
+ * (kind, target symbol index, offset, addend) shared by all blocks of the
+ * graph, each block owning one contiguous range of slots; a block whose range
+ * fills up gets a larger one at the end (the old slots are left unused). Typed
+ * columns hold no pointers for the garbage collector to trace, and offsets and
+ * addends are doubles, exact up to 2^53. Symbols are numbered in creation order
+ * (`Symbol.index`), so an edge's target is a number.
+ */
+export class EdgeArena {
+  kinds: Int32Array;
+  targets: Int32Array;
+  offsets: Float64Array;
+  addends: Float64Array;
+  /** Slots handed out to blocks so far (used or not); the rest is free. */
+  end = 0;
+  /** The graph's symbols by index, removed ones included (edges may still name them). */
+  readonly symbols: Symbol[] = [];
+
+  constructor() {
+    // Nothing is allocated until the first edge or reservation: many graphs
+    // (and every table a session creates) have few edges or none.
+    [this.offsets, this.addends, this.kinds, this.targets] = NO_EDGE_COLUMNS;
+  }
+
+  /** Makes room for `count` more slots in one step (see LinkGraph.reserveEdges). */
+  reserve(count: number): void {
+    const needed = this.end + count;
+    if (needed > this.kinds.length) this.resize(needed);
+  }
+
+  /** Hands out `count` slots at the end of the arena and returns the first. */
+  allocate(count: number): number {
+    const start = this.end;
+    const needed = start + count;
+    if (needed > this.kinds.length) this.grow(needed);
+    this.end = needed;
+    return start;
+  }
+
+  private grow(needed: number): void {
+    this.resize(Math.max(needed, this.kinds.length * 2, 64));
+  }
+
+  private resize(capacity: number): void {
+    const used = this.end;
+    const [offsets, addends, kinds, targets] = edgeColumns(capacity);
+    offsets.set(this.offsets.subarray(0, used));
+    addends.set(this.addends.subarray(0, used));
+    kinds.set(this.kinds.subarray(0, used));
+    targets.set(this.targets.subarray(0, used));
+    this.offsets = offsets;
+    this.addends = addends;
+    this.kinds = kinds;
+    this.targets = targets;
+  }
+
+  /** Copies `count` edges from slot `from` to slot `to` (ranges may overlap). */
+  move(from: number, to: number, count: number): void {
+    if (count === 0 || from === to) return;
+    this.kinds.copyWithin(to, from, from + count);
+    this.targets.copyWithin(to, from, from + count);
+    this.offsets.copyWithin(to, from, from + count);
+    this.addends.copyWithin(to, from, from + count);
+  }
+
+  /** Numbers a new symbol of the graph. */
+  register(sym: Symbol): number {
+    this.symbols.push(sym);
+    return this.symbols.length - 1;
+  }
+
+  /** The index of `sym`, which must be a symbol of this graph. */
+  indexOf(sym: Symbol): number {
+    const index = sym.index;
+    if (this.symbols[index] !== sym) {
+      throw new JITLinkError(
+        'InvalidGraphOperation',
+        `edge target ${sym.describe()} is not a symbol of this graph`,
+      );
+    }
+    return index;
+  }
+}
+
+/**
+ * The four columns of `capacity` edges as views of one buffer (one allocation
+ * to make, free or transfer): offsets and addends, then kinds and targets.
+ */
+function edgeColumns(capacity: number): [Float64Array, Float64Array, Int32Array, Int32Array] {
+  const buffer = new ArrayBuffer(capacity * 24);
+  return [
+    new Float64Array(buffer, 0, capacity),
+    new Float64Array(buffer, capacity * 8, capacity),
+    new Int32Array(buffer, capacity * 16, capacity),
+    new Int32Array(buffer, capacity * 20, capacity),
+  ];
+}
+
+const NO_EDGE_COLUMNS = edgeColumns(0);
 
 /** Contiguous content (or zero-fill) that is laid out as a unit. */
 export class Block extends Addressable {
   section: Section;
-  // Edges are kept by value, four slots per edge (kind, offset, target, addend)
-  // in one array, until something asks for Edge objects (`edges`, `addEdge`,
-  // `removeEdge`); from then on the block keeps those objects. Builders and the
-  // link's own passes use the indexed accessors, so a large link allocates one
-  // array per block instead of one object per relocation.
-  private edgeSlots: EdgeSlots | null = null;
-  /** Slots in use: 4 per edge. `edgeSlots` may be longer after reserveEdges. */
-  private edgeSlotCount = 0;
+  // Edges are kept by value in the graph's EdgeArena: edges [0, edgeTotal)
+  // are slots [edgeStart, edgeStart + edgeTotal) of its columns, with room up
+  // to edgeCapacity. Once something asks for Edge objects (`edges`, `addEdge`,
+  // `removeEdge`) the block keeps those objects instead and leaves its range.
+  // Builders and the link's own passes use the indexed accessors, so a large
+  // link allocates no object per relocation.
+  private arena: EdgeArena;
+  private edgeStart = 0;
+  private edgeTotal = 0;
+  private edgeCapacity = 0;
   private edgeObjects: Edge[] | null = null;
   private contentBytes: Uint8Array | null;
   private sizeBytes: number;
@@ -99,6 +197,7 @@ export class Block extends Addressable {
 
   /** @internal Use LinkGraph.createContentBlock / createZeroFillBlock. */
   constructor(
+    arena: EdgeArena,
     section: Section,
     content: Uint8Array | null,
     size: number,
@@ -108,6 +207,7 @@ export class Block extends Addressable {
     mutable: boolean,
   ) {
     super(address, true, false);
+    this.arena = arena;
     this.section = section;
     this.contentBytes = content;
     this.sizeBytes = size;
@@ -171,48 +271,90 @@ export class Block extends Addressable {
   /** Number of edges. */
   get edgeCount(): number {
     if (this.edgeObjects !== null) return this.edgeObjects.length;
-    return this.edgeSlotCount >> 2;
+    return this.edgeTotal;
   }
 
-  // Indexed access to edge `i` (0 <= i < edgeCount), without creating Edge objects.
+  // Indexed access to edge `i` (0 <= i < edgeCount), without creating Edge
+  // objects. An index outside the block's edges is an error, never another
+  // block's edge. The checks are written out in each accessor: the link's
+  // passes mostly run before V8 optimizes them, where every call counts.
   edgeKind(i: number): EdgeKind {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.kind : (this.edgeSlots![i * 4] as EdgeKind);
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.kind;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    return this.arena.kinds[this.edgeStart + i]!;
   }
   edgeOffset(i: number): number {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.offset : (this.edgeSlots![i * 4 + 1] as number);
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.offset;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    return this.arena.offsets[this.edgeStart + i]!;
   }
   edgeTarget(i: number): Symbol {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.target : (this.edgeSlots![i * 4 + 2] as Symbol);
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.target;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    const arena = this.arena;
+    return arena.symbols[arena.targets[this.edgeStart + i]!]!;
   }
   edgeAddend(i: number): number {
-    return this.edgeObjects !== null ? this.edgeObjects[i]!.addend : (this.edgeSlots![i * 4 + 3] as number);
+    if (this.edgeObjects !== null) return this.edgeObjects[i]!.addend;
+    if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+    return this.arena.addends[this.edgeStart + i]!;
   }
   setEdgeKind(i: number, kind: EdgeKind): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.kind = kind;
-    else this.edgeSlots![i * 4] = kind;
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      if ((kind | 0) !== kind) throw edgeKindError(kind);
+      this.arena.kinds[this.edgeStart + i] = kind;
+    }
   }
   setEdgeOffset(i: number, offset: number): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.offset = offset;
-    else this.edgeSlots![i * 4 + 1] = offset;
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      this.arena.offsets[this.edgeStart + i] = offset;
+    }
   }
   setEdgeTarget(i: number, target: Symbol): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.target = target;
-    else this.edgeSlots![i * 4 + 2] = target;
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      this.arena.targets[this.edgeStart + i] = this.arena.indexOf(target);
+    }
   }
   setEdgeAddend(i: number, addend: number): void {
     if (this.edgeObjects !== null) this.edgeObjects[i]!.addend = addend;
-    else this.edgeSlots![i * 4 + 3] = addend;
+    else {
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      this.arena.addends[this.edgeStart + i] = addend;
+    }
   }
 
   /**
-   * Makes room for `count` edges before any is added, so that adding them does
-   * not grow the storage step by step (builders know their relocation counts).
+   * Makes room for `count` more edges, so that adding them does not grow the
+   * storage step by step (builders know their relocation counts).
    */
   reserveEdges(count: number): void {
-    if (this.edgeObjects !== null || this.edgeSlots !== null || count <= 0 || count > MAX_RESERVED_EDGES)
-      return;
+    if (this.edgeObjects !== null || !(count > 0) || count > MAX_RESERVED_EDGES) return;
+    if (this.edgeCapacity - this.edgeTotal >= count) return;
     // One spare: passes often add one edge (eh-frame's keep-alive to the FDE).
-    this.edgeSlots = new Array((count + 1) * 4);
+    this.moveEdgeRange(this.edgeTotal + Math.ceil(count) + 1);
+  }
+
+  /**
+   * Gives the block room for `capacity` edges: in place when its range is the
+   * last of the arena, else in a new range at the arena's end.
+   */
+  private moveEdgeRange(capacity: number): void {
+    const arena = this.arena;
+    const oldCapacity = this.edgeCapacity;
+    if (oldCapacity > 0 && this.edgeStart + oldCapacity === arena.end) {
+      arena.allocate(capacity - oldCapacity);
+    } else {
+      const start = arena.allocate(capacity);
+      arena.move(this.edgeStart, start, this.edgeTotal);
+      this.edgeStart = start;
+    }
+    this.edgeCapacity = capacity;
   }
 
   /** Copies edge `i` into `into` (one call instead of four accessors) and returns it. */
@@ -225,12 +367,13 @@ export class Block extends Addressable {
       into.target = e.target;
       into.addend = e.addend;
     } else {
-      const slots = this.edgeSlots!;
-      const j = i * 4;
-      into.kind = slots[j] as EdgeKind;
-      into.offset = slots[j + 1] as number;
-      into.target = slots[j + 2] as Symbol;
-      into.addend = slots[j + 3] as number;
+      if (!(i >= 0 && i < this.edgeTotal)) throw edgeIndexError(this, i);
+      const arena = this.arena;
+      const j = this.edgeStart + i;
+      into.kind = arena.kinds[j]!;
+      into.offset = arena.offsets[j]!;
+      into.target = arena.symbols[arena.targets[j]!]!;
+      into.addend = arena.addends[j]!;
     }
     return into;
   }
@@ -241,16 +384,23 @@ export class Block extends Addressable {
       this.edgeObjects.push(new Edge(kind, offset, target, addend));
       return;
     }
-    const slots = this.edgeSlots;
-    const n = this.edgeSlotCount;
-    if (slots === null) this.edgeSlots = [kind, offset, target, addend];
-    else if (n < slots.length) {
-      slots[n] = kind;
-      slots[n + 1] = offset;
-      slots[n + 2] = target;
-      slots[n + 3] = addend;
-    } else slots.push(kind, offset, target, addend);
-    this.edgeSlotCount = n + 4;
+    if ((kind | 0) !== kind) throw edgeKindError(kind);
+    const arena = this.arena;
+    const targetIndex = target.index;
+    if (arena.symbols[targetIndex] !== target) arena.indexOf(target); // throws
+    this.appendEdgeSlot(kind, offset, targetIndex, addend);
+  }
+
+  private appendEdgeSlot(kind: EdgeKind, offset: number, targetIndex: number, addend: number): void {
+    const n = this.edgeTotal;
+    if (n === this.edgeCapacity) this.moveEdgeRange(n === 0 ? 1 : n * 2);
+    const arena = this.arena;
+    const j = this.edgeStart + n;
+    arena.kinds[j] = kind;
+    arena.targets[j] = targetIndex;
+    arena.offsets[j] = offset;
+    arena.addends[j] = addend;
+    this.edgeTotal = n + 1;
   }
 
   /** Removes edge `i`; the edges after it move down by one. */
@@ -260,8 +410,9 @@ export class Block extends Addressable {
     }
     if (this.edgeObjects !== null) this.edgeObjects.splice(i, 1);
     else {
-      this.edgeSlots!.splice(i * 4, 4);
-      this.edgeSlotCount -= 4;
+      const j = this.edgeStart + i;
+      this.arena.move(j + 1, j, this.edgeTotal - i - 1);
+      this.edgeTotal--;
     }
   }
 
@@ -272,23 +423,17 @@ export class Block extends Addressable {
    */
   get edges(): Edge[] {
     if (this.edgeObjects === null) {
-      const slots = this.edgeSlots;
+      const arena = this.arena;
       const objects: Edge[] = [];
-      if (slots !== null) {
-        for (let j = 0; j < this.edgeSlotCount; j += 4) {
-          objects.push(
-            new Edge(
-              slots[j] as EdgeKind,
-              slots[j + 1] as number,
-              slots[j + 2] as Symbol,
-              slots[j + 3] as number,
-            ),
-          );
-        }
+      for (let j = this.edgeStart, end = j + this.edgeTotal; j < end; j++) {
+        objects.push(
+          new Edge(arena.kinds[j]!, arena.offsets[j]!, arena.symbols[arena.targets[j]!]!, arena.addends[j]!),
+        );
       }
       this.edgeObjects = objects;
-      this.edgeSlots = null;
-      this.edgeSlotCount = 0;
+      this.edgeStart = 0;
+      this.edgeTotal = 0;
+      this.edgeCapacity = 0;
     }
     return this.edgeObjects;
   }
@@ -324,25 +469,68 @@ export class Block extends Addressable {
       this.edgeObjects = kept;
       return;
     }
-    const slots = this.edgeSlots;
-    if (slots === null) return;
-    const kept: EdgeSlots = [];
-    for (let j = 0; j < this.edgeSlotCount; j += 4) {
-      const offset = slots[j + 1] as number;
+    // Kept edges are compacted in place; moved ones are appended to `left`,
+    // whose room is made once (growing, and so replacing, the arena's columns:
+    // they are read anew each time).
+    const arena = this.arena;
+    let moving = 0;
+    for (let j = this.edgeStart, end = j + this.edgeTotal; j < end; j++)
+      if (arena.offsets[j]! < splitIndex) moving++;
+    if (moving === 0) return;
+    left.reserveEdges(moving);
+    let kept = this.edgeStart;
+    for (let j = this.edgeStart, end = j + this.edgeTotal; j < end; j++) {
+      const offset = arena.offsets[j]!;
       if (offset < splitIndex) {
-        left.appendEdge(slots[j] as EdgeKind, offset, slots[j + 2] as Symbol, slots[j + 3] as number);
+        left.appendEdgeSlot(arena.kinds[j]!, offset, arena.targets[j]!, arena.addends[j]!);
       } else {
-        kept.push(slots[j]!, offset - splitIndex, slots[j + 2]!, slots[j + 3]!);
+        arena.kinds[kept] = arena.kinds[j]!;
+        arena.targets[kept] = arena.targets[j]!;
+        arena.offsets[kept] = offset - splitIndex;
+        arena.addends[kept] = arena.addends[j]!;
+        kept++;
       }
     }
-    this.edgeSlots = kept.length > 0 ? kept : null;
-    this.edgeSlotCount = kept.length;
+    this.edgeTotal = kept - this.edgeStart;
+  }
+
+  /**
+   * @internal Copies the block's edges into `arena` (another graph's, see
+   * LinkGraph.adoptEdgesAndSymbols), whose symbol `targetBase + i` is this
+   * arena's symbol `i`.
+   */
+  moveEdgesTo(arena: EdgeArena, targetBase: number): void {
+    const from = this.arena;
+    this.arena = arena;
+    if (this.edgeObjects !== null) return;
+    const count = this.edgeTotal;
+    const start = arena.allocate(count);
+    for (let k = 0; k < count; k++) {
+      const j = this.edgeStart + k;
+      arena.kinds[start + k] = from.kinds[j]!;
+      arena.targets[start + k] = from.targets[j]! + targetBase;
+      arena.offsets[start + k] = from.offsets[j]!;
+      arena.addends[start + k] = from.addends[j]!;
+    }
+    this.edgeStart = start;
+    this.edgeCapacity = count;
   }
 
   /** Address the given edge patches. */
   getFixupAddress(edge: Edge): TargetAddress {
     return this.address + edge.offset;
   }
+}
+
+/** Edge kinds are stored as 32-bit integers: anything else would be silently changed. */
+function edgeKindError(kind: EdgeKind): JITLinkError {
+  return new JITLinkError('InvalidGraphOperation', `edge kind ${kind} is not a 32-bit integer`);
+}
+
+function edgeIndexError(block: Block, i: number): JITLinkError {
+  return new JITLinkError('InvalidGraphOperation', `edge index ${i} is out of range`, {
+    section: block.section.name,
+  });
 }
 
 /** A name (or anonymous handle) for an offset into an addressable. */
@@ -358,9 +546,12 @@ export class Symbol {
   live: boolean;
   /** False once removed from its graph; edges that still point here are caught at fixup time. */
   inGraph = true;
+  /** @internal Position in its graph's symbol table (edges name their targets by it). */
+  index: number;
 
   /** @internal Use LinkGraph.add*Symbol. */
   constructor(
+    arena: EdgeArena,
     base: Addressable,
     name: string | undefined,
     offset: number,
@@ -379,6 +570,7 @@ export class Symbol {
     this.callable = callable;
     this.live = live;
     base.symbolCount++;
+    this.index = arena.register(this);
   }
 
   hasName(): boolean {
@@ -496,6 +688,8 @@ export class LinkGraph {
   private readonly sectionsByName = new Map<string, Section>();
   private readonly externals = new Map<string, Symbol>();
   private readonly absolutes = new Set<Symbol>();
+  /** The edges of all blocks, and the symbols by index. */
+  private readonly edgeArena = new EdgeArena();
   private nextOrdinal = 0;
   /**
    * Set (usually by an architecture pass) when the graph's own memory must lie
@@ -565,6 +759,29 @@ export class LinkGraph {
     this.sectionsByName.delete(section.name);
   }
 
+  /**
+   * @internal The first step of merging `from` into this graph
+   * (mergeLinkGraphs): every symbol of `from`, removed ones included, is
+   * numbered in this graph, and the edges of `from`'s blocks move to this
+   * graph's arena, so that its blocks can then join this graph's sections.
+   */
+  adoptEdgesAndSymbols(from: LinkGraph): void {
+    const arena = this.edgeArena;
+    const targetBase = arena.symbols.length;
+    for (const sym of from.edgeArena.symbols) sym.index = arena.register(sym);
+    for (const block of from.blockList()) block.moveEdgesTo(arena, targetBase);
+  }
+
+  /**
+   * Makes room for `count` more edges in the graph's edge storage at once, so
+   * that the blocks' own reservations (`Block.reserveEdges`) and appends do
+   * not grow it step by step. A builder that knows its relocation count calls
+   * it first; counts above 16M edges are left to grow as they come.
+   */
+  reserveEdges(count: number): void {
+    if (count > 0 && count <= MAX_RESERVED_EDGES * 4) this.edgeArena.reserve(Math.ceil(count));
+  }
+
   // ---- blocks ----
 
   *blocks(): IterableIterator<Block> {
@@ -628,7 +845,16 @@ export class LinkGraph {
     mutable: boolean,
   ): Block {
     this.checkBlockArgs(section, address, alignment, alignmentOffset);
-    const block = new Block(section, content, size, address, alignment, alignmentOffset, mutable);
+    const block = new Block(
+      this.edgeArena,
+      section,
+      content,
+      size,
+      address,
+      alignment,
+      alignmentOffset,
+      mutable,
+    );
     section.blocks.add(block);
     return block;
   }
@@ -774,6 +1000,7 @@ export class LinkGraph {
       );
     }
     const sym = new Symbol(
+      this.edgeArena,
       new Addressable(0, false, false),
       name,
       0,
@@ -802,6 +1029,7 @@ export class LinkGraph {
       );
     }
     const sym = new Symbol(
+      this.edgeArena,
       new Addressable(address, false, true),
       name,
       0,
@@ -860,7 +1088,7 @@ export class LinkGraph {
     isLive: boolean,
   ): Symbol {
     this.checkSymbolOffset(block, offset, name);
-    const sym = new Symbol(block, name, offset, size, linkage, scope, isCallable, isLive);
+    const sym = new Symbol(this.edgeArena, block, name, offset, size, linkage, scope, isCallable, isLive);
     block.section.symbols.add(sym);
     return sym;
   }

@@ -106,6 +106,8 @@ export function mergeLinkGraphs(into: LinkGraph, from: LinkGraph, options: Merge
   const shift = addressShift(into, from);
 
   // ---- apply ----
+  // From here on `from`'s edges and symbols are numbered in `into`.
+  into.adoptEdgesAndSymbols(from);
   for (const [loser, winner] of replacement) {
     winner.live ||= loser.live;
     if (loser.isExternal()) {

@@ -219,7 +219,6 @@ describe('LinkGraph', () => {
     expect([zl.size, z.size, zl.isZeroFill(), z.isZeroFill()]).toEqual([40, 60, true, true]);
   });
 
-
   test('edges by value: indexed access, reservation, removal, split, and Edge objects on demand', () => {
     const g = toyGraph();
     const data = g.createSection('.data', RW);
@@ -247,7 +246,12 @@ describe('LinkGraph', () => {
     expect(row(1)).toEqual([Pointer64, 4, t, 7]);
     const scratch = new Edge(0, 0, u, 0);
     expect(b.readEdge(2, scratch)).toBe(scratch);
-    expect([scratch.kind, scratch.offset, scratch.target, scratch.addend]).toEqual([Pointer64, 16, t, 2 ** 40]);
+    expect([scratch.kind, scratch.offset, scratch.target, scratch.addend]).toEqual([
+      Pointer64,
+      16,
+      t,
+      2 ** 40,
+    ]);
     b.removeEdgeAt(0);
     expect(b.edgeCount).toBe(3);
     expect(row(0)).toEqual([Pointer64, 4, t, 7]);
@@ -276,6 +280,116 @@ describe('LinkGraph', () => {
     b.removeEdge(added);
     expect(b.edges.map((e) => e.offset)).toEqual([0, 8, 16]);
   });
+  test('edge arena: addends and offsets stay exact up to 2^53, whatever their sign', () => {
+    const g = toyGraph();
+    const bss = g.createSection('.bss', RW);
+    // A zero-fill block larger than 4 GiB, so that edge offsets need more than 32 bits.
+    const big = g.createZeroFillBlock(bss, 2 ** 34, 0, 8, 0);
+    const t = g.addExternalSymbol('t', 0);
+    const values = [
+      2 ** 40,
+      2 ** 40 + 1,
+      -(2 ** 40) - 3,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+      2 ** 31,
+      -(2 ** 31) - 1,
+    ];
+    values.forEach((addend, i) => big.appendEdge(Pointer64, 2 ** 33 + i * 8, t, addend));
+    expect(values.map((_, i) => big.edgeAddend(i))).toEqual(values);
+    expect(values.map((_, i) => big.edgeOffset(i))).toEqual(values.map((_, i) => 2 ** 33 + i * 8));
+    big.setEdgeAddend(0, -(2 ** 52) + 7);
+    expect(big.edgeAddend(0)).toBe(-(2 ** 52) + 7);
+  });
+
+  test('edge arena: ranges that outgrow their room move without losing or mixing edges', () => {
+    const g = toyGraph();
+    const data = g.createSection('.data', RW);
+    const targets = [0, 1, 2, 3, 4].map((n) => g.addExternalSymbol(`t${n}`, 0));
+    const blocks = [0, 1, 2].map((n) =>
+      g.createContentBlock(data, new Uint8Array(4096), 0x1000 * (n + 1), 8, 0),
+    );
+    blocks[1]!.reserveEdges(3);
+    // Appends interleaved across blocks: each block's range fills up and moves
+    // to the arena's end several times, past the arena's own growth.
+    for (let i = 0; i < 300; i++) {
+      for (let b = 0; b < blocks.length; b++) {
+        blocks[b]!.appendEdge(2 + b, i * 8, targets[(i + b) % targets.length]!, b * 1_000_000 + i);
+      }
+    }
+    const rows = (b: number) =>
+      Array.from({ length: blocks[b]!.edgeCount }, (_, i) => [
+        blocks[b]!.edgeKind(i),
+        blocks[b]!.edgeOffset(i),
+        blocks[b]!.edgeTarget(i).name,
+        blocks[b]!.edgeAddend(i),
+      ]);
+    const expected = (b: number, from = 0) =>
+      Array.from({ length: 300 - from }, (_, k) => {
+        const i = k + from;
+        return [2 + b, i * 8, `t${(i + b) % targets.length}`, b * 1_000_000 + i];
+      });
+    for (let b = 0; b < blocks.length; b++) expect(rows(b)).toEqual(expected(b));
+
+    // Reservation on a block that already has edges keeps them.
+    blocks[0]!.reserveEdges(1000);
+    expect(rows(0)).toEqual(expected(0));
+
+    // Removal shifts the rest of the block's range only.
+    blocks[2]!.removeEdgeAt(0);
+    expect(rows(2)).toEqual(expected(2, 1));
+    expect(rows(1)).toEqual(expected(1));
+
+    // A split appends to the new block (growing the arena) while compacting the old range.
+    const left = g.splitBlock(blocks[1]!, 1200);
+    expect(left.edgeCount).toBe(150);
+    expect(blocks[1]!.edgeCount).toBe(150);
+    expect(blocks[1]!.edgeOffset(0)).toBe(0);
+    expect(blocks[1]!.edgeTarget(149).name).toBe(`t${(299 + 1) % 5}`);
+    expect(left.edgeAddend(149)).toBe(1_000_149);
+    expect(rows(0)).toEqual(expected(0));
+  });
+
+  test('edge arena: a graph-level reservation holds the blocks\' reservations and edges without regrowing', () => {
+    const g = toyGraph();
+    const data = g.createSection('.data', RW);
+    const t = g.addExternalSymbol('t', 0);
+    const columns = () => (g as unknown as { edgeArena: { kinds: Int32Array } }).edgeArena.kinds;
+    expect(columns().length).toBe(0); // nothing allocated before the first edge
+    g.reserveEdges(100 * 11);
+    const reserved = columns();
+    for (let b = 0; b < 100; b++) {
+      const block = g.createContentBlock(data, new Uint8Array(80), 0x1000 + b * 80, 8, 0);
+      block.reserveEdges(10); // and its spare slot: 11 slots
+      for (let i = 0; i < 10; i++) block.appendEdge(Pointer64, i * 8, t, b * 10 + i);
+    }
+    expect(columns()).toBe(reserved);
+    const blocks = g.blockList();
+    expect(blocks.map((b) => b.edgeAddend(9))).toEqual(blocks.map((_, b) => b * 10 + 9));
+  });
+
+  test('edge arena: an edge index outside the block, a target from another graph, or a non-integer kind is refused', () => {
+    const g = toyGraph();
+    const data = g.createSection('.data', RW);
+    const a = g.createContentBlock(data, new Uint8Array(16), 0x1000, 8, 0);
+    const b = g.createContentBlock(data, new Uint8Array(16), 0x2000, 8, 0);
+    const t = g.addExternalSymbol('t', 0);
+    a.appendEdge(Pointer64, 0, t, 0);
+    b.appendEdge(Pointer64, 8, t, 0);
+    // Index 1 of `a` would be `b`'s edge in the arena: it must not be read.
+    expect(() => a.edgeOffset(1)).toThrow(/edge index 1 is out of range/);
+    expect(() => a.edgeTarget(-1)).toThrow(JITLinkError);
+    expect(() => a.setEdgeAddend(1, 0)).toThrow(JITLinkError);
+
+    const other = toyGraph();
+    const stranger = other.addExternalSymbol('t', 0);
+    expect(() => a.appendEdge(Pointer64, 8, stranger, 0)).toThrow(/not a symbol of this graph/);
+    expect(() => a.setEdgeTarget(0, stranger)).toThrow(JITLinkError);
+    expect(() => a.appendEdge(2 ** 32, 8, t, 0)).toThrow(/not a 32-bit integer/);
+    expect(a.edgeCount).toBe(1);
+    expect(a.edgeTarget(0)).toBe(t);
+  });
+
   test('allocateString / allocateContent copy into graph-owned memory', () => {
     const g = toyGraph();
     expect(Array.from(g.allocateString('hi'))).toEqual([0x68, 0x69]);

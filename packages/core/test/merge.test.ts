@@ -108,6 +108,50 @@ describe('mergeLinkGraphs', () => {
     expect([...a.definedSymbols()].map((s) => s.name).sort()).toEqual(['helper', 'main']);
   });
 
+  test('edges kept by value move with their blocks: retargeted across the graphs, extended afterwards', () => {
+    const a = toyGraph('a.o');
+    const aText = a.createSection('.text', RX);
+    const aBlock = a.createContentBlock(aText, bytes(32, 0), 0, 4, 0);
+    const main = a.addDefinedSymbol(aBlock, 0, 'main', 8, Linkage.Strong, Scope.Default, true, true);
+    aBlock.appendEdge(Delta32, 4, a.addExternalSymbol('helper', 0), -4);
+    aBlock.appendEdge(Pointer64, 8, main, 2 ** 40);
+
+    const b = toyGraph('b.o');
+    const bData = b.createSection('.data', RW);
+    b.createContentBlock(bData, bytes(8, 0), 0, 8, 0); // symbols and edges of b come after a's in a's arena
+    const bText = b.createSection('.text', RX);
+    const bBlock = b.createContentBlock(bText, bytes(32, 0), 0x100, 4, 0);
+    const helper = b.addDefinedSymbol(bBlock, 0, 'helper', 8, Linkage.Strong, Scope.Default, true, false);
+    const local = b.addAnonymousSymbol(bBlock, 16, 4, false, false);
+    const seven = b.addAbsoluteSymbol('seven', 7, 0, Linkage.Strong, Scope.Default, false);
+    bBlock.appendEdge(Pointer64, 0, b.addExternalSymbol('main', 0), 1);
+    bBlock.appendEdge(Delta32, 8, b.addExternalSymbol('printf', 0), -4);
+    bBlock.appendEdge(Delta32, 12, local, -(2 ** 33));
+    bBlock.appendEdge(Pointer64, 16, seven, 0);
+    bBlock.appendEdge(Pointer64, 24, helper, 3);
+
+    mergeLinkGraphs(a, b);
+
+    const row = (block: Block, i: number) => [block.edgeOffset(i), block.edgeTarget(i), block.edgeAddend(i)];
+    expect([0, 1].map((i) => row(aBlock, i))).toEqual([
+      [4, helper, -4],
+      [8, main, 2 ** 40],
+    ]);
+    const printf = a.findExternalSymbol('printf')!;
+    const movedSeven = [...a.absoluteSymbols()].find((s) => s.name === 'seven')!;
+    expect([0, 1, 2, 3, 4].map((i) => row(bBlock, i))).toEqual([
+      [0, main, 1],
+      [8, printf, -4],
+      [12, local, -(2 ** 33)],
+      [16, movedSeven, 0],
+      [24, helper, 3],
+    ]);
+    // The moved block now belongs to a: new edges to a's symbols are accepted, b's new ones refused.
+    bBlock.appendEdge(Delta32, 28, main, 0);
+    expect(row(bBlock, 5)).toEqual([28, main, 0]);
+    expect(() => bBlock.appendEdge(Delta32, 28, b.addExternalSymbol('late', 0), 0)).toThrow(JITLinkError);
+  });
+
   test('externals of the merged graph that nothing resolves are moved', () => {
     const a = toyGraph('a.o');
     const b = toyGraph('b.o');

@@ -499,6 +499,14 @@ class GraphBuilder {
       entryOffset: 0,
     };
     const relocationSections = elf.relocationSections;
+    // The graph's edge storage in one step: each block's relocations and its
+    // spare slot, and an eighth more for what the link's passes add.
+    let edges = 0;
+    for (let r = 0; r < relocationSections.length; r++) {
+      const relSec = relocationSections[r]!;
+      if (this.blocks[relSec.targetIndex] !== undefined) edges += relSec.count + 1;
+    }
+    graph.reserveEdges(edges + (edges >> 3));
     for (let r = 0; r < relocationSections.length; r++) {
       const relSec = relocationSections[r]!;
       const block = this.blocks[relSec.targetIndex];
