@@ -40,10 +40,15 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
   });
 }
 
+// Where gdb stops it prints the location only, not the source line: the
+// sources are not beside the objects, and gdb's "No such file" note goes to
+// stderr, which can land in the middle of a backtrace line read from stdout.
+const GDB_PREAMBLE = 'set pagination off\nset breakpoint pending on\nset print frame-info location';
+
 /** gdb in batch mode on the jitlink command, with a script of gdb commands. */
 function gdb(script: string, cliArgs: readonly string[]): Promise<{ code: number | null; out: string }> {
   const file = join(scratch, `script-${Math.random().toString(16).slice(2)}.gdb`);
-  writeFileSync(file, `set pagination off\nset breakpoint pending on\n${script}`);
+  writeFileSync(file, `${GDB_PREAMBLE}\n${script}`);
   return run('gdb', ['-batch', '-nx', '-x', file, '--args', process.execPath, CLI, ...cliArgs]);
 }
 
@@ -107,8 +112,7 @@ needs(tool('gdb', 'apt-get install gdb'), file(OUR_EXECUTOR, 'npm run build')).d
     writeFileSync(
       script,
       [
-        'set pagination off',
-        'set breakpoint pending on',
+        GDB_PREAMBLE,
         'break jitted_leaf',
         'break __jit_debug_register_code',
         'commands',
