@@ -156,6 +156,8 @@ test(`${N} interdependent links in ${DYLIBS} JITDylibs with random faults and re
   expect(first.succeeded).toBeGreaterThan(N / 2);
   expect(first.failedByFault).toBeGreaterThan(0);
   const reserved = [...memory.inner.reservations];
+  heapAfterGc(); // the first round's garbage (and the buffers it frees) out of the baseline
+  await new Promise((resolve) => setTimeout(resolve, 50));
   const baselineMappings = nonHeapMappings(codeRanges).map((m) => m.line);
   const baselineRegions = memory.inner.stats().regions;
   const baselineHeap = heapAfterGc();
@@ -165,9 +167,25 @@ test(`${N} interdependent links in ${DYLIBS} JITDylibs with random faults and re
   }
   expect(mappingsIn(reserved)).toBeLessThanOrEqual(reserved.length); // only the PROT_NONE reservations
   expect(memory.inner.stats().regions).toBe(baselineRegions);
-  // Every mapping but V8's and malloc's is as it was after the first round.
-  const added = nonHeapMappings(codeRanges).filter((m) => !baselineMappings.includes(m.line));
-  expect(added.map((m) => m.line)).toEqual([]);
+  // Every mapping but V8's and malloc's is as it was after the first round. Large
+  // ArrayBuffers (a graph's edge columns) are malloc'd, so mmap'd on their own, and
+  // V8 frees them after a full collection on a background thread; the kernel also
+  // merges such anonymous read-write mappings with V8's neighbouring pages, so their
+  // lines change. Read-write anonymous memory may therefore differ by a few MiB,
+  // far less than a leak of anything per link (9 rounds of 1,000 links, a page
+  // each: 36 MiB); any other added mapping is a failure.
+  const addedMappings = () => nonHeapMappings(codeRanges).filter((m) => !baselineMappings.includes(m.line));
+  const isPlainData = (m: { anonymous: boolean; perms: string }) => m.anonymous && m.perms === 'rw-p';
+  const plainBytes = (ms: readonly { start: number; end: number; anonymous: boolean; perms: string }[]) =>
+    ms.filter(isPlainData).reduce((sum, m) => sum + (m.end - m.start), 0);
+  let added = addedMappings();
+  for (let attempt = 0; added.length > 0 && attempt < 20; attempt++) {
+    heapAfterGc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    added = addedMappings();
+  }
+  expect(added.filter((m) => !isPlainData(m)).map((m) => m.line)).toEqual([]);
+  expect(plainBytes(added)).toBeLessThan(16 * 1024 * 1024);
   // Nine rounds of 1,000 graphs each leave nothing behind: a leak of one graph per link would be tens of MiB.
   expect(heapAfterGc() - baselineHeap).toBeLessThan(8 * 1024 * 1024);
   expect(reported.every((e) => e instanceof JITLinkError)).toBe(true);
