@@ -9,8 +9,13 @@
 //
 //   node tools/bench/src/ab.mjs --only libcrypto-all,llvm-20mb --runs 10 \
 //     --a '-decode-threads 0' --b '-decode-threads 1'
+//
+// Two builds of the command compare with --cli-a/--cli-b (paths to a
+// jitlink.cjs each, e.g. one built in a worktree of an older commit);
+// --work-dir keeps the generated inputs for later runs, and --print
+// prints each workload's command line instead of timing it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +28,17 @@ const CLI = join(ROOT, 'packages/cli/dist/jitlink.cjs');
 const MAIN_THREAD_CPU = join(dirname(fileURLToPath(import.meta.url)), 'main-thread-cpu.cjs');
 
 function parseArgs(argv) {
-  const opts = { only: undefined, runs: 8, a: [], b: [], json: false };
+  const opts = {
+    only: undefined,
+    runs: 8,
+    a: [],
+    b: [],
+    json: false,
+    cliA: CLI,
+    cliB: CLI,
+    workDir: undefined,
+    print: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--only') opts.only = argv[++i].split(',');
@@ -31,6 +46,10 @@ function parseArgs(argv) {
     else if (arg === '--a') opts.a = argv[++i].split(' ').filter(Boolean);
     else if (arg === '--b') opts.b = argv[++i].split(' ').filter(Boolean);
     else if (arg === '--json') opts.json = true;
+    else if (arg === '--cli-a') opts.cliA = resolve(argv[++i]);
+    else if (arg === '--cli-b') opts.cliB = resolve(argv[++i]);
+    else if (arg === '--work-dir') opts.workDir = resolve(argv[++i]);
+    else if (arg === '--print') opts.print = true;
     else throw new Error(`unknown option ${arg}`);
   }
   if (opts.only === undefined) throw new Error('--only <workload,...> is required');
@@ -38,11 +57,11 @@ function parseArgs(argv) {
 }
 
 /** One run under GNU time: wall, user + system CPU, peak RSS, and the -show-times link phase. */
-function run(argv, timeFile) {
+function run(cli, argv, timeFile) {
   const t0 = performance.now();
   const r = spawnSync(
     '/usr/bin/time',
-    ['-f', '%U %S %M', '-o', timeFile, process.execPath, '-r', MAIN_THREAD_CPU, CLI, '-show-times', ...argv],
+    ['-f', '%U %S %M', '-o', timeFile, process.execPath, '-r', MAIN_THREAD_CPU, cli, '-show-times', ...argv],
     {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
@@ -80,7 +99,8 @@ function summary(samples) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const workDir = mkdtempSync(join(os.tmpdir(), 'jitlink-ab-'));
+  const workDir = opts.workDir ?? mkdtempSync(join(os.tmpdir(), 'jitlink-ab-'));
+  if (opts.workDir) mkdirSync(workDir, { recursive: true });
   const timeFile = join(workDir, 'time');
   const out = [];
   try {
@@ -93,14 +113,18 @@ async function main() {
     const workloads = await buildWorkloads(ROOT, workDir, opts.only);
     process.stderr.write(' done\n');
     for (const w of workloads) {
+      if (opts.print) {
+        process.stdout.write(`${w.id}: ${toolArguments('jitlink', w, opts.a).join(' ')}\n`);
+        continue;
+      }
       const a = [];
       const b = [];
       // One of each first, untimed (page cache, code cache).
-      run(toolArguments('jitlink', w, opts.a), timeFile);
-      run(toolArguments('jitlink', w, opts.b), timeFile);
+      run(opts.cliA, toolArguments('jitlink', w, opts.a), timeFile);
+      run(opts.cliB, toolArguments('jitlink', w, opts.b), timeFile);
       for (let i = 0; i < opts.runs; i++) {
-        a.push(run(toolArguments('jitlink', w, opts.a), timeFile));
-        b.push(run(toolArguments('jitlink', w, opts.b), timeFile));
+        a.push(run(opts.cliA, toolArguments('jitlink', w, opts.a), timeFile));
+        b.push(run(opts.cliB, toolArguments('jitlink', w, opts.b), timeFile));
       }
       const result = {
         id: w.id,
@@ -115,12 +139,12 @@ async function main() {
       const f = (s) =>
         `wall ${s.wallMs.toFixed(0)} ms, cpu ${s.cpuMs.toFixed(0)} ms (main thread ${s.mainThreadCpuMs.toFixed(0)}), link ${s.linkMs.toFixed(0)} ms, rss ${s.rssMiB.toFixed(0)} MiB`;
       process.stdout.write(
-        `${w.id} (${opts.runs} runs each, load ${os.loadavg()[0].toFixed(2)})\n  A ${opts.a.join(' ') || '(none)'}: ${f(result.a)}\n  B ${opts.b.join(' ') || '(none)'}: ${f(result.b)}\n`,
+        `${w.id} (${opts.runs} runs each, load ${os.loadavg()[0].toFixed(2)})\n  A ${opts.cliA === opts.cliB ? '' : opts.cliA + ' '}${opts.a.join(' ') || '(none)'}: ${f(result.a)}\n  B ${opts.cliA === opts.cliB ? '' : opts.cliB + ' '}${opts.b.join(' ') || '(none)'}: ${f(result.b)}\n`,
       );
     }
     if (opts.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    if (!opts.workDir) rmSync(workDir, { recursive: true, force: true });
   }
 }
 
