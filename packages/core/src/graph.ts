@@ -97,10 +97,16 @@ export class EdgeArena {
     [this.offsets, this.addends, this.kinds, this.targets] = NO_EDGE_COLUMNS;
   }
 
-  /** Makes room for `count` more slots in one step (see LinkGraph.reserveEdges). */
+  /**
+   * Makes room for `count` more slots in one step (see LinkGraph.reserveEdges),
+   * and as many again (up to 4M more): the link's passes add edges (GOT and
+   * stub entries, eh-frame records and keep-alives) and move ranges that
+   * outgrow their room. At least 64 slots: a new buffer costs more than its
+   * bytes.
+   */
   reserve(count: number): void {
     const needed = this.end + count;
-    if (needed > this.kinds.length) this.resize(needed);
+    if (needed > this.kinds.length) this.resize(Math.max(needed + Math.min(needed, MAX_RESERVED_EDGES), 64));
   }
 
   /** Hands out `count` slots at the end of the arena and returns the first. */
@@ -775,8 +781,9 @@ export class LinkGraph {
   /**
    * Makes room for `count` more edges in the graph's edge storage at once, so
    * that the blocks' own reservations (`Block.reserveEdges`) and appends do
-   * not grow it step by step. A builder that knows its relocation count calls
-   * it first; counts above 16M edges are left to grow as they come.
+   * not grow it step by step, and as many again for what the link's passes
+   * add. A builder that knows its relocation count calls it first; counts
+   * above 16M edges are left to grow as they come.
    */
   reserveEdges(count: number): void {
     if (count > 0 && count <= MAX_RESERVED_EDGES * 4) this.edgeArena.reserve(Math.ceil(count));

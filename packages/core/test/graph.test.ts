@@ -368,6 +368,32 @@ describe('LinkGraph', () => {
     expect(blocks.map((b) => b.edgeAddend(9))).toEqual(blocks.map((_, b) => b * 10 + 9));
   });
 
+  test('edge arena: a graph-level reservation leaves as much again for the edges the link\'s passes add', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const got = g.createSection('$__GOT', RW);
+    const t = g.addExternalSymbol('t', 0);
+    const columns = () => (g as unknown as { edgeArena: { kinds: Int32Array } }).edgeArena.kinds;
+    // A builder reserves its relocations (with their spare slots)...
+    g.reserveEdges(400);
+    const reserved = columns();
+    const code = g.createContentBlock(text, new Uint8Array(4096), 0x1000, 16, 0);
+    code.reserveEdges(399);
+    for (let i = 0; i < 399; i++) code.appendEdge(Delta32, i * 8, t, i);
+    // ...then passes add as many edges again (table entries, one edge each)
+    // without replacing the columns.
+    for (let i = 0; i < 400; i++) {
+      const entry = g.createContentBlock(got, new Uint8Array(8), 0x10000 + i * 8, 8, 0);
+      entry.appendEdge(Pointer64, 0, t, i);
+    }
+    expect(columns()).toBe(reserved);
+    expect([code.edgeAddend(0), code.edgeAddend(398), [...got.blocks][399]!.edgeAddend(0)]).toEqual([0, 398, 399]);
+    // Growing past the reservation replaces the columns; every edge is kept.
+    for (let i = 0; i < 2000; i++) code.appendEdge(Pointer64, 16, t, i);
+    expect(columns()).not.toBe(reserved);
+    expect([code.edgeCount, code.edgeAddend(398), code.edgeAddend(2398)]).toEqual([2399, 398, 1999]);
+  });
+
   test('edge arena: an edge index outside the block, a target from another graph, or a non-integer kind is refused', () => {
     const g = toyGraph();
     const data = g.createSection('.data', RW);
