@@ -1,4 +1,5 @@
 import {
+  Block,
   Edge,
   JITLinkError,
   Linkage,
@@ -78,6 +79,57 @@ describe('LinkGraph', () => {
     g.removeBlock(t1);
     expect(blocks).toHaveLength(3);
     expect(g.blockList()).toEqual([t0, d0]);
+  });
+
+  test('section members: a Set\'s behaviour (insertion order, has/delete, deleting and adding while iterating)', () => {
+    const g = toyGraph();
+    const text = g.createSection('.text', RX);
+    const data = g.createSection('.data', RW);
+    const blocks = Array.from({ length: 40 }, (_, i) => g.createContentBlock(text, new Uint8Array(8), 0x1000 + i * 8, 8, 0));
+    const syms = blocks.map((b, i) => g.addDefinedSymbol(b, 0, `s${i}`, 8, Linkage.Strong, Scope.Default, true, false));
+    expect(text.blocks.size).toBe(40);
+    expect([...text.blocks]).toEqual(blocks);
+    expect(text.symbols.has(syms[3]!)).toBe(true);
+    expect(data.symbols.has(syms[3]!)).toBe(false);
+
+    // Deleting most members while iterating visits each one once, in order.
+    const seen: string[] = [];
+    for (const sym of text.symbols) {
+      seen.push(sym.name!);
+      if (Number(sym.name!.slice(1)) % 4 !== 0) g.removeDefinedSymbol(sym);
+    }
+    expect(seen).toEqual(syms.map((s) => s.name));
+    expect(text.symbols.size).toBe(10);
+    expect(text.symbols.has(syms[1]!)).toBe(false);
+    // Holes are squeezed out once no iteration is under way; order and membership hold.
+    g.removeDefinedSymbol(syms[0]!);
+    g.removeDefinedSymbol(syms[4]!);
+    const kept = syms.filter((_, i) => i % 4 === 0 && i > 4);
+    expect([...text.symbols]).toEqual(kept);
+    expect(kept.every((s) => text.symbols.has(s))).toBe(true);
+    const order: string[] = [];
+    text.symbols.forEach((s) => order.push(s.name!));
+    expect(order).toEqual(kept.map((s) => s.name));
+
+    // A member added during forEach is visited, as in a Set.
+    const visited: Block[] = [];
+    let added: Block | undefined;
+    data.blocks.forEach((b) => visited.push(b));
+    g.createContentBlock(data, new Uint8Array(8), 0x9000, 8, 0);
+    data.blocks.forEach((b) => {
+      visited.push(b);
+      if (added === undefined) added = g.createContentBlock(data, new Uint8Array(8), 0x9008, 8, 0);
+    });
+    expect(visited.length).toBe(2);
+    expect(visited[1]).toBe(added);
+
+    // Moving a symbol to another section's block moves its membership.
+    const d = [...data.blocks][0]!;
+    g.transferDefinedSymbol(kept[0]!, d, 0);
+    expect(data.symbols.has(kept[0]!)).toBe(true);
+    expect(text.symbols.has(kept[0]!)).toBe(false);
+    expect([...text.symbols]).toEqual(kept.slice(1));
+    expect([...text.symbols.entries()][0]).toEqual([kept[1], kept[1]]);
   });
 
   test('symbols: defined, anonymous, external, absolute, common', () => {
