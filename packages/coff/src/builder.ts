@@ -380,6 +380,11 @@ class CoffGraphBuilder {
 
   private buildRelocations(): void {
     const { coff, arch, graph } = this;
+    // The graph's edge storage in one step: one edge per relocation, and a
+    // spare slot per block; the storage leaves room for what the link adds.
+    let edges = 0;
+    for (const sec of coff.sections) if (sec.relocations.length > 0) edges += sec.relocations.length + 1;
+    graph.reserveEdges(edges);
     for (const sec of coff.sections) {
       const block = this.info.blocksBySection[sec.number];
       if (block === undefined || sec.relocations.length === 0) continue;

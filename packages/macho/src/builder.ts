@@ -374,6 +374,11 @@ class GraphBuilder {
 
   private buildRelocations(): void {
     const { m, arch, graph } = this;
+    // The graph's edge storage in one step: a relocation (or pair) makes at
+    // most one edge; the storage leaves room for what the link adds.
+    let edges = 0;
+    for (const state of this.states) if (state !== undefined) edges += state.sec.relocationCount;
+    graph.reserveEdges(edges);
     for (const state of this.states) {
       if (state === undefined || state.sec.relocationCount === 0) continue;
       const { sec } = state;
