@@ -196,11 +196,22 @@ function splitRecords(
     return lo;
   };
 
+  // Each record's edge range reserved at its final size before any edge moves:
+  // appended one by one, every record's range grew and moved, and the graph's
+  // edge storage with it. `reserveEdges` adds one spare slot per record, which
+  // the edge fixer's CIE-pointer edge of an FDE takes.
   const edgeCount = block.edgeCount;
+  const recordOf = new Uint32Array(edgeCount);
+  const perRecord = new Uint32Array(starts.length);
   for (let i = 0; i < edgeCount; i++) {
-    const offset = block.edgeOffset(i);
-    const k = recordIndex(offset);
-    records[k]!.appendEdge(block.edgeKind(i), offset - starts[k]!, block.edgeTarget(i), block.edgeAddend(i));
+    const k = recordIndex(block.edgeOffset(i));
+    recordOf[i] = k;
+    perRecord[k]!++;
+  }
+  for (let k = 0; k < starts.length; k++) records[k]!.reserveEdges(perRecord[k]!);
+  for (let i = 0; i < edgeCount; i++) {
+    const k = recordOf[i]!;
+    records[k]!.appendEdge(block.edgeKind(i), block.edgeOffset(i) - starts[k]!, block.edgeTarget(i), block.edgeAddend(i));
   }
 
   for (const sym of symbols) {
@@ -306,6 +317,9 @@ class EHFrameEdgeFixer {
   private symbolsByAddress: Map<TargetAddress, Symbol> | undefined;
   /** LSDA start offsets already examined, per .gcc_except_table block. */
   private readonly rewrittenLSDAs = new Map<Block, Set<number>>();
+  /** The KeepAlive edges to add (function block k keeps FDE symbol k alive), in FDE order. */
+  private readonly keepAliveFrom: Block[] = [];
+  private readonly keepAliveTo: Symbol[] = [];
 
   constructor(
     private readonly graph: LinkGraph,
@@ -335,6 +349,7 @@ class EHFrameEdgeFixer {
       else fdes.push(block);
     }
     for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, this.recordContent(fdes[i]!), cies);
+    this.addKeepAliveEdges();
     if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
       for (const cie of cies.values())
         this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
@@ -454,10 +469,25 @@ class EHFrameEdgeFixer {
     }
 
     if (pcBegin.target !== undefined && pcBegin.target.isDefined()) {
-      const functionBlock = this.blockOf(pcBegin.target, pcBegin.addend);
-      const fdeSymbol = this.symbolAtStart(block);
-      functionBlock.appendEdge(EdgeKinds.KeepAlive, 0, fdeSymbol, 0);
+      this.keepAliveFrom.push(this.blockOf(pcBegin.target, pcBegin.addend));
+      this.keepAliveTo.push(this.symbolAtStart(block));
     }
+  }
+
+  /**
+   * Adds the KeepAlive edge from each FDE's function to the FDE, once every
+   * FDE is known: a block holding many functions (an object built without
+   * -ffunction-sections) gets all of its edges in one reservation instead of
+   * a range that doubles and moves again and again.
+   */
+  private addKeepAliveEdges(): void {
+    const from = this.keepAliveFrom;
+    const to = this.keepAliveTo;
+    if (from.length === 0) return;
+    const counts = new Map<Block, number>();
+    for (let i = 0; i < from.length; i++) counts.set(from[i]!, (counts.get(from[i]!) ?? 0) + 1);
+    counts.forEach((count, block) => block.reserveEdges(count));
+    for (let i = 0; i < from.length; i++) from[i]!.appendEdge(EdgeKinds.KeepAlive, 0, to[i]!, 0);
   }
 
   /**
