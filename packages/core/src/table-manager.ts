@@ -128,6 +128,8 @@ export class TableManager {
    */
   private trimmed = true;
   private layoutFixed = false;
+  /** Edges the format adds per entry, known once the first entry is made (-1 before). */
+  private edgesPerEntry = -1;
 
   constructor(
     readonly graph: LinkGraph,
@@ -213,7 +215,12 @@ export class TableManager {
       block.setMutableContent(this.bytes);
       this.trimmed = false;
     }
-    this.format.addEntryEdges(block, offset, target);
+    if (this.edgesPerEntry < 0) {
+      const before = block.edgeCount;
+      this.format.addEntryEdges(block, offset, target);
+      this.edgesPerEntry = block.edgeCount - before;
+      this.reserveEntryEdges();
+    } else this.format.addEntryEdges(block, offset, target);
     const entry = this.graph.addAnonymousSymbol(block, offset, entrySize, this.format.callable, true);
     this.entries.set(target, entry);
     if (this.batching === 0) this.syncContent();
@@ -277,6 +284,19 @@ export class TableManager {
     grown.set(this.bytes.subarray(0, this.used + this.reserved));
     this.bytes = grown;
     this.trimmed = true;
+    this.reserveEntryEdges();
+  }
+
+  /**
+   * Gives the block's edges room for as many entries as its buffer holds: the
+   * edge range then grows with the buffer, a few times per table, and not by
+   * doubling from one edge (a GOT and a stub table growing in turn moved
+   * their ranges on almost every doubling).
+   */
+  private reserveEntryEdges(): void {
+    if (this.edgesPerEntry <= 0 || this.tableBlock === undefined) return;
+    const room = (this.bytes.length - this.used) / this.format.entrySize;
+    if (room >= 1) this.tableBlock.reserveEdges(Math.floor(room) * this.edgesPerEntry);
   }
 
   private getBlock(): Block {

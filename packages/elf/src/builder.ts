@@ -572,7 +572,8 @@ class GraphBuilder {
    * personality relocations reserve a slot or two too many). Without it, a
    * block holding many functions grew its range by doubling and moved it each
    * time, and the graph's storage grew several times per graph. An eighth
-   * more for the GOT and stub entries.
+   * more and 64 slots for table entries (a GOT and a stub table reserve
+   * room for sixteen entries each when made, and grow by doubling).
    */
   private reserveEdges(): void {
     const { elf, graph, blocks } = this;
@@ -596,7 +597,7 @@ class GraphBuilder {
     }
     let edges = 0;
     for (let b = 0; b < blocks.length; b++) if (perBlock[b] !== 0) edges += perBlock[b]! + 1;
-    graph.reserveEdges(edges + movedByPasses + (relocations >> 3));
+    graph.reserveEdges(edges + movedByPasses + (relocations >> 3) + 64);
     for (let b = 0; b < blocks.length; b++) if (perBlock[b] !== 0) blocks[b]!.reserveEdges(perBlock[b]!);
   }
 
