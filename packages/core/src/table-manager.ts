@@ -82,12 +82,15 @@ export type EdgeVisitor = (block: Block, edgeIndex: number, kind: EdgeKind) => v
  * Calls `visit` for each edge that exists when it starts (edges of entries
  * made meanwhile are not visited, even in a table block that existed). While it runs, the given tables
  * grow their blocks' content in place and set it once at the end, instead of
- * after each new entry.
+ * after each new entry. With `kinds`, only edges whose kind `k` has
+ * `kinds[k] === 1` are visited: most edges need nothing from a table pass, and
+ * skipping them here saves a call per edge.
  */
 export function visitExistingEdges(
   graph: LinkGraph,
   visit: EdgeVisitor,
   tables: readonly TableManager[] = [],
+  kinds?: Uint8Array,
 ): void {
   for (let t = 0; t < tables.length; t++) tables[t]!.beginBatch();
   try {
@@ -99,7 +102,14 @@ export function visitExistingEdges(
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b]!;
       const edgeCount = counts[b]!;
-      for (let i = 0; i < edgeCount; i++) visit(block, i, block.edgeKind(i));
+      if (kinds === undefined) {
+        for (let i = 0; i < edgeCount; i++) visit(block, i, block.edgeKind(i));
+      } else {
+        for (let i = 0; i < edgeCount; i++) {
+          const kind = block.edgeKind(i);
+          if (kinds[kind] === 1) visit(block, i, kind);
+        }
+      }
     }
   } finally {
     for (let t = 0; t < tables.length; t++) tables[t]!.endBatch();
