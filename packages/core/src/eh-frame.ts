@@ -345,6 +345,7 @@ class EHFrameEdgeFixer {
     const records = [...this.section.blocks].sort((a, b) => a.address - b.address);
     const cies = new Map<TargetAddress, CIEInfo>();
     const fdes: Block[] = [];
+    const fdeContents: Uint8Array[] = [];
     for (let i = 0; i < records.length; i++) {
       const block = records[i]!;
       const content = this.recordContent(block);
@@ -352,9 +353,12 @@ class EHFrameEdgeFixer {
       if (content.length < 8) this.fail(block, 'record too short for its CIE id');
       const id = readU32(content, 4, this.le);
       if (id === 0) cies.set(block.address, this.processCIE(block, content));
-      else fdes.push(block);
+      else {
+        fdes.push(block);
+        fdeContents.push(content);
+      }
     }
-    for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, this.recordContent(fdes[i]!), cies);
+    for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, fdeContents[i]!, cies);
     this.addKeepAliveEdges();
     if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
       for (const cie of cies.values())
