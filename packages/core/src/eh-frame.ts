@@ -211,7 +211,12 @@ function splitRecords(
   for (let k = 0; k < starts.length; k++) records[k]!.reserveEdges(perRecord[k]!);
   for (let i = 0; i < edgeCount; i++) {
     const k = recordOf[i]!;
-    records[k]!.appendEdge(block.edgeKind(i), block.edgeOffset(i) - starts[k]!, block.edgeTarget(i), block.edgeAddend(i));
+    records[k]!.appendEdge(
+      block.edgeKind(i),
+      block.edgeOffset(i) - starts[k]!,
+      block.edgeTarget(i),
+      block.edgeAddend(i),
+    );
   }
 
   for (const sym of symbols) {
@@ -322,7 +327,9 @@ class EHFrameEdgeFixer {
   private fieldAddend = 0;
   /** One cursor for every FDE's augmentation data; `fdeBlock` is the FDE it reads. */
   private fdeBlock: Block | undefined = undefined;
-  private readonly fdeCursor = new RecordCursor(new Uint8Array(0), (d) => this.fail(this.fdeBlock!, `FDE: ${d}`));
+  private readonly fdeCursor = new RecordCursor(new Uint8Array(0), (d) =>
+    this.fail(this.fdeBlock!, `FDE: ${d}`),
+  );
   /** The KeepAlive edges to add (function block k keeps FDE symbol k alive), in FDE order. */
   private readonly keepAliveFrom: Block[] = [];
   private readonly keepAliveTo: Symbol[] = [];
