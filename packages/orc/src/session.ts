@@ -132,6 +132,19 @@ export class UnitRecord {
   /** Units whose symbols this one's code refers to. */
   readonly deps = new Set<UnitRecord>();
   readonly dependents = new Set<UnitRecord>();
+  /**
+   * While Emitted and not Ready: a unit still in flight that this one reaches
+   * through its dependencies (directly or through other emitted units), the
+   * reason it is not Ready yet. Only that unit's emission can change it.
+   */
+  blockedBy: UnitRecord | undefined;
+  /** While in flight: the emitted units whose `blockedBy` is this one, to look at again when it is emitted. */
+  blocking: UnitRecord[] | undefined;
+  /** Stamps of the readiness search (ExecutionSession.findInFlight), so that no visit needs a Set. */
+  searchMark = 0;
+  clearMark = 0;
+  /** Numbers emissions, so that units found Ready together resolve in the order they were emitted. */
+  emitOrder = 0;
   error: Error | undefined;
   allocation: JITLinkAllocation | undefined;
   /** Names this unit is responsible for (won the definition). */
@@ -339,6 +352,10 @@ export class ExecutionSession {
   private readonly inFlight = new Set<UnitRecord>();
   private readonly emittedNotReady = new Set<UnitRecord>();
   private readonly allRecords = new Set<UnitRecord>();
+  /** Counters stamping readiness updates and their searches (see updateReadiness). */
+  private readinessRound = 0;
+  private readinessSearch = 0;
+  private emissions = 0;
   /** Called for errors no query is waiting for. */
   errorReporter: (error: Error) => void = (e) => console.error(e.message);
   /**
@@ -565,84 +582,127 @@ export class ExecutionSession {
     record.allocation = allocation;
     record.state = SymbolState.Emitted;
     this.inFlight.delete(record);
-    this.emittedNotReady.add(record);
     record.settled.resolve();
-    this.updateReadiness(record);
+    // A unit failed through a dependency keeps its allocation (for removal) but never becomes Ready.
+    if (record.error) return;
+    record.emitOrder = ++this.emissions;
+    this.emittedNotReady.add(record);
+    const recheck = record.blocking;
+    record.blocking = undefined;
+    this.updateReadiness(record, recheck);
   }
 
   /**
-   * Marks Ready every emitted unit none of whose transitive dependencies is
-   * still in flight. A unit is blocked if it depends directly on a unit in
-   * flight, or on an emitted unit that is blocked (Ready and failed units
-   * never depend on one in flight).
+   * Marks Ready every emitted unit that no longer reaches a unit in flight
+   * through its dependencies (directly, or through emitted units that are
+   * not Ready: cycles included).
    *
-   * Every waiting unit was blocked after the previous update, so when
-   * `emitted` is given only it and the waiting units that depend on it
-   * (through other waiting units) can have changed, and only if `emitted`
-   * itself is no longer blocked: the search stays among those, which keeps
-   * each emission's cost proportional to what it affects.
+   * Each waiting unit remembers one unit in flight it reaches (`blockedBy`)
+   * and is listed with that unit (`blocking`). While that unit is in flight
+   * the waiting one stays blocked, so an emission only looks at the unit just
+   * emitted and at the units it blocked: the cost follows what the emission
+   * affects, not the number of units waiting or their dependents.
    */
-  private updateReadiness(emitted?: UnitRecord): void {
-    const waiting = this.emittedNotReady;
-    if (waiting.size === 0) return;
-    let candidates: Set<UnitRecord> = waiting;
-    if (emitted !== undefined) {
-      if (this.dependsOnInFlight(emitted)) return;
-      candidates = new Set([emitted]);
-      const downstream = [emitted];
-      while (downstream.length > 0) {
-        for (const d of downstream.pop()!.dependents) {
-          if (!waiting.has(d) || candidates.has(d)) continue;
-          candidates.add(d);
-          downstream.push(d);
-        }
-      }
+  private updateReadiness(emitted: UnitRecord, recheck: readonly UnitRecord[] | undefined): void {
+    const round = ++this.readinessRound;
+    const cleared: UnitRecord[] = [];
+    this.recheckReadiness(emitted, round, cleared);
+    if (recheck !== undefined) {
+      for (let i = 0; i < recheck.length; i++) this.recheckReadiness(recheck[i]!, round, cleared);
     }
-    const blocked = new Set<UnitRecord>();
-    const work: UnitRecord[] = [];
-    for (const r of candidates) {
-      for (const d of r.deps) {
-        // A waiting unit outside the candidates is still blocked.
-        if (this.inFlight.has(d) || (waiting.has(d) && !candidates.has(d))) {
-          blocked.add(r);
-          work.push(r);
-          break;
-        }
-      }
-    }
-    while (work.length > 0) {
-      for (const d of work.pop()!.dependents) {
-        if (!candidates.has(d) || blocked.has(d)) continue;
-        blocked.add(d);
-        work.push(d);
-      }
-    }
-    if (blocked.size === candidates.size) return;
-    // Resolved in emission order, as a full scan would.
-    for (const r of [...waiting]) {
-      if (!candidates.has(r) || blocked.has(r)) continue;
-      waiting.delete(r);
+    if (cleared.length === 0) return;
+    // Resolved in emission order, whatever order the search found them in.
+    if (cleared.length > 1) cleared.sort((a, b) => a.emitOrder - b.emitOrder);
+    for (let i = 0; i < cleared.length; i++) {
+      const r = cleared[i]!;
+      this.emittedNotReady.delete(r);
+      r.blockedBy = undefined;
       r.state = SymbolState.Ready;
       r.ready.resolve();
     }
   }
 
-  /** Whether `start` depends, directly or through emitted units not yet Ready, on a unit still in flight. */
-  private dependsOnInFlight(start: UnitRecord): boolean {
-    const seen = new Set<UnitRecord>([start]);
-    const stack = [start];
-    while (stack.length > 0) {
-      const deps = [...stack.pop()!.deps];
-      // Direct dependencies first: with many units in flight, most searches end here.
-      for (let i = 0; i < deps.length; i++) if (this.inFlight.has(deps[i]!)) return true;
-      for (let i = 0; i < deps.length; i++) {
-        const d = deps[i]!;
-        if (!this.emittedNotReady.has(d) || seen.has(d)) continue;
-        seen.add(d);
-        stack.push(d);
+  /** Finds a new blocker for `unit` if it is waiting and its own is no longer in flight; clears it (and what it reaches) if none. */
+  private recheckReadiness(unit: UnitRecord, round: number, cleared: UnitRecord[]): void {
+    if (!this.emittedNotReady.has(unit) || unit.clearMark === round) return;
+    const current = unit.blockedBy;
+    if (current !== undefined && this.inFlight.has(current)) return;
+    const search = ++this.readinessSearch;
+    const blocker = this.findInFlight(unit, search, round);
+    if (blocker === undefined) {
+      // Nothing in flight is reachable from `unit`, so from nothing it reached either.
+      const stack = [unit];
+      unit.clearMark = round;
+      while (stack.length > 0) {
+        const r = stack.pop()!;
+        cleared.push(r);
+        for (const d of r.deps) {
+          if (d.clearMark === round || d.searchMark !== search || !this.emittedNotReady.has(d)) continue;
+          d.clearMark = round;
+          stack.push(d);
+        }
       }
     }
-    return false;
+  }
+
+  /**
+   * A unit in flight reachable from `start` through its dependencies and
+   * emitted units not Ready, or undefined. Every unit on the path to it
+   * records it as its blocker.
+   */
+  private findInFlight(start: UnitRecord, search: number, round: number): UnitRecord | undefined {
+    // Depth-first, with each frame's position among its unit's dependencies.
+    const path: UnitRecord[] = [start];
+    const positions: UnitRecord[][] = [[...start.deps]];
+    const indices: number[] = [0];
+    start.searchMark = search;
+    let found: UnitRecord | undefined;
+    while (path.length > 0 && found === undefined) {
+      const top = path.length - 1;
+      const deps = positions[top]!;
+      // Direct dependencies first: with many units in flight, most searches end here.
+      if (indices[top] === 0) {
+        for (let i = 0; i < deps.length; i++) {
+          if (this.inFlight.has(deps[i]!)) {
+            found = deps[i]!;
+            break;
+          }
+        }
+        if (found !== undefined) break;
+      }
+      let next: UnitRecord | undefined;
+      while (indices[top]! < deps.length) {
+        const d = deps[indices[top]!++]!;
+        if (d.searchMark === search || d.clearMark === round || !this.emittedNotReady.has(d)) continue;
+        const known = d.blockedBy;
+        if (known !== undefined && this.inFlight.has(known)) {
+          // Blocked already, by a unit still in flight: so is everything on the path.
+          found = known;
+          break;
+        }
+        next = d;
+        break;
+      }
+      if (found !== undefined) break;
+      if (next === undefined) {
+        path.pop();
+        positions.pop();
+        indices.pop();
+        continue;
+      }
+      next.searchMark = search;
+      path.push(next);
+      positions.push([...next.deps]);
+      indices.push(0);
+    }
+    if (found === undefined) return undefined;
+    for (let i = 0; i < path.length; i++) {
+      const r = path[i]!;
+      if (r.blockedBy === found) continue;
+      r.blockedBy = found;
+      (found.blocking ??= []).push(r);
+    }
+    return found;
   }
 
   /** @internal Fails a unit, everything waiting on it, and every unit that depends on it. */
@@ -654,6 +714,9 @@ export class ExecutionSession {
       r.error = e;
       this.inFlight.delete(r);
       this.emittedNotReady.delete(r);
+      // The units it blocked depend on it: they fail too, so nothing becomes Ready here.
+      r.blocking = undefined;
+      r.blockedBy = undefined;
       r.resolved.reject(e);
       r.ready.reject(e);
       r.settled.resolve();
@@ -669,7 +732,6 @@ export class ExecutionSession {
         ]);
       }
     }
-    this.updateReadiness();
   }
 
   /** @internal */
