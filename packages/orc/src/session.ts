@@ -131,6 +131,8 @@ export class UnitRecord {
   readonly settled = deferred();
   /** Units whose symbols this one's code refers to. */
   readonly deps = new Set<UnitRecord>();
+  /** `deps` in the order they were added: walked by readiness searches without copying the Set. */
+  readonly depList: UnitRecord[] = [];
   readonly dependents = new Set<UnitRecord>();
   /**
    * While Emitted and not Ready: a unit still in flight that this one reaches
@@ -237,16 +239,12 @@ export class JITDylib {
    */
   define(unit: MaterializationUnit, tracker: ResourceTracker = this.defaultTracker): UnitRecord {
     const record = new UnitRecord(unit, this, tracker);
-    // Indexed loops over one array of the names (here and in other hot paths):
-    // much of this code runs before V8 optimizes it, and unoptimized for-of
-    // allocates an iteration result per element.
-    const names = [...unit.symbols.keys()];
-    const flagsList = [...unit.symbols.values()];
+    const symbols = this.symbols;
+    // forEach, not for-of: much of this code runs before V8 optimizes it, and
+    // unoptimized for-of allocates an iteration result per element.
     // Check everything first so a failed define changes nothing.
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const flags = flagsList[i]!;
-      const existing = this.symbols.get(name);
+    unit.symbols.forEach((flags, name) => {
+      const existing = symbols.get(name);
       if (existing && !existing.flags.weak && !flags.weak) {
         const other = existing.record ? existing.record.unit.name : 'an absolute definition';
         throw new JITLinkError(
@@ -254,16 +252,14 @@ export class JITDylib {
           `duplicate definition of symbol ${name}: defined in ${other} and in ${unit.name}`,
         );
       }
-    }
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const flags = flagsList[i]!;
-      const existing = this.symbols.get(name);
+    });
+    unit.symbols.forEach((flags, name) => {
+      const existing = symbols.get(name);
       if (!existing) {
-        this.symbols.set(name, new SymbolEntry(name, this, flags, record));
+        symbols.set(name, new SymbolEntry(name, this, flags, record));
         this.definitionCount++;
         record.owned.add(name);
-        continue;
+        return;
       }
       const existingUnstarted =
         existing.record !== undefined && existing.record.state === SymbolState.NeverSearched;
@@ -288,7 +284,7 @@ export class JITDylib {
         }
         unit.discard(this, name);
       }
-    }
+    });
     tracker.records.add(record);
     this.session.registerRecord(record);
     return record;
@@ -414,35 +410,40 @@ export class ExecutionSession {
     options: LookupOptions = {},
   ): Promise<Map<string, TargetAddress>> {
     const requiredState = options.requiredState ?? SymbolState.Ready;
-    // A copy: the caller may change its map while this lookup waits.
-    const request = new Map<string, SymbolLookupFlags>();
-    if (names instanceof Map) names.forEach((flags: SymbolLookupFlags, name: string) => request.set(name, flags));
-    else for (const name of names as Iterable<string>) request.set(name, SymbolLookupFlags.RequiredSymbol);
+    // The names and whether each is required, copied (the caller may change its
+    // map while this lookup waits) into arrays: no Map per lookup.
+    const requested: string[] = [];
+    const required: boolean[] = [];
+    if (names instanceof Map) {
+      (names as ReadonlyMap<string, SymbolLookupFlags>).forEach((flags, name) => {
+        requested.push(name);
+        required.push(flags === SymbolLookupFlags.RequiredSymbol);
+      });
+    } else {
+      for (const name of names as Iterable<string>) {
+        requested.push(name);
+        required.push(true);
+      }
+    }
     const fromDylib = options.fromDylib ?? options.requester?.dylib;
-    // What was found, as two parallel arrays (names are unique: they come from `request`).
+    // What was found, as two parallel arrays.
     const foundNames: string[] = [];
     const entries: SymbolEntry[] = [];
-
-    let pending = [...request.keys()];
-    for (let round = 0; pending.length > 0; round++) {
-      const missing: string[] = [];
-      for (let i = 0; i < pending.length; i++) {
-        const name = pending[i]!;
-        const entry = this.find(searchOrder, name, fromDylib);
-        if (entry) {
-          foundNames.push(name);
-          entries.push(entry);
-        } else missing.push(name);
-      }
-      if (missing.length === 0 || round > 0) {
-        pending = missing;
-        break;
-      }
+    // Indices into `requested` of the names not found.
+    let missing: number[] = [];
+    for (let i = 0; i < requested.length; i++) {
+      const entry = this.find(searchOrder, requested[i]!, fromDylib);
+      if (entry) {
+        foundNames.push(requested[i]!);
+        entries.push(entry);
+      } else missing.push(i);
+    }
+    if (missing.length > 0) {
       // Give each dylib's generators a chance, in search order, then search again.
       // Each generator sees only what is still missing after the ones before it.
       // Generators define only into their own dylib, so after each one only that
       // dylib needs checking (not the whole search order for every name again).
-      let stillMissing = missing;
+      let stillMissing = missing.map((i) => requested[i]!);
       search: for (const dylib of searchOrder) {
         for (const gen of dylib.generators) {
           if (stillMissing.length === 0) break search;
@@ -454,23 +455,37 @@ export class ExecutionSession {
           }
         }
       }
-      pending = missing;
+      const notFound: number[] = [];
+      for (let k = 0; k < missing.length; k++) {
+        const i = missing[k]!;
+        const entry = this.find(searchOrder, requested[i]!, fromDylib);
+        if (entry) {
+          foundNames.push(requested[i]!);
+          entries.push(entry);
+        } else notFound.push(i);
+      }
+      missing = notFound;
     }
 
-    const notFound = pending.filter((n) => request.get(n) === SymbolLookupFlags.RequiredSymbol);
+    const notFound = missing.filter((i) => required[i]).map((i) => requested[i]!);
     if (notFound.length > 0) {
       throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${notFound.join(', ')} ]`);
     }
 
     // One wait per unit that is not there yet, however many of its symbols are asked for.
+    const requester = options.requester;
     let waitingOn: Map<UnitRecord, string> | undefined;
+    let lastRecord: UnitRecord | undefined;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const record = entry.record;
-      if (!record) continue;
-      if (options.requester && record !== options.requester) {
-        options.requester.deps.add(record);
-        record.dependents.add(options.requester);
+      // Consecutive names of one unit (the usual order of a graph's externals) need one visit.
+      if (!record || record === lastRecord) continue;
+      lastRecord = record;
+      if (requester && record !== requester && !requester.deps.has(record)) {
+        requester.deps.add(record);
+        requester.depList.push(record);
+        record.dependents.add(requester);
       }
       if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
       if (record.error) throw this.dependencyError(entry.name, record);
@@ -636,7 +651,9 @@ export class ExecutionSession {
       while (stack.length > 0) {
         const r = stack.pop()!;
         cleared.push(r);
-        for (const d of r.deps) {
+        const deps = r.depList;
+        for (let i = 0; i < deps.length; i++) {
+          const d = deps[i]!;
           if (d.clearMark === round || d.searchMark !== search || !this.emittedNotReady.has(d)) continue;
           d.clearMark = round;
           stack.push(d);
@@ -653,7 +670,7 @@ export class ExecutionSession {
   private findInFlight(start: UnitRecord, search: number, round: number): UnitRecord | undefined {
     // Depth-first, with each frame's position among its unit's dependencies.
     const path: UnitRecord[] = [start];
-    const positions: UnitRecord[][] = [[...start.deps]];
+    const positions: UnitRecord[][] = [start.depList];
     const indices: number[] = [0];
     start.searchMark = search;
     let found: UnitRecord | undefined;
@@ -692,7 +709,7 @@ export class ExecutionSession {
       }
       next.searchMark = search;
       path.push(next);
-      positions.push([...next.deps]);
+      positions.push(next.depList);
       indices.push(0);
     }
     if (found === undefined) return undefined;
