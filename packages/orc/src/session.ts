@@ -106,17 +106,42 @@ export function oneTaskAtATime(): (task: () => void) => void {
   };
 }
 
-type Deferred = { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+/**
+ * A one-time signal whose promise is made only when someone asks for it:
+ * most units are waited on by nobody, or only once already there, and a
+ * promise (with its handlers) per signal per unit was a fixed cost of every link.
+ */
+class Signal {
+  private settledAs: 'resolved' | Error | undefined;
+  private pending: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  get promise(): Promise<void> {
+    if (this.pending !== undefined) return this.pending.promise;
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
+    promise.catch(() => undefined);
+    this.pending = { promise, resolve, reject };
+    if (this.settledAs === 'resolved') resolve();
+    else if (this.settledAs !== undefined) reject(this.settledAs);
+    return promise;
+  }
+
+  resolve(): void {
+    if (this.settledAs !== undefined) return;
+    this.settledAs = 'resolved';
+    this.pending?.resolve();
+  }
+
+  reject(e: Error): void {
+    if (this.settledAs !== undefined) return;
+    this.settledAs = e;
+    this.pending?.reject(e);
+  }
 }
 
 /** A unit's progress, shared by all the symbols it defines. */
@@ -125,10 +150,10 @@ export class UnitRecord {
   /** Creation order: the order objects were added, used where a static linker would use command-line order. */
   readonly seq = UnitRecord.nextSeq++;
   state: SymbolState = SymbolState.NeverSearched;
-  readonly resolved = deferred();
-  readonly ready = deferred();
+  readonly resolved = new Signal();
+  readonly ready = new Signal();
   /** Resolves once the unit is emitted or has failed. */
-  readonly settled = deferred();
+  readonly settled = new Signal();
   /** Units whose symbols this one's code refers to. */
   readonly deps = new Set<UnitRecord>();
   /** `deps` in the order they were added: walked by readiness searches without copying the Set. */
@@ -474,6 +499,9 @@ export class ExecutionSession {
 
     // One wait per unit that is not there yet, however many of its symbols are asked for.
     const requester = options.requester;
+    // The first unit waited on, kept apart: most lookups wait on one unit at most, and need no Map or Promise.all.
+    let firstWait: UnitRecord | undefined;
+    let firstWaitName = '';
     let waitingOn: Map<UnitRecord, string> | undefined;
     let lastRecord: UnitRecord | undefined;
     for (let i = 0; i < entries.length; i++) {
@@ -490,11 +518,23 @@ export class ExecutionSession {
       if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
       if (record.error) throw this.dependencyError(entry.name, record);
       if (record.state < requiredState) {
-        waitingOn ??= new Map();
-        if (!waitingOn.has(record)) waitingOn.set(record, entry.name);
+        if (firstWait === undefined) {
+          firstWait = record;
+          firstWaitName = entry.name;
+        } else if (record !== firstWait) {
+          waitingOn ??= new Map([[firstWait, firstWaitName]]);
+          if (!waitingOn.has(record)) waitingOn.set(record, entry.name);
+        }
       }
     }
-    if (waitingOn !== undefined) {
+    if (waitingOn === undefined && firstWait !== undefined) {
+      const signal = requiredState === SymbolState.Resolved ? firstWait.resolved : firstWait.ready;
+      try {
+        await signal.promise;
+      } catch {
+        throw this.dependencyError(firstWaitName, firstWait);
+      }
+    } else if (waitingOn !== undefined) {
       const waits: Promise<void>[] = [];
       for (const [record, name] of waitingOn) {
         const d = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
@@ -526,8 +566,8 @@ export class ExecutionSession {
   }
 
   /** Looks up one symbol (Ready) and returns its address. */
-  async lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
-    return (await this.lookup(searchOrder, [name])).get(name)!;
+  lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
+    return this.lookup(searchOrder, [name]).then((found) => found.get(name)!);
   }
 
   private find(
