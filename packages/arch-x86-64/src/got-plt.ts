@@ -122,6 +122,10 @@ const EDGE_ACTIONS: readonly number[] = X86_64_EDGE_KIND_INFO.map((info) => {
   return Action.None;
 });
 
+/** The kinds the pass acts on (indexed by kind), for visitExistingEdges to skip the others. */
+const VISITED_KINDS = new Uint8Array(F + EDGE_ACTIONS.length);
+for (let k = 0; k < EDGE_ACTIONS.length; k++) if (EDGE_ACTIONS[k] !== Action.None) VISITED_KINDS[F + k] = 1;
+
 /**
  * Builds GOT entries and jump stubs for one graph (one builder per link; the
  * x86-64 passes create it). Entries are anonymous symbols in one table block
@@ -179,7 +183,7 @@ export class GOTAndStubsBuilder {
     // Code that names the GOT (GOTPC32/64: -mcmodel=large) gets its base before any
     // entry, so that it is the first symbol of `$__GOT`, where findGOTBase looks first.
     if (graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
-    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs]);
+    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs], VISITED_KINDS);
     if (this.needsGOTBase) this.defineGOTBase();
   }
 

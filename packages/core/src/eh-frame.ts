@@ -196,11 +196,27 @@ function splitRecords(
     return lo;
   };
 
+  // Each record's edge range reserved at its final size before any edge moves:
+  // appended one by one, every record's range grew and moved, and the graph's
+  // edge storage with it. `reserveEdges` adds one spare slot per record, which
+  // the edge fixer's CIE-pointer edge of an FDE takes.
   const edgeCount = block.edgeCount;
+  const recordOf = new Uint32Array(edgeCount);
+  const perRecord = new Uint32Array(starts.length);
   for (let i = 0; i < edgeCount; i++) {
-    const offset = block.edgeOffset(i);
-    const k = recordIndex(offset);
-    records[k]!.appendEdge(block.edgeKind(i), offset - starts[k]!, block.edgeTarget(i), block.edgeAddend(i));
+    const k = recordIndex(block.edgeOffset(i));
+    recordOf[i] = k;
+    perRecord[k]!++;
+  }
+  for (let k = 0; k < starts.length; k++) records[k]!.reserveEdges(perRecord[k]!);
+  for (let i = 0; i < edgeCount; i++) {
+    const k = recordOf[i]!;
+    records[k]!.appendEdge(
+      block.edgeKind(i),
+      block.edgeOffset(i) - starts[k]!,
+      block.edgeTarget(i),
+      block.edgeAddend(i),
+    );
   }
 
   for (const sym of symbols) {
@@ -233,11 +249,11 @@ function isAbsolute4(encoding: number): boolean {
   return encoding === DW_EH_PE_udata4 || encoding === DW_EH_PE_sdata4;
 }
 
-/** A bounds-checked cursor over one record. */
+/** A bounds-checked cursor over one record (reusable: `content` and `at` may be set anew). */
 class RecordCursor {
   at = 0;
   constructor(
-    readonly content: Uint8Array,
+    public content: Uint8Array,
     private readonly fail: (detail: string) => never,
   ) {}
   need(n: number, what: string): void {
@@ -306,6 +322,17 @@ class EHFrameEdgeFixer {
   private symbolsByAddress: Map<TargetAddress, Symbol> | undefined;
   /** LSDA start offsets already examined, per .gcc_except_table block. */
   private readonly rewrittenLSDAs = new Map<Block, Set<number>>();
+  /** The target and addend of the field encodedPointerField read last. */
+  private fieldTarget: Symbol | undefined = undefined;
+  private fieldAddend = 0;
+  /** One cursor for every FDE's augmentation data; `fdeBlock` is the FDE it reads. */
+  private fdeBlock: Block | undefined = undefined;
+  private readonly fdeCursor = new RecordCursor(new Uint8Array(0), (d) =>
+    this.fail(this.fdeBlock!, `FDE: ${d}`),
+  );
+  /** The KeepAlive edges to add (function block k keeps FDE symbol k alive), in FDE order. */
+  private readonly keepAliveFrom: Block[] = [];
+  private readonly keepAliveTo: Symbol[] = [];
 
   constructor(
     private readonly graph: LinkGraph,
@@ -325,6 +352,7 @@ class EHFrameEdgeFixer {
     const records = [...this.section.blocks].sort((a, b) => a.address - b.address);
     const cies = new Map<TargetAddress, CIEInfo>();
     const fdes: Block[] = [];
+    const fdeContents: Uint8Array[] = [];
     for (let i = 0; i < records.length; i++) {
       const block = records[i]!;
       const content = this.recordContent(block);
@@ -332,9 +360,13 @@ class EHFrameEdgeFixer {
       if (content.length < 8) this.fail(block, 'record too short for its CIE id');
       const id = readU32(content, 4, this.le);
       if (id === 0) cies.set(block.address, this.processCIE(block, content));
-      else fdes.push(block);
+      else {
+        fdes.push(block);
+        fdeContents.push(content);
+      }
     }
-    for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, this.recordContent(fdes[i]!), cies);
+    for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, fdeContents[i]!, cies);
+    this.addKeepAliveEdges();
     if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
       for (const cie of cies.values())
         this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
@@ -399,7 +431,7 @@ class EHFrameEdgeFixer {
         case 'P': {
           info.personalityEncodingOffset = cur.at;
           const encoding = cur.u8('personality encoding');
-          cur.at += this.encodedPointerField(block, cur.at, encoding, 'personality pointer').size;
+          cur.at += this.encodedPointerField(block, cur.at, encoding, 'personality pointer');
           break;
         }
         case 'S':
@@ -433,31 +465,51 @@ class EHFrameEdgeFixer {
       this.fail(block, 'FDE CIE-pointer edge does not target its CIE');
     }
 
-    const pcBegin = this.encodedPointerField(block, 8, cie.fdePointerEncoding, 'pc-begin');
-    if (pcBegin.size === 0) this.fail(block, 'FDE pc-begin encoding is DW_EH_PE_omit');
-    let at = 8 + pcBegin.size;
+    const pcBeginSize = this.encodedPointerField(block, 8, cie.fdePointerEncoding, 'pc-begin');
+    if (pcBeginSize === 0) this.fail(block, 'FDE pc-begin encoding is DW_EH_PE_omit');
+    const pcBeginTarget = this.fieldTarget;
+    const pcBeginAddend = this.fieldAddend;
+    let at = 8 + pcBeginSize;
     at += this.fieldSize(block, cie.fdePointerEncoding & 0x0f, 'pc-range');
     if (at > content.length) this.fail(block, 'truncated FDE pc-range');
     if (cie.hasAugmentationData) {
-      const cur = new RecordCursor(content, (d) => this.fail(block, `FDE: ${d}`));
+      const cur = this.fdeCursor;
+      this.fdeBlock = block;
+      cur.content = content;
       cur.at = at;
       const dataLength = cur.uleb('augmentation data length');
       if (cur.at + dataLength > content.length)
         this.fail(block, 'FDE augmentation data runs past the end of the record');
       if (cie.lsdaEncoding !== DW_EH_PE_omit) {
-        const lsda = this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
+        this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
+        const lsda = this.fieldTarget;
         const request = this.kinds.requestGOTAndTransformToDelta32;
-        if (lsda.target !== undefined && lsda.target.isDefined() && request !== undefined) {
-          this.indirectTypeTable(lsda.target, lsda.addend, request);
+        if (lsda !== undefined && lsda.isDefined() && request !== undefined) {
+          this.indirectTypeTable(lsda, this.fieldAddend, request);
         }
       }
     }
 
-    if (pcBegin.target !== undefined && pcBegin.target.isDefined()) {
-      const functionBlock = this.blockOf(pcBegin.target, pcBegin.addend);
-      const fdeSymbol = this.symbolAtStart(block);
-      functionBlock.appendEdge(EdgeKinds.KeepAlive, 0, fdeSymbol, 0);
+    if (pcBeginTarget !== undefined && pcBeginTarget.isDefined()) {
+      this.keepAliveFrom.push(this.blockOf(pcBeginTarget, pcBeginAddend));
+      this.keepAliveTo.push(this.symbolAtStart(block));
     }
+  }
+
+  /**
+   * Adds the KeepAlive edge from each FDE's function to the FDE, once every
+   * FDE is known: a block holding many functions (an object built without
+   * -ffunction-sections) gets all of its edges in one reservation instead of
+   * a range that doubles and moves again and again.
+   */
+  private addKeepAliveEdges(): void {
+    const from = this.keepAliveFrom;
+    const to = this.keepAliveTo;
+    if (from.length === 0) return;
+    const counts = new Map<Block, number>();
+    for (let i = 0; i < from.length; i++) counts.set(from[i]!, (counts.get(from[i]!) ?? 0) + 1);
+    counts.forEach((count, block) => block.reserveEdges(count));
+    for (let i = 0; i < from.length; i++) from[i]!.appendEdge(EdgeKinds.KeepAlive, 0, to[i]!, 0);
   }
 
   /**
@@ -581,17 +633,16 @@ class EHFrameEdgeFixer {
   }
 
   /**
-   * The target of an encoded pointer field: its existing edge, or a new edge
-   * to the block the field's value points into. A field without an edge whose
-   * value is zero is a null pointer (no target).
+   * The size of an encoded pointer field, and its target in `fieldTarget` and
+   * `fieldAddend` (fields, not a result object per call: this runs for every
+   * FDE): its existing edge, or a new edge to the block the field's value
+   * points into. A field without an edge whose value is zero is a null
+   * pointer (no target).
    */
-  private encodedPointerField(
-    block: Block,
-    offset: number,
-    encoding: number,
-    what: string,
-  ): { size: number; target: Symbol | undefined; addend: number } {
-    if (encoding === DW_EH_PE_omit) return { size: 0, target: undefined, addend: 0 };
+  private encodedPointerField(block: Block, offset: number, encoding: number, what: string): number {
+    this.fieldTarget = undefined;
+    this.fieldAddend = 0;
+    if (encoding === DW_EH_PE_omit) return 0;
     const format = encoding & 0x0f;
     const application = encoding & 0x70;
     if (application !== 0 && application !== DW_EH_PE_pcrel) {
@@ -610,8 +661,11 @@ class EHFrameEdgeFixer {
     const content = block.getContent();
     if (offset + size > content.length) this.fail(block, `truncated ${what}`);
     const existing = this.edgeAt(block, offset);
-    if (existing >= 0)
-      return { size, target: block.edgeTarget(existing), addend: block.edgeAddend(existing) };
+    if (existing >= 0) {
+      this.fieldTarget = block.edgeTarget(existing);
+      this.fieldAddend = block.edgeAddend(existing);
+      return size;
+    }
 
     const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
     let value: number;
@@ -622,7 +676,7 @@ class EHFrameEdgeFixer {
       if (v === undefined) this.fail(block, `${what} value is not exactly representable`);
       value = v;
     }
-    if (value === 0) return { size, target: undefined, addend: 0 };
+    if (value === 0) return size;
     const isPCRel = application === DW_EH_PE_pcrel;
     const targetAddress = isPCRel ? block.address + offset + value : value;
     const target = this.symbolAt(targetAddress);
@@ -637,7 +691,8 @@ class EHFrameEdgeFixer {
         ? this.kinds.pointer32
         : this.kinds.pointer64;
     block.appendEdge(kind, offset, target, 0);
-    return { size, target, addend: 0 };
+    this.fieldTarget = target;
+    return size;
   }
 
   private sortedBlocks(): Block[] {

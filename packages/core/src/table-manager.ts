@@ -82,12 +82,15 @@ export type EdgeVisitor = (block: Block, edgeIndex: number, kind: EdgeKind) => v
  * Calls `visit` for each edge that exists when it starts (edges of entries
  * made meanwhile are not visited, even in a table block that existed). While it runs, the given tables
  * grow their blocks' content in place and set it once at the end, instead of
- * after each new entry.
+ * after each new entry. With `kinds`, only edges whose kind `k` has
+ * `kinds[k] === 1` are visited: most edges need nothing from a table pass, and
+ * skipping them here saves a call per edge.
  */
 export function visitExistingEdges(
   graph: LinkGraph,
   visit: EdgeVisitor,
   tables: readonly TableManager[] = [],
+  kinds?: Uint8Array,
 ): void {
   for (let t = 0; t < tables.length; t++) tables[t]!.beginBatch();
   try {
@@ -99,7 +102,14 @@ export function visitExistingEdges(
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b]!;
       const edgeCount = counts[b]!;
-      for (let i = 0; i < edgeCount; i++) visit(block, i, block.edgeKind(i));
+      if (kinds === undefined) {
+        for (let i = 0; i < edgeCount; i++) visit(block, i, block.edgeKind(i));
+      } else {
+        for (let i = 0; i < edgeCount; i++) {
+          const kind = block.edgeKind(i);
+          if (kinds[kind] === 1) visit(block, i, kind);
+        }
+      }
     }
   } finally {
     for (let t = 0; t < tables.length; t++) tables[t]!.endBatch();
@@ -128,6 +138,8 @@ export class TableManager {
    */
   private trimmed = true;
   private layoutFixed = false;
+  /** Edges the format adds per entry, known once the first entry is made (-1 before). */
+  private edgesPerEntry = -1;
 
   constructor(
     readonly graph: LinkGraph,
@@ -213,7 +225,12 @@ export class TableManager {
       block.setMutableContent(this.bytes);
       this.trimmed = false;
     }
-    this.format.addEntryEdges(block, offset, target);
+    if (this.edgesPerEntry < 0) {
+      const before = block.edgeCount;
+      this.format.addEntryEdges(block, offset, target);
+      this.edgesPerEntry = block.edgeCount - before;
+      this.reserveEntryEdges();
+    } else this.format.addEntryEdges(block, offset, target);
     const entry = this.graph.addAnonymousSymbol(block, offset, entrySize, this.format.callable, true);
     this.entries.set(target, entry);
     if (this.batching === 0) this.syncContent();
@@ -277,6 +294,19 @@ export class TableManager {
     grown.set(this.bytes.subarray(0, this.used + this.reserved));
     this.bytes = grown;
     this.trimmed = true;
+    this.reserveEntryEdges();
+  }
+
+  /**
+   * Gives the block's edges room for as many entries as its buffer holds: the
+   * edge range then grows with the buffer, a few times per table, and not by
+   * doubling from one edge (a GOT and a stub table growing in turn moved
+   * their ranges on almost every doubling).
+   */
+  private reserveEntryEdges(): void {
+    if (this.edgesPerEntry <= 0 || this.tableBlock === undefined) return;
+    const room = (this.bytes.length - this.used) / this.format.entrySize;
+    if (room >= 1) this.tableBlock.reserveEdges(Math.floor(room) * this.edgesPerEntry);
   }
 
   private getBlock(): Block {

@@ -517,4 +517,23 @@ describe('computeSegmentLayout', () => {
     // Layout does not reorder the section's own set.
     expect([...text.blocks]).toEqual([late, early, zero]);
   });
+
+  test('follows section ordinals, not creation order, and lists segments by group', () => {
+    const g = toyGraph();
+    const first = g.createSection('.text.first', RX);
+    const data = g.createSection('.data', RW);
+    const second = g.createSection('.text.second', RX);
+    const a = g.createContentBlock(first, new Uint8Array(4), 0, 4, 0);
+    const d = g.createContentBlock(data, new Uint8Array(8), 0, 8, 0);
+    const b = g.createContentBlock(second, new Uint8Array(4), 0, 4, 0);
+    first.ordinal = second.ordinal + 1;
+    data.ordinal = first.ordinal + 1; // RW (3) comes after RX (5): segments are still listed by group
+    const layout = computeSegmentLayout(g);
+    const rx = layout.segments.find((s) => s.request.group === allocGroup(RX, MemLifetime.Standard))!;
+    expect(rx.blocks).toEqual([b, a]);
+    const groups = layout.segments.map((s) => s.request.group);
+    expect(groups).toEqual([...groups].sort((x, y) => x - y));
+    expect(layout.request.segments).toEqual(layout.segments.map((s) => s.request));
+    expect(layout.segments.find((s) => s.blocks.includes(d))!.blocks).toEqual([d]);
+  });
 });

@@ -50,7 +50,7 @@ import { checkElfRelocatable } from './identify.js';
 import { initializerSectionInfo } from './initializers.js';
 import type { DecodedElf } from './decoded.js';
 import { columnNumber } from './read/fields.js';
-import { parseElf, readRelocation, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
+import { parseElf, readRelocation, relocationSymbolIndex, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
 
 export interface CreateElfLinkGraphOptions {
   /** Graph name, usually the file name; used in every error message. */
@@ -127,6 +127,9 @@ export function getElfComdatGroups(graph: LinkGraph): readonly ElfComdatGroup[] 
 export const ELF_COMMON_SECTION_NAME = '.common';
 
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The call-frame section the default passes split into records (see GraphBuilder.reserveEdges). */
+const EH_FRAME_SECTION_NAME = '.eh_frame';
 
 /**
  * Builds a LinkGraph from an ELF relocatable object. Throws JITLinkError for
@@ -499,14 +502,7 @@ class GraphBuilder {
       entryOffset: 0,
     };
     const relocationSections = elf.relocationSections;
-    // The graph's edge storage in one step: each block's relocations and its
-    // spare slot, and an eighth more for what the link's passes add.
-    let edges = 0;
-    for (let r = 0; r < relocationSections.length; r++) {
-      const relSec = relocationSections[r]!;
-      if (this.blocks[relSec.targetIndex] !== undefined) edges += relSec.count + 1;
-    }
-    graph.reserveEdges(edges + (edges >> 3));
+    this.reserveEdges();
     for (let r = 0; r < relocationSections.length; r++) {
       const relSec = relocationSections[r]!;
       const block = this.blocks[relSec.targetIndex];
@@ -527,7 +523,6 @@ class GraphBuilder {
           offset: relSec.section.headerOffset,
         });
       }
-      block.reserveEdges(relSec.count);
       site.block = block;
       site.relocationSection = relName;
       const content = relSec.isRela ? undefined : block.getContent();
@@ -565,6 +560,45 @@ class GraphBuilder {
         arch.addRelocationEdge(rel, targetSymbol, site);
       }
     }
+  }
+
+  /**
+   * Reserves the edge storage of the graph in one step, and each block's range
+   * at its final size: its relocations, plus what the default passes add to
+   * an object's blocks. The eh-frame splitter moves every edge of .eh_frame
+   * into a block per record (with a slot for each FDE's CIE pointer), and the
+   * edge fixer adds a KeepAlive edge from each FDE's function to the FDE:
+   * counted as one per .eh_frame relocation into the block (pc-begin; LSDA and
+   * personality relocations reserve a slot or two too many). Without it, a
+   * block holding many functions grew its range by doubling and moved it each
+   * time, and the graph's storage grew several times per graph. An eighth
+   * more and 64 slots for table entries (a GOT and a stub table reserve
+   * room for sixteen entries each when made, and grow by doubling).
+   */
+  private reserveEdges(): void {
+    const { elf, graph, blocks } = this;
+    const relocationSections = elf.relocationSections;
+    const perBlock = new Uint32Array(blocks.length);
+    let relocations = 0;
+    let movedByPasses = 0;
+    for (let r = 0; r < relocationSections.length; r++) {
+      const relSec = relocationSections[r]!;
+      const target = relSec.targetIndex;
+      if (blocks[target] === undefined) continue;
+      perBlock[target] += relSec.count;
+      relocations += relSec.count;
+      if (elf.sections[target]!.name !== EH_FRAME_SECTION_NAME) continue;
+      movedByPasses += 2 * relSec.count;
+      const symbols = elf.symbols;
+      for (let i = 0; i < relSec.count; i++) {
+        const sym = symbols[relocationSymbolIndex(elf, relSec, i)];
+        if (sym !== undefined && sym.sectionIndex < blocks.length && blocks[sym.sectionIndex] !== undefined) perBlock[sym.sectionIndex]++;
+      }
+    }
+    let edges = 0;
+    for (let b = 0; b < blocks.length; b++) if (perBlock[b] !== 0) edges += perBlock[b]! + 1;
+    graph.reserveEdges(edges + movedByPasses + (relocations >> 3) + 64);
+    for (let b = 0; b < blocks.length; b++) if (perBlock[b] !== 0) blocks[b]!.reserveEdges(perBlock[b]!);
   }
 
   private missingTarget(symbolIndex: number, relSection: string, entryOffset: number, type: number): never {

@@ -36,25 +36,24 @@ const PREFIXES: readonly { prefix: string; kind: InitializerSectionInfo['kind'];
   { prefix: '.dtors', kind: 'fini', legacy: true },
 ];
 
-/** Second characters of the PREFIXES (after the dot). */
-const INITIAL_LETTERS = new Set(PREFIXES.map((p) => p.prefix.charCodeAt(1)));
+/** The one prefix of PREFIXES with each second character (after the dot). */
+const PREFIX_BY_SECOND_LETTER = new Map(PREFIXES.map((p) => [p.prefix.charCodeAt(1), p]));
 
 /** Classifies an ELF section name as an initializer/finalizer section, or undefined. */
 export function initializerSectionInfo(sectionName: string): InitializerSectionInfo | undefined {
-  // Every section of every object comes here: reject the common names on their second character.
-  const second = sectionName.charCodeAt(1);
-  if (sectionName.charCodeAt(0) !== 0x2e || !INITIAL_LETTERS.has(second)) return undefined;
-  for (const { prefix, kind, legacy } of PREFIXES) {
-    if (!sectionName.startsWith(prefix)) continue;
-    if (sectionName.length === prefix.length) return { kind, priority: DEFAULT_INIT_PRIORITY, legacy };
-    if (sectionName[prefix.length] !== '.' || kind === 'preinit') return undefined;
-    const digits = sectionName.slice(prefix.length + 1);
-    if (!/^[0-9]{1,5}$/.test(digits)) return undefined;
-    const n = Number(digits);
-    if (n > DEFAULT_INIT_PRIORITY) return undefined;
-    return { kind, priority: legacy ? DEFAULT_INIT_PRIORITY - n : n, legacy };
-  }
-  return undefined;
+  // Every section of every object comes here: the second character leaves one
+  // prefix to test (.data* names used to be tested against every prefix).
+  if (sectionName.charCodeAt(0) !== 0x2e) return undefined;
+  const candidate = PREFIX_BY_SECOND_LETTER.get(sectionName.charCodeAt(1));
+  if (candidate === undefined || !sectionName.startsWith(candidate.prefix)) return undefined;
+  const { prefix, kind, legacy } = candidate;
+  if (sectionName.length === prefix.length) return { kind, priority: DEFAULT_INIT_PRIORITY, legacy };
+  if (sectionName[prefix.length] !== '.' || kind === 'preinit') return undefined;
+  const digits = sectionName.slice(prefix.length + 1);
+  if (!/^[0-9]{1,5}$/.test(digits)) return undefined;
+  const n = Number(digits);
+  if (n > DEFAULT_INIT_PRIORITY) return undefined;
+  return { kind, priority: legacy ? DEFAULT_INIT_PRIORITY - n : n, legacy };
 }
 
 /**

@@ -10,5 +10,5 @@ export { sectionContent, type ElfSectionHeader } from './read/sections.js';
 export { decodeName, readString } from './read/strings.js';
 export type { ElfSymbol } from './read/symbols.js';
 export { readElfSymbolScanRanges, scanElfSymbols, type ElfSymbolScan } from './read/symbol-scan.js';
-export { readRelocation, type ElfRawRelocation, type ElfRelocationSection } from './read/relocations.js';
+export { readRelocation, relocationSymbolIndex, type ElfRawRelocation, type ElfRelocationSection } from './read/relocations.js';
 export type { ElfSectionGroup } from './read/groups.js';

@@ -91,6 +91,8 @@ interface Stripe {
   readonly viewAddress: number;
   /** Pages of the memfd (given back with MADV_REMOVE) rather than anonymous (MADV_DONTNEED). */
   readonly shared: boolean;
+  /** Pieces of live allocations in this stripe, by target address (for isReadable). */
+  readonly live: Piece[];
 }
 
 /**
@@ -135,7 +137,9 @@ interface Piece extends AllocatedSegment {
   readonly stripe: Stripe;
   /** Bytes the segment needs. */
   readonly size: number;
-  /** Bytes taken from the stripe (at least one, so every segment has an address of its own). */
+  /** Where the bytes taken from the stripe begin: the alignment padding before the segment is taken with it. */
+  readonly takenStart: number;
+  /** Bytes taken from the stripe from takenStart (at least one past targetAddress, so every segment has an address of its own). */
   readonly taken: number;
   /** Set when working memory is a JS buffer to be copied at finalize. */
   readonly copied: boolean;
@@ -144,9 +148,6 @@ interface Piece extends AllocatedSegment {
 let memfdWorks: boolean | undefined;
 
 export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, DualMappedAllocation> {
-  /** Pieces of live allocations, by target address (for isReadable). */
-  private readonly livePieces: Piece[] = [];
-
   constructor(options: DualMappedMemoryManagerOptions = {}) {
     super(options);
   }
@@ -168,11 +169,32 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
 
   /** True when [address, address + size) lies inside one segment of a live allocation. */
   isReadable(address: TargetAddress, size: number): boolean {
-    const pieces = this.livePieces;
-    const i = upperBound(pieces, address, pieceAddress) - 1;
-    if (i < 0) return false;
-    const piece = pieces[i]!;
-    return address + size <= piece.targetAddress + piece.size;
+    return this.liveStripeAt(address, size) !== undefined;
+  }
+
+  /** The bytes at [address, address + size) of one live segment, through the stripe's views (no native call). */
+  viewOf(address: TargetAddress, size: number): Uint8Array | undefined {
+    const stripe = this.liveStripeAt(address, size);
+    return stripe === undefined ? undefined : stripeBytes(stripe, address - stripe.start, size);
+  }
+
+  /** The stripe of the live segment that holds [address, address + size), if one does. */
+  private liveStripeAt(address: TargetAddress, size: number): Stripe | undefined {
+    // Index loops: this runs per graph (eh-frame registration), mostly before V8 optimizes it.
+    const regions = this.regions;
+    for (let r = 0; r < regions.length; r++) {
+      const region = regions[r]!;
+      if (address < region.start || address >= region.start + region.size) continue;
+      for (let k = 0; k < 3; k++) {
+        const stripe = region.stripes[k]!;
+        if (address < stripe.start || address >= stripe.start + stripe.size) continue;
+        const i = upperBound(stripe.live, address, pieceAddress) - 1;
+        if (i < 0) return undefined;
+        const piece = stripe.live[i]!;
+        return address + size <= piece.targetAddress + piece.size ? stripe : undefined;
+      }
+    }
+    return undefined;
   }
 
   /** Synchronous allocate. */
@@ -181,6 +203,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     validateSegmentsRequest(request);
     const wanted: { group: AllocGroup; kind: StripeKind; size: number; taken: number; alignment: number }[] =
       [];
+    // `taken` here excludes alignment padding, which takeAll adds.
     for (const seg of request.segments) {
       this.checkSegmentGroup(request.graphName, seg.group);
       const prot = allocGroupProt(seg.group);
@@ -201,7 +224,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     }
     const low = request.requiresLow32BitAddresses === true;
     // A graph's segments go to one region, the first with room for all of them.
-    let starts: number[] | undefined;
+    let starts: number[] | undefined; // where each segment's taken bytes begin
     let region: DualRegion | undefined;
     for (const r of this.regions) {
       if (low && !r.low) continue;
@@ -229,25 +252,34 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       }
     }
     const copied = this.workingMemoryMode === 'copied';
-    const pieces = wanted.map((w, i): Piece => {
-      const stripe = region!.stripes[w.kind];
-      const targetAddress = starts![i]!;
-      const offset = targetAddress - stripe.start;
+    const pieces: Piece[] = [];
+    for (let i = 0; i < wanted.length; i++) {
+      const w = wanted[i]!;
+      const stripe = region.stripes[w.kind];
+      const takenStart = starts![i]!;
+      const targetAddress = alignUp(takenStart, w.alignment);
+      const taken = targetAddress - takenStart + w.taken;
       this.committed += w.taken;
-      return {
+      const piece: Piece = {
         group: w.group,
         prot: allocGroupProt(w.group),
         lifetime: allocGroupLifetime(w.group),
         stripe,
         targetAddress,
         size: w.size,
-        taken: w.taken,
+        takenStart,
+        taken,
         copied,
-        workingMemory: copied ? new Uint8Array(w.size) : stripeBytes(stripe, offset, w.size),
+        workingMemory: copied
+          ? new Uint8Array(w.size)
+          : stripeBytes(stripe, targetAddress - stripe.start, w.size),
       };
-    });
-    for (const piece of pieces)
-      this.livePieces.splice(upperBound(this.livePieces, piece.targetAddress, pieceAddress), 0, piece);
+      pieces.push(piece);
+      // Pieces are mostly taken in address order: append, else insert in place.
+      const live = stripe.live;
+      if (live.length === 0 || live[live.length - 1]!.targetAddress < targetAddress) live.push(piece);
+      else live.splice(upperBound(live, targetAddress, pieceAddress), 0, piece);
+    }
     const allocation = new DualMappedAllocation(this, request.graphName, pieces);
     this.live.add(allocation);
     return allocation;
@@ -273,7 +305,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
    */
   release(piece: Piece): void {
     const stripe = piece.stripe;
-    const offset = piece.targetAddress - stripe.start;
+    const offset = piece.takenStart - stripe.start;
     const end = offset + piece.taken;
     const firstPage = alignUp(offset, this.pageSize);
     const lastPage = Math.floor(end / this.pageSize) * this.pageSize;
@@ -288,13 +320,12 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     } else {
       stripeBytes(stripe, offset, end - offset).fill(0);
     }
-    stripe.free.give(piece.targetAddress, piece.taken);
-    this.committed -= piece.taken;
-    const i = this.livePieces.indexOf(
-      piece,
-      Math.max(0, upperBound(this.livePieces, piece.targetAddress, pieceAddress) - 1),
-    );
-    if (i >= 0) this.livePieces.splice(i, 1);
+    stripe.free.give(piece.takenStart, piece.taken);
+    // Committed bytes count what segments need, not their padding.
+    this.committed -= piece.taken - (piece.targetAddress - piece.takenStart);
+    const live = stripe.live;
+    const i = live.indexOf(piece, Math.max(0, upperBound(live, piece.targetAddress, pieceAddress) - 1));
+    if (i >= 0) live.splice(i, 1);
   }
 
   /** @internal */
@@ -302,17 +333,22 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     this.live.delete(allocation);
   }
 
-  /** Takes room for every wanted segment from `region`'s stripes, or nothing (undefined). */
+  /**
+   * Takes room for every wanted segment, with its alignment padding, from
+   * `region`'s stripes: where each one's bytes begin, or nothing (undefined).
+   */
   private takeAll(
     region: DualRegion,
     wanted: readonly { kind: StripeKind; taken: number; alignment: number }[],
   ): number[] | undefined {
     const starts: number[] = [];
     for (const w of wanted) {
-      const start = region.stripes[w.kind].free.take(w.taken, w.alignment);
+      const start = region.stripes[w.kind].free.takePadded(w.taken, w.alignment);
       if (start === undefined) {
-        for (let i = 0; i < starts.length; i++)
-          region.stripes[wanted[i]!.kind].free.give(starts[i]!, wanted[i]!.taken);
+        for (let i = 0; i < starts.length; i++) {
+          const taken = alignUp(starts[i]!, wanted[i]!.alignment) - starts[i]! + wanted[i]!.taken;
+          region.stripes[wanted[i]!.kind].free.give(starts[i]!, taken);
+        }
         return undefined;
       }
       starts.push(start);
@@ -395,6 +431,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       windows: [],
       viewAddress,
       shared,
+      live: [],
     });
     const region: DualRegion = {
       ...range,

@@ -57,6 +57,30 @@ export class FreeRanges {
     return undefined;
   }
 
+  /**
+   * Like take, but the bytes between the range's start and the aligned
+   * start are taken too: returns where the taken bytes begin (the aligned
+   * start is that rounded up to `alignment`), or undefined. Alignment
+   * padding left free would stay behind as a free range too small for
+   * anything, and first fit scans every such range on every later take.
+   */
+  takePadded(size: number, alignment: number): number | undefined {
+    for (let i = 0; i < this.starts.length; i++) {
+      const rangeStart = this.starts[i]!;
+      const rangeEnd = this.ends[i]!;
+      const end = Math.ceil(rangeStart / alignment) * alignment + size;
+      if (end > rangeEnd) continue;
+      if (end < rangeEnd) {
+        this.starts[i] = end;
+      } else {
+        this.starts.splice(i, 1);
+        this.ends.splice(i, 1);
+      }
+      return rangeStart;
+    }
+    return undefined;
+  }
+
   /** Returns [start, start + size) to the free ranges; it must not be free already. */
   give(start: number, size: number): void {
     if (size <= 0) return;

@@ -145,6 +145,15 @@ export function callNative(address: TargetAddress, signature: string, args: read
   return koffi.call(toPointer(address), cProto(signature), ...args);
 }
 
+/**
+ * The C function at `address` as a JS function of the koffi prototype
+ * `signature`: for functions called often, where callNative would convert
+ * the address and look the prototype up on every call.
+ */
+export function nativeFunction(address: TargetAddress, signature: string): (...args: unknown[]) => unknown {
+  return koffi.decode(toPointer(address), cProto(signature)) as (...args: unknown[]) => unknown;
+}
+
 /** `void f(intptr_t, ...)` with `args.length` integer arguments. */
 export function integerArgsSignature(result: string, arity: number): string {
   return `${result} (${new Array<string>(arity).fill('intptr_t').join(', ')})`;

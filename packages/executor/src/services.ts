@@ -11,12 +11,18 @@ import {
   type TargetAddress,
 } from '@jitlink/core';
 import { joinErrors } from '@jitlink/core/internal';
-import { callNative, getLibC, integerArgsSignature, nativeView } from './native.js';
+import { callNative, getLibC, integerArgsSignature, nativeFunction, nativeView } from './native.js';
 
 /** What a service may ask of the memory that holds its arguments. */
 export interface ServiceMemory {
   /** True when [address, address + size) lies in live, readable executor memory. */
   isReadable(address: TargetAddress, size: number): boolean;
+  /**
+   * The bytes at [address, address + size) through a view the manager
+   * already holds, or undefined when it has none: reading them then needs
+   * a native view of their own (a koffi call and an external buffer).
+   */
+  viewOf?(address: TargetAddress, size: number): Uint8Array | undefined;
 }
 
 export type ExecutorService = (args: readonly TargetAddress[], memory: ServiceMemory | undefined) => void;
@@ -136,7 +142,7 @@ export class ExecutorServices {
     // A view of the terminator alone: V8 counts a view of native memory as
     // external memory of its size, and views of whole sections (megabytes on
     // large links, one per graph) brought on garbage collections.
-    const terminator = nativeView(start + size - 4, 4);
+    const terminator = memory?.viewOf?.(start + size - 4, 4) ?? nativeView(start + size - 4, 4);
     if ((terminator[0]! | terminator[1]! | terminator[2]! | terminator[3]!) !== 0) {
       throw new JITLinkError(
         'InvalidArgument',
@@ -154,7 +160,7 @@ export class ExecutorServices {
         `registerEHFrame: ${formatAddress(start)} is already registered`,
       );
     }
-    callNative(unwinderFunction('__register_frame'), 'void (intptr_t)', [start]);
+    unwinderFunction('__register_frame')(start);
     this.registeredFrames.add(start);
   }
 
@@ -167,21 +173,25 @@ export class ExecutorServices {
         `deregisterEHFrame: ${formatAddress(start ?? 0)} was not registered`,
       );
     }
-    callNative(unwinderFunction('__deregister_frame'), 'void (intptr_t)', [start]);
+    unwinderFunction('__deregister_frame')(start);
     this.registeredFrames.delete(start);
   }
 }
 
-/** The unwinder's functions by name, found once per process (a dlsym per registration otherwise). */
-const unwinderFunctions = new Map<string, TargetAddress>();
+/**
+ * The unwinder's functions by name, found and bound once per process: a
+ * dlsym, a pointer conversion and a generic koffi.call per registration
+ * otherwise (~10 µs each, twice per graph).
+ */
+const unwinderFunctions = new Map<string, (frame: TargetAddress) => void>();
 
-function unwinderFunction(name: string): TargetAddress {
-  let address = unwinderFunctions.get(name);
-  if (address === undefined) {
-    address = findUnwinderFunction(name);
-    unwinderFunctions.set(name, address);
+function unwinderFunction(name: string): (frame: TargetAddress) => void {
+  let fn = unwinderFunctions.get(name);
+  if (fn === undefined) {
+    fn = nativeFunction(findUnwinderFunction(name), 'void (intptr_t)') as (frame: TargetAddress) => void;
+    unwinderFunctions.set(name, fn);
   }
-  return address;
+  return fn;
 }
 
 function findUnwinderFunction(name: string): TargetAddress {

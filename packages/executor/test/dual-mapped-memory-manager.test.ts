@@ -182,6 +182,43 @@ describeX64('DualMappedMemoryManager', () => {
     expect(manager.isReadable(allocations[8]!.getTargetMemory(RW), 8)).toBe(true);
   });
 
+  it('reads eh-frame terminators through its own views, and only inside live segments', async () => {
+    manager = new DualMappedMemoryManager();
+    // Segments of odd sizes and alignments, so that each starts after another's padding.
+    const allocations = [];
+    for (let i = 0; i < 6; i++) {
+      const allocation = await manager.allocate(undefined, {
+        graphName: `g${i}`,
+        segments: [
+          { group: RX, alignment: 16, contentSize: 5 + i, zeroFillSize: 0 },
+          { group: RO, alignment: 8 << (i % 3), contentSize: 12, zeroFillSize: 0 },
+        ],
+      });
+      allocation.getWorkingMemory(RO).set([i, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0]);
+      allocations.push(allocation);
+    }
+    const frames = allocations[3]!.getTargetMemory(RO);
+    expect(frames % 8).toBe(0);
+    expect([...manager.viewOf(frames, 12)!]).toEqual([3, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0]);
+    expect(manager.viewOf(frames + 8, 8)).toBeUndefined();
+    const services = manager.services;
+    expect(() => services.run({ fn: 'registerEHFrame', args: [frames, 8] }, manager)).toThrow(/zero terminator/);
+    // A terminator alone is an empty frame list, which the unwinder accepts.
+    await allocations[3]!.finalize([
+      {
+        finalize: { fn: 'registerEHFrame', args: [frames + 8, 4] },
+        dealloc: { fn: 'deregisterEHFrame', args: [frames + 8, 4] },
+      },
+    ]);
+    expect(services.registeredEHFrames).toEqual([frames + 8]);
+    await allocations[3]!.deallocate();
+    expect(services.registeredEHFrames).toEqual([]);
+    expect(manager.viewOf(frames, 4)).toBeUndefined();
+    expect(() => services.run({ fn: 'registerEHFrame', args: [frames + 8, 4] }, manager)).toThrow(
+      /not in executor memory/,
+    );
+  });
+
   it('releases finalize-only segments after finalize', async () => {
     manager = new DualMappedMemoryManager();
     const allocation = await manager.allocate(undefined, {

@@ -18,6 +18,30 @@ describe('FreeRanges', () => {
     expect(free.freeBytes).toBe(0x10000);
   });
 
+  it('takes alignment padding with the bytes asked for, so that odd sizes leave no small free ranges behind', () => {
+    const free = new FreeRanges(0x1000, 0x2000);
+    const taken: [number, number][] = [];
+    for (let i = 0; i < 100; i++) {
+      const size = 1 + ((i * 7) % 13);
+      const alignment = 1 << (i % 5);
+      const from = free.takePadded(size, alignment)!;
+      const start = Math.ceil(from / alignment) * alignment;
+      expect(start % alignment).toBe(0);
+      if (taken.length > 0) expect(from).toBe(taken[taken.length - 1]![0] + taken[taken.length - 1]![1]);
+      taken.push([from, start + size - from]);
+      expect(free.fragmentCount).toBe(1);
+    }
+    // With take, the same sequence leaves a range behind at nearly every aligned start.
+    const unpadded = new FreeRanges(0x1000, 0x2000);
+    for (let i = 0; i < 100; i++) unpadded.take(1 + ((i * 7) % 13), 1 << (i % 5));
+    expect(unpadded.fragmentCount).toBeGreaterThan(30);
+    for (const [from, size] of taken.reverse()) free.give(from, size);
+    expect(free.fragmentCount).toBe(1);
+    expect(free.freeBytes).toBe(0x1000);
+    expect(free.takePadded(0x1000, 0x1000)).toBe(0x1000);
+    expect(free.takePadded(1, 1)).toBeUndefined();
+  });
+
   it('returns undefined when nothing fits', () => {
     const free = new FreeRanges(0x1000, 0x3000);
     expect(free.take(0x3000, 0x1000)).toBeUndefined();

@@ -366,16 +366,41 @@ class LayerLinkContext implements JITLinkContext {
 
   notifyFinalized(allocation: JITLinkAllocation): void {
     this.unit.count(false);
-    const emitted = async () => {
-      for (const p of this.plugins) await p.notifyEmitted?.(this.mr);
-    };
-    emitted().then(
-      () => this.mr.notifyEmitted(allocation),
-      async (e: unknown) => {
-        await allocation.deallocate().catch(() => undefined);
-        this.mr.fail(toError(e));
-      },
-    );
+    this.notifyPluginsEmitted(allocation, 0);
+  }
+
+  /**
+   * Tells plugins `from` on that the unit is emitted, then the session.
+   * Synchronous while the plugins are (the usual case: no promise, no
+   * microtask per link); from the first plugin that returns a promise on,
+   * the rest follow when it settles.
+   */
+  private notifyPluginsEmitted(allocation: JITLinkAllocation, from: number): void {
+    const plugins = this.plugins;
+    for (let i = from; i < plugins.length; i++) {
+      let pending: void | Promise<void>;
+      try {
+        pending = plugins[i]!.notifyEmitted?.(this.mr);
+      } catch (e) {
+        this.failEmission(allocation, e);
+        return;
+      }
+      if (pending !== undefined && typeof pending.then === 'function') {
+        pending.then(
+          () => this.notifyPluginsEmitted(allocation, i + 1),
+          (e: unknown) => this.failEmission(allocation, e),
+        );
+        return;
+      }
+    }
+    this.mr.notifyEmitted(allocation);
+  }
+
+  private failEmission(allocation: JITLinkAllocation, e: unknown): void {
+    void allocation
+      .deallocate()
+      .catch(() => undefined)
+      .then(() => this.mr.fail(toError(e)));
   }
 
   notifyFailed(error: Error): void {

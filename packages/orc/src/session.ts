@@ -106,17 +106,42 @@ export function oneTaskAtATime(): (task: () => void) => void {
   };
 }
 
-type Deferred = { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+/**
+ * A one-time signal whose promise is made only when someone asks for it:
+ * most units are waited on by nobody, or only once already there, and a
+ * promise (with its handlers) per signal per unit was a fixed cost of every link.
+ */
+class Signal {
+  private settledAs: 'resolved' | Error | undefined;
+  private pending: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  get promise(): Promise<void> {
+    if (this.pending !== undefined) return this.pending.promise;
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
+    promise.catch(() => undefined);
+    this.pending = { promise, resolve, reject };
+    if (this.settledAs === 'resolved') resolve();
+    else if (this.settledAs !== undefined) reject(this.settledAs);
+    return promise;
+  }
+
+  resolve(): void {
+    if (this.settledAs !== undefined) return;
+    this.settledAs = 'resolved';
+    this.pending?.resolve();
+  }
+
+  reject(e: Error): void {
+    if (this.settledAs !== undefined) return;
+    this.settledAs = e;
+    this.pending?.reject(e);
+  }
 }
 
 /** A unit's progress, shared by all the symbols it defines. */
@@ -125,13 +150,28 @@ export class UnitRecord {
   /** Creation order: the order objects were added, used where a static linker would use command-line order. */
   readonly seq = UnitRecord.nextSeq++;
   state: SymbolState = SymbolState.NeverSearched;
-  readonly resolved = deferred();
-  readonly ready = deferred();
+  readonly resolved = new Signal();
+  readonly ready = new Signal();
   /** Resolves once the unit is emitted or has failed. */
-  readonly settled = deferred();
+  readonly settled = new Signal();
   /** Units whose symbols this one's code refers to. */
   readonly deps = new Set<UnitRecord>();
+  /** `deps` in the order they were added: walked by readiness searches without copying the Set. */
+  readonly depList: UnitRecord[] = [];
   readonly dependents = new Set<UnitRecord>();
+  /**
+   * While Emitted and not Ready: a unit still in flight that this one reaches
+   * through its dependencies (directly or through other emitted units), the
+   * reason it is not Ready yet. Only that unit's emission can change it.
+   */
+  blockedBy: UnitRecord | undefined;
+  /** While in flight: the emitted units whose `blockedBy` is this one, to look at again when it is emitted. */
+  blocking: UnitRecord[] | undefined;
+  /** Stamps of the readiness search (ExecutionSession.findInFlight), so that no visit needs a Set. */
+  searchMark = 0;
+  clearMark = 0;
+  /** Numbers emissions, so that units found Ready together resolve in the order they were emitted. */
+  emitOrder = 0;
   error: Error | undefined;
   allocation: JITLinkAllocation | undefined;
   /** Names this unit is responsible for (won the definition). */
@@ -224,16 +264,12 @@ export class JITDylib {
    */
   define(unit: MaterializationUnit, tracker: ResourceTracker = this.defaultTracker): UnitRecord {
     const record = new UnitRecord(unit, this, tracker);
-    // Indexed loops over one array of the names (here and in other hot paths):
-    // much of this code runs before V8 optimizes it, and unoptimized for-of
-    // allocates an iteration result per element.
-    const names = [...unit.symbols.keys()];
-    const flagsList = [...unit.symbols.values()];
+    const symbols = this.symbols;
+    // forEach, not for-of: much of this code runs before V8 optimizes it, and
+    // unoptimized for-of allocates an iteration result per element.
     // Check everything first so a failed define changes nothing.
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const flags = flagsList[i]!;
-      const existing = this.symbols.get(name);
+    unit.symbols.forEach((flags, name) => {
+      const existing = symbols.get(name);
       if (existing && !existing.flags.weak && !flags.weak) {
         const other = existing.record ? existing.record.unit.name : 'an absolute definition';
         throw new JITLinkError(
@@ -241,16 +277,14 @@ export class JITDylib {
           `duplicate definition of symbol ${name}: defined in ${other} and in ${unit.name}`,
         );
       }
-    }
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const flags = flagsList[i]!;
-      const existing = this.symbols.get(name);
+    });
+    unit.symbols.forEach((flags, name) => {
+      const existing = symbols.get(name);
       if (!existing) {
-        this.symbols.set(name, new SymbolEntry(name, this, flags, record));
+        symbols.set(name, new SymbolEntry(name, this, flags, record));
         this.definitionCount++;
         record.owned.add(name);
-        continue;
+        return;
       }
       const existingUnstarted =
         existing.record !== undefined && existing.record.state === SymbolState.NeverSearched;
@@ -275,7 +309,7 @@ export class JITDylib {
         }
         unit.discard(this, name);
       }
-    }
+    });
     tracker.records.add(record);
     this.session.registerRecord(record);
     return record;
@@ -339,6 +373,10 @@ export class ExecutionSession {
   private readonly inFlight = new Set<UnitRecord>();
   private readonly emittedNotReady = new Set<UnitRecord>();
   private readonly allRecords = new Set<UnitRecord>();
+  /** Counters stamping readiness updates and their searches (see updateReadiness). */
+  private readinessRound = 0;
+  private readinessSearch = 0;
+  private emissions = 0;
   /** Called for errors no query is waiting for. */
   errorReporter: (error: Error) => void = (e) => console.error(e.message);
   /**
@@ -397,35 +435,40 @@ export class ExecutionSession {
     options: LookupOptions = {},
   ): Promise<Map<string, TargetAddress>> {
     const requiredState = options.requiredState ?? SymbolState.Ready;
-    // A copy: the caller may change its map while this lookup waits.
-    const request = new Map<string, SymbolLookupFlags>();
-    if (names instanceof Map) names.forEach((flags: SymbolLookupFlags, name: string) => request.set(name, flags));
-    else for (const name of names as Iterable<string>) request.set(name, SymbolLookupFlags.RequiredSymbol);
+    // The names and whether each is required, copied (the caller may change its
+    // map while this lookup waits) into arrays: no Map per lookup.
+    const requested: string[] = [];
+    const required: boolean[] = [];
+    if (names instanceof Map) {
+      (names as ReadonlyMap<string, SymbolLookupFlags>).forEach((flags, name) => {
+        requested.push(name);
+        required.push(flags === SymbolLookupFlags.RequiredSymbol);
+      });
+    } else {
+      for (const name of names as Iterable<string>) {
+        requested.push(name);
+        required.push(true);
+      }
+    }
     const fromDylib = options.fromDylib ?? options.requester?.dylib;
-    // What was found, as two parallel arrays (names are unique: they come from `request`).
+    // What was found, as two parallel arrays.
     const foundNames: string[] = [];
     const entries: SymbolEntry[] = [];
-
-    let pending = [...request.keys()];
-    for (let round = 0; pending.length > 0; round++) {
-      const missing: string[] = [];
-      for (let i = 0; i < pending.length; i++) {
-        const name = pending[i]!;
-        const entry = this.find(searchOrder, name, fromDylib);
-        if (entry) {
-          foundNames.push(name);
-          entries.push(entry);
-        } else missing.push(name);
-      }
-      if (missing.length === 0 || round > 0) {
-        pending = missing;
-        break;
-      }
+    // Indices into `requested` of the names not found.
+    let missing: number[] = [];
+    for (let i = 0; i < requested.length; i++) {
+      const entry = this.find(searchOrder, requested[i]!, fromDylib);
+      if (entry) {
+        foundNames.push(requested[i]!);
+        entries.push(entry);
+      } else missing.push(i);
+    }
+    if (missing.length > 0) {
       // Give each dylib's generators a chance, in search order, then search again.
       // Each generator sees only what is still missing after the ones before it.
       // Generators define only into their own dylib, so after each one only that
       // dylib needs checking (not the whole search order for every name again).
-      let stillMissing = missing;
+      let stillMissing = missing.map((i) => requested[i]!);
       search: for (const dylib of searchOrder) {
         for (const gen of dylib.generators) {
           if (stillMissing.length === 0) break search;
@@ -437,32 +480,61 @@ export class ExecutionSession {
           }
         }
       }
-      pending = missing;
+      const notFound: number[] = [];
+      for (let k = 0; k < missing.length; k++) {
+        const i = missing[k]!;
+        const entry = this.find(searchOrder, requested[i]!, fromDylib);
+        if (entry) {
+          foundNames.push(requested[i]!);
+          entries.push(entry);
+        } else notFound.push(i);
+      }
+      missing = notFound;
     }
 
-    const notFound = pending.filter((n) => request.get(n) === SymbolLookupFlags.RequiredSymbol);
+    const notFound = missing.filter((i) => required[i]).map((i) => requested[i]!);
     if (notFound.length > 0) {
       throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${notFound.join(', ')} ]`);
     }
 
     // One wait per unit that is not there yet, however many of its symbols are asked for.
+    const requester = options.requester;
+    // The first unit waited on, kept apart: most lookups wait on one unit at most, and need no Map or Promise.all.
+    let firstWait: UnitRecord | undefined;
+    let firstWaitName = '';
     let waitingOn: Map<UnitRecord, string> | undefined;
+    let lastRecord: UnitRecord | undefined;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const record = entry.record;
-      if (!record) continue;
-      if (options.requester && record !== options.requester) {
-        options.requester.deps.add(record);
-        record.dependents.add(options.requester);
+      // Consecutive names of one unit (the usual order of a graph's externals) need one visit.
+      if (!record || record === lastRecord) continue;
+      lastRecord = record;
+      if (requester && record !== requester && !requester.deps.has(record)) {
+        requester.deps.add(record);
+        requester.depList.push(record);
+        record.dependents.add(requester);
       }
       if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
       if (record.error) throw this.dependencyError(entry.name, record);
       if (record.state < requiredState) {
-        waitingOn ??= new Map();
-        if (!waitingOn.has(record)) waitingOn.set(record, entry.name);
+        if (firstWait === undefined) {
+          firstWait = record;
+          firstWaitName = entry.name;
+        } else if (record !== firstWait) {
+          waitingOn ??= new Map([[firstWait, firstWaitName]]);
+          if (!waitingOn.has(record)) waitingOn.set(record, entry.name);
+        }
       }
     }
-    if (waitingOn !== undefined) {
+    if (waitingOn === undefined && firstWait !== undefined) {
+      const signal = requiredState === SymbolState.Resolved ? firstWait.resolved : firstWait.ready;
+      try {
+        await signal.promise;
+      } catch {
+        throw this.dependencyError(firstWaitName, firstWait);
+      }
+    } else if (waitingOn !== undefined) {
       const waits: Promise<void>[] = [];
       for (const [record, name] of waitingOn) {
         const d = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
@@ -494,8 +566,8 @@ export class ExecutionSession {
   }
 
   /** Looks up one symbol (Ready) and returns its address. */
-  async lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
-    return (await this.lookup(searchOrder, [name])).get(name)!;
+  lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
+    return this.lookup(searchOrder, [name]).then((found) => found.get(name)!);
   }
 
   private find(
@@ -565,84 +637,129 @@ export class ExecutionSession {
     record.allocation = allocation;
     record.state = SymbolState.Emitted;
     this.inFlight.delete(record);
-    this.emittedNotReady.add(record);
     record.settled.resolve();
-    this.updateReadiness(record);
+    // A unit failed through a dependency keeps its allocation (for removal) but never becomes Ready.
+    if (record.error) return;
+    record.emitOrder = ++this.emissions;
+    this.emittedNotReady.add(record);
+    const recheck = record.blocking;
+    record.blocking = undefined;
+    this.updateReadiness(record, recheck);
   }
 
   /**
-   * Marks Ready every emitted unit none of whose transitive dependencies is
-   * still in flight. A unit is blocked if it depends directly on a unit in
-   * flight, or on an emitted unit that is blocked (Ready and failed units
-   * never depend on one in flight).
+   * Marks Ready every emitted unit that no longer reaches a unit in flight
+   * through its dependencies (directly, or through emitted units that are
+   * not Ready: cycles included).
    *
-   * Every waiting unit was blocked after the previous update, so when
-   * `emitted` is given only it and the waiting units that depend on it
-   * (through other waiting units) can have changed, and only if `emitted`
-   * itself is no longer blocked: the search stays among those, which keeps
-   * each emission's cost proportional to what it affects.
+   * Each waiting unit remembers one unit in flight it reaches (`blockedBy`)
+   * and is listed with that unit (`blocking`). While that unit is in flight
+   * the waiting one stays blocked, so an emission only looks at the unit just
+   * emitted and at the units it blocked: the cost follows what the emission
+   * affects, not the number of units waiting or their dependents.
    */
-  private updateReadiness(emitted?: UnitRecord): void {
-    const waiting = this.emittedNotReady;
-    if (waiting.size === 0) return;
-    let candidates: Set<UnitRecord> = waiting;
-    if (emitted !== undefined) {
-      if (this.dependsOnInFlight(emitted)) return;
-      candidates = new Set([emitted]);
-      const downstream = [emitted];
-      while (downstream.length > 0) {
-        for (const d of downstream.pop()!.dependents) {
-          if (!waiting.has(d) || candidates.has(d)) continue;
-          candidates.add(d);
-          downstream.push(d);
-        }
-      }
+  private updateReadiness(emitted: UnitRecord, recheck: readonly UnitRecord[] | undefined): void {
+    const round = ++this.readinessRound;
+    const cleared: UnitRecord[] = [];
+    this.recheckReadiness(emitted, round, cleared);
+    if (recheck !== undefined) {
+      for (let i = 0; i < recheck.length; i++) this.recheckReadiness(recheck[i]!, round, cleared);
     }
-    const blocked = new Set<UnitRecord>();
-    const work: UnitRecord[] = [];
-    for (const r of candidates) {
-      for (const d of r.deps) {
-        // A waiting unit outside the candidates is still blocked.
-        if (this.inFlight.has(d) || (waiting.has(d) && !candidates.has(d))) {
-          blocked.add(r);
-          work.push(r);
-          break;
-        }
-      }
-    }
-    while (work.length > 0) {
-      for (const d of work.pop()!.dependents) {
-        if (!candidates.has(d) || blocked.has(d)) continue;
-        blocked.add(d);
-        work.push(d);
-      }
-    }
-    if (blocked.size === candidates.size) return;
-    // Resolved in emission order, as a full scan would.
-    for (const r of [...waiting]) {
-      if (!candidates.has(r) || blocked.has(r)) continue;
-      waiting.delete(r);
+    if (cleared.length === 0) return;
+    // Resolved in emission order, whatever order the search found them in.
+    if (cleared.length > 1) cleared.sort((a, b) => a.emitOrder - b.emitOrder);
+    for (let i = 0; i < cleared.length; i++) {
+      const r = cleared[i]!;
+      this.emittedNotReady.delete(r);
+      r.blockedBy = undefined;
       r.state = SymbolState.Ready;
       r.ready.resolve();
     }
   }
 
-  /** Whether `start` depends, directly or through emitted units not yet Ready, on a unit still in flight. */
-  private dependsOnInFlight(start: UnitRecord): boolean {
-    const seen = new Set<UnitRecord>([start]);
-    const stack = [start];
-    while (stack.length > 0) {
-      const deps = [...stack.pop()!.deps];
-      // Direct dependencies first: with many units in flight, most searches end here.
-      for (let i = 0; i < deps.length; i++) if (this.inFlight.has(deps[i]!)) return true;
-      for (let i = 0; i < deps.length; i++) {
-        const d = deps[i]!;
-        if (!this.emittedNotReady.has(d) || seen.has(d)) continue;
-        seen.add(d);
-        stack.push(d);
+  /** Finds a new blocker for `unit` if it is waiting and its own is no longer in flight; clears it (and what it reaches) if none. */
+  private recheckReadiness(unit: UnitRecord, round: number, cleared: UnitRecord[]): void {
+    if (!this.emittedNotReady.has(unit) || unit.clearMark === round) return;
+    const current = unit.blockedBy;
+    if (current !== undefined && this.inFlight.has(current)) return;
+    const search = ++this.readinessSearch;
+    const blocker = this.findInFlight(unit, search, round);
+    if (blocker === undefined) {
+      // Nothing in flight is reachable from `unit`, so from nothing it reached either.
+      const stack = [unit];
+      unit.clearMark = round;
+      while (stack.length > 0) {
+        const r = stack.pop()!;
+        cleared.push(r);
+        const deps = r.depList;
+        for (let i = 0; i < deps.length; i++) {
+          const d = deps[i]!;
+          if (d.clearMark === round || d.searchMark !== search || !this.emittedNotReady.has(d)) continue;
+          d.clearMark = round;
+          stack.push(d);
+        }
       }
     }
-    return false;
+  }
+
+  /**
+   * A unit in flight reachable from `start` through its dependencies and
+   * emitted units not Ready, or undefined. Every unit on the path to it
+   * records it as its blocker.
+   */
+  private findInFlight(start: UnitRecord, search: number, round: number): UnitRecord | undefined {
+    // Depth-first, with each frame's position among its unit's dependencies.
+    const path: UnitRecord[] = [start];
+    const positions: UnitRecord[][] = [start.depList];
+    const indices: number[] = [0];
+    start.searchMark = search;
+    let found: UnitRecord | undefined;
+    while (path.length > 0 && found === undefined) {
+      const top = path.length - 1;
+      const deps = positions[top]!;
+      // Direct dependencies first: with many units in flight, most searches end here.
+      if (indices[top] === 0) {
+        for (let i = 0; i < deps.length; i++) {
+          if (this.inFlight.has(deps[i]!)) {
+            found = deps[i]!;
+            break;
+          }
+        }
+        if (found !== undefined) break;
+      }
+      let next: UnitRecord | undefined;
+      while (indices[top]! < deps.length) {
+        const d = deps[indices[top]!++]!;
+        if (d.searchMark === search || d.clearMark === round || !this.emittedNotReady.has(d)) continue;
+        const known = d.blockedBy;
+        if (known !== undefined && this.inFlight.has(known)) {
+          // Blocked already, by a unit still in flight: so is everything on the path.
+          found = known;
+          break;
+        }
+        next = d;
+        break;
+      }
+      if (found !== undefined) break;
+      if (next === undefined) {
+        path.pop();
+        positions.pop();
+        indices.pop();
+        continue;
+      }
+      next.searchMark = search;
+      path.push(next);
+      positions.push(next.depList);
+      indices.push(0);
+    }
+    if (found === undefined) return undefined;
+    for (let i = 0; i < path.length; i++) {
+      const r = path[i]!;
+      if (r.blockedBy === found) continue;
+      r.blockedBy = found;
+      (found.blocking ??= []).push(r);
+    }
+    return found;
   }
 
   /** @internal Fails a unit, everything waiting on it, and every unit that depends on it. */
@@ -654,6 +771,9 @@ export class ExecutionSession {
       r.error = e;
       this.inFlight.delete(r);
       this.emittedNotReady.delete(r);
+      // The units it blocked depend on it: they fail too, so nothing becomes Ready here.
+      r.blocking = undefined;
+      r.blockedBy = undefined;
       r.resolved.reject(e);
       r.ready.reject(e);
       r.settled.resolve();
@@ -669,7 +789,6 @@ export class ExecutionSession {
         ]);
       }
     }
-    this.updateReadiness();
   }
 
   /** @internal */

@@ -269,6 +269,48 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     expect(printed.sort()).toEqual(['helper', 'main']);
   });
 
+  test("plugins hear of emission in order; one that returns a promise holds the later ones and the unit's emission until it settles", async () => {
+    const { session, layer, main } = setup();
+    const heard: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const plugin = (name: string, wait?: Promise<void>): Plugin => ({
+      notifyEmitted(mr) {
+        heard.push(`${name}: ${SymbolState[mr.record.state]}`);
+        return wait;
+      },
+      notifyFailed: () => undefined,
+      notifyRemovingResources: () => undefined,
+      notifyTransferringResources: () => undefined,
+    });
+    layer.addPlugin(plugin('first')).addPlugin(plugin('slow', held)).addPlugin(plugin('last'));
+    layer.add(main, makeGraph({ name: 'a.o', defines: [{ name: 'a' }] }));
+    let found = false;
+    const lookup = session.lookup([main], ['a']).then((m) => ((found = true), m));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual(['first: Resolved', 'slow: Resolved']);
+    expect([main.symbols.get('a')!.state, found]).toEqual([SymbolState.Resolved, false]);
+    release();
+    await lookup;
+    expect(heard).toEqual(['first: Resolved', 'slow: Resolved', 'last: Resolved']);
+    expect(main.symbols.get('a')!.state).toBe(SymbolState.Ready);
+  });
+
+  test('a plugin throwing from notifyEmitted without a promise fails the unit and frees its memory', async () => {
+    const { session, layer, main, memory } = setup();
+    layer.addPlugin({
+      notifyEmitted() {
+        throw new Error('cannot register');
+      },
+      notifyFailed: () => undefined,
+      notifyRemovingResources: () => undefined,
+      notifyTransferringResources: () => undefined,
+    });
+    layer.add(main, makeGraph({ name: 'a.o', defines: [{ name: 'a' }] }));
+    await expect(session.lookup([main], ['a'])).rejects.toThrow(/cannot register/);
+    expect(memory.liveAllocations).toBe(0);
+  });
+
   test('endSession releases every allocation', async () => {
     const { session, layer, main, memory } = setup();
     for (let i = 0; i < 5; i++)

@@ -99,3 +99,104 @@ test('an emitted unit waits for a dependency reached only through another emitte
   expect([jd.symbols.get('x')!.state, jd.symbols.get('y')!.state, jd.symbols.get('z')!.state]).toEqual(Array(3).fill(SymbolState.Ready));
   await expect(done).resolves.toEqual(new Map([['x', 0x1000]]));
 });
+
+/** A deterministic pseudo-random sequence (mulberry32), so that a failing seed can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Ready by definition: emitted, and no unit in flight is reachable through dependencies. */
+function expectedReady(deps: number[][], emitted: boolean[], failed: boolean[]): boolean[] {
+  return deps.map((_, start) => {
+    if (!emitted[start] || failed[start]) return false;
+    const seen = new Set([start]);
+    const stack = [start];
+    while (stack.length > 0) {
+      for (const d of deps[stack.pop()!]!) {
+        if (!emitted[d] && !failed[d]) return false;
+        if (!seen.has(d)) {
+          seen.add(d);
+          stack.push(d);
+        }
+      }
+    }
+    return true;
+  });
+}
+
+test.each([1, 2, 3, 4, 5, 6, 7, 8])(
+  'random dependency graphs (seed %i): after every emission exactly the units that reach nothing in flight are Ready',
+  async (seed) => {
+    const next = random(seed);
+    const count = 12 + Math.floor(next() * 30);
+    // Sparse or dense, with cycles, self-references and units depending on nothing.
+    const density = next() * 0.25;
+    const deps = Array.from({ length: count }, (_, i) =>
+      Array.from({ length: count }, (_, j) => j).filter((j) => (j === i ? next() < 0.05 : next() < density)),
+    );
+    const session = new ExecutionSession();
+    const jd = session.createJITDylib('main');
+    const units = deps.map((d, i) => new ManualUnit(`u${i}`, jd, d.map((j) => `u${j}`), 0x1000 * (i + 1)));
+    for (const u of units) jd.define(u);
+    const all = session.lookup([jd], units.map((u) => u.name));
+    await settle();
+    for (const u of units) await u.depsLookedUp;
+
+    const emitted = units.map(() => false);
+    const failed = units.map(() => false);
+    const order = units.map((_, i) => i).sort(() => next() - 0.5);
+    for (const i of order) {
+      emitted[i] = true;
+      units[i]!.emit();
+      const want = expectedReady(deps, emitted, failed);
+      const got = units.map((u) => jd.symbols.get(u.name)!.state === SymbolState.Ready);
+      expect({ after: `u${i}`, ready: got }).toEqual({ after: `u${i}`, ready: want });
+    }
+    await expect(all).resolves.toEqual(new Map(units.map((u, i) => [u.name, 0x1000 * (i + 1)])));
+  },
+);
+
+test('a failed unit fails what reaches it; units blocked by other units still become Ready when those are emitted', async () => {
+  const session = new ExecutionSession();
+  const jd = session.createJITDylib('main');
+  // p -> q -> f (fails); r <-> s -> p; t -> u, unrelated to f.
+  const names = ['p', 'q', 'f', 'r', 's', 't', 'u'] as const;
+  const depsOf: Record<string, string[]> = { p: ['q'], q: ['f'], f: [], r: ['s'], s: ['p', 'r'], t: ['u'], u: [] };
+  const units = Object.fromEntries(names.map((n, i) => [n, new ManualUnit(n, jd, depsOf[n]!, 0x1000 * (i + 1))]));
+  for (const u of Object.values(units)) jd.define(u);
+  const lookups = names.map((n) => session.lookup([jd], [n]));
+  for (const l of lookups) l.catch(() => undefined);
+  await settle();
+  for (const u of Object.values(units)) await u.depsLookedUp;
+  const state = (n: string) => jd.symbols.get(n)!.state;
+
+  units.q!.emit();
+  units.s!.emit();
+  units.r!.emit();
+  units.t!.emit();
+  expect(names.map(state)).toEqual([
+    SymbolState.Resolved,
+    SymbolState.Emitted,
+    SymbolState.Resolved,
+    SymbolState.Emitted,
+    SymbolState.Emitted,
+    SymbolState.Emitted,
+    SymbolState.Resolved,
+  ]);
+  units.f!.responsibility!.fail(new Error('no memory'));
+  // p, s and r depend on f through q: they fail with it, none of them becomes Ready.
+  await expect(lookups[0]).rejects.toThrow(/no memory/);
+  await expect(lookups[4]).rejects.toThrow(/no memory/);
+  await expect(lookups[3]).rejects.toThrow(/no memory/);
+  expect(['p', 'q', 'f', 'r', 's'].map(state).includes(SymbolState.Ready)).toBe(false);
+  units.u!.emit();
+  expect([state('t'), state('u')]).toEqual([SymbolState.Ready, SymbolState.Ready]);
+  await expect(lookups[5]).resolves.toEqual(new Map([['t', 0x6000]]));
+});

@@ -57,7 +57,7 @@ function parseArgs(argv) {
 }
 
 /** One run under GNU time: wall, user + system CPU, peak RSS, and the -show-times link phase. */
-function run(cli, argv, timeFile) {
+function run(cli, argv, timeFile, expectedExit = 0) {
   const t0 = performance.now();
   const r = spawnSync(
     '/usr/bin/time',
@@ -75,7 +75,7 @@ function run(cli, argv, timeFile) {
     .replace(/jitlink timers:\n(\s*[0-9.]+ ms {2}.*\n?)*/g, '')
     .replace(/^main thread cpu: .*$/m, '')
     .trim();
-  if (r.status !== 0 || /error/i.test(diag))
+  if (r.status !== expectedExit || /error/i.test(diag))
     throw new Error(`${argv.join(' ')}: exit ${r.status}: ${diag.split('\n')[0]}`);
   return {
     wallMs,
@@ -120,11 +120,11 @@ async function main() {
       const a = [];
       const b = [];
       // One of each first, untimed (page cache, code cache).
-      run(opts.cliA, toolArguments('jitlink', w, opts.a), timeFile);
-      run(opts.cliB, toolArguments('jitlink', w, opts.b), timeFile);
+      run(opts.cliA, toolArguments('jitlink', w, opts.a), timeFile, w.expectedExit);
+      run(opts.cliB, toolArguments('jitlink', w, opts.b), timeFile, w.expectedExit);
       for (let i = 0; i < opts.runs; i++) {
-        a.push(run(opts.cliA, toolArguments('jitlink', w, opts.a), timeFile));
-        b.push(run(opts.cliB, toolArguments('jitlink', w, opts.b), timeFile));
+        a.push(run(opts.cliA, toolArguments('jitlink', w, opts.a), timeFile, w.expectedExit));
+        b.push(run(opts.cliB, toolArguments('jitlink', w, opts.b), timeFile, w.expectedExit));
       }
       const result = {
         id: w.id,

@@ -125,3 +125,14 @@ export function readRelocation(
   }
   return at;
 }
+
+/**
+ * The symbol index of relocation `index` of `relSec`, not checked: for
+ * estimates made before the entries are read (readRelocation checks it).
+ */
+export function relocationSymbolIndex(elf: ElfFile, relSec: ElfRelocationSection, index: number): number {
+  const le = elf.header.endianness === 'little';
+  const at = relSec.section.offset + index * relSec.entrySize;
+  if (elf.header.bits === 64) return elf.view.getUint32(le ? at + 12 : at + 8, le);
+  return elf.view.getUint32(at + 4, le) >>> 8;
+}

@@ -103,7 +103,9 @@ export class ElfPlatform implements Plugin {
     // COFF's .ctors hold code of another calling convention: the COFF platform runs them.
     if (graph.format === 'coff') return;
     const names = getElfGraphInfo(graph)?.originalNames;
-    for (const section of graph.sections()) {
+    const sections = graph.sectionList();
+    for (let i = 0; i < sections.length; i++) {
+      const section = sections[i]!;
       const info = initializerSectionInfo(names?.get(section) ?? section.name);
       if (!info) continue;
       const functions: TargetAddress[] = [];
