@@ -99,14 +99,14 @@ export class EdgeArena {
 
   /**
    * Makes room for `count` more slots in one step (see LinkGraph.reserveEdges),
-   * and as many again (up to 4M more): the link's passes add edges (GOT and
-   * stub entries, eh-frame records and keep-alives) and move ranges that
-   * outgrow their room. At least 64 slots: a new buffer costs more than its
+   * and a quarter more (up to 1M) and 64 slots: the link's passes add edges
+   * the builders cannot count (GOT and stub entries, keep-alives) and move
+   * ranges that outgrow their room, and a new buffer costs more than its
    * bytes.
    */
   reserve(count: number): void {
     const needed = this.end + count;
-    if (needed > this.kinds.length) this.resize(Math.max(needed + Math.min(needed, MAX_RESERVED_EDGES), 64));
+    if (needed > this.kinds.length) this.resize(needed + Math.min(needed >> 2, MAX_RESERVED_EDGES >> 2) + 64);
   }
 
   /** Hands out `count` slots at the end of the arena and returns the first. */
@@ -781,7 +781,7 @@ export class LinkGraph {
   /**
    * Makes room for `count` more edges in the graph's edge storage at once, so
    * that the blocks' own reservations (`Block.reserveEdges`) and appends do
-   * not grow it step by step, and as many again for what the link's passes
+   * not grow it step by step, and a quarter more for what the link's passes
    * add. A builder that knows its relocation count calls it first; counts
    * above 16M edges are left to grow as they come.
    */

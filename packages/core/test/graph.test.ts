@@ -420,7 +420,7 @@ describe('LinkGraph', () => {
     expect(blocks.map((b) => b.edgeAddend(9))).toEqual(blocks.map((_, b) => b * 10 + 9));
   });
 
-  test('edge arena: a graph-level reservation leaves as much again for the edges the link\'s passes add', () => {
+  test('edge arena: a graph-level reservation leaves a quarter more and 64 slots for the edges the link\'s passes add', () => {
     const g = toyGraph();
     const text = g.createSection('.text', RX);
     const got = g.createSection('$__GOT', RW);
@@ -432,14 +432,14 @@ describe('LinkGraph', () => {
     const code = g.createContentBlock(text, new Uint8Array(4096), 0x1000, 16, 0);
     code.reserveEdges(399);
     for (let i = 0; i < 399; i++) code.appendEdge(Delta32, i * 8, t, i);
-    // ...then passes add as many edges again (table entries, one edge each)
-    // without replacing the columns.
-    for (let i = 0; i < 400; i++) {
+    // ...then passes add a quarter as many and 64 more (table entries, one
+    // edge each) without replacing the columns.
+    for (let i = 0; i < 164; i++) {
       const entry = g.createContentBlock(got, new Uint8Array(8), 0x10000 + i * 8, 8, 0);
       entry.appendEdge(Pointer64, 0, t, i);
     }
     expect(columns()).toBe(reserved);
-    expect([code.edgeAddend(0), code.edgeAddend(398), [...got.blocks][399]!.edgeAddend(0)]).toEqual([0, 398, 399]);
+    expect([code.edgeAddend(0), code.edgeAddend(398), [...got.blocks][163]!.edgeAddend(0)]).toEqual([0, 398, 163]);
     // Growing past the reservation replaces the columns; every edge is kept.
     for (let i = 0; i < 2000; i++) code.appendEdge(Pointer64, 16, t, i);
     expect(columns()).not.toBe(reserved);
