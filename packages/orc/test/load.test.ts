@@ -85,7 +85,11 @@ async function round(seed: number, session: ExecutionSession, layer: ObjectLinki
     while (stack.length > 0) {
       const i = stack.pop()!;
       if (faulty.has(i)) return true;
-      for (const r of refsOf[i]!) if (!seen.has(r)) seen.add(r), stack.push(r);
+      for (const r of refsOf[i]!) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        stack.push(r);
+      }
     }
     return false;
   };
@@ -115,7 +119,11 @@ async function round(seed: number, session: ExecutionSession, layer: ObjectLinki
     while (stack.length > 0) {
       const i = stack.pop()!;
       if (removed.has(i)) return true;
-      for (const r of refsOf[i]!) if (!seen.has(r)) seen.add(r), stack.push(r);
+      for (const r of refsOf[i]!) {
+        if (seen.has(r)) continue;
+        seen.add(r);
+        stack.push(r);
+      }
     }
     return false;
   };
