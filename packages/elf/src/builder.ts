@@ -50,6 +50,7 @@ import { checkElfRelocatable } from './identify.js';
 import { initializerSectionInfo } from './initializers.js';
 import type { DecodedElf } from './decoded.js';
 import { columnNumber } from './read/fields.js';
+import { newSymbol, symbolCount, symbolFromColumns, symbolName } from './read/symbols.js';
 import { parseElf, readRelocation, relocationSymbolIndex, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
 
 export interface CreateElfLinkGraphOptions {
@@ -293,7 +294,7 @@ class GraphBuilder {
   ) {
     const n = elf.sections.length;
     this.blocks = new Array<Block | undefined>(n);
-    this.graphSymbols = new Array<Symbol | undefined>(elf.symbols.length);
+    this.graphSymbols = new Array<Symbol | undefined>(symbolCount(elf));
     this.sectionSymbols = new Array<Symbol | undefined>(n);
     this.inComdat = comdatMembership(elf);
   }
@@ -362,10 +363,14 @@ class GraphBuilder {
 
   private buildSymbols(): void {
     const { elf, graph } = this;
-    const symbols = elf.symbols;
-    for (let i = 1; i < symbols.length; i++) {
-      const sym = symbols[i]!;
+    const columns = elf.symbolColumns;
+    if (columns === undefined) return;
+    // One reused entry read from the columns: no object per ELF symbol.
+    const sym = newSymbol();
+    for (let i = 1; i < columns.count; i++) {
+      symbolFromColumns(columns, i, sym);
       if (sym.type === STT_FILE) continue;
+      sym.name = symbolName(elf, columns, i);
       checkElfSymbolKind(elf, sym);
       const binding = sym.binding;
       const shndx = sym.sectionIndex;
@@ -589,10 +594,13 @@ class GraphBuilder {
       relocations += relSec.count;
       if (elf.sections[target]!.name !== EH_FRAME_SECTION_NAME) continue;
       movedByPasses += 2 * relSec.count;
-      const symbols = elf.symbols;
+      const symbolSections = elf.symbolColumns?.sections;
+      if (symbolSections === undefined) continue;
       for (let i = 0; i < relSec.count; i++) {
-        const sym = symbols[relocationSymbolIndex(elf, relSec, i)];
-        if (sym !== undefined && sym.sectionIndex < blocks.length && blocks[sym.sectionIndex] !== undefined) perBlock[sym.sectionIndex]++;
+        const symbolIndex = relocationSymbolIndex(elf, relSec, i);
+        if (symbolIndex >= symbolSections.length) continue;
+        const shndx = symbolSections[symbolIndex]!;
+        if (shndx < blocks.length && blocks[shndx] !== undefined) perBlock[shndx]++;
       }
     }
     let edges = 0;

@@ -22,7 +22,7 @@ import type { ElfHeader } from './read/header.js';
 import { readRelocation, readRelocationSection, type ElfRawRelocation } from './read/relocations.js';
 import type { ElfSectionHeader } from './read/sections.js';
 import { readString } from './read/strings.js';
-import type { ElfSymbol } from './read/symbols.js';
+import { symbolList } from './read/symbols.js';
 
 /** Numbers per section header in `DecodedElf.sections`, in this order. */
 const SECTION_FIELDS = 10;
@@ -127,23 +127,14 @@ export function decodeElf(bytes: Uint8Array, fileName: string): DecodedElf {
     sectionNames[i] = r.u32(sec.headerOffset);
   }
 
-  const symbols = elf.symbols;
-  const count = symbols.length;
-  const symbolNames = new Uint32Array(count);
-  const symbolValues = new Float64Array(count);
-  const symbolSizes = new Float64Array(count);
-  const symbolInfo = new Uint8Array(count);
-  const symbolVisibility = new Uint8Array(count);
-  const symbolSections = new Uint32Array(count);
-  for (let i = 0; i < count; i++) {
-    const sym = symbols[i]!;
-    symbolNames[i] = r.u32(sym.entryOffset);
-    symbolValues[i] = sym.value;
-    symbolSizes[i] = sym.size;
-    symbolInfo[i] = (sym.binding << 4) | sym.type;
-    symbolVisibility[i] = sym.visibility;
-    symbolSections[i] = sym.sectionIndex;
-  }
+  // The parse's own columns (it is discarded): no copy.
+  const columns = elf.symbolColumns;
+  const symbolNames = columns?.names ?? new Uint32Array(0);
+  const symbolValues = columns?.values ?? new Float64Array(0);
+  const symbolSizes = columns?.sizes ?? new Float64Array(0);
+  const symbolInfo = columns?.info ?? new Uint8Array(0);
+  const symbolVisibility = columns?.visibility ?? new Uint8Array(0);
+  const symbolSections = columns?.sections ?? new Uint32Array(0);
 
   // Relocations of loaded sections only: the builder never reads the others (debug info...).
   const relSecs = elf.relocationSections;
@@ -247,7 +238,10 @@ function elfFileFromDecoded(d: DecodedElf, bytes: Uint8Array, fileName: string):
     header,
     sections: [],
     symbolTable: undefined,
-    symbols: [],
+    get symbols() {
+      return symbolList(this);
+    },
+    symbolColumns: undefined,
     relocationSections: [],
     groups: [],
     decodedStringTables: new Map(),
@@ -287,26 +281,18 @@ function elfFileFromDecoded(d: DecodedElf, bytes: Uint8Array, fileName: string):
     const symtab = sections[d.symbolTableIndex]!;
     elf.symbolTable = symtab;
     const strtab = sections[symtab.link]!;
-    const entrySize = symtab.entrySize;
-    const symbols = elf.symbols;
-    const count = d.symbolNames.length;
-    for (let i = 0; i < count; i++) {
-      const entryOffset = symtab.offset + i * entrySize;
-      const nameOffset = d.symbolNames[i]!;
-      const info = d.symbolInfo[i]!;
-      const symbol: ElfSymbol = {
-        index: i,
-        name: nameOffset === 0 ? '' : readString(elf, strtab, nameOffset, 'symbol', entryOffset, i),
-        value: columnNumber(d.symbolValues[i]!),
-        size: columnNumber(d.symbolSizes[i]!),
-        type: info & 0xf,
-        binding: info >> 4,
-        visibility: d.symbolVisibility[i]!,
-        sectionIndex: d.symbolSections[i]!,
-        entryOffset,
-      };
-      symbols.push(symbol);
-    }
+    elf.symbolColumns = {
+      count: d.symbolNames.length,
+      strtab,
+      firstEntryOffset: symtab.offset,
+      entrySize: symtab.entrySize,
+      names: d.symbolNames,
+      values: d.symbolValues,
+      sizes: d.symbolSizes,
+      info: d.symbolInfo,
+      visibility: d.symbolVisibility,
+      sections: d.symbolSections,
+    };
   }
 
   for (let i = 1; i < shnum; i++) {

@@ -13,7 +13,7 @@ import { openElf, type ElfHeader } from './header.js';
 import { readRelocationSection, type ElfRelocationSection } from './relocations.js';
 import { checkSectionBounds, isPowerOfTwoSize, readSectionHeader, type ElfSectionHeader } from './sections.js';
 import { readString } from './strings.js';
-import { readSymbols, type ElfSymbol } from './symbols.js';
+import { readSymbolColumns, type ElfSymbol, type ElfSymbolColumns } from './symbols.js';
 
 export interface ElfFile {
   fileName: string;
@@ -23,8 +23,10 @@ export interface ElfFile {
   sections: ElfSectionHeader[];
   /** The SHT_SYMTAB section, if any. */
   symbolTable: ElfSectionHeader | undefined;
-  /** Symbols of SHT_SYMTAB, index 0 included. */
-  symbols: ElfSymbol[];
+  /** Symbols of SHT_SYMTAB, index 0 included (built from `symbolColumns` on first use). */
+  readonly symbols: ElfSymbol[];
+  /** The same symbols in columns, names as string table offsets; undefined without SHT_SYMTAB. */
+  symbolColumns: ElfSymbolColumns | undefined;
   relocationSections: ElfRelocationSection[];
   groups: ElfSectionGroup[];
   /**
@@ -97,7 +99,7 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
       shndxTable = sec;
     }
   }
-  if (elf.symbolTable !== undefined) readSymbols(elf, r, elf.symbolTable, shndxTable);
+  if (elf.symbolTable !== undefined) elf.symbolColumns = readSymbolColumns(elf, r, elf.symbolTable, shndxTable);
   else if (shndxTable !== undefined) {
     malformed(
       file,

@@ -3,7 +3,7 @@ import { GRP_COMDAT, SHN_UNDEF } from '../constants.js';
 import { malformed, type Reader } from './fields.js';
 import type { ElfFile } from './file.js';
 import type { ElfSectionHeader } from './sections.js';
-import type { ElfSymbol } from './symbols.js';
+import { newSymbol, symbolFromColumns, symbolName, type ElfSymbol, type ElfSymbolColumns } from './symbols.js';
 
 export interface ElfSectionGroup {
   section: ElfSectionHeader;
@@ -58,12 +58,20 @@ export function readGroupMembers(
 }
 
 export function readGroup(elf: ElfFile, r: Reader, sec: ElfSectionHeader): ElfSectionGroup {
-  const { flags, members } = readGroupMembers(elf, r, sec, elf.symbols.length);
+  const columns = elf.symbolColumns;
+  const { flags, members } = readGroupMembers(elf, r, sec, columns?.count ?? 0);
   return {
     section: sec,
     flags,
     isComdat: (flags & GRP_COMDAT) !== 0,
-    signature: elf.symbols[sec.info]!,
+    // One symbol, not the whole list: readGroupMembers checked the index against the table.
+    signature: signatureSymbol(elf, columns!, sec.info),
     members,
   };
+}
+
+function signatureSymbol(elf: ElfFile, columns: ElfSymbolColumns, index: number): ElfSymbol {
+  const sym = symbolFromColumns(columns, index, newSymbol());
+  sym.name = symbolName(elf, columns, index);
+  return sym;
 }

@@ -14,6 +14,7 @@ import {
   SHN_XINDEX,
 } from '../constants.js';
 import { malformed, Reader } from './fields.js';
+import { symbolList } from './symbols.js';
 import type { ElfFile } from './file.js';
 
 export interface ElfHeader {
@@ -120,7 +121,10 @@ export function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r:
     header,
     sections: [],
     symbolTable: undefined,
-    symbols: [],
+    get symbols() {
+      return symbolList(this);
+    },
+    symbolColumns: undefined,
     relocationSections: [],
     groups: [],
     decodedStringTables: new Map(),

@@ -11,6 +11,7 @@ import {
 import { malformed, TWO_32 } from './fields.js';
 import type { ElfFile } from './file.js';
 import type { ElfSectionHeader } from './sections.js';
+import { symbolCount } from './symbols.js';
 
 export interface ElfRelocationSection {
   section: ElfSectionHeader;
@@ -115,10 +116,10 @@ export function readRelocation(
     out.symbolIndex = info >>> 8;
     out.addend = relSec.isRela ? view.getInt32(at + 8, le) : 0;
   }
-  if (out.symbolIndex >= elf.symbols.length) {
+  if (out.symbolIndex >= symbolCount(elf)) {
     malformed(
       elf.fileName,
-      `relocation symbol index ${out.symbolIndex} is out of range (${elf.symbols.length} symbols)`,
+      `relocation symbol index ${out.symbolIndex} is out of range (${symbolCount(elf)} symbols)`,
       relSec.section.name,
       at,
     );

@@ -1,7 +1,7 @@
 /** The symbol table (SHT_SYMTAB) and its extended-index companion (SHT_SYMTAB_SHNDX). */
 import type { TargetAddress } from '@jitlink/core';
 import { ELF32_SYM_SIZE, ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_STRTAB } from '../constants.js';
-import { malformed, type Reader } from './fields.js';
+import { columnNumber, malformed, type Reader } from './fields.js';
 import type { ElfFile } from './file.js';
 import { linkedSection, type ElfSectionHeader } from './sections.js';
 import { readString } from './strings.js';
@@ -90,8 +90,48 @@ export function openSymbolTable(
   return { elf, r, symtab, strtab, shndxTable, entrySize: entSize, count };
 }
 
-function symbolName(t: SymbolTableReader, nameOffset: number, at: number, i: number): string {
+function symbolEntryName(t: SymbolTableReader, nameOffset: number, at: number, i: number): string {
   return nameOffset === 0 ? '' : readString(t.elf, t.strtab, nameOffset, 'symbol', at, i);
+}
+
+/** Symbol i's section index with SHN_XINDEX resolved; throws for an index out of range. */
+function checkedSectionIndex(
+  t: SymbolTableReader,
+  i: number,
+  at: number,
+  nameOffset: number,
+  shndx: number,
+  file: string,
+  shnum: number,
+): number {
+  const { symtab, shndxTable, r } = t;
+  if (shndx === SHN_XINDEX) {
+    if (shndxTable === undefined) {
+      malformed(
+        file,
+        `symbol #${i} (${symbolEntryName(t, nameOffset, at, i)}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
+        symtab.name,
+        at,
+      );
+    }
+    shndx = r.u32(shndxTable.offset + i * 4);
+    if (shndx === SHN_UNDEF || shndx >= shnum) {
+      malformed(
+        file,
+        `extended section index ${shndx} of symbol #${i} (${symbolEntryName(t, nameOffset, at, i)}) is out of range`,
+        shndxTable.name,
+        shndxTable.offset + i * 4,
+      );
+    }
+  } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
+    malformed(
+      file,
+      `section index ${shndx} of symbol #${i} (${symbolEntryName(t, nameOffset, at, i)}) is out of range (${shnum} sections)`,
+      symtab.name,
+      at,
+    );
+  }
+  return shndx;
 }
 
 /**
@@ -107,7 +147,7 @@ export function readSymbolEntry(
   /** Which names to read; without it, every name. */
   withName?: (binding: number, sectionIndex: number) => boolean,
 ): ElfSymbol {
-  const { elf, r, symtab, shndxTable } = t;
+  const { elf, r, symtab } = t;
   const file = elf.fileName;
   const shnum = elf.header.sectionCount;
   const at = symtab.offset + i * t.entrySize;
@@ -129,32 +169,9 @@ export function readSymbolEntry(
   }
   const binding = info >> 4;
   // Read first when wanted, as a full parse does (a bad name offset is reported before other faults).
-  const name = withName === undefined || withName(binding, shndx) ? symbolName(t, nameOffset, at, i) : '';
-  if (shndx === SHN_XINDEX) {
-    if (shndxTable === undefined) {
-      malformed(
-        file,
-        `symbol #${i} (${symbolName(t, nameOffset, at, i)}) uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
-        symtab.name,
-        at,
-      );
-    }
-    shndx = r.u32(shndxTable.offset + i * 4);
-    if (shndx === SHN_UNDEF || shndx >= shnum) {
-      malformed(
-        file,
-        `extended section index ${shndx} of symbol #${i} (${symbolName(t, nameOffset, at, i)}) is out of range`,
-        shndxTable.name,
-        shndxTable.offset + i * 4,
-      );
-    }
-  } else if (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum) {
-    malformed(
-      file,
-      `section index ${shndx} of symbol #${i} (${symbolName(t, nameOffset, at, i)}) is out of range (${shnum} sections)`,
-      symtab.name,
-      at,
-    );
+  const name = withName === undefined || withName(binding, shndx) ? symbolEntryName(t, nameOffset, at, i) : '';
+  if (shndx === SHN_XINDEX || (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum)) {
+    shndx = checkedSectionIndex(t, i, at, nameOffset, shndx, file, shnum);
   }
   if (out === undefined) {
     // A literal of the final values: its fields get their final representation at once.
@@ -186,8 +203,150 @@ export function newSymbol(): ElfSymbol {
   return { index: 0, name: '', value: 0, size: 0, type: 0, binding: 0, visibility: 0, sectionIndex: 0, entryOffset: 0 };
 }
 
-export function readSymbols(elf: ElfFile, r: Reader, symtab: ElfSectionHeader, shndxTable: ElfSectionHeader | undefined): void {
+/**
+ * The symbol table in columns, index 0 included: what the graph builder reads,
+ * without an object per symbol. Names stay offsets into `strtab`, read when
+ * something needs them (`symbolName`); each offset was checked when the
+ * columns were filled.
+ */
+export interface ElfSymbolColumns {
+  readonly count: number;
+  readonly strtab: ElfSectionHeader;
+  /** File offset of entry 0 and the entry size: entry i lies at firstEntryOffset + i * entrySize. */
+  readonly firstEntryOffset: number;
+  readonly entrySize: number;
+  /** st_name. */
+  readonly names: Uint32Array;
+  /** st_value and st_size (exact: both were checked to fit a TargetAddress). */
+  readonly values: Float64Array;
+  readonly sizes: Float64Array;
+  /** st_info (binding << 4 | type). */
+  readonly info: Uint8Array;
+  /** st_other & 3. */
+  readonly visibility: Uint8Array;
+  /** Section index with the SHN_XINDEX escape resolved. */
+  readonly sections: Uint32Array;
+}
+
+/** The name of symbol `i` (checked when the columns were filled). */
+export function symbolName(elf: ElfFile, columns: ElfSymbolColumns, i: number): string {
+  const nameOffset = columns.names[i]!;
+  if (nameOffset === 0) return '';
+  return readString(elf, columns.strtab, nameOffset, 'symbol', columns.firstEntryOffset + i * columns.entrySize, i);
+}
+
+/** Fills `out` with symbol `i` of `columns`, its name left '' (see symbolName). */
+export function symbolFromColumns(columns: ElfSymbolColumns, i: number, out: ElfSymbol): ElfSymbol {
+  const info = columns.info[i]!;
+  out.index = i;
+  out.name = '';
+  // Small integers stay small integers: a double stored in a field boxes it.
+  out.value = columnNumber(columns.values[i]!);
+  out.size = columnNumber(columns.sizes[i]!);
+  out.type = info & 0xf;
+  out.binding = info >> 4;
+  out.visibility = columns.visibility[i]!;
+  out.sectionIndex = columns.sections[i]!;
+  out.entryOffset = columns.firstEntryOffset + i * columns.entrySize;
+  return out;
+}
+
+/**
+ * Whether the name at `nameOffset` is known to be readable without reading it:
+ * the offset is inside an SHT_STRTAB table that lies in the file and ends with NUL.
+ */
+function nameOffsetIsSafe(t: SymbolTableReader, nameOffset: number): boolean {
+  const { strtab } = t;
+  const end = strtab.offset + strtab.size;
+  return (
+    strtab.type === SHT_STRTAB && nameOffset < strtab.size && end <= t.elf.bytes.length && t.elf.bytes[end - 1] === 0
+  );
+}
+
+/**
+ * Reads and checks every entry of the symbol table into columns, with the
+ * checks and messages of readSymbolEntry, in its order; names are checked,
+ * not decoded.
+ */
+export function readSymbolColumns(
+  elf: ElfFile,
+  r: Reader,
+  symtab: ElfSectionHeader,
+  shndxTable: ElfSectionHeader | undefined,
+): ElfSymbolColumns {
   const t = openSymbolTable(elf, r, symtab, shndxTable);
-  const symbols = elf.symbols;
-  for (let i = 0; i < t.count; i++) symbols.push(readSymbolEntry(t, i, undefined));
+  const { count, entrySize } = t;
+  const bytes = elf.bytes;
+  const names = new Uint32Array(count);
+  const values = new Float64Array(count);
+  const sizes = new Float64Array(count);
+  const info = new Uint8Array(count);
+  const visibility = new Uint8Array(count);
+  const sections = new Uint32Array(count);
+  const file = elf.fileName;
+  const shnum = elf.header.sectionCount;
+  for (let i = 0; i < count; i++) {
+    const at = symtab.offset + i * entrySize;
+    let shndx: number;
+    const nameOffset = r.u32(at);
+    if (r.is64) {
+      info[i] = bytes[at + 4]!;
+      visibility[i] = bytes[at + 5]! & 3;
+      shndx = r.u16(at + 6);
+      values[i] = r.address(at + 8, 'value of symbol', symtab.name, i);
+      sizes[i] = r.size64(at + 16, 'size of symbol', symtab.name, i);
+    } else {
+      values[i] = r.u32(at + 4);
+      sizes[i] = r.u32(at + 8);
+      info[i] = bytes[at + 12]!;
+      visibility[i] = bytes[at + 13]! & 3;
+      shndx = r.u16(at + 14);
+    }
+    names[i] = nameOffset;
+    // Reading the name reports a bad offset, as readSymbolEntry does, before other faults.
+    if (nameOffset !== 0 && !nameOffsetIsSafe(t, nameOffset)) symbolEntryName(t, nameOffset, at, i);
+    if (shndx === SHN_XINDEX || (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum)) {
+      shndx = checkedSectionIndex(t, i, at, nameOffset, shndx, file, shnum);
+    }
+    sections[i] = shndx;
+  }
+  return {
+    count,
+    strtab: t.strtab,
+    firstEntryOffset: symtab.offset,
+    entrySize,
+    names,
+    values,
+    sizes,
+    info,
+    visibility,
+    sections,
+  };
+}
+
+const symbolLists = new WeakMap<ElfFile, ElfSymbol[]>();
+
+/**
+ * `elf.symbols`: an object per symbol, built from `elf.symbolColumns` on first
+ * use (the graph builder reads the columns).
+ */
+export function symbolList(elf: ElfFile): ElfSymbol[] {
+  let list = symbolLists.get(elf);
+  if (list !== undefined) return list;
+  list = [];
+  const columns = elf.symbolColumns;
+  if (columns !== undefined) {
+    for (let i = 0; i < columns.count; i++) {
+      const sym = symbolFromColumns(columns, i, newSymbol());
+      sym.name = symbolName(elf, columns, i);
+      list.push(sym);
+    }
+  }
+  symbolLists.set(elf, list);
+  return list;
+}
+
+/** How many entries the symbol table has (index 0 included). */
+export function symbolCount(elf: ElfFile): number {
+  return elf.symbolColumns?.count ?? 0;
 }
