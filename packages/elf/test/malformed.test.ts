@@ -176,6 +176,16 @@ describe('malformed objects give MalformedObject errors with file, section and o
     expect(err.offset).toBe(parseElf(sample(), FILE).symbols[1]!.entryOffset);
   });
 
+  test('parseElf checks every symbol name when it reads the table, before any name is used', () => {
+    const outside = mutated((_b, v, elf) => v.setUint32(elf.symbols[1]!.entryOffset, 0xffffff, true));
+    expect(() => parseElf(outside, FILE)).toThrow(/name offset 0xffffff of symbol #1/);
+    const unterminated = mutated((b, _v, elf) => {
+      const s = sec(elf, '.strtab');
+      b[s.offset + s.size - 1] = 0x41;
+    });
+    expect(() => parseElf(unterminated, FILE)).toThrow(/not NUL-terminated/);
+  });
+
   test('names are read whole from ASCII and from UTF-8 string tables', () => {
     const names = ['f', 'caf\u00e9_\u0192', 'ext'] as const;
     const bytes = sample(names);

@@ -252,15 +252,14 @@ export function symbolFromColumns(columns: ElfSymbolColumns, i: number, out: Elf
 }
 
 /**
- * Whether the name at `nameOffset` is known to be readable without reading it:
- * the offset is inside an SHT_STRTAB table that lies in the file and ends with NUL.
+ * Name offsets below this are readable without reading the name: the table is
+ * an SHT_STRTAB inside the file that ends with NUL (else 0: every name is read).
  */
-function nameOffsetIsSafe(t: SymbolTableReader, nameOffset: number): boolean {
+function safeNameLimit(t: SymbolTableReader): number {
   const { strtab } = t;
   const end = strtab.offset + strtab.size;
-  return (
-    strtab.type === SHT_STRTAB && nameOffset < strtab.size && end <= t.elf.bytes.length && t.elf.bytes[end - 1] === 0
-  );
+  const bytes = t.elf.bytes;
+  return strtab.type === SHT_STRTAB && strtab.size > 0 && end <= bytes.length && bytes[end - 1] === 0 ? strtab.size : 0;
 }
 
 /**
@@ -285,6 +284,7 @@ export function readSymbolColumns(
   const sections = new Uint32Array(count);
   const file = elf.fileName;
   const shnum = elf.header.sectionCount;
+  const safeNames = safeNameLimit(t);
   for (let i = 0; i < count; i++) {
     const at = symtab.offset + i * entrySize;
     let shndx: number;
@@ -304,7 +304,7 @@ export function readSymbolColumns(
     }
     names[i] = nameOffset;
     // Reading the name reports a bad offset, as readSymbolEntry does, before other faults.
-    if (nameOffset !== 0 && !nameOffsetIsSafe(t, nameOffset)) symbolEntryName(t, nameOffset, at, i);
+    if (nameOffset >= safeNames) symbolEntryName(t, nameOffset, at, i);
     if (shndx === SHN_XINDEX || (shndx !== SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= shnum)) {
       shndx = checkedSectionIndex(t, i, at, nameOffset, shndx, file, shnum);
     }
