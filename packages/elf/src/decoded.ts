@@ -215,7 +215,12 @@ export function decodedElfTransferList(decoded: DecodedElf): ArrayBuffer[] {
     decoded.relocationAddends,
   ]) {
     // (Tagged by name: an ArrayBuffer of another realm, e.g. a test sandbox's, is one too; a SharedArrayBuffer is not.)
-    if (column.byteLength > 0 && Object.prototype.toString.call(column.buffer) === '[object ArrayBuffer]') {
+    // (Columns may share a buffer, which a transfer list names once.)
+    if (
+      column.byteLength > 0 &&
+      Object.prototype.toString.call(column.buffer) === '[object ArrayBuffer]' &&
+      !list.includes(column.buffer as ArrayBuffer)
+    ) {
       list.push(column.buffer as ArrayBuffer);
     }
   }

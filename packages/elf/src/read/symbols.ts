@@ -276,12 +276,14 @@ export function readSymbolColumns(
   const t = openSymbolTable(elf, r, symtab, shndxTable);
   const { count, entrySize } = t;
   const bytes = elf.bytes;
-  const names = new Uint32Array(count);
-  const values = new Float64Array(count);
-  const sizes = new Float64Array(count);
-  const info = new Uint8Array(count);
-  const visibility = new Uint8Array(count);
-  const sections = new Uint32Array(count);
+  // One buffer for all six columns: an ArrayBuffer each cost more than the objects they replace.
+  const buffer = new ArrayBuffer(count * 26);
+  const values = new Float64Array(buffer, 0, count);
+  const sizes = new Float64Array(buffer, count * 8, count);
+  const names = new Uint32Array(buffer, count * 16, count);
+  const sections = new Uint32Array(buffer, count * 20, count);
+  const info = new Uint8Array(buffer, count * 24, count);
+  const visibility = new Uint8Array(buffer, count * 25, count);
   const file = elf.fileName;
   const shnum = elf.header.sectionCount;
   const safeNames = safeNameLimit(t);
