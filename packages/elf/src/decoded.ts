@@ -22,7 +22,7 @@ import type { ElfHeader } from './read/header.js';
 import { readRelocation, readRelocationSection, type ElfRawRelocation } from './read/relocations.js';
 import type { ElfSectionHeader } from './read/sections.js';
 import { readString } from './read/strings.js';
-import { symbolList } from './read/symbols.js';
+import { ElfFileObject } from './read/elf-file-object.js';
 
 /** Numbers per section header in `DecodedElf.sections`, in this order. */
 const SECTION_FIELDS = 10;
@@ -236,21 +236,7 @@ export function decodedElfTransferList(decoded: DecodedElf): ArrayBuffer[] {
 function elfFileFromDecoded(d: DecodedElf, bytes: Uint8Array, fileName: string): ElfFile {
   const header = d.header!;
   const r = new Reader(fileName, bytes, header.bits === 64, header.endianness === 'little');
-  const elf: ElfFile = {
-    fileName,
-    bytes,
-    view: r.view,
-    header,
-    sections: [],
-    symbolTable: undefined,
-    get symbols() {
-      return symbolList(this);
-    },
-    symbolColumns: undefined,
-    relocationSections: [],
-    groups: [],
-    decodedStringTables: new Map(),
-  };
+  const elf: ElfFile = new ElfFileObject(fileName, bytes, r.view, header);
   const columns = d.sections;
   const shnum = d.sectionNames.length;
   const sections = elf.sections;

@@ -14,7 +14,7 @@ import {
   SHN_XINDEX,
 } from '../constants.js';
 import { malformed, Reader } from './fields.js';
-import { symbolList } from './symbols.js';
+import { ElfFileObject } from './elf-file-object.js';
 import type { ElfFile } from './file.js';
 
 export interface ElfHeader {
@@ -114,21 +114,7 @@ export function openElf(bytes: Uint8Array, fileName: string): { elf: ElfFile; r:
   let shnum = storedSectionCount;
   let shstrndx = storedNameTableIndex;
   const shdrSize = is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
-  const elf: ElfFile = {
-    fileName,
-    bytes,
-    view: r.view,
-    header,
-    sections: [],
-    symbolTable: undefined,
-    get symbols() {
-      return symbolList(this);
-    },
-    symbolColumns: undefined,
-    relocationSections: [],
-    groups: [],
-    decodedStringTables: new Map(),
-  };
+  const elf: ElfFile = new ElfFileObject(fileName, bytes, r.view, header);
   if (shoff === 0) {
     if (shnum !== 0) malformed(file, `${shnum} section headers declared at offset 0`, undefined, shoffAt);
     return { elf, r };
