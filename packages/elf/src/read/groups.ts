@@ -3,7 +3,13 @@ import { GRP_COMDAT, SHN_UNDEF } from '../constants.js';
 import { malformed, type Reader } from './fields.js';
 import type { ElfFile } from './file.js';
 import type { ElfSectionHeader } from './sections.js';
-import { newSymbol, symbolFromColumns, symbolName, type ElfSymbol, type ElfSymbolColumns } from './symbols.js';
+import {
+  newSymbol,
+  symbolFromColumns,
+  symbolName,
+  type ElfSymbol,
+  type ElfSymbolColumns,
+} from './symbols.js';
 
 export interface ElfSectionGroup {
   section: ElfSectionHeader;
