@@ -34,6 +34,11 @@ export interface CreateLinkGraphOptions {
    * errors; other backends ignore it.
    */
   decoded?: { readonly format: string };
+  /**
+   * The object's identity, when the caller has it already from `identify`
+   * on the same bytes with the same name and arch: the header is not sniffed again.
+   */
+  identity?: ObjectIdentity;
 }
 
 /** What a graph of a triple is made of, for graphs built by hand (such as a tool's section of raw bytes). */
@@ -231,7 +236,7 @@ export class BackendRegistry {
 
   /** Sniffs the object's format and architecture and builds its LinkGraph. */
   createLinkGraph(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): LinkGraph {
-    const identity = this.identify(bytes, options);
+    const identity = options.identity ?? this.identify(bytes, options);
     const backend = this.require(identity.format, identity.arch, options.name);
     return backend.createLinkGraph(bytes, { ...options, identity });
   }
@@ -264,7 +269,7 @@ export class BackendRegistry {
   }
 
   private readDefinitionsOf(bytes: Uint8Array, options: CreateLinkGraphOptions): ObjectDefinitions {
-    const identity = this.identify(bytes, options);
+    const identity = options.identity ?? this.identify(bytes, options);
     const backend = this.require(identity.format, identity.arch, options.name);
     if (backend.readDefinitions !== undefined)
       return backend.readDefinitions(bytes, { ...options, identity });

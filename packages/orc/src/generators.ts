@@ -30,20 +30,55 @@ const PROCESS_SYMBOL_FLAGS: JITSymbolFlags = { hidden: false, weak: true, callab
 
 /** Defines symbols the executor process already has (libc, libm, ...), found by name. */
 export class ProcessSymbolsGenerator implements DefinitionGenerator {
+  /**
+   * Per dylib, the names asked of the executor whose answer has not come
+   * back: a lookup missing one of them waits for that answer instead of
+   * asking again (many links miss the same libc name at once).
+   */
+  private readonly unanswered = new Map<JITDylib, Map<string, Promise<void>>>();
+
   constructor(
     private readonly executor: ExecutorProcessControl,
     /** Return false to hide a name from the process (e.g. symbols the JIT must define itself). */
     private readonly allow: (name: string) => boolean = () => true,
   ) {}
 
-  async tryToGenerate(dylib: JITDylib, names: readonly string[]): Promise<void> {
-    const wanted = names.filter((n) => this.allow(n));
-    if (wanted.length === 0) return;
-    const found = await this.executor.lookupSymbols(wanted);
-    const defs = new Map<string, ExecutorSymbolDef>();
-    for (const [name, address] of found)
-      if (address !== 0) defs.set(name, { address, flags: PROCESS_SYMBOL_FLAGS });
-    if (defs.size > 0) dylib.defineAbsolute(defs);
+  tryToGenerate(dylib: JITDylib, names: readonly string[]): Promise<void> | void {
+    const unanswered = this.unanswered.get(dylib);
+    const wanted: string[] = [];
+    // The answers already under way that cover some of `names` (usually none or one).
+    const awaited: Promise<void>[] = [];
+    for (const name of names) {
+      if (!this.allow(name)) continue;
+      const answer = unanswered?.get(name);
+      if (answer === undefined) wanted.push(name);
+      else if (!awaited.includes(answer)) awaited.push(answer);
+    }
+    if (wanted.length > 0) awaited.push(this.ask(dylib, wanted));
+    if (awaited.length === 0) return;
+    return awaited.length === 1 ? awaited[0] : Promise.all(awaited).then(() => undefined);
+  }
+
+  /** Asks the executor for `wanted`, defining what it has; the names count as unanswered until then. */
+  private ask(dylib: JITDylib, wanted: string[]): Promise<void> {
+    let unanswered = this.unanswered.get(dylib);
+    if (unanswered === undefined) this.unanswered.set(dylib, (unanswered = new Map()));
+    const pending = unanswered;
+    const answer = this.executor.lookupSymbols(wanted).then(
+      (found) => {
+        for (const name of wanted) pending.delete(name);
+        const defs = new Map<string, ExecutorSymbolDef>();
+        for (const [name, address] of found)
+          if (address !== 0) defs.set(name, { address, flags: PROCESS_SYMBOL_FLAGS });
+        if (defs.size > 0) dylib.defineAbsolute(defs);
+      },
+      (e: unknown) => {
+        for (const name of wanted) pending.delete(name);
+        throw e;
+      },
+    );
+    for (const name of wanted) pending.set(name, answer);
+    return answer;
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type LinkTarget,
   type LookupRequest,
   type LookupResult,
+  type ObjectIdentity,
   type PassConfiguration,
   type Symbol,
 } from '@jitlink/core';
@@ -110,6 +111,8 @@ export interface LazyObject {
   transformGraph?: (graph: LinkGraph) => void;
   /** The object's key for the layer's decoder, if it was given one to decode ahead. */
   decoderKey?: object;
+  /** The object's format and architecture, when known already (read at `add`): its graph's build does not sniff them again. */
+  identity?: ObjectIdentity;
 }
 
 function isLazyObject(source: LinkGraph | LazyObject): source is LazyObject {
@@ -163,7 +166,7 @@ export class ObjectUnit extends MaterializationUnit {
     if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
     this.source = undefined;
     if (!isLazyObject(source)) return source;
-    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes);
+    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes, source.identity);
     this.count(true);
     source.transformGraph?.(graph);
     return graph;
@@ -246,12 +249,19 @@ export class ObjectLinkingLayer {
   /**
    * Builds an object's graph: from what the decoder decoded for `key`, if it
    * did, else from `bytes` here. The same graph, or the same error, either way.
+   * `identity`, when given, is the registry's identification of these bytes.
    */
-  buildGraph(key: object | undefined, name: string, bytes: Uint8Array | (() => Uint8Array)): LinkGraph {
+  buildGraph(
+    key: object | undefined,
+    name: string,
+    bytes: Uint8Array | (() => Uint8Array),
+    identity?: ObjectIdentity,
+  ): LinkGraph {
     const ready = key === undefined ? undefined : this.decoder?.take(key);
     const limits = this.limits;
-    if (ready !== undefined) return this.registry.createLinkGraph(ready.bytes, { name, decoded: ready.decoded, limits });
-    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name, limits });
+    if (ready !== undefined)
+      return this.registry.createLinkGraph(ready.bytes, { name, decoded: ready.decoded, limits, identity });
+    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name, limits, identity });
   }
 
   addPlugin(plugin: Plugin): this {
@@ -294,10 +304,15 @@ export class ObjectLinkingLayer {
       weight?: number;
     } = {},
   ): ObjectUnit {
-    const bytes = object.bytes;
-    const symbols =
-      options.interface ??
-      this.registry.readObjectDefinitions(typeof bytes === 'function' ? bytes() : bytes, { name: object.name });
+    let symbols = options.interface;
+    if (symbols === undefined) {
+      const bytes = typeof object.bytes === 'function' ? object.bytes() : object.bytes;
+      const name = object.name;
+      // Identified once here: the graph's build, later, reuses it.
+      const identity = object.identity ?? this.registry.identify(bytes, { name });
+      symbols = this.registry.readObjectDefinitions(bytes, { name, identity });
+      if (object.identity === undefined) object = { ...object, identity };
+    }
     return this.define(dylib, new ObjectUnit(this, object, symbols, options.weight), options.tracker);
   }
 

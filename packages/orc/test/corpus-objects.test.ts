@@ -81,6 +81,19 @@ describe('ORC layer with corpus objects', () => {
     expect(other.symbols.get('main')!.state).toBe(SymbolState.NeverSearched);
   });
 
+  test("an object added by its bytes is identified once: at add, not again when its graph is built", async () => {
+    const { session, layer, main, registry, linked } = setup();
+    // Consulted before the ELF backend's sniffer on every identification; recognises nothing itself.
+    const identified: (string | undefined)[] = [];
+    registry.registerSniffer({ name: 'counter', sniff: (_bytes, { file }) => void identified.push(file) });
+    for (const f of ['main.o', 'ops.o', 'tables.o']) layer.add(main, read(`multi/${f}`), { name: f });
+    main.addGenerator(new PhonyExternalsGenerator());
+    expect(identified).toEqual(['main.o', 'ops.o', 'tables.o']);
+    await session.lookupOne([main], 'main');
+    expect(linked.sort()).toEqual(['main.o', 'ops.o', 'tables.o']);
+    expect(identified).toEqual(['main.o', 'ops.o', 'tables.o']);
+  });
+
   test('duplicate strong definitions name both objects', () => {
     const { layer, main } = setup();
     layer.add(main, read('hello/hello.o'), { name: 'first/hello.o' });

@@ -9,6 +9,7 @@ import {
   MemProt,
   Scope,
   writeAddress64,
+  type ExecutorProcessControl,
   type LinkGraphBackend,
 } from '@jitlink/core';
 import {
@@ -16,6 +17,7 @@ import {
   ExecutionSession,
   ObjectLinkingLayer,
   PhonyExternalsGenerator,
+  ProcessSymbolsGenerator,
   SymbolState,
   type Plugin,
 } from '../src/index.js';
@@ -189,6 +191,42 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     await session.lookup([main], ['x']);
     const x = [...g.definedSymbols()][0]!;
     expect([readPointer(x, 0), readPointer(x, 1)]).toEqual([0x1234, 0]);
+  });
+
+  test('process symbols: a name asked and not yet answered is asked once; an absent name is asked again later', async () => {
+    // The executor answers when told to; `exported` is what its process defines at that moment.
+    const asked: string[][] = [];
+    const exported = new Map<string, number>([['puts', 0x7000]]);
+    const answers: (() => void)[] = [];
+    const executor = {
+      lookupSymbols(names: readonly string[]) {
+        asked.push([...names]);
+        return new Promise<Map<string, number>>((resolve) =>
+          answers.push(() => resolve(new Map(names.map((n) => [n, exported.get(n) ?? 0])))),
+        );
+      },
+    } as unknown as ExecutorProcessControl;
+    const session = new ExecutionSession();
+    const main = session.createJITDylib('main');
+    main.addGenerator(new ProcessSymbolsGenerator(executor));
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const first = session.lookupOne([main], 'puts');
+    await tick();
+    const second = session.lookup([main], ['puts', 'dlopen_later']);
+    const absent = session.lookupOne([main], 'dlopen_later').catch((e: Error) => e.message);
+    await tick();
+    expect(asked).toEqual([['puts'], ['dlopen_later']]);
+    while (answers.length > 0) answers.shift()!();
+    expect(await first).toBe(0x7000);
+    expect(await absent).toMatch(/symbols not found: \[ dlopen_later \]/);
+    await expect(second).rejects.toThrow(/dlopen_later/);
+    // Answered absent: a library loaded since may define it, so it is asked again.
+    exported.set('dlopen_later', 0x8000);
+    const later = session.lookupOne([main], 'dlopen_later');
+    await tick();
+    answers.shift()!();
+    expect(await later).toBe(0x8000);
+    expect(asked).toEqual([['puts'], ['dlopen_later'], ['dlopen_later']]);
   });
 
   test('generators see only what is still missing: earlier generators and dylibs satisfy names first', async () => {
