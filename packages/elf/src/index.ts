@@ -13,6 +13,7 @@ export {
   type ElfHeader,
   type ElfSectionHeader,
   type ElfSymbol,
+  type ElfSymbolColumns,
   type ElfRelocationSection,
   type ElfSectionGroup,
   type ElfRawRelocation,

@@ -8,7 +8,7 @@ export { parseElf, type ElfFile } from './read/file.js';
 export type { ElfHeader } from './read/header.js';
 export { sectionContent, type ElfSectionHeader } from './read/sections.js';
 export { decodeName, readString } from './read/strings.js';
-export type { ElfSymbol } from './read/symbols.js';
+export type { ElfSymbol, ElfSymbolColumns } from './read/symbols.js';
 export { readElfSymbolScanRanges, scanElfSymbols, type ElfSymbolScan } from './read/symbol-scan.js';
 export { readRelocation, relocationSymbolIndex, type ElfRawRelocation, type ElfRelocationSection } from './read/relocations.js';
 export type { ElfSectionGroup } from './read/groups.js';
