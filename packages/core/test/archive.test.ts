@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debianLibrary, have, needs, tool } from '@jitlink/test-support';
+import { debianLibrary, have, needs, tool, prng } from '@jitlink/test-support';
 import { Archive, JITLinkError, parseArchive, type ArchiveSource } from '../src/index.js';
 
 const ar = tool('ar', 'binutils');
@@ -643,18 +643,6 @@ describe('archives written by ar and llvm-ar', () => {
 });
 
 // ---- Fuzzing ---------------------------------------------------------------
-
-/** mulberry32: a small deterministic PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random access to `bytes` that fails on any read outside them, and counts what it reads. */
 function sourceOf(bytes: Uint8Array): ArchiveSource & { bytesRead: number } {

@@ -76,17 +76,8 @@ export function readObject(p: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), shared by the workspace's tests. */
+export { prng } from '@jitlink/test-support';
 
 /** The committed corpus, as a test prerequisite. */
 export const corpusPresent = condition(`objects in ${corpusObjDir}`, () => corpusObjects().length > 0);

@@ -14,19 +14,8 @@ import { createElfBackend } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { InProcessMemoryManager } from '@jitlink/executor';
 import { ExecutionSession, ObjectLinkingLayer, type JITDylib, type ResourceTracker } from '../src/index.js';
-import { nonHeapMappings, v8CodeRanges } from '@jitlink/test-support';
+import { nonHeapMappings, v8CodeRanges, prng } from '@jitlink/test-support';
 import { FaultyMemoryManager, mappingsIn, objectGraph } from './fault-injection.js';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

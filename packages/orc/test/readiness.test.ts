@@ -11,6 +11,7 @@ import {
   type JITSymbolFlags,
   type MaterializationResponsibility,
 } from '../src/index.js';
+import { prng } from '@jitlink/test-support';
 
 const FLAGS: JITSymbolFlags = { hidden: false, weak: false, callable: true };
 
@@ -100,18 +101,6 @@ test('an emitted unit waits for a dependency reached only through another emitte
   await expect(done).resolves.toEqual(new Map([['x', 0x1000]]));
 });
 
-/** A deterministic pseudo-random sequence (mulberry32), so that a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Ready by definition: emitted, and no unit in flight is reachable through dependencies. */
 function expectedReady(deps: number[][], emitted: boolean[], failed: boolean[]): boolean[] {
   return deps.map((_, start) => {
@@ -134,7 +123,7 @@ function expectedReady(deps: number[][], emitted: boolean[], failed: boolean[]):
 test.each([1, 2, 3, 4, 5, 6, 7, 8])(
   'random dependency graphs (seed %i): after every emission exactly the units that reach nothing in flight are Ready',
   async (seed) => {
-    const next = random(seed);
+    const next = prng(seed);
     const count = 12 + Math.floor(next() * 30);
     // Sparse or dense, with cycles, self-references and units depending on nothing.
     const density = next() * 0.25;

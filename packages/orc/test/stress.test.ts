@@ -10,18 +10,8 @@ import { createElfBackend } from '@jitlink/elf';
 import { X86_64EdgeKinds } from '@jitlink/arch-x86-64';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 import { InProcessMemoryManager, readMemory } from '@jitlink/executor';
+import { prng } from '@jitlink/test-support';
 import { ExecutionSession, ObjectLinkingLayer, SymbolState, type JITDylib, type ResourceTracker } from '../src/index.js';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function objectGraph(i: number, refs: number[]): LinkGraph {
   const g = new LinkGraph({ name: `obj${i}.o`, triple: 'x86_64-unknown-linux-gnu', pointerSize: 8, endianness: 'little', getEdgeKindName: x86_64Elf.getEdgeKindName });

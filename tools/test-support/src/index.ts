@@ -160,3 +160,4 @@ export function have(...list: Prerequisite[]): boolean {
   return false;
 }
 export * from './maps.js';
+export * from './prng.js';
