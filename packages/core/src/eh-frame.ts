@@ -15,7 +15,7 @@ import { readAddress64, type TargetAddress } from './address.js';
 import { EdgeKinds, type EdgeKind } from './edge-kinds.js';
 import { JITLinkError } from './errors.js';
 import type { Block, LinkGraph, Section, Symbol } from './graph.js';
-import type { LinkGraphPass } from './link.js';
+import type { LinkGraphPass, PassConfiguration } from './link.js';
 import { decodeName } from './names.js';
 
 /** Edge kinds the edge fixer creates for fields that have no relocation yet. */
@@ -87,6 +87,34 @@ function sectionStart(section: Section): TargetAddress {
     if (b.address < start) start = b.address;
   });
   return start === Infinity ? 0 : start;
+}
+
+/** What a target's eh-frame passes need to know: its pointer size and the edge kinds the edge fixer creates. */
+export interface EHFramePassOptions {
+  /** Size of an absolute (DW_EH_PE_absptr) pointer. */
+  pointerSize: 4 | 8;
+  /** The target's kinds for the edges the fixer adds. */
+  edgeKinds: EHFrameEdgeKinds;
+}
+
+/**
+ * Adds the eh-frame passes of a target to `config.prePrunePasses`: the
+ * section is split into one block per CIE/FDE record, the records' edges are
+ * completed (each FDE kept alive by its function), and a zero terminator is
+ * appended for runtimes that walk the section (libgcc's
+ * `__register_frame`). Every backend whose objects carry DWARF CFI calls it
+ * from its `addDefaultPasses`; a section the graph does not have is skipped.
+ */
+export function addEHFramePasses(
+  config: PassConfiguration,
+  sectionName: string,
+  options: EHFramePassOptions,
+): void {
+  config.prePrunePasses.push(
+    createEHFrameSplitterPass(sectionName),
+    createEHFrameEdgeFixerPass(sectionName, options.pointerSize, options.edgeKinds),
+    createEHFrameNullTerminatorPass(sectionName),
+  );
 }
 
 // ---------------------------------------------------------------------------

@@ -88,10 +88,12 @@ export {
   type EdgeKindNamer,
 } from './edge-kinds.js';
 export {
+  addEHFramePasses,
   createEHFrameEdgeFixerPass,
   createEHFrameNullTerminatorPass,
   createEHFrameSplitterPass,
   type EHFrameEdgeKinds,
+  type EHFramePassOptions,
 } from './eh-frame.js';
 export { JITLinkError, toError, type JITLinkErrorCode, type JITLinkErrorLocation } from './errors.js';
 export {

@@ -1,4 +1,5 @@
 import {
+  addEHFramePasses,
   createEHFrameEdgeFixerPass,
   createEHFrameNullTerminatorPass,
   createEHFrameSplitterPass,
@@ -6,6 +7,7 @@ import {
   JITLinkError,
   LinkGraph,
   MemProt,
+  PassConfiguration,
   prune,
   computeSegmentLayout,
   type Block,
@@ -114,6 +116,20 @@ function records(graph: LinkGraph): Block[] {
   return [...graph.findSectionByName(EH)!.blocks].sort((a, b) => a.address - b.address);
 }
 
+/** Every block of every section by address, with its edges (targets by address and name) and symbols. */
+function graphShape(graph: LinkGraph): string[] {
+  const where = (s: { address: number; name: string | undefined }) => `${s.address.toString(16)}${s.name ?? ''}`;
+  const out: string[] = [];
+  for (const section of graph.sectionList()) {
+    for (const b of [...section.blocks].sort((x, y) => x.address - y.address)) {
+      out.push(`${section.name} ${b.address.toString(16)}+${b.size} align ${b.alignment}/${b.alignmentOffset}`);
+      for (const e of b.edges) out.push(`  edge ${e.kind} @${e.offset} -> ${where(e.target)} + ${e.addend}`);
+    }
+    for (const sym of section.symbols) out.push(`  symbol ${where(sym)} size ${sym.size} live ${sym.live}`);
+  }
+  return out;
+}
+
 function catchError(fn: () => void): JITLinkError {
   try {
     fn();
@@ -160,6 +176,23 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     expect(blocks[1]!.edges.find((e) => e.offset === 8)!.target.name).toBe('f3');
     expect([...blocks[2]!.getContent()]).toEqual([0, 0, 0, 0]);
     expect(blocks[2]!.address).toBeGreaterThan(blocks[1]!.address);
+  });
+
+  test('addEHFramePasses adds splitter, edge fixer and terminator, which give the graph the three passes give', () => {
+    const byHand = fixture(4);
+    runPasses(byHand.graph);
+    createEHFrameNullTerminatorPass(EH)(byHand.graph);
+    const config = new PassConfiguration();
+    addEHFramePasses(config, EH, { pointerSize: 8, edgeKinds: K });
+    expect(config.prePrunePasses).toHaveLength(3);
+    const viaHelper = fixture(4);
+    for (const pass of config.prePrunePasses) void pass(viaHelper.graph);
+    expect(graphShape(viaHelper.graph)).toEqual(graphShape(byHand.graph));
+    expect(records(viaHelper.graph)).toHaveLength(6); // CIE, four FDEs, terminator
+    // A graph without the section is left alone.
+    const empty = new LinkGraph({ name: 'none.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
+    for (const pass of config.prePrunePasses) void pass(empty);
+    expect(empty.sectionCount).toBe(0);
   });
 
   test('records padded only to 4 stay contiguous after FDEs are dead-stripped', () => {

@@ -4,9 +4,8 @@
  */
 import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from '@jitlink/elf';
 import {
-  createEHFrameEdgeFixerPass,
-  createEHFrameNullTerminatorPass,
-  createEHFrameSplitterPass,
+  addEHFramePasses,
+  type EHFramePassOptions,
   JITLinkError,
   MemLifetime,
   type EdgeKind,
@@ -252,21 +251,21 @@ function instructionProblem(word: number, mapping: Mapping): string | undefined 
 }
 
 const EH_FRAME_SECTION = '.eh_frame';
+const EH_FRAME_OPTIONS: EHFramePassOptions = {
+  pointerSize: 8,
+  edgeKinds: {
+    pointer32: K.Pointer32,
+    pointer64: K.Pointer64,
+    delta32: K.Delta32,
+    delta64: K.Delta64,
+    negDelta32: K.NegDelta32,
+    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+  },
+};
 
 /** Adds the ELF/aarch64 default passes: eh-frame handling, thread-local entries and values, then GOT/stubs. */
 export function addElfAArch64Passes(_graph: LinkGraph, config: PassConfiguration): void {
-  config.prePrunePasses.push(
-    createEHFrameSplitterPass(EH_FRAME_SECTION),
-    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
-      pointer32: K.Pointer32,
-      pointer64: K.Pointer64,
-      delta32: K.Delta32,
-      delta64: K.Delta64,
-      negDelta32: K.NegDelta32,
-      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-    }),
-    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
-  );
+  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
   config.postPrunePasses.push(buildAArch64TLSEntries);
   config.preFixupPasses.push(lowerAArch64TLSEdges);
   addAArch64Passes(config);

@@ -16,9 +16,8 @@ import {
   type MachOSubtractorPair,
 } from '@jitlink/macho';
 import {
-  createEHFrameEdgeFixerPass,
-  createEHFrameNullTerminatorPass,
-  createEHFrameSplitterPass,
+  addEHFramePasses,
+  type EHFramePassOptions,
   type EdgeKind,
   type LinkGraph,
   type LinkTarget,
@@ -173,21 +172,21 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
+const EH_FRAME_OPTIONS: EHFramePassOptions = {
+  pointerSize: 8,
+  edgeKinds: {
+    pointer32: K.Pointer32,
+    pointer64: K.Pointer64,
+    delta32: K.Delta32,
+    delta64: K.Delta64,
+    negDelta32: K.NegDelta32,
+    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+  },
+};
 
 /** MachO/arm64 default passes: eh-frame records, then the AArch64 GOT/stubs, relaxation and veneers. */
 export function addMachOArm64Passes(_graph: LinkGraph, config: PassConfiguration): void {
-  config.prePrunePasses.push(
-    createEHFrameSplitterPass(EH_FRAME_SECTION),
-    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
-      pointer32: K.Pointer32,
-      pointer64: K.Pointer64,
-      delta32: K.Delta32,
-      delta64: K.Delta64,
-      negDelta32: K.NegDelta32,
-      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-    }),
-    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
-  );
+  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
   addAArch64Passes(config);
 }
 

@@ -4,9 +4,8 @@
  */
 import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from '@jitlink/elf';
 import {
-  createEHFrameEdgeFixerPass,
-  createEHFrameNullTerminatorPass,
-  createEHFrameSplitterPass,
+  addEHFramePasses,
+  type EHFramePassOptions,
   JITLinkError,
   MemLifetime,
   type Block,
@@ -247,25 +246,25 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
 }
 
 const EH_FRAME_SECTION = '.eh_frame';
+const EH_FRAME_OPTIONS: EHFramePassOptions = {
+  pointerSize: 8,
+  edgeKinds: {
+    pointer32: K.Pointer32,
+    pointer64: K.Pointer64,
+    delta32: K.Delta32,
+    delta64: K.Delta64,
+    negDelta32: K.NegDelta32,
+    // Non-PIC personality pointers and type-table entries to other modules
+    // go through GOT entries (see README, "Non-PIC exception tables").
+    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+  },
+};
 
 /** Adds the ELF/x86-64 default passes: eh-frame handling, GOT/stubs, relaxation. */
 export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
   // Split .eh_frame into CIE/FDE records, complete their edges (FDEs kept
   // alive by their functions), and terminate the section for __register_frame.
-  config.prePrunePasses.push(
-    createEHFrameSplitterPass(EH_FRAME_SECTION),
-    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
-      pointer32: K.Pointer32,
-      pointer64: K.Pointer64,
-      delta32: K.Delta32,
-      delta64: K.Delta64,
-      negDelta32: K.NegDelta32,
-      // Non-PIC personality pointers and type-table entries to other modules
-      // go through GOT entries (see README, "Non-PIC exception tables").
-      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-    }),
-    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
-  );
+  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
   addX86_64Passes(config);
   config.postPrunePasses.push(buildX86_64TLSEntries);
   config.preFixupPasses.push(lowerX86_64TLSEdges);

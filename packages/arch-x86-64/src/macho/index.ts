@@ -15,9 +15,8 @@ import {
   type MachOSubtractorPair,
 } from '@jitlink/macho';
 import {
-  createEHFrameEdgeFixerPass,
-  createEHFrameNullTerminatorPass,
-  createEHFrameSplitterPass,
+  addEHFramePasses,
+  type EHFramePassOptions,
   type EdgeKind,
   type LinkGraph,
   type LinkTarget,
@@ -156,23 +155,23 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
+const EH_FRAME_OPTIONS: EHFramePassOptions = {
+  pointerSize: 8,
+  edgeKinds: {
+    pointer32: K.Pointer32,
+    pointer64: K.Pointer64,
+    delta32: K.Delta32,
+    delta64: K.Delta64,
+    negDelta32: K.NegDelta32,
+    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+  },
+};
 
 /** MachO/x86-64 default passes: eh-frame records, thread-variable descriptors, GOT/stubs, relaxation. */
 export function addMachOX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
-  config.prePrunePasses.push(
-    retargetThreadVariableDescriptors,
-    createEHFrameSplitterPass(EH_FRAME_SECTION),
-    createEHFrameEdgeFixerPass(EH_FRAME_SECTION, 8, {
-      pointer32: K.Pointer32,
-      pointer64: K.Pointer64,
-      delta32: K.Delta32,
-      delta64: K.Delta64,
-      negDelta32: K.NegDelta32,
-      requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-    }),
-    // Registered with the host's unwinder (libgcc's __register_frame), which stops at a zero word.
-    createEHFrameNullTerminatorPass(EH_FRAME_SECTION),
-  );
+  config.prePrunePasses.push(retargetThreadVariableDescriptors);
+  // Registered with the host's unwinder (libgcc's __register_frame), which stops at a zero word.
+  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
   addX86_64Passes(config);
   config.preFixupPasses.push(lowerThreadVariableOffsets);
 }
