@@ -112,6 +112,13 @@ function runPasses(graph: LinkGraph): void {
   createEHFrameEdgeFixerPass(EH, 8, K)(graph);
 }
 
+/** What backends run: the passes `addEHFramePasses` adds (the terminator included). */
+function runHelperPasses(graph: LinkGraph, kinds: typeof K & { requestGOTAndTransformToDelta32?: number } = K): void {
+  const config = new PassConfiguration();
+  addEHFramePasses(config, EH, { pointerSize: 8, edgeKinds: kinds });
+  for (const pass of config.prePrunePasses) void pass(graph);
+}
+
 function records(graph: LinkGraph): Block[] {
   return [...graph.findSectionByName(EH)!.blocks].sort((a, b) => a.address - b.address);
 }
@@ -176,23 +183,6 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     expect(blocks[1]!.edges.find((e) => e.offset === 8)!.target.name).toBe('f3');
     expect([...blocks[2]!.getContent()]).toEqual([0, 0, 0, 0]);
     expect(blocks[2]!.address).toBeGreaterThan(blocks[1]!.address);
-  });
-
-  test('addEHFramePasses adds splitter, edge fixer and terminator, which give the graph the three passes give', () => {
-    const byHand = fixture(4);
-    runPasses(byHand.graph);
-    createEHFrameNullTerminatorPass(EH)(byHand.graph);
-    const config = new PassConfiguration();
-    addEHFramePasses(config, EH, { pointerSize: 8, edgeKinds: K });
-    expect(config.prePrunePasses).toHaveLength(3);
-    const viaHelper = fixture(4);
-    for (const pass of config.prePrunePasses) void pass(viaHelper.graph);
-    expect(graphShape(viaHelper.graph)).toEqual(graphShape(byHand.graph));
-    expect(records(viaHelper.graph)).toHaveLength(6); // CIE, four FDEs, terminator
-    // A graph without the section is left alone.
-    const empty = new LinkGraph({ name: 'none.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
-    for (const pass of config.prePrunePasses) void pass(empty);
-    expect(empty.sectionCount).toBe(0);
   });
 
   test('records padded only to 4 stay contiguous after FDEs are dead-stripped', () => {
@@ -314,6 +304,24 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     err = catchError(() => createEHFrameSplitterPass(EH)(g));
     expect(err.detail).toMatch(/truncated/);
   });
+
+  test('malformed CIE and FDE fields give JITLinkErrors naming the record', () => {
+    const cases: [string, (f: Fixture) => void, 'cie' | 'fde', RegExp][] = [
+      ['augmentation "eh"', (f) => f.ehBlock.getMutableContent(f.graph).set([0x65, 0x68], f.cieOffset + 9), 'cie', /augmentation "eh"/],
+      ['CIE version 2', (f) => (f.ehBlock.getMutableContent(f.graph)[f.cieOffset + 8] = 2), 'cie', /CIE version 2/],
+      ['augmentation string without its NUL', (f) => f.ehBlock.getMutableContent(f.graph).fill(0x53, f.cieOffset + 10, f.fdeOffsets[0]!), 'cie', /truncated augmentation string/],
+      ['FDE augmentation data past its record', (f) => (f.ehBlock.getMutableContent(f.graph)[f.fdeOffsets[0]! + 16] = 0x7f), 'fde', /augmentation data runs past/],
+      ['FDE augmentation data length of two bytes, past its record', (f) => f.ehBlock.getMutableContent(f.graph).set([0x80, 0x01], f.fdeOffsets[0]! + 16), 'fde', /augmentation data runs past/],
+      ['FDE augmentation data length cut short', (f) => f.ehBlock.getMutableContent(f.graph).fill(0x80, f.fdeOffsets[0]! + 16, f.fdeOffsets[1]!), 'fde', /FDE: truncated augmentation data length/],
+    ];
+    for (const [what, mutate, record, detail] of cases) {
+      const f = fixture(2);
+      mutate(f);
+      const err = catchError(() => runPasses(f.graph));
+      expect([what, err.code, err.section, err.offset]).toEqual([what, 'MalformedObject', EH, record === 'cie' ? f.cieOffset : f.fdeOffsets[0]]);
+      expect(err.detail).toMatch(detail);
+    }
+  });
 });
 
 describe('non-PIC exception tables re-encoded through GOT entries', () => {
@@ -422,6 +430,16 @@ describe('non-PIC exception tables re-encoded through GOT entries', () => {
     for (const e of lsdaBlock.edges) expect(e.kind).toBe(K.pointer32);
   });
 
+  test('addEHFramePasses hands the request kind to the edge fixer', () => {
+    const byHand = nonPicGraph();
+    run(byHand.graph);
+    createEHFrameNullTerminatorPass(EH)(byHand.graph);
+    const viaHelper = nonPicGraph();
+    runHelperPasses(viaHelper.graph, KINDS);
+    expect(graphShape(viaHelper.graph)).toEqual(graphShape(byHand.graph));
+    expect(viaHelper.lsdaBlock.edges.map((e) => e.kind)).toEqual([REQUEST, REQUEST]);
+  });
+
   test('a malformed LSDA gives a JITLinkError naming .gcc_except_table', () => {
     const { graph, lsdaBlock } = nonPicGraph();
     lsdaBlock.getMutableContent(graph)[2] = 0x7f; // TType base offset past the end
@@ -439,5 +457,42 @@ describe('non-PIC exception tables re-encoded through GOT entries', () => {
     expect(err.code).toBe('UnsupportedFeature');
     expect([err.section, err.offset]).toEqual([EXCEPT, 0]);
     expect(err.detail).toBe('LPStart pointer format 0x2 is not supported');
+  });
+});
+
+describe('addEHFramePasses', () => {
+  /** The passes one by one (splitter, edge fixer, terminator), as each backend listed them. */
+  function threePasses(graph: LinkGraph): void {
+    createEHFrameSplitterPass(EH)(graph);
+    createEHFrameEdgeFixerPass(EH, 8, K)(graph);
+    createEHFrameNullTerminatorPass(EH)(graph);
+  }
+
+  const fdeWithRelocations = (): LinkGraph => {
+    const { graph, functions, ehBlock, fdeOffsets } = fixture(5, 4, 4);
+    fdeOffsets.forEach((at, i) => {
+      ehBlock.addEdge(K.delta32, at + 8, graph.addAnonymousSymbol(functions[i]!, 0, 16, true, false), 0);
+      if (i % 2 === 0) graph.addAnonymousSymbol(ehBlock, at, 0, false, false);
+    });
+    return graph;
+  };
+  const scenarios: [string, () => LinkGraph][] = [
+    ['records without relocations', () => fixture(6).graph],
+    ['records padded to 4, of varied sizes', () => fixture(6, 4, 4).graph],
+    ['relocated pc-begins and symbols at records', fdeWithRelocations],
+  ];
+
+  test.each(scenarios)('gives the graph the three passes give: %s', (_, make) => {
+    const byHand = make();
+    threePasses(byHand);
+    const viaHelper = make();
+    runHelperPasses(viaHelper);
+    expect(graphShape(viaHelper)).toEqual(graphShape(byHand));
+  });
+
+  test('leaves a graph without the section alone', () => {
+    const graph = new LinkGraph({ name: 'none.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
+    runHelperPasses(graph);
+    expect(graph.sectionCount).toBe(0);
   });
 });
