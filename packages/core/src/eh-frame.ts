@@ -296,6 +296,20 @@ interface CIEInfo {
 /** DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4: how PIC code encodes 4-byte pointers to other modules. */
 const INDIRECT_PCREL_SDATA4 = DW_EH_PE_indirect | DW_EH_PE_pcrel | DW_EH_PE_sdata4;
 
+// Characters of CIE augmentation strings.
+const CHAR_B = 0x42;
+const CHAR_G = 0x47;
+const CHAR_L = 0x4c;
+const CHAR_P = 0x50;
+const CHAR_R = 0x52;
+const CHAR_S = 0x53;
+const CHAR_e = 0x65;
+const CHAR_h = 0x68;
+const CHAR_z = 0x7a;
+
+/** For `encodedPointerField`: the field's edge is not known yet (look it up). */
+const UNKNOWN_EDGE = -2;
+
 /** True for an absolute (not pc-relative, not indirect) 4-byte encoding. */
 function isAbsolute4(encoding: number): boolean {
   return encoding === DW_EH_PE_udata4 || encoding === DW_EH_PE_sdata4;
@@ -337,11 +351,6 @@ class RecordCursor {
       if (scale > 2 ** 56) this.fail(`${what} is too large`);
     }
   }
-  cstring(what: string): string {
-    const start = this.at;
-    while (this.u8(what) !== 0);
-    return decodeName(this.content, start, this.at - 1);
-  }
 }
 
 /**
@@ -361,48 +370,53 @@ export function createEHFrameEdgeFixerPass(
   return (graph) => {
     const section = graph.findSectionByName(sectionName);
     if (section === undefined) return;
-    new EHFrameEdgeFixer(graph, section, sectionName, pointerSize, kinds).run();
+    const origin = sectionStart(section);
+    const records = [...section.blocks].sort(byAddress);
+    new EHFrameEdgeFixer(graph, section, sectionName, pointerSize, kinds, origin).run(records);
   };
 }
 
 class EHFrameEdgeFixer {
-  private readonly origin: TargetAddress;
   private readonly le: boolean;
   private blocksByAddress: Block[] | undefined;
-  /** Symbol at offset 0 of each record, created on demand. */
-  private readonly recordSymbols = new Map<Block, Symbol>();
+  /** The symbols the object had at offset 0 of a record, if any. */
+  private readonly recordSymbols: Map<Block, Symbol> | undefined;
   private symbolsByAddress: Map<TargetAddress, Symbol> | undefined;
-  /** LSDA start offsets already examined, per .gcc_except_table block. */
-  private readonly rewrittenLSDAs = new Map<Block, Set<number>>();
+  /** LSDA start offsets already examined, per .gcc_except_table block (made when first needed). */
+  private rewrittenLSDAs: Map<Block, Set<number>> | undefined;
   /** The target and addend of the field encodedPointerField read last. */
   private fieldTarget: Symbol | undefined = undefined;
   private fieldAddend = 0;
-  /** One cursor for every FDE's augmentation data; `fdeBlock` is the FDE it reads. */
+  /** One cursor for every FDE's augmentation data that needs one; `fdeBlock` is the FDE it reads. */
   private fdeBlock: Block | undefined = undefined;
-  private readonly fdeCursor = new RecordCursor(new Uint8Array(0), (d) =>
-    this.fail(this.fdeBlock!, `FDE: ${d}`),
-  );
+  private fdeCursor: RecordCursor | undefined;
   /** The KeepAlive edges to add (function block k keeps FDE symbol k alive), in FDE order. */
   private readonly keepAliveFrom: Block[] = [];
   private readonly keepAliveTo: Symbol[] = [];
 
   constructor(
     private readonly graph: LinkGraph,
-    private readonly section: Section,
+    section: Section,
     private readonly sectionName: string,
     private readonly pointerSize: 4 | 8,
     private readonly kinds: EHFrameEdgeKinds,
+    /** The section's lowest address (record offsets in messages are from it). */
+    private readonly origin: TargetAddress,
   ) {
-    this.origin = sectionStart(section);
     this.le = graph.isLittleEndian;
+    let recordSymbols: Map<Block, Symbol> | undefined;
     section.symbols.forEach((sym) => {
-      if (sym.offset === 0 && !this.recordSymbols.has(sym.block)) this.recordSymbols.set(sym.block, sym);
+      if (sym.offset !== 0) return;
+      recordSymbols ??= new Map();
+      if (!recordSymbols.has(sym.block)) recordSymbols.set(sym.block, sym);
     });
+    this.recordSymbols = recordSymbols;
   }
 
-  run(): void {
-    const records = [...this.section.blocks].sort((a, b) => a.address - b.address);
+  /** `records`: the section's blocks, one record each, in address order. */
+  run(records: Block[]): void {
     const cies = new Map<TargetAddress, CIEInfo>();
+    const cieList: CIEInfo[] = [];
     const fdes: Block[] = [];
     const fdeContents: Uint8Array[] = [];
     for (let i = 0; i < records.length; i++) {
@@ -411,18 +425,20 @@ class EHFrameEdgeFixer {
       if (content.length === 4) continue; // zero terminator
       if (content.length < 8) this.fail(block, 'record too short for its CIE id');
       const id = readU32(content, 4, this.le);
-      if (id === 0) cies.set(block.address, this.processCIE(block, content));
-      else {
+      if (id === 0) {
+        const cie = this.processCIE(block, content);
+        cies.set(block.address, cie);
+        cieList.push(cie);
+      } else {
         fdes.push(block);
         fdeContents.push(content);
       }
     }
     for (let i = 0; i < fdes.length; i++) this.processFDE(fdes[i]!, fdeContents[i]!, cies);
     this.addKeepAliveEdges();
-    if (this.kinds.requestGOTAndTransformToDelta32 !== undefined) {
-      for (const cie of cies.values())
-        this.indirectPersonality(cie, this.kinds.requestGOTAndTransformToDelta32);
-    }
+    const request = this.kinds.requestGOTAndTransformToDelta32;
+    if (request !== undefined)
+      for (let i = 0; i < cieList.length; i++) this.indirectPersonality(cieList[i]!, request);
   }
 
   private fail(block: Block, detail: string): never {
@@ -451,8 +467,17 @@ class EHFrameEdgeFixer {
     const version = cur.u8('version');
     if (version !== 1 && version !== 3)
       this.fail(block, `CIE version ${version} is not supported (expected 1 or 3)`);
-    const augmentation = cur.cstring('augmentation string');
-    if (augmentation.startsWith('eh')) this.fail(block, 'CIE augmentation "eh" is not supported');
+    // The augmentation string is read as bytes: decoded only for a message.
+    const augmentationStart = cur.at;
+    while (cur.u8('augmentation string') !== 0);
+    const augmentationEnd = cur.at - 1;
+    const augmentation = (): string => decodeName(content, augmentationStart, augmentationEnd);
+    if (
+      augmentationEnd - augmentationStart >= 2 &&
+      content[augmentationStart] === CHAR_e &&
+      content[augmentationStart + 1] === CHAR_h
+    )
+      this.fail(block, 'CIE augmentation "eh" is not supported');
     cur.uleb('code alignment factor');
     cur.sleb('data alignment factor');
     if (version === 1) cur.u8('return address register');
@@ -465,33 +490,36 @@ class EHFrameEdgeFixer {
       lsdaEncoding: DW_EH_PE_omit,
       personalityEncodingOffset: -1,
     };
-    if (augmentation.length === 0) return info;
-    if (augmentation[0] !== 'z') this.fail(block, `CIE augmentation "${augmentation}" is not supported`);
+    if (augmentationEnd === augmentationStart) return info;
+    if (content[augmentationStart] !== CHAR_z)
+      this.fail(block, `CIE augmentation "${augmentation()}" is not supported`);
     info.hasAugmentationData = true;
     const dataLength = cur.uleb('augmentation data length');
     const dataEnd = cur.at + dataLength;
     if (dataEnd > content.length) this.fail(block, 'CIE augmentation data runs past the end of the record');
-    for (let i = 1; i < augmentation.length; i++) {
-      const c = augmentation[i];
-      switch (c) {
-        case 'L':
+    for (let i = augmentationStart + 1; i < augmentationEnd; i++) {
+      switch (content[i]) {
+        case CHAR_L:
           info.lsdaEncoding = cur.u8('LSDA encoding');
           break;
-        case 'R':
+        case CHAR_R:
           info.fdePointerEncoding = cur.u8('FDE pointer encoding');
           break;
-        case 'P': {
+        case CHAR_P: {
           info.personalityEncodingOffset = cur.at;
           const encoding = cur.u8('personality encoding');
-          cur.at += this.encodedPointerField(block, cur.at, encoding, 'personality pointer');
+          cur.at += this.encodedPointerField(block, cur.at, encoding, 'personality pointer', UNKNOWN_EDGE);
           break;
         }
-        case 'S':
-        case 'B':
-        case 'G':
+        case CHAR_S:
+        case CHAR_B:
+        case CHAR_G:
           break;
         default:
-          this.fail(block, `CIE augmentation character '${c}' in "${augmentation}" is not supported`);
+          this.fail(
+            block,
+            `CIE augmentation character '${decodeName(content, i, i + 1)}' in "${augmentation()}" is not supported`,
+          );
       }
     }
     if (cur.at > dataEnd) this.fail(block, 'CIE augmentation fields run past the augmentation data');
@@ -508,7 +536,18 @@ class EHFrameEdgeFixer {
         `FDE's CIE pointer 0x${ciePointer.toString(16)} does not point to a CIE of this section`,
       );
     }
-    const existing = this.edgeAt(block, 4);
+    // The edges at the CIE pointer and at pc-begin, found in one walk.
+    let existing = -1;
+    let pcBeginEdge = -1;
+    const edgeCount = block.edgeCount;
+    for (let i = 0; i < edgeCount; i++) {
+      const offset = block.edgeOffset(i);
+      if ((offset === 4 && existing < 0) || (offset === 8 && pcBeginEdge < 0)) {
+        if (block.edgeKind(i) === EdgeKinds.KeepAlive) continue;
+        if (offset === 4) existing = i;
+        else pcBeginEdge = i;
+      }
+    }
     if (existing < 0) {
       cie.symbol ??= this.symbolAtStart(cie.block);
       block.appendEdge(this.kinds.negDelta32, 4, cie.symbol, 0);
@@ -517,7 +556,7 @@ class EHFrameEdgeFixer {
       this.fail(block, 'FDE CIE-pointer edge does not target its CIE');
     }
 
-    const pcBeginSize = this.encodedPointerField(block, 8, cie.fdePointerEncoding, 'pc-begin');
+    const pcBeginSize = this.encodedPointerField(block, 8, cie.fdePointerEncoding, 'pc-begin', pcBeginEdge);
     if (pcBeginSize === 0) this.fail(block, 'FDE pc-begin encoding is DW_EH_PE_omit');
     const pcBeginTarget = this.fieldTarget;
     const pcBeginAddend = this.fieldAddend;
@@ -525,15 +564,24 @@ class EHFrameEdgeFixer {
     at += this.fieldSize(block, cie.fdePointerEncoding & 0x0f, 'pc-range');
     if (at > content.length) this.fail(block, 'truncated FDE pc-range');
     if (cie.hasAugmentationData) {
-      const cur = this.fdeCursor;
-      this.fdeBlock = block;
-      cur.content = content;
-      cur.at = at;
-      const dataLength = cur.uleb('augmentation data length');
-      if (cur.at + dataLength > content.length)
+      // The augmentation data length, a ULEB128: one byte in practice, read
+      // here; a longer one (or none) goes through a cursor.
+      let dataStart = at + 1;
+      let dataLength = at < content.length ? content[at]! : 0x80;
+      if (dataLength >= 0x80) {
+        this.fdeBlock = block;
+        const cur = (this.fdeCursor ??= new RecordCursor(content, (d) =>
+          this.fail(this.fdeBlock!, `FDE: ${d}`),
+        ));
+        cur.content = content;
+        cur.at = at;
+        dataLength = cur.uleb('augmentation data length');
+        dataStart = cur.at;
+      }
+      if (dataStart + dataLength > content.length)
         this.fail(block, 'FDE augmentation data runs past the end of the record');
       if (cie.lsdaEncoding !== DW_EH_PE_omit) {
-        this.encodedPointerField(block, cur.at, cie.lsdaEncoding, 'LSDA pointer');
+        this.encodedPointerField(block, dataStart, cie.lsdaEncoding, 'LSDA pointer', UNKNOWN_EDGE);
         const lsda = this.fieldTarget;
         const request = this.kinds.requestGOTAndTransformToDelta32;
         if (lsda !== undefined && lsda.isDefined() && request !== undefined) {
@@ -592,6 +640,7 @@ class EHFrameEdgeFixer {
     const block = this.blockOf(target, addend);
     const start = target.address + addend - block.address;
     if (block.isZeroFill() || start < 0 || start >= block.size) return;
+    this.rewrittenLSDAs ??= new Map();
     let done = this.rewrittenLSDAs.get(block);
     if (done === undefined) this.rewrittenLSDAs.set(block, (done = new Set()));
     if (done.has(start)) return;
@@ -649,11 +698,14 @@ class EHFrameEdgeFixer {
     return -1;
   }
 
+  /**
+   * The record's symbol at offset 0: one the object had, or a new one. Each
+   * record asks once (a CIE keeps its symbol in its CIEInfo), so new symbols
+   * need not be remembered.
+   */
   private symbolAtStart(block: Block): Symbol {
-    let sym = this.recordSymbols.get(block);
-    if (sym === undefined)
-      this.recordSymbols.set(block, (sym = this.graph.addAnonymousSymbol(block, 0, 0, false, false)));
-    return sym;
+    const sym = this.recordSymbols?.get(block);
+    return sym ?? this.graph.addAnonymousSymbol(block, 0, 0, false, false);
   }
 
   /** Size in bytes of a DW_EH_PE value format. */
@@ -691,7 +743,14 @@ class EHFrameEdgeFixer {
    * points into. A field without an edge whose value is zero is a null
    * pointer (no target).
    */
-  private encodedPointerField(block: Block, offset: number, encoding: number, what: string): number {
+  private encodedPointerField(
+    block: Block,
+    offset: number,
+    encoding: number,
+    what: string,
+    /** The field's edge when the caller found it already (-1: none), else UNKNOWN_EDGE. */
+    knownEdge: number,
+  ): number {
     this.fieldTarget = undefined;
     this.fieldAddend = 0;
     if (encoding === DW_EH_PE_omit) return 0;
@@ -712,7 +771,7 @@ class EHFrameEdgeFixer {
     const size = this.fieldSize(block, format, what);
     const content = block.getContent();
     if (offset + size > content.length) this.fail(block, `truncated ${what}`);
-    const existing = this.edgeAt(block, offset);
+    const existing = knownEdge === UNKNOWN_EDGE ? this.edgeAt(block, offset) : knownEdge;
     if (existing >= 0) {
       this.fieldTarget = block.edgeTarget(existing);
       this.fieldAddend = block.edgeAddend(existing);
