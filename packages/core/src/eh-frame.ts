@@ -80,6 +80,8 @@ function readU32(content: Uint8Array, offset: number, littleEndian: boolean): nu
     : ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
 }
 
+const byAddress = (a: Block, b: Block): number => a.address - b.address;
+
 /** Lowest block address in the section, the origin for record offsets in messages. */
 function sectionStart(section: Section): TargetAddress {
   let start = Infinity;
@@ -139,53 +141,20 @@ export function addEHFramePasses(
 export function createEHFrameSplitterPass(sectionName: string): LinkGraphPass {
   return (graph) => {
     const section = graph.findSectionByName(sectionName);
-    if (section !== undefined) splitSection(graph, section, sectionStart(section));
-  };
-}
-
-const byAddress = (a: Block, b: Block): number => a.address - b.address;
-
-/** Splits every block of the section (see above). */
-function splitSection(graph: LinkGraph, section: Section, origin: TargetAddress): void {
-  const blocks = [...section.blocks];
-  if (blocks.length > 1) blocks.sort(byAddress);
-  // Symbols grouped by block, gathered once for the whole section (which
-  // often has none: ELF objects name no eh-frame record).
-  let symbolsByBlock: Map<Block, Symbol[]> | undefined;
-  if (section.symbols.size !== 0) {
-    symbolsByBlock = new Map();
+    if (section === undefined) return;
+    const origin = sectionStart(section);
+    const blocks = [...section.blocks].sort(byAddress);
+    // Symbols grouped by block, gathered once for the whole section.
+    const symbolsByBlock = new Map<Block, Symbol[]>();
     for (const sym of section.symbols) {
       const b = sym.block;
       let list = symbolsByBlock.get(b);
       if (list === undefined) symbolsByBlock.set(b, (list = []));
       list.push(sym);
     }
-  }
-  for (let i = 0; i < blocks.length; i++) {
-    const block = blocks[i]!;
-    splitRecords(graph, section.name, block, block.address - origin, symbolsByBlock?.get(block));
-  }
-}
-
-/**
- * The index of the record (by its start offset, `starts` ascending) holding
- * `offset`. Relocations come in offset order, so the record of the previous
- * one (`hint`) or the next is tried before a binary search.
- */
-function recordAt(starts: number[], offset: number, hint: number): number {
-  const last = starts.length - 1;
-  if (starts[hint]! <= offset) {
-    if (hint === last || offset < starts[hint + 1]!) return hint;
-    if (hint + 1 === last || offset < starts[hint + 2]!) return hint + 1;
-  }
-  let lo = 0;
-  let hi = last;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+    for (const block of blocks)
+      splitRecords(graph, sectionName, block, block.address - origin, symbolsByBlock.get(block) ?? []);
+  };
 }
 
 function splitRecords(
@@ -193,7 +162,7 @@ function splitRecords(
   sectionName: string,
   block: Block,
   blockOffset: number,
-  symbols: Symbol[] | undefined,
+  symbols: Symbol[],
 ): void {
   if (block.isZeroFill()) throw recordError(graph, sectionName, blockOffset, 'eh-frame section is zero-fill');
   const content = block.getContent();
@@ -230,10 +199,11 @@ function splitRecords(
   // Common alignment of all records (see above): starts are sums of sizes, so
   // dividing the block offset and every size suffices.
   let alignment = block.alignment;
-  while (alignment > 1 && block.alignmentOffset % alignment !== 0) alignment >>= 1;
+  const fits = (value: number) => value % alignment === 0;
+  while (alignment > 1 && !fits(block.alignmentOffset)) alignment >>= 1;
   for (let k = 0; k < starts.length && alignment > 1; k++) {
     const size = (k + 1 < starts.length ? starts[k + 1]! : content.length) - starts[k]!;
-    while (alignment > 1 && size % alignment !== 0) alignment >>= 1;
+    while (alignment > 1 && !fits(size)) alignment >>= 1;
   }
   const records: Block[] = new Array(starts.length);
   for (let k = 0; k < starts.length; k++) {
@@ -245,6 +215,17 @@ function splitRecords(
       : graph.createContentBlock(block.section, bytes, block.address + s, alignment, 0);
   }
 
+  const recordIndex = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+
   // Each record's edge range reserved at its final size before any edge moves:
   // appended one by one, every record's range grew and moved, and the graph's
   // edge storage with it. `reserveEdges` adds one spare slot per record, which
@@ -252,11 +233,10 @@ function splitRecords(
   const edgeCount = block.edgeCount;
   const recordOf = new Uint32Array(edgeCount);
   const perRecord = new Uint32Array(starts.length);
-  let hint = 0;
   for (let i = 0; i < edgeCount; i++) {
-    hint = recordAt(starts, block.edgeOffset(i), hint);
-    recordOf[i] = hint;
-    perRecord[hint]!++;
+    const k = recordIndex(block.edgeOffset(i));
+    recordOf[i] = k;
+    perRecord[k]!++;
   }
   for (let k = 0; k < starts.length; k++) records[k]!.reserveEdges(perRecord[k]!);
   for (let i = 0; i < edgeCount; i++) {
@@ -269,13 +249,11 @@ function splitRecords(
     );
   }
 
-  if (symbols !== undefined) {
-    for (const sym of symbols) {
-      const k = recordAt(starts, sym.offset, 0);
-      const record = records[k]!;
-      const offset = sym.offset - starts[k]!;
-      graph.transferDefinedSymbol(sym, record, offset, Math.min(sym.size, record.size - offset));
-    }
+  for (const sym of symbols) {
+    const k = recordIndex(sym.offset);
+    const record = records[k]!;
+    const offset = sym.offset - starts[k]!;
+    graph.transferDefinedSymbol(sym, record, offset, Math.min(sym.size, record.size - offset));
   }
   graph.removeBlock(block);
 }

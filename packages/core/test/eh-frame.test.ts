@@ -223,6 +223,25 @@ describe('eh-frame passes on hand-made records without relocations', () => {
     }, 2000);
   });
 
+  test('symbols of the section move to the record that holds them, at their offset in it', () => {
+    const { graph, ehBlock, cieOffset, fdeOffsets } = fixture(4);
+    const atStart = fdeOffsets.map((at) => graph.addAnonymousSymbol(ehBlock, at, 0, false, false));
+    const inside = graph.addAnonymousSymbol(ehBlock, fdeOffsets[2]! + 8, 4, false, false);
+    const cieSymbol = graph.addAnonymousSymbol(ehBlock, cieOffset, 0, false, false);
+    runPasses(graph);
+    const blocks = records(graph);
+    // Blocks compared by address: a failed match of two blocks would print whole graphs.
+    const where = (sym: { block: Block; offset: number }) => [sym.block.address, sym.offset];
+    expect(where(cieSymbol)).toEqual([blocks[0]!.address, 0]);
+    atStart.forEach((sym, i) => expect([i, ...where(sym)]).toEqual([i, blocks[i + 1]!.address, 0]));
+    expect([...where(inside), inside.size]).toEqual([blocks[3]!.address, 8, 4]);
+    // The fixer's KeepAlive edges lead to those symbols rather than new ones.
+    const keepAliveTargets = graph.findSectionByName('__text')!.symbols.size;
+    expect(keepAliveTargets).toBe(4);
+    for (const b of [...graph.findSectionByName('__text')!.blocks])
+      expect(b.edges.filter((e) => e.kind === EdgeKinds.KeepAlive).map((e) => atStart.includes(e.target))).toEqual([true]);
+  });
+
   test('personality (absptr) and LSDA (pcrel) pointers get edges', () => {
     const graph = new LinkGraph({ name: 'cxx.o', triple: 'x86_64-apple-macosx', pointerSize: 8, endianness: 'little' });
     const text = graph.createSection('__text', MemProt.Read | MemProt.Exec);
