@@ -72,7 +72,8 @@ for (const info of X86_64_EDGE_KIND_INFO) {
   } else if (info.formula === X86_64Formula.DeltaFromGOT) ACTIONS[info.kind] = GOTStubAction.GOTRelative;
   else if (info.formula === X86_64Formula.Unsupported) ACTIONS[info.kind] = GOTStubAction.Unsupported;
   // May be a non-PIC function address: given a stub for redirection (GOTAndStubsBuilder.visitOther).
-  else if (info.kind === K.Pointer32 || info.kind === K.Pointer32Signed) ACTIONS[info.kind] = GOTStubAction.Other;
+  else if (info.kind === K.Pointer32 || info.kind === K.Pointer32Signed)
+    ACTIONS[info.kind] = GOTStubAction.Other;
   else if (info.kind === K.BranchPCRel32ToPtrJumpStubBypassable) ACTIONS[info.kind] = GOTStubAction.StubCall;
 }
 
@@ -111,7 +112,12 @@ const X86_64_GOT_AND_STUBS: GOTAndStubsFormat = {
   // A call to a function of the graph needs no stub.
   directCallKind: K.BranchPCRel32,
   unsupportedEdge: (graph, block, i, kind) =>
-    tlsNotSupported(getX86_64EdgeKindName(kind), graph.name, block.section.name, block.address + block.edgeOffset(i)),
+    tlsNotSupported(
+      getX86_64EdgeKindName(kind),
+      graph.name,
+      block.section.name,
+      block.address + block.edgeOffset(i),
+    ),
 };
 
 /** Where a GOT entry names its target: its one Pointer64 edge. */

@@ -51,7 +51,12 @@ export function optimizeGOTAndStubAccesses(graph: LinkGraph, tables?: GOTAndStub
 }
 
 /** Rewrites GOT load edge `i` of `block` into a direct access when possible; returns whether it did. */
-export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number, tables?: GOTAndStubsBuilder): boolean {
+export function relaxGOTLoad(
+  graph: LinkGraph,
+  block: Block,
+  i: number,
+  tables?: GOTAndStubsBuilder,
+): boolean {
   if (block.edgeAddend(i) !== 0 || block.isZeroFill()) return false;
   const entry = block.edgeTarget(i);
   const target = tables?.gotEntryTarget(entry) ?? gotEntryTarget(entry);

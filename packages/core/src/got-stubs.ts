@@ -107,7 +107,8 @@ export class GOTAndStubs {
       template: stubs.template,
       callable: stubs.callable,
       blockAddress: stubs.blockAddress,
-      addEntryEdges: (block, offset, target) => stubs.addStubEdges(block, offset, got.getOrCreateEntry(target)),
+      addEntryEdges: (block, offset, target) =>
+        stubs.addStubEdges(block, offset, got.getOrCreateEntry(target)),
     });
   }
 
@@ -250,7 +251,12 @@ export function readTableEntry(shape: TableEntryShape, entry: Symbol): Symbol | 
   if (block.section.name !== shape.sectionName || entry.size !== shape.entrySize) return undefined;
   if (entry.offset + shape.entrySize > block.size) return undefined;
   const offset = entry.offset + shape.edgeOffset;
-  const i = edgeIndexAt(block, offset, (entry.offset / shape.entrySize) * shape.edgesPerEntry + shape.edgeIndex, shape.edgeKind);
+  const i = edgeIndexAt(
+    block,
+    offset,
+    (entry.offset / shape.entrySize) * shape.edgesPerEntry + shape.edgeIndex,
+    shape.edgeKind,
+  );
   if (i < 0 || block.edgeAddend(i) !== 0) return undefined;
   return block.edgeTarget(i);
 }

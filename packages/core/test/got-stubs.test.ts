@@ -61,15 +61,28 @@ function toyFormat(directCallKind?: EdgeKind): GOTAndStubsFormat {
     requestBecomes,
     directCallKind,
     unsupportedEdge: (graph, block, i, kind) =>
-      new JITLinkError('UnsupportedFeature', `kind ${kind} at ${block.edgeOffset(i)}`, { file: graph.name, section: block.section.name }),
+      new JITLinkError('UnsupportedFeature', `kind ${kind} at ${block.edgeOffset(i)}`, {
+        file: graph.name,
+        section: block.section.name,
+      }),
   };
 }
 
 /** A code block with one edge of each kind in `edges`, to the given targets. */
 function code(graph: LinkGraph, edges: [EdgeKind, Symbol][]): Block {
-  const section = graph.findSectionByName('.text') ?? graph.createSection('.text', MemProt.Read | MemProt.Exec);
+  const section =
+    graph.findSectionByName('.text') ?? graph.createSection('.text', MemProt.Read | MemProt.Exec);
   const block = graph.createMutableContentBlock(section, new Uint8Array(4 * edges.length + 4), 0, 16, 0);
-  graph.addDefinedSymbol(block, 0, `f${section.blocks.size}`, block.size, Linkage.Strong, Scope.Default, true, true);
+  graph.addDefinedSymbol(
+    block,
+    0,
+    `f${section.blocks.size}`,
+    block.size,
+    Linkage.Strong,
+    Scope.Default,
+    true,
+    true,
+  );
   edges.forEach(([kind, target], i) => block.appendEdge(kind, 4 * i, target, 0));
   return block;
 }
@@ -131,7 +144,9 @@ describe('GOTAndStubs (the GOT/stub pass skeleton)', () => {
       code(graph, [[kind, graph.addExternalSymbol('x', 0)]]);
       const tables = new GOTAndStubs(graph, { ...toyFormat(), requestBecomes: becomesTable });
       tables.run();
-      const base = [...graph.findSectionByName('$__TOYGOT')!.symbols].find((s) => s.name === '_GLOBAL_OFFSET_TABLE_');
+      const base = [...graph.findSectionByName('$__TOYGOT')!.symbols].find(
+        (s) => s.name === '_GLOBAL_OFFSET_TABLE_',
+      );
       expect(base?.offset).toBe(0);
       expect(tables.defineGOTBase()).toBe(base);
     }
@@ -201,18 +216,28 @@ describe('TableManager entries', () => {
       const graph = toyGraph();
       const table = new TableManager(graph, { ...toyFormat().stubs, template, addEntryEdges: () => {} });
       table.expectEntries(expected);
-      const entries = Array.from({ length: 37 }, (_, i) => table.getOrCreateEntry(graph.addExternalSymbol(`f${i}`, 0)));
+      const entries = Array.from({ length: 37 }, (_, i) =>
+        table.getOrCreateEntry(graph.addExternalSymbol(`f${i}`, 0)),
+      );
       table.reserve(3);
       const bytes = table.block!.getContent();
       expect(bytes.length).toBe(40 * 6);
-      for (let slot = 0; slot < 40; slot++) expect([...bytes.subarray(6 * slot, 6 * slot + 6)]).toEqual([...template]);
+      for (let slot = 0; slot < 40; slot++)
+        expect([...bytes.subarray(6 * slot, 6 * slot + 6)]).toEqual([...template]);
       expect(entries.map((e) => e.offset)).toEqual(entries.map((_, k) => 6 * k));
     }
   });
 });
 
 describe('readTableEntry', () => {
-  const shape: TableEntryShape = { sectionName: '$__TOYSTUBS', entrySize: 6, edgesPerEntry: 1, edgeIndex: 0, edgeOffset: 2, edgeKind: Delta32 };
+  const shape: TableEntryShape = {
+    sectionName: '$__TOYSTUBS',
+    entrySize: 6,
+    edgesPerEntry: 1,
+    edgeIndex: 0,
+    edgeOffset: 2,
+    edgeKind: Delta32,
+  };
 
   it('reads whom an entry serves back from the graph, and nothing from symbols of another shape', () => {
     const graph = toyGraph();
@@ -222,7 +247,9 @@ describe('readTableEntry', () => {
     stubs.forEach((stub, k) => expect(readTableEntry(shape, stub)).toBe(tables.findGOTEntry(targets[k]!)));
     // Not in the section, or of another size.
     expect(readTableEntry(shape, targets[0]!)).toBeUndefined();
-    expect(readTableEntry(shape, graph.addAnonymousSymbol(stubs[1]!.block, 6, 4, true, false))).toBeUndefined();
+    expect(
+      readTableEntry(shape, graph.addAnonymousSymbol(stubs[1]!.block, 6, 4, true, false)),
+    ).toBeUndefined();
     // An entry whose edge is not where the table puts it is found by its offset.
     const block = stubs[0]!.block;
     const moved = graph.createMutableContentBlock(block.section, new Uint8Array(12), 0x100, 2, 0);
