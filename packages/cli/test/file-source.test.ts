@@ -27,6 +27,9 @@ describe('FileArchiveSource', () => {
     try {
       expect(source.size).toBe(bytes.length);
       expect(source.read(100, 50)).toEqual(bytes.subarray(100, 150));
+      const into = new Uint8Array(50);
+      source.readInto(into, 100);
+      expect(into).toEqual(bytes.subarray(100, 150));
       const fromFile = parseArchive(source, 'libz.a');
       const fromBytes = parseArchive(bytes, 'libz.a');
       expect(fromFile.members.map((m) => [m.name, m.offset, m.size])).toEqual(fromBytes.members.map((m) => [m.name, m.offset, m.size]));
@@ -36,6 +39,7 @@ describe('FileArchiveSource', () => {
       source.close();
     }
     expect(() => source.read(0, 1)).toThrow(/was closed/);
+    expect(() => source.readInto(new Uint8Array(1), 0)).toThrow(/was closed/);
   });
 
   test('a file that shrinks while open is a MalformedObject error naming it; a missing file an InvalidArgument', () => {
@@ -45,15 +49,17 @@ describe('FileArchiveSource', () => {
       writeFileSync(path, new Uint8Array(256).fill(7));
       const source = new FileArchiveSource(path);
       truncateSync(path, 100);
-      let caught: unknown;
-      try {
-        source.read(64, 128);
-      } catch (e) {
-        caught = e;
+      for (const read of [() => source.read(64, 128), () => source.readInto(new Uint8Array(128), 64)]) {
+        let caught: unknown;
+        try {
+          read();
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).toBeInstanceOf(JITLinkError);
+        expect([(caught as JITLinkError).code, (caught as JITLinkError).file, (caught as JITLinkError).offset]).toEqual(['MalformedObject', path, 100]);
       }
       source.close();
-      expect(caught).toBeInstanceOf(JITLinkError);
-      expect([(caught as JITLinkError).code, (caught as JITLinkError).file, (caught as JITLinkError).offset]).toEqual(['MalformedObject', path, 100]);
       expect(() => new FileArchiveSource(join(dir, 'missing.a'))).toThrow(
         new JITLinkError('InvalidArgument', `cannot read ${join(dir, 'missing.a')}: No such file or directory`),
       );
