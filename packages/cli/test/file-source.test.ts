@@ -4,6 +4,7 @@ import { chmodSync, closeSync, constants, existsSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JITLinkError, parseArchive } from '@jitlink/core';
+import { createDefaultRegistry } from '../src/backends.js';
 import { describeFileError, FileArchiveSource, readInputFile } from '../src/file-source.js';
 import { runJitlink } from '../src/run.js';
 import { CLI } from './corpus.js';
@@ -40,6 +41,29 @@ describe('FileArchiveSource', () => {
     }
     expect(() => source.read(0, 1)).toThrow(/was closed/);
     expect(() => source.readInto(new Uint8Array(1), 0)).toThrow(/was closed/);
+  });
+
+  test("members' definitions read in part from the file, one after another into the registry's kept buffer, equal those read from their bytes", () => {
+    if (!haveLibz()) return;
+    const archives = [LIBZ, '/usr/lib/x86_64-linux-gnu/libsqlite3.a'].filter((p) => existsSync(p));
+    for (const path of archives) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const source = new FileArchiveSource(path);
+      try {
+        const fromFile = parseArchive(source, path).members;
+        const fromBytes = parseArchive(bytes, path).members;
+        // Largest first, so that later members are read into a buffer earlier ones filled further.
+        const order = fromFile.map((_, i) => i).sort((a, b) => fromFile[b]!.size - fromFile[a]!.size);
+        const kept = createDefaultRegistry();
+        for (const i of order) {
+          const name = `${path}(${fromFile[i]!.name})`;
+          const whole = createDefaultRegistry().readObjectDefinitions(fromBytes[i]!.data, { name });
+          expect([...kept.readObjectDefinitions(fromFile[i]!, { name })]).toEqual([...whole]);
+        }
+      } finally {
+        source.close();
+      }
+    }
   });
 
   test('a file that shrinks while open is a MalformedObject error naming it; a missing file an InvalidArgument', () => {
