@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianLibrary, have, needs, tool, prng } from '@jitlink/test-support';
 import { Archive, JITLinkError, parseArchive, type ArchiveSource } from '../src/index.js';
+import { decodeName } from '../src/names.js';
 
 const ar = tool('ar', 'binutils');
 const nm = tool('nm', 'binutils');
@@ -127,6 +128,12 @@ function le32(values: number[]): Uint8Array {
   const view = new DataView(out.buffer);
   values.forEach((v, i) => view.setUint32(i * 4, v, true));
   return out;
+}
+
+/** What the archive reader makes of `name`'s UTF-8 bytes read one name at a time. */
+function decodeNameOf(name: string): string {
+  const bytes = encoder.encode(name);
+  return decodeName(bytes, 0, bytes.length);
 }
 
 function cstrings(names: string[]): Uint8Array {
@@ -428,6 +435,28 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
         /symbol name 1 is not NUL-terminated/,
       );
     }
+  });
+
+  test('symbol index names that are not UTF-8 keep their bytes; a table that starts with a byte-order mark is read name by name', () => {
+    const members = [{ name: 'a.o', data: encoder.encode('aa'), symbols: ['cafX', 'beta'] }];
+    const bytes = gnuArchive({ members });
+    const table = 8 + 60 + 4 + 2 * 4;
+    expect(bytes[table + 3]).toBe(0x58); // the X
+    bytes[table + 3] = 0xe9; // Latin-1 é: not UTF-8
+    expect([...parseArchive(bytes, 'names.a').symbolIndex.keys()]).toEqual(['caf\udce9', 'beta']);
+    // A table that starts with EF BB BF decodes as UTF-8 without it: the names are read one by one.
+    const symbols = ['\ufeffbom', 'beta'];
+    const bom = gnuArchive({ members: [{ name: 'a.o', data: encoder.encode('aa'), symbols }] });
+    expect([...parseArchive(bom, 'bom.a').symbolIndex.keys()]).toEqual([decodeNameOf(symbols[0]!), 'beta']);
+    // Offsets in messages stay byte offsets.
+    bom[table + cstrings(symbols).length - 1] = 0x41; // the last name's NUL
+    expectJITLinkError(
+      () => parseArchive(bom, 'bom.a'),
+      'MalformedObject',
+      'bom.a',
+      table + cstrings([symbols[0]!]).length,
+      /symbol name 1 is not NUL-terminated/,
+    );
   });
 
   test('symbol index count larger than the index', () => {
