@@ -430,6 +430,18 @@ class MessageReader {
       await new Promise((resolve) => (this.waiting = resolve));
     }
   }
+  /** The next `n` bytes as they come, not as a message (fewer if the stream ends first). */
+  async raw(n) {
+    while (this.buffer.length < n && !this.ended) await new Promise((resolve) => (this.waiting = resolve));
+    const bytes = new Uint8Array(this.buffer.subarray(0, n));
+    this.buffer = this.buffer.subarray(bytes.length);
+    return bytes;
+  }
+  /** Resolves once the stream has ended; returns how many bytes came that were not taken. */
+  async end() {
+    while (!this.ended) await new Promise((resolve) => (this.waiting = resolve));
+    return this.buffer.length;
+  }
 }
 
 const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|UndefinedBehaviorSanitizer|AddressSanitizer:DEADLYSIGNAL/;
@@ -457,15 +469,20 @@ function crashInRunCode(stderr, state) {
  * message answered, clean exit), 'parsed' (some answered, then a clean
  * refusal), 'rejected' (refused at once) or 'ran' (controller code crashed);
  * throws an ExecutorFailure otherwise.
+ *
+ * With `secret`, the executor challenges first (over TCP) and
+ * `handshake(reader, stream)` answers it, returning whether the executor must
+ * accept the answer; one it must refuse ends the case: the executor must exit
+ * with status 1 and an error, having sent nothing after its challenge.
  */
-export async function runExecutor(bytes) {
+export async function runExecutor(bytes, { secret, handshake } = {}) {
   // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes: chosen by the input, so a case replays alike.
-  const overTcp = bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % 8 === 0;
+  const overTcp = handshake !== undefined || bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % 8 === 0;
   const child = spawn(sanitizedExecutorPath, [overTcp ? 'listen=127.0.0.1:0' : 'filedescs=3,4'], {
     stdio: overTcp ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      JITLINK_EXECUTOR_SECRET: '',
+      JITLINK_EXECUTOR_SECRET: secret ?? '',
       JITLINK_EXECUTOR_SECRET_FILE: '',
       ASAN_OPTIONS: 'detect_leaks=0:handle_sigill=1:handle_abort=1:allocator_may_return_null=1:symbolize=1',
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
@@ -534,6 +551,30 @@ export async function runExecutor(bytes) {
     throw new ExecutorFailure('Exit', `the executor exited with ${code}: ${stderr.slice(0, 500)}`);
   };
   try {
+    if (handshake) {
+      const accepted = await Promise.race([handshake(reader, toExecutor), timer('challenge')]);
+      clearTimeout(hang);
+      if (accepted?.hang) {
+        child.kill('SIGKILL');
+        await exited;
+        throw new ExecutorFailure('Hang', `no challenge from the executor within ${HANG_MS} ms`);
+      }
+      if (!accepted) {
+        toExecutor.end();
+        const drained = await Promise.race([reader.end(), timer('the end of the stream')]);
+        clearTimeout(hang);
+        if (drained?.hang) {
+          child.kill('SIGKILL');
+          await exited;
+          throw new ExecutorFailure('Hang', `the executor kept the connection ${HANG_MS} ms after a wrong answer and the end of the stream`);
+        }
+        await finish('rejected');
+        if (child.exitCode !== 1 || drained > 0 || !/jitlink-executor: error: .*(shared secret|before answering the challenge|unexpected end of stream)/.test(stderr)) {
+          throw new ExecutorFailure('Accepted', `after a wrong answer to its challenge the executor sent ${drained} bytes and exited with ${child.exitCode}: ${stderr.slice(0, 500)}`);
+        }
+        return 'rejected';
+      }
+    }
     const setup = await Promise.race([reader.next(), timer('setup')]);
     clearTimeout(hang);
     if (!setup || setup.hang || setup.opcode !== 0) throw new ExecutorFailure('BadReply', `no setup message from the executor: ${stderr.slice(0, 500)}`);
