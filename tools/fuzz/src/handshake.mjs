@@ -5,7 +5,7 @@
  *
  * handshake-executor: a controller's answer as the executor (sanitized, with
  * a secret) reads it. The input is a plan (answer length, how the bytes are
- * split, whether a session follows), the secret and the context string the
+ * split, whether a session follows, an answer byte changed), the secret and the context string the
  * answer is computed with, then a scripted session of the executor target.
  * The answer the executor must accept is known exactly (the first 32 bytes
  * sent after the challenge are the right HMAC or not): a right one must give
@@ -67,11 +67,12 @@ function region(bytes, at) {
 
 // ---- the executor reading an answer -------------------------------------------------
 
-// Plan: answer length, bytes in the first write, flags (1: no session after the handshake).
+// Plan: answer length, bytes in the first write, flags (1: no session after the handshake),
+// which answer byte to change (1-based; 0: none).
 const EXECUTOR_PLAN = 4;
 
-function executorHandshakeSeed(name, { answerLength = 32, firstWrite = 255, flags = 0, secret = SECRET, context = AUTH_CONTEXT, session }) {
-  const head = Uint8Array.of(answerLength, firstWrite, flags, 0);
+function executorHandshakeSeed(name, { answerLength = 32, firstWrite = 255, flags = 0, changed = 0, secret = SECRET, context = AUTH_CONTEXT, session }) {
+  const head = Uint8Array.of(answerLength, firstWrite, flags, changed);
   const secretAt = head.length;
   const contextAt = secretAt + 2 + secret.length;
   const sessionAt = contextAt + 2 + context.length;
@@ -96,6 +97,7 @@ function executorHandshakeSeeds() {
     executorHandshakeSeed('an answer for another version', { context: encoder.encode('jitlink-executor challenge v2'), session: copying }),
     executorHandshakeSeed('a short answer', { answerLength: 31, flags: 1, session: symbols }),
     executorHandshakeSeed('a long answer', { answerLength: 40, session: symbols }),
+    executorHandshakeSeed('the right answer with its last byte changed', { changed: 32, session: symbols }),
   ];
 }
 
@@ -108,6 +110,7 @@ async function answerAsPlanned(plan, challenge, stream) {
   const mac = hmac(plan.secret, nonce, plan.context);
   // Past 32 bytes the answer repeats the HMAC: what the executor reads next as a message header.
   const answer = Uint8Array.from({ length: plan.answerLength }, (_, i) => mac[i % mac.length]);
+  if (plan.changed > 0 && plan.changed <= answer.length) answer[plan.changed - 1] ^= 1;
   const split = Math.min(plan.firstWrite, answer.length);
   if (split > 0) stream.write(answer.subarray(0, split));
   if (split < answer.length) {
@@ -118,7 +121,7 @@ async function answerAsPlanned(plan, challenge, stream) {
 }
 
 async function runExecutorHandshake(bytes) {
-  const plan = { answerLength: bytes[0] ?? 0, firstWrite: bytes[1] ?? 0, flags: bytes[2] ?? 0 };
+  const plan = { answerLength: bytes[0] ?? 0, firstWrite: bytes[1] ?? 0, flags: bytes[2] ?? 0, changed: bytes[3] ?? 0 };
   const secret = region(bytes, EXECUTOR_PLAN);
   const context = region(bytes, secret.end);
   plan.secret = secret.bytes;
