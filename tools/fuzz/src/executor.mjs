@@ -473,9 +473,10 @@ function crashInRunCode(stderr, state) {
  * With `secret`, the executor challenges first (over TCP) and
  * `handshake(reader, stream)` answers it, returning whether the executor must
  * accept the answer; one it must refuse ends the case: the executor must exit
- * with status 1 and an error, having sent nothing after its challenge.
+ * with status 1 and an error, having sent nothing after its challenge (with
+ * `keepOpen`, while the stream stays open: on its own deadline).
  */
-export async function runExecutor(bytes, { secret, handshake } = {}) {
+export async function runExecutor(bytes, { secret, handshake, keepOpen = false } = {}) {
   // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes: chosen by the input, so a case replays alike.
   const overTcp = handshake !== undefined || bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % 8 === 0;
   const child = spawn(sanitizedExecutorPath, [overTcp ? 'listen=127.0.0.1:0' : 'filedescs=3,4'], {
@@ -483,6 +484,8 @@ export async function runExecutor(bytes, { secret, handshake } = {}) {
     env: {
       ...process.env,
       JITLINK_EXECUTOR_SECRET: secret ?? '',
+      // Below the hang bound: an answer that never comes is the executor's to end.
+      JITLINK_EXECUTOR_CHALLENGE_TIMEOUT: String(Math.max(1, Math.floor(HANG_MS / 4000))),
       JITLINK_EXECUTOR_SECRET_FILE: '',
       ASAN_OPTIONS: 'detect_leaks=0:handle_sigill=1:handle_abort=1:allocator_may_return_null=1:symbolize=1',
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
@@ -560,16 +563,16 @@ export async function runExecutor(bytes, { secret, handshake } = {}) {
         throw new ExecutorFailure('Hang', `no challenge from the executor within ${HANG_MS} ms`);
       }
       if (!accepted) {
-        toExecutor.end();
+        if (!keepOpen) toExecutor.end();
         const drained = await Promise.race([reader.end(), timer('the end of the stream')]);
         clearTimeout(hang);
         if (drained?.hang) {
           child.kill('SIGKILL');
           await exited;
-          throw new ExecutorFailure('Hang', `the executor kept the connection ${HANG_MS} ms after a wrong answer and the end of the stream`);
+          throw new ExecutorFailure('Hang', `the executor kept the connection ${HANG_MS} ms after a wrong answer${keepOpen ? ' (the stream left open)' : ' and the end of the stream'}`);
         }
         await finish('rejected');
-        if (child.exitCode !== 1 || drained > 0 || !/jitlink-executor: error: .*(shared secret|before answering the challenge|unexpected end of stream)/.test(stderr)) {
+        if (child.exitCode !== 1 || drained > 0 || !/jitlink-executor: error: .*(shared secret|before answering the challenge|unexpected end of stream|did not answer the challenge)/.test(stderr)) {
           throw new ExecutorFailure('Accepted', `after a wrong answer to its challenge the executor sent ${drained} bytes and exited with ${child.exitCode}: ${stderr.slice(0, 500)}`);
         }
         return 'rejected';

@@ -67,8 +67,8 @@ function region(bytes, at) {
 
 // ---- the executor reading an answer -------------------------------------------------
 
-// Plan: answer length, bytes in the first write, flags (1: no session after the handshake),
-// which answer byte to change (1-based; 0: none).
+// Plan: answer length, bytes in the first write, flags (1: no session after the handshake;
+// 2: the stream stays open after a refused answer), which answer byte to change (1-based; 0: none).
 const EXECUTOR_PLAN = 4;
 
 function executorHandshakeSeed(name, { answerLength = 32, firstWrite = 255, flags = 0, changed = 0, secret = SECRET, context = AUTH_CONTEXT, session }) {
@@ -98,6 +98,7 @@ function executorHandshakeSeeds() {
     executorHandshakeSeed('a short answer', { answerLength: 31, flags: 1, session: symbols }),
     executorHandshakeSeed('a long answer', { answerLength: 40, session: symbols }),
     executorHandshakeSeed('the right answer with its last byte changed', { changed: 32, session: symbols }),
+    executorHandshakeSeed('a short answer, the stream left open', { answerLength: 20, flags: 2, session: symbols }),
   ];
 }
 
@@ -130,6 +131,7 @@ async function runExecutorHandshake(bytes) {
   return runExecutor(session, {
     secret: new TextDecoder().decode(SECRET),
     handshake: async (reader, stream) => answerAsPlanned(plan, await reader.raw(CHALLENGE_SIZE), stream),
+    keepOpen: (plan.flags & 2) !== 0,
   });
 }
 
