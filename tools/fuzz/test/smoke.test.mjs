@@ -15,9 +15,10 @@ import { JITLinkError, parseArchive } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
 
-// executor and handshake-executor: each case starts a sanitized executor process (about 25 ms); handshake-controller
+// executor and handshake-executor: each case starts a sanitized executor process (about 25 ms); executor-aarch64
+// one under qemu-aarch64 (about 2 s); handshake-controller
 // connects over loopback TCP.
-const CASES = { elf: 3000, archive: 3000, 'archive-formats': 3000, macho: 3000, coff: 3000, protocol: 3000, executor: 600, 'handshake-executor': 150, 'handshake-controller': 200, check: 3000, options: 1500 };
+const CASES = { elf: 3000, archive: 3000, 'archive-formats': 3000, macho: 3000, coff: 3000, protocol: 3000, executor: 600, 'executor-aarch64': 24, 'handshake-executor': 150, 'handshake-controller': 200, check: 3000, options: 1500 };
 
 for (const [name, target] of Object.entries(targets)) {
   test(`${name}: ${CASES[name]} structure-aware mutations from the corpus seeds only give JITLinkErrors or clean links`, async () => {
