@@ -515,8 +515,8 @@ export async function runExecutor(bytes, { secret, handshake, keepOpen = false, 
     env: {
       ...process.env,
       JITLINK_EXECUTOR_SECRET: secret ?? '',
-      // Below the hang bound: an answer that never comes is the executor's to end.
-      JITLINK_EXECUTOR_CHALLENGE_TIMEOUT: String(Math.max(1, Math.floor(HANG_MS / 4000))),
+      // Below the hang bound and a campaign's slow-case bound (5 s): an answer that never comes is the executor's to end.
+      JITLINK_EXECUTOR_CHALLENGE_TIMEOUT: '2',
       JITLINK_EXECUTOR_SECRET_FILE: '',
       ASAN_OPTIONS: 'detect_leaks=0:handle_sigill=1:handle_abort=1:allocator_may_return_null=1:symbolize=1',
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
