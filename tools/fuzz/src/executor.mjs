@@ -498,15 +498,16 @@ function crashInRunCode(stderr, state) {
  * refusal), 'rejected' (refused at once) or 'ran' (controller code crashed);
  * throws an ExecutorFailure otherwise.
  *
- * With `secret`, the executor challenges first (over TCP) and
+ * With `secret`, the executor challenges first and
  * `handshake(reader, stream)` answers it, returning whether the executor must
  * accept the answer; one it must refuse ends the case: the executor must exit
  * with status 1 and an error, having sent nothing after its challenge (with
  * `keepOpen`, while the stream stays open: on its own deadline).
  */
 export async function runExecutor(bytes, { secret, handshake, keepOpen = false, arch = 'x86_64' } = {}) {
-  // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes: chosen by the input, so a case replays alike.
-  const overTcp = handshake !== undefined || bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % 8 === 0;
+  // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes; handshakes, one in two:
+  // chosen by the input, so a case replays alike.
+  const overTcp = bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % (handshake ? 2 : 8) === 0;
   const mode = overTcp ? 'listen=127.0.0.1:0' : 'filedescs=3,4';
   // Under qemu-user the executor is the qemu process: same pid, descriptors and signals.
   const [program, args] = arch === 'aarch64' ? ['qemu-aarch64', ['-L', AARCH64_SYSROOT, sanitizedAarch64ExecutorPath, mode]] : [sanitizedExecutorPath, [mode]];

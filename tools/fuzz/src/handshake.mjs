@@ -1,5 +1,5 @@
 /**
- * The shared-secret handshake of jitlink-executor over TCP
+ * The shared-secret handshake of jitlink-executor
  * (docs/executor-protocol.md): the executor sends "JLAUTH01" and a 32-byte
  * nonce, and reads HMAC-SHA256(secret, nonce || "jitlink-executor challenge v1").
  *
@@ -311,7 +311,7 @@ function setupEndIn(stream) {
 
 export const handshakeTargets = {
   'handshake-executor': {
-    description: "answers to jitlink-executor's shared-secret challenge over TCP (secret, version, lengths, splits), read by the sanitized executor",
+    description: "answers to jitlink-executor's shared-secret challenge over TCP or pipes (secret, version, lengths, splits), read by the sanitized executor",
     seeds: executorHandshakeSeeds,
     missing: buildSanitizedExecutor,
     run: runExecutorHandshake,
