@@ -232,7 +232,10 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
 
     let name: string;
     let dataSize = size;
-    if (format === 'bsd' && rawName.startsWith(BSD_LONG_NAME_PREFIX)) {
+    // "#1/<len>" names are read in either dialect, as LLVM does: llvm-ar --format=bsd
+    // writes them under a GNU "/SYM64/" index once member offsets pass 4 GiB.
+    const bsdLongName = rawName.startsWith(BSD_LONG_NAME_PREFIX);
+    if (bsdLongName) {
       const nameLength = parseDecimalString(rawName.slice(BSD_LONG_NAME_PREFIX.length));
       if (nameLength < 0) fail(`member "${rawName}": bad BSD long-name length`, headerOffset);
       if (nameLength > size) {
@@ -249,7 +252,8 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
       name = rawName;
     }
 
-    const special = format === 'bsd' ? bsdSpecialKind(name) : gnuSpecialKind(name);
+    // GNU special members are known by their raw names, BSD ones by their (long) names.
+    const special = format === 'bsd' ? bsdSpecialKind(name) : bsdLongName ? undefined : gnuSpecialKind(name);
     if (special === 'ignored') {
       // Present in some COFF import libraries; not a member to load.
     } else if (special === 'long-names') {
@@ -260,7 +264,7 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
       // with a different layout, which linkers ignore.
       if (!index) index = { kind: special, name, headerOffset, offset: dataOffset, size: dataSize };
     } else {
-      if (format === 'gnu') name = gnuMemberName(name, headerOffset);
+      if (format === 'gnu' && !bsdLongName) name = gnuMemberName(name, headerOffset);
       checkLimit(fileName, 'archive members', members.length + 1, limits.maxArchiveMembers, headerOffset);
       checkLimit(`${fileName}(${name})`, 'input bytes', dataSize, limits.maxInputBytes, headerOffset);
       const member: ArchiveMember =

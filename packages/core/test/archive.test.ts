@@ -663,6 +663,15 @@ describe('archives written by ar and llvm-ar', () => {
     check(darwin64, 'darwin64.a', 'bsd', 'llvm-ar-19', 'llvm-nm-19');
   });
 
+  needs(libz, llvmAr, llvmNm).test('llvm-ar --format=bsd past 4 GiB: a /SYM64/ index over #1/ names', () => {
+    // llvm-ar switches a BSD archive whose offsets pass the threshold to a GNU 64-bit index and
+    // keeps the BSD member names; llvm-ar and llvm-nm read those names in any archive.
+    const bytes = build('llvm-ar-19', ['--format=bsd', 'rcs'], 'bsd64.a', { SYM64_THRESHOLD: '0' });
+    expect(new TextDecoder().decode(bytes.subarray(8, 15))).toBe('/SYM64/');
+    expect(new TextDecoder().decode(bytes).includes('#1/')).toBe(true);
+    check(bytes, 'bsd64.a', 'gnu', 'llvm-ar-19', 'llvm-nm-19');
+  });
+
   needs(ar).test('thin archives are rejected with a clear error', () => {
     const bytes = build('ar', ['rcsT'], 'thin.a');
     const err = expectJITLinkError(() => parseArchive(bytes, 'thin.a'), 'UnsupportedFormat', 'thin.a', 0);
