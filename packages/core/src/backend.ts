@@ -156,13 +156,13 @@ function isUniversalMachO(head: Uint8Array): boolean {
   return head[0] === 0xca && head[1] === 0xfe && head[2] === 0xba && (head[3] === 0xbe || head[3] === 0xbf);
 }
 
+/** Objects larger than this are read in part into a buffer of their own (one that is not kept). */
+const MAX_KEPT_PARTIAL_BYTES = 64 * 1024 * 1024;
+
 /**
  * Backends by format and architecture, and the sniffers that identify objects; `createLinkGraph`
  * picks the backend for an object. `defaultBackendRegistry` is the one `registerBackend` fills.
  */
-/** Objects larger than this are read in part into a buffer of their own (one that is not kept). */
-const MAX_KEPT_PARTIAL_BYTES = 64 * 1024 * 1024;
-
 export class BackendRegistry {
   private readonly backends = new Map<string, LinkGraphBackend>();
   /** Consulted in order: the latest registered first. */
