@@ -113,6 +113,8 @@ export interface LazyObject {
   decoderKey?: object;
   /** The object's format and architecture, when known already (read at `add`): its graph's build does not sniff them again. */
   identity?: ObjectIdentity;
+  /** What its backend parsed at `add` to read its definitions (`BackendRegistry.readObjectForLink`): its graph's build does not parse again. */
+  parsed?: { readonly format: string };
 }
 
 function isLazyObject(source: LinkGraph | LazyObject): source is LazyObject {
@@ -166,7 +168,7 @@ export class ObjectUnit extends MaterializationUnit {
     if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
     this.source = undefined;
     if (!isLazyObject(source)) return source;
-    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes, source.identity);
+    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes, source.identity, source.parsed);
     this.count(true);
     source.transformGraph?.(graph);
     return graph;
@@ -249,19 +251,21 @@ export class ObjectLinkingLayer {
   /**
    * Builds an object's graph: from what the decoder decoded for `key`, if it
    * did, else from `bytes` here. The same graph, or the same error, either way.
-   * `identity`, when given, is the registry's identification of these bytes.
+   * `identity`, when given, is the registry's identification of these bytes,
+   * and `parsed` what their backend parsed of them (readObjectForLink).
    */
   buildGraph(
     key: object | undefined,
     name: string,
     bytes: Uint8Array | (() => Uint8Array),
     identity?: ObjectIdentity,
+    parsed?: { readonly format: string },
   ): LinkGraph {
     const ready = key === undefined ? undefined : this.decoder?.take(key);
     const limits = this.limits;
     if (ready !== undefined)
       return this.registry.createLinkGraph(ready.bytes, { name, decoded: ready.decoded, limits, identity });
-    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name, limits, identity });
+    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name, limits, identity, parsed });
   }
 
   addPlugin(plugin: Plugin): this {
@@ -292,7 +296,10 @@ export class ObjectLinkingLayer {
   /**
    * Adds an object by its bytes: its definitions are read now (malformed
    * headers and symbol tables are reported here), its graph is built only
-   * when a lookup first needs one of its symbols.
+   * when a lookup first needs one of its symbols. Within the graph budget,
+   * what was parsed to read the definitions is kept with the unit for that
+   * build (the object is parsed once); beyond it, or for bytes read on
+   * demand, nothing is kept.
    */
   addLazily(
     dylib: JITDylib,
@@ -310,8 +317,14 @@ export class ObjectLinkingLayer {
       const name = object.name;
       // Identified once here: the graph's build, later, reuses it.
       const identity = object.identity ?? this.registry.identify(bytes, { name });
-      symbols = this.registry.readObjectDefinitions(bytes, { name, identity });
-      if (object.identity === undefined) object = { ...object, identity };
+      if (typeof object.bytes !== 'function' && !this.overGraphBudget(bytes.length)) {
+        const reading = this.registry.readObjectForLink(bytes, { name, identity });
+        symbols = reading.definitions;
+        object = { ...object, identity, parsed: reading.parsed };
+      } else {
+        symbols = this.registry.readObjectDefinitions(bytes, { name, identity });
+        if (object.identity === undefined) object = { ...object, identity };
+      }
     }
     return this.define(dylib, new ObjectUnit(this, object, symbols, options.weight), options.tracker);
   }

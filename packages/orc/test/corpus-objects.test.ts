@@ -94,6 +94,24 @@ describe('ORC layer with corpus objects', () => {
     expect(identified).toEqual(['main.o', 'ops.o', 'tables.o']);
   });
 
+  test('an object added by its bytes is parsed once within the graph budget, and its parse is not kept beyond it', async () => {
+    for (const [graphBudget, keeps] of [[undefined, true], [1, false]] as const) {
+      const { session, layer, main, registry } = setup(graphBudget);
+      // What the ELF backend is given to build each graph from.
+      const backend = registry.find('elf', 'x86_64')!;
+      const given: boolean[] = [];
+      const createLinkGraph = backend.createLinkGraph.bind(backend);
+      backend.createLinkGraph = (bytes, options) => {
+        given.push((options.parsed as { elf?: { bytes: Uint8Array } } | undefined)?.elf?.bytes === bytes);
+        return createLinkGraph(bytes, options);
+      };
+      for (const f of ['main.o', 'ops.o', 'tables.o']) layer.add(main, read(`multi/${f}`), { name: f });
+      main.addGenerator(new PhonyExternalsGenerator());
+      await session.lookupOne([main], 'main');
+      expect(given).toEqual([keeps, keeps, keeps]);
+    }
+  });
+
   test('duplicate strong definitions name both objects', () => {
     const { layer, main } = setup();
     layer.add(main, read('hello/hello.o'), { name: 'first/hello.o' });
