@@ -367,7 +367,7 @@ class LayerLinkContext implements JITLinkContext {
     return this.layer.memoryManager;
   }
 
-  async lookup(request: LookupRequest, graph: LinkGraph): Promise<LookupResult> {
+  lookup(request: LookupRequest, graph: LinkGraph): Promise<LookupResult> {
     const record: UnitRecord = this.mr.record;
     return this.layer.session
       .lookup(this.dylib.linkOrder, request, {
