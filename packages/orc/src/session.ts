@@ -465,14 +465,24 @@ export class ExecutionSession {
       const requiredState = options.requiredState ?? SymbolState.Ready;
       // The names and whether each is required, copied (the caller may change its
       // map while this lookup waits) into arrays: no Map per lookup.
-      const requested: string[] = [];
-      const required: boolean[] = [];
+      // Arrays of their final size where it is known (a link's request, a list of names).
+      let requested: string[];
+      let required: boolean[];
       if (names instanceof Map) {
-        (names as ReadonlyMap<string, SymbolLookupFlags>).forEach((flags, name) => {
-          requested.push(name);
-          required.push(flags === SymbolLookupFlags.RequiredSymbol);
+        const map = names as ReadonlyMap<string, SymbolLookupFlags>;
+        requested = new Array<string>(map.size);
+        required = new Array<boolean>(map.size);
+        let i = 0;
+        map.forEach((flags, name) => {
+          requested[i] = name;
+          required[i++] = flags === SymbolLookupFlags.RequiredSymbol;
         });
+      } else if (Array.isArray(names)) {
+        requested = (names as readonly string[]).slice();
+        required = new Array<boolean>(requested.length).fill(true);
       } else {
+        requested = [];
+        required = [];
         for (const name of names as Iterable<string>) {
           requested.push(name);
           required.push(true);
@@ -480,17 +490,19 @@ export class ExecutionSession {
       }
       const fromDylib = options.fromDylib ?? options.requester?.dylib;
       // What was found, as two parallel arrays.
-      const found: FoundEntries = { names: [], entries: [] };
+      const found: FoundEntries = { names: new Array<string>(requested.length), entries: new Array<SymbolEntry>(requested.length) };
+      let foundCount = 0;
       // Indices into `requested` of the names not found.
-      const missing: number[] = [];
+      let missing: number[] | undefined;
       for (let i = 0; i < requested.length; i++) {
         const entry = this.find(searchOrder, requested[i]!, fromDylib);
         if (entry) {
-          found.names.push(requested[i]!);
-          found.entries.push(entry);
-        } else missing.push(i);
+          found.names[foundCount] = requested[i]!;
+          found.entries[foundCount++] = entry;
+        } else (missing ??= []).push(i);
       }
-      if (missing.length > 0) {
+      if (foundCount < requested.length) found.names.length = found.entries.length = foundCount;
+      if (missing !== undefined) {
         return this.generateThenWait(searchOrder, requested, required, missing, found, fromDylib, requiredState, options.requester);
       }
       return this.waitFor(found, requiredState, options.requester) ?? Promise.resolve(lookupResult(found));
