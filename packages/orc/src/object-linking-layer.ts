@@ -166,7 +166,7 @@ export class ObjectUnit extends MaterializationUnit {
   takeGraph(): LinkGraph {
     const source = this.source;
     if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
-    this.source = undefined;
+    this.dropSource();
     if (!isLazyObject(source)) return source;
     const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes, source.identity, source.parsed);
     this.count(true);
@@ -176,8 +176,16 @@ export class ObjectUnit extends MaterializationUnit {
 
   /** @internal Drops the graph of a unit that will not be linked. */
   release(): void {
-    this.source = undefined;
+    this.dropSource();
     this.count(false);
+  }
+
+  /** Lets go of the source, and of the share of the budget its kept parse counts for. */
+  private dropSource(): void {
+    const source = this.source;
+    this.source = undefined;
+    if (source !== undefined && isLazyObject(source) && source.parsed !== undefined && typeof source.bytes !== 'function')
+      this.layer.parsedBytes -= source.bytes.length;
   }
 
   /** @internal Counts (or stops counting) the unit's weight against the layer's graph budget. */
@@ -210,6 +218,8 @@ export class ObjectLinkingLayer {
   graphBudget: number;
   /** Bytes of the objects whose graphs exist now (built and not yet linked or failed). */
   liveGraphBytes = 0;
+  /** Bytes of the objects added by their bytes whose parse a unit keeps until its graph is built. */
+  parsedBytes = 0;
   /** Starts materializations deferred by the graph budget, in order, one per host task. */
   readonly deferred: (task: () => void) => void = oneTaskAtATime();
   /** See ObjectLinkingLayerOptions.decoder; may be set or cleared at any time. */
@@ -296,10 +306,11 @@ export class ObjectLinkingLayer {
   /**
    * Adds an object by its bytes: its definitions are read now (malformed
    * headers and symbol tables are reported here), its graph is built only
-   * when a lookup first needs one of its symbols. Within the graph budget,
-   * what was parsed to read the definitions is kept with the unit for that
-   * build (the object is parsed once); beyond it, or for bytes read on
-   * demand, nothing is kept.
+   * when a lookup first needs one of its symbols. While the graphs that
+   * exist and the objects whose parse is kept fit the graph budget, what was
+   * parsed to read the definitions is kept with the unit for that build (the
+   * object is parsed once); beyond it, or for bytes read on demand, nothing
+   * is kept.
    */
   addLazily(
     dylib: JITDylib,
@@ -317,10 +328,11 @@ export class ObjectLinkingLayer {
       const name = object.name;
       // Identified once here: the graph's build, later, reuses it.
       const identity = object.identity ?? this.registry.identify(bytes, { name });
-      if (typeof object.bytes !== 'function' && !this.overGraphBudget(bytes.length)) {
+      if (typeof object.bytes !== 'function' && !this.overGraphBudget(this.parsedBytes + bytes.length)) {
         const reading = this.registry.readObjectForLink(bytes, { name, identity });
         symbols = reading.definitions;
         object = { ...object, identity, parsed: reading.parsed };
+        if (reading.parsed !== undefined) this.parsedBytes += bytes.length;
       } else {
         symbols = this.registry.readObjectDefinitions(bytes, { name, identity });
         if (object.identity === undefined) object = { ...object, identity };
