@@ -496,6 +496,9 @@ done
 # COFF objects (clang-19 for Windows targets, mingw gcc): their own script.
 bash "$HERE/build-coff.sh" "$OUT"
 
+# ELF archives in each layout llvm-ar-19 writes (the archive fuzz seeds): their own script.
+bash "$HERE/build-archives.sh" "$OUT"
+
 # The MachO corpus (x86_64 and arm64 objects, assembly tests, a universal file) has its own script.
 if [[ $OUT == "$HERE/obj" ]]; then bash "$HERE/build-macho.sh"; else bash "$HERE/build-macho.sh" "$OUT-macho"; fi
 

@@ -36,7 +36,7 @@ export {
   STUBS_SECTION_NAME,
 } from './got-plt.js';
 export { addAArch64Passes, aarch64LinkTarget } from './passes.js';
-export { bypassReachableStubs, relaxGOTLoads } from './relax.js';
+export { bypassReachableStubs, optimizeAArch64GOTAndStubAccesses, relaxGOTLoads } from './relax.js';
 export { addAArch64VeneerPasses, isVeneer, VENEER_SIZE, VENEERS_SECTION_NAME } from './veneers.js';
 export * as aarch64Encoders from './encoders.js';
 export { aarch64Tools } from './tools.js';

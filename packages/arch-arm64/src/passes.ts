@@ -2,12 +2,12 @@
 import type { LinkGraph, LinkTarget, PassConfiguration } from '@jitlink/core';
 import { applyFixup } from './fixups.js';
 import { buildAArch64GOTAndStubs, type AArch64GOTAndStubs } from './got-plt.js';
-import { bypassReachableStubs, relaxGOTLoads } from './relax.js';
+import { optimizeAArch64GOTAndStubAccesses } from './relax.js';
 import { addAArch64VeneerPasses } from './veneers.js';
 
 /**
- * Adds GOT/stub construction (post-prune), the bypass of stubs whose callee is in reach (pre-fixup),
- * GOT-load relaxation (pre-fixup), and branch range-extension veneers (reserved post-prune, filled pre-fixup).
+ * Adds GOT/stub construction (post-prune), the bypass of stubs whose callee is in reach and
+ * GOT-load relaxation (pre-fixup, one walk), and branch range-extension veneers (reserved post-prune, filled pre-fixup).
  * Call it once per link (as `addDefaultPasses` does): the passes share state that lives as long as the link.
  */
 export function addAArch64Passes(config: PassConfiguration): void {
@@ -16,10 +16,7 @@ export function addAArch64Passes(config: PassConfiguration): void {
   config.postPrunePasses.push((graph: LinkGraph) => {
     tables = buildAArch64GOTAndStubs(graph);
   });
-  config.preFixupPasses.push(
-    (graph: LinkGraph) => bypassReachableStubs(graph, tables),
-    (graph: LinkGraph) => relaxGOTLoads(graph, tables),
-  );
+  config.preFixupPasses.push((graph: LinkGraph) => optimizeAArch64GOTAndStubAccesses(graph, tables));
   addAArch64VeneerPasses(config);
 }
 

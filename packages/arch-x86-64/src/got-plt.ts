@@ -26,16 +26,18 @@
 import {
   EdgeKinds,
   fitsRange,
+  GOTAndStubs,
+  GOTStubAction,
   JITLinkError,
   MemProt,
   findTableBase,
-  TableManager,
-  visitExistingEdges,
+  readTableEntry,
   type Block,
   type EdgeKind,
+  type GOTAndStubsFormat,
   type LinkGraph,
   type Symbol,
-  type TableFormat,
+  type TableEntryShape,
 } from '@jitlink/core';
 import { classifyMangledName } from './cxx-names.js';
 import { tlsNotSupported } from './diagnostics.js';
@@ -56,35 +58,87 @@ export const STUB_SIZE = 6;
 /** `jmp *0(%rip)`: the disp32 at offset 2 is filled by the stub's PCRel32 edge. */
 const STUB_TEMPLATE = new Uint8Array([0xff, 0x25, 0x00, 0x00, 0x00, 0x00]);
 
-/** The GOT table: 8-byte entries, each a Pointer64 edge to its target. */
-const GOT_FORMAT: TableFormat = {
-  sectionName: GOT_SECTION_NAME,
-  sectionProt: MemProt.Read | MemProt.Write,
-  entrySize: GOT_ENTRY_SIZE,
-  alignment: GOT_ENTRY_SIZE,
-  template: new Uint8Array(GOT_ENTRY_SIZE),
-  callable: false,
-  // After the zero-size GOT base block (address 0), if there is one.
-  blockAddress: GOT_ENTRY_SIZE,
-  addEntryEdges(block, offset, target) {
-    block.appendEdge(K.Pointer64, offset, target, 0);
-  },
-};
+const F = EdgeKinds.FirstRelocation;
+const KIND_COUNT = F + X86_64_EDGE_KIND_INFO.length;
 
-/** The stub table: `jmp *entry(%rip)`, the disp32 a PCRel32 edge to the target's GOT entry in `got`. */
-function stubFormat(got: TableManager): TableFormat {
-  return {
+/** The pass's action per kind, read from the edge-kind table once. */
+const ACTIONS = new Uint8Array(KIND_COUNT);
+/** The kind each GOT request becomes. */
+const REQUEST_BECOMES = new Int32Array(KIND_COUNT);
+for (const info of X86_64_EDGE_KIND_INFO) {
+  if (info.request?.table === 'GOT') {
+    ACTIONS[info.kind] = GOTStubAction.GOTRequest;
+    REQUEST_BECOMES[info.kind] = info.request.becomes;
+  } else if (info.formula === X86_64Formula.DeltaFromGOT) ACTIONS[info.kind] = GOTStubAction.GOTRelative;
+  else if (info.formula === X86_64Formula.Unsupported) ACTIONS[info.kind] = GOTStubAction.Unsupported;
+  // May be a non-PIC function address: given a stub for redirection (GOTAndStubsBuilder.visitOther).
+  else if (info.kind === K.Pointer32 || info.kind === K.Pointer32Signed)
+    ACTIONS[info.kind] = GOTStubAction.Other;
+  else if (info.kind === K.BranchPCRel32ToPtrJumpStubBypassable) ACTIONS[info.kind] = GOTStubAction.StubCall;
+}
+
+/**
+ * The GOT (8-byte entries, each a Pointer64 edge to its target) and the stubs
+ * (`jmp *entry(%rip)`, the disp32 a PCRel32 edge to the target's GOT entry).
+ */
+const X86_64_GOT_AND_STUBS: GOTAndStubsFormat = {
+  got: {
+    sectionName: GOT_SECTION_NAME,
+    sectionProt: MemProt.Read | MemProt.Write,
+    entrySize: GOT_ENTRY_SIZE,
+    alignment: GOT_ENTRY_SIZE,
+    template: new Uint8Array(GOT_ENTRY_SIZE),
+    callable: false,
+    // After the zero-size GOT base block (address 0), if there is one.
+    blockAddress: GOT_ENTRY_SIZE,
+    addEntryEdges(block, offset, target) {
+      block.appendEdge(K.Pointer64, offset, target, 0);
+    },
+  },
+  stubs: {
     sectionName: STUBS_SECTION_NAME,
     sectionProt: MemProt.Read | MemProt.Exec,
     entrySize: STUB_SIZE,
     alignment: 1,
     template: STUB_TEMPLATE,
     callable: true,
-    addEntryEdges(block, offset, target) {
-      block.appendEdge(K.PCRel32, offset + 2, got.getOrCreateEntry(target), 0);
+    addStubEdges(block, offset, gotEntry) {
+      block.appendEdge(K.PCRel32, offset + 2, gotEntry, 0);
     },
-  };
-}
+  },
+  gotBaseName: GOT_SYMBOL_NAME,
+  actions: ACTIONS,
+  requestBecomes: REQUEST_BECOMES,
+  // A call to a function of the graph needs no stub.
+  directCallKind: K.BranchPCRel32,
+  unsupportedEdge: (graph, block, i, kind) =>
+    tlsNotSupported(
+      getX86_64EdgeKindName(kind),
+      graph.name,
+      block.section.name,
+      block.address + block.edgeOffset(i),
+    ),
+};
+
+/** Where a GOT entry names its target: its one Pointer64 edge. */
+const GOT_ENTRY_SHAPE: TableEntryShape = {
+  sectionName: GOT_SECTION_NAME,
+  entrySize: GOT_ENTRY_SIZE,
+  edgesPerEntry: 1,
+  edgeIndex: 0,
+  edgeOffset: 0,
+  edgeKind: K.Pointer64,
+};
+
+/** Where a stub names its GOT entry: the PCRel32 edge of its disp32. */
+const STUB_SHAPE: TableEntryShape = {
+  sectionName: STUBS_SECTION_NAME,
+  entrySize: STUB_SIZE,
+  edgesPerEntry: 1,
+  edgeIndex: 0,
+  edgeOffset: 2,
+  edgeKind: K.PCRel32,
+};
 
 /**
  * The symbol whose address is the graph's GOT base: the `_GLOBAL_OFFSET_TABLE_`
@@ -95,142 +149,27 @@ export function findGOTBase(graph: LinkGraph): Symbol | undefined {
   return findTableBase(graph, GOT_SECTION_NAME, GOT_SYMBOL_NAME);
 }
 
-const F = EdgeKinds.FirstRelocation;
-
-/** What the GOT/PLT pass does with an edge. */
-const Action = {
-  None: 0,
-  /** Measures from the GOT base: define it. */
-  GOTRelative: 1,
-  /** A GOT request: lower it to the entry (EdgeKindInfo.request). */
-  GOTRequest: 2,
-  /** May be a non-PIC function address: give it a stub for redirection. */
-  AbsolutePointer32: 3,
-  /** A call that goes through a stub unless its callee is defined here. */
-  StubCall: 4,
-  /** TLS: not supported yet. */
-  Unsupported: 5,
-} as const;
-
-/** The pass's action per kind (index kind - FirstRelocation), read from the edge-kind table once. */
-const EDGE_ACTIONS: readonly number[] = X86_64_EDGE_KIND_INFO.map((info) => {
-  if (info.request?.table === 'GOT') return Action.GOTRequest;
-  if (info.formula === X86_64Formula.DeltaFromGOT) return Action.GOTRelative;
-  if (info.formula === X86_64Formula.Unsupported) return Action.Unsupported;
-  if (info.kind === K.Pointer32 || info.kind === K.Pointer32Signed) return Action.AbsolutePointer32;
-  if (info.kind === K.BranchPCRel32ToPtrJumpStubBypassable) return Action.StubCall;
-  return Action.None;
-});
-
-/** The kinds the pass acts on (indexed by kind), for visitExistingEdges to skip the others. */
-const VISITED_KINDS = new Uint8Array(F + EDGE_ACTIONS.length);
-for (let k = 0; k < EDGE_ACTIONS.length; k++) if (EDGE_ACTIONS[k] !== Action.None) VISITED_KINDS[F + k] = 1;
-
 /**
  * Builds GOT entries and jump stubs for one graph (one builder per link; the
- * x86-64 passes create it). Entries are anonymous symbols in one table block
- * per section, made by core's TableManager.
+ * x86-64 passes create it): core's GOTAndStubs with x86-64's tables, and the
+ * canonical stubs of non-PIC function addresses.
  */
-export class GOTAndStubsBuilder {
-  /** The GOT: one entry per target symbol. */
-  readonly got: TableManager;
-  /** The jump stubs: one per external or absolute callee. */
-  readonly stubs: TableManager;
-  private gotBase: Symbol | undefined;
+export class GOTAndStubsBuilder extends GOTAndStubs {
   /** run() saw a Pointer32/Pointer32Signed edge (addend 0) to an external symbol. */
   private hasExternalPointer32 = false;
-  /** run() saw an edge that measures from the GOT base. */
-  private needsGOTBase = false;
 
-  constructor(private readonly graph: LinkGraph) {
-    this.got = new TableManager(graph, GOT_FORMAT);
-    this.stubs = new TableManager(graph, stubFormat(this.got));
+  constructor(graph: LinkGraph) {
+    super(graph, X86_64_GOT_AND_STUBS);
   }
 
-  /** The GOT entry for `target`, created on first request. */
-  getGOTEntry(target: Symbol): Symbol {
-    return this.got.getOrCreateEntry(target);
-  }
-
-  /** The jump stub for `target`, created (with its GOT entry) on first request. */
-  getStub(target: Symbol): Symbol {
-    // The GOT entry first, so `$__GOT` precedes `$__STUBS` as it always has.
-    this.got.getOrCreateEntry(target);
-    return this.stubs.getOrCreateEntry(target);
-  }
-
-  /** The GOT entry made for `target`, if any (jitlink-check's got_addr). */
-  findGOTEntry(target: Symbol): Symbol | undefined {
-    return this.got.findEntry(target);
-  }
-
-  /** The stub made for `target`, if any (jitlink-check's stub_addr). */
-  findStub(target: Symbol): Symbol | undefined {
-    return this.stubs.findEntry(target);
-  }
-
-  /**
-   * Defines the GOT base at the start of `$__GOT` (creating the section if
-   * needed). An external `_GLOBAL_OFFSET_TABLE_` becomes that definition.
-   */
-  defineGOTBase(): Symbol {
-    return (this.gotBase ??= this.got.defineBase(GOT_SYMBOL_NAME));
-  }
-
-  /** Lowers every Request* and stub-call edge in the graph (the post-prune pass). */
-  run(): void {
-    const graph = this.graph;
-    // Code that names the GOT (GOTPC32/64: -mcmodel=large) gets its base before any
-    // entry, so that it is the first symbol of `$__GOT`, where findGOTBase looks first.
-    if (graph.findExternalSymbol(GOT_SYMBOL_NAME) !== undefined) this.defineGOTBase();
-    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs], VISITED_KINDS);
-    if (this.needsGOTBase) this.defineGOTBase();
-  }
-
-  // A property, not a method: the walk calls it for every edge, without a wrapper.
-  private readonly visitEdge = (block: Block, i: number, kind: EdgeKind): void => {
-    switch (EDGE_ACTIONS[kind - F] ?? Action.None) {
-      case Action.None:
-        return;
-      case Action.GOTRelative:
-        this.needsGOTBase = true;
-        return;
-      case Action.GOTRequest: {
-        // Point the edge at the target's entry, as the kind it becomes.
-        const becomes = x86_64EdgeKindInfo(kind)!.request!.becomes;
-        block.setEdgeTarget(i, this.got.getOrCreateEntry(block.edgeTarget(i)));
-        block.setEdgeKind(i, becomes);
-        if (EDGE_ACTIONS[becomes - F] === Action.GOTRelative) this.needsGOTBase = true;
-        return;
-      }
-      case Action.AbsolutePointer32: {
-        const target = block.edgeTarget(i);
-        if (!target.isDefined() && block.edgeAddend(i) === 0) {
-          this.hasExternalPointer32 = true;
-          if (target.name !== undefined && classifyMangledName(target.name) === 'function') {
-            this.getStub(target);
-          }
-        }
-        return;
-      }
-      case Action.StubCall: {
-        const target = block.edgeTarget(i);
-        if (target.isDefined()) {
-          if (!isStub(target)) block.setEdgeKind(i, K.BranchPCRel32);
-        } else {
-          block.setEdgeTarget(i, this.getStub(target));
-        }
-        return;
-      }
-      case Action.Unsupported:
-        throw tlsNotSupported(
-          getX86_64EdgeKindName(kind),
-          this.graph.name,
-          block.section.name,
-          block.address + block.edgeOffset(i),
-        );
+  /** Pointer32 / Pointer32Signed: an external function's address may need a stub. */
+  protected override visitOther(block: Block, i: number, _kind: EdgeKind): void {
+    const target = block.edgeTarget(i);
+    if (!target.isDefined() && block.edgeAddend(i) === 0) {
+      this.hasExternalPointer32 = true;
+      if (target.name !== undefined && classifyMangledName(target.name) === 'function') this.getStub(target);
     }
-  };
+  }
 
   /**
    * The pre-fixup pass for non-PIC code: Pointer32 / Pointer32Signed edges to
@@ -251,12 +190,7 @@ export function isStub(sym: Symbol): boolean {
 
 /** The GOT entry a stub jumps through, if `stub` has the shape this module builds. */
 export function stubGOTEntry(stub: Symbol): Symbol | undefined {
-  if (!isStub(stub)) return undefined;
-  const block = stub.block;
-  // In a stub table, stub k (at offset 6k) has edge k.
-  const i = edgeIndexAt(block, stub.offset + 2, stub.offset / STUB_SIZE);
-  if (i < 0 || block.edgeKind(i) !== K.PCRel32) return undefined;
-  return block.edgeTarget(i);
+  return readTableEntry(STUB_SHAPE, stub);
 }
 
 /** The symbol a stub serves (through its GOT entry), if `stub` has the shape this module builds. */
@@ -267,34 +201,7 @@ export function stubTarget(stub: Symbol): Symbol | undefined {
 
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
 export function gotEntryTarget(entry: Symbol): Symbol | undefined {
-  if (!entry.isDefined()) return undefined;
-  const block = entry.block;
-  if (block.section.name !== GOT_SECTION_NAME || entry.size !== GOT_ENTRY_SIZE) return undefined;
-  if (entry.offset + GOT_ENTRY_SIZE > block.size) return undefined;
-  // In a GOT table, entry k (at offset 8k) has edge k.
-  const i = edgeIndexAt(block, entry.offset, entry.offset / GOT_ENTRY_SIZE);
-  if (i < 0 || block.edgeKind(i) !== K.Pointer64 || block.edgeAddend(i) !== 0) return undefined;
-  return block.edgeTarget(i);
-}
-
-/**
- * Index of the edge at `offset` in `block`, or -1: edge `guess` if it is
- * there (as in the tables this module builds), else by bisection (edges in
- * offset order), else (blocks built otherwise) one edge after another.
- */
-function edgeIndexAt(block: Block, offset: number, guess: number): number {
-  const count = block.edgeCount;
-  if (guess < count && block.edgeOffset(guess) === offset) return guess;
-  let lo = 0;
-  let hi = count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (block.edgeOffset(mid) < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo < count && block.edgeOffset(lo) === offset) return lo;
-  for (let i = 0; i < count; i++) if (block.edgeOffset(i) === offset) return i;
-  return -1;
+  return readTableEntry(GOT_ENTRY_SHAPE, entry);
 }
 
 /**

@@ -14,7 +14,10 @@ export function addX86_64Passes(config: PassConfiguration): void {
   config.postPrunePasses.push((graph: LinkGraph) => {
     tables = buildGOTAndStubs(graph);
   });
-  config.preFixupPasses.push(() => tables?.redirectUnreachableFunctionPointers(), optimizeGOTAndStubAccesses);
+  config.preFixupPasses.push(
+    () => tables?.redirectUnreachableFunctionPointers(),
+    (graph: LinkGraph) => optimizeGOTAndStubAccesses(graph, tables),
+  );
 }
 
 /**

@@ -18,7 +18,7 @@
  */
 import { fitsRange, type Block, type LinkGraph, type Symbol } from '@jitlink/core';
 import { x86_64EdgeKindInfo, X86_64EdgeKinds as K } from './edge-kinds.js';
-import { gotEntryTarget, stubGOTEntry } from './got-plt.js';
+import { gotEntryTarget, stubGOTEntry, type GOTAndStubsBuilder } from './got-plt.js';
 
 /** Relaxed sites become PCRel32 or BranchPCRel32 edges: both take this range. */
 const PCREL32_RANGE = x86_64EdgeKindInfo(K.PCRel32)!.range;
@@ -27,27 +27,39 @@ function fitsPCRel32(value: number): boolean {
   return fitsRange(PCREL32_RANGE, value);
 }
 
-/** The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the targets are in range. */
-export function optimizeGOTAndStubAccesses(graph: LinkGraph): void {
-  const blocks = graph.blockList();
+/**
+ * The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the
+ * targets are in range. `tables`, the link's GOT/stub builder, names the
+ * blocks where it lowered edges (the others have nothing to relax) and whom
+ * its entries serve without reading their edges; entries it did not make
+ * are read from the graph, and without it every block is walked.
+ */
+export function optimizeGOTAndStubAccesses(graph: LinkGraph, tables?: GOTAndStubsBuilder): void {
+  const blocks = tables !== undefined ? tables.loweredBlocks : graph.blockList();
   for (let b = 0; b < blocks.length; b++) {
     const block = blocks[b]!;
     const edgeCount = block.edgeCount;
     for (let i = 0; i < edgeCount; i++) {
       const kind = block.edgeKind(i);
       if (kind === K.PCRel32GOTLoadRelaxable || kind === K.PCRel32GOTLoadREXRelaxable) {
-        relaxGOTLoad(graph, block, i);
+        relaxGOTLoad(graph, block, i, tables);
       } else if (kind === K.BranchPCRel32ToPtrJumpStubBypassable) {
-        bypassStub(block, i);
+        bypassStub(block, i, tables);
       }
     }
   }
 }
 
 /** Rewrites GOT load edge `i` of `block` into a direct access when possible; returns whether it did. */
-export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number): boolean {
+export function relaxGOTLoad(
+  graph: LinkGraph,
+  block: Block,
+  i: number,
+  tables?: GOTAndStubsBuilder,
+): boolean {
   if (block.edgeAddend(i) !== 0 || block.isZeroFill()) return false;
-  const target = gotEntryTarget(block.edgeTarget(i));
+  const entry = block.edgeTarget(i);
+  const target = tables?.gotEntryTarget(entry) ?? gotEntryTarget(entry);
   if (target === undefined) return false;
   const offset = block.edgeOffset(i);
   const isREX = block.edgeKind(i) === K.PCRel32GOTLoadREXRelaxable;
@@ -89,14 +101,20 @@ export function relaxGOTLoad(graph: LinkGraph, block: Block, i: number): boolean
 }
 
 /** Points stub call edge `i` of `block` straight at the stub's target when it is in range; returns whether it did. */
-export function bypassStub(block: Block, i: number): boolean {
+export function bypassStub(block: Block, i: number, tables?: GOTAndStubsBuilder): boolean {
   const stub = block.edgeTarget(i);
-  const entry = stubGOTEntry(stub);
-  const target = entry === undefined ? stub : gotEntryTarget(entry);
-  if (target === undefined) return false;
+  let target = tables?.stubTarget(stub);
+  if (target === undefined) {
+    // A stub of another pass, or no stub: then the edge targets the callee itself.
+    const entry = stubGOTEntry(stub);
+    target = entry === undefined ? stub : gotEntryTarget(entry);
+    if (target === undefined) return false;
+  }
   const offset = block.edgeOffset(i);
   if (!fitsPCRel32(target.address - (block.address + offset + 4) + block.edgeAddend(i))) return false;
-  retarget(block, i, K.BranchPCRel32, target, offset);
+  // The displacement stays where it is.
+  block.setEdgeKind(i, K.BranchPCRel32);
+  block.setEdgeTarget(i, target);
   return true;
 }
 

@@ -114,11 +114,19 @@ export class FileArchiveSource implements ArchiveSource {
       );
     }
     const bytes = new Uint8Array(length);
+    this.readInto(bytes, offset);
+    return bytes;
+  }
+
+  /** Fills `target` with the bytes at `offset` (ByteSource.readInto). */
+  readInto(target: Uint8Array, offset: number): void {
+    if (this.fd === undefined) throw new JITLinkError('InvalidArgument', `${this.path} was closed`);
+    const length = target.length;
     let done = 0;
     while (done < length) {
       let n: number;
       try {
-        n = readSync(this.fd, bytes, done, Math.min(length - done, READ_CALL_BYTES), offset + done);
+        n = readSync(this.fd, target, done, Math.min(length - done, READ_CALL_BYTES), offset + done);
       } catch (e) {
         throw cannotRead(this.path, describeFileError(e), this.what);
       }
@@ -130,7 +138,6 @@ export class FileArchiveSource implements ArchiveSource {
       }
       done += n;
     }
-    return bytes;
   }
 
   /** The whole file; the source is closed after. */

@@ -4,6 +4,7 @@ import { chmodSync, closeSync, constants, existsSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JITLinkError, parseArchive } from '@jitlink/core';
+import { createDefaultRegistry } from '../src/backends.js';
 import { describeFileError, FileArchiveSource, readInputFile } from '../src/file-source.js';
 import { runJitlink } from '../src/run.js';
 import { CLI } from './corpus.js';
@@ -27,6 +28,9 @@ describe('FileArchiveSource', () => {
     try {
       expect(source.size).toBe(bytes.length);
       expect(source.read(100, 50)).toEqual(bytes.subarray(100, 150));
+      const into = new Uint8Array(50);
+      source.readInto(into, 100);
+      expect(into).toEqual(bytes.subarray(100, 150));
       const fromFile = parseArchive(source, 'libz.a');
       const fromBytes = parseArchive(bytes, 'libz.a');
       expect(fromFile.members.map((m) => [m.name, m.offset, m.size])).toEqual(fromBytes.members.map((m) => [m.name, m.offset, m.size]));
@@ -36,6 +40,30 @@ describe('FileArchiveSource', () => {
       source.close();
     }
     expect(() => source.read(0, 1)).toThrow(/was closed/);
+    expect(() => source.readInto(new Uint8Array(1), 0)).toThrow(/was closed/);
+  });
+
+  test("members' definitions read in part from the file, one after another into the registry's kept buffer, equal those read from their bytes", () => {
+    if (!haveLibz()) return;
+    const archives = [LIBZ, '/usr/lib/x86_64-linux-gnu/libsqlite3.a'].filter((p) => existsSync(p));
+    for (const path of archives) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const source = new FileArchiveSource(path);
+      try {
+        const fromFile = parseArchive(source, path).members;
+        const fromBytes = parseArchive(bytes, path).members;
+        // Largest first, so that later members are read into a buffer earlier ones filled further.
+        const order = fromFile.map((_, i) => i).sort((a, b) => fromFile[b]!.size - fromFile[a]!.size);
+        const kept = createDefaultRegistry();
+        for (const i of order) {
+          const name = `${path}(${fromFile[i]!.name})`;
+          const whole = createDefaultRegistry().readObjectDefinitions(fromBytes[i]!.data, { name });
+          expect([...kept.readObjectDefinitions(fromFile[i]!, { name })]).toEqual([...whole]);
+        }
+      } finally {
+        source.close();
+      }
+    }
   });
 
   test('a file that shrinks while open is a MalformedObject error naming it; a missing file an InvalidArgument', () => {
@@ -45,15 +73,17 @@ describe('FileArchiveSource', () => {
       writeFileSync(path, new Uint8Array(256).fill(7));
       const source = new FileArchiveSource(path);
       truncateSync(path, 100);
-      let caught: unknown;
-      try {
-        source.read(64, 128);
-      } catch (e) {
-        caught = e;
+      for (const read of [() => source.read(64, 128), () => source.readInto(new Uint8Array(128), 64)]) {
+        let caught: unknown;
+        try {
+          read();
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).toBeInstanceOf(JITLinkError);
+        expect([(caught as JITLinkError).code, (caught as JITLinkError).file, (caught as JITLinkError).offset]).toEqual(['MalformedObject', path, 100]);
       }
       source.close();
-      expect(caught).toBeInstanceOf(JITLinkError);
-      expect([(caught as JITLinkError).code, (caught as JITLinkError).file, (caught as JITLinkError).offset]).toEqual(['MalformedObject', path, 100]);
       expect(() => new FileArchiveSource(join(dir, 'missing.a'))).toThrow(
         new JITLinkError('InvalidArgument', `cannot read ${join(dir, 'missing.a')}: No such file or directory`),
       );

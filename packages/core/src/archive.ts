@@ -38,6 +38,8 @@ export interface ArchiveMember {
    * the contents.
    */
   read(offset: number, length: number): Uint8Array;
+  /** ByteSource.readInto: the members of every archive this module parses have it. */
+  readInto?(target: Uint8Array, offset: number): void;
 }
 
 /**
@@ -48,6 +50,12 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`. */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Optional: fills `target` with the `target.length` bytes at `offset`, as
+   * `read` would return them, without allocating (a reader that keeps one
+   * buffer reads into it).
+   */
+  readInto?(target: Uint8Array, offset: number): void;
 }
 
 /** The bytes of an archive read on demand. */
@@ -224,7 +232,10 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
 
     let name: string;
     let dataSize = size;
-    if (format === 'bsd' && rawName.startsWith(BSD_LONG_NAME_PREFIX)) {
+    // "#1/<len>" names are read in either dialect, as LLVM does: llvm-ar --format=bsd
+    // writes them under a GNU "/SYM64/" index once member offsets pass 4 GiB.
+    const bsdLongName = rawName.startsWith(BSD_LONG_NAME_PREFIX);
+    if (bsdLongName) {
       const nameLength = parseDecimalString(rawName.slice(BSD_LONG_NAME_PREFIX.length));
       if (nameLength < 0) fail(`member "${rawName}": bad BSD long-name length`, headerOffset);
       if (nameLength > size) {
@@ -241,7 +252,8 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
       name = rawName;
     }
 
-    const special = format === 'bsd' ? bsdSpecialKind(name) : gnuSpecialKind(name);
+    // GNU special members are known by their raw names, BSD ones by their (long) names.
+    const special = format === 'bsd' ? bsdSpecialKind(name) : bsdLongName ? undefined : gnuSpecialKind(name);
     if (special === 'ignored') {
       // Present in some COFF import libraries; not a member to load.
     } else if (special === 'long-names') {
@@ -252,7 +264,7 @@ export function parseArchive(input: Uint8Array | ArchiveSource, fileName: string
       // with a different layout, which linkers ignore.
       if (!index) index = { kind: special, name, headerOffset, offset: dataOffset, size: dataSize };
     } else {
-      if (format === 'gnu') name = gnuMemberName(name, headerOffset);
+      if (format === 'gnu' && !bsdLongName) name = gnuMemberName(name, headerOffset);
       checkLimit(fileName, 'archive members', members.length + 1, limits.maxArchiveMembers, headerOffset);
       checkLimit(`${fileName}(${name})`, 'input bytes', dataSize, limits.maxInputBytes, headerOffset);
       const member: ArchiveMember =
@@ -357,6 +369,10 @@ class InMemoryMember implements ArchiveMember {
     checkMemberRange(this, offset, length);
     return this.data.subarray(offset, offset + length);
   }
+
+  readInto(target: Uint8Array, offset: number): void {
+    target.set(this.read(offset, target.length));
+  }
 }
 
 /** A member of an archive parsed from an ArchiveSource: its contents are read when asked for. */
@@ -377,6 +393,12 @@ class SourceMember implements ArchiveMember {
   read(offset: number, length: number): Uint8Array {
     checkMemberRange(this, offset, length);
     return this.source.read(this.offset + offset, length);
+  }
+
+  readInto(target: Uint8Array, offset: number): void {
+    checkMemberRange(this, offset, target.length);
+    if (this.source.readInto !== undefined) this.source.readInto(target, this.offset + offset);
+    else target.set(this.source.read(this.offset + offset, target.length));
   }
 }
 
@@ -579,13 +601,18 @@ function trimTrailingNuls(bytes: Uint8Array, start: number, end: number): number
   return end;
 }
 
-// Decodes ASCII text in one native call; 'latin1' equals UTF-8 only for ASCII, so other text is refused.
-const latin1Decoder = new TextDecoder('latin1');
-// (That decoder maps 0x80-0x9f above U+00FF, so test for any character past ASCII.)
-const NON_ASCII = /[\u0080-\uffff]/;
+// Decodes ASCII text in one native call. Valid UTF-8 decodes to one character per byte only if
+// every byte is ASCII (a leading byte-order mark is dropped, which shortens the text too), so
+// the length tells: faster than decoding as Latin-1 and searching the text for other characters.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** bytes[start, end) as a string if it is all ASCII, else undefined. */
 function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
-  const text = latin1Decoder.decode(bytes.subarray(start, end));
-  return NON_ASCII.test(text) ? undefined : text;
+  let text: string;
+  try {
+    text = utf8Decoder.decode(bytes.subarray(start, end));
+  } catch {
+    return undefined; // not UTF-8, so not ASCII
+  }
+  return text.length === end - start ? text : undefined;
 }

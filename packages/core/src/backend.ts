@@ -178,6 +178,9 @@ function isUniversalMachO(head: Uint8Array): boolean {
   return head[0] === 0xca && head[1] === 0xfe && head[2] === 0xba && (head[3] === 0xbe || head[3] === 0xbf);
 }
 
+/** Objects larger than this are read in part into a buffer of their own (one that is not kept). */
+const MAX_KEPT_PARTIAL_BYTES = 64 * 1024 * 1024;
+
 /**
  * Backends by format and architecture, and the sniffers that identify objects; `createLinkGraph`
  * picks the backend for an object. `defaultBackendRegistry` is the one `registerBackend` fills.
@@ -186,6 +189,12 @@ export class BackendRegistry {
   private readonly backends = new Map<string, LinkGraphBackend>();
   /** Consulted in order: the latest registered first. */
   private sniffers: FormatSniffer[] = [];
+  /**
+   * The zero-filled buffer objects read in part are read into, kept between
+   * calls (undefined while in use): a fresh one per object cost a page fault
+   * per page touched and counted the whole object against V8's external memory.
+   */
+  private partialBuffer: Uint8Array | undefined = new Uint8Array(0);
 
   private static key(format: ObjectFormat, arch: string): string {
     return `${format}/${arch}`;
@@ -277,14 +286,23 @@ export class BackendRegistry {
   ): ObjectDefinitions {
     if (object instanceof Uint8Array) return this.readDefinitionsOf(object, options);
     // Held elsewhere (an archive member read on demand): read only what the backend needs, if it says what that is.
-    const partial = new PartialObject(object);
-    partial.read(0, IDENTIFICATION_BYTES);
-    if (!isUniversalMachO(partial.bytes)) {
-      const identity = this.identify(partial.bytes, options);
-      const backend = this.require(identity.format, identity.arch, options.name);
-      if (backend.readDefinitions !== undefined && backend.readDefinitionRanges !== undefined) {
-        backend.readDefinitionRanges(partial, { ...options, identity });
-        return backend.readDefinitions(partial.bytes, { ...options, identity });
+    const buffer = this.borrowPartialBuffer(object.size);
+    const partial = new PartialObject(object, buffer);
+    try {
+      partial.read(0, IDENTIFICATION_BYTES);
+      if (!isUniversalMachO(partial.bytes)) {
+        const identity = this.identify(partial.bytes, options);
+        const backend = this.require(identity.format, identity.arch, options.name);
+        if (backend.readDefinitions !== undefined && backend.readDefinitionRanges !== undefined) {
+          backend.readDefinitionRanges(partial, { ...options, identity });
+          return backend.readDefinitions(partial.bytes, { ...options, identity });
+        }
+      }
+    } finally {
+      // Definitions are names and flags: nothing returned refers to the buffer.
+      if (buffer !== undefined) {
+        partial.clear();
+        this.partialBuffer = buffer;
       }
     }
     return this.readDefinitionsOf(object.read(0, object.size), options);
@@ -301,6 +319,15 @@ export class BackendRegistry {
     const backend = this.require(identity.format, identity.arch, options.name);
     if (backend.readObject !== undefined) return backend.readObject(bytes, { ...options, identity });
     return { definitions: this.readDefinitionsOf(bytes, { ...options, identity }) };
+  }
+
+  /** The kept buffer for an object of `size` bytes, grown if needed; undefined when in use or too large to keep. */
+  private borrowPartialBuffer(size: number): Uint8Array | undefined {
+    let buffer = this.partialBuffer;
+    if (buffer === undefined || size > MAX_KEPT_PARTIAL_BYTES) return undefined;
+    if (buffer.length < size) buffer = new Uint8Array(Math.min(MAX_KEPT_PARTIAL_BYTES, Math.max(size, buffer.length * 2)));
+    this.partialBuffer = undefined;
+    return buffer;
   }
 
   private readDefinitionsOf(bytes: Uint8Array, options: CreateLinkGraphOptions): ObjectDefinitions {

@@ -191,4 +191,12 @@ export { PartialObject } from './partial-object.js';
 export { printLinkGraph } from './printer.js';
 export { KNOWN_BACKENDS, describeFormat, missingBackendAdvice, type KnownBackend } from './support.js';
 export { createTableEntryIndex, findTableBase, TableManager, visitExistingEdges, type EdgeVisitor, type TableFormat, type TableReader } from './table-manager.js';
+export {
+  GOTAndStubs,
+  GOTStubAction,
+  readTableEntry,
+  type GOTAndStubsFormat,
+  type StubTableFormat,
+  type TableEntryShape,
+} from './got-stubs.js';
 export { archOfTriple, objectFormatOfTriple, parseTriple, type ObjectFormat, type Triple } from './triple.js';

@@ -14,9 +14,19 @@ import type { ByteSource } from './archive.js';
  */
 export class PartialObject {
   readonly bytes: Uint8Array;
+  /** The ranges read so far, as offset/end pairs (what `clear` zeroes). */
+  private readonly ranges: number[] = [];
 
-  constructor(private readonly source: ByteSource) {
-    this.bytes = new Uint8Array(source.size);
+  /**
+   * `buffer`, when given, is a zero-filled buffer of at least the object's
+   * size to read into instead of a new one (zero it again with `clear`
+   * before its next use).
+   */
+  constructor(
+    private readonly source: ByteSource,
+    buffer?: Uint8Array,
+  ) {
+    this.bytes = buffer === undefined ? new Uint8Array(source.size) : buffer.subarray(0, source.size);
   }
 
   get size(): number {
@@ -27,6 +37,16 @@ export class PartialObject {
   read(offset: number, length: number): void {
     if (!(Number.isInteger(offset) && offset >= 0 && offset < this.bytes.length && length > 0)) return;
     const end = Math.min(this.bytes.length, offset + length);
-    this.bytes.set(this.source.read(offset, end - offset), offset);
+    const target = this.bytes.subarray(offset, end);
+    if (this.source.readInto !== undefined) this.source.readInto(target, offset);
+    else target.set(this.source.read(offset, end - offset));
+    this.ranges.push(offset, end);
+  }
+
+  /** Zeroes every range read, leaving `bytes` as it was before the first read. */
+  clear(): void {
+    const ranges = this.ranges;
+    for (let i = 0; i < ranges.length; i += 2) this.bytes.fill(0, ranges[i], ranges[i + 1]);
+    ranges.length = 0;
   }
 }

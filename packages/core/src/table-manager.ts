@@ -82,9 +82,10 @@ export type EdgeVisitor = (block: Block, edgeIndex: number, kind: EdgeKind) => v
  * Calls `visit` for each edge that exists when it starts (edges of entries
  * made meanwhile are not visited, even in a table block that existed). While it runs, the given tables
  * grow their blocks' content in place and set it once at the end, instead of
- * after each new entry. With `kinds`, only edges whose kind `k` has
- * `kinds[k] === 1` are visited: most edges need nothing from a table pass, and
- * skipping them here saves a call per edge.
+ * after each new entry. With `kinds`, only edges whose kind `k` has a
+ * non-zero `kinds[k]` are visited: most edges need nothing from a table pass,
+ * and skipping them here saves a call per edge. (A pass's table of actions by
+ * kind, 0 for none, serves as it is.)
  */
 export function visitExistingEdges(
   graph: LinkGraph,
@@ -107,7 +108,7 @@ export function visitExistingEdges(
       } else {
         for (let i = 0; i < edgeCount; i++) {
           const kind = block.edgeKind(i);
-          if (kinds[kind] === 1) visit(block, i, kind);
+          if (kind < kinds.length && kinds[kind] !== 0) visit(block, i, kind);
         }
       }
     }
@@ -117,6 +118,9 @@ export function visitExistingEdges(
 }
 
 const INITIAL_ENTRIES = 16;
+/** expectEntries() sizes a table for at most this many entries at once (beyond, it grows as entries come). */
+const MAX_EXPECTED_ENTRIES = 1 << 16;
+const NO_ENTRIES = new Int32Array(0);
 
 /**
  * One table (e.g. a graph's GOT) for one link: an entry per target symbol,
@@ -124,7 +128,15 @@ const INITIAL_ENTRIES = 16;
  * example.
  */
 export class TableManager {
-  private readonly entries = new Map<Symbol, Symbol>();
+  /** Entry k (at offset k * entrySize of the block), in creation order. */
+  private readonly entrySymbols: Symbol[] = [];
+  /** The symbol entry k serves. */
+  private readonly entryTargets: Symbol[] = [];
+  /**
+   * 1 + the number of the entry serving the graph's symbol with each index
+   * (`Symbol.index`), 0 for none: a lookup is an array read, not a hash of the symbol.
+   */
+  private entryByTargetIndex: Int32Array = NO_ENTRIES;
   private tableBlock: Block | undefined;
   private bytes: Uint8Array = new Uint8Array(0);
   /** Bytes of the entries made so far. */
@@ -140,6 +152,10 @@ export class TableManager {
   private layoutFixed = false;
   /** Edges the format adds per entry, known once the first entry is made (-1 before). */
   private edgesPerEntry = -1;
+  /** Entries the first buffer is sized for, beyond INITIAL_ENTRIES (expectEntries). */
+  private expectedEntries = 0;
+  /** The template is all zeros, as a new buffer is (a GOT's): nothing to fill. */
+  private readonly zeroTemplate: boolean;
 
   constructor(
     readonly graph: LinkGraph,
@@ -151,11 +167,14 @@ export class TableManager {
         `table ${format.sectionName}: template of ${format.template.length} bytes for ${format.entrySize}-byte entries`,
       );
     }
+    let zero = true;
+    for (let i = 0; i < format.template.length; i++) if (format.template[i] !== 0) zero = false;
+    this.zeroTemplate = zero;
   }
 
   /** Number of entries. */
   get size(): number {
-    return this.entries.size;
+    return this.entrySymbols.length;
   }
 
   /** The block holding the entries (created with the first entry or reservation). */
@@ -170,12 +189,32 @@ export class TableManager {
 
   /** The entry for `target`, if one was made. */
   findEntry(target: Symbol): Symbol | undefined {
-    return this.entries.get(target);
+    const k = this.entryNumber(target);
+    return k < 0 ? undefined : this.entrySymbols[k];
+  }
+
+  /**
+   * The symbol `entry` serves, if it is an entry of this table: its offset
+   * gives its number, so this needs no lookup (relaxation asks it per edge).
+   */
+  entryTarget(entry: Symbol): Symbol | undefined {
+    if (entry.base !== this.tableBlock || this.tableBlock === undefined) return undefined;
+    const k = entry.offset / this.format.entrySize;
+    return this.entrySymbols[k] === entry ? this.entryTargets[k] : undefined;
   }
 
   /** Calls `fn` with each entry and its target, in creation order. */
   forEachEntry(fn: (entry: Symbol, target: Symbol) => void): void {
-    this.entries.forEach(fn);
+    const { entrySymbols, entryTargets } = this;
+    for (let k = 0; k < entrySymbols.length; k++) fn(entrySymbols[k]!, entryTargets[k]!);
+  }
+
+  /** The number of `target`'s entry, or -1. */
+  private entryNumber(target: Symbol): number {
+    const index = target.index;
+    const k = index < this.entryByTargetIndex.length ? this.entryByTargetIndex[index]! - 1 : -1;
+    // A symbol of another graph may share the index: the entry's target says.
+    return k >= 0 && this.entryTargets[k] === target ? k : -1;
   }
 
   /**
@@ -199,8 +238,12 @@ export class TableManager {
 
   /** The entry for `target`, made on first request (its bytes the template, its edges from the format). */
   getOrCreateEntry(target: Symbol): Symbol {
-    const known = this.entries.get(target);
-    if (known !== undefined) return known;
+    const index = target.index;
+    const byTarget = this.entryByTargetIndex;
+    if (index < byTarget.length) {
+      const k = byTarget[index]! - 1;
+      if (k >= 0 && this.entryTargets[k] === target) return this.entrySymbols[k]!;
+    }
     const { entrySize } = this.format;
     const offset = this.used;
     // A reserved slot is already inside the block (whose size must not change after layout).
@@ -218,7 +261,7 @@ export class TableManager {
       this.grow(offset + entrySize);
     }
     const block = this.getBlock();
-    this.bytes.set(this.format.template, offset);
+    // The slot holds the template already (see grow).
     this.used = offset + entrySize;
     if (this.trimmed && !reservedSlot) {
       // The new entry's symbol must lie inside the block's content.
@@ -232,9 +275,23 @@ export class TableManager {
       this.reserveEntryEdges();
     } else this.format.addEntryEdges(block, offset, target);
     const entry = this.graph.addAnonymousSymbol(block, offset, entrySize, this.format.callable, true);
-    this.entries.set(target, entry);
+    this.entrySymbols.push(entry);
+    this.entryTargets.push(target);
+    if (index >= this.entryByTargetIndex.length) this.growIndex(index);
+    this.entryByTargetIndex[index] = this.entrySymbols.length;
     if (this.batching === 0) this.syncContent();
     return entry;
+  }
+
+  /**
+   * Sizes the table for `count` entries in all (a hint: more can still be
+   * made, fewer leave the room unused): its buffer and its block's edges are
+   * then made for them with the first entry, instead of doubling from sixteen
+   * entries, each doubling moving the block's edges to a new range.
+   */
+  expectEntries(count: number): void {
+    // Applied by the first growth: a table that gets no entry allocates nothing.
+    if (count > 0) this.expectedEntries = Math.min(count, MAX_EXPECTED_ENTRIES);
   }
 
   /**
@@ -252,16 +309,9 @@ export class TableManager {
     }
     if (!Number.isInteger(count) || count <= 0) return;
     const extra = count * this.format.entrySize;
+    // Reserved slots hold the template too (see grow), so an unused slot is a harmless entry.
     this.grow(this.used + this.reserved + extra);
     this.reserved += extra;
-    // Reserved bytes hold the template too, so an unused slot is a harmless entry.
-    for (
-      let o = this.used + this.reserved - extra;
-      o < this.used + this.reserved;
-      o += this.format.entrySize
-    ) {
-      this.bytes.set(this.format.template, o);
-    }
     this.getBlock().setMutableContent(this.bytes.subarray(0, this.used + this.reserved));
     this.trimmed = true;
   }
@@ -286,12 +336,21 @@ export class TableManager {
     if (--this.batching === 0) this.syncContent();
   }
 
+  /** Makes the index by target reach symbol index `index` (it doubles, from the entry's own index). */
+  private growIndex(index: number): void {
+    const grown = new Int32Array(Math.max(index + 1, this.entryByTargetIndex.length * 2, 64));
+    grown.set(this.entryByTargetIndex);
+    this.entryByTargetIndex = grown;
+  }
+
   private grow(needed: number): void {
     if (needed <= this.bytes.length) return;
-    let length = Math.max(this.bytes.length * 2, this.format.entrySize * INITIAL_ENTRIES);
+    let length = Math.max(this.bytes.length * 2, this.format.entrySize * Math.max(INITIAL_ENTRIES, this.expectedEntries));
     while (length < needed) length *= 2;
     const grown = new Uint8Array(length);
-    grown.set(this.bytes.subarray(0, this.used + this.reserved));
+    const inUse = this.used + this.reserved;
+    grown.set(this.bytes.subarray(0, inUse));
+    if (!this.zeroTemplate) fillWithTemplate(grown, inUse, this.format.template);
     this.bytes = grown;
     this.trimmed = true;
     this.reserveEntryEdges();
@@ -330,6 +389,22 @@ export class TableManager {
     this.tableBlock.setMutableContent(this.bytes.subarray(0, this.used + this.reserved));
     this.trimmed = true;
   }
+}
+
+/**
+ * Writes `template` into every slot of `bytes` from `start` (a whole number
+ * of slots to the end), doubling the filled run with each native copy:
+ * a few calls per buffer, where a `set` per new entry cost a call each.
+ */
+function fillWithTemplate(bytes: Uint8Array, start: number, template: Uint8Array): void {
+  if (start >= bytes.length) return;
+  bytes.set(template, start);
+  let run = template.length;
+  while (start + 2 * run <= bytes.length) {
+    bytes.copyWithin(start + run, start, start + run);
+    run *= 2;
+  }
+  bytes.copyWithin(start + run, start, bytes.length - run);
 }
 
 /**

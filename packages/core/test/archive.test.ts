@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianLibrary, have, needs, tool, prng } from '@jitlink/test-support';
 import { Archive, JITLinkError, parseArchive, type ArchiveSource } from '../src/index.js';
+import { decodeName } from '../src/names.js';
 
 const ar = tool('ar', 'binutils');
 const nm = tool('nm', 'binutils');
@@ -127,6 +128,12 @@ function le32(values: number[]): Uint8Array {
   const view = new DataView(out.buffer);
   values.forEach((v, i) => view.setUint32(i * 4, v, true));
   return out;
+}
+
+/** What the archive reader makes of `name`'s UTF-8 bytes read one name at a time. */
+function decodeNameOf(name: string): string {
+  const bytes = encoder.encode(name);
+  return decodeName(bytes, 0, bytes.length);
 }
 
 function cstrings(names: string[]): Uint8Array {
@@ -430,6 +437,28 @@ describe('malformed archives give JITLinkError naming file and offset', () => {
     }
   });
 
+  test('symbol index names that are not UTF-8 keep their bytes; a table that starts with a byte-order mark is read name by name', () => {
+    const members = [{ name: 'a.o', data: encoder.encode('aa'), symbols: ['cafX', 'beta'] }];
+    const bytes = gnuArchive({ members });
+    const table = 8 + 60 + 4 + 2 * 4;
+    expect(bytes[table + 3]).toBe(0x58); // the X
+    bytes[table + 3] = 0xe9; // Latin-1 é: not UTF-8
+    expect([...parseArchive(bytes, 'names.a').symbolIndex.keys()]).toEqual(['caf\udce9', 'beta']);
+    // A table that starts with EF BB BF decodes as UTF-8 without it: the names are read one by one.
+    const symbols = ['\ufeffbom', 'beta'];
+    const bom = gnuArchive({ members: [{ name: 'a.o', data: encoder.encode('aa'), symbols }] });
+    expect([...parseArchive(bom, 'bom.a').symbolIndex.keys()]).toEqual([decodeNameOf(symbols[0]!), 'beta']);
+    // Offsets in messages stay byte offsets.
+    bom[table + cstrings(symbols).length - 1] = 0x41; // the last name's NUL
+    expectJITLinkError(
+      () => parseArchive(bom, 'bom.a'),
+      'MalformedObject',
+      'bom.a',
+      table + cstrings([symbols[0]!]).length,
+      /symbol name 1 is not NUL-terminated/,
+    );
+  });
+
   test('symbol index count larger than the index', () => {
     const bytes = gnuArchive({ members: smallMembers, indexCount: 1000 });
     expectJITLinkError(
@@ -632,6 +661,15 @@ describe('archives written by ar and llvm-ar', () => {
     const darwin64 = build('llvm-ar-19', ['--format=darwin', 'rcs'], 'darwin64.a', { SYM64_THRESHOLD: '0' });
     expect(new TextDecoder().decode(darwin64.subarray(68, 80))).toBe('__.SYMDEF_64');
     check(darwin64, 'darwin64.a', 'bsd', 'llvm-ar-19', 'llvm-nm-19');
+  });
+
+  needs(libz, llvmAr, llvmNm).test('llvm-ar --format=bsd past 4 GiB: a /SYM64/ index over #1/ names', () => {
+    // llvm-ar switches a BSD archive whose offsets pass the threshold to a GNU 64-bit index and
+    // keeps the BSD member names; llvm-ar and llvm-nm read those names in any archive.
+    const bytes = build('llvm-ar-19', ['--format=bsd', 'rcs'], 'bsd64.a', { SYM64_THRESHOLD: '0' });
+    expect(new TextDecoder().decode(bytes.subarray(8, 15))).toBe('/SYM64/');
+    expect(new TextDecoder().decode(bytes).includes('#1/')).toBe(true);
+    check(bytes, 'bsd64.a', 'gnu', 'llvm-ar-19', 'llvm-nm-19');
   });
 
   needs(ar).test('thin archives are rejected with a clear error', () => {

@@ -352,5 +352,68 @@ describe('backend registry and createLinkGraph', () => {
         expect([...registry.readObjectDefinitions(b!, { name: 'lib.a(b.o)' }).keys()]).toEqual(['sum_36']);
       }
     });
+
+    test('sources that read into a buffer are read with readInto, not read', () => {
+      const registry = new BackendRegistry();
+      registry.register(backend(true));
+      const into: [number, number][] = [];
+      const filling: ByteSource = {
+        size: whole.length,
+        read() {
+          throw new Error('read called');
+        },
+        readInto(target, offset) {
+          into.push([offset, target.length]);
+          target.set(whole.subarray(offset, offset + target.length));
+        },
+      };
+      expect([...registry.readObjectDefinitions(filling, { name: 'r.o' }).keys()]).toEqual(['sum_36']);
+      expect(into).toEqual([
+        [0, 64],
+        [64, 8],
+      ]);
+    });
+
+    test('one buffer serves object after object: each sees zeros wherever it did not read', () => {
+      // The backend sums every byte of the buffer it is given, so any byte left from an
+      // earlier object (or from an object that failed) would change the sum.
+      const registry = new BackendRegistry();
+      const buffers = new Set<ArrayBuffer>();
+      registry.register({
+        ...backend(true),
+        readDefinitionRanges: (object) => {
+          object.read(64, 8);
+          if (object.size > 4096) {
+            object.read(1000, 100);
+            object.read(4096, object.size - 4096);
+          }
+        },
+        readDefinitions: (bytes) => {
+          buffers.add(bytes.buffer as ArrayBuffer);
+          if (bytes[64] === 0xee) throw new JITLinkError('MalformedObject', 'bad table', { file: 'x.o', offset: 64 });
+          let sum = 0;
+          for (const b of bytes) sum += b;
+          return new Map([[`sum_${sum}`, definitionFlags(false, false, true)]]);
+        },
+      });
+      const sourceOf = (bytes: Uint8Array): ByteSource => ({
+        size: bytes.length,
+        read: (o, n) => bytes.slice(o, o + n),
+      });
+      const headerSum = object.reduce((a, b) => a + b, 0);
+      const large = new Uint8Array(6000);
+      large.set(whole);
+      large.fill(7, 1000, 1100);
+      large.fill(9, 4096);
+      const failing = large.slice();
+      failing[64] = 0xee;
+      const names = (bytes: Uint8Array) => [...registry.readObjectDefinitions(sourceOf(bytes), { name: 'r.o' }).keys()];
+      expect(names(large)).toEqual([`sum_${headerSum + 36 + 7 * 100 + 9 * 1904}`]);
+      expect(names(whole)).toEqual([`sum_${headerSum + 36}`]);
+      expect(() => names(failing)).toThrow('bad table');
+      expect(names(whole)).toEqual([`sum_${headerSum + 36}`]);
+      // The first buffer was grown for the large object, then kept.
+      expect(buffers.size).toBe(1);
+    });
   });
 });

@@ -49,7 +49,8 @@ import {
 import { checkElfRelocatable } from './identify.js';
 import { initializerSectionInfo } from './initializers.js';
 import type { DecodedElf } from './decoded.js';
-import { columnNumber } from './read/fields.js';
+import { newRelocationColumns, readRelocationEntries, type ElfRelocationColumns, type ElfRelocationSection } from './read/relocations.js';
+import { stringTableText } from './read/strings.js';
 import { newSymbol, symbolCount, symbolFromColumns, symbolName } from './read/symbols.js';
 import { parseElf, readRelocation, relocationSymbolIndex, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
 
@@ -109,6 +110,19 @@ export interface ElfSourceObject {
 }
 
 const graphInfo = new WeakMap<LinkGraph, ElfGraphInfo>();
+
+/**
+ * Relocation entries are read into these columns a chunk at a time, then
+ * turned into edges (one pass each, no object per entry). Shared by every
+ * graph the thread builds: building is synchronous.
+ */
+const RELOCATION_CHUNK = 2048;
+const relocationScratch = newRelocationColumns(RELOCATION_CHUNK);
+
+/** The relocation columns of a decoded object. */
+function decodedColumns(decoded: DecodedElf): ElfRelocationColumns {
+  return { offsets: decoded.relocationOffsets, types: decoded.relocationTypes, symbols: decoded.relocationSymbols, addends: decoded.relocationAddends };
+}
 
 /** Builder metadata for a graph made by createElfLinkGraph, or undefined for other graphs. */
 export function getElfGraphInfo(graph: LinkGraph): ElfGraphInfo | undefined {
@@ -185,15 +199,23 @@ export function buildElfLinkGraph(elf: ElfFile, arch: ElfArchSupport, decoded?: 
 
 /** The scope of a symbol's definition. */
 export function elfSymbolScope(sym: ElfSymbol): Scope {
-  if (sym.binding === STB_LOCAL) return Scope.Local;
+  return elfScope(sym.binding, sym.visibility);
+}
+
+/** The scope of a definition of this binding (STB_*) and visibility (STV_*). */
+function elfScope(binding: number, visibility: number): Scope {
+  if (binding === STB_LOCAL) return Scope.Local;
   // STV_INTERNAL is "hidden, and never called from outside": treat it as hidden.
-  if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) return Scope.Hidden;
+  if (visibility === STV_HIDDEN || visibility === STV_INTERNAL) return Scope.Hidden;
   return Scope.Default;
 }
 
 /** The linkage of a definition; `inComdat` when its section belongs to a COMDAT group. */
 export function elfDefinitionLinkage(sym: ElfSymbol, inComdat: boolean): Linkage {
-  const binding = sym.binding;
+  return elfLinkage(sym.binding, inComdat);
+}
+
+function elfLinkage(binding: number, inComdat: boolean): Linkage {
   if (binding === STB_WEAK || binding === STB_GNU_UNIQUE) return Linkage.Weak;
   // A COMDAT definition may be repeated in other objects: keeping the first is correct.
   return inComdat && binding !== STB_LOCAL ? Linkage.Weak : Linkage.Strong;
@@ -282,10 +304,17 @@ class GraphBuilder {
   private readonly graphSymbols: (Symbol | undefined)[];
   /** One anonymous symbol per section, shared by its STT_SECTION symbols. */
   private readonly sectionSymbols: (Symbol | undefined)[];
-  /** Whether each ELF section is a member of a COMDAT group. */
-  private readonly inComdat: Uint8Array;
+  /** Whether each ELF section is a member of a COMDAT group (undefined: the object has no groups). */
+  private readonly inComdat: Uint8Array | undefined;
+  /** Reused for the symbols a rare path needs as an ElfSymbol (symbolEntry). */
+  private readonly entry = newSymbol();
+  /** The symbol string table decoded whole, null when it is not ASCII (see stringTableText). */
+  private symbolNames: string | null = null;
   private nextAddress = 0;
   private commonSection: Section | undefined;
+  /** Reused for every relocation: arch implementations must not retain them. */
+  private readonly rel: ElfRelocation = { type: 0, offset: 0, symbolIndex: 0, addend: 0 };
+  private readonly site: ElfRelocationSite;
 
   constructor(
     private readonly elf: ElfFile,
@@ -299,7 +328,8 @@ class GraphBuilder {
     this.blocks = new Array<Block | undefined>(n);
     this.graphSymbols = new Array<Symbol | undefined>(symbolCount(elf));
     this.sectionSymbols = new Array<Symbol | undefined>(n);
-    this.inComdat = comdatMembership(elf);
+    this.inComdat = elf.groups.length === 0 ? undefined : comdatMembership(elf);
+    this.site = { graph, block: undefined as unknown as Block, offsetInBlock: 0, file: elf.fileName, relocationSection: '', entryOffset: 0 };
   }
 
   build(): void {
@@ -360,57 +390,96 @@ class GraphBuilder {
     }
   }
 
-  private symbolError(sym: ElfSymbol, detail: string): never {
-    elfSymbolError(this.elf, sym, detail);
+  /** Throws for symbol `i`, naming it as elfSymbolError does. */
+  private symbolError(i: number, detail: string): never {
+    elfSymbolError(this.elf, this.symbolEntry(i), detail);
+  }
+
+  /** The name of symbol `i` (buildSymbols sets symbolNames first). */
+  private symbolName(i: number): string {
+    const columns = this.elf.symbolColumns!;
+    const nameOffset = columns.names[i]!;
+    if (nameOffset === 0) return '';
+    const text = this.symbolNames;
+    return text !== null ? text.slice(nameOffset, text.indexOf('\0', nameOffset)) : symbolName(this.elf, columns, i);
+  }
+
+  /** Symbol `i` as an ElfSymbol, its name included (one reused object: for the rare paths that need one). */
+  private symbolEntry(i: number): ElfSymbol {
+    const columns = this.elf.symbolColumns!;
+    const sym = symbolFromColumns(columns, i, this.entry);
+    sym.name = symbolName(this.elf, columns, i);
+    return sym;
   }
 
   private buildSymbols(): void {
-    const { elf, graph } = this;
+    const { elf, graph, blocks, graphSymbols } = this;
     const columns = elf.symbolColumns;
-    if (columns === undefined) return;
-    // One reused entry read from the columns: no object per ELF symbol.
-    const sym = newSymbol();
+    if (columns === undefined || columns.count < 2) return;
+    // Read from the columns entry by entry: no object per ELF symbol, and a
+    // name only for the symbols the graph names. Every name offset was
+    // checked when the columns were read, so an ASCII table's names are
+    // slices of the table decoded once.
+    const { info, names, sections: symbolSections, values, sizes, visibility } = columns;
+    const text = (this.symbolNames = stringTableText(elf, columns.strtab));
+    const elfSections = elf.sections;
     for (let i = 1; i < columns.count; i++) {
-      symbolFromColumns(columns, i, sym);
-      if (sym.type === STT_FILE) continue;
-      sym.name = symbolName(elf, columns, i);
-      checkElfSymbolKind(elf, sym);
-      const binding = sym.binding;
-      const shndx = sym.sectionIndex;
-      if (shndx === SHN_UNDEF) {
-        if (binding === STB_LOCAL) {
-          // Only valid as an unused placeholder; a relocation against it is reported then.
-          continue;
-        }
-        this.graphSymbols[i] = this.undefinedSymbol(sym);
-        continue;
+      const infoByte = info[i]!;
+      const type = infoByte & 0xf;
+      if (type === STT_FILE) continue;
+      const binding = infoByte >> 4;
+      const shndx = symbolSections[i]!;
+      if (
+        (binding > STB_WEAK && binding !== STB_GNU_UNIQUE) ||
+        (type === STT_GNU_IFUNC && shndx !== SHN_UNDEF) ||
+        (shndx >= SHN_LORESERVE && shndx !== SHN_ABS && shndx !== SHN_COMMON)
+      ) {
+        checkElfSymbolKind(elf, this.symbolEntry(i)); // throws, with its message
       }
-      const scope = elfSymbolScope(sym);
-      if (shndx === SHN_ABS) {
-        if (sym.type === STT_SECTION) continue;
-        const linkage = binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
-        this.graphSymbols[i] = graph.addAbsoluteSymbol(sym.name || undefined, sym.value, sym.size, linkage, scope, false);
+      if (shndx === SHN_UNDEF) {
+        // A local one is only valid as an unused placeholder; a relocation against it is reported then.
+        if (binding !== STB_LOCAL) graphSymbols[i] = this.undefinedSymbol(i, binding, type);
         continue;
       }
       if (shndx === SHN_COMMON) {
-        this.graphSymbols[i] = this.commonSymbol(sym, scope);
+        graphSymbols[i] = this.commonSymbol(this.symbolEntry(i));
         continue;
       }
-      const block = this.blocks[shndx];
-      if (block === undefined) continue; // defined in a section that is not built (debug info...)
-      const sec = elf.sections[shndx]!;
-      if (sym.type === STT_SECTION) {
-        this.graphSymbols[i] = this.sectionSymbol(shndx, block);
+      const block = shndx === SHN_ABS ? undefined : blocks[shndx];
+      if (type === STT_SECTION) {
+        if (block !== undefined) graphSymbols[i] = this.sectionSymbol(shndx, block);
         continue;
       }
-      const offset = sym.value - sec.address;
-      if (!(offset >= 0 && offset <= block.size)) {
-        this.symbolError(sym, `value 0x${sym.value.toString(16)} is outside its section ${sec.name} (size 0x${block.size.toString(16)})`);
+      if (shndx !== SHN_ABS && block === undefined) continue; // defined in a section that is not built (debug info...)
+      const nameOffset = names[i]!;
+      const name = nameOffset === 0 ? '' : text !== null ? text.slice(nameOffset, text.indexOf('\0', nameOffset)) : this.symbolName(i);
+      const scope = elfScope(binding, visibility[i]!);
+      const rawValue = values[i]!;
+      const value = (rawValue | 0) === rawValue ? rawValue | 0 : rawValue;
+      const rawSize = sizes[i]!;
+      const size = (rawSize | 0) === rawSize ? rawSize | 0 : rawSize;
+      if (block === undefined) {
+        const linkage = binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
+        graphSymbols[i] = graph.addAbsoluteSymbol(name || undefined, value, size, linkage, scope, false);
+        continue;
       }
-      const size = Math.min(sym.size, block.size - offset);
-      const linkage = elfDefinitionLinkage(sym, this.inComdat[shndx] === 1);
-      const name = sym.name === '' ? undefined : sym.name;
-      this.graphSymbols[i] = graph.addDefinedSymbol(block, offset, name, size, linkage, scope, sym.type === STT_FUNC, false);
+      const sec = elfSections[shndx]!;
+      const blockSize = block.size;
+      const offset = value - sec.address;
+      if (!(offset >= 0 && offset <= blockSize)) {
+        this.symbolError(i, `value 0x${value.toString(16)} is outside its section ${sec.name} (size 0x${blockSize.toString(16)})`);
+      }
+      const linkage = elfLinkage(binding, this.inComdat !== undefined && this.inComdat[shndx] === 1);
+      graphSymbols[i] = graph.addDefinedSymbol(
+        block,
+        offset,
+        name === '' ? undefined : name,
+        Math.min(size, blockSize - offset),
+        linkage,
+        scope,
+        type === STT_FUNC,
+        false,
+      );
     }
   }
 
@@ -420,25 +489,28 @@ class GraphBuilder {
     return s;
   }
 
-  private undefinedSymbol(sym: ElfSymbol): Symbol {
+  private undefinedSymbol(i: number, binding: number, type: number): Symbol {
     const { graph } = this;
-    if (sym.name === '') this.symbolError(sym, 'is undefined and has no name');
-    const startStop = this.startStopSymbol(sym);
-    if (startStop !== undefined) return startStop;
-    const linkage = sym.binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
-    if (sym.type === STT_TLS) this.info.threadLocalExternals.add(sym.name);
-    const existing = graph.findExternalSymbol(sym.name);
+    const name = this.symbolName(i);
+    if (name === '') this.symbolError(i, 'is undefined and has no name');
+    // (Two character tests first: few names start with "__".)
+    if (name.charCodeAt(0) === 0x5f && name.charCodeAt(1) === 0x5f) {
+      const startStop = this.startStopSymbol(name);
+      if (startStop !== undefined) return startStop;
+    }
+    const linkage = binding === STB_WEAK ? Linkage.Weak : Linkage.Strong;
+    if (type === STT_TLS) this.info.threadLocalExternals.add(name);
+    const existing = graph.findExternalSymbol(name);
     if (existing !== undefined) {
       // A name listed twice: one strong reference makes the reference strong.
       if (linkage === Linkage.Strong) existing.linkage = Linkage.Strong;
       return existing;
     }
-    return graph.addExternalSymbol(sym.name, 0, linkage);
+    return graph.addExternalSymbol(name, 0, linkage);
   }
 
   /** Defines `__start_X` / `__stop_X` for a section X of this object. */
-  private startStopSymbol(sym: ElfSymbol): Symbol | undefined {
-    const name = sym.name;
+  private startStopSymbol(name: string): Symbol | undefined {
     let sectionName: string;
     let atEnd: boolean;
     if (name.startsWith('__start_')) {
@@ -461,8 +533,9 @@ class GraphBuilder {
     return this.graph.addDefinedSymbol(block, offset, name, 0, Linkage.Strong, Scope.Local, false, false);
   }
 
-  private commonSymbol(sym: ElfSymbol, scope: Scope): Symbol {
+  private commonSymbol(sym: ElfSymbol): Symbol {
     const { graph } = this;
+    const scope = elfSymbolScope(sym);
     const alignment = elfCommonAlignment(this.elf, sym);
     if (this.commonSection === undefined) {
       this.commonSection = graph.createSection(this.uniqueSectionName(ELF_COMMON_SECTION_NAME, 0), MemProt.Read | MemProt.Write);
@@ -497,76 +570,110 @@ class GraphBuilder {
   }
 
   private buildRelocations(): void {
-    const { elf, arch, graph } = this;
-    const endianness = elf.header.endianness;
-    // Reused for every entry: arch implementations must not retain them.
-    const rel: ElfRelocation = { type: 0, offset: 0, symbolIndex: 0, addend: 0 };
-    const site: ElfRelocationSite = {
-      graph,
-      block: undefined as unknown as Block,
-      offsetInBlock: 0,
-      file: elf.fileName,
-      relocationSection: '',
-      entryOffset: 0,
-    };
+    const { elf, arch } = this;
     const relocationSections = elf.relocationSections;
     this.reserveEdges();
+    const decoded = this.decoded;
     for (let r = 0; r < relocationSections.length; r++) {
       const relSec = relocationSections[r]!;
       const block = this.blocks[relSec.targetIndex];
       if (block === undefined) continue; // applies to a section not built (debug info...)
+      const count = relSec.count;
+      if (count === 0) continue;
       const target: ElfSectionHeader = elf.sections[relSec.targetIndex]!;
-      const relName = relSec.section.name;
-      if (target.type === SHT_NOBITS && relSec.count > 0) {
+      if (target.type === SHT_NOBITS) {
         throw new JITLinkError('MalformedObject', `relocations apply to ${target.name}, which has no content (SHT_NOBITS)`, {
           file: elf.fileName,
-          section: relName,
+          section: relSec.section.name,
           offset: relSec.section.headerOffset,
         });
       }
-      if (!relSec.isRela && relSec.count > 0 && arch.readImplicitAddend === undefined) {
+      if (!relSec.isRela && arch.readImplicitAddend === undefined) {
         throw new JITLinkError('UnsupportedFeature', `SHT_REL relocations are not supported by ${arch.packageName}`, {
           file: elf.fileName,
-          section: relName,
+          section: relSec.section.name,
           offset: relSec.section.headerOffset,
         });
       }
-      site.block = block;
-      site.relocationSection = relName;
-      const content = relSec.isRela ? undefined : block.getContent();
-      const decoded = this.decoded;
-      // (Decoded for this very section, or read here.)
-      const decodedCount =
-        decoded === undefined || decoded.relocationSections[r * 3] !== relSec.section.index ? 0 : decoded.relocationSections[r * 3 + 1]!;
-      const firstDecoded = decoded === undefined ? 0 : decoded.relocationSections[r * 3 + 2]!;
-      for (let i = 0; i < relSec.count; i++) {
-        let entryOffset: number;
-        if (i < decodedCount) {
-          const at = firstDecoded + i;
-          rel.type = decoded!.relocationTypes[at]!;
-          rel.offset = columnNumber(decoded!.relocationOffsets[at]!);
-          rel.symbolIndex = decoded!.relocationSymbols[at]!;
-          rel.addend = columnNumber(decoded!.relocationAddends[at]!);
-          entryOffset = relSec.section.offset + i * relSec.entrySize;
-        } else entryOffset = readRelocation(elf, relSec, i, rel);
-        if (rel.type === 0) {
-          this.info.skippedNoneRelocations++;
-          continue;
-        }
-        if (rel.offset >= block.size) {
-          throw new JITLinkError(
-            'MalformedObject',
-            `relocation offset 0x${rel.offset.toString(16)} is outside ${target.name} (size 0x${block.size.toString(16)})`,
-            { file: elf.fileName, section: relName, offset: entryOffset },
-          );
-        }
-        const targetSymbol = this.graphSymbols[rel.symbolIndex];
-        if (targetSymbol === undefined) this.missingTarget(rel.symbolIndex, relName, entryOffset, rel.type);
-        if (content !== undefined) rel.addend = arch.readImplicitAddend!(rel.type, content, rel.offset, endianness);
-        site.offsetInBlock = rel.offset;
-        site.entryOffset = entryOffset;
-        arch.addRelocationEdge(rel, targetSymbol, site);
+      this.site.block = block;
+      this.site.relocationSection = relSec.section.name;
+      // Entries decoded ahead for this very section (buildElfLinkGraphFromDecoded), then the rest read here.
+      let next = 0;
+      if (decoded !== undefined && decoded.relocationSections[r * 3] === relSec.section.index) {
+        next = decoded.relocationSections[r * 3 + 1]!;
+        this.addRelocationEdges(relSec, target, decodedColumns(decoded), decoded.relocationSections[r * 3 + 2]!, 0, next);
       }
+      while (next < count) {
+        const want = Math.min(RELOCATION_CHUNK, count - next);
+        const read = readRelocationEntries(elf, relSec, next, want, relocationScratch, 0);
+        this.addRelocationEdges(relSec, target, relocationScratch, 0, next, read);
+        next += read;
+        if (read < want) {
+          // Entry `next` is malformed: readRelocation reports it (and if it does not, it is added as read).
+          const rel = this.rel;
+          readRelocation(elf, relSec, next, rel);
+          relocationScratch.offsets[0] = rel.offset;
+          relocationScratch.types[0] = rel.type;
+          relocationScratch.symbols[0] = rel.symbolIndex;
+          relocationScratch.addends[0] = rel.addend;
+          this.addRelocationEdges(relSec, target, relocationScratch, 0, next, 1);
+          next++;
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds the edges of entries `first` to `first + n - 1` of `relSec`, read
+   * into `columns` from index `base`: the checks the format makes, then the
+   * architecture's mapping, one call per relocation.
+   */
+  private addRelocationEdges(
+    relSec: ElfRelocationSection,
+    target: ElfSectionHeader,
+    columns: ElfRelocationColumns,
+    base: number,
+    first: number,
+    n: number,
+  ): void {
+    const { elf, arch, info, graphSymbols, rel, site } = this;
+    const block = site.block;
+    const blockSize = block.size;
+    const content = relSec.isRela ? undefined : block.getContent();
+    const endianness = elf.header.endianness;
+    const { offsets, types, symbols, addends } = columns;
+    const entrySize = relSec.entrySize;
+    let entryOffset = relSec.section.offset + first * entrySize;
+    for (let k = base; k < base + n; k++, entryOffset += entrySize) {
+      const type = types[k]!;
+      if (type === 0) {
+        info.skippedNoneRelocations++;
+        continue;
+      }
+      const rawOffset = offsets[k]!;
+      // (Small integers stay small integers: a double stored in a field boxes it.)
+      const offset = (rawOffset | 0) === rawOffset ? rawOffset | 0 : rawOffset;
+      if (offset >= blockSize) {
+        throw new JITLinkError(
+          'MalformedObject',
+          `relocation offset 0x${offset.toString(16)} is outside ${target.name} (size 0x${blockSize.toString(16)})`,
+          { file: elf.fileName, section: relSec.section.name, offset: entryOffset },
+        );
+      }
+      const symbolIndex = symbols[k]!;
+      const targetSymbol = graphSymbols[symbolIndex];
+      if (targetSymbol === undefined) this.missingTarget(symbolIndex, relSec.section.name, entryOffset, type);
+      rel.type = type;
+      rel.offset = offset;
+      rel.symbolIndex = symbolIndex;
+      if (content !== undefined) rel.addend = arch.readImplicitAddend!(type, content, offset, endianness);
+      else {
+        const rawAddend = addends[k]!;
+        rel.addend = (rawAddend | 0) === rawAddend ? rawAddend | 0 : rawAddend;
+      }
+      site.offsetInBlock = offset;
+      site.entryOffset = entryOffset;
+      arch.addRelocationEdge(rel, targetSymbol, site);
     }
   }
 

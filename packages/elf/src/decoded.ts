@@ -19,7 +19,7 @@ import { columnNumber, Reader } from './read/fields.js';
 import { parseElf, type ElfFile } from './read/file.js';
 import { readGroup } from './read/groups.js';
 import type { ElfHeader } from './read/header.js';
-import { readRelocation, readRelocationSection, type ElfRawRelocation } from './read/relocations.js';
+import { newRelocationColumns, readRelocationEntries, readRelocationSection } from './read/relocations.js';
 import type { ElfSectionHeader } from './read/sections.js';
 import { readString } from './read/strings.js';
 import { ElfFileObject } from './read/elf-file-object.js';
@@ -144,30 +144,14 @@ export function decodeElf(bytes: Uint8Array, fileName: string): DecodedElf {
     if (isLoadedElfSection(elf.sections[relSec.targetIndex]!)) total += relSec.count;
   }
   const relocationSections = new Int32Array(relSecs.length * 3);
-  const relocationOffsets = new Float64Array(total);
-  const relocationTypes = new Uint32Array(total);
-  const relocationSymbols = new Uint32Array(total);
-  const relocationAddends = new Float64Array(total);
-  const rel: ElfRawRelocation = { type: 0, offset: 0, symbolIndex: 0, addend: 0 };
+  const relocations = newRelocationColumns(total);
   let next = 0;
   for (let k = 0; k < relSecs.length; k++) {
     const relSec = relSecs[k]!;
     const loaded = isLoadedElfSection(elf.sections[relSec.targetIndex]!);
-    let decoded = 0;
-    if (loaded) {
-      try {
-        for (; decoded < relSec.count; decoded++) {
-          readRelocation(elf, relSec, decoded, rel);
-          const at = next + decoded;
-          relocationOffsets[at] = rel.offset;
-          relocationTypes[at] = rel.type;
-          relocationSymbols[at] = rel.symbolIndex;
-          relocationAddends[at] = rel.addend;
-        }
-      } catch {
-        // That entry and the ones after it are read again when the graph is built, which reports the fault in order.
-      }
-    }
+    // Up to the first malformed entry: it and the ones after it are read again
+    // when the graph is built, which reports the fault in order.
+    const decoded = loaded ? readRelocationEntries(elf, relSec, 0, relSec.count, relocations, next) : 0;
     relocationSections[k * 3] = relSec.section.index;
     relocationSections[k * 3 + 1] = decoded;
     relocationSections[k * 3 + 2] = next;
@@ -189,10 +173,10 @@ export function decodeElf(bytes: Uint8Array, fileName: string): DecodedElf {
     symbolVisibility,
     symbolSections,
     relocationSections,
-    relocationOffsets,
-    relocationTypes,
-    relocationSymbols,
-    relocationAddends,
+    relocationOffsets: relocations.offsets,
+    relocationTypes: relocations.types,
+    relocationSymbols: relocations.symbols,
+    relocationAddends: relocations.addends,
   };
 }
 

@@ -277,6 +277,55 @@ describe('malformed objects give MalformedObject errors with file, section and o
     );
   });
 
+  test('relocation offset at the end of its section: the first byte past it is outside, the last byte inside', () => {
+    // .text is 16 bytes: offset 0x10 is the first one past it.
+    const err = expectMalformed(
+      mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').offset, 0x10, true)),
+      /relocation offset 0x10 is outside .text \(size 0x10\)/,
+      '.rela.text',
+    );
+    expect(err.offset).toBe(sec(parseElf(sample(), FILE), '.rela.text').offset);
+    expect(() => build(mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').offset, 0xf, true)))).not.toThrow();
+  });
+
+  describe('many relocations in one section (read a chunk at a time)', () => {
+    const COUNT = 5000;
+    const many = (): Uint8Array =>
+      writeElf({
+        bits: 64,
+        endianness: 'little',
+        machine: 62,
+        sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(COUNT), align: 16 }],
+        symbols: [{ name: 'ext', section: 0 }],
+        relocations: Array.from({ length: COUNT }, (_, i) => ({ section: '.text', offset: i, type: 2, symbol: 1, addend: i - 2500 })),
+      });
+    const entry = (elf: ElfFile, i: number): number => sec(elf, '.rela.text').offset + i * 24;
+
+    test('every entry becomes an edge, in order, with its offset and addend', () => {
+      const arch = genericArch();
+      const graph = createElfLinkGraph(many(), arch, { name: FILE });
+      expect(arch.seen).toBe(COUNT);
+      const block = [...graph.findSectionByName('.text')!.blocks][0]!;
+      const edges = block.edges;
+      expect(edges).toHaveLength(COUNT);
+      for (const i of [0, 2047, 2048, 4095, 4096, COUNT - 1]) {
+        expect([edges[i]!.offset, edges[i]!.addend, edges[i]!.target.name]).toEqual([i, i - 2500, 'ext']);
+      }
+    });
+
+    test('a malformed entry past the first chunk is reported at its own entry, after the faults before it', () => {
+      const bytes = many();
+      const elf = parseElf(bytes, FILE);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      view.setUint32(entry(elf, 3000) + 12, 999, true); // symbol index out of range
+      let err = expectMalformed(bytes.slice(), /relocation symbol index 999 is out of range/, '.rela.text');
+      expect(err.offset).toBe(entry(elf, 3000));
+      view.setUint32(entry(elf, 2900), COUNT, true); // an earlier entry's offset past .text
+      err = expectMalformed(bytes.slice(), /relocation offset 0x1388 is outside .text/, '.rela.text');
+      expect(err.offset).toBe(entry(elf, 2900));
+    });
+  });
+
   test('wrong relocation entry size', () => {
     expectMalformed(
       mutated((_b, v, elf) => v.setUint32(sec(elf, '.rela.text').headerOffset + 56, 16, true)),

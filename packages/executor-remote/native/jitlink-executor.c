@@ -10,7 +10,8 @@
  *
  * With JITLINK_EXECUTOR_SECRET (or JITLINK_EXECUTOR_SECRET_FILE naming a file)
  * set, the controller must answer a challenge (HMAC-SHA256 over a fresh nonce)
- * before the setup message is sent; otherwise the connection is dropped.
+ * within JITLINK_EXECUTOR_CHALLENGE_TIMEOUT seconds (default 30) before the
+ * setup message is sent; otherwise the connection is dropped.
  *
  * Every message is checked: sizes, counts, that each address written lies in
  * a reservation, and that a tag names one of this program's functions. Code
@@ -25,6 +26,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sha256.h"
@@ -1537,8 +1540,54 @@ static char *load_secret(size_t *len) {
   return buf;
 }
 
+/* Seconds the controller has to answer the challenge. */
+static long challenge_timeout_seconds(void) {
+  const char *s = getenv("JITLINK_EXECUTOR_CHALLENGE_TIMEOUT");
+  if (!s || !*s)
+    return 30;
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (*end || v < 1 || v > 86400)
+    die("JITLINK_EXECUTOR_CHALLENGE_TIMEOUT takes whole seconds from 1 to 86400, not \"%s\"", s);
+  return v;
+}
+
+static long long monotonic_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The answer, read against a deadline: the executor serves one connection, and a peer that
+   connects and never answers (or answers in part) must not hold it forever. */
+static void read_answer(unsigned char *answer, size_t n, long seconds) {
+  long long deadline = monotonic_ms() + seconds * 1000;
+  size_t done = 0;
+  while (done < n) {
+    long long left = deadline - monotonic_ms();
+    if (left <= 0)
+      die("the controller did not answer the challenge within %ld s; connection dropped", seconds);
+    struct pollfd p = {in_fd, POLLIN, 0};
+    int ready = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+    if (ready < 0 && errno != EINTR)
+      die("poll: %s", strerror(errno));
+    if (ready <= 0)
+      continue;
+    ssize_t got = read(in_fd, answer + done, n - done);
+    if (got == 0)
+      die(done ? "unexpected end of stream" : "the controller closed the connection before answering the challenge");
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      die("read: %s", strerror(errno));
+    }
+    done += (size_t)got;
+  }
+}
+
 /* Sends magic + nonce; requires HMAC-SHA256(secret, nonce || context) back. Drops the peer otherwise. */
 static void authenticate(const char *secret, size_t secret_len) {
+  long seconds = challenge_timeout_seconds();
   unsigned char nonce[32], expected[32], answer[32];
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0 || read(fd, nonce, sizeof nonce) != (ssize_t)sizeof nonce)
@@ -1553,8 +1602,7 @@ static void authenticate(const char *secret, size_t secret_len) {
   memcpy(msg, nonce, 32);
   memcpy(msg + 32, AUTH_CONTEXT, sizeof AUTH_CONTEXT - 1);
   hmac_sha256((const unsigned char *)secret, secret_len, msg, sizeof msg, expected);
-  if (!read_full(answer, sizeof answer, 1))
-    die("the controller closed the connection before answering the challenge");
+  read_answer(answer, sizeof answer, seconds);
   unsigned char diff = 0;
   for (int i = 0; i < 32; i++)
     diff |= (unsigned char)(answer[i] ^ expected[i]);

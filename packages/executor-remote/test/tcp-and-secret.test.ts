@@ -4,7 +4,7 @@
  * error, and the executor drops the connection without running anything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { connectTcp, spawnExecutor } from '../src/index.js';
 import {
   corpusProgram,
@@ -92,6 +92,44 @@ describeOurs('jitlink-executor over TCP', () => {
     expect(await l.exited).not.toBe(0);
     if (secret) expect(l.stderr()).toMatch(/did not prove knowledge of the shared secret; connection dropped/);
     expect(l.stdout()).toBe('');
+  });
+
+  it('an answer that never comes in full: the executor drops the connection at its deadline', async () => {
+    const env = { ...process.env, JITLINK_EXECUTOR_SECRET: 'correct horse battery staple', JITLINK_EXECUTOR_CHALLENGE_TIMEOUT: '1' };
+    const l = await listen('127.0.0.1:0', env);
+    // A bound on the test, not a measurement: an executor without a deadline is killed and the test fails.
+    const guard = setTimeout(() => l.child.kill('SIGKILL'), 10_000);
+    const socket = createConnection(l.port, '127.0.0.1');
+    socket.on('error', () => {});
+    let received = Buffer.alloc(0);
+    const challenge = new Promise<void>((resolve) =>
+      socket.on('data', (c: Buffer) => {
+        received = Buffer.concat([received, c]);
+        if (received.length >= 40) resolve();
+      }),
+    );
+    try {
+      await challenge;
+      // 20 of the 32 bytes, then silence with the connection left open.
+      socket.write(Buffer.alloc(20));
+      expect(await l.exited).toBe(1);
+      expect(l.stderr()).toMatch(/the controller did not answer the challenge within 1 s; connection dropped/);
+      expect(received.length).toBe(40);
+      expect(l.stdout()).toBe('');
+    } finally {
+      clearTimeout(guard);
+      socket.destroy();
+    }
+  }, 20_000);
+
+  it('a challenge deadline that is not whole seconds is refused before the challenge', async () => {
+    const env = { ...process.env, JITLINK_EXECUTOR_SECRET: 'x', JITLINK_EXECUTOR_CHALLENGE_TIMEOUT: '0.5' };
+    const l = await listen('127.0.0.1:0', env);
+    const outcome = await connectTcp(`127.0.0.1:${l.port}`, { secret: 'x', setupTimeoutMs: 10_000 }).catch((e: Error) => e);
+    if (!(outcome instanceof Error)) await outcome.control.dispose();
+    expect((outcome as Error).message).toMatch(/closed the connection/);
+    expect(await l.exited).toBe(1);
+    expect(l.stderr()).toMatch(/JITLINK_EXECUTOR_CHALLENGE_TIMEOUT takes whole seconds from 1 to 86400, not "0\.5"/);
   });
 
   it('over pipes, the secret is read from a file named by JITLINK_EXECUTOR_SECRET_FILE on both sides', async () => {

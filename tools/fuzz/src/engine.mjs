@@ -90,6 +90,8 @@ export async function fuzz(targetName, { seed, cases, seeds, onFailure, onProgre
   // Generated in batches of 1000 (batch k from seed + k), so a campaign holds one batch at a time.
   for (let batch = 0; counts.cases < cases && !(until && Date.now() > until); batch++) {
    for (const c of fc.sample(arb, { seed: seed + batch, numRuns: Math.min(1000, cases - counts.cases) })) {
+    // Slow targets (a process per case) take minutes per batch: the time bound holds per case.
+    if (until && Date.now() > until) break;
     const base = inputs[c.seed];
     const bytes = (target.mutate ?? applyMutations)(base, c.mutations);
     const started = slowMs ? Date.now() : 0;

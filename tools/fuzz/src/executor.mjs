@@ -34,6 +34,10 @@ const source = path.join(repoRoot, 'packages/executor-remote/native/jitlink-exec
 const buildDir = path.join(repoRoot, 'tools/fuzz/dist');
 export const sanitizedExecutorPath = path.join(buildDir, 'jitlink-executor-asan');
 const COMPILER = process.env.JITLINK_FUZZ_CC ?? 'clang-19';
+/** The AArch64 executor: cross-built by gcc with its sanitizers, run under qemu-aarch64 with the cross sysroot. */
+export const sanitizedAarch64ExecutorPath = path.join(buildDir, 'jitlink-executor-asan-aarch64');
+const AARCH64_COMPILER = process.env.JITLINK_FUZZ_AARCH64_CC ?? 'aarch64-linux-gnu-gcc';
+const AARCH64_SYSROOT = process.env.JITLINK_AARCH64_SYSROOT ?? '/usr/aarch64-linux-gnu';
 /** How long the executor may stay silent after a message before the case is a hang (a failure bound, not a measurement). */
 const HANG_MS = Number(process.env.JITLINK_FUZZ_EXECUTOR_HANG_MS ?? 20_000);
 
@@ -53,6 +57,25 @@ export function buildSanitizedExecutor() {
     return undefined;
   } catch (e) {
     return `cannot build the sanitized executor with ${COMPILER} (install clang-19 and libclang-rt-19-dev): ${String(e.stderr ?? e.message).trim().split('\n').slice(-2).join(' ')}`;
+  }
+}
+
+/** As buildSanitizedExecutor, for AArch64 under qemu-aarch64 (gcc's sanitizers: -fsanitize=function is clang's). */
+export function buildSanitizedAarch64Executor() {
+  if (process.platform !== 'linux') return 'the executor fuzz target runs on Linux';
+  try {
+    execFileSync('qemu-aarch64', ['--version'], { stdio: 'pipe' });
+  } catch {
+    return 'qemu-aarch64 is not installed (package qemu-user)';
+  }
+  try {
+    if (fs.existsSync(sanitizedAarch64ExecutorPath) && fs.statSync(sanitizedAarch64ExecutorPath).mtimeMs >= fs.statSync(source).mtimeMs) return undefined;
+    fs.mkdirSync(buildDir, { recursive: true });
+    execFileSync(AARCH64_COMPILER, ['-std=c99', '-g', '-O1', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
+      '-Wall', '-Wextra', '-Werror', '-o', sanitizedAarch64ExecutorPath, source, '-rdynamic', '-pthread', '-ldl', '-lrt', '-lm'], { stdio: 'pipe' });
+    return undefined;
+  } catch (e) {
+    return `cannot build the sanitized AArch64 executor with ${AARCH64_COMPILER} (install gcc-aarch64-linux-gnu, whose libasan and libubsan it links): ${String(e.stderr ?? e.message).trim().split('\n').slice(-2).join(' ')}`;
   }
 }
 
@@ -242,8 +265,10 @@ class BodyWriter {
 }
 
 const PAGE = 4096;
-/** `ret` everywhere: code the scripts may run is harmless under any signature. */
-const code = (n) => new Uint8Array(n).fill(0xc3);
+/** `ret` everywhere (x86-64 0xc3; AArch64 0xd65f03c0): code the scripts may run is harmless under any signature. */
+const RET = { x86_64: [0xc3], aarch64: [0xc0, 0x03, 0x5f, 0xd6] };
+let codeArch = 'x86_64';
+const code = (n) => Uint8Array.from({ length: n }, (_, i) => RET[codeArch][i % RET[codeArch].length]);
 const data = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + seed) & 0xff);
 /** An eh-frame that starts with its terminator: libgcc registers and deregisters it without reading further. */
 const emptyEhFrame = () => new Uint8Array(16);
@@ -343,9 +368,12 @@ function lowAndTlsSession(variant) {
   return s.hangup().finish();
 }
 
-export function executorSeeds() {
+/** The scripted sessions, with the linked code in `arch`'s instructions. */
+export function executorSeeds(arch = 'x86_64') {
+  codeArch = arch;
   const seeds = [];
   for (const variant of [0, 1, 2, 3]) seeds.push(copyingSession(variant), sharedSession(variant), symbolSession(variant), lowAndTlsSession(variant));
+  codeArch = 'x86_64';
   return seeds;
 }
 
@@ -430,6 +458,18 @@ class MessageReader {
       await new Promise((resolve) => (this.waiting = resolve));
     }
   }
+  /** The next `n` bytes as they come, not as a message (fewer if the stream ends first). */
+  async raw(n) {
+    while (this.buffer.length < n && !this.ended) await new Promise((resolve) => (this.waiting = resolve));
+    const bytes = new Uint8Array(this.buffer.subarray(0, n));
+    this.buffer = this.buffer.subarray(bytes.length);
+    return bytes;
+  }
+  /** Resolves once the stream has ended; returns how many bytes came that were not taken. */
+  async end() {
+    while (!this.ended) await new Promise((resolve) => (this.waiting = resolve));
+    return this.buffer.length;
+  }
 }
 
 const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|UndefinedBehaviorSanitizer|AddressSanitizer:DEADLYSIGNAL/;
@@ -457,15 +497,27 @@ function crashInRunCode(stderr, state) {
  * message answered, clean exit), 'parsed' (some answered, then a clean
  * refusal), 'rejected' (refused at once) or 'ran' (controller code crashed);
  * throws an ExecutorFailure otherwise.
+ *
+ * With `secret`, the executor challenges first and
+ * `handshake(reader, stream)` answers it, returning whether the executor must
+ * accept the answer; one it must refuse ends the case: the executor must exit
+ * with status 1 and an error, having sent nothing after its challenge (with
+ * `keepOpen`, while the stream stays open: on its own deadline).
  */
-export async function runExecutor(bytes) {
-  // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes: chosen by the input, so a case replays alike.
-  const overTcp = bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % 8 === 0;
-  const child = spawn(sanitizedExecutorPath, [overTcp ? 'listen=127.0.0.1:0' : 'filedescs=3,4'], {
+export async function runExecutor(bytes, { secret, handshake, keepOpen = false, arch = 'x86_64' } = {}) {
+  // About one case in eight over TCP (listen=127.0.0.1:0), the rest over pipes; handshakes, one in two:
+  // chosen by the input, so a case replays alike.
+  const overTcp = bytes.reduce((h, b) => (h * 31 + b) >>> 0, 7) % (handshake ? 2 : 8) === 0;
+  const mode = overTcp ? 'listen=127.0.0.1:0' : 'filedescs=3,4';
+  // Under qemu-user the executor is the qemu process: same pid, descriptors and signals.
+  const [program, args] = arch === 'aarch64' ? ['qemu-aarch64', ['-L', AARCH64_SYSROOT, sanitizedAarch64ExecutorPath, mode]] : [sanitizedExecutorPath, [mode]];
+  const child = spawn(program, args, {
     stdio: overTcp ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      JITLINK_EXECUTOR_SECRET: '',
+      JITLINK_EXECUTOR_SECRET: secret ?? '',
+      // Below the hang bound and a campaign's slow-case bound (5 s): an answer that never comes is the executor's to end.
+      JITLINK_EXECUTOR_CHALLENGE_TIMEOUT: '2',
       JITLINK_EXECUTOR_SECRET_FILE: '',
       ASAN_OPTIONS: 'detect_leaks=0:handle_sigill=1:handle_abort=1:allocator_may_return_null=1:symbolize=1',
       UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
@@ -534,6 +586,30 @@ export async function runExecutor(bytes) {
     throw new ExecutorFailure('Exit', `the executor exited with ${code}: ${stderr.slice(0, 500)}`);
   };
   try {
+    if (handshake) {
+      const accepted = await Promise.race([handshake(reader, toExecutor), timer('challenge')]);
+      clearTimeout(hang);
+      if (accepted?.hang) {
+        child.kill('SIGKILL');
+        await exited;
+        throw new ExecutorFailure('Hang', `no challenge from the executor within ${HANG_MS} ms`);
+      }
+      if (!accepted) {
+        if (!keepOpen) toExecutor.end();
+        const drained = await Promise.race([reader.end(), timer('the end of the stream')]);
+        clearTimeout(hang);
+        if (drained?.hang) {
+          child.kill('SIGKILL');
+          await exited;
+          throw new ExecutorFailure('Hang', `the executor kept the connection ${HANG_MS} ms after a wrong answer${keepOpen ? ' (the stream left open)' : ' and the end of the stream'}`);
+        }
+        await finish('rejected');
+        if (child.exitCode !== 1 || drained > 0 || !/jitlink-executor: error: .*(shared secret|before answering the challenge|unexpected end of stream|did not answer the challenge)/.test(stderr)) {
+          throw new ExecutorFailure('Accepted', `after a wrong answer to its challenge the executor sent ${drained} bytes and exited with ${child.exitCode}: ${stderr.slice(0, 500)}`);
+        }
+        return 'rejected';
+      }
+    }
     const setup = await Promise.race([reader.next(), timer('setup')]);
     clearTimeout(hang);
     if (!setup || setup.hang || setup.opcode !== 0) throw new ExecutorFailure('BadReply', `no setup message from the executor: ${stderr.slice(0, 500)}`);
@@ -622,6 +698,12 @@ export const executorTargets = {
     description: 'controller messages read by jitlink-executor (C), built with AddressSanitizer and UndefinedBehaviorSanitizer',
     seeds: () => (buildSanitizedExecutor() === undefined ? executorSeeds() : []),
     missing: buildSanitizedExecutor,
-    run: runExecutor,
+    run: (bytes) => runExecutor(bytes),
+  },
+  'executor-aarch64': {
+    description: 'the same sessions read by the AArch64 jitlink-executor (gcc, AddressSanitizer and UndefinedBehaviorSanitizer) under qemu-aarch64',
+    seeds: () => (buildSanitizedAarch64Executor() === undefined ? executorSeeds('aarch64') : []),
+    missing: buildSanitizedAarch64Executor,
+    run: (bytes) => runExecutor(bytes, { arch: 'aarch64' }),
   },
 };

@@ -57,7 +57,7 @@ class RecordingWriter {
 const BASE = 0x7f00_0001_0000;
 
 /** The executor's side of create, reserve, lookup, deallocate and write, as messages grouped by the call that triggers them. */
-function scriptedExecutor(variant) {
+export function scriptedExecutor(variant) {
   const groups = [];
   const fields = [];
   const strings = [];

@@ -230,7 +230,7 @@ elfRegistry.register(createElfBackend(x86_64Elf));
  */
 const seedMembers = new Map();
 
-function rememberSeedMember(name, bytes) {
+export function rememberSeedMember(name, bytes) {
   const key = `${bytes.length}:${name}`;
   const known = seedMembers.get(key) ?? [];
   if (!known.some((m) => equalBytes(m.bytes, bytes))) known.push({ bytes: bytes.slice(), outcome: undefined });

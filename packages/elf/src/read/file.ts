@@ -12,7 +12,7 @@ import { readGroup, type ElfSectionGroup } from './groups.js';
 import { openElf, type ElfHeader } from './header.js';
 import { readRelocationSection, type ElfRelocationSection } from './relocations.js';
 import { checkSectionBounds, isPowerOfTwoSize, readSectionHeader, type ElfSectionHeader } from './sections.js';
-import { readString } from './strings.js';
+import { readString, stringTableText } from './strings.js';
 import { readSymbolColumns, type ElfSymbol, type ElfSymbolColumns } from './symbols.js';
 
 export interface ElfFile {
@@ -64,14 +64,18 @@ export function parseElf(bytes: Uint8Array, fileName: string): ElfFile {
       `section #${shstrndx}`,
       strtab.headerOffset,
     );
+    // The table was checked by the read above: a name whose offset is inside
+    // an ASCII table and that ends in it is a slice of the table decoded once;
+    // readString reads (and reports) the others.
+    const text = stringTableText(elf, strtab);
+    const tableSize = strtab.size;
     for (let i = 0; i < shnum; i++) {
-      sections[i]!.name = readString(
-        elf,
-        strtab,
-        nameOffsets[i]!,
-        `section #${i}`,
-        sections[i]!.headerOffset,
-      );
+      const offset = nameOffsets[i]!;
+      const end = text !== null && offset < tableSize ? text.indexOf('\0', offset) : -1;
+      sections[i]!.name =
+        end >= 0
+          ? text!.slice(offset, end)
+          : readString(elf, strtab, offset, `section #${i}`, sections[i]!.headerOffset);
     }
   } else {
     for (let i = 0; i < shnum; i++) sections[i]!.name = `#${i}`;

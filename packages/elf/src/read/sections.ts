@@ -30,23 +30,52 @@ export interface ElfSectionHeader {
 
 /** Section header `i` (its name left empty), read from the table. */
 export function readSectionHeader(r: Reader, header: ElfHeader, i: number): ElfSectionHeader {
-  const is64 = r.is64;
+  const { view, le, is64 } = r;
   const at = header.sectionHeaderOffset + i * (is64 ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE);
+  if (is64) {
+    // Fields below 2^32 read here; the Reader reads and checks the others (in the same order).
+    const address =
+      view.getUint32(le ? at + 20 : at + 16, le) === 0
+        ? view.getUint32(le ? at + 16 : at + 20, le)
+        : r.address(at + 16, 'address of section', undefined, i);
+    return {
+      index: i,
+      name: '',
+      type: view.getUint32(at + 4, le),
+      flags: view.getUint32(le ? at + 8 : at + 12, le) | 0,
+      address,
+      offset: word64(r, at + 24, 'offset of section', i),
+      size: word64(r, at + 32, 'size of section', i),
+      link: view.getUint32(at + 40, le),
+      info: view.getUint32(at + 44, le),
+      alignment: word64(r, at + 48, 'alignment of section', i),
+      entrySize: word64(r, at + 56, 'entry size of section', i),
+      headerOffset: at,
+    };
+  }
   // Errors name the section by number ("size of section #3"), built only when reported.
   return {
     index: i,
     name: '',
     type: r.u32(at + 4),
-    flags: (is64 ? r.u32(r.le ? at + 8 : at + 12) : r.u32(at + 8)) | 0,
-    address: r.address(at + (is64 ? 16 : 12), 'address of section', undefined, i),
-    offset: r.word(at + (is64 ? 24 : 16), 'offset of section', i),
-    size: r.word(at + (is64 ? 32 : 20), 'size of section', i),
-    link: r.u32(at + (is64 ? 40 : 24)),
-    info: r.u32(at + (is64 ? 44 : 28)),
-    alignment: r.word(at + (is64 ? 48 : 32), 'alignment of section', i),
-    entrySize: r.word(at + (is64 ? 56 : 36), 'entry size of section', i),
+    flags: r.u32(at + 8) | 0,
+    address: r.u32(at + 12),
+    offset: r.u32(at + 16),
+    size: r.u32(at + 20),
+    link: r.u32(at + 24),
+    info: r.u32(at + 28),
+    alignment: r.u32(at + 32),
+    entrySize: r.u32(at + 36),
     headerOffset: at,
   };
+}
+
+/** A 64-bit size or offset of section header `i`: Reader.size64, without its call for values below 2^32. */
+function word64(r: Reader, at: number, what: string, i: number): number {
+  const { view, le } = r;
+  return view.getUint32(le ? at + 4 : at, le) === 0
+    ? view.getUint32(le ? at : at + 4, le)
+    : r.size64(at, what, undefined, i);
 }
 
 export function isPowerOfTwoSize(v: number): boolean {

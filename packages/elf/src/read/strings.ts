@@ -23,8 +23,8 @@ export function readString(
   /** Appended to `what` as " #index" in messages (built only on failure). */
   index?: number,
 ): string {
-  const label = strtab.name || `#${strtab.index}`;
   if (strtab.type !== SHT_STRTAB) {
+    const label = tableLabel(strtab);
     malformed(
       elf.fileName,
       `string table for ${numbered(what, index)} has type ${strtab.type}, not SHT_STRTAB`,
@@ -33,6 +33,7 @@ export function readString(
     );
   }
   if (offset >= strtab.size) {
+    const label = tableLabel(strtab);
     malformed(
       elf.fileName,
       `name offset 0x${offset.toString(16)} of ${numbered(what, index)} is outside its string table ${label} (size 0x${strtab.size.toString(16)})`,
@@ -40,25 +41,37 @@ export function readString(
       fieldOffset,
     );
   }
-  const bytes = elf.bytes;
-  // Bounds were checked for SHT_STRTAB sections; the minimum keeps every read inside the file regardless.
-  const limit = Math.min(strtab.offset + strtab.size, bytes.length);
-  let text = elf.decodedStringTables.get(strtab.index);
-  if (text === undefined) {
-    const decoded = latin1.decode(bytes.subarray(Math.min(strtab.offset, limit), limit));
-    text = NON_ASCII.test(decoded) ? null : decoded;
-    elf.decodedStringTables.set(strtab.index, text);
-  }
+  const text = stringTableText(elf, strtab);
   if (text !== null) {
     const end = text.indexOf('\0', offset);
     if (end < 0) notTerminated(elf, strtab, what, index, fieldOffset);
     return text.slice(offset, end);
   }
+  const bytes = elf.bytes;
+  const limit = Math.min(strtab.offset + strtab.size, bytes.length);
   const start = strtab.offset + offset;
   let end = start;
   while (end < limit && bytes[end] !== 0) end++;
   if (end === limit) notTerminated(elf, strtab, what, index, fieldOffset);
   return decodeName(bytes, start, end);
+}
+
+/**
+ * String table `strtab` decoded whole (once per table), or null when it holds
+ * bytes past ASCII (its names are then decoded one by one by readString).
+ * A name at offset `o` of an ASCII table is `text.slice(o, text.indexOf('\0', o))`.
+ */
+export function stringTableText(elf: ElfFile, strtab: ElfSectionHeader): string | null {
+  let text = elf.decodedStringTables.get(strtab.index);
+  if (text === undefined) {
+    const bytes = elf.bytes;
+    // Bounds were checked for SHT_STRTAB sections; the minimum keeps every read inside the file regardless.
+    const limit = Math.min(strtab.offset + strtab.size, bytes.length);
+    const decoded = latin1.decode(bytes.subarray(Math.min(strtab.offset, limit), limit));
+    text = NON_ASCII.test(decoded) ? null : decoded;
+    elf.decodedStringTables.set(strtab.index, text);
+  }
+  return text;
 }
 
 function notTerminated(
@@ -68,11 +81,16 @@ function notTerminated(
   index: number | undefined,
   fieldOffset: number,
 ): never {
-  const label = strtab.name || `#${strtab.index}`;
+  const label = tableLabel(strtab);
   malformed(
     elf.fileName,
     `name of ${numbered(what, index)} runs past the end of string table ${label} (not NUL-terminated)`,
     label,
     fieldOffset,
   );
+}
+
+/** How messages name a string table: its name, or its number when it has none. */
+function tableLabel(strtab: ElfSectionHeader): string {
+  return strtab.name || `#${strtab.index}`;
 }

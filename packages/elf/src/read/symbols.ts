@@ -287,16 +287,24 @@ export function readSymbolColumns(
   const file = elf.fileName;
   const shnum = elf.header.sectionCount;
   const safeNames = safeNameLimit(t);
+  const { view, le, is64 } = r;
   for (let i = 0; i < count; i++) {
     const at = symtab.offset + i * entrySize;
     let shndx: number;
-    const nameOffset = r.u32(at);
-    if (r.is64) {
+    const nameOffset = view.getUint32(at, le);
+    if (is64) {
       info[i] = bytes[at + 4]!;
       visibility[i] = bytes[at + 5]! & 3;
-      shndx = r.u16(at + 6);
-      values[i] = r.address(at + 8, 'value of symbol', symtab.name, i);
-      sizes[i] = r.size64(at + 16, 'size of symbol', symtab.name, i);
+      shndx = view.getUint16(at + 6, le);
+      // Values and sizes below 2^32 read here; the Reader reads and checks the others (no call per symbol).
+      values[i] =
+        view.getUint32(le ? at + 12 : at + 8, le) === 0
+          ? view.getUint32(le ? at + 8 : at + 12, le)
+          : r.address(at + 8, 'value of symbol', symtab.name, i);
+      sizes[i] =
+        view.getUint32(le ? at + 20 : at + 16, le) === 0
+          ? view.getUint32(le ? at + 16 : at + 20, le)
+          : r.size64(at + 16, 'size of symbol', symtab.name, i);
     } else {
       values[i] = r.u32(at + 4);
       sizes[i] = r.u32(at + 8);
