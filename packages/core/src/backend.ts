@@ -39,6 +39,20 @@ export interface CreateLinkGraphOptions {
    * on the same bytes with the same name and arch: the header is not sniffed again.
    */
   identity?: ObjectIdentity;
+  /**
+   * The object's container as its format package parsed it when reading its
+   * definitions (`ObjectReading.parsed`, from `readObjectForLink` on the same
+   * bytes and name): a backend of that format builds the graph from it
+   * without parsing again; other backends ignore it.
+   */
+  parsed?: { readonly format: string };
+}
+
+/** An object's definitions, and what its backend parsed to read them, for building its graph later. */
+export interface ObjectReading {
+  definitions: ObjectDefinitions;
+  /** For CreateLinkGraphOptions.parsed; absent when the backend keeps nothing. */
+  parsed?: { readonly format: string };
 }
 
 /** What a graph of a triple is made of, for graphs built by hand (such as a tool's section of raw bytes). */
@@ -137,6 +151,14 @@ export interface LinkGraphBackend extends LinkTarget, BackendTools {
     bytes: Uint8Array,
     options: CreateLinkGraphOptions & { identity: ObjectIdentity },
   ): ObjectDefinitions;
+  /**
+   * The definitions `readDefinitions` gives (with the same errors), and what
+   * was parsed to read them, which `createLinkGraph` takes back as
+   * `options.parsed` instead of parsing the bytes again. Optional: for an
+   * object that is linked soon after, it trades a lighter read of the
+   * definitions for one full parse.
+   */
+  readObject?(bytes: Uint8Array, options: CreateLinkGraphOptions & { identity: ObjectIdentity }): ObjectReading;
   /**
    * Reads into `object` every range `readDefinitions` looks at, so that it
    * gives over `object.bytes` exactly what it gives over the whole object
@@ -284,6 +306,19 @@ export class BackendRegistry {
       }
     }
     return this.readDefinitionsOf(object.read(0, object.size), options);
+  }
+
+  /**
+   * readObjectForLink: the definitions `readObjectDefinitions` gives, and, when
+   * the object's backend keeps it, what it parsed to read them: passed to
+   * `createLinkGraph` as `parsed` with the same bytes and name, the object is
+   * not parsed twice. Holding `parsed` holds memory; drop it once the graph is built.
+   */
+  readObjectForLink(bytes: Uint8Array, options: CreateLinkGraphOptions = {}): ObjectReading {
+    const identity = options.identity ?? this.identify(bytes, options);
+    const backend = this.require(identity.format, identity.arch, options.name);
+    if (backend.readObject !== undefined) return backend.readObject(bytes, { ...options, identity });
+    return { definitions: this.readDefinitionsOf(bytes, { ...options, identity }) };
   }
 
   /** The kept buffer for an object of `size` bytes, grown if needed; undefined when in use or too large to keep. */

@@ -45,6 +45,7 @@ export {
   type CreateLinkGraphOptions,
   type GraphFormat,
   type LinkGraphBackend,
+  type ObjectReading,
   type TableEntryKind,
 } from './backend.js';
 export {

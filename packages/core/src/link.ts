@@ -272,7 +272,10 @@ export async function link(
 }
 
 function assignAddresses(graph: LinkGraph, layout: SegmentLayout, allocation: JITLinkAllocation): void {
-  for (const seg of layout.segments) {
+  // Index loops here and in copyAndFixUp: unoptimized for-of allocates an iteration result per element.
+  const segments = layout.segments;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
     const base = allocation.getTargetMemory(seg.request.group);
     if (!isRepresentableAddress(base)) {
       throw new JITLinkError(
@@ -322,7 +325,9 @@ function copyAndFixUp(
 ): void {
   // One Edge object carries each edge in turn to applyFixup (see LinkTarget).
   let edge: Edge | undefined;
-  for (const seg of layout.segments) {
+  const segments = layout.segments;
+  for (let s = 0; s < segments.length; s++) {
+    const seg = segments[s]!;
     const memory = allocation.getWorkingMemory(seg.request.group);
     const blocks = seg.blocks;
     const offsets = seg.offsets;

@@ -75,14 +75,16 @@ export function segmentOfGroup<Segment extends AllocatedSegment>(
   group: AllocGroup,
   owner: string,
 ): Segment {
-  const seg = segments.find((s) => s.group === group);
-  if (!seg) throw new JITLinkError('AllocationFailed', `no segment ${formatAllocGroup(group)} in ${owner}`);
-  return seg;
+  // An index loop: this runs for every segment of every link, mostly before V8 optimizes it.
+  for (let i = 0; i < segments.length; i++) if (segments[i]!.group === group) return segments[i]!;
+  throw new JITLinkError('AllocationFailed', `no segment ${formatAllocGroup(group)} in ${owner}`);
 }
 
 /** Checks a request's numbers before a manager acts on them. */
 export function validateSegmentsRequest(request: SegmentsRequest): void {
-  for (const seg of request.segments) {
+  const segments = request.segments;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
     if (!isPowerOfTwo(seg.alignment)) {
       throw new JITLinkError('AllocationFailed', `segment ${formatAllocGroup(seg.group)} of ${request.graphName}: alignment ${seg.alignment} is not a power of two`);
     }

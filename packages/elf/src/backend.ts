@@ -3,7 +3,7 @@ import { JITLinkError, type CreateLinkGraphOptions, type LinkGraphBackend, type 
 import type { ElfArchSupport } from './arch-support.js';
 import { createElfLinkGraph } from './builder.js';
 import { buildElfLinkGraphFromDecoded, type DecodedElf } from './decoded.js';
-import { readElfDefinitions } from './definitions.js';
+import { readElfDefinitions, readElfObject, type ParsedElf } from './definitions.js';
 import { elfFormatSniffer } from './identify.js';
 import { readElfSymbolScanRanges } from './reader.js';
 
@@ -40,10 +40,14 @@ export function createElfBackend(arch: ElfArchSupport): LinkGraphBackend {
       if (decoded !== undefined && decoded.format === 'elf') {
         return buildElfLinkGraphFromDecoded(decoded as DecodedElf, bytes, arch, { name, limits: options.limits });
       }
-      return createElfLinkGraph(bytes, arch, { name, limits: options.limits });
+      const parsed = options.parsed?.format === 'elf' ? (options.parsed as ParsedElf).elf : undefined;
+      return createElfLinkGraph(bytes, arch, { name, limits: options.limits, parsed });
     },
     readDefinitions(bytes, options) {
       return readElfDefinitions(bytes, arch, checkIdentity(options));
+    },
+    readObject(bytes, options) {
+      return readElfObject(bytes, arch, checkIdentity(options));
     },
     readDefinitionRanges(object, options) {
       checkIdentity(options);

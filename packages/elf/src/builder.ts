@@ -59,6 +59,8 @@ export interface CreateElfLinkGraphOptions {
   name: string;
   /** Caps on the object's size, section count and relocation count. */
   limits?: InputLimits;
+  /** The same bytes already parsed (readElfObject), under the same name: not parsed again. */
+  parsed?: ElfFile;
 }
 
 /** A section group (SHT_GROUP) of the object, as built into the graph. */
@@ -154,7 +156,8 @@ const EH_FRAME_SECTION_NAME = '.eh_frame';
 export function createElfLinkGraph(bytes: Uint8Array, arch: ElfArchSupport, options: CreateElfLinkGraphOptions): LinkGraph {
   const limits = options.limits ?? {};
   checkLimit(options.name, 'input bytes', bytes.length, limits.maxInputBytes);
-  const elf = parseElf(bytes, options.name);
+  const parsed = options.parsed;
+  const elf = parsed !== undefined && parsed.bytes === bytes && parsed.fileName === options.name ? parsed : parseElf(bytes, options.name);
   checkLimit(options.name, 'sections', elf.sections.length, limits.maxSections);
   let relocations = 0;
   for (const r of elf.relocationSections) relocations += r.count;

@@ -14,7 +14,7 @@ import {
   isLoadedElfSection,
 } from './builder.js';
 import { SHN_ABS, SHN_COMMON, SHN_UNDEF, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_SECTION } from './constants.js';
-import { scanElfSymbols, type ElfSymbol } from './reader.js';
+import { parseElf, scanElfSymbols, scanParsedElf, type ElfFile, type ElfSymbol, type ElfSymbolScan } from './reader.js';
 
 /**
  * The named, non-local definitions of an ELF relocatable object, with their
@@ -24,7 +24,36 @@ import { scanElfSymbols, type ElfSymbol } from './reader.js';
  */
 export function readElfDefinitions(bytes: Uint8Array, arch: ElfArchSupport, name: string): ObjectDefinitions {
   // Entry by entry, with only the section headers definitions lie in: no full parse.
-  const scan = scanElfSymbols(bytes, name);
+  return definitionsOfScan(scanElfSymbols(bytes, name), arch);
+}
+
+/** An object parsed whole for its definitions, kept for building its graph (CreateLinkGraphOptions.parsed). */
+export interface ParsedElf {
+  readonly format: 'elf';
+  readonly elf: ElfFile;
+}
+
+/**
+ * The definitions readElfDefinitions gives, from a full parse that the graph's
+ * build can reuse (`parsed`). A file that does not parse whole is read as
+ * readElfDefinitions reads it, without `parsed`: what it does not look at is
+ * reported when the graph is built, as before.
+ */
+export function readElfObject(
+  bytes: Uint8Array,
+  arch: ElfArchSupport,
+  name: string,
+): { definitions: ObjectDefinitions; parsed?: ParsedElf } {
+  let elf: ElfFile;
+  try {
+    elf = parseElf(bytes, name);
+  } catch {
+    return { definitions: readElfDefinitions(bytes, arch, name) };
+  }
+  return { definitions: definitionsOfScan(scanParsedElf(elf), arch), parsed: { format: 'elf', elf } };
+}
+
+function definitionsOfScan(scan: ElfSymbolScan, arch: ElfArchSupport): ObjectDefinitions {
   const elf = scan.elf;
   checkElfObjectHeader(elf, arch);
   const definitions: ObjectDefinitions = new Map();

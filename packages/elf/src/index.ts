@@ -31,7 +31,7 @@ export {
 } from './builder.js';
 export { decodeElf, buildElfLinkGraphFromDecoded, decodedElfTransferList, type DecodedElf } from './decoded.js';
 export { discardElfComdatGroup } from './comdat.js';
-export { readElfDefinitions } from './definitions.js';
+export { readElfDefinitions, readElfObject, type ParsedElf } from './definitions.js';
 export { createElfBackend } from './backend.js';
 export { elfFormatSniffer, elfArchName, checkElfRelocatable } from './identify.js';
 export {

@@ -9,6 +9,6 @@ export type { ElfHeader } from './read/header.js';
 export { sectionContent, type ElfSectionHeader } from './read/sections.js';
 export { decodeName, readString } from './read/strings.js';
 export type { ElfSymbol, ElfSymbolColumns } from './read/symbols.js';
-export { readElfSymbolScanRanges, scanElfSymbols, type ElfSymbolScan } from './read/symbol-scan.js';
+export { readElfSymbolScanRanges, scanElfSymbols, scanParsedElf, type ElfSymbolScan } from './read/symbol-scan.js';
 export { readRelocation, relocationSymbolIndex, type ElfRawRelocation, type ElfRelocationSection } from './read/relocations.js';
 export type { ElfSectionGroup } from './read/groups.js';

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { graphDefinitions, parseArchive, PartialObject } from '@jitlink/core';
 import {
   createElfLinkGraph,
+  parseElf,
   readElfDefinitions,
+  readElfObject,
   readElfSymbolScanRanges,
   SHF_ALLOC,
   SHF_EXECINSTR,
@@ -36,6 +38,11 @@ function expectSameDefinitions(bytes: Uint8Array, name: string): number {
   const read = readElfDefinitions(bytes, arch, name);
   expect(new Map([...read].sort())).toEqual(new Map([...fromGraph].sort()));
   expect(readElfDefinitions(partialBytes(bytes), arch, name)).toEqual(read);
+  // Read from a full parse, the same definitions; the graph built from that parse is the same graph.
+  const reading = readElfObject(bytes, arch, name);
+  expect(reading.definitions).toEqual(read);
+  expect(reading.parsed?.elf.bytes).toBe(bytes);
+  expect(graphDefinitions(createElfLinkGraph(bytes, arch, { name, parsed: reading.parsed!.elf }))).toEqual(fromGraph);
   return read.size;
 }
 
@@ -90,6 +97,46 @@ describe('readElfDefinitions', () => {
     const expected = /symbol #1 \(past_end\) value 0x8 is outside its section \.text/;
     expect(() => createElfLinkGraph(bytes, genericArch(), { name: 'bad.o' })).toThrow(expected);
     expect(() => readElfDefinitions(bytes, genericArch(), 'bad.o')).toThrow(expected);
+    expect(() => readElfObject(bytes, genericArch(), 'bad.o')).toThrow(expected);
+  });
+
+  test('readElfObject: a fault readElfDefinitions does not look at is left for the graph build, with no parse kept', () => {
+    const good = writeElf({
+      bits: 64,
+      endianness: 'little',
+      machine: 62,
+      sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(8) }],
+      symbols: [
+        { name: 'fn', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 8 },
+        { name: 'ext', bind: STB_GLOBAL, section: 0 },
+      ],
+      relocations: [{ section: '.text', offset: 0, type: 2, symbol: 2 }],
+    });
+    const rela = parseElf(good, 'good.o').sections.find((s) => s.name === '.rela.text')!;
+    const bytes = good.slice();
+    // sh_entsize of the relocation section (ELF64 section header offset 56): 24 becomes 7.
+    new DataView(bytes.buffer).setBigUint64(rela.headerOffset + 56, 7n, true);
+    expect(() => parseElf(bytes, 'bad-rela.o')).toThrow(/\.rela\.text/);
+    const reading = readElfObject(bytes, genericArch(), 'bad-rela.o');
+    expect(reading.parsed).toBeUndefined();
+    expect(reading.definitions).toEqual(readElfDefinitions(bytes, genericArch(), 'bad-rela.o'));
+    expect(() => createElfLinkGraph(bytes, genericArch(), { name: 'bad-rela.o' })).toThrow(/\.rela\.text/);
+  });
+
+  test('createElfLinkGraph parses again when the parse it is given is of other bytes or another name', () => {
+    const object = (name: string) =>
+      writeElf({
+        bits: 64,
+        endianness: 'little',
+        machine: 62,
+        sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(4) }],
+        symbols: [{ name, type: STT_FUNC, bind: STB_GLOBAL, section: '.text', size: 4 }],
+      });
+    const a = object('fa');
+    const parsed = readElfObject(a, genericArch(), 'a.o').parsed!.elf;
+    expect(createElfLinkGraph(a, genericArch(), { name: 'b.o', parsed }).name).toBe('b.o');
+    const other = createElfLinkGraph(object('fb'), genericArch(), { name: 'a.o', parsed });
+    expect([...graphDefinitions(other).keys()]).toEqual(['fb']);
   });
 
   const objects = corpusObjects();

@@ -201,24 +201,22 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
   allocateNow(request: SegmentsRequest): DualMappedAllocation {
     this.checkNotDisposed();
     validateSegmentsRequest(request);
+    const segments = request.segments;
     const wanted: { group: AllocGroup; kind: StripeKind; size: number; taken: number; alignment: number }[] =
-      [];
-    // `taken` here excludes alignment padding, which takeAll adds.
-    for (const seg of request.segments) {
+      new Array(segments.length);
+    // `taken` here excludes alignment padding, which takeAll adds. Index loops, as this runs per graph.
+    let total = 0;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
       this.checkSegmentGroup(request.graphName, seg.group);
       const prot = allocGroupProt(seg.group);
       const size = seg.contentSize + seg.zeroFillSize;
-      wanted.push({
-        group: seg.group,
-        kind: stripeKindOf(prot),
-        size,
-        taken: Math.max(size, 1),
-        alignment: seg.alignment,
-      });
+      const taken = Math.max(size, 1);
+      wanted[i] = { group: seg.group, kind: stripeKindOf(prot), size, taken, alignment: seg.alignment };
+      total += alignUp(taken, this.pageSize);
     }
     // As InProcessMemoryManager: a graph over the 2 GiB a session may span is refused before any
     // address space is reserved for it (a huge zero-fill section would otherwise be tried for real).
-    const total = wanted.reduce((sum, w) => sum + alignUp(w.taken, this.pageSize), 0);
     if (!Number.isSafeInteger(total) || total > TWO_GIB) {
       throw new JITLinkError('AllocationFailed', `${request.graphName}: needs ${total} bytes, more than 2 GiB`);
     }
@@ -226,7 +224,9 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     // A graph's segments go to one region, the first with room for all of them.
     let starts: number[] | undefined; // where each segment's taken bytes begin
     let region: DualRegion | undefined;
-    for (const r of this.regions) {
+    const regions = this.regions;
+    for (let k = 0; k < regions.length; k++) {
+      const r = regions[k]!;
       if (low && !r.low) continue;
       starts = this.takeAll(r, wanted);
       if (starts !== undefined) {
@@ -252,7 +252,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
       }
     }
     const copied = this.workingMemoryMode === 'copied';
-    const pieces: Piece[] = [];
+    const pieces: Piece[] = new Array(wanted.length);
     for (let i = 0; i < wanted.length; i++) {
       const w = wanted[i]!;
       const stripe = region.stripes[w.kind];
@@ -274,7 +274,7 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
           ? new Uint8Array(w.size)
           : stripeBytes(stripe, targetAddress - stripe.start, w.size),
       };
-      pieces.push(piece);
+      pieces[i] = piece;
       // Pieces are mostly taken in address order: append, else insert in place.
       const live = stripe.live;
       if (live.length === 0 || live[live.length - 1]!.targetAddress < targetAddress) live.push(piece);
@@ -342,7 +342,8 @@ export class DualMappedMemoryManager extends InProcessMemoryBase<DualRegion, Dua
     wanted: readonly { kind: StripeKind; taken: number; alignment: number }[],
   ): number[] | undefined {
     const starts: number[] = [];
-    for (const w of wanted) {
+    for (let k = 0; k < wanted.length; k++) {
+      const w = wanted[k]!;
       const start = region.stripes[w.kind].free.takePadded(w.taken, w.alignment);
       if (start === undefined) {
         for (let i = 0; i < starts.length; i++) {
@@ -466,13 +467,20 @@ export class DualMappedAllocation extends InProcessAllocationBase<Piece> {
    */
   finalizeNow(actions: readonly AllocAction[]): void {
     this.checkFinalizable();
-    for (const piece of this.segments) {
+    // Index loops: unoptimized for-of allocates an iteration result per element, and this runs per graph.
+    const segments = this.segments;
+    for (let i = 0; i < segments.length; i++) {
+      const piece = segments[i]!;
       if (!piece.copied || piece.size === 0) continue;
       stripeBytes(piece.stripe, piece.targetAddress - piece.stripe.start, piece.size).set(piece.workingMemory);
     }
     this.runFinalizeActions(actions);
+    let finalizeOnly = 0;
+    for (let i = 0; i < segments.length; i++) if (segments[i]!.lifetime !== MemLifetime.Standard) finalizeOnly++;
+    if (finalizeOnly === 0) return;
     const kept: Piece[] = [];
-    for (const piece of this.segments) {
+    for (let i = 0; i < segments.length; i++) {
+      const piece = segments[i]!;
       if (piece.lifetime === MemLifetime.Standard) kept.push(piece);
       else this.manager.release(piece);
     }

@@ -245,7 +245,10 @@ export abstract class InProcessAllocationBase<
   abstract deallocateNow(): void;
 
   protected segment(group: AllocGroup): Segment {
-    return segmentOfGroup(this.segments, group, `the allocation for ${this.graphName}`);
+    const segments = this.segments;
+    for (let i = 0; i < segments.length; i++) if (segments[i]!.group === group) return segments[i]!;
+    // The message is made only when it is needed.
+    return segmentOfGroup(segments, group, `the allocation for ${this.graphName}`);
   }
 
   /** Throws unless the allocation is still waiting to be finalized. */

@@ -113,6 +113,8 @@ export interface LazyObject {
   decoderKey?: object;
   /** The object's format and architecture, when known already (read at `add`): its graph's build does not sniff them again. */
   identity?: ObjectIdentity;
+  /** What its backend parsed at `add` to read its definitions (`BackendRegistry.readObjectForLink`): its graph's build does not parse again. */
+  parsed?: { readonly format: string };
 }
 
 function isLazyObject(source: LinkGraph | LazyObject): source is LazyObject {
@@ -164,9 +166,9 @@ export class ObjectUnit extends MaterializationUnit {
   takeGraph(): LinkGraph {
     const source = this.source;
     if (source === undefined) throw new JITLinkError('InvalidArgument', `${this.name} was already linked`);
-    this.source = undefined;
+    this.dropSource();
     if (!isLazyObject(source)) return source;
-    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes, source.identity);
+    const graph = this.layer.buildGraph(source.decoderKey, source.name, source.bytes, source.identity, source.parsed);
     this.count(true);
     source.transformGraph?.(graph);
     return graph;
@@ -174,8 +176,16 @@ export class ObjectUnit extends MaterializationUnit {
 
   /** @internal Drops the graph of a unit that will not be linked. */
   release(): void {
-    this.source = undefined;
+    this.dropSource();
     this.count(false);
+  }
+
+  /** Lets go of the source, and of the share of the budget its kept parse counts for. */
+  private dropSource(): void {
+    const source = this.source;
+    this.source = undefined;
+    if (source !== undefined && isLazyObject(source) && source.parsed !== undefined && typeof source.bytes !== 'function')
+      this.layer.parsedBytes -= source.bytes.length;
   }
 
   /** @internal Counts (or stops counting) the unit's weight against the layer's graph budget. */
@@ -208,6 +218,8 @@ export class ObjectLinkingLayer {
   graphBudget: number;
   /** Bytes of the objects whose graphs exist now (built and not yet linked or failed). */
   liveGraphBytes = 0;
+  /** Bytes of the objects added by their bytes whose parse a unit keeps until its graph is built. */
+  parsedBytes = 0;
   /** Starts materializations deferred by the graph budget, in order, one per host task. */
   readonly deferred: (task: () => void) => void = oneTaskAtATime();
   /** See ObjectLinkingLayerOptions.decoder; may be set or cleared at any time. */
@@ -249,19 +261,21 @@ export class ObjectLinkingLayer {
   /**
    * Builds an object's graph: from what the decoder decoded for `key`, if it
    * did, else from `bytes` here. The same graph, or the same error, either way.
-   * `identity`, when given, is the registry's identification of these bytes.
+   * `identity`, when given, is the registry's identification of these bytes,
+   * and `parsed` what their backend parsed of them (readObjectForLink).
    */
   buildGraph(
     key: object | undefined,
     name: string,
     bytes: Uint8Array | (() => Uint8Array),
     identity?: ObjectIdentity,
+    parsed?: { readonly format: string },
   ): LinkGraph {
     const ready = key === undefined ? undefined : this.decoder?.take(key);
     const limits = this.limits;
     if (ready !== undefined)
       return this.registry.createLinkGraph(ready.bytes, { name, decoded: ready.decoded, limits, identity });
-    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name, limits, identity });
+    return this.registry.createLinkGraph(typeof bytes === 'function' ? bytes() : bytes, { name, limits, identity, parsed });
   }
 
   addPlugin(plugin: Plugin): this {
@@ -292,7 +306,11 @@ export class ObjectLinkingLayer {
   /**
    * Adds an object by its bytes: its definitions are read now (malformed
    * headers and symbol tables are reported here), its graph is built only
-   * when a lookup first needs one of its symbols.
+   * when a lookup first needs one of its symbols. While the graphs that
+   * exist and the objects whose parse is kept fit the graph budget, what was
+   * parsed to read the definitions is kept with the unit for that build (the
+   * object is parsed once); beyond it, or for bytes read on demand, nothing
+   * is kept.
    */
   addLazily(
     dylib: JITDylib,
@@ -310,8 +328,15 @@ export class ObjectLinkingLayer {
       const name = object.name;
       // Identified once here: the graph's build, later, reuses it.
       const identity = object.identity ?? this.registry.identify(bytes, { name });
-      symbols = this.registry.readObjectDefinitions(bytes, { name, identity });
-      if (object.identity === undefined) object = { ...object, identity };
+      if (typeof object.bytes !== 'function' && !this.overGraphBudget(this.parsedBytes + bytes.length)) {
+        const reading = this.registry.readObjectForLink(bytes, { name, identity });
+        symbols = reading.definitions;
+        object = { ...object, identity, parsed: reading.parsed };
+        if (reading.parsed !== undefined) this.parsedBytes += bytes.length;
+      } else {
+        symbols = this.registry.readObjectDefinitions(bytes, { name, identity });
+        if (object.identity === undefined) object = { ...object, identity };
+      }
     }
     return this.define(dylib, new ObjectUnit(this, object, symbols, options.weight), options.tracker);
   }
@@ -354,7 +379,7 @@ class LayerLinkContext implements JITLinkContext {
     return this.layer.memoryManager;
   }
 
-  async lookup(request: LookupRequest, graph: LinkGraph): Promise<LookupResult> {
+  lookup(request: LookupRequest, graph: LinkGraph): Promise<LookupResult> {
     const record: UnitRecord = this.mr.record;
     return this.layer.session
       .lookup(this.dylib.linkOrder, request, {

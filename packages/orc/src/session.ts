@@ -77,6 +77,18 @@ export const runAsTask: (task: () => void) => void = (() => {
   return (task: () => void) => void host.setTimeout(task, 0);
 })();
 
+/** A settled promise whose reactions run tasks as microtasks. */
+const settled = Promise.resolve();
+
+/**
+ * Runs `task` on a microtask of its own. A promise reaction rather than
+ * `queueMicrotask`, which makes an AsyncResource per task in Node. The task
+ * must not throw (the session's tasks catch what they run).
+ */
+function runAsMicrotask(task: () => void): void {
+  void settled.then(task);
+}
+
 /**
  * A dispatcher that runs queued tasks in order, one per host task: a single
  * pending host task at a time, which runs the next queued task and, if more
@@ -368,6 +380,18 @@ export interface LookupOptions {
   fromDylib?: JITDylib;
 }
 
+/** What a lookup found so far: names and their entries, as two parallel arrays. */
+interface FoundEntries {
+  readonly names: string[];
+  readonly entries: SymbolEntry[];
+}
+
+function lookupResult(found: FoundEntries): Map<string, TargetAddress> {
+  const result = new Map<string, TargetAddress>();
+  for (let i = 0; i < found.names.length; i++) result.set(found.names[i]!, found.entries[i]!.address);
+  return result;
+}
+
 export class ExecutionSession {
   private readonly dylibs = new Map<string, JITDylib>();
   private readonly inFlight = new Set<UnitRecord>();
@@ -384,7 +408,7 @@ export class ExecutionSession {
    * on a fresh microtask; a client may route it to its own scheduler
    * (`oneTaskAtATime()` runs each in a host task of its own).
    */
-  dispatch: (task: () => void) => void = (task) => queueMicrotask(task);
+  dispatch: (task: () => void) => void = runAsMicrotask;
   /** Hooks run when a tracker's resources are removed or transferred (ObjectLinkingLayer plugins). */
   readonly resourceManagers: ResourceManager[] = [];
 
@@ -429,76 +453,121 @@ export class ExecutionSession {
    * Looks up `names` in `searchOrder`, materializing definitions as needed,
    * and resolves once each has reached the required state (Ready by default).
    */
-  async lookup(
+  lookup(
     searchOrder: readonly JITDylib[],
     names: Iterable<string> | ReadonlyMap<string, SymbolLookupFlags>,
     options: LookupOptions = {},
   ): Promise<Map<string, TargetAddress>> {
-    const requiredState = options.requiredState ?? SymbolState.Ready;
-    // The names and whether each is required, copied (the caller may change its
-    // map while this lookup waits) into arrays: no Map per lookup.
-    const requested: string[] = [];
-    const required: boolean[] = [];
-    if (names instanceof Map) {
-      (names as ReadonlyMap<string, SymbolLookupFlags>).forEach((flags, name) => {
-        requested.push(name);
-        required.push(flags === SymbolLookupFlags.RequiredSymbol);
-      });
-    } else {
-      for (const name of names as Iterable<string>) {
-        requested.push(name);
-        required.push(true);
-      }
-    }
-    const fromDylib = options.fromDylib ?? options.requester?.dylib;
-    // What was found, as two parallel arrays.
-    const foundNames: string[] = [];
-    const entries: SymbolEntry[] = [];
-    // Indices into `requested` of the names not found.
-    let missing: number[] = [];
-    for (let i = 0; i < requested.length; i++) {
-      const entry = this.find(searchOrder, requested[i]!, fromDylib);
-      if (entry) {
-        foundNames.push(requested[i]!);
-        entries.push(entry);
-      } else missing.push(i);
-    }
-    if (missing.length > 0) {
-      // Give each dylib's generators a chance, in search order, then search again.
-      // Each generator sees only what is still missing after the ones before it.
-      // Generators define only into their own dylib, so after each one only that
-      // dylib needs checking (not the whole search order for every name again).
-      let stillMissing = missing.map((i) => requested[i]!);
-      search: for (const dylib of searchOrder) {
-        for (const gen of dylib.generators) {
-          if (stillMissing.length === 0) break search;
-          const definedBefore = dylib.definitionCount;
-          const generating = gen.tryToGenerate(dylib, stillMissing);
-          if (generating) await generating;
-          if (dylib.definitionCount !== definedBefore) {
-            stillMissing = stillMissing.filter((n) => !isVisible(dylib.symbols.get(n), dylib, fromDylib));
-          }
+    // Not an async function: a lookup that needs no generator and waits on
+    // nothing (a link's references to units already there, the usual case)
+    // settles without an async frame or a turn of its own.
+    try {
+      const requiredState = options.requiredState ?? SymbolState.Ready;
+      // The names and whether each is required, copied (the caller may change its
+      // map while this lookup waits) into arrays: no Map per lookup.
+      // Arrays of their final size where it is known (a link's request, a list of names).
+      let requested: string[];
+      let required: boolean[];
+      if (names instanceof Map) {
+        const map = names as ReadonlyMap<string, SymbolLookupFlags>;
+        requested = new Array<string>(map.size);
+        required = new Array<boolean>(map.size);
+        let i = 0;
+        map.forEach((flags, name) => {
+          requested[i] = name;
+          required[i++] = flags === SymbolLookupFlags.RequiredSymbol;
+        });
+      } else if (Array.isArray(names)) {
+        requested = (names as readonly string[]).slice();
+        required = new Array<boolean>(requested.length).fill(true);
+      } else {
+        requested = [];
+        required = [];
+        for (const name of names as Iterable<string>) {
+          requested.push(name);
+          required.push(true);
         }
       }
-      const notFound: number[] = [];
-      for (let k = 0; k < missing.length; k++) {
-        const i = missing[k]!;
+      const fromDylib = options.fromDylib ?? options.requester?.dylib;
+      // What was found, as two parallel arrays.
+      const found: FoundEntries = { names: new Array<string>(requested.length), entries: new Array<SymbolEntry>(requested.length) };
+      let foundCount = 0;
+      // Indices into `requested` of the names not found.
+      let missing: number[] | undefined;
+      for (let i = 0; i < requested.length; i++) {
         const entry = this.find(searchOrder, requested[i]!, fromDylib);
         if (entry) {
-          foundNames.push(requested[i]!);
-          entries.push(entry);
-        } else notFound.push(i);
+          found.names[foundCount] = requested[i]!;
+          found.entries[foundCount++] = entry;
+        } else (missing ??= []).push(i);
       }
-      missing = notFound;
+      if (foundCount < requested.length) found.names.length = found.entries.length = foundCount;
+      if (missing !== undefined) {
+        return this.generateThenWait(searchOrder, requested, required, missing, found, fromDylib, requiredState, options.requester);
+      }
+      return this.waitFor(found, requiredState, options.requester) ?? Promise.resolve(lookupResult(found));
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
+  }
 
-    const notFound = missing.filter((i) => required[i]).map((i) => requested[i]!);
-    if (notFound.length > 0) {
-      throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${notFound.join(', ')} ]`);
+  /** The rest of a lookup that missed names: each dylib's generators, in search order, then the waits. */
+  private async generateThenWait(
+    searchOrder: readonly JITDylib[],
+    requested: readonly string[],
+    required: readonly boolean[],
+    missing: number[],
+    found: FoundEntries,
+    fromDylib: JITDylib | undefined,
+    requiredState: SymbolState,
+    requester: UnitRecord | undefined,
+  ): Promise<Map<string, TargetAddress>> {
+    // Give each dylib's generators a chance, in search order, then search again.
+    // Each generator sees only what is still missing after the ones before it.
+    // Generators define only into their own dylib, so after each one only that
+    // dylib needs checking (not the whole search order for every name again).
+    let stillMissing = missing.map((i) => requested[i]!);
+    search: for (const dylib of searchOrder) {
+      for (const gen of dylib.generators) {
+        if (stillMissing.length === 0) break search;
+        const definedBefore = dylib.definitionCount;
+        const generating = gen.tryToGenerate(dylib, stillMissing);
+        if (generating) await generating;
+        if (dylib.definitionCount !== definedBefore) {
+          stillMissing = stillMissing.filter((n) => !isVisible(dylib.symbols.get(n), dylib, fromDylib));
+        }
+      }
     }
+    const notFound: number[] = [];
+    for (let k = 0; k < missing.length; k++) {
+      const i = missing[k]!;
+      const entry = this.find(searchOrder, requested[i]!, fromDylib);
+      if (entry) {
+        found.names.push(requested[i]!);
+        found.entries.push(entry);
+      } else notFound.push(i);
+    }
+    const requiredNotFound = notFound.filter((i) => required[i]).map((i) => requested[i]!);
+    if (requiredNotFound.length > 0) {
+      throw new JITLinkError('SymbolsNotFound', `symbols not found: [ ${requiredNotFound.join(', ')} ]`);
+    }
+    const waiting = this.waitFor(found, requiredState, requester);
+    return waiting !== undefined ? await waiting : lookupResult(found);
+  }
 
+  /**
+   * Records the requester's dependencies on the units found and starts the
+   * ones never searched. When some have not reached `requiredState` yet: the
+   * lookup's result once they have (undefined: nothing to wait for). Throws
+   * for a unit that failed.
+   */
+  private waitFor(
+    found: FoundEntries,
+    requiredState: SymbolState,
+    requester: UnitRecord | undefined,
+  ): Promise<Map<string, TargetAddress>> | undefined {
+    const entries = found.entries;
     // One wait per unit that is not there yet, however many of its symbols are asked for.
-    const requester = options.requester;
     // The first unit waited on, kept apart: most lookups wait on one unit at most, and need no Map or Promise.all.
     let firstWait: UnitRecord | undefined;
     let firstWaitName = '';
@@ -528,24 +597,22 @@ export class ExecutionSession {
       }
     }
     if (waitingOn === undefined && firstWait !== undefined) {
-      const signal = requiredState === SymbolState.Resolved ? firstWait.resolved : firstWait.ready;
-      try {
-        await signal.promise;
-      } catch {
-        throw this.dependencyError(firstWaitName, firstWait);
-      }
-    } else if (waitingOn !== undefined) {
+      const record = firstWait;
+      const signal = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
+      return signal.promise.then(
+        () => lookupResult(found),
+        () => Promise.reject(this.dependencyError(firstWaitName, record)),
+      );
+    }
+    if (waitingOn !== undefined) {
       const waits: Promise<void>[] = [];
       for (const [record, name] of waitingOn) {
         const d = requiredState === SymbolState.Resolved ? record.resolved : record.ready;
         waits.push(d.promise.catch(() => Promise.reject(this.dependencyError(name, record))));
       }
-      await (waits.length === 1 ? waits[0] : Promise.all(waits));
+      return Promise.all(waits).then(() => lookupResult(found));
     }
-
-    const result = new Map<string, TargetAddress>();
-    for (let i = 0; i < foundNames.length; i++) result.set(foundNames[i]!, entries[i]!.address);
-    return result;
+    return undefined;
   }
 
   /**

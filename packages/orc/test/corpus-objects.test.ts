@@ -94,6 +94,39 @@ describe('ORC layer with corpus objects', () => {
     expect(identified).toEqual(['main.o', 'ops.o', 'tables.o']);
   });
 
+  test('an object added by its bytes is parsed once within the graph budget, and its parse is not kept beyond it', async () => {
+    const sizes = ['main.o', 'ops.o', 'tables.o'].map((f) => read(`multi/${f}`).length);
+    // A budget the first two objects fill: the third one's parse is not kept.
+    const twoObjects = sizes[0]! + sizes[1]!;
+    const cases = [
+      [undefined, [true, true, true]],
+      [1, [false, false, false]],
+      [twoObjects, [true, true, false]],
+    ] as const;
+    for (const [graphBudget, keeps] of cases) {
+      const { session, layer, main, registry } = setup(graphBudget);
+      // What the ELF backend is given to build each graph from.
+      const backend = registry.find('elf', 'x86_64')!;
+      const given: boolean[] = [];
+      const built: string[] = [];
+      const createLinkGraph = backend.createLinkGraph.bind(backend);
+      backend.createLinkGraph = (bytes, options) => {
+        built.push(options.name!);
+        given.push((options.parsed as { elf?: { bytes: Uint8Array } } | undefined)?.elf?.bytes === bytes);
+        return createLinkGraph(bytes, options);
+      };
+      const units = ['main.o', 'ops.o', 'tables.o'].map((f) => layer.add(main, read(`multi/${f}`), { name: f }));
+      expect(layer.parsedBytes).toBe(keeps.reduce((sum, kept, i) => sum + (kept ? sizes[i]! : 0), 0));
+      main.addGenerator(new PhonyExternalsGenerator());
+      await session.lookupOne([main], 'main');
+      // Graphs built in the order their units are reached; each from its kept parse or not.
+      const byName = new Map(units.map((u, i) => [u.name, keeps[i]]));
+      expect(given).toEqual(built.map((n) => byName.get(n)));
+      // Nothing is kept once the graphs are built.
+      expect(layer.parsedBytes).toBe(0);
+    }
+  });
+
   test('duplicate strong definitions name both objects', () => {
     const { layer, main } = setup();
     layer.add(main, read('hello/hello.o'), { name: 'first/hello.o' });

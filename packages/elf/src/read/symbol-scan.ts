@@ -21,7 +21,15 @@ import { readGroupMembers } from './groups.js';
 import { openElf, readElfHeader, type ElfHeaderReading } from './header.js';
 import { checkSectionBounds, isPowerOfTwoSize, readSectionHeader, type ElfSectionHeader } from './sections.js';
 import { readString } from './strings.js';
-import { newSymbol, openSymbolTable, readSymbolEntry, type ElfSymbol, type SymbolTableReader } from './symbols.js';
+import {
+  newSymbol,
+  openSymbolTable,
+  readSymbolEntry,
+  symbolFromColumns,
+  symbolName,
+  type ElfSymbol,
+  type SymbolTableReader,
+} from './symbols.js';
 
 /**
  * An object's symbol table read entry by entry, with only the section
@@ -167,6 +175,33 @@ export function scanElfSymbols(bytes: Uint8Array, fileName: string): ElfSymbolSc
     },
     nameOf(sym) {
       return table === undefined ? sym.name : readSymbolEntry(table, sym.index, undefined).name;
+    },
+  };
+}
+
+/**
+ * The ElfSymbolScan of a file parsed whole (parseElf): its headers, groups
+ * and symbol columns were read and checked already, so nothing is read again.
+ */
+export function scanParsedElf(elf: ElfFile): ElfSymbolScan {
+  const inComdat = new Uint8Array(elf.header.sectionCount);
+  for (const group of elf.groups) if (group.isComdat) for (const m of group.members) inComdat[m] = 1;
+  const columns = elf.symbolColumns;
+  return {
+    elf,
+    section: (index) => elf.sections[index]!,
+    inComdat,
+    forEachSymbol(withName, visit) {
+      if (columns === undefined) return;
+      const sym = newSymbol();
+      for (let i = 1; i < columns.count; i++) {
+        symbolFromColumns(columns, i, sym);
+        if (withName(sym.binding, sym.sectionIndex)) sym.name = symbolName(elf, columns, i);
+        visit(sym);
+      }
+    },
+    nameOf(sym) {
+      return columns === undefined ? sym.name : symbolName(elf, columns, sym.index);
     },
   };
 }
