@@ -35,7 +35,7 @@ export {
   STUB_SIZE,
   STUBS_SECTION_NAME,
 } from './got-plt.js';
-export { addAArch64Passes, aarch64LinkTarget } from './passes.js';
+export { AARCH64_EH_FRAME_OPTIONS, addAArch64Passes, aarch64LinkTarget } from './passes.js';
 export { bypassReachableStubs, optimizeAArch64GOTAndStubAccesses, relaxGOTLoads } from './relax.js';
 export { addAArch64VeneerPasses, isVeneer, VENEER_SIZE, VENEERS_SECTION_NAME } from './veneers.js';
 export * as aarch64Encoders from './encoders.js';

@@ -1,9 +1,26 @@
 /** The format-independent AArch64 passes and LinkTarget. */
-import type { LinkGraph, LinkTarget, PassConfiguration } from '@jitlink/core';
+import type { EHFramePassOptions, LinkGraph, LinkTarget, PassConfiguration } from '@jitlink/core';
+import { AArch64EdgeKinds as K } from './edge-kinds.js';
 import { applyFixup } from './fixups.js';
 import { buildAArch64GOTAndStubs, type AArch64GOTAndStubs } from './got-plt.js';
 import { optimizeAArch64GOTAndStubAccesses } from './relax.js';
 import { addAArch64VeneerPasses } from './veneers.js';
+
+/**
+ * The eh-frame passes' edge kinds on AArch64, for ELF and MachO alike
+ * (`addEHFramePasses(config, section, AARCH64_EH_FRAME_OPTIONS)`).
+ */
+export const AARCH64_EH_FRAME_OPTIONS: EHFramePassOptions = {
+  pointerSize: 8,
+  edgeKinds: {
+    pointer32: K.Pointer32,
+    pointer64: K.Pointer64,
+    delta32: K.Delta32,
+    delta64: K.Delta64,
+    negDelta32: K.NegDelta32,
+    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
+  },
+};
 
 /**
  * Adds GOT/stub construction (post-prune), the bypass of stubs whose callee is in reach and

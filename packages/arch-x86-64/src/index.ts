@@ -25,7 +25,7 @@ export {
   STUBS_SECTION_NAME,
 } from './got-plt.js';
 export { optimizeGOTAndStubAccesses, relaxGOTLoad, bypassStub } from './relax.js';
-export { addX86_64Passes, x86_64LinkTarget } from './passes.js';
+export { addX86_64Passes, X86_64_EH_FRAME_OPTIONS, x86_64LinkTarget } from './passes.js';
 export { tlsNotSupported } from './diagnostics.js';
 export { classifyMangledName, type MangledNameKind } from './cxx-names.js';
 export { decodeX86_64Instruction, x86_64InstructionDecoder } from './decode.js';

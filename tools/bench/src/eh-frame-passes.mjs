@@ -24,7 +24,7 @@ import process from 'node:process';
 import { parseArchive } from '@jitlink/core';
 import { createElfLinkGraph } from '@jitlink/elf';
 import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { X86_64EdgeKinds as K } from '@jitlink/arch-x86-64';
+import { X86_64_EH_FRAME_OPTIONS } from '@jitlink/arch-x86-64';
 
 const args = process.argv.slice(2);
 const values = (name) => args.flatMap((a, i) => (a === name ? [args[i + 1]] : []));
@@ -37,14 +37,7 @@ const WITH_VALUE = new Set(['--core', '--runs', '--measure', '--child']);
 const inputs = args.filter((a, i) => !a.startsWith('--') && !WITH_VALUE.has(args[i - 1]));
 
 const SECTION = '.eh_frame';
-const EDGE_KINDS = {
-  pointer32: K.Pointer32,
-  pointer64: K.Pointer64,
-  delta32: K.Delta32,
-  delta64: K.Delta64,
-  negDelta32: K.NegDelta32,
-  requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-};
+const EDGE_KINDS = X86_64_EH_FRAME_OPTIONS.edgeKinds;
 
 if (child !== undefined) {
   process.stdout.write(`${JSON.stringify(await runChild(child))}\n`);
@@ -95,7 +88,7 @@ async function runChild(core) {
       ];
     }
     const config = { prePrunePasses: [] };
-    eh.addEHFramePasses(config, SECTION, { pointerSize: 8, edgeKinds: EDGE_KINDS });
+    eh.addEHFramePasses(config, SECTION, X86_64_EH_FRAME_OPTIONS);
     return config.prePrunePasses;
   };
   const members = inputs.flatMap((file) => {

@@ -5,7 +5,6 @@
 import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from '@jitlink/elf';
 import {
   addEHFramePasses,
-  type EHFramePassOptions,
   JITLinkError,
   MemLifetime,
   type EdgeKind,
@@ -23,7 +22,7 @@ import {
 } from '../edge-kinds.js';
 import { isAddSubImmediate, isLoadStoreUnsignedImm, isMoveWide, loadStoreScale, moveWideHalfword } from '../encoders.js';
 import { applyFixup } from '../fixups.js';
-import { addAArch64Passes } from '../passes.js';
+import { AARCH64_EH_FRAME_OPTIONS, addAArch64Passes } from '../passes.js';
 import { AARCH64_TLS_RULES } from '../tls-kinds.js';
 import { buildAArch64TLSEntries, lowerAArch64TLSEdges } from './tls.js';
 import { aarch64Tools } from '../tools.js';
@@ -251,21 +250,10 @@ function instructionProblem(word: number, mapping: Mapping): string | undefined 
 }
 
 const EH_FRAME_SECTION = '.eh_frame';
-const EH_FRAME_OPTIONS: EHFramePassOptions = {
-  pointerSize: 8,
-  edgeKinds: {
-    pointer32: K.Pointer32,
-    pointer64: K.Pointer64,
-    delta32: K.Delta32,
-    delta64: K.Delta64,
-    negDelta32: K.NegDelta32,
-    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-  },
-};
 
 /** Adds the ELF/aarch64 default passes: eh-frame handling, thread-local entries and values, then GOT/stubs. */
 export function addElfAArch64Passes(_graph: LinkGraph, config: PassConfiguration): void {
-  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
+  addEHFramePasses(config, EH_FRAME_SECTION, AARCH64_EH_FRAME_OPTIONS);
   config.postPrunePasses.push(buildAArch64TLSEntries);
   config.preFixupPasses.push(lowerAArch64TLSEdges);
   addAArch64Passes(config);

@@ -17,7 +17,6 @@ import {
 } from '@jitlink/macho';
 import {
   addEHFramePasses,
-  type EHFramePassOptions,
   type EdgeKind,
   type LinkGraph,
   type LinkTarget,
@@ -27,7 +26,7 @@ import {
 import { getAArch64EdgeKindName, AArch64EdgeKinds as K } from '../edge-kinds.js';
 import { isADRP, isBranch26, isLoadStoreUnsignedImm, loadStoreScale, pageOffset12Scale } from '../encoders.js';
 import { applyFixup } from '../fixups.js';
-import { addAArch64Passes } from '../passes.js';
+import { AARCH64_EH_FRAME_OPTIONS, addAArch64Passes } from '../passes.js';
 import { aarch64Tools } from '../tools.js';
 
 export const CPU_TYPE_ARM64 = 0x0100000c;
@@ -172,21 +171,10 @@ export function addArm64MachORelocationEdges(relocations: readonly MachORelocati
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
-const EH_FRAME_OPTIONS: EHFramePassOptions = {
-  pointerSize: 8,
-  edgeKinds: {
-    pointer32: K.Pointer32,
-    pointer64: K.Pointer64,
-    delta32: K.Delta32,
-    delta64: K.Delta64,
-    negDelta32: K.NegDelta32,
-    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-  },
-};
 
 /** MachO/arm64 default passes: eh-frame records, then the AArch64 GOT/stubs, relaxation and veneers. */
 export function addMachOArm64Passes(_graph: LinkGraph, config: PassConfiguration): void {
-  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
+  addEHFramePasses(config, EH_FRAME_SECTION, AARCH64_EH_FRAME_OPTIONS);
   addAArch64Passes(config);
 }
 

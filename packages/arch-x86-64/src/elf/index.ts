@@ -5,7 +5,6 @@
 import type { ElfArchSupport, ElfRelocation, ElfRelocationSite } from '@jitlink/elf';
 import {
   addEHFramePasses,
-  type EHFramePassOptions,
   JITLinkError,
   MemLifetime,
   type Block,
@@ -19,7 +18,7 @@ import { tlsNotSupported } from '../diagnostics.js';
 import { getX86_64EdgeKindName, x86_64EdgeKindInfo, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
 import { GOT_SYMBOL_NAME } from '../got-plt.js';
-import { addX86_64Passes } from '../passes.js';
+import { addX86_64Passes, X86_64_EH_FRAME_OPTIONS } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
 import { buildX86_64TLSEntries, lowerX86_64TLSEdges } from './tls.js';
 
@@ -246,25 +245,12 @@ export function addX86_64RelocationEdge(rel: ElfRelocation, target: Symbol, site
 }
 
 const EH_FRAME_SECTION = '.eh_frame';
-const EH_FRAME_OPTIONS: EHFramePassOptions = {
-  pointerSize: 8,
-  edgeKinds: {
-    pointer32: K.Pointer32,
-    pointer64: K.Pointer64,
-    delta32: K.Delta32,
-    delta64: K.Delta64,
-    negDelta32: K.NegDelta32,
-    // Non-PIC personality pointers and type-table entries to other modules
-    // go through GOT entries (see README, "Non-PIC exception tables").
-    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-  },
-};
 
 /** Adds the ELF/x86-64 default passes: eh-frame handling, GOT/stubs, relaxation. */
 export function addElfX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
   // Split .eh_frame into CIE/FDE records, complete their edges (FDEs kept
   // alive by their functions), and terminate the section for __register_frame.
-  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
+  addEHFramePasses(config, EH_FRAME_SECTION, X86_64_EH_FRAME_OPTIONS);
   addX86_64Passes(config);
   config.postPrunePasses.push(buildX86_64TLSEntries);
   config.preFixupPasses.push(lowerX86_64TLSEdges);

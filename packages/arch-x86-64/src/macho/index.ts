@@ -16,7 +16,6 @@ import {
 } from '@jitlink/macho';
 import {
   addEHFramePasses,
-  type EHFramePassOptions,
   type EdgeKind,
   type LinkGraph,
   type LinkTarget,
@@ -25,7 +24,7 @@ import {
 } from '@jitlink/core';
 import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
 import { applyFixup } from '../fixups.js';
-import { addX86_64Passes } from '../passes.js';
+import { addX86_64Passes, X86_64_EH_FRAME_OPTIONS } from '../passes.js';
 import { x86_64Tools } from '../tools.js';
 import { lowerThreadVariableOffsets, retargetThreadVariableDescriptors } from './tlv.js';
 
@@ -155,23 +154,12 @@ export function addX86_64MachORelocationEdges(relocations: readonly MachORelocat
 }
 
 const EH_FRAME_SECTION = '__TEXT,__eh_frame';
-const EH_FRAME_OPTIONS: EHFramePassOptions = {
-  pointerSize: 8,
-  edgeKinds: {
-    pointer32: K.Pointer32,
-    pointer64: K.Pointer64,
-    delta32: K.Delta32,
-    delta64: K.Delta64,
-    negDelta32: K.NegDelta32,
-    requestGOTAndTransformToDelta32: K.RequestGOTAndTransformToDelta32,
-  },
-};
 
 /** MachO/x86-64 default passes: eh-frame records, thread-variable descriptors, GOT/stubs, relaxation. */
 export function addMachOX86_64Passes(_graph: LinkGraph, config: PassConfiguration): void {
   config.prePrunePasses.push(retargetThreadVariableDescriptors);
   // Registered with the host's unwinder (libgcc's __register_frame), which stops at a zero word.
-  addEHFramePasses(config, EH_FRAME_SECTION, EH_FRAME_OPTIONS);
+  addEHFramePasses(config, EH_FRAME_SECTION, X86_64_EH_FRAME_OPTIONS);
   addX86_64Passes(config);
   config.preFixupPasses.push(lowerThreadVariableOffsets);
 }
