@@ -20,6 +20,7 @@ import {
   MemProt,
   createTableEntryIndex,
   findTableBase,
+  pointerGOT,
   readTableEntry,
   toBigInt,
   type GOTAndStubsFormat,
@@ -56,24 +57,15 @@ for (const info of AARCH64_EDGE_KIND_INFO) {
   else if (info.kind === K.Branch26PCRel) ACTIONS[info.kind] = GOTStubAction.StubCall;
 }
 
+/** The GOT: 8-byte entries, each a Pointer64 edge to its target. */
+const GOT = pointerGOT(GOT_SECTION_NAME, GOT_ENTRY_SIZE, K.Pointer64);
+
 /**
  * The GOT (8-byte entries, each a Pointer64 edge to its target) and the stubs
  * (a Page21 and a PageOffset12 edge to the target's GOT entry).
  */
 const AARCH64_GOT_AND_STUBS: GOTAndStubsFormat = {
-  got: {
-    sectionName: GOT_SECTION_NAME,
-    sectionProt: MemProt.Read | MemProt.Write,
-    entrySize: GOT_ENTRY_SIZE,
-    alignment: GOT_ENTRY_SIZE,
-    template: new Uint8Array(GOT_ENTRY_SIZE),
-    callable: false,
-    // After the zero-size GOT base block (address 0), if there is one.
-    blockAddress: GOT_ENTRY_SIZE,
-    addEntryEdges(block, offset, target) {
-      block.appendEdge(K.Pointer64, offset, target, 0);
-    },
-  },
+  got: GOT.format,
   stubs: {
     sectionName: STUBS_SECTION_NAME,
     sectionProt: MemProt.Read | MemProt.Exec,
@@ -91,16 +83,6 @@ const AARCH64_GOT_AND_STUBS: GOTAndStubsFormat = {
   requestBecomes: REQUEST_BECOMES,
   unsupportedEdge: (graph, block, i, kind) =>
     tlsNotSupported(aarch64TLSRelocationName(kind), graph.name, block.section.name, block.address + block.edgeOffset(i)),
-};
-
-/** Where a GOT entry names its target: its one Pointer64 edge. */
-const GOT_ENTRY_SHAPE: TableEntryShape = {
-  sectionName: GOT_SECTION_NAME,
-  entrySize: GOT_ENTRY_SIZE,
-  edgesPerEntry: 1,
-  edgeIndex: 0,
-  edgeOffset: 0,
-  edgeKind: K.Pointer64,
 };
 
 /** Where a stub names its GOT entry: the first of its two edges, the ADRP's Page21. */
@@ -139,7 +121,7 @@ export function isStub(sym: Symbol): boolean {
 
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
 export function gotEntryTarget(entry: Symbol): Symbol | undefined {
-  return readTableEntry(GOT_ENTRY_SHAPE, entry);
+  return readTableEntry(GOT.entryShape, entry);
 }
 
 /** The GOT entry a stub jumps through, if `stub` has the shape this module builds. */

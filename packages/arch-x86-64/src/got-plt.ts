@@ -31,6 +31,7 @@ import {
   JITLinkError,
   MemProt,
   findTableBase,
+  pointerGOT,
   readTableEntry,
   type Block,
   type EdgeKind,
@@ -77,24 +78,15 @@ for (const info of X86_64_EDGE_KIND_INFO) {
   else if (info.kind === K.BranchPCRel32ToPtrJumpStubBypassable) ACTIONS[info.kind] = GOTStubAction.StubCall;
 }
 
+/** The GOT: 8-byte entries, each a Pointer64 edge to its target. */
+const GOT = pointerGOT(GOT_SECTION_NAME, GOT_ENTRY_SIZE, K.Pointer64);
+
 /**
  * The GOT (8-byte entries, each a Pointer64 edge to its target) and the stubs
  * (`jmp *entry(%rip)`, the disp32 a PCRel32 edge to the target's GOT entry).
  */
 const X86_64_GOT_AND_STUBS: GOTAndStubsFormat = {
-  got: {
-    sectionName: GOT_SECTION_NAME,
-    sectionProt: MemProt.Read | MemProt.Write,
-    entrySize: GOT_ENTRY_SIZE,
-    alignment: GOT_ENTRY_SIZE,
-    template: new Uint8Array(GOT_ENTRY_SIZE),
-    callable: false,
-    // After the zero-size GOT base block (address 0), if there is one.
-    blockAddress: GOT_ENTRY_SIZE,
-    addEntryEdges(block, offset, target) {
-      block.appendEdge(K.Pointer64, offset, target, 0);
-    },
-  },
+  got: GOT.format,
   stubs: {
     sectionName: STUBS_SECTION_NAME,
     sectionProt: MemProt.Read | MemProt.Exec,
@@ -118,16 +110,6 @@ const X86_64_GOT_AND_STUBS: GOTAndStubsFormat = {
       block.section.name,
       block.address + block.edgeOffset(i),
     ),
-};
-
-/** Where a GOT entry names its target: its one Pointer64 edge. */
-const GOT_ENTRY_SHAPE: TableEntryShape = {
-  sectionName: GOT_SECTION_NAME,
-  entrySize: GOT_ENTRY_SIZE,
-  edgesPerEntry: 1,
-  edgeIndex: 0,
-  edgeOffset: 0,
-  edgeKind: K.Pointer64,
 };
 
 /** Where a stub names its GOT entry: the PCRel32 edge of its disp32. */
@@ -201,7 +183,7 @@ export function stubTarget(stub: Symbol): Symbol | undefined {
 
 /** The symbol a GOT entry points to, if `entry` has the shape this module builds. */
 export function gotEntryTarget(entry: Symbol): Symbol | undefined {
-  return readTableEntry(GOT_ENTRY_SHAPE, entry);
+  return readTableEntry(GOT.entryShape, entry);
 }
 
 /**

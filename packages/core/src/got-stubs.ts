@@ -31,6 +31,7 @@
 import type { EdgeKind } from './edge-kinds.js';
 import type { JITLinkError } from './errors.js';
 import type { Block, LinkGraph, Symbol } from './graph.js';
+import { MemProt } from './memory-flags.js';
 import { TableManager, visitExistingEdges, type TableFormat } from './table-manager.js';
 
 /** What the GOT/stub pass does with an edge of a kind (`GOTAndStubsFormat.actions`). */
@@ -235,6 +236,35 @@ export interface TableEntryShape {
   readonly edgeIndex: number;
   readonly edgeOffset: number;
   readonly edgeKind: EdgeKind;
+}
+
+/**
+ * A GOT of pointers, as every architecture here builds one: `pointerSize`-byte
+ * entries (read-write, zero before fixups), each one `pointerKind` edge to its
+ * target, the table placed after the zero-size GOT base block (address 0).
+ * Returns the table's format (for `GOTAndStubsFormat.got`) and the shape
+ * `readTableEntry` reads an entry's target back with.
+ */
+export function pointerGOT(
+  sectionName: string,
+  pointerSize: number,
+  pointerKind: EdgeKind,
+): { readonly format: TableFormat; readonly entryShape: TableEntryShape } {
+  return {
+    format: {
+      sectionName,
+      sectionProt: MemProt.Read | MemProt.Write,
+      entrySize: pointerSize,
+      alignment: pointerSize,
+      template: new Uint8Array(pointerSize),
+      callable: false,
+      blockAddress: pointerSize,
+      addEntryEdges(block, offset, target) {
+        block.appendEdge(pointerKind, offset, target, 0);
+      },
+    },
+    entryShape: { sectionName, entrySize: pointerSize, edgesPerEntry: 1, edgeIndex: 0, edgeOffset: 0, edgeKind: pointerKind },
+  };
 }
 
 /**

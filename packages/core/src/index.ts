@@ -196,6 +196,7 @@ export { createTableEntryIndex, findTableBase, TableManager, visitExistingEdges,
 export {
   GOTAndStubs,
   GOTStubAction,
+  pointerGOT,
   readTableEntry,
   type GOTAndStubsFormat,
   type StubTableFormat,
