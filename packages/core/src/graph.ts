@@ -90,6 +90,8 @@ export class EdgeArena {
   end = 0;
   /** The graph's symbols by index, removed ones included (edges may still name them). */
   readonly symbols: Symbol[] = [];
+  /** Blocks that keep Edge objects instead of a range (see `Block.edges`): their kinds are not in the column. */
+  blocksWithEdgeObjects = 0;
 
   constructor() {
     // Nothing is allocated until the first edge or reservation: many graphs
@@ -142,6 +144,23 @@ export class EdgeArena {
     this.targets.copyWithin(to, from, from + count);
     this.offsets.copyWithin(to, from, from + count);
     this.addends.copyWithin(to, from, from + count);
+  }
+
+  /**
+   * Whether a slot handed out so far holds a kind `k` with `kinds[k] !== 0`
+   * (or some block's edges are objects, which are not read). Slots left
+   * behind by moved or shortened ranges are read too, so true may be spurious;
+   * false is certain.
+   */
+  mayHoldKind(kinds: Uint8Array): boolean {
+    if (this.blocksWithEdgeObjects > 0) return true;
+    const column = this.kinds;
+    const known = kinds.length;
+    for (let j = 0, end = this.end; j < end; j++) {
+      const kind = column[j]!;
+      if (kind < known && kind >= 0 && kinds[kind] !== 0) return true;
+    }
+    return false;
   }
 
   /** Numbers a new symbol of the graph. */
@@ -437,6 +456,7 @@ export class Block extends Addressable {
         );
       }
       this.edgeObjects = objects;
+      this.arena.blocksWithEdgeObjects++;
       this.edgeStart = 0;
       this.edgeTotal = 0;
       this.edgeCapacity = 0;
@@ -508,7 +528,10 @@ export class Block extends Addressable {
   moveEdgesTo(arena: EdgeArena, targetBase: number): void {
     const from = this.arena;
     this.arena = arena;
-    if (this.edgeObjects !== null) return;
+    if (this.edgeObjects !== null) {
+      arena.blocksWithEdgeObjects++;
+      return;
+    }
     const count = this.edgeTotal;
     const start = arena.allocate(count);
     for (let k = 0; k < count; k++) {
@@ -787,6 +810,17 @@ export class LinkGraph {
    */
   reserveEdges(count: number): void {
     if (count > 0 && count <= MAX_RESERVED_EDGES * 4) this.edgeArena.reserve(Math.ceil(count));
+  }
+
+  /**
+   * False when no edge of the graph has a kind `k` with `kinds[k] !== 0`
+   * (indexed by kind, as a pass's table of actions): one read of the graph's
+   * edge-kind column, no call per block or edge, so a pass with nothing to do
+   * on a graph can say so cheaply. True may be spurious (the column keeps
+   * slots that moved edges left behind); a pass then walks as before.
+   */
+  mayHaveEdgeOfKind(kinds: Uint8Array): boolean {
+    return this.edgeArena.mayHoldKind(kinds);
   }
 
   // ---- blocks ----

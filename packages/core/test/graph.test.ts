@@ -8,6 +8,7 @@ import {
   MemLifetime,
   allocGroup,
   computeSegmentLayout,
+  mergeLinkGraphs,
   printLinkGraph,
 } from '../src/index.js';
 import { Delta32, Pointer64, toyGraph } from './helpers.js';
@@ -475,6 +476,41 @@ describe('LinkGraph', () => {
     const copy = g.allocateContent(src);
     copy[0] = 7;
     expect(src[0]).toBe(1);
+  });
+
+  test('mayHaveEdgeOfKind: false only when no edge has one of the kinds', () => {
+    const DELTA32_ONLY = new Uint8Array(Delta32 + 1);
+    DELTA32_ONLY[Delta32] = 1;
+    const g = toyGraph();
+    expect(g.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(false);
+    const text = g.createSection('.text', RX);
+    const b = g.createContentBlock(text, new Uint8Array(16), 0, 4, 0);
+    const ext = g.addExternalSymbol('puts', 0);
+    b.appendEdge(Pointer64, 0, ext, 0);
+    expect(g.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(false);
+    // Kinds beyond the table are none of them.
+    b.appendEdge(Delta32 + 7, 8, ext, 0);
+    expect(g.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(false);
+    b.setEdgeKind(1, Delta32);
+    expect(g.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(true);
+    b.setEdgeKind(1, Pointer64);
+    expect(g.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(false);
+    // Edges kept as objects are not in the column: the answer is then "maybe".
+    const c = g.createContentBlock(text, new Uint8Array(8), 0x20, 4, 0);
+    c.addEdge(Pointer64, 0, ext, 0);
+    expect(g.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(true);
+  });
+
+  test('mayHaveEdgeOfKind sees the edges a merged graph brings', () => {
+    const DELTA32_ONLY = new Uint8Array(Delta32 + 1);
+    DELTA32_ONLY[Delta32] = 1;
+    const a = toyGraph('a.o');
+    a.createContentBlock(a.createSection('.text', RX), new Uint8Array(8), 0, 4, 0);
+    const b = toyGraph('b.o');
+    const bBlock = b.createContentBlock(b.createSection('.data', RW), new Uint8Array(8), 0, 4, 0);
+    bBlock.appendEdge(Delta32, 0, b.addExternalSymbol('x', 0), 0);
+    mergeLinkGraphs(a, b);
+    expect(a.mayHaveEdgeOfKind(DELTA32_ONLY)).toBe(true);
   });
 
   test('printer shows sections, blocks, symbols and edges with kind names', () => {

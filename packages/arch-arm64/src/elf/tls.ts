@@ -16,9 +16,9 @@
  * AArch64 glibc uses TLS variant I: TP points at a 16-byte TCB and static
  * blocks follow it, so these offsets are positive.
  */
-import { JITLinkError, MemProt, type Block, type EdgeKind, type LinkGraph, type Section, type Symbol } from '@jitlink/core';
+import { EdgeKinds, JITLinkError, MemProt, type Block, type EdgeKind, type LinkGraph, type Section, type Symbol } from '@jitlink/core';
 import { getThreadLocalResolver } from '@jitlink/elf';
-import { aarch64EdgeKindInfo, getAArch64EdgeKindName, AArch64EdgeKinds as K } from '../edge-kinds.js';
+import { AARCH64_EDGE_KIND_INFO, getAArch64EdgeKindName, AArch64EdgeKinds as K } from '../edge-kinds.js';
 import { AARCH64_TLS_RULES, type TLSEntryModel, type TLSRule } from '../tls-kinds.js';
 
 const TLS_GOT_SECTION = '$__TLSGOT';
@@ -26,10 +26,23 @@ const TLS_DESC_SECTION = '$__TLSDESC';
 /** ldr x0, [x0, #8]; ret — the static-TLS descriptor resolver. */
 const TLSDESC_RETURN = new Uint8Array([0x00, 0x04, 0x40, 0xf9, 0xc0, 0x03, 0x5f, 0xd6]);
 
+/** The rule of each TLS_<relocation> kind, by kind (read per edge: an array read, no name to look at). */
+const RULES_BY_KIND: (TLSRule | undefined)[] = [];
+/** 1 for the kinds the entry pass acts on, by kind. */
+const ENTRY_KINDS = new Uint8Array(EdgeKinds.FirstRelocation + AARCH64_EDGE_KIND_INFO.length);
+/** 1 for the kinds the value pass acts on (value relocations, and the entries' words), by kind. */
+const VALUE_KINDS = new Uint8Array(EdgeKinds.FirstRelocation + AARCH64_EDGE_KIND_INFO.length);
+for (const info of AARCH64_EDGE_KIND_INFO) {
+  const rule = info.name.startsWith('TLS_') ? AARCH64_TLS_RULES[info.name.slice(4)] : undefined;
+  RULES_BY_KIND[info.kind] = rule;
+  if (rule !== undefined && 'entry' in rule) ENTRY_KINDS[info.kind] = 1;
+  if (rule !== undefined && 'value' in rule) VALUE_KINDS[info.kind] = 1;
+}
+VALUE_KINDS[K.TLSModuleId64] = VALUE_KINDS[K.DTPOff64] = VALUE_KINDS[K.TPOff64] = 1;
+
 /** The rule of a TLS_<relocation> kind, or undefined for other kinds. */
 function ruleOf(kind: EdgeKind): TLSRule | undefined {
-  const name = aarch64EdgeKindInfo(kind)?.name;
-  return name?.startsWith('TLS_') ? AARCH64_TLS_RULES[name.slice(4)] : undefined;
+  return kind >= 0 && kind < RULES_BY_KIND.length ? RULES_BY_KIND[kind] : undefined;
 }
 
 class TLSEntries {
@@ -94,6 +107,8 @@ class TLSEntries {
 
 /** Post-prune: builds the descriptors and GOT entries the entry relocations ask for, and aims the edges at them. */
 export function buildAArch64TLSEntries(graph: LinkGraph): void {
+  // Most graphs have no thread-local access: one read of the kind column, no walk.
+  if (!graph.mayHaveEdgeOfKind(ENTRY_KINDS)) return;
   let entries: TLSEntries | undefined;
   for (const block of graph.blockList()) {
     for (let i = 0; i < block.edgeCount; i++) {
@@ -120,6 +135,7 @@ function dynamicTLSError(graph: LinkGraph, block: Block, i: number, name: string
 
 /** Pre-fixup: thread-local values become plain kinds of the values the loaded TLS blocks give. */
 export function lowerAArch64TLSEdges(graph: LinkGraph): void {
+  if (!graph.mayHaveEdgeOfKind(VALUE_KINDS)) return;
   let resolver: ReturnType<typeof getThreadLocalResolver> | null = null;
   for (const block of graph.blockList()) {
     for (let i = 0; i < block.edgeCount; i++) {

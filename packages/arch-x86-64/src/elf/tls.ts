@@ -14,9 +14,9 @@
  * for that): their resolver, a block in `$__TLSDESC` (R-X), returns the
  * descriptor's second word, as glibc's `_dl_tlsdesc_return`.
  */
-import { JITLinkError, MemProt, type Block, type LinkGraph, type Section, type Symbol } from '@jitlink/core';
+import { EdgeKinds, JITLinkError, MemProt, type Block, type LinkGraph, type Section, type Symbol } from '@jitlink/core';
 import { getThreadLocalResolver } from '@jitlink/elf';
-import { getX86_64EdgeKindName, X86_64EdgeKinds as K } from '../edge-kinds.js';
+import { getX86_64EdgeKindName, X86_64_EDGE_KIND_INFO, X86_64EdgeKinds as K } from '../edge-kinds.js';
 
 const TLS_GOT_SECTION = '$__TLSGOT';
 const TLS_DESC_SECTION = '$__TLSDESC';
@@ -35,6 +35,15 @@ function isTLSRequest(kind: number): boolean {
 function isTLSValue(kind: number): boolean {
   return kind === K.TLSModuleId64 || kind === K.DTPOff64 || kind === K.DTPOff32 || kind === K.TPOff64 || kind === K.TPOff32;
 }
+
+/** 1 for the kinds `isTest` accepts, by kind: a graph without them is left alone (LinkGraph.mayHaveEdgeOfKind). */
+function kindsWhere(isTest: (kind: number) => boolean): Uint8Array {
+  const table = new Uint8Array(EdgeKinds.FirstRelocation + X86_64_EDGE_KIND_INFO.length);
+  for (let kind = 0; kind < table.length; kind++) if (isTest(kind)) table[kind] = 1;
+  return table;
+}
+const TLS_REQUEST_KINDS = kindsWhere(isTLSRequest);
+const TLS_VALUE_KINDS = kindsWhere(isTLSValue);
 
 class TLSEntries {
   private section: Section | undefined;
@@ -100,8 +109,12 @@ class TLSEntries {
 
 /** Post-prune: builds the TLS GOT entries and descriptors the Request* TLS edges ask for. */
 export function buildX86_64TLSEntries(graph: LinkGraph): void {
+  // Most graphs have no thread-local access: one read of the kind column, no walk.
+  if (!graph.mayHaveEdgeOfKind(TLS_REQUEST_KINDS)) return;
   let entries: TLSEntries | undefined;
-  for (const block of [...graph.blocks()]) {
+  const blocks = graph.blockList();
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
     for (let i = 0; i < block.edgeCount; i++) {
       const kind = block.edgeKind(i);
       if (!isTLSRequest(kind)) continue;
@@ -114,8 +127,11 @@ export function buildX86_64TLSEntries(graph: LinkGraph): void {
 
 /** Pre-fixup: TLS value kinds become plain pointers to the values the loaded TLS modules give. */
 export function lowerX86_64TLSEdges(graph: LinkGraph): void {
+  if (!graph.mayHaveEdgeOfKind(TLS_VALUE_KINDS)) return;
   const resolver = getThreadLocalResolver(graph);
-  for (const block of graph.blocks()) {
+  const blocks = graph.blockList();
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
     for (let i = 0; i < block.edgeCount; i++) {
       const kind = block.edgeKind(i);
       if (!isTLSValue(kind)) continue;
