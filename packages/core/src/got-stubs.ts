@@ -32,7 +32,7 @@ import type { EdgeKind } from './edge-kinds.js';
 import type { JITLinkError } from './errors.js';
 import type { Block, LinkGraph, Symbol } from './graph.js';
 import { MemProt } from './memory-flags.js';
-import { TableManager, visitExistingEdges, type TableFormat } from './table-manager.js';
+import { TableManager, type TableFormat } from './table-manager.js';
 
 /** What the GOT/stub pass does with an edge of a kind (`GOTAndStubsFormat.actions`). */
 export const GOTStubAction = {
@@ -178,8 +178,83 @@ export class GOTAndStubs {
     for (const _ of graph.absoluteSymbols()) outside++;
     this.got.expectEntries(outside);
     this.stubs.expectEntries(outside);
-    visitExistingEdges(graph, this.visitEdge, [this.got, this.stubs], this.format.actions);
+    this.got.beginBatch();
+    this.stubs.beginBatch();
+    try {
+      this.lowerEdges(graph.blockList());
+    } finally {
+      this.stubs.endBatch();
+      this.got.endBatch();
+    }
     if (this.needsGOTBase) this.defineGOTBase();
+  }
+
+  /**
+   * The walk of run(): most edges are calls, and a call's kind and target are
+   * read and written in the graph's edge columns here, its stub found by the
+   * target's index, with no call per edge unless a stub is made; the other
+   * kinds the format acts on go through visitEdge.
+   */
+  private lowerEdges(blocks: readonly Block[]): void {
+    const { actions } = this.format;
+    const known = actions.length;
+    // Counted up front: a table block that exists already gains edges as entries are made.
+    const counts = new Uint32Array(blocks.length);
+    for (let b = 0; b < blocks.length; b++) counts[b] = blocks[b]!.edgeCount;
+    const stubSection = this.stubSectionName;
+    const directCallKind = this.directCallKind;
+    let stubIndexByTarget: Int32Array | undefined;
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
+      const count = counts[b]!;
+      if (count === 0) continue;
+      const start = block.edgeSlots();
+      if (start < 0) {
+        // Edges kept as objects.
+        for (let i = 0; i < count; i++) {
+          const kind = block.edgeKind(i);
+          if (kind < known && actions[kind] !== 0) this.visitEdge(block, i, kind);
+        }
+        continue;
+      }
+      // The columns are read through the arena each time: making an entry may grow them.
+      const arena = block.edgeStorage;
+      let listed = this.lowered[this.lowered.length - 1] === block;
+      for (let j = start, end = start + count; j < end; j++) {
+        const kind = arena.kinds[j]!;
+        if (kind >= known || kind < 0) continue;
+        const action = actions[kind]!;
+        if (action === GOTStubAction.None) continue;
+        if (action !== GOTStubAction.StubCall) {
+          this.visitEdge(block, j - start, kind);
+          listed = this.lowered[this.lowered.length - 1] === block;
+          continue;
+        }
+        // A call: most are to functions of the graph, the rest get a stub.
+        const targetIndex = arena.targets[j]!;
+        const target = arena.symbols[targetIndex]!;
+        const base = target.base;
+        if (!base.isDefined) {
+          stubIndexByTarget ??= new Int32Array(arena.symbols.length);
+          let stubIndex = targetIndex < stubIndexByTarget.length ? stubIndexByTarget[targetIndex]! - 1 : -1;
+          if (stubIndex < 0) {
+            stubIndex = this.getStub(target).index;
+            if (targetIndex < stubIndexByTarget.length) stubIndexByTarget[targetIndex] = stubIndex + 1;
+          }
+          arena.targets[j] = stubIndex;
+          if (!listed) {
+            this.lowered.push(block);
+            listed = true;
+          }
+        } else if ((base as Block).section.name === stubSection) {
+          // A call to a stub already: relaxation may bypass it.
+          if (!listed) {
+            this.lowered.push(block);
+            listed = true;
+          }
+        } else if (directCallKind >= 0) arena.kinds[j] = directCallKind;
+      }
+    }
   }
 
   /** The architecture's own action (GOTStubAction.Other) on edge `i` of `block`. */

@@ -382,6 +382,20 @@ export class Block extends Addressable {
     this.edgeCapacity = capacity;
   }
 
+  /**
+   * @internal The graph's edge storage and the slot of the block's edge 0 in
+   * it (edge i is slot start + i of its columns), or -1 when the block keeps
+   * Edge objects: for core passes that walk the columns themselves. The
+   * arena's columns are replaced when it grows, so read them through it.
+   */
+  edgeSlots(): number {
+    return this.edgeObjects !== null ? -1 : this.edgeStart;
+  }
+  /** @internal See edgeSlots. */
+  get edgeStorage(): EdgeArena {
+    return this.arena;
+  }
+
   /** Copies edge `i` into `into` (one call instead of four accessors) and returns it. */
   readEdge(i: number, into: Edge): Edge {
     const objects = this.edgeObjects;
