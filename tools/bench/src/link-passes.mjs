@@ -62,7 +62,8 @@ if (child !== undefined) {
   };
   const [a, b] = roots;
   for (const phase of [...PHASES, 'all']) {
-    const ms = (x, root) => (phase === 'all' ? PHASES.reduce((sum, p) => sum + x[root][p], 0) : x[root][phase]);
+    const ms = (x, root) =>
+      phase === 'all' ? PHASES.reduce((sum, p) => sum + x[root][p], 0) : x[root][phase];
     process.stdout.write(
       `${phase}: ${median(samples.map((x) => ms(x, a))).toFixed(1)} -> ${median(samples.map((x) => ms(x, b))).toFixed(1)} ms, ` +
         `median difference ${median(samples.map((x) => ms(x, b) - ms(x, a))).toFixed(1)} ms\n`,
@@ -74,7 +75,13 @@ if (child !== undefined) {
   const results = new Map(roots.map((r) => [r, []]));
   for (let r = 0; r < (digest ? 1 : runs); r++) {
     for (const root of roots) {
-      const argv = [new URL(import.meta.url).pathname, '--child', root, ...(digest ? ['--digest'] : []), ...inputs];
+      const argv = [
+        new URL(import.meta.url).pathname,
+        '--child',
+        root,
+        ...(digest ? ['--digest'] : []),
+        ...inputs,
+      ];
       const out = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
       if (out.status !== 0) throw new Error(`run with ${root} failed: ${out.stderr}`);
       results.get(root).push(JSON.parse(out.stdout));
@@ -131,7 +138,10 @@ async function prepare(root) {
     .filter((d) => d[0] === 0x7f)
     .map((m, i) => createElfLinkGraph(m, x86_64Elf, { name: `member${i}` }));
   const defined = new Set();
-  for (const g of graphs) g.forEachDefinedSymbol((s) => s.name !== undefined && s.scope !== core.Scope.Local && defined.add(s.name));
+  for (const g of graphs)
+    g.forEachDefinedSymbol(
+      (s) => s.name !== undefined && s.scope !== core.Scope.Local && defined.add(s.name),
+    );
   const configs = graphs.map((g) => {
     const config = new core.PassConfiguration();
     x86_64Elf.target.addDefaultPasses(g, config);
@@ -161,7 +171,8 @@ async function prepare(root) {
     graphs.forEach((g) => {
       for (const sym of g.externalSymbols()) {
         const table = defined.has(sym.name) ? near : far;
-        if (!table.has(sym.name)) table.set(sym.name, (defined.has(sym.name) ? next : 0x7ff000000000) + table.size * 16);
+        if (!table.has(sym.name))
+          table.set(sym.name, (defined.has(sym.name) ? next : 0x7ff000000000) + table.size * 16);
         sym.base.address = table.get(sym.name);
       }
     });
@@ -192,13 +203,21 @@ function digestOf(graphs) {
       hash.update(`section ${section.name}\n`);
       for (const b of [...section.blocks].sort((x, y) => x.address - y.address)) {
         blocks++;
-        const content = b.isZeroFill() ? 'zero-fill' : createHash('sha1').update(b.getContent()).digest('hex');
-        hash.update(`block ${b.address.toString(16)} ${b.size} ${b.alignment} ${b.alignmentOffset} ${content}\n`);
+        const content = b.isZeroFill()
+          ? 'zero-fill'
+          : createHash('sha1').update(b.getContent()).digest('hex');
+        hash.update(
+          `block ${b.address.toString(16)} ${b.size} ${b.alignment} ${b.alignmentOffset} ${content}\n`,
+        );
         for (let i = 0; i < b.edgeCount; i++, edges++)
-          hash.update(`edge ${b.edgeKind(i)} ${b.edgeOffset(i)} ${where(b.edgeTarget(i))} ${b.edgeAddend(i)}\n`);
+          hash.update(
+            `edge ${b.edgeKind(i)} ${b.edgeOffset(i)} ${where(b.edgeTarget(i))} ${b.edgeAddend(i)}\n`,
+          );
       }
       const lines = [...section.symbols]
-        .map((s) => `symbol ${where(s)} ${s.offset} ${s.size} ${s.linkage} ${s.scope} ${s.callable} ${s.live}`)
+        .map(
+          (s) => `symbol ${where(s)} ${s.offset} ${s.size} ${s.linkage} ${s.scope} ${s.callable} ${s.live}`,
+        )
         .sort();
       symbols += lines.length;
       hash.update(`${lines.join('\n')}\n`);
