@@ -132,8 +132,8 @@ export class ObjectUnit extends MaterializationUnit {
   readonly symbols: Map<string, JITSymbolFlags>;
   /** Set when the unit is added to a JITDylib. */
   record: UnitRecord | undefined;
-  /** Definitions that lost to another unit's; they become external at link time. */
-  readonly discarded = new Set<string>();
+  /** Definitions that lost to another unit's; they become external at link time (undefined: none, the usual case). */
+  discarded: Set<string> | undefined;
   private source: LinkGraph | LazyObject | undefined;
   /** Bytes of the object, counted against the layer's graph budget while its graph exists (0: not counted). */
   readonly weight: number;
@@ -203,7 +203,7 @@ export class ObjectUnit extends MaterializationUnit {
   }
 
   discard(_dylib: JITDylib, name: string): void {
-    this.discarded.add(name);
+    (this.discarded ??= new Set()).add(name);
   }
 }
 
@@ -483,7 +483,7 @@ class LayerLinkContext implements JITLinkContext {
     const losers: Symbol[] = [];
     graph.forEachDefinedSymbol((sym) => {
       if (sym.name === undefined || sym.scope === Scope.Local) return;
-      if (discarded.has(sym.name) || !owned.has(sym.name)) losers.push(sym);
+      if (discarded?.has(sym.name) || !owned.has(sym.name)) losers.push(sym);
       else if (sym.block.isZeroFill()) {
         const common = this.dylib.symbols.get(sym.name)?.flags.common;
         if (common) {

@@ -122,6 +122,8 @@ export function oneTaskAtATime(): (task: () => void) => void {
  * A one-time signal whose promise is made only when someone asks for it:
  * most units are waited on by nobody, or only once already there, and a
  * promise (with its handlers) per signal per unit was a fixed cost of every link.
+ * Once settled, it lets go of its promise and resolvers (a unit's signals live as
+ * long as the unit): a later wait gets a promise settled the same way.
  */
 class Signal {
   private settledAs: 'resolved' | Error | undefined;
@@ -129,6 +131,8 @@ class Signal {
 
   get promise(): Promise<void> {
     if (this.pending !== undefined) return this.pending.promise;
+    const settledAs = this.settledAs;
+    if (settledAs === 'resolved') return settled;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -137,22 +141,27 @@ class Signal {
     });
     // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
     promise.catch(() => undefined);
-    this.pending = { promise, resolve, reject };
-    if (this.settledAs === 'resolved') resolve();
-    else if (this.settledAs !== undefined) reject(this.settledAs);
+    if (settledAs !== undefined) reject(settledAs);
+    else this.pending = { promise, resolve, reject };
     return promise;
   }
 
   resolve(): void {
     if (this.settledAs !== undefined) return;
     this.settledAs = 'resolved';
-    this.pending?.resolve();
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    pending.resolve();
   }
 
   reject(e: Error): void {
     if (this.settledAs !== undefined) return;
     this.settledAs = e;
-    this.pending?.reject(e);
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    pending.reject(e);
   }
 }
 
