@@ -643,7 +643,19 @@ export class ExecutionSession {
 
   /** Looks up one symbol (Ready) and returns its address. */
   lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
-    return this.lookup(searchOrder, [name]).then((found) => found.get(name)!);
+    // A name already defined needs none of a general lookup's arrays, result
+    // Map or generators: its unit's readiness, then its address.
+    const entry = this.find(searchOrder, name, undefined);
+    if (entry === undefined) return this.lookup(searchOrder, [name]).then((found) => found.get(name)!);
+    const record = entry.record;
+    if (record === undefined) return Promise.resolve(entry.address);
+    if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
+    if (record.error) return Promise.reject(this.dependencyError(name, record));
+    if (record.state === SymbolState.Ready) return Promise.resolve(entry.address);
+    return record.ready.promise.then(
+      () => entry.address,
+      () => Promise.reject(this.dependencyError(name, record)),
+    );
   }
 
   private find(
