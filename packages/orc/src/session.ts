@@ -129,6 +129,11 @@ class Signal {
   private settledAs: 'resolved' | Error | undefined;
   private pending: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
+  /** A signal settled already (`'resolved'`, or rejected with an error), or not yet (undefined). */
+  constructor(settledAs?: 'resolved' | Error) {
+    this.settledAs = settledAs;
+  }
+
   get promise(): Promise<void> {
     if (this.pending !== undefined) return this.pending.promise;
     const settledAs = this.settledAs;
@@ -171,10 +176,11 @@ export class UnitRecord {
   /** Creation order: the order objects were added, used where a static linker would use command-line order. */
   readonly seq = UnitRecord.nextSeq++;
   state: SymbolState = SymbolState.NeverSearched;
-  readonly resolved = new Signal();
-  readonly ready = new Signal();
-  /** Resolves once the unit is emitted or has failed. */
-  readonly settled = new Signal();
+  // The signals are made when first waited on, settled as the unit's state says
+  // then: most units are never waited on for one or two of them.
+  private resolvedSignal: Signal | undefined;
+  private readySignal: Signal | undefined;
+  private settledSignal: Signal | undefined;
   /** Units whose symbols this one's code refers to. */
   readonly deps = new Set<UnitRecord>();
   /** `deps` in the order they were added: walked by readiness searches without copying the Set. */
@@ -203,6 +209,35 @@ export class UnitRecord {
     readonly dylib: JITDylib,
     public tracker: ResourceTracker,
   ) {}
+
+  /** Resolves once the unit is Resolved; rejects if it fails before. */
+  get resolved(): Signal {
+    return (this.resolvedSignal ??= new Signal(this.state >= SymbolState.Resolved ? 'resolved' : this.error));
+  }
+
+  /** Resolves once the unit is Ready; rejects if it fails. */
+  get ready(): Signal {
+    return (this.readySignal ??= new Signal(this.state === SymbolState.Ready ? 'resolved' : this.error));
+  }
+
+  /** Resolves once the unit is emitted or has failed. */
+  get settled(): Signal {
+    return (this.settledSignal ??= new Signal(this.state >= SymbolState.Emitted || this.error ? 'resolved' : undefined));
+  }
+
+  /** @internal The session tells the signals made so far of a state just entered (set `state` or `error` first). */
+  signal(state: SymbolState.Resolved | SymbolState.Emitted | SymbolState.Ready): void {
+    if (state === SymbolState.Resolved) this.resolvedSignal?.resolve();
+    else if (state === SymbolState.Emitted) this.settledSignal?.resolve();
+    else this.readySignal?.resolve();
+  }
+
+  /** @internal The session tells the signals made so far that the unit failed (set `error` first). */
+  signalFailure(e: Error): void {
+    this.resolvedSignal?.reject(e);
+    this.readySignal?.reject(e);
+    this.settledSignal?.resolve();
+  }
 }
 
 export class SymbolEntry {
@@ -717,7 +752,7 @@ export class ExecutionSession {
       );
     }
     record.state = SymbolState.Resolved;
-    record.resolved.resolve();
+    record.signal(SymbolState.Resolved);
   }
 
   /** @internal */
@@ -725,7 +760,7 @@ export class ExecutionSession {
     record.allocation = allocation;
     record.state = SymbolState.Emitted;
     this.inFlight.delete(record);
-    record.settled.resolve();
+    record.signal(SymbolState.Emitted);
     // A unit failed through a dependency keeps its allocation (for removal) but never becomes Ready.
     if (record.error) return;
     record.emitOrder = ++this.emissions;
@@ -761,7 +796,7 @@ export class ExecutionSession {
       this.emittedNotReady.delete(r);
       r.blockedBy = undefined;
       r.state = SymbolState.Ready;
-      r.ready.resolve();
+      r.signal(SymbolState.Ready);
     }
   }
 
@@ -862,9 +897,7 @@ export class ExecutionSession {
       // The units it blocked depend on it: they fail too, so nothing becomes Ready here.
       r.blocking = undefined;
       r.blockedBy = undefined;
-      r.resolved.reject(e);
-      r.ready.reject(e);
-      r.settled.resolve();
+      r.signalFailure(e);
       for (const d of r.dependents) {
         work.push([
           d,

@@ -209,9 +209,15 @@ test('lookupOne answers once the unit is Ready, whatever state it is found in, a
   await settle();
   expect(jd.symbols.get('a')!.state).toBe(SymbolState.Emitted);
   expect([answered, again]).toEqual([undefined, undefined]);
+  // b, started by a's lookup of its dependencies, is first waited on for Ready while Resolved.
+  expect(jd.symbols.get('b')!.state).toBe(SymbolState.Resolved);
+  let third: number | undefined;
+  void session.lookupOne([jd], 'b').then((address) => (third = address));
+  await settle();
+  expect(third).toBeUndefined();
   units.b.emit();
   await settle();
-  expect([answered, again]).toEqual([0x1000, 0x1000]);
+  expect([answered, again, third]).toEqual([0x1000, 0x1000, 0x2000]);
   // Found Ready: answered at once.
   await expect(session.lookupOne([jd], 'b')).resolves.toBe(0x2000);
   // A failed unit: rejected, naming the symbol.
