@@ -3,7 +3,7 @@
  * build wrote, and runs the same without them, or with ones V8 rejects.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -100,6 +100,25 @@ test('output to a reader that has gone (EPIPE) is dropped: -help into a closed p
   const status = await new Promise((done) => child.on('close', (code) => done(code)));
   expect(stderr).toBe('');
   expect(status).toBe(0);
+});
+
+test('a finished link exits with the program\'s status, its output written and its \'exit\' listeners run', () => {
+  // The GDB JIT interface's module lives in a directory under TMPDIR that an 'exit' listener removes.
+  const tmp = mkdtempSync(join(tmpdir(), 'jitlink-exit-'));
+  try {
+    const args = join(REPO_ROOT, 'test-corpus/obj/clang-19/O2-pic-small/args/args.o');
+    const r = spawnSync(process.execPath, [join(DIST, 'jitlink.cjs'), args, '-args', 'args', 'a', 'b', 'c'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(REPO_ROOT, 'test-corpus/obj/expected/args.stdout'), 'utf8'));
+    expect(r.status).toBe(9);
+    expect(readdirSync(tmp)).toEqual([]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 describe('a copy of the command', () => {
