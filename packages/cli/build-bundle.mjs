@@ -84,9 +84,8 @@ async function bundle() {
     ...common,
     entryPoints: ['src/bin.ts'],
     outfile: 'dist/jitlink.cjs',
-    // The launcher finds the bundle next to itself through import.meta.url.
-    banner: { js: 'const __launcherUrl = require("node:url").pathToFileURL(__filename).href;' },
-    define: { 'import.meta.url': '__launcherUrl' },
+    // The launcher finds the bundle next to itself through __dirname; import.meta.url is its ES module way.
+    define: { 'import.meta.url': 'undefined' },
   });
   chmodSync('dist/jitlink.cjs', 0o755);
 }
