@@ -57,6 +57,22 @@ export function readString(
 }
 
 /**
+ * Strings of their own with the text of `names`, in order. A substring of 13
+ * characters or more is, in V8, a slice that keeps the whole string it was
+ * taken from alive: names the session keeps after their object (its
+ * definitions, and references that a generator defines) must not be slices
+ * of a decoded string table. One JSON round trip copies them all in two
+ * native calls, any text included; a call per name costs more than the
+ * copies.
+ */
+export function ownNames(names: string[]): string[] {
+  return names.length === 0 ? names : (JSON.parse(JSON.stringify(names)) as string[]);
+}
+
+/** Below this length, V8 copies a substring rather than slice it: it is a string of its own already. */
+export const MIN_SLICE_LENGTH = 13;
+
+/**
  * String table `strtab` decoded whole (once per table), or null when it holds
  * bytes past ASCII (its names are then decoded one by one by readString).
  * A name at offset `o` of an ASCII table is `text.slice(o, text.indexOf('\0', o))`.
