@@ -33,9 +33,10 @@ export class ProcessSymbolsGenerator implements DefinitionGenerator {
   /**
    * Per dylib, the names asked of the executor whose answer has not come
    * back: a lookup missing one of them waits for that answer instead of
-   * asking again (many links miss the same libc name at once).
+   * asking again (many links miss the same libc name at once). Weak, so
+   * that a generator shared by sessions does not keep their dylibs alive.
    */
-  private readonly unanswered = new Map<JITDylib, Map<string, Promise<void>>>();
+  private readonly unanswered = new WeakMap<JITDylib, Map<string, Promise<void>>>();
 
   constructor(
     private readonly executor: ExecutorProcessControl,

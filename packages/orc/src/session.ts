@@ -122,13 +122,22 @@ export function oneTaskAtATime(): (task: () => void) => void {
  * A one-time signal whose promise is made only when someone asks for it:
  * most units are waited on by nobody, or only once already there, and a
  * promise (with its handlers) per signal per unit was a fixed cost of every link.
+ * Once settled, it lets go of its promise and resolvers (a unit's signals live as
+ * long as the unit): a later wait gets a promise settled the same way.
  */
 class Signal {
   private settledAs: 'resolved' | Error | undefined;
   private pending: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
 
+  /** A signal settled already (`'resolved'`, or rejected with an error), or not yet (undefined). */
+  constructor(settledAs?: 'resolved' | Error) {
+    this.settledAs = settledAs;
+  }
+
   get promise(): Promise<void> {
     if (this.pending !== undefined) return this.pending.promise;
+    const settledAs = this.settledAs;
+    if (settledAs === 'resolved') return settled;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -137,22 +146,27 @@ class Signal {
     });
     // Failures are delivered to whoever awaits; an unawaited rejection is not an error.
     promise.catch(() => undefined);
-    this.pending = { promise, resolve, reject };
-    if (this.settledAs === 'resolved') resolve();
-    else if (this.settledAs !== undefined) reject(this.settledAs);
+    if (settledAs !== undefined) reject(settledAs);
+    else this.pending = { promise, resolve, reject };
     return promise;
   }
 
   resolve(): void {
     if (this.settledAs !== undefined) return;
     this.settledAs = 'resolved';
-    this.pending?.resolve();
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    pending.resolve();
   }
 
   reject(e: Error): void {
     if (this.settledAs !== undefined) return;
     this.settledAs = e;
-    this.pending?.reject(e);
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    pending.reject(e);
   }
 }
 
@@ -162,10 +176,11 @@ export class UnitRecord {
   /** Creation order: the order objects were added, used where a static linker would use command-line order. */
   readonly seq = UnitRecord.nextSeq++;
   state: SymbolState = SymbolState.NeverSearched;
-  readonly resolved = new Signal();
-  readonly ready = new Signal();
-  /** Resolves once the unit is emitted or has failed. */
-  readonly settled = new Signal();
+  // The signals are made when first waited on, settled as the unit's state says
+  // then: most units are never waited on for one or two of them.
+  private resolvedSignal: Signal | undefined;
+  private readySignal: Signal | undefined;
+  private settledSignal: Signal | undefined;
   /** Units whose symbols this one's code refers to. */
   readonly deps = new Set<UnitRecord>();
   /** `deps` in the order they were added: walked by readiness searches without copying the Set. */
@@ -194,6 +209,35 @@ export class UnitRecord {
     readonly dylib: JITDylib,
     public tracker: ResourceTracker,
   ) {}
+
+  /** Resolves once the unit is Resolved; rejects if it fails before. */
+  get resolved(): Signal {
+    return (this.resolvedSignal ??= new Signal(this.state >= SymbolState.Resolved ? 'resolved' : this.error));
+  }
+
+  /** Resolves once the unit is Ready; rejects if it fails. */
+  get ready(): Signal {
+    return (this.readySignal ??= new Signal(this.state === SymbolState.Ready ? 'resolved' : this.error));
+  }
+
+  /** Resolves once the unit is emitted or has failed. */
+  get settled(): Signal {
+    return (this.settledSignal ??= new Signal(this.state >= SymbolState.Emitted || this.error ? 'resolved' : undefined));
+  }
+
+  /** @internal The session tells the signals made so far of a state just entered (set `state` or `error` first). */
+  signal(state: SymbolState.Resolved | SymbolState.Emitted | SymbolState.Ready): void {
+    if (state === SymbolState.Resolved) this.resolvedSignal?.resolve();
+    else if (state === SymbolState.Emitted) this.settledSignal?.resolve();
+    else this.readySignal?.resolve();
+  }
+
+  /** @internal The session tells the signals made so far that the unit failed (set `error` first). */
+  signalFailure(e: Error): void {
+    this.resolvedSignal?.reject(e);
+    this.readySignal?.reject(e);
+    this.settledSignal?.resolve();
+  }
 }
 
 export class SymbolEntry {
@@ -634,7 +678,19 @@ export class ExecutionSession {
 
   /** Looks up one symbol (Ready) and returns its address. */
   lookupOne(searchOrder: readonly JITDylib[], name: string): Promise<TargetAddress> {
-    return this.lookup(searchOrder, [name]).then((found) => found.get(name)!);
+    // A name already defined needs none of a general lookup's arrays, result
+    // Map or generators: its unit's readiness, then its address.
+    const entry = this.find(searchOrder, name, undefined);
+    if (entry === undefined) return this.lookup(searchOrder, [name]).then((found) => found.get(name)!);
+    const record = entry.record;
+    if (record === undefined) return Promise.resolve(entry.address);
+    if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
+    if (record.error) return Promise.reject(this.dependencyError(name, record));
+    if (record.state === SymbolState.Ready) return Promise.resolve(entry.address);
+    return record.ready.promise.then(
+      () => entry.address,
+      () => Promise.reject(this.dependencyError(name, record)),
+    );
   }
 
   private find(
@@ -696,7 +752,7 @@ export class ExecutionSession {
       );
     }
     record.state = SymbolState.Resolved;
-    record.resolved.resolve();
+    record.signal(SymbolState.Resolved);
   }
 
   /** @internal */
@@ -704,7 +760,7 @@ export class ExecutionSession {
     record.allocation = allocation;
     record.state = SymbolState.Emitted;
     this.inFlight.delete(record);
-    record.settled.resolve();
+    record.signal(SymbolState.Emitted);
     // A unit failed through a dependency keeps its allocation (for removal) but never becomes Ready.
     if (record.error) return;
     record.emitOrder = ++this.emissions;
@@ -740,7 +796,7 @@ export class ExecutionSession {
       this.emittedNotReady.delete(r);
       r.blockedBy = undefined;
       r.state = SymbolState.Ready;
-      r.ready.resolve();
+      r.signal(SymbolState.Ready);
     }
   }
 
@@ -841,9 +897,7 @@ export class ExecutionSession {
       // The units it blocked depend on it: they fail too, so nothing becomes Ready here.
       r.blocking = undefined;
       r.blockedBy = undefined;
-      r.resolved.reject(e);
-      r.ready.reject(e);
-      r.settled.resolve();
+      r.signalFailure(e);
       for (const d of r.dependents) {
         work.push([
           d,

@@ -144,7 +144,7 @@ describe('ORC layer with corpus objects', () => {
     expect(overridden.length).toBeGreaterThan(0);
     await session.lookupOne([main], 'main');
     for (const name of overridden) {
-      expect(defaults.discarded.has(name)).toBe(true);
+      expect(defaults.discarded?.has(name)).toBe(true);
       expect(units[2]!.graph).toBeUndefined();
       const strong = [...graphs.get('weak_strong.o')!.definedSymbols()].find((s) => s.name === name)!;
       expect(main.symbols.get(name)!.address).toBe(strong.address);

@@ -189,3 +189,43 @@ test('a failed unit fails what reaches it; units blocked by other units still be
   expect([state('t'), state('u')]).toEqual([SymbolState.Ready, SymbolState.Ready]);
   await expect(lookups[5]).resolves.toEqual(new Map([['t', 0x6000]]));
 });
+
+test('lookupOne answers once the unit is Ready, whatever state it is found in, and rejects for a failed one', async () => {
+  const session = new ExecutionSession();
+  const jd = session.createJITDylib('main');
+  // a -> b: a is Resolved, then Emitted, well before it is Ready.
+  const units = { a: new ManualUnit('a', jd, ['b'], 0x1000), b: new ManualUnit('b', jd, [], 0x2000), f: new ManualUnit('f', jd, [], 0x3000) };
+  for (const u of Object.values(units)) jd.define(u);
+  let answered: number | undefined;
+  // Found never searched: starts the unit, then waits.
+  void session.lookupOne([jd], 'a').then((address) => (answered = address));
+  await settle();
+  await units.a.depsLookedUp;
+  expect(jd.symbols.get('a')!.state).toBe(SymbolState.Resolved);
+  // Found Resolved, then Emitted: still not Ready.
+  let again: number | undefined;
+  void session.lookupOne([jd], 'a').then((address) => (again = address));
+  units.a.emit();
+  await settle();
+  expect(jd.symbols.get('a')!.state).toBe(SymbolState.Emitted);
+  expect([answered, again]).toEqual([undefined, undefined]);
+  // b, started by a's lookup of its dependencies, is first waited on for Ready while Resolved.
+  expect(jd.symbols.get('b')!.state).toBe(SymbolState.Resolved);
+  let third: number | undefined;
+  void session.lookupOne([jd], 'b').then((address) => (third = address));
+  await settle();
+  expect(third).toBeUndefined();
+  units.b.emit();
+  await settle();
+  expect([answered, again, third]).toEqual([0x1000, 0x1000, 0x2000]);
+  // Found Ready: answered at once.
+  await expect(session.lookupOne([jd], 'b')).resolves.toBe(0x2000);
+  // A failed unit: rejected, naming the symbol.
+  const failing = session.lookupOne([jd], 'f');
+  await settle();
+  units.f.responsibility!.fail(new Error('no memory'));
+  await expect(failing).rejects.toThrow(/failed to materialize f .*no memory/);
+  await expect(session.lookupOne([jd], 'f')).rejects.toThrow(/failed to materialize f .*no memory/);
+  // Not defined anywhere: the general lookup's error.
+  await expect(session.lookupOne([jd], 'missing')).rejects.toThrow(/symbols not found: \[ missing \]/);
+});
