@@ -1,12 +1,15 @@
-// Bundles the command: dist/jitlink-main.cjs (src/command.ts and every module
-// it uses, one CommonJS file: faster to load than the ES module graph), and
-// dist/jitlink.cjs (src/bin.ts: a launcher that loads the first with its V8
-// code cache). koffi and the WebAssembly Graphviz stay external; the command
+// Bundles the command in two CommonJS files (faster to load than the ES
+// module graph): dist/jitlink-main.cjs (src/command.ts: options, -help,
+// -version, usage errors) and dist/jitlink-link.cjs (src/link-command.ts and
+// every module it uses), which the first requires only for a link; and
+// dist/jitlink.cjs (src/bin.ts: a launcher that loads them with their V8
+// code caches). koffi and the WebAssembly Graphviz stay external; the command
 // reaches koffi through src/koffi-entry.cjs.
 //
-// Then it writes the code cache, dist/jitlink-main.v8cache, in a child
-// process that links and runs a few programs of the committed test corpus:
-// V8 caches the bytecode of every function those runs called.
+// Then it writes the code caches (dist/jitlink-main.v8cache,
+// dist/jitlink-link.v8cache) in a child process that links and runs a few
+// programs of the committed test corpus: V8 caches the bytecode of every
+// function those runs called.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,13 +39,29 @@ async function bundle() {
     logOverride: { 'empty-import-meta': 'silent' },
     charset: 'ascii',
   };
+  // import() becomes require(): the launcher compiles the bundle as scripts, which have no module loader.
+  const noDynamicImport = { 'dynamic-import': false };
   await build({
     ...common,
     entryPoints: ['src/command.ts'],
     outfile: 'dist/jitlink-main.cjs',
+    supported: noDynamicImport,
+    plugins: [
+      {
+        name: 'link-file',
+        setup(b) {
+          // The link is the other file: the launcher's require loads it (with its code cache) when a link starts.
+          b.onResolve({ filter: /^\.\/link-command\.js$/ }, () => ({ path: './jitlink-link.cjs', external: true }));
+        },
+      },
+    ],
+  });
+  await build({
+    ...common,
+    entryPoints: ['src/link-command.ts'],
+    outfile: 'dist/jitlink-link.cjs',
     external: ['@viz-js/viz'],
-    // import() becomes require(): the launcher compiles the bundle as a script, which has no module loader.
-    supported: { 'dynamic-import': false },
+    supported: noDynamicImport,
     plugins: [
       {
         name: 'koffi-entry',
@@ -65,20 +84,21 @@ async function bundle() {
     ...common,
     entryPoints: ['src/bin.ts'],
     outfile: 'dist/jitlink.cjs',
-    // The launcher finds the bundle next to itself through import.meta.url.
-    banner: { js: 'const __launcherUrl = require("node:url").pathToFileURL(__filename).href;' },
-    define: { 'import.meta.url': '__launcherUrl' },
+    // The launcher finds the bundle next to itself through __dirname; import.meta.url is its ES module way.
+    define: { 'import.meta.url': 'undefined' },
   });
   chmodSync('dist/jitlink.cjs', 0o755);
 }
 
 function writeCodeCache() {
-  const cache = fileURLToPath(new URL('./dist/jitlink-main.v8cache', import.meta.url));
-  rmSync(cache, { force: true });
+  const caches = ['jitlink-main', 'jitlink-link'].map((name) =>
+    fileURLToPath(new URL(`./dist/${name}.v8cache`, import.meta.url)),
+  );
+  for (const cache of caches) rmSync(cache, { force: true });
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  if (r.status !== 0 || !existsSync(cache)) {
+  if (r.status !== 0 || !caches.every((cache) => existsSync(cache))) {
     // Not fatal: without a cache the command compiles its code when it runs.
     process.stderr.write(
       `build-bundle: no code cache written (training exited with ${r.status ?? r.signal})\n`,

@@ -1,9 +1,9 @@
 /**
- * The command's launcher: loads the bundle with the V8 code cache the build
- * wrote, and runs the same without it, or with one V8 rejects.
+ * The command's launcher: loads the bundle's files with the V8 code caches the
+ * build wrote, and runs the same without them, or with ones V8 rejects.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,15 +16,26 @@ function node(args: string[]) {
   return spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
 }
 
-test('the build writes a code cache that V8 accepts', () => {
+test('the build writes code caches that V8 accepts, and the link\'s file loads only for a link', () => {
   const r = node([
     '--input-type=module',
     '-e',
     `const { loadCommand } = await import(${JSON.stringify(pathToFileURL(join(DIST, 'launcher.js')).href)});
-     process.stdout.write(loadCommand().codeCache);`,
+     const command = loadCommand();
+     const before = Object.fromEntries(command.codeCaches());
+     await command.runCommand(['-version']);
+     const afterVersion = Object.fromEntries(command.codeCaches());
+     await command.runCommand(['-noexec', ${JSON.stringify(HELLO)}]);
+     process.stderr.write(JSON.stringify({ entry: command.codeCache, before, afterVersion, afterLink: Object.fromEntries(command.codeCaches()) }));`,
   ]);
-  expect(r.stderr).toBe('');
-  expect(r.stdout).toBe('used');
+  expect(r.stdout).toMatch(/^jitlink \d+\.\d+\.\d+\n$/);
+  expect(r.status).toBe(0);
+  expect(JSON.parse(r.stderr)).toEqual({
+    entry: 'used',
+    before: { 'jitlink-main.cjs': 'used' },
+    afterVersion: { 'jitlink-main.cjs': 'used' },
+    afterLink: { 'jitlink-main.cjs': 'used', 'jitlink-link.cjs': 'used' },
+  });
 });
 
 /**
@@ -91,12 +102,31 @@ test('output to a reader that has gone (EPIPE) is dropped: -help into a closed p
   expect(status).toBe(0);
 });
 
+test('a finished link exits with the program\'s status, its output written and its \'exit\' listeners run', () => {
+  // The GDB JIT interface's module lives in a directory under TMPDIR that an 'exit' listener removes.
+  const tmp = mkdtempSync(join(tmpdir(), 'jitlink-exit-'));
+  try {
+    const args = join(REPO_ROOT, 'test-corpus/obj/clang-19/O2-pic-small/args/args.o');
+    const r = spawnSync(process.execPath, [join(DIST, 'jitlink.cjs'), args, '-args', 'args', 'a', 'b', 'c'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(REPO_ROOT, 'test-corpus/obj/expected/args.stdout'), 'utf8'));
+    expect(r.status).toBe(9);
+    expect(readdirSync(tmp)).toEqual([]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 describe('a copy of the command', () => {
   // Inside the package, so that the bundle still finds koffi in node_modules.
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(REPO_ROOT, 'packages/cli/.launcher-test-'));
-    for (const f of ['jitlink.cjs', 'jitlink-main.cjs']) copyFileSync(join(DIST, f), join(dir, f));
+    for (const f of ['jitlink.cjs', 'jitlink-main.cjs', 'jitlink-link.cjs']) copyFileSync(join(DIST, f), join(dir, f));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -105,7 +135,9 @@ describe('a copy of the command', () => {
     ['with a code cache V8 rejects', Buffer.from('not a code cache')],
     ['with an empty code cache', Buffer.alloc(0)],
   ])('runs %s', (_, cache) => {
-    if (cache !== undefined) writeFileSync(join(dir, 'jitlink-main.v8cache'), cache);
+    if (cache !== undefined) {
+      for (const f of ['jitlink-main.v8cache', 'jitlink-link.v8cache']) writeFileSync(join(dir, f), cache);
+    }
     const r = node([join(dir, 'jitlink.cjs'), HELLO]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('hello, world!\n');
@@ -116,6 +148,16 @@ describe('a copy of the command', () => {
     rmSync(join(dir, 'jitlink-main.cjs'));
     const r = node([join(dir, 'jitlink.cjs'), HELLO]);
     expect(r.stderr).toMatch(/^jitlink: internal error: cannot load the command: .*jitlink-main\.cjs/);
+    expect(r.status).toBe(1);
+  });
+
+  test('-version, -help and usage errors run without the link\'s file; a link reports it missing', () => {
+    rmSync(join(dir, 'jitlink-link.cjs'));
+    expect(node([join(dir, 'jitlink.cjs'), '-version'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^jitlink \d+\.\d+\.\d+\n$/), stderr: '' });
+    expect(node([join(dir, 'jitlink.cjs'), '-help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^OVERVIEW: jitlink/), stderr: '' });
+    expect(node([join(dir, 'jitlink.cjs'), '-no-such-option']).status).toBe(1);
+    const r = node([join(dir, 'jitlink.cjs'), HELLO]);
+    expect(r.stderr).toMatch(/^jitlink: error: .*jitlink-link\.cjs/);
     expect(r.status).toBe(1);
   });
 });

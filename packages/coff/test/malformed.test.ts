@@ -49,6 +49,23 @@ describe('malformed COFF objects', () => {
     expect(() => build(sample())).not.toThrow();
   });
 
+  it('names keep every byte: bytes that are not UTF-8 and EF BB BF are not replaced or dropped, in short and long names', () => {
+    const bytes = writeCoff(
+      0x8664,
+      [{ name: '.data', characteristics: DATA, content: new Uint8Array(8) }],
+      [
+        { name: 'a\u00e9', value: 0, sectionNumber: 1, storageClass: IMAGE_SYM_CLASS_EXTERNAL },
+        { name: 'long_name_\u00e9', value: 4, sectionNumber: 1, storageClass: IMAGE_SYM_CLASS_EXTERNAL },
+        { name: 'b\ufeffc', value: 0, sectionNumber: 1, storageClass: IMAGE_SYM_CLASS_EXTERNAL },
+      ],
+    );
+    // The é (C3 A9) of both names becomes FF A9: not UTF-8.
+    for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0xc3 && bytes[i + 1] === 0xa9) bytes[i] = 0xff;
+    const graph = createCoffLinkGraph(bytes, recordingArch(), { name: FILE });
+    const names = [...graph.definedSymbols()].map((s) => s.name).filter((n) => !n.startsWith('.'));
+    expect(names.sort()).toEqual(['a\udcff\udca9', 'b\ufeffc', 'long_name_\udcff\udca9']);
+  });
+
   it('section table past the end of the file', () => {
     const bytes = sample();
     u16(bytes, 2, 5000);

@@ -12,7 +12,8 @@
 // byte is known again when the name is printed.
 const ESCAPED_BYTE_BASE = 0xdc00;
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a name's bytes EF BB BF are its own (U+FEFF), not a byte-order mark to drop.
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes bytes[start, end) as a name: String.fromCharCode for ASCII, which is

@@ -31,6 +31,13 @@ describe('decodeName', () => {
     expect(decodeName(bytesOf('ab\u00e9cd'), 1, 5)).toBe('b\u00e9c');
   });
 
+  test('EF BB BF is U+FEFF of the name, not a byte-order mark to drop: names that differ by it stay different', () => {
+    expect(decode(bytesOf([0xef, 0xbb, 0xbf], 'x'))).toBe('\ufeffx');
+    expect(decode(bytesOf('a', [0xef, 0xbb, 0xbf], 'b'))).toBe('a\ufeffb');
+    expect(decode(bytesOf('a', [0xef, 0xbb, 0xbf], 'b', [0xff]))).toBe('a\ufeffb\udcff');
+    expect(decode(bytesOf('ab'))).not.toBe(decode(bytesOf('a', [0xef, 0xbb, 0xbf], 'b')));
+  });
+
   test('bytes that are not UTF-8 are kept as U+DC80-U+DCFF, one per byte', () => {
     expect(decode(bytesOf('a', [0xff], 'b'))).toBe('a\udcffb');
     // Truncated sequence, overlong form, encoded surrogate, past U+10FFFF, stray continuation byte.

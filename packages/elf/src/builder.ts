@@ -50,7 +50,7 @@ import { checkElfRelocatable } from './identify.js';
 import { initializerSectionInfo } from './initializers.js';
 import type { DecodedElf } from './decoded.js';
 import { newRelocationColumns, readRelocationEntries, type ElfRelocationColumns, type ElfRelocationSection } from './read/relocations.js';
-import { stringTableText } from './read/strings.js';
+import { MIN_SLICE_LENGTH, ownNames, stringTableText } from './read/strings.js';
 import { newSymbol, symbolCount, symbolFromColumns, symbolName } from './read/symbols.js';
 import { parseElf, readRelocation, relocationSymbolIndex, sectionContent, type ElfFile, type ElfSectionHeader, type ElfSymbol } from './reader.js';
 
@@ -310,6 +310,8 @@ class GraphBuilder {
   private readonly entry = newSymbol();
   /** The symbol string table decoded whole, null when it is not ASCII (see stringTableText). */
   private symbolNames: string | null = null;
+  /** Names of non-local symbols as strings of their own (ownNames), by symbol index; see keepNames. */
+  private keptNames: (string | undefined)[] | undefined;
   private nextAddress = 0;
   private commonSection: Section | undefined;
   /** Reused for every relocation: arch implementations must not retain them. */
@@ -400,15 +402,43 @@ class GraphBuilder {
     const columns = this.elf.symbolColumns!;
     const nameOffset = columns.names[i]!;
     if (nameOffset === 0) return '';
+    const kept = this.keptNames?.[i];
+    if (kept !== undefined) return kept;
     const text = this.symbolNames;
     return text !== null ? text.slice(nameOffset, text.indexOf('\0', nameOffset)) : symbolName(this.elf, columns, i);
+  }
+
+  /**
+   * Copies the names of non-local symbols out of the decoded table, all at
+   * once: the session keeps them after the graph (definitions, and
+   * references that a generator defines), and a slice would keep the whole
+   * table alive. (Names of a table that is not ASCII are decoded one by one,
+   * and names shorter than a slice are copies already.)
+   */
+  private keepNames(text: string, names: Uint32Array, info: Uint8Array): void {
+    const count = names.length;
+    const slices: string[] = [];
+    const indices: number[] = [];
+    for (let i = 1; i < count; i++) {
+      const nameOffset = names[i]!;
+      const infoByte = info[i]!;
+      if (nameOffset === 0 || infoByte >> 4 === STB_LOCAL || (infoByte & 0xf) === STT_FILE) continue;
+      const end = text.indexOf('\0', nameOffset);
+      if (end - nameOffset < MIN_SLICE_LENGTH) continue;
+      slices.push(text.slice(nameOffset, end));
+      indices.push(i);
+    }
+    if (indices.length === 0) return;
+    const owned = ownNames(slices);
+    const kept = (this.keptNames = new Array<string | undefined>(count));
+    for (let k = 0; k < indices.length; k++) kept[indices[k]!] = owned[k];
   }
 
   /** Symbol `i` as an ElfSymbol, its name included (one reused object: for the rare paths that need one). */
   private symbolEntry(i: number): ElfSymbol {
     const columns = this.elf.symbolColumns!;
     const sym = symbolFromColumns(columns, i, this.entry);
-    sym.name = symbolName(this.elf, columns, i);
+    sym.name = this.symbolName(i);
     return sym;
   }
 
@@ -422,6 +452,8 @@ class GraphBuilder {
     // slices of the table decoded once.
     const { info, names, sections: symbolSections, values, sizes, visibility } = columns;
     const text = (this.symbolNames = stringTableText(elf, columns.strtab));
+    if (text !== null) this.keepNames(text, names, info);
+    const keptNames = this.keptNames;
     const elfSections = elf.sections;
     for (let i = 1; i < columns.count; i++) {
       const infoByte = info[i]!;
@@ -452,7 +484,10 @@ class GraphBuilder {
       }
       if (shndx !== SHN_ABS && block === undefined) continue; // defined in a section that is not built (debug info...)
       const nameOffset = names[i]!;
-      const name = nameOffset === 0 ? '' : text !== null ? text.slice(nameOffset, text.indexOf('\0', nameOffset)) : this.symbolName(i);
+      const name =
+        nameOffset === 0
+          ? ''
+          : (keptNames?.[i] ?? (text !== null ? text.slice(nameOffset, text.indexOf('\0', nameOffset)) : this.symbolName(i)));
       const scope = elfScope(binding, visibility[i]!);
       const rawValue = values[i]!;
       const value = (rawValue | 0) === rawValue ? rawValue | 0 : rawValue;

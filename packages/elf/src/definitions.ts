@@ -2,7 +2,7 @@
  * An ELF object's definitions read from its symbol table, without building a
  * graph: what createElfLinkGraph's graph would define, by the same rules.
  */
-import { definitionFlags, Linkage, Scope, type ObjectDefinitions } from '@jitlink/core';
+import { definitionFlags, Linkage, Scope, type DefinitionFlags, type ObjectDefinitions } from '@jitlink/core';
 import type { ElfArchSupport } from './arch-support.js';
 import {
   checkElfObjectHeader,
@@ -14,6 +14,7 @@ import {
   isLoadedElfSection,
 } from './builder.js';
 import { SHN_ABS, SHN_COMMON, SHN_UNDEF, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_SECTION } from './constants.js';
+import { ownNames } from './read/strings.js';
 import { parseElf, scanElfSymbols, scanParsedElf, type ElfFile, type ElfSymbol, type ElfSymbolScan } from './reader.js';
 
 /**
@@ -56,7 +57,9 @@ export function readElfObject(
 function definitionsOfScan(scan: ElfSymbolScan, arch: ElfArchSupport): ObjectDefinitions {
   const elf = scan.elf;
   checkElfObjectHeader(elf, arch);
-  const definitions: ObjectDefinitions = new Map();
+  // Names and flags in the order found; the names are made strings of their own at the end, all at once.
+  const names: string[] = [];
+  const flagsOfNames: DefinitionFlags[] = [];
   const visit = (sym: ElfSymbol): void => {
     if (sym.type === STT_FILE) return;
     checkElfSymbolKind(elf, sym);
@@ -66,19 +69,17 @@ function definitionsOfScan(scan: ElfSymbolScan, arch: ElfArchSupport): ObjectDef
     if (shndx === SHN_COMMON) {
       const alignment = elfCommonAlignment(elf, sym);
       if (scope !== Scope.Local) {
-        definitions.set(sym.name, {
-          hidden: scope === Scope.Hidden,
-          weak: true,
-          callable: false,
-          common: { size: sym.size, alignment },
-        });
+        names.push(sym.name);
+        flagsOfNames.push({ hidden: scope === Scope.Hidden, weak: true, callable: false, common: { size: sym.size, alignment } });
       }
       return;
     }
     if (sym.type === STT_SECTION) return;
     if (shndx === SHN_ABS) {
-      if (scope !== Scope.Local && sym.name !== '')
-        definitions.set(sym.name, definitionFlags(scope === Scope.Hidden, sym.binding === STB_WEAK, false));
+      if (scope !== Scope.Local && sym.name !== '') {
+        names.push(sym.name);
+        flagsOfNames.push(definitionFlags(scope === Scope.Hidden, sym.binding === STB_WEAK, false));
+      }
       return;
     }
     // Local definitions matter only for their checks: the builder reports them too.
@@ -90,7 +91,8 @@ function definitionsOfScan(scan: ElfSymbolScan, arch: ElfArchSupport): ObjectDef
     }
     if (scope === Scope.Local || sym.name === '') return;
     const weak = elfDefinitionLinkage(sym, scan.inComdat[shndx] === 1) === Linkage.Weak;
-    definitions.set(sym.name, definitionFlags(scope === Scope.Hidden, weak, sym.type === STT_FUNC));
+    names.push(sym.name);
+    flagsOfNames.push(definitionFlags(scope === Scope.Hidden, weak, sym.type === STT_FUNC));
   };
   scan.forEachSymbol(isDefinition, (sym) => {
     try {
@@ -104,6 +106,10 @@ function definitionsOfScan(scan: ElfSymbolScan, arch: ElfArchSupport): ObjectDef
       throw error;
     }
   });
+  // The session keeps these names as long as the object is registered: not slices of its string table.
+  const owned = ownNames(names);
+  const definitions: ObjectDefinitions = new Map();
+  for (let i = 0; i < owned.length; i++) definitions.set(owned[i]!, flagsOfNames[i]!);
   return definitions;
 }
 

@@ -4,7 +4,7 @@
  * escaped), whatever the names hold.
  */
 import fc from 'fast-check';
-import { JITLinkError } from '@jitlink/core';
+import { graphDefinitions, JITLinkError } from '@jitlink/core';
 import { escapeName } from '@jitlink/core/internal';
 import { createElfLinkGraph, parseElf, readElfDefinitions, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_PROGBITS, STB_GLOBAL, STT_FUNC } from '../src/index.js';
 import { writeElf } from './elf-writer.js';
@@ -179,5 +179,58 @@ describe('messages quote section and symbol names on one printable line', () => 
       { numRuns: 3000 },
     );
     expect(rejected).toBeGreaterThan(300);
+  });
+});
+
+describe('names kept after the object (copied out of the string table) keep their text', () => {
+  test('property: definitions read or built, and references, are the names parseElf reads', () => {
+    // Long enough to be copied rather than sliced; quotes, backslashes, controls and bytes that are not UTF-8 included.
+    const name = fc
+      .uint8Array({ minLength: 13, maxLength: 40 })
+      .map((b) => b.map((x) => x || 0x22))
+      .map((b) => Uint8Array.from([0x5c, ...b]));
+    fc.assert(
+      fc.property(name, (symbolName) => {
+        const bytes = object(bytesOf('.text'), symbolName);
+        const expected = parseElf(bytes, FILE).symbols[1]!.name;
+        const graph = createElfLinkGraph(bytes, genericArch(), { name: FILE });
+        expect([...graphDefinitions(graph).keys()]).toEqual([expected]);
+        expect([...graph.externalSymbols()].map((s) => s.name)).toEqual(['ext']);
+        expect([...readElfDefinitions(bytes, genericArch(), FILE).keys()]).toEqual([expected]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('several definitions and references keep their order and flags', () => {
+    const long = (s: string) => `${s}_${'x'.repeat(20)}`;
+    const bytes = writeElf({
+      bits: 64,
+      endianness: 'little',
+      machine: 62,
+      sections: [{ name: '.text', type: SHT_PROGBITS, flags: SHF_ALLOC | SHF_EXECINSTR, content: new Uint8Array(16), align: 16 }],
+      symbols: [
+        { name: long('local'), type: STT_FUNC, bind: 0, section: '.text' },
+        { name: long('a"quote'), type: STT_FUNC, bind: STB_GLOBAL, section: '.text', value: 0, size: 4 },
+        { name: 'short', type: STT_FUNC, bind: STB_GLOBAL, section: '.text', value: 4, size: 4 },
+        { name: long('back\\slash'), bind: 2, section: '.text', value: 8, size: 4 },
+        { name: long('ext_one'), section: 0 },
+        { name: long('ext_two'), section: 0 },
+      ],
+      relocations: [
+        { section: '.text', offset: 0, type: 4, symbol: 5, addend: -4 },
+        { section: '.text', offset: 4, type: 4, symbol: 6, addend: -4 },
+      ],
+    });
+    const graph = createElfLinkGraph(bytes, genericArch(), { name: FILE });
+    const expected = [
+      [long('a"quote'), { hidden: false, weak: false, callable: true }],
+      ['short', { hidden: false, weak: false, callable: true }],
+      [long('back\\slash'), { hidden: false, weak: true, callable: false }],
+    ];
+    expect([...graphDefinitions(graph)]).toEqual(expected);
+    expect([...readElfDefinitions(bytes, genericArch(), FILE)]).toEqual(expected);
+    expect([...graph.externalSymbols()].map((s) => s.name)).toEqual([long('ext_one'), long('ext_two')]);
+    expect([...graph.definedSymbols()].map((s) => s.name)).toContain(long('local'));
   });
 });

@@ -26,6 +26,21 @@ function symbol(graph: LinkGraph, name: string) {
   return [...graph.definedSymbols()].find((s) => s.name === name)!;
 }
 
+describe('names', () => {
+  test('keep every byte: a byte that is not UTF-8 is not replaced, EF BB BF is not dropped', () => {
+    const bytes = corpusObject('asm/x86_64/subsections.o').slice();
+    const patch = (name: string, replacement: number[]) => {
+      const at = Buffer.from(bytes).indexOf(`${name}\0`);
+      expect(at).toBeGreaterThan(0);
+      bytes.set(replacement, at + 1); // after the leading underscore
+    };
+    patch('_helper', [0xff]); // _\xffelper
+    patch('_unused_local', [0xef, 0xbb, 0xbf]); // _\ufeffsed_local
+    const graph = createMachOLinkGraph(bytes, recordingArch(), { name: 'names.o' });
+    expect(names(graph.findSectionByName('__TEXT,__text')!)).toEqual([['_main', '_main_alt'], ['_\udcffelper'], ['_\ufeffsed_local']]);
+  });
+});
+
 describe('subsections', () => {
   test('with MH_SUBSECTIONS_VIA_SYMBOLS each symbol starts a block; an alternate entry does not', () => {
     const graph = build('asm/x86_64/subsections.o');

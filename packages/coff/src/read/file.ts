@@ -5,6 +5,7 @@
  * checked against the file before it is used.
  */
 import { JITLinkError } from '@jitlink/core';
+import { decodeName } from '@jitlink/core/internal';
 import {
   IMAGE_SCN_ALIGN_MASK,
   IMAGE_SCN_CNT_UNINITIALIZED_DATA,
@@ -87,12 +88,11 @@ function malformed(file: string, detail: string, offset: number, section?: strin
 }
 
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8');
 
 function fixedName(bytes: Uint8Array, at: number): string {
   let end = at;
   while (end < at + 8 && bytes[end] !== 0) end++;
-  return utf8.decode(bytes.subarray(at, end));
+  return decodeName(bytes, at, end);
 }
 
 class StringTable {
@@ -112,7 +112,7 @@ class StringTable {
     if (end < 0 || end >= this.start + this.size) {
       malformed(this.file, `${what}: string at string-table offset ${offset} is not terminated`, where);
     }
-    return utf8.decode(this.bytes.subarray(begin, end));
+    return decodeName(this.bytes, begin, end);
   }
 }
 

@@ -5,10 +5,10 @@ import { malformed, numbered } from './fields.js';
 import type { ElfFile } from './file.js';
 import type { ElfSectionHeader } from './sections.js';
 
-// For ASCII tables only (where it equals UTF-8): one native call for the whole table.
-const latin1 = new TextDecoder('latin1');
-// (That decoder maps 0x80-0x9f above U+00FF, so test for any character past ASCII.)
-const NON_ASCII = /[\u0080-\uffff]/;
+// One native call decodes and checks a whole table: valid UTF-8 with a character per byte is
+// ASCII, where offsets into the bytes are offsets into the text. (No BOM stripping: it would
+// shift every offset; a table holding one is not ASCII anyway.)
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // Names are decoded by core's decodeName, which keeps bytes that are not UTF-8 for messages to show.
 export { decodeName };
@@ -57,6 +57,22 @@ export function readString(
 }
 
 /**
+ * Strings of their own with the text of `names`, in order. A substring of 13
+ * characters or more is, in V8, a slice that keeps the whole string it was
+ * taken from alive: names the session keeps after their object (its
+ * definitions, and references that a generator defines) must not be slices
+ * of a decoded string table. One JSON round trip copies them all in two
+ * native calls, any text included; a call per name costs more than the
+ * copies.
+ */
+export function ownNames(names: string[]): string[] {
+  return names.length === 0 ? names : (JSON.parse(JSON.stringify(names)) as string[]);
+}
+
+/** Below this length, V8 copies a substring rather than slice it: it is a string of its own already. */
+export const MIN_SLICE_LENGTH = 13;
+
+/**
  * String table `strtab` decoded whole (once per table), or null when it holds
  * bytes past ASCII (its names are then decoded one by one by readString).
  * A name at offset `o` of an ASCII table is `text.slice(o, text.indexOf('\0', o))`.
@@ -67,11 +83,21 @@ export function stringTableText(elf: ElfFile, strtab: ElfSectionHeader): string 
     const bytes = elf.bytes;
     // Bounds were checked for SHT_STRTAB sections; the minimum keeps every read inside the file regardless.
     const limit = Math.min(strtab.offset + strtab.size, bytes.length);
-    const decoded = latin1.decode(bytes.subarray(Math.min(strtab.offset, limit), limit));
-    text = NON_ASCII.test(decoded) ? null : decoded;
+    text = asciiTableText(bytes.subarray(Math.min(strtab.offset, limit), limit));
     elf.decodedStringTables.set(strtab.index, text);
   }
   return text;
+}
+
+/** `table` as text when it is ASCII, else null (bytes past ASCII, valid UTF-8 or not). */
+function asciiTableText(table: Uint8Array): string | null {
+  let decoded: string;
+  try {
+    decoded = utf8Strict.decode(table);
+  } catch {
+    return null; // not UTF-8: its names keep their bytes (decodeName)
+  }
+  return decoded.length === table.length ? decoded : null;
 }
 
 function notTerminated(

@@ -1,5 +1,6 @@
 /** Bounds-checked little/big-endian field reads and the MalformedObject error every MachO reader raises. */
 import { addressFromHalves, JITLinkError, type TargetAddress } from '@jitlink/core';
+import { decodeName } from '@jitlink/core/internal';
 
 export function malformed(file: string, detail: string, offset: number, section?: string): never {
   throw new JITLinkError('MalformedObject', detail, { file, section, offset });
@@ -57,6 +58,6 @@ export class Fields {
     let end = at;
     while (end < limit && this.bytes[end] !== 0) end++;
     if (end >= limit) return undefined;
-    return new TextDecoder().decode(this.bytes.subarray(at, end));
+    return decodeName(this.bytes, at, end);
   }
 }
