@@ -24,7 +24,7 @@
 // same graphs. The command's V8 flags for large inputs are set (its tier-up
 // budget). Linux only (schedstat).
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { graphsDigest } from './graph-digest.mjs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -121,7 +121,7 @@ async function runChild(root) {
   globalThis.gc?.();
   for (const phase of PHASES) cpuMs[phase] = l.run(phase);
   if (!digest) return { graphs: l.graphs.length, cpuMs };
-  return { graphs: l.graphs.length, ...digestOf(l.graphs) };
+  return { graphs: l.graphs.length, ...graphsDigest(l.graphs) };
 }
 
 /** One build's graphs and its phases: run(phase) runs one phase over every graph and returns its CPU ms. */
@@ -189,39 +189,4 @@ async function prepare(root) {
     'pre-fixup': () => (placeAndResolve(), timed((g, c) => runList(c.preFixupPasses, g))),
   };
   return { root, graphs, run: (phase) => phases[phase]() };
-}
-
-function digestOf(graphs) {
-  const hash = createHash('sha256');
-  const where = (s) => `${s.address.toString(16)}${s.name ? `:${s.name}` : ''}`;
-  let blocks = 0;
-  let edges = 0;
-  let symbols = 0;
-  for (const g of graphs) {
-    hash.update(`graph ${g.name}\n`);
-    for (const section of g.sectionList()) {
-      hash.update(`section ${section.name}\n`);
-      for (const b of [...section.blocks].sort((x, y) => x.address - y.address)) {
-        blocks++;
-        const content = b.isZeroFill()
-          ? 'zero-fill'
-          : createHash('sha1').update(b.getContent()).digest('hex');
-        hash.update(
-          `block ${b.address.toString(16)} ${b.size} ${b.alignment} ${b.alignmentOffset} ${content}\n`,
-        );
-        for (let i = 0; i < b.edgeCount; i++, edges++)
-          hash.update(
-            `edge ${b.edgeKind(i)} ${b.edgeOffset(i)} ${where(b.edgeTarget(i))} ${b.edgeAddend(i)}\n`,
-          );
-      }
-      const lines = [...section.symbols]
-        .map(
-          (s) => `symbol ${where(s)} ${s.offset} ${s.size} ${s.linkage} ${s.scope} ${s.callable} ${s.live}`,
-        )
-        .sort();
-      symbols += lines.length;
-      hash.update(`${lines.join('\n')}\n`);
-    }
-  }
-  return { blocks, edges, symbols, digest: hash.digest('hex') };
 }
