@@ -5,12 +5,16 @@
  * that watches the process has its breakpoint and reads the change.
  *
  * Node defines neither symbol. Where the process has none, a tiny shared
- * object that defines them (`writeJITDebugModule`, @jitlink/elf) is written
- * to a temporary file and loaded with dlopen, so that it is in the link map
- * and debuggers find both symbols the way they find any library's. The file
- * stays until the process exits, for a debugger that attaches later.
+ * object that defines them (`writeJITDebugModule`, @jitlink/elf) is loaded
+ * with dlopen, so that it is in the link map and debuggers find both symbols
+ * the way they find any library's. Its bytes live in an anonymous memory file
+ * (memfd_create) loaded as `/proc/<pid>/fd/<n>`, a path a debugger that
+ * attaches to this process opens too; the file stays open until the process
+ * exits. Nothing is written to disk, so nothing is left to remove at exit.
+ * Only where that fails (no memfd_create, no /proc) is the object written to
+ * a temporary directory, removed at exit.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JITLinkError, type TargetAddress } from '@jitlink/core';
 import {
@@ -21,7 +25,7 @@ import {
   JIT_UNREGISTER_FN,
   writeJITDebugModule,
 } from '@jitlink/elf';
-import { callNative, getLibC, nativeView, RTLD_DEFAULT } from './native.js';
+import { callNative, getLibC, MFD_CLOEXEC, nativeView, RTLD_DEFAULT, type LibC } from './native.js';
 import { nodeOS } from './node-os.js';
 
 const RTLD_NOW = 0x2;
@@ -40,6 +44,9 @@ export interface GDBJITEntry {
   readonly symfileAddress: TargetAddress;
   readonly symfileSize: number;
 }
+
+/** The name the memory file shows under in /proc/<pid>/maps (`/memfd:<name> (deleted)`). */
+export const GDB_JIT_MODULE_NAME = 'libjitlink-gdb-jit.so';
 
 function fail(detail: string): never {
   throw new JITLinkError('UnsupportedFeature', `GDB JIT interface: ${detail}`);
@@ -71,17 +78,13 @@ export class GDBJITInterface {
 
   private static loadModule(): GDBJITInterface {
     const host = HOST_MODULE[process.arch] ?? fail(`no module for this architecture (${process.arch})`);
+    const image = writeJITDebugModule({ machine: host.machine, registerCodeBody: Uint8Array.from(host.registerCodeBody) });
     const libc = getLibC();
-    const dir = mkdtempSync(join(nodeOS().tmpdir(), 'jitlink-gdb-jit-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const path = join(dir, `libjitlink-gdb-jit-${process.pid}.so`);
-    writeFileSync(path, writeJITDebugModule({ machine: host.machine, registerCodeBody: Uint8Array.from(host.registerCodeBody) }));
-    const handle = libc.dlopen(path, RTLD_NOW);
-    if (!handle) fail(`${path} could not be loaded: ${libc.dlerror() ?? 'dlopen failed'}`);
-    const descriptor = libc.dlsym(handle, JIT_DESCRIPTOR_SYMBOL);
-    const registerCode = libc.dlsym(handle, JIT_REGISTER_CODE_SYMBOL);
-    if (!descriptor || !registerCode) fail(`${path} does not define ${JIT_DESCRIPTOR_SYMBOL} and ${JIT_REGISTER_CODE_SYMBOL}`);
-    return new GDBJITInterface(descriptor, registerCode, path);
+    const loaded = loadFromMemoryFile(libc, image) ?? loadFromTemporaryFile(libc, image);
+    const descriptor = libc.dlsym(loaded.handle, JIT_DESCRIPTOR_SYMBOL);
+    const registerCode = libc.dlsym(loaded.handle, JIT_REGISTER_CODE_SYMBOL);
+    if (!descriptor || !registerCode) fail(`${loaded.path} does not define ${JIT_DESCRIPTOR_SYMBOL} and ${JIT_REGISTER_CODE_SYMBOL}`);
+    return new GDBJITInterface(descriptor, registerCode, loaded.path);
   }
 
   private descriptorView(): DataView {
@@ -159,4 +162,42 @@ export class GDBJITInterface {
     callNative(this.registerCode, 'void (void)', []);
     d.setUint32(4, 0, true); // JIT_NOACTION
   }
+}
+
+interface LoadedModule {
+  handle: number;
+  path: string;
+}
+
+/**
+ * The module loaded from an anonymous memory file, or undefined where the
+ * kernel has no memfd_create or /proc is not mounted. The descriptor is never
+ * closed: the path must stay valid for a debugger that attaches later.
+ */
+function loadFromMemoryFile(libc: LibC, image: Uint8Array): LoadedModule | undefined {
+  const fd = libc.memfd_create(GDB_JIT_MODULE_NAME, MFD_CLOEXEC);
+  if (fd < 0) return undefined;
+  try {
+    for (let written = 0; written < image.length; ) written += writeSync(fd, image, written);
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
+  // /proc/self would name the debugger's own files when it reads the link map: the pid names ours.
+  const path = `/proc/${process.pid}/fd/${fd}`;
+  const handle = libc.dlopen(path, RTLD_NOW);
+  if (handle) return { handle, path };
+  closeSync(fd);
+  return undefined;
+}
+
+/** The module written to a file of a temporary directory, removed at exit. */
+function loadFromTemporaryFile(libc: LibC, image: Uint8Array): LoadedModule {
+  const dir = mkdtempSync(join(nodeOS().tmpdir(), 'jitlink-gdb-jit-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, `libjitlink-gdb-jit-${process.pid}.so`);
+  writeFileSync(path, image);
+  const handle = libc.dlopen(path, RTLD_NOW);
+  if (!handle) fail(`${path} could not be loaded: ${libc.dlerror() ?? 'dlopen failed'}`);
+  return { handle, path };
 }

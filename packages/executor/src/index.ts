@@ -61,5 +61,5 @@ export {
   type JSFunctionsResourceManager,
   type JSFunctionsTracker,
 } from './ffi.js';
-export { GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
+export { GDB_JIT_MODULE_NAME, GDBJITInterface, type GDBJITEntry } from './gdb-jit.js';
 export { PerfSupport, createJitdumpDirectory, type PerfSupportOptions } from './perf.js';
