@@ -4,7 +4,8 @@
 // every module it uses), which the first requires only for a link; and
 // dist/jitlink.cjs (src/bin.ts: a launcher that loads them with their V8
 // code caches). koffi and the WebAssembly Graphviz stay external; the command
-// reaches koffi through src/koffi-entry.cjs.
+// reaches koffi through src/koffi-entry.cjs, and the architecture packages
+// through src/arch-targets.cjs (each required when a link first needs it).
 //
 // Then it writes the code caches (dist/jitlink-main.v8cache,
 // dist/jitlink-link.v8cache) in a child process that links and runs a few
@@ -27,6 +28,7 @@ if (process.argv[2] === '--train') {
 
 async function bundle() {
   const koffiEntry = fileURLToPath(new URL('./src/koffi-entry.cjs', import.meta.url));
+  const archTargets = fileURLToPath(new URL('./src/arch-targets.cjs', import.meta.url));
   // charset 'ascii' (esbuild's default, stated because the launcher relies on it): it reads the bundle as Latin-1.
   // empty-import-meta: @jitlink/executor-remote reads import.meta.url only where it is an ES module; the
   // command passes it the folder of its executors instead (steps/session.ts).
@@ -66,6 +68,14 @@ async function bundle() {
       {
         name: 'koffi-entry',
         setup(b) {
+          // Architectures are required when a link first needs one (src/arch-targets.cjs), not evaluated at start.
+          b.onResolve({ filter: /^\.\/arch-targets\.js$/ }, () => ({ path: archTargets }));
+          // Its requires resolve as imports: the packages export ES modules only.
+          b.onResolve({ filter: /^@jitlink\/arch-/ }, (args) =>
+            args.importer === archTargets && args.kind === 'require-call'
+              ? b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir })
+              : undefined,
+          );
           // The bundle's own imports of koffi go through the entry file; its require of the package stays external.
           b.onResolve({ filter: /^koffi(\/.*)?$/ }, (args) =>
             args.importer === koffiEntry ? { path: args.path, external: true } : { path: koffiEntry },

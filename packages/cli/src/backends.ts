@@ -4,25 +4,26 @@
  * by a graph's triple, for what the backend supplies.
  */
 import { BackendRegistry } from '@jitlink/core';
-import { createCoffBackend } from '@jitlink/coff';
-import { createElfBackend } from '@jitlink/elf';
-import { x86_64Coff } from '@jitlink/arch-x86-64/coff';
-import { x86_64Elf } from '@jitlink/arch-x86-64/elf';
-import { createMachOBackend } from '@jitlink/macho';
-import { x86_64MachO } from '@jitlink/arch-x86-64/macho';
-import { aarch64BEElf, aarch64Elf } from '@jitlink/arch-arm64/elf';
-import { arm64MachO } from '@jitlink/arch-arm64/macho';
-import { aarch64Coff } from '@jitlink/arch-arm64/coff';
+import { coffFormatSniffer, createCoffBackend } from '@jitlink/coff';
+import { createElfBackend, elfFormatSniffer } from '@jitlink/elf';
+import { createMachOBackend, machoFormatSniffer, mangleMachOName } from '@jitlink/macho';
+import { archTargets } from './arch-targets.js';
 
-/** Backends this command knows. */
+/**
+ * Backends this command knows, each built when a link first needs it: a
+ * link of x86-64 ELF objects builds no AArch64, MachO or COFF tables.
+ */
 export function createDefaultRegistry(): BackendRegistry {
   const registry = new BackendRegistry();
-  registry.register(createElfBackend(x86_64Elf));
-  registry.register(createMachOBackend(x86_64MachO));
-  registry.register(createElfBackend(aarch64Elf));
-  registry.register(createElfBackend(aarch64BEElf));
-  registry.register(createMachOBackend(arm64MachO));
-  registry.register(createCoffBackend(x86_64Coff));
-  registry.register(createCoffBackend(aarch64Coff));
+  const elf = { format: 'elf', sniffer: elfFormatSniffer } as const;
+  const macho = { format: 'macho', sniffer: machoFormatSniffer, mangleName: mangleMachOName } as const;
+  const coff = { format: 'coff', sniffer: coffFormatSniffer } as const;
+  registry.registerDeferred({ ...elf, arch: 'x86_64', load: () => createElfBackend(archTargets.x86_64Elf()) });
+  registry.registerDeferred({ ...macho, arch: 'x86_64', load: () => createMachOBackend(archTargets.x86_64MachO()) });
+  registry.registerDeferred({ ...elf, arch: 'aarch64', load: () => createElfBackend(archTargets.aarch64Elf()) });
+  registry.registerDeferred({ ...elf, arch: 'aarch64_be', load: () => createElfBackend(archTargets.aarch64BEElf()) });
+  registry.registerDeferred({ ...macho, arch: 'arm64', load: () => createMachOBackend(archTargets.arm64MachO()) });
+  registry.registerDeferred({ ...coff, arch: 'x86_64', load: () => createCoffBackend(archTargets.x86_64Coff()) });
+  registry.registerDeferred({ ...coff, arch: 'aarch64', load: () => createCoffBackend(archTargets.aarch64Coff()) });
   return registry;
 }

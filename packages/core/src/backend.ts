@@ -171,6 +171,23 @@ export interface LinkGraphBackend extends LinkTarget, BackendTools {
   ): void;
 }
 
+/**
+ * A backend registered before it is built (`BackendRegistry.registerDeferred`):
+ * what the registry needs of it without building it, and `load`, called the
+ * first time a graph or object of its format and architecture needs it. An
+ * architecture's tables are then built only by a link that uses them.
+ */
+export interface DeferredBackend {
+  readonly format: ObjectFormat;
+  readonly arch: string;
+  /** The format's sniffer, registered at once (as `register` registers the backend's). */
+  readonly sniffer?: FormatSniffer;
+  /** The backend's mangleName, for names spelled in source terms before any object of the format is read. */
+  mangleName?(name: string): string;
+  /** Builds the backend; it must be of `format` and `arch`. */
+  load(): LinkGraphBackend;
+}
+
 /** Sniffers read no further than this into an object (FormatSniffer), universal MachO files aside. */
 const IDENTIFICATION_BYTES = 64;
 
@@ -186,7 +203,9 @@ const MAX_KEPT_PARTIAL_BYTES = 64 * 1024 * 1024;
  * picks the backend for an object. `defaultBackendRegistry` is the one `registerBackend` fills.
  */
 export class BackendRegistry {
-  private readonly backends = new Map<string, LinkGraphBackend>();
+  private readonly backends = new Map<string, LinkGraphBackend | DeferredBackend>();
+  /** What each built deferred backend was registered as (for unregister). */
+  private readonly loadedFrom = new WeakMap<LinkGraphBackend, DeferredBackend>();
   /** Consulted in order: the latest registered first. */
   private sniffers: FormatSniffer[] = [];
   /**
@@ -207,6 +226,16 @@ export class BackendRegistry {
   }
 
   /**
+   * Registers (or replaces) a backend built on first use: `find` (and every
+   * lookup through it) calls `deferred.load()` once, when a graph or object of
+   * its format and architecture first needs the backend.
+   */
+  registerDeferred(deferred: DeferredBackend): void {
+    this.backends.set(BackendRegistry.key(deferred.format, deferred.arch), deferred);
+    if (deferred.sniffer !== undefined) this.registerSniffer(deferred.sniffer);
+  }
+
+  /**
    * Registers (or replaces, by name) a sniffer, consulted before the others
    * and before the built-in recognition of ELF, MachO and COFF.
    */
@@ -223,17 +252,45 @@ export class BackendRegistry {
     return identifyObject(bytes, options.name, options.arch, this.sniffers);
   }
 
-  unregister(backend: LinkGraphBackend): void {
+  /** Removes a backend, or a deferred one (built or not), if it is still the one registered for its key. */
+  unregister(backend: LinkGraphBackend | DeferredBackend): void {
     const key = BackendRegistry.key(backend.format, backend.arch);
-    if (this.backends.get(key) === backend) this.backends.delete(key);
+    const entry = this.backends.get(key);
+    if (entry === backend || (entry !== undefined && !isDeferred(entry) && this.loadedFrom.get(entry) === backend)) this.backends.delete(key);
   }
 
   find(format: ObjectFormat, arch: string): LinkGraphBackend | undefined {
-    return this.backends.get(BackendRegistry.key(format, arch));
+    const key = BackendRegistry.key(format, arch);
+    const entry = this.backends.get(key);
+    if (entry === undefined || !isDeferred(entry)) return entry;
+    const backend = entry.load();
+    if (backend.format !== format || backend.arch !== arch) {
+      throw new JITLinkError('InvalidArgument', `the backend deferred for ${key} loaded as ${backend.format}/${backend.arch}`);
+    }
+    // Unless load() registered another meanwhile.
+    if (this.backends.get(key) === entry) {
+      this.backends.set(key, backend);
+      this.loadedFrom.set(backend, entry);
+    }
+    return backend;
   }
 
+  /** Every registered backend; deferred ones are built. */
   list(): LinkGraphBackend[] {
-    return [...this.backends.values()];
+    return [...this.backends.values()].map((entry) => (isDeferred(entry) ? this.find(entry.format, entry.arch)! : entry));
+  }
+
+  /**
+   * `name` as given, then as each registered backend mangles it (MachO:
+   * `_name`), without repeats; deferred backends are not built for it.
+   */
+  spellingsOf(name: string): string[] {
+    const spellings = [name];
+    for (const entry of this.backends.values()) {
+      const mangled = entry.mangleName?.(name);
+      if (mangled !== undefined && !spellings.includes(mangled)) spellings.push(mangled);
+    }
+    return spellings;
   }
 
   /**
@@ -337,6 +394,10 @@ export class BackendRegistry {
       return backend.readDefinitions(bytes, { ...options, identity });
     return graphDefinitions(backend.createLinkGraph(bytes, { ...options, identity }));
   }
+}
+
+function isDeferred(entry: LinkGraphBackend | DeferredBackend): entry is DeferredBackend {
+  return !('createLinkGraph' in entry);
 }
 
 /** The registry used when none is passed explicitly. */

@@ -43,6 +43,7 @@ export {
   registerFormatSniffer,
   type BackendTools,
   type CreateLinkGraphOptions,
+  type DeferredBackend,
   type GraphFormat,
   type LinkGraphBackend,
   type ObjectReading,

@@ -236,6 +236,48 @@ describe('backend registry and createLinkGraph', () => {
     expect(() => createLinkGraph(toyObject(), { name: 't.toy' })).toThrow(/unrecognized object file format/);
   });
 
+  test('a deferred backend: its sniffer at once, built on first use and once, spelled without being built', () => {
+    const registry = new BackendRegistry();
+    let loads = 0;
+    const backend: LinkGraphBackend = {
+      ...toyTarget,
+      name: 'toy/x86_64',
+      format: 'toy',
+      arch: 'x86_64',
+      createLinkGraph: (_bytes, options) => toyGraph(options.name),
+    };
+    const deferred = {
+      format: 'toy',
+      arch: 'x86_64',
+      sniffer: toySniffer,
+      mangleName: (name: string) => `.${name}`,
+      load: () => (loads++, backend),
+    };
+    registry.registerDeferred(deferred);
+    expect(registry.identify(toyObject())).toMatchObject({ format: 'toy', arch: 'x86_64' });
+    expect(registry.spellingsOf('main')).toEqual(['main', '.main']);
+    expect(registry.find('toy', 'aarch64')).toBeUndefined();
+    expect(loads).toBe(0);
+    registry.createLinkGraph(toyObject(), { name: 't.toy' });
+    expect(registry.find('toy', 'x86_64')).toBe(backend);
+    expect(registry.list()).toEqual([backend]);
+    expect(loads).toBe(1);
+    // Unregistered by what was registered, built or not.
+    registry.unregister(deferred);
+    expect(registry.find('toy', 'x86_64')).toBeUndefined();
+    registry.registerDeferred(deferred);
+    registry.unregister(deferred);
+    expect(registry.list()).toEqual([]);
+    expect(loads).toBe(1);
+  });
+
+  test('a deferred backend that loads as another format or architecture is an error naming both', () => {
+    const registry = new BackendRegistry();
+    const backend: LinkGraphBackend = { ...toyTarget, name: 'toy/arm64', format: 'toy', arch: 'arm64', createLinkGraph: () => toyGraph() };
+    registry.registerDeferred({ format: 'toy', arch: 'x86_64', load: () => backend });
+    expect(() => registry.find('toy', 'x86_64')).toThrow(new JITLinkError('InvalidArgument', 'the backend deferred for toy/x86_64 loaded as toy/arm64'));
+  });
+
   test("forTriple: the backend of a triple's architecture, in its platform's format or the one given", () => {
     const registry = new BackendRegistry();
     const backend = (format: string): LinkGraphBackend => ({

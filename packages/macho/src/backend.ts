@@ -5,6 +5,11 @@ import { createMachOLinkGraph } from './builder.js';
 import { readMachODefinitions } from './definitions.js';
 import { machoFormatSniffer } from './identify.js';
 
+/** The name a C-level symbol has in MachO objects: Darwin's C names carry a leading underscore. */
+export function mangleMachOName(name: string): string {
+  return '_' + name;
+}
+
 /** Composes the generic MachO builder with an architecture package into a backend for `registerBackend`. */
 export function createMachOBackend(arch: MachOArchSupport): LinkGraphBackend {
   const target = arch.target;
@@ -28,8 +33,7 @@ export function createMachOBackend(arch: MachOArchSupport): LinkGraphBackend {
     format: 'macho',
     arch: arch.arch,
     sniffer: machoFormatSniffer,
-    // Darwin's C names carry a leading underscore.
-    mangleName: (name) => '_' + name,
+    mangleName: mangleMachOName,
     applyFixup: target.applyFixup.bind(target),
     createLinkGraph(bytes, options) {
       // The whole file counts, a universal file's other slices too: it is what was read.

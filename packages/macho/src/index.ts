@@ -31,6 +31,6 @@ export {
   type CreateMachOLinkGraphOptions,
   type MachOGraphInfo,
 } from './builder.js';
-export { createMachOBackend } from './backend.js';
+export { createMachOBackend, mangleMachOName } from './backend.js';
 export { readMachODefinitions } from './definitions.js';
 export { machoFormatSniffer } from './identify.js';

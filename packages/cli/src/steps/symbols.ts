@@ -25,12 +25,7 @@ function defineAlias(ls: LinkSession, dylib: JITDylib, text: string): void {
 
 /** `name` as given, then as each registered backend mangles it (MachO: `_name`), without repeats. */
 export function spellingsOf(registry: BackendRegistry, name: string): string[] {
-  const spellings = [name];
-  for (const backend of registry.list()) {
-    const mangled = backend.mangleName?.(name);
-    if (mangled !== undefined && !spellings.includes(mangled)) spellings.push(mangled);
-  }
-  return spellings;
+  return registry.spellingsOf(name);
 }
 
 export function defineSymbols(options: CliOptions, ls: LinkSession, inputs: LoadedInputs): void {
