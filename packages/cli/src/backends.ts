@@ -18,12 +18,40 @@ export function createDefaultRegistry(): BackendRegistry {
   const elf = { format: 'elf', sniffer: elfFormatSniffer } as const;
   const macho = { format: 'macho', sniffer: machoFormatSniffer, mangleName: mangleMachOName } as const;
   const coff = { format: 'coff', sniffer: coffFormatSniffer } as const;
-  registry.registerDeferred({ ...elf, arch: 'x86_64', load: () => createElfBackend(archTargets.x86_64Elf()) });
-  registry.registerDeferred({ ...macho, arch: 'x86_64', load: () => createMachOBackend(archTargets.x86_64MachO()) });
-  registry.registerDeferred({ ...elf, arch: 'aarch64', load: () => createElfBackend(archTargets.aarch64Elf()) });
-  registry.registerDeferred({ ...elf, arch: 'aarch64_be', load: () => createElfBackend(archTargets.aarch64BEElf()) });
-  registry.registerDeferred({ ...macho, arch: 'arm64', load: () => createMachOBackend(archTargets.arm64MachO()) });
-  registry.registerDeferred({ ...coff, arch: 'x86_64', load: () => createCoffBackend(archTargets.x86_64Coff()) });
-  registry.registerDeferred({ ...coff, arch: 'aarch64', load: () => createCoffBackend(archTargets.aarch64Coff()) });
+  registry.registerDeferred({
+    ...elf,
+    arch: 'x86_64',
+    load: () => createElfBackend(archTargets.x86_64Elf()),
+  });
+  registry.registerDeferred({
+    ...macho,
+    arch: 'x86_64',
+    load: () => createMachOBackend(archTargets.x86_64MachO()),
+  });
+  registry.registerDeferred({
+    ...elf,
+    arch: 'aarch64',
+    load: () => createElfBackend(archTargets.aarch64Elf()),
+  });
+  registry.registerDeferred({
+    ...elf,
+    arch: 'aarch64_be',
+    load: () => createElfBackend(archTargets.aarch64BEElf()),
+  });
+  registry.registerDeferred({
+    ...macho,
+    arch: 'arm64',
+    load: () => createMachOBackend(archTargets.arm64MachO()),
+  });
+  registry.registerDeferred({
+    ...coff,
+    arch: 'x86_64',
+    load: () => createCoffBackend(archTargets.x86_64Coff()),
+  });
+  registry.registerDeferred({
+    ...coff,
+    arch: 'aarch64',
+    load: () => createCoffBackend(archTargets.aarch64Coff()),
+  });
   return registry;
 }
