@@ -77,10 +77,6 @@ const AARCH64_GOT_AND_STUBS: GOTAndStubsFormat = {
       block.appendEdge(K.Page21, offset, gotEntry, 0);
       block.appendEdge(K.PageOffset12, offset + 4, gotEntry, 0);
     },
-    stubEdges: [
-      { kind: K.Page21, offset: 0, addend: 0 },
-      { kind: K.PageOffset12, offset: 4, addend: 0 },
-    ],
   },
   gotBaseName: GOT_SYMBOL_NAME,
   actions: ACTIONS,

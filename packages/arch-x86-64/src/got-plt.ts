@@ -97,7 +97,6 @@ const X86_64_GOT_AND_STUBS: GOTAndStubsFormat = {
     addStubEdges(block, offset, gotEntry) {
       block.appendEdge(K.PCRel32, offset + 2, gotEntry, 0);
     },
-    stubEdges: [{ kind: K.PCRel32, offset: 2, addend: 0 }],
   },
   gotBaseName: GOT_SYMBOL_NAME,
   actions: ACTIONS,

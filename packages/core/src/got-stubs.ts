@@ -32,7 +32,7 @@ import type { EdgeKind } from './edge-kinds.js';
 import type { JITLinkError } from './errors.js';
 import type { Block, LinkGraph, Symbol } from './graph.js';
 import { MemProt } from './memory-flags.js';
-import { TableManager, type EdgeVisitor, type TableEntryEdge, type TableFormat } from './table-manager.js';
+import { TableManager, type EdgeVisitor, type TableFormat } from './table-manager.js';
 import type { TargetAddress } from './address.js';
 
 /** What the GOT/stub pass does with an edge of a kind (`GOTAndStubsFormat.actions`). */
@@ -57,12 +57,6 @@ export type GOTStubAction = (typeof GOTStubAction)[keyof typeof GOTStubAction];
 export interface StubTableFormat extends Omit<TableFormat, 'addEntryEdges'> {
   /** Adds the edges of a new stub at `offset` of `block`, jumping through `gotEntry`. */
   addStubEdges(block: Block, offset: number, gotEntry: Symbol): void;
-  /**
-   * The stub's edges, each to its GOT entry, when that is all `addStubEdges`
-   * adds (x86-64's disp32): the table then writes them itself, without a
-   * call per stub. Optional; `addStubEdges` must add the same edges.
-   */
-  readonly stubEdges?: readonly TableEntryEdge[];
 }
 
 /** What an architecture supplies to the GOT/stub pass. */
@@ -110,7 +104,6 @@ export class GOTAndStubs {
   /** The format's, read per visited edge. */
   private readonly stubSectionName: string;
   private readonly directCallKind: EdgeKind;
-  private readonly stubEdges: readonly TableEntryEdge[] | undefined;
 
   constructor(
     readonly graph: LinkGraph,
@@ -118,7 +111,6 @@ export class GOTAndStubs {
   ) {
     this.stubSectionName = format.stubs.sectionName;
     this.directCallKind = format.directCallKind ?? -1;
-    this.stubEdges = format.stubs.stubEdges;
     const got = new TableManager(graph, format.got);
     const stubs = format.stubs;
     this.got = got;
@@ -143,10 +135,7 @@ export class GOTAndStubs {
   /** The stub for `target`, created (with its GOT entry) on first request. */
   getStub(target: Symbol): Symbol {
     // The GOT entry first, so that the GOT's section precedes the stubs'.
-    const gotEntry = this.got.getOrCreateEntry(target);
-    // The stub's edges name that entry: no second lookup of it.
-    if (this.stubEdges !== undefined)
-      return this.stubs.getOrCreateEntryWithEdges(target, this.stubEdges, gotEntry);
+    this.got.getOrCreateEntry(target);
     return this.stubs.getOrCreateEntry(target);
   }
 
@@ -407,19 +396,11 @@ export function pointerGOT(
       template: new Uint8Array(pointerSize),
       callable: false,
       blockAddress: pointerSize,
-      entryEdges: [{ kind: pointerKind, offset: 0, addend: 0 }],
       addEntryEdges(block, offset, target) {
         block.appendEdge(pointerKind, offset, target, 0);
       },
     },
-    entryShape: {
-      sectionName,
-      entrySize: pointerSize,
-      edgesPerEntry: 1,
-      edgeIndex: 0,
-      edgeOffset: 0,
-      edgeKind: pointerKind,
-    },
+    entryShape: { sectionName, entrySize: pointerSize, edgesPerEntry: 1, edgeIndex: 0, edgeOffset: 0, edgeKind: pointerKind },
   };
 }
 

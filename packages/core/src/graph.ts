@@ -430,13 +430,7 @@ export class Block extends Addressable {
     this.appendEdgeSlot(kind, offset, targetIndex, addend);
   }
 
-  /**
-   * @internal Adds an edge whose target is the graph's symbol with index
-   * `targetIndex`, which the caller knows to be valid (core's tables, which
-   * made that symbol): `appendEdge` without its checks. Blocks with edge
-   * objects are not served (the caller checks edgeSlots() >= 0).
-   */
-  appendEdgeSlot(kind: EdgeKind, offset: number, targetIndex: number, addend: number): void {
+  private appendEdgeSlot(kind: EdgeKind, offset: number, targetIndex: number, addend: number): void {
     const n = this.edgeTotal;
     if (n === this.edgeCapacity) this.moveEdgeRange(n === 0 ? 1 : n * 2);
     const arena = this.arena;
@@ -1136,28 +1130,6 @@ export class LinkGraph {
       isCallable,
       isLive,
     );
-  }
-
-  /**
-   * @internal A table entry's symbol (core's TableManager): anonymous, strong,
-   * local and live, at `offset` of `block`, which the table made in its
-   * section and sized to hold it. addAnonymousSymbol without its checks and
-   * calls: tables make one per GOT entry and stub.
-   */
-  addEntrySymbol(block: Block, offset: number, size: number, isCallable: boolean): Symbol {
-    const sym = new Symbol(
-      this.edgeArena,
-      block,
-      undefined,
-      offset,
-      size,
-      Linkage.Strong,
-      Scope.Local,
-      isCallable,
-      true,
-    );
-    block.section.symbols.add(sym);
-    return sym;
   }
 
   addDefinedSymbol(

@@ -192,7 +192,7 @@ export { mergeLinkGraphs, type MergeLinkGraphsOptions } from './merge.js';
 export { PartialObject } from './partial-object.js';
 export { printLinkGraph } from './printer.js';
 export { KNOWN_BACKENDS, describeFormat, missingBackendAdvice, type KnownBackend } from './support.js';
-export { createTableEntryIndex, findTableBase, TableManager, visitExistingEdges, type EdgeVisitor, type TableEntryEdge, type TableFormat, type TableReader } from './table-manager.js';
+export { createTableEntryIndex, findTableBase, TableManager, visitExistingEdges, type EdgeVisitor, type TableFormat, type TableReader } from './table-manager.js';
 export {
   GOTAndStubs,
   GOTStubAction,

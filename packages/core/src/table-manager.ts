@@ -73,19 +73,6 @@ export interface TableFormat {
    * edges of entry k follow those of entry k - 1.
    */
   addEntryEdges(block: Block, offset: number, target: Symbol): void;
-  /**
-   * The entry's edges, each to its target, when that is all `addEntryEdges`
-   * adds (a GOT's pointer): the table then writes them itself, without a
-   * call per entry. Optional; `addEntryEdges` must add the same edges.
-   */
-  readonly entryEdges?: readonly TableEntryEdge[];
-}
-
-/** An edge of every entry of a table: its kind, its offset in the entry, its addend. */
-export interface TableEntryEdge {
-  readonly kind: EdgeKind;
-  readonly offset: number;
-  readonly addend: number;
 }
 
 /** Called for every edge of every block by `visitExistingEdges`. */
@@ -241,13 +228,10 @@ export class TableManager {
     const existing = findTableBase(this.graph, this.format.sectionName, name);
     if (existing !== undefined) return existing;
     const { graph, format } = this;
-    const section =
-      graph.findSectionByName(format.sectionName) ??
-      graph.createSection(format.sectionName, format.sectionProt);
+    const section = graph.findSectionByName(format.sectionName) ?? graph.createSection(format.sectionName, format.sectionProt);
     const block = graph.createContentBlock(section, new Uint8Array(0), 0, format.alignment, 0);
     const external = graph.findExternalSymbol(name);
-    if (external === undefined)
-      return graph.addDefinedSymbol(block, 0, name, 0, Linkage.Strong, Scope.Local, false, true);
+    if (external === undefined) return graph.addDefinedSymbol(block, 0, name, 0, Linkage.Strong, Scope.Local, false, true);
     graph.makeDefined(external, block, 0, 0, Linkage.Strong, Scope.Local, true);
     return external;
   }
@@ -260,35 +244,6 @@ export class TableManager {
       const k = byTarget[index]! - 1;
       if (k >= 0 && this.entryTargets[k] === target) return this.entrySymbols[k]!;
     }
-    return this.makeEntry(target, this.format.entryEdges, target);
-  }
-
-  /**
-   * @internal The entry for `target`, made on first request with the edges
-   * `edges` to `edgeTarget` instead of the format's addEntryEdges (a stub's
-   * edges name its target's GOT entry, which the caller just made).
-   */
-  getOrCreateEntryWithEdges(target: Symbol, edges: readonly TableEntryEdge[], edgeTarget: Symbol): Symbol {
-    const index = target.index;
-    const byTarget = this.entryByTargetIndex;
-    if (index < byTarget.length) {
-      const k = byTarget[index]! - 1;
-      if (k >= 0 && this.entryTargets[k] === target) return this.entrySymbols[k]!;
-    }
-    return this.makeEntry(target, edges, edgeTarget);
-  }
-
-  /**
-   * Makes `target`'s entry: the next slot of the buffer (or a reserved one),
-   * its edges written here when `edges` are given, else by the format, and its
-   * symbol. Each step that can be inlined is: a table makes thousands of
-   * these, mostly before V8 optimizes anything.
-   */
-  private makeEntry(
-    target: Symbol,
-    edges: readonly TableEntryEdge[] | undefined,
-    edgeTarget: Symbol,
-  ): Symbol {
     const { entrySize } = this.format;
     const offset = this.used;
     // A reserved slot is already inside the block (whose size must not change after layout).
@@ -302,10 +257,10 @@ export class TableManager {
           `reserved entry is left for ${target.describe()} (reserve() before allocation)`,
         { file: this.graph.name, section: this.format.sectionName },
       );
-    } else if (offset + entrySize > this.bytes.length) {
+    } else {
       this.grow(offset + entrySize);
     }
-    const block = this.tableBlock ?? this.getBlock();
+    const block = this.getBlock();
     // The slot holds the template already (see grow).
     this.used = offset + entrySize;
     if (this.trimmed && !reservedSlot) {
@@ -315,39 +270,17 @@ export class TableManager {
     }
     if (this.edgesPerEntry < 0) {
       const before = block.edgeCount;
-      this.addEdges(block, offset, target, edges, edgeTarget);
+      this.format.addEntryEdges(block, offset, target);
       this.edgesPerEntry = block.edgeCount - before;
       this.reserveEntryEdges();
-    } else this.addEdges(block, offset, target, edges, edgeTarget);
-    const entry = this.graph.addEntrySymbol(block, offset, entrySize, this.format.callable);
+    } else this.format.addEntryEdges(block, offset, target);
+    const entry = this.graph.addAnonymousSymbol(block, offset, entrySize, this.format.callable, true);
     this.entrySymbols.push(entry);
     this.entryTargets.push(target);
-    const index = target.index;
     if (index >= this.entryByTargetIndex.length) this.growIndex(index);
     this.entryByTargetIndex[index] = this.entrySymbols.length;
     if (this.batching === 0) this.syncContent();
     return entry;
-  }
-
-  private addEdges(
-    block: Block,
-    offset: number,
-    target: Symbol,
-    edges: readonly TableEntryEdge[] | undefined,
-    edgeTarget: Symbol,
-  ): void {
-    if (edges === undefined) {
-      this.format.addEntryEdges(block, offset, target);
-      return;
-    }
-    const index = edgeTarget.index;
-    // Slots by index only for a symbol of this graph in a block with columns; appendEdge checks (and throws) otherwise.
-    const bySlot = block.edgeSlots() >= 0 && block.edgeStorage.symbols[index] === edgeTarget;
-    for (let e = 0; e < edges.length; e++) {
-      const edge = edges[e]!;
-      if (bySlot) block.appendEdgeSlot(edge.kind, offset + edge.offset, index, edge.addend);
-      else block.appendEdge(edge.kind, offset + edge.offset, edgeTarget, edge.addend);
-    }
   }
 
   /**
@@ -412,10 +345,7 @@ export class TableManager {
 
   private grow(needed: number): void {
     if (needed <= this.bytes.length) return;
-    let length = Math.max(
-      this.bytes.length * 2,
-      this.format.entrySize * Math.max(INITIAL_ENTRIES, this.expectedEntries),
-    );
+    let length = Math.max(this.bytes.length * 2, this.format.entrySize * Math.max(INITIAL_ENTRIES, this.expectedEntries));
     while (length < needed) length *= 2;
     const grown = new Uint8Array(length);
     const inUse = this.used + this.reserved;
@@ -526,16 +456,12 @@ export function createTableEntryIndex<Kind extends string>(
   readers: Readonly<Record<Kind, TableReader>>,
 ): (graph: LinkGraph) => Record<Kind, Map<string, Symbol>> {
   const kinds = Object.keys(readers) as Kind[];
-  const indexes = new WeakMap<
-    LinkGraph,
-    { symbolCounts: number[]; entries: Record<Kind, Map<string, Symbol>> }
-  >();
+  const indexes = new WeakMap<LinkGraph, { symbolCounts: number[]; entries: Record<Kind, Map<string, Symbol>> }>();
   return (graph) => {
     const sections = kinds.map((kind) => graph.findSectionByName(readers[kind].sectionName));
     const symbolCounts = sections.map((section) => section?.symbols.size ?? 0);
     const known = indexes.get(graph);
-    if (known !== undefined && known.symbolCounts.every((count, i) => count === symbolCounts[i]))
-      return known.entries;
+    if (known !== undefined && known.symbolCounts.every((count, i) => count === symbolCounts[i])) return known.entries;
     const entries = {} as Record<Kind, Map<string, Symbol>>;
     kinds.forEach((kind, i) => {
       const byName = new Map<string, Symbol>();
