@@ -200,6 +200,7 @@ export {
   pointerGOT,
   readTableEntry,
   type GOTAndStubsFormat,
+  type StubBypass,
   type StubTableFormat,
   type TableEntryShape,
 } from './got-stubs.js';
