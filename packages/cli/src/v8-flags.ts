@@ -33,7 +33,7 @@ import type * as V8 from 'node:v8';
  * semi-spaces under a busy allocator up to 16 MiB each, and both get touched:
  * ~30 MiB of a link's peak RSS that hold nothing live. Semi-spaces of 2 MiB
  * (the size they reach before the flags are set) cost more scavenges and
- * more promotion, 0-3% of CPU, for 7-28 MiB less peak RSS (sqlite_driver
+ * more promotion, up to ~3% of CPU, for 7-28 MiB less peak RSS (sqlite_driver
  * 84 -> 77 MiB, libcrypto-all 152 -> 127, llvm-20mb 201 -> 175). The
  * maximum semi-space size cannot be changed once the heap is set up; the
  * growth factor is read at each growth.
