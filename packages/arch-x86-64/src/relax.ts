@@ -16,8 +16,16 @@
  * The GOT entries and stubs stay allocated; they are simply no longer used by
  * the relaxed sites.
  */
-import { fitsRange, type Block, type LinkGraph, type Symbol } from '@jitlink/core';
-import { x86_64EdgeKindInfo, X86_64EdgeKinds as K } from './edge-kinds.js';
+import {
+  EdgeKinds,
+  fitsRange,
+  type Block,
+  type EdgeKind,
+  type LinkGraph,
+  type StubBypass,
+  type Symbol,
+} from '@jitlink/core';
+import { X86_64_EDGE_KIND_INFO, x86_64EdgeKindInfo, X86_64EdgeKinds as K } from './edge-kinds.js';
 import { gotEntryTarget, stubGOTEntry, type GOTAndStubsBuilder } from './got-plt.js';
 
 /** Relaxed sites become PCRel32 or BranchPCRel32 edges: both take this range. */
@@ -27,24 +35,49 @@ function fitsPCRel32(value: number): boolean {
   return fitsRange(PCREL32_RANGE, value);
 }
 
+/** The kinds relaxation acts on (indexed by kind). */
+const RELAXED_KINDS = new Uint8Array(EdgeKinds.FirstRelocation + X86_64_EDGE_KIND_INFO.length);
+RELAXED_KINDS[K.PCRel32GOTLoadRelaxable] = 1;
+RELAXED_KINDS[K.PCRel32GOTLoadREXRelaxable] = 1;
+RELAXED_KINDS[K.BranchPCRel32ToPtrJumpStubBypassable] = 1;
+
+/** A bypassed stub call becomes a direct call, its displacement where it was (S + A - (P + 4)). */
+const STUB_BYPASS: StubBypass = {
+  kind: K.BranchPCRel32ToPtrJumpStubBypassable,
+  becomes: K.BranchPCRel32,
+  reaches: (callee, fixup, addend) => fitsPCRel32(callee - (fixup + 4) + addend),
+};
+
 /**
  * The pre-fixup pass: relaxes GOT loads and bypasses jump stubs where the
  * targets are in range. `tables`, the link's GOT/stub builder, names the
  * blocks where it lowered edges (the others have nothing to relax) and whom
- * its entries serve without reading their edges; entries it did not make
- * are read from the graph, and without it every block is walked.
+ * its entries serve without reading their edges, and bypasses its own stubs
+ * in the graph's columns; entries it did not make are read from the graph,
+ * and without it every block is walked.
  */
 export function optimizeGOTAndStubAccesses(graph: LinkGraph, tables?: GOTAndStubsBuilder): void {
-  const blocks = tables !== undefined ? tables.loweredBlocks : graph.blockList();
+  if (tables !== undefined) {
+    tables.relaxLowered(
+      RELAXED_KINDS,
+      (block: Block, i: number, kind: EdgeKind) => {
+        if (kind === K.BranchPCRel32ToPtrJumpStubBypassable) bypassStub(block, i, tables);
+        else relaxGOTLoad(graph, block, i, tables);
+      },
+      STUB_BYPASS,
+    );
+    return;
+  }
+  const blocks = graph.blockList();
   for (let b = 0; b < blocks.length; b++) {
     const block = blocks[b]!;
     const edgeCount = block.edgeCount;
     for (let i = 0; i < edgeCount; i++) {
       const kind = block.edgeKind(i);
       if (kind === K.PCRel32GOTLoadRelaxable || kind === K.PCRel32GOTLoadREXRelaxable) {
-        relaxGOTLoad(graph, block, i, tables);
+        relaxGOTLoad(graph, block, i);
       } else if (kind === K.BranchPCRel32ToPtrJumpStubBypassable) {
-        bypassStub(block, i, tables);
+        bypassStub(block, i);
       }
     }
   }

@@ -32,7 +32,8 @@ import type { EdgeKind } from './edge-kinds.js';
 import type { JITLinkError } from './errors.js';
 import type { Block, LinkGraph, Symbol } from './graph.js';
 import { MemProt } from './memory-flags.js';
-import { TableManager, type TableFormat } from './table-manager.js';
+import { TableManager, type EdgeVisitor, type TableFormat } from './table-manager.js';
+import type { TargetAddress } from './address.js';
 
 /** What the GOT/stub pass does with an edge of a kind (`GOTAndStubsFormat.actions`). */
 export const GOTStubAction = {
@@ -72,6 +73,19 @@ export interface GOTAndStubsFormat {
   readonly directCallKind?: EdgeKind;
   /** The error for an Unsupported edge (edge `edgeIndex` of `block`). */
   unsupportedEdge(graph: LinkGraph, block: Block, edgeIndex: number, kind: EdgeKind): JITLinkError;
+}
+
+/**
+ * How a pre-fixup relaxation bypasses this link's stubs (`GOTAndStubs.relaxLowered`):
+ * a call of `kind` to a stub becomes a call of kind `becomes` to the stub's
+ * callee when `reaches` says the callee's address is in range of the fixup.
+ * The range and its formula are the architecture's.
+ */
+export interface StubBypass {
+  readonly kind: EdgeKind;
+  readonly becomes: EdgeKind;
+  /** Whether a call at `fixupAddress` with `addend` reaches `calleeAddress` directly. */
+  reaches(calleeAddress: TargetAddress, fixupAddress: TargetAddress, addend: number): boolean;
 }
 
 /**
@@ -253,6 +267,54 @@ export class GOTAndStubs {
             listed = true;
           }
         } else if (directCallKind >= 0) arena.kinds[j] = directCallKind;
+      }
+    }
+  }
+
+  /**
+   * The pre-fixup relaxation's walk over the blocks run() lowered (see
+   * loweredBlocks), reading edge kinds and targets in the graph's columns: a
+   * call of `bypass.kind` to a stub of this link is pointed at the stub's
+   * callee (as `bypass.becomes`, same offset and addend) where
+   * `bypass.reaches` says so, with no call per edge but that one; every
+   * other edge whose kind `k` has a non-zero `kinds[k]` (calls to stubs no
+   * table of this link made included) goes to `visit`, which may change
+   * that edge and the block's bytes but adds or removes no edge.
+   */
+  relaxLowered(kinds: Uint8Array, visit: EdgeVisitor, bypass: StubBypass): void {
+    const blocks = this.lowered;
+    const known = kinds.length;
+    const callKind = bypass.kind;
+    const stubBlock = this.stubs.block;
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
+      const count = block.edgeCount;
+      const start = block.edgeSlots();
+      if (start < 0) {
+        // Edges kept as objects: visit hands each to the architecture.
+        for (let i = 0; i < count; i++) {
+          const kind = block.edgeKind(i);
+          if (kind < known && kind >= 0 && kinds[kind] !== 0) visit(block, i, kind);
+        }
+        continue;
+      }
+      const arena = block.edgeStorage;
+      const blockAddress = block.address;
+      for (let j = start, end = start + count; j < end; j++) {
+        const kind = arena.kinds[j]!;
+        if (kind === callKind && stubBlock !== undefined) {
+          const stub = arena.symbols[arena.targets[j]!]!;
+          const callee = stub.base === stubBlock ? this.stubs.entryTarget(stub) : undefined;
+          if (callee !== undefined) {
+            const calleeAddress = callee.base.address + callee.offset;
+            if (bypass.reaches(calleeAddress, blockAddress + arena.offsets[j]!, arena.addends[j]!)) {
+              arena.kinds[j] = bypass.becomes;
+              arena.targets[j] = callee.index;
+            }
+            continue;
+          }
+        }
+        if (kind < known && kind >= 0 && kinds[kind] !== 0) visit(block, j - start, kind);
       }
     }
   }

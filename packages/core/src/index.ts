@@ -199,6 +199,7 @@ export {
   pointerGOT,
   readTableEntry,
   type GOTAndStubsFormat,
+  type StubBypass,
   type StubTableFormat,
   type TableEntryShape,
 } from './got-stubs.js';

@@ -171,6 +171,66 @@ describe('GOTAndStubs (the GOT/stub pass skeleton)', () => {
     new WithOther(other, toyFormat()).run();
     expect(seen).toEqual([[1, Marked]]);
   });
+  it('relaxLowered bypasses its own stubs where the callee is reached, and hands other edges to the visitor', () => {
+    const graph = toyGraph();
+    const [near, far, data] = ['near', 'far', 'data'].map((name) => graph.addExternalSymbol(name, 0));
+    // A stub no table of this link made: a call to it is the architecture's to judge.
+    const stubSection = graph.createSection('$__TOYSTUBS', MemProt.Read | MemProt.Exec);
+    const other = graph.createContentBlock(stubSection, new Uint8Array(6), 0, 2, 0);
+    const otherStub = graph.addDefinedSymbol(other, 0, undefined, 6, Linkage.Strong, Scope.Local, true, true);
+    const untouched = code(graph, [[Delta32, data]]);
+    const block = code(graph, [
+      [Call, near],
+      [Call, far],
+      [RequestGOT, data],
+      [Call, otherStub],
+      [Delta32, data],
+    ]);
+    const tables = new GOTAndStubs(graph, toyFormat());
+    tables.run();
+    const farStub = tables.findStub(far)!;
+    block.address = 0x10000;
+    untouched.address = 0x20000;
+    near.base.address = 0x10000 + 0x7fff_0000;
+    far.base.address = 0x7f00_0000_0000;
+
+    const asked: [number, number, number][] = [];
+    const visited: [number, EdgeKind][] = [];
+    const kinds = new Uint8Array(actions.length);
+    kinds[Call] = 1;
+    kinds[Delta32] = 1;
+    tables.relaxLowered(
+      kinds,
+      (visitedBlock, i, kind) => {
+        expect(visitedBlock).toBe(block);
+        visited.push([i, kind]);
+      },
+      {
+        kind: Call,
+        becomes: DirectCall,
+        reaches: (callee, fixup, addend) => {
+          asked.push([callee, fixup, addend]);
+          const displacement = callee - (fixup + 4) + addend;
+          return displacement >= -(2 ** 31) && displacement < 2 ** 31;
+        },
+      },
+    );
+    // The near callee is called directly, at the same offset; the far one keeps its stub.
+    expect([block.edgeTarget(0), block.edgeKind(0), block.edgeOffset(0)]).toEqual([near, DirectCall, 0]);
+    expect([block.edgeTarget(1), block.edgeKind(1)]).toEqual([farStub, Call]);
+    expect(asked).toEqual([
+      [0x10000 + 0x7fff_0000, 0x10000, 0],
+      [0x7f00_0000_0000, 0x10004, 0],
+    ]);
+    // The request (now Delta32), the call to the other stub and the Delta32 go to the visitor;
+    // a block where run() lowered nothing is not walked.
+    expect(visited).toEqual([
+      [2, Delta32],
+      [3, Call],
+      [4, Delta32],
+    ]);
+    expect(block.edgeTarget(3)).toBe(otherStub);
+  });
 });
 
 describe('TableManager entries', () => {

@@ -11,7 +11,7 @@
 // the others 64 GiB away (as the C library's functions are). Several roots
 // are visited in turn, one process each, and medians printed per root:
 //
-//   node tools/bench/src/link-passes.mjs --root /work/wt/base --root . --runs 15 \
+//   node tools/bench/src/link-passes.mjs --root ../other-checkout --root . --runs 15 \
 //     /usr/lib/x86_64-linux-gnu/libsqlite3.a /usr/lib/x86_64-linux-gnu/libcrypto.a
 //
 // --paired (two roots) loads both builds into each process, each with its
