@@ -191,8 +191,8 @@ function loadFromMemoryFile(libc: LibC, image: Uint8Array): LoadedModule | undef
   return undefined;
 }
 
-/** The module written to a file of a temporary directory, removed at exit. */
-function loadFromTemporaryFile(libc: LibC, image: Uint8Array): LoadedModule {
+/** The module written to a file of a temporary directory, removed at exit. Exported for its test. */
+export function loadFromTemporaryFile(libc: LibC, image: Uint8Array): LoadedModule {
   const dir = mkdtempSync(join(nodeOS().tmpdir(), 'jitlink-gdb-jit-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, `libjitlink-gdb-jit-${process.pid}.so`);

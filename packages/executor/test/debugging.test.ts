@@ -5,10 +5,12 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { JIT_CODE_CLOSE, JIT_CODE_LOAD, readJitdump } from '@jitlink/core';
 import { JIT_DESCRIPTOR_SYMBOL, JIT_REGISTER_CODE_SYMBOL } from '@jitlink/elf';
 import { GDB_JIT_MODULE_NAME, GDBJITInterface, nativeView, PerfSupport, SelfExecutorProcessControl } from '../src/index.js';
+import { loadFromTemporaryFile } from '../src/gdb-jit.js';
+import { getLibC } from '../src/native.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'jitlink-executor-debugging-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -26,6 +28,23 @@ describe('GDB JIT interface', () => {
     expect(readFileSync('/proc/self/maps', 'utf8')).toContain(`/memfd:${GDB_JIT_MODULE_NAME}`);
     expect(gdb.state()).toEqual({ version: 1, action: 0, relevant: 0 });
     expect(GDBJITInterface.forThisProcess()).toBe(gdb);
+  });
+
+  test('without memory files, the module is written to a temporary file and loaded from there', () => {
+    // A second copy of the module, loaded with local symbols: the process's interface stays the first.
+    const image = new Uint8Array(readFileSync(gdb.providedBy!));
+    const libc = getLibC();
+    const loaded = loadFromTemporaryFile(libc, image);
+    try {
+      expect(loaded.path.startsWith(tmpdir())).toBe(true);
+      expect(new Uint8Array(readFileSync(loaded.path))).toEqual(image);
+      expect(loaded.handle).not.toBe(0);
+      expect(libc.dlsym(loaded.handle, JIT_DESCRIPTOR_SYMBOL)).not.toBe(0);
+      expect(libc.dlsym(loaded.handle, JIT_REGISTER_CODE_SYMBOL)).not.toBe(0);
+      expect(GDBJITInterface.forThisProcess()).toBe(gdb);
+    } finally {
+      rmSync(dirname(loaded.path), { recursive: true, force: true });
+    }
   });
 
   test('entries are linked first-in-list, copied to native memory, and unlinked from anywhere in the list', () => {
