@@ -7,7 +7,7 @@
  * JITLinkError naming the archive file and the byte offset concerned.
  */
 import { JITLinkError } from './errors.js';
-import { decodeName } from './names.js';
+import { asciiTableText, decodeName } from './names.js';
 import { checkLimit, type InputLimits } from './limits.js';
 
 /** The archive dialect: GNU/System V (`/` name suffixes, `//` long names) or BSD (`#1/` names). */
@@ -453,7 +453,7 @@ function parseSymbolIndex(
     const offsetsStart = start + wordSize;
     const namesStart = offsetsStart + count * wordSize;
     // The name table decoded in one call when it is ASCII (nearly always): names are then substrings.
-    const table = asciiText(bytes, Math.min(namesStart, end), end);
+    const table = asciiTableText(bytes, Math.min(namesStart, end), end);
     let namePos = namesStart;
     for (let i = 0; i < count; i++) {
       const entryOffset = offsetsStart + i * wordSize;
@@ -599,20 +599,4 @@ function isDigit(c: number): boolean {
 function trimTrailingNuls(bytes: Uint8Array, start: number, end: number): number {
   while (end > start && bytes[end - 1] === 0) end--;
   return end;
-}
-
-// Decodes ASCII text in one native call. Valid UTF-8 decodes to one character per byte only if
-// every byte is ASCII (a leading byte-order mark is dropped, which shortens the text too), so
-// the length tells: faster than decoding as Latin-1 and searching the text for other characters.
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** bytes[start, end) as a string if it is all ASCII, else undefined. */
-function asciiText(bytes: Uint8Array, start: number, end: number): string | undefined {
-  let text: string;
-  try {
-    text = utf8Decoder.decode(bytes.subarray(start, end));
-  } catch {
-    return undefined; // not UTF-8, so not ASCII
-  }
-  return text.length === end - start ? text : undefined;
 }

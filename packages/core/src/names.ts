@@ -45,6 +45,22 @@ function asciiText(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
+/**
+ * bytes[start, end) as a string if every byte is ASCII, else undefined: one
+ * native call for a whole table of names. Valid UTF-8 decodes to a character
+ * per byte only if every byte is ASCII, so the length tells (faster than a
+ * Latin-1 decode and a search for other characters).
+ */
+export function asciiTableText(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let text: string;
+  try {
+    text = utf8Strict.decode(bytes.subarray(start, end));
+  } catch {
+    return undefined; // not UTF-8, so not ASCII
+  }
+  return text.length === end - start ? text : undefined;
+}
+
 /** UTF-8 decoding (RFC 3629: no overlong forms, surrogates or values past U+10FFFF) that keeps invalid bytes. */
 function decodeWithByteEscapes(bytes: Uint8Array): string {
   const units: number[] = [];

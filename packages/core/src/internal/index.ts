@@ -22,6 +22,6 @@ export {
 } from '../eh-frame.js';
 export { joinErrors } from '../errors.js';
 export { validateSegmentsRequest } from '../memory-manager.js';
-export { decodeName, escapeName } from '../names.js';
+export { asciiTableText, decodeName, escapeName } from '../names.js';
 // jitlink-check's line scanner, for the check-expression fuzz target.
 export { scanCheckLines, type CheckLine } from '../check/checker.js';

@@ -1,14 +1,10 @@
 /** String tables: names decoded from SHT_STRTAB sections, whole tables decoded once. */
-import { decodeName } from '@jitlink/core/internal';
+import { asciiTableText, decodeName } from '@jitlink/core/internal';
 import { SHT_STRTAB } from '../constants.js';
 import { malformed, numbered } from './fields.js';
 import type { ElfFile } from './file.js';
 import type { ElfSectionHeader } from './sections.js';
 
-// One native call decodes and checks a whole table: valid UTF-8 with a character per byte is
-// ASCII, where offsets into the bytes are offsets into the text. (No BOM stripping: it would
-// shift every offset; a table holding one is not ASCII anyway.)
-const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // Names are decoded by core's decodeName, which keeps bytes that are not UTF-8 for messages to show.
 export { decodeName };
@@ -83,21 +79,11 @@ export function stringTableText(elf: ElfFile, strtab: ElfSectionHeader): string 
     const bytes = elf.bytes;
     // Bounds were checked for SHT_STRTAB sections; the minimum keeps every read inside the file regardless.
     const limit = Math.min(strtab.offset + strtab.size, bytes.length);
-    text = asciiTableText(bytes.subarray(Math.min(strtab.offset, limit), limit));
+    // One native call decodes and checks the whole table: in an ASCII table, byte offsets are text offsets.
+    text = asciiTableText(bytes, Math.min(strtab.offset, limit), limit) ?? null;
     elf.decodedStringTables.set(strtab.index, text);
   }
   return text;
-}
-
-/** `table` as text when it is ASCII, else null (bytes past ASCII, valid UTF-8 or not). */
-function asciiTableText(table: Uint8Array): string | null {
-  let decoded: string;
-  try {
-    decoded = utf8Strict.decode(table);
-  } catch {
-    return null; // not UTF-8: its names keep their bytes (decodeName)
-  }
-  return decoded.length === table.length ? decoded : null;
 }
 
 function notTerminated(
