@@ -205,9 +205,9 @@ export class GOTAndStubs {
 
   /**
    * The walk of run(): most edges are calls, and a call's kind and target are
-   * read and written in the graph's edge columns here, its stub found by the
-   * target's index, with no call per edge unless a stub is made; the other
-   * kinds the format acts on go through visitEdge.
+   * read and written in the graph's edge columns here, with no call per edge
+   * but for calls that need a stub (getStub, which finds an existing one by
+   * the target's index); the other kinds the format acts on go through visitEdge.
    */
   private lowerEdges(blocks: readonly Block[]): void {
     const { actions } = this.format;
@@ -217,7 +217,6 @@ export class GOTAndStubs {
     for (let b = 0; b < blocks.length; b++) counts[b] = blocks[b]!.edgeCount;
     const stubSection = this.stubSectionName;
     const directCallKind = this.directCallKind;
-    let stubIndexByTarget: Int32Array | undefined;
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b]!;
       const count = counts[b]!;
@@ -245,17 +244,11 @@ export class GOTAndStubs {
           continue;
         }
         // A call: most are to functions of the graph, the rest get a stub.
-        const targetIndex = arena.targets[j]!;
-        const target = arena.symbols[targetIndex]!;
+        const target = arena.symbols[arena.targets[j]!]!;
         const base = target.base;
         if (!base.isDefined) {
-          stubIndexByTarget ??= new Int32Array(arena.symbols.length);
-          let stubIndex = targetIndex < stubIndexByTarget.length ? stubIndexByTarget[targetIndex]! - 1 : -1;
-          if (stubIndex < 0) {
-            stubIndex = this.getStub(target).index;
-            if (targetIndex < stubIndexByTarget.length) stubIndexByTarget[targetIndex] = stubIndex + 1;
-          }
-          arena.targets[j] = stubIndex;
+          // The tables find an existing entry by the target's index.
+          arena.targets[j] = this.getStub(target).index;
           if (!listed) {
             this.lowered.push(block);
             listed = true;
