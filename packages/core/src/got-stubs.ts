@@ -247,8 +247,10 @@ export class GOTAndStubs {
         const target = arena.symbols[arena.targets[j]!]!;
         const base = target.base;
         if (!base.isDefined) {
-          // The tables find an existing entry by the target's index.
-          arena.targets[j] = this.getStub(target).index;
+          // The tables find an existing entry by the target's index. Making one may replace the
+          // arena's columns: the stub first, then the column to write it to.
+          const stubIndex = this.getStub(target).index;
+          arena.targets[j] = stubIndex;
           if (!listed) {
             this.lowered.push(block);
             listed = true;

@@ -88,6 +88,22 @@ function code(graph: LinkGraph, edges: [EdgeKind, Symbol][]): Block {
 }
 
 describe('GOTAndStubs (the GOT/stub pass skeleton)', () => {
+  it('every call outside the graph is lowered, also where making its stub grows the edge storage', () => {
+    // Each stub and GOT entry adds edges to its table's block: with 300 callees the graph's edge
+    // columns are replaced while calls are lowered, and each call's new target must land in the
+    // columns in use.
+    const graph = toyGraph();
+    const callees = Array.from({ length: 300 }, (_, i) => graph.addExternalSymbol(`ext${i}`, 0));
+    const block = code(
+      graph,
+      callees.map((callee): [EdgeKind, Symbol] => [Call, callee]),
+    );
+    const tables = new GOTAndStubs(graph, toyFormat());
+    tables.run();
+    const notLowered = callees.filter((callee, i) => block.edgeTarget(i) !== tables.findStub(callee));
+    expect(notLowered.map((s) => s.name)).toEqual([]);
+  });
+
   it('lowers GOT requests and calls outside the graph, one entry and one stub per target', () => {
     const graph = toyGraph();
     const [puts, data] = [graph.addExternalSymbol('puts', 0), graph.addExternalSymbol('data', 0)];
