@@ -260,27 +260,40 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
     const { tracker, hideDefinitions, transformGraph } = this.options;
     const name = this.memberName(member);
     const weight = member.size;
-    if (built !== undefined || transformGraph !== undefined || !this.layer.overGraphBudget(weight)) {
-      // Within the graph budget: build the graph now (its definitions come from it).
+    const decoder = this.layer.decoder;
+    const overBudget = this.layer.overGraphBudget(weight);
+    if (built !== undefined || transformGraph !== undefined || (decoder !== undefined && !overBudget)) {
+      // Built now: by the decoder's wave, or to be transformed before its definitions are read.
       const graph = built ?? this.layer.buildGraph(member, name, () => member.data);
       if (hideDefinitions) hideGraphDefinitions(graph);
       transformGraph?.(graph);
       this.layer.add(dylib, graph, { tracker, weight });
       return;
     }
+    const transformMember = hideDefinitions ? hideGraphDefinitions : undefined;
+    if (!overBudget) {
+      // Within the graph budget: the definitions now, and what was parsed to read them kept for the graph,
+      // built when the member is linked (through the layer's link queue, depth-first: few graphs at a time).
+      this.layer.addLazily(
+        dylib,
+        { bytes: member.data, name, transformGraph: transformMember, queued: true },
+        { tracker, weight, transformInterface: hideDefinitions ? hiddenDefinitions : undefined },
+      );
+      return;
+    }
     // Beyond it: only the member's definitions now; its graph is built when it is linked.
     let definitions = this.readDefinitions(member);
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
     // Read again when linked (or decoded ahead): archives read from files on demand hold no member meanwhile.
-    const decoder = this.layer.decoder;
     if (decoder !== undefined) this.prefetch(decoder, member);
     this.layer.addLazily(
       dylib,
       {
         bytes: () => member.data,
         name,
-        transformGraph: hideDefinitions ? hideGraphDefinitions : undefined,
+        transformGraph: transformMember,
         decoderKey: decoder === undefined ? undefined : member,
+        queued: true,
       },
       { tracker, interface: definitions, weight },
     );

@@ -43,6 +43,11 @@ export abstract class MaterializationUnit {
   abstract materialize(r: MaterializationResponsibility): void;
   /** Called when another unit's definition of `name` wins; this unit must not define it. */
   abstract discard(dylib: JITDylib, name: string): void;
+  /**
+   * Called when a lookup waits on this unit while it materializes: a unit
+   * whose work is queued behind others' may start it sooner.
+   */
+  expedite?(): void;
 }
 
 /** Generates definitions for symbols a lookup could not find (archives, process symbols...). */
@@ -629,6 +634,7 @@ export class ExecutionSession {
         record.dependents.add(requester);
       }
       if (record.state === SymbolState.NeverSearched) this.startMaterializing(record);
+      else if (record.state === SymbolState.Materializing) record.unit.expedite?.();
       if (record.error) throw this.dependencyError(entry.name, record);
       if (record.state < requiredState) {
         if (firstWait === undefined) {

@@ -265,18 +265,24 @@ describe('ORC layer with corpus objects', () => {
   const libz = '/usr/lib/x86_64-linux-gnu/libz.a';
   const withLibz = needs(debianLibrary(libz));
 
-  withLibz.test('within the graph budget, archive members are built when loaded and counted until linked', async () => {
+  withLibz.test('within the graph budget, archive members are registered from their definitions and built when linked, parsed once', async () => {
     const { session, layer, registry } = setup();
     const built = recordGraphBuilds(registry);
     const lib = session.createJITDylib('zlib');
     const archive = parseArchive(new Uint8Array(readFileSync(libz)), 'libz.a');
+    const crc32 = archive.findMemberDefining('crc32')!;
     lib.addGenerator(new StaticLibraryDefinitionGenerator(layer, archive));
     lib.addGenerator(new PhonyExternalsGenerator());
     const generating = session.lookupOne([lib], 'crc32');
     await Promise.resolve();
-    expect(built).toEqual(['libz.a(crc32.o)']);
-    expect(layer.liveGraphBytes).toBe(archive.findMemberDefining('crc32')!.data.length);
+    // Loaded: its definitions registered, what was parsed to read them kept for its graph; no graph yet.
+    expect(lib.symbols.get('crc32_combine')?.record?.unit.name).toBe('libz.a(crc32.o)');
+    expect(built).toEqual([]);
+    expect(layer.parsedBytes).toBe(crc32.data.length);
+    expect(layer.liveGraphBytes).toBe(0);
     await generating;
+    expect(built).toEqual(['libz.a(crc32.o)']);
+    expect(layer.parsedBytes).toBe(0);
     expect(layer.liveGraphBytes).toBe(0);
   });
 

@@ -366,4 +366,34 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     const { session, main } = setup();
     await expect(session.lookup([main], ['nothing'])).rejects.toBeInstanceOf(JITLinkError);
   });
+
+  test('queued units are linked depth-first: a unit a lookup waits on starts next, so few links are in flight at once (9 without)', async () => {
+    const { session, layer, main, linked } = setup();
+    // Eight units that all use the one added last, which no lookup asks for directly:
+    // in queue order, all eight would start (and hold their graphs) before it.
+    const users = Array.from({ length: 8 }, (_, i) => `user${i}`);
+    for (const name of users) layer.add(main, makeGraph({ name: `${name}.o`, defines: [{ name, refs: ['shared'] }] }), { queued: true });
+    layer.add(main, makeGraph({ name: 'shared.o', defines: [{ name: 'shared' }] }), { queued: true });
+    const inFlight = new Set<string>();
+    let mostInFlight = 0;
+    const observer = layer.observer!;
+    layer.observer = {
+      phase: (p, g) => {
+        if (p === 'done') inFlight.delete(g.name);
+        else mostInFlight = Math.max(mostInFlight, inFlight.add(g.name).size);
+        observer.phase!(p, g);
+      },
+    };
+    await session.lookup([main], users);
+    expect(linked).toEqual(['shared.o', 'user0.o', ...users.slice(1).map((u) => `${u}.o`)]);
+    expect(mostInFlight).toBeLessThanOrEqual(3);
+  });
+
+  test('units not queued start at once, in the order the lookup found them', async () => {
+    const { session, layer, main, linked } = setup();
+    for (const name of ['a', 'b']) layer.add(main, makeGraph({ name: `${name}.o`, defines: [{ name, refs: ['shared'] }] }));
+    layer.add(main, makeGraph({ name: 'shared.o', defines: [{ name: 'shared' }] }));
+    await session.lookup([main], ['a', 'b']);
+    expect(linked).toEqual(['shared.o', 'a.o', 'b.o']);
+  });
 });
