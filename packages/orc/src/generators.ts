@@ -271,7 +271,7 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       return;
     }
     const transformMember = hideDefinitions ? hideGraphDefinitions : undefined;
-    if (!overBudget) {
+    if (!this.layer.overGraphBudget(this.layer.parsedBytes + weight)) {
       // Within the graph budget: the definitions now, and what was parsed to read them kept for the graph,
       // built when the member is linked (through the layer's link queue, depth-first: few graphs at a time).
       this.layer.addLazily(
@@ -281,7 +281,8 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       );
       return;
     }
-    // Beyond it: only the member's definitions now; its graph is built when it is linked.
+    // Beyond it (with the parses kept so far): only the member's definitions now, read from the ranges
+    // they lie in for archives read on demand; its bytes are read and its graph built when it is linked.
     let definitions = this.readDefinitions(member);
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
     // Read again when linked (or decoded ahead): archives read from files on demand hold no member meanwhile.
