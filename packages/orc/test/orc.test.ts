@@ -396,4 +396,18 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     await session.lookup([main], ['a', 'b']);
     expect(linked).toEqual(['shared.o', 'a.o', 'b.o']);
   });
+
+  test('a unit whose graph lacks a definition its interface claims fails, naming it; an absolute definition at address 0 resolves', async () => {
+    const { session, layer, main } = setup();
+    const graph = makeGraph({ name: 'claims.o', defines: [{ name: 'real' }] });
+    graph.addAbsoluteSymbol('zero', 0, 0, Linkage.Strong, Scope.Default, true);
+    const flags = { hidden: false, weak: false, callable: false };
+    layer.add(main, graph, { interface: new Map([['real', flags], ['zero', flags], ['ghost', flags]]) });
+    await expect(session.lookupOne([main], 'real')).rejects.toThrow(/claims\.o did not define symbols it claimed: ghost$/);
+    const fine = makeGraph({ name: 'zero.o', defines: [{ name: 'other' }] });
+    fine.addAbsoluteSymbol('zero2', 0, 0, Linkage.Strong, Scope.Default, true);
+    layer.add(main, fine);
+    expect(await session.lookupOne([main], 'zero2')).toBe(0);
+    expect(await session.lookupOne([main], 'other')).toBeGreaterThan(0);
+  });
 });
