@@ -128,7 +128,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'max-relocations', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Refuse an object with more than n relocation entries' },
   { name: 'max-reserved-memory', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Working memory the -slab-allocate slab may hold at once (default 1Gb; suffixes Kb, Mb, Gb)' },
   { name: 'max-sections', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Refuse an object with more than n sections' },
-  { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes beyond which linking works for memory rather than speed, building graphs of at most half of it ahead of their links (default 32Mb; suffixes Kb, Mb, Gb)' },
+  { name: 'graph-budget', kind: 'value', group: 'jitlink-ts', valueName: 'size', help: 'Object bytes beyond which linking works for memory rather than speed, keeping parses for at most half of it until their graphs are built (default 32Mb; suffixes Kb, Mb, Gb)' },
   { name: 'decode-threads', kind: 'value', group: 'jitlink-ts', valueName: 'n', help: 'Worker threads decoding archive members ahead of their graphs, while the link goes on (default 0: none)' },
   { name: 'triple', kind: 'value', group: 'jitlink-ts', valueName: 'triple', help: 'Architecture slice to link from universal MachO files, named by a target triple or an architecture (e.g. arm64-apple-macosx, x86_64)' },
   { name: 'json', kind: 'flag', group: 'jitlink-ts', help: 'Print -show-addrs, -show-graphs, -show-sizes and -show-times as one JSON document on stdout (meant with -noexec)' },

@@ -23,8 +23,8 @@ import type * as V8 from 'node:v8';
  * (`-version`: 147 -> 108 ms of CPU once the command set no flag at start.)
  *
  * Beyond the layer's graph budget the link works for memory rather than speed
- * (archive members built when linked, finished links dropped first), and so
- * does the heap: V8 lets a short, busy process's heap grow to ~4x its live size
+ * (no parse kept for members' graphs, every link through the layer's link
+ * queue), and so does the heap: V8 lets a short, busy process's heap grow to ~4x its live size
  * between full collections; at most 1.5x keeps the 90 MB link's peak ~100 MiB
  * lower for a few % more time. (At 1.75x the peak depended on when full
  * collections fell: 318-364 MiB over 8 runs, against 304-336 MiB at 1.5x.)

@@ -156,8 +156,9 @@ export function readInputs(options: CliOptions, ls: LinkSession, clock: InputClo
   };
   // The named inputs' total size decides, before any is read, whether the link
   // works for speed (archives read whole) or for memory: archives read on
-  // demand, and graphs of at most half the budget built ahead of their links
-  // (the 90 MB link's peak RSS ~345 -> ~300 MiB, in the same time).
+  // demand, and the parses kept for members' graphs, and the graphs alive at
+  // once, held to half the budget (the 90 MB link's peak RSS ~345 -> ~300 MiB,
+  // in the same time).
   const { total: inputBytes, sizes: inputSizes } = namedInputSizes(options.inputs);
   const graphBudget = layer.graphBudget;
   const linkForMemory = inputBytes > graphBudget;
