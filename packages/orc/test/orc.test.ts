@@ -367,7 +367,7 @@ describe('ExecutionSession / ObjectLinkingLayer', () => {
     await expect(session.lookup([main], ['nothing'])).rejects.toBeInstanceOf(JITLinkError);
   });
 
-  test('queued units are linked depth-first: a unit a lookup waits on starts next, so few links are in flight at once (9 without)', async () => {
+  test('queued units are linked depth-first: a unit a lookup waits on starts next, so few links are in flight at once (9 without expedite)', async () => {
     const { session, layer, main, linked } = setup();
     // Eight units that all use the one added last, which no lookup asks for directly:
     // in queue order, all eight would start (and hold their graphs) before it.
