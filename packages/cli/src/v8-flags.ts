@@ -24,10 +24,11 @@ import type * as V8 from 'node:v8';
  *
  * Beyond the layer's graph budget the link works for memory rather than speed
  * (no parse kept for members' graphs, every link through the layer's link
- * queue), and so does the heap: V8 lets a short, busy process's heap grow to ~4x its live size
- * between full collections; at most 1.5x keeps the 90 MB link's peak ~100 MiB
- * lower for a few % more time. (At 1.75x the peak depended on when full
- * collections fell: 318-364 MiB over 8 runs, against 304-336 MiB at 1.5x.)
+ * queue), and so does the heap: V8 lets a short, busy process's heap grow to
+ * ~4x its live size between full collections; at most 1.5x keeps the 90 MB
+ * link's peak ~100 MiB lower for a few % more time. (At 1.75x the peak
+ * depended on when full collections fell: 318-364 MiB over 8 runs, against
+ * 304-336 MiB at 1.5x.)
  *
  * From TIER_UP_MIN_INPUT_BYTES on, the young generation stays small. V8 doubles its
  * semi-spaces under a busy allocator up to 16 MiB each, and both get touched:

@@ -271,10 +271,10 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       return;
     }
     const transformMember = hideDefinitions ? hideGraphDefinitions : undefined;
-    if (this.archive.bytes !== undefined && !this.layer.overGraphBudget(this.layer.parsedBytes + weight)) {
-      // Held in memory, within the graph budget: the definitions now, and what was parsed to read them kept
-      // for the graph, built when the member is linked (through the layer's link queue, depth-first: few
-      // graphs at a time). The member's bytes are a view of the archive's.
+    if (this.archive.bytes !== undefined && decoder === undefined) {
+      // Held in memory: added by its bytes (a view of the archive's), its graph built when it is linked
+      // (through the layer's link queue, depth-first: few graphs at a time). The layer keeps what was parsed
+      // to read its definitions for that build while the kept parses fit the graph budget.
       this.layer.addLazily(
         dylib,
         { bytes: member.data, name, transformGraph: transformMember, queued: true },
@@ -282,9 +282,8 @@ export class StaticLibraryDefinitionGenerator implements DefinitionGenerator {
       );
       return;
     }
-    // Beyond it (with the parses kept so far), or read on demand: only the member's definitions now, read
-    // from the ranges they lie in for archives read on demand; its graph is built (and its bytes read) when
-    // it is linked.
+    // Read on demand, or decoded ahead beyond the budget: only the member's definitions now, read from the
+    // ranges they lie in for archives read on demand; its graph is built (and its bytes read) when it is linked.
     let definitions = this.readDefinitions(member);
     if (hideDefinitions) definitions = hiddenDefinitions(definitions);
     // Read again when linked (or decoded ahead): archives read from files on demand hold no member meanwhile.

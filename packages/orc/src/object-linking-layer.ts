@@ -234,7 +234,7 @@ export class ObjectUnit extends MaterializationUnit {
 
   /** A lookup waits on this unit: if its link is queued, it starts next. */
   override expedite(): void {
-    if (this.queuedLink !== undefined) this.layer.linkQueue.expedite(this);
+    this.layer.linkQueue.expedite(this);
   }
 
   discard(_dylib: JITDylib, name: string): void {
@@ -567,9 +567,9 @@ export class LinkQueue {
     this.schedule();
   }
 
-  /** Moves a queued unit to the front. */
+  /** Moves a queued unit to the front (a unit not queued, or started already, is left alone). */
   expedite(unit: ObjectUnit): void {
-    this.wanted.push(unit);
+    if (unit.queuedLink !== undefined) this.wanted.push(unit);
   }
 
   private schedule(): void {
